@@ -1,0 +1,972 @@
+"""The support case: an append-only stream of what was known, decided and done.
+
+Commands (public methods) check the rules and then trigger past-tense events
+(private methods decorated with `@event`). Rules live only in the commands, so
+replaying old events never re-runs today's rules against yesterday's facts.
+Every due time is worked out in the command and stored in its event, so a later
+change of policy never moves a deadline already set.
+
+The rules, each refused with a RuleViolation of that name:
+  closed_case_is_read_only, one_diagnosis, plan_needs_diagnosis, plan_drafted_first,
+  plan_actions_are_smart, plan_agreed_first, peer_not_from_own_council,
+  no_conflict_of_interest, peer_deployment_active, no_stage_skipped,
+  referral_needs_council_agreement, joint_meeting_at_local_stage,
+  government_meeting_needs_stage, government_meeting_convened_first,
+  one_government_meeting_at_a_time, intervention_needs_government_meeting,
+  no_escalation_pending, deadline_not_running,
+  deadline_not_paused, only_a_closed_case_reopens.
+"""
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.deadlines import DeadlinePolicy, resumed_due
+from domain.errors import InvalidField, RuleViolation
+from domain.plan import measures, money, plan_actions
+from domain.risk import IMMEDIATE_ACTION_SCORE, RiskAssessment
+from domain.vocabulary import (
+    CaseOutcome,
+    ConcernSource,
+    Confidentiality,
+    Deadline,
+    GovernmentMeetingOutcome,
+    IssueType,
+    JointMeetingOutcome,
+    Level,
+    MeasureStatus,
+    ProblemNature,
+    ProgressJudgement,
+    RiskKind,
+    Stage,
+    StageTrigger,
+    one_of,
+)
+
+LADDER = [Stage.LOCAL.value, Stage.RIEP.value, Stage.GOVERNMENT_MEETING.value]
+DEFAULT_POLICY = DeadlinePolicy()
+AUTOMATION = "automation"
+ESCALATION_DECISION = "escalation decision"
+"""What a reminder of a pending escalation proposal is about: a decision, not a deadline."""
+
+
+def _required_text(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidField(f"{field} is required and must not be blank", field=field)
+    return value.strip()
+
+
+def _optional_text(value: Any, field: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidField(f"{field} must be text", field=field)
+    return value.strip()
+
+
+def _texts(values: Any, field: str) -> list[str]:
+    """A list of non-blank texts; a single text counts as a list of one."""
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    return [_required_text(v, f"{field}[{i}]") for i, v in enumerate(values)]
+
+
+def _moment(value: Any, field: str) -> datetime:
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise InvalidField(f"{field} must be a date and time with a time zone", field=field)
+    return value
+
+
+def _actor(actor_id: Any, actor_role: Any) -> dict[str, str]:
+    return {"actor_id": _required_text(actor_id, "actor_id"),
+            "actor_role": _required_text(actor_role, "actor_role")}
+
+
+class Case(Aggregate):
+    """One authority's support case, from concern raised to closure."""
+
+    @classmethod
+    def raise_concern(
+        cls,
+        *,
+        authority: str,
+        region: str,
+        summary: str,
+        source: str,
+        issue_type: str,
+        raised_at: datetime,
+        diagnosis_due: datetime,
+        actor_id: str,
+        actor_role: str,
+    ) -> "Case":
+        """Open a case; refuses one without an authority, summary or known source."""
+        if diagnosis_due <= raised_at:
+            raise InvalidField(
+                "diagnosis_due must be after the concern was raised", field="diagnosis_due"
+            )
+        return cls(
+            authority=_required_text(authority, "authority"),
+            region=_required_text(region, "region"),
+            summary=_required_text(summary, "summary"),
+            source=one_of(source, ConcernSource, "source"),
+            issue_type=one_of(issue_type, IssueType, "issue_type"),
+            raised_at=raised_at,
+            diagnosis_due=diagnosis_due,
+            actor_id=_required_text(actor_id, "actor_id"),
+            actor_role=_required_text(actor_role, "actor_role"),
+        )
+
+    @event("ConcernRaised")
+    def __init__(
+        self,
+        *,
+        authority: str,
+        region: str,
+        summary: str,
+        source: str,
+        issue_type: str,
+        raised_at: datetime,
+        diagnosis_due: datetime,
+        actor_id: str,
+        actor_role: str,
+    ) -> None:
+        self.authority = authority
+        self.region = region
+        self.summary = summary
+        self.source = source
+        self.issue_type = issue_type
+        self.raised_at = raised_at
+        self.stage = Stage.LOCAL.value
+        self.stage_since = raised_at
+        self.status = "open"
+        self.deadlines: dict[str, datetime] = {Deadline.DIAGNOSIS.value: diagnosis_due}
+        self.deadline_started: dict[str, datetime] = {Deadline.DIAGNOSIS.value: raised_at}
+        self.paused_deadlines: dict[str, dict[str, Any]] = {}
+        self.diagnosis: dict[str, Any] | None = None
+        self.reminders: list[str] = []  # keys of reminders for deadlines still open
+        self.reminders_issued = 0
+        self.intelligence: list[dict[str, Any]] = []
+        self.risk: dict[str, dict[str, Any]] = {}
+        self.council_agrees_referral = False
+        self.regulator_not_satisfied = False
+        self.council_decisions: list[dict[str, Any]] = []
+        self.plan: dict[str, Any] | None = None
+        self.commissions: list[dict[str, Any]] = []
+        self.deployments: dict[str, dict[str, Any]] = {}
+        self.reviews: list[dict[str, Any]] = []
+        self.joint_meetings: list[dict[str, Any]] = []
+        self.government_meetings: list[dict[str, Any]] = []
+        self.pending_escalation: dict[str, Any] | None = None
+        self.escalation_keys: list[str] = []
+        self.closure: dict[str, Any] | None = None
+
+    # -- what the case knows ------------------------------------------------------
+
+    @property
+    def risk_score(self) -> int | None:
+        """The current risk: the residual assessment once made, else the inherent one."""
+        current = self.risk.get(RiskKind.RESIDUAL.value) or self.risk.get(RiskKind.INHERENT.value)
+        return current["score"] if current else None
+
+    @property
+    def advisers(self) -> list[str]:
+        """The improvement adviser named on the plan, who oversees it."""
+        return [self.plan["adviser_id"]] if self.plan and self.plan.get("adviser_id") else []
+
+    @property
+    def peers(self) -> list[str]:
+        """Every peer ever deployed to this case."""
+        return sorted({d["peer_id"] for d in self.deployments.values()})
+
+    def _set_deadline(self, name: str, due: datetime, started: datetime) -> None:
+        self.deadlines[name] = due
+        self.deadline_started[name] = started
+        self.paused_deadlines.pop(name, None)
+        self._forget_reminders(name)
+
+    def _clear_deadline(self, name: str) -> None:
+        self.deadlines.pop(name, None)
+        self.deadline_started.pop(name, None)
+        self.paused_deadlines.pop(name, None)
+        self._forget_reminders(name)
+
+    def _forget_reminders(self, deadline: str) -> None:
+        """Reminder keys name their deadline and its due time; once that is met or
+        moved they can never recur, so keeping them would only grow every load."""
+        prefix = f"{deadline}:"
+        self.reminders = [key for key in self.reminders if not key.startswith(prefix)]
+
+    # -- intelligence ---------------------------------------------------------------
+
+    def add_intelligence(
+        self, *, content: str, source: str, confidentiality: str, recorded_at: datetime,
+        actor_id: str, actor_role: str,
+    ) -> None:
+        """More of what is known; a Chatham House source is kept but shown only to the group."""
+        self.check_open()
+        self._intelligence_added(
+            content=_required_text(content, "content"),
+            source=_required_text(source, "source"),
+            confidentiality=one_of(confidentiality, Confidentiality, "confidentiality"),
+            recorded_at=recorded_at, **_actor(actor_id, actor_role),
+        )
+
+    @event("IntelligenceAdded")
+    def _intelligence_added(
+        self, *, content: str, source: str, confidentiality: str, recorded_at: datetime,
+        actor_id: str, actor_role: str,
+    ) -> None:
+        self.intelligence.append({"content": content, "source": source,
+                                  "confidentiality": confidentiality,
+                                  "recorded_at": recorded_at})
+
+    # -- risk -------------------------------------------------------------------
+
+    def assess_risk(
+        self, *, kind: str, impact: str, likelihood: str, reason: str, recorded_at: datetime,
+        actor_id: str, actor_role: str, policy: DeadlinePolicy = DEFAULT_POLICY,
+    ) -> None:
+        """Score impact against likelihood; a score of 9 brings open deadlines forward."""
+        self.check_open()
+        kind = one_of(kind, RiskKind, "kind")
+        assessment = RiskAssessment(Level(one_of(impact, Level, "impact")),
+                                    Level(one_of(likelihood, Level, "likelihood")))
+        residual_stands = kind == RiskKind.INHERENT.value and RiskKind.RESIDUAL.value in self.risk
+        current = self.risk_score if residual_stands else assessment.score
+        self._risk_assessed(
+            kind=kind, impact=assessment.impact.value, likelihood=assessment.likelihood.value,
+            score=assessment.score, band=assessment.band.value,
+            reason=_required_text(reason, "reason"), recorded_at=recorded_at,
+            compressed_deadlines=self._compressed(current, policy),
+            **_actor(actor_id, actor_role),
+        )
+
+    def _compressed(self, score: int | None, policy: DeadlinePolicy) -> dict[str, datetime]:
+        """Open deadlines that a score of 9 brings forward, counted from when each started."""
+        if score is None or score < IMMEDIATE_ACTION_SCORE:
+            return {}
+        moved = {}
+        for name, due in self.deadlines.items():
+            sooner = policy.due(name, self.deadline_started.get(name, due), risk_score=score)
+            if sooner < due:
+                moved[name] = sooner
+        return moved
+
+    @event("RiskAssessed")
+    def _risk_assessed(
+        self, *, kind: str, impact: str, likelihood: str, score: int, band: str, reason: str,
+        recorded_at: datetime, compressed_deadlines: dict[str, datetime], actor_id: str,
+        actor_role: str,
+    ) -> None:
+        self.risk[kind] = {"impact": impact, "likelihood": likelihood, "score": score,
+                           "band": band, "reason": reason, "assessed_at": recorded_at}
+        self.deadlines.update(compressed_deadlines)
+
+    # -- diagnosis -------------------------------------------------------------
+
+    def record_diagnosis(
+        self, *, summary: str, recorded_at: datetime, actor_id: str, actor_role: str,
+        problem_natures: Iterable[str] | None = None, evidence: Any = None,
+        root_causes: Any = None, policy: DeadlinePolicy = DEFAULT_POLICY,
+    ) -> None:
+        """Record the evidence-based diagnosis; it meets the diagnosis deadline and
+        starts the clock for an agreed plan."""
+        self.check_open()
+        if self.diagnosis is not None:
+            raise RuleViolation(
+                "a diagnosis is already recorded for this case",
+                rule="one_diagnosis",
+                field="summary",
+            )
+        natures = [one_of(n, ProblemNature, f"problem_natures[{i}]")
+                   for i, n in enumerate(_texts(problem_natures, "problem_natures"))]
+        self._diagnosis_recorded(
+            summary=_required_text(summary, "summary"),
+            problem_natures=natures,
+            evidence=_texts(evidence, "evidence"),
+            root_causes=_texts(root_causes, "root_causes"),
+            plan_due=policy.due(Deadline.PLAN_AGREED, recorded_at, risk_score=self.risk_score),
+            recorded_at=recorded_at,
+            **_actor(actor_id, actor_role),
+        )
+
+    class DiagnosisRecorded(Aggregate.Event):
+        """Version 2 added problem natures, evidence, root causes and the plan's due time.
+
+        Diagnoses recorded before that (version 1) carried only a summary; they are
+        upcast as they are read, with empty lists and no plan deadline, so history
+        is never rewritten.
+        """
+
+        class_version = 2
+        summary: str
+        recorded_at: datetime
+        actor_id: str
+        actor_role: str
+        problem_natures: list[str] | None = None
+        evidence: list[str] | None = None
+        root_causes: list[str] | None = None
+        plan_due: datetime | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            for field in ("problem_natures", "evidence", "root_causes"):
+                state.setdefault(field, [])
+            state.setdefault("plan_due", None)
+
+    @event(DiagnosisRecorded)
+    def _diagnosis_recorded(
+        self, *, summary: str, recorded_at: datetime, actor_id: str, actor_role: str,
+        problem_natures: list[str] | None = None, evidence: list[str] | None = None,
+        root_causes: list[str] | None = None, plan_due: datetime | None = None,
+    ) -> None:
+        self.diagnosis = {"summary": summary, "recorded_at": recorded_at,
+                          "problem_natures": list(problem_natures or []),
+                          "evidence": list(evidence or []),
+                          "root_causes": list(root_causes or [])}
+        self._clear_deadline(Deadline.DIAGNOSIS.value)
+        if plan_due is not None and (self.plan or {}).get("status") != "agreed":
+            self._set_deadline(Deadline.PLAN_AGREED.value, plan_due, recorded_at)
+
+    # -- the council's own position ----------------------------------------------
+
+    def acknowledge_need(self, *, reason: str, recorded_at: datetime, actor_id: str,
+                         actor_role: str) -> None:
+        """The council accepts it needs support; this is its agreement to a referral."""
+        self.check_open()
+        self._council_acknowledged_need(reason=_required_text(reason, "reason"),
+                                        recorded_at=recorded_at, **_actor(actor_id, actor_role))
+
+    @event("CouncilAcknowledgedNeed")
+    def _council_acknowledged_need(self, *, reason: str, recorded_at: datetime, actor_id: str,
+                                   actor_role: str) -> None:
+        self.council_agrees_referral = True
+        self.council_decisions.append({"decision": "acknowledged need", "reason": reason,
+                                       "recorded_at": recorded_at})
+
+    def decline_support(self, *, reason: str, recorded_at: datetime, actor_id: str,
+                        actor_role: str) -> None:
+        """The council will not seek support; it withdraws any agreement to a referral."""
+        self.check_open()
+        self._council_declined_support(reason=_required_text(reason, "reason"),
+                                       recorded_at=recorded_at, **_actor(actor_id, actor_role))
+
+    @event("CouncilDeclinedSupport")
+    def _council_declined_support(self, *, reason: str, recorded_at: datetime, actor_id: str,
+                                  actor_role: str) -> None:
+        self.council_agrees_referral = False
+        self.council_decisions.append({"decision": "declined support", "reason": reason,
+                                       "recorded_at": recorded_at})
+
+    # -- the support plan ---------------------------------------------------------
+
+    def draft_plan(
+        self, *, summary: str, actions: Iterable[Mapping[str, Any]], adviser_id: str,
+        recorded_at: datetime, actor_id: str, actor_role: str,
+    ) -> None:
+        """A plan of SMART actions, coordinated by one improvement adviser."""
+        self.check_open()
+        self._support_plan_drafted(
+            summary=_required_text(summary, "summary"), actions=plan_actions(actions),
+            adviser_id=_required_text(adviser_id, "adviser_id"), recorded_at=recorded_at,
+            **_actor(actor_id, actor_role),
+        )
+
+    @event("SupportPlanDrafted")
+    def _support_plan_drafted(
+        self, *, summary: str, actions: list[dict[str, Any]], adviser_id: str,
+        recorded_at: datetime, actor_id: str, actor_role: str,
+    ) -> None:
+        self.plan = {"summary": summary, "actions": actions, "adviser_id": adviser_id,
+                     "status": "draft", "revision": 1, "drafted_at": recorded_at,
+                     "suggestions": [], "agreed_by": None, "agreed_at": None}
+
+    def review_plan(self, *, suggestions: Any, recorded_at: datetime, actor_id: str,
+                    actor_role: str) -> None:
+        """The confidential (Chatham House) group's suggestions on the plan."""
+        self.check_open()
+        self.check_plan_drafted()
+        texts = _texts(suggestions, "suggestions")
+        if not texts:
+            raise InvalidField("suggestions must name at least one suggestion",
+                               field="suggestions")
+        self._support_plan_reviewed(suggestions=texts, recorded_at=recorded_at,
+                                    **_actor(actor_id, actor_role))
+
+    @event("SupportPlanReviewed")
+    def _support_plan_reviewed(self, *, suggestions: list[str], recorded_at: datetime,
+                               actor_id: str, actor_role: str) -> None:
+        self.plan["suggestions"].extend(suggestions)
+
+    def agree_plan(self, *, reason: str, recorded_at: datetime, actor_id: str, actor_role: str,
+                   policy: DeadlinePolicy = DEFAULT_POLICY) -> None:
+        """The council agrees the plan, which makes it live; the first review falls due."""
+        self.check_open()
+        self.check_plan_drafted()
+        if self.diagnosis is None:
+            raise RuleViolation("a plan cannot be agreed before a diagnosis is recorded",
+                                rule="plan_needs_diagnosis")
+        review_due = self.deadlines.get(Deadline.NEXT_REVIEW.value) or policy.due(
+            Deadline.NEXT_REVIEW, recorded_at, risk_score=self.risk_score)
+        self._support_plan_agreed(reason=_required_text(reason, "reason"),
+                                  revision=self.plan["revision"], review_due=review_due,
+                                  recorded_at=recorded_at, **_actor(actor_id, actor_role))
+
+    @event("SupportPlanAgreed")
+    def _support_plan_agreed(self, *, reason: str, revision: int, review_due: datetime,
+                             recorded_at: datetime, actor_id: str, actor_role: str) -> None:
+        self.plan.update(status="agreed", agreed_by=actor_id, agreed_at=recorded_at)
+        self._clear_deadline(Deadline.PLAN_AGREED.value)
+        if Deadline.NEXT_REVIEW.value not in self.paused_deadlines:
+            self._set_deadline(Deadline.NEXT_REVIEW.value, review_due, recorded_at)
+
+    def revise_plan(self, *, actions: Iterable[Mapping[str, Any]], reason: str,
+                    recorded_at: datetime, actor_id: str, actor_role: str,
+                    summary: str | None = None) -> None:
+        """New actions as things change; the council must agree the revision before it is live."""
+        self.check_open()
+        self.check_plan_drafted()
+        self._support_plan_revised(
+            actions=plan_actions(actions), reason=_required_text(reason, "reason"),
+            summary=_optional_text(summary, "summary") or self.plan["summary"],
+            revision=self.plan["revision"] + 1, recorded_at=recorded_at,
+            **_actor(actor_id, actor_role),
+        )
+
+    @event("SupportPlanRevised")
+    def _support_plan_revised(self, *, actions: list[dict[str, Any]], reason: str, summary: str,
+                              revision: int, recorded_at: datetime, actor_id: str,
+                              actor_role: str) -> None:
+        self.plan.update(actions=actions, summary=summary, revision=revision, status="draft",
+                         agreed_by=None, agreed_at=None)
+
+    # -- support and peers ---------------------------------------------------------
+
+    def commission_support(
+        self, *, provider: str, description: str, problem_natures: Iterable[str], cost: Any,
+        conflict_of_interest: bool, reason: str, recorded_at: datetime, actor_id: str,
+        actor_role: str,
+    ) -> None:
+        """Commission a provider against the diagnosed problems, once the plan is agreed."""
+        self.check_open()
+        self.check_plan_agreed("support commissioned")
+        if conflict_of_interest:
+            raise RuleViolation(
+                f"{provider!r} has a conflict of interest and may not be commissioned",
+                rule="no_conflict_of_interest", field="conflict_of_interest")
+        self._support_commissioned(
+            provider=_required_text(provider, "provider"),
+            description=_required_text(description, "description"),
+            problem_natures=[one_of(n, ProblemNature, f"problem_natures[{i}]")
+                             for i, n in enumerate(_texts(problem_natures, "problem_natures"))],
+            cost=money(cost, "cost"), reason=_required_text(reason, "reason"),
+            recorded_at=recorded_at, **_actor(actor_id, actor_role),
+        )
+
+    @event("SupportCommissioned")
+    def _support_commissioned(self, *, provider: str, description: str,
+                              problem_natures: list[str], cost: Decimal, reason: str,
+                              recorded_at: datetime, actor_id: str, actor_role: str) -> None:
+        self.commissions.append({"provider": provider, "description": description,
+                                 "problem_natures": problem_natures, "cost": cost,
+                                 "commissioned_at": recorded_at})
+
+    def deploy_peer(self, *, peer_id: str, peer_council: str, role: str, reason: str,
+                    recorded_at: datetime, actor_id: str, actor_role: str) -> str:
+        """Deploy an accredited peer from another council; returns the deployment id."""
+        self.check_open()
+        self.check_plan_agreed("peer deployed")
+        council = _required_text(peer_council, "peer_council")
+        if council.casefold() == self.authority.casefold():
+            raise RuleViolation("a peer is never deployed to their own council",
+                                rule="peer_not_from_own_council", field="peer_council")
+        deployment_id = f"deployment-{len(self.deployments) + 1}"
+        self._peer_deployed(
+            deployment_id=deployment_id, peer_id=_required_text(peer_id, "peer_id"),
+            peer_council=council, role=_required_text(role, "role"),
+            reason=_required_text(reason, "reason"), recorded_at=recorded_at,
+            **_actor(actor_id, actor_role),
+        )
+        return deployment_id
+
+    @event("PeerDeployed")
+    def _peer_deployed(self, *, deployment_id: str, peer_id: str, peer_council: str, role: str,
+                       reason: str, recorded_at: datetime, actor_id: str,
+                       actor_role: str) -> None:
+        self.deployments[deployment_id] = {
+            "peer_id": peer_id, "peer_council": peer_council, "role": role,
+            "deployed_at": recorded_at, "status": "active", "visits": [], "ended_at": None}
+
+    def record_peer_visit(self, *, deployment_id: str, visited_at: datetime, notes: str,
+                          recorded_at: datetime, actor_id: str, actor_role: str) -> None:
+        """A visit made under an active deployment."""
+        self.check_open()
+        self.check_deployment_active(deployment_id)
+        self._peer_visit_recorded(deployment_id=deployment_id,
+                                  visited_at=_moment(visited_at, "visited_at"),
+                                  notes=_required_text(notes, "notes"), recorded_at=recorded_at,
+                                  **_actor(actor_id, actor_role))
+
+    @event("PeerVisitRecorded")
+    def _peer_visit_recorded(self, *, deployment_id: str, visited_at: datetime, notes: str,
+                             recorded_at: datetime, actor_id: str, actor_role: str) -> None:
+        self.deployments[deployment_id]["visits"].append(
+            {"visited_at": visited_at, "notes": notes})
+
+    def end_peer_deployment(self, *, deployment_id: str, reason: str, recorded_at: datetime,
+                            actor_id: str, actor_role: str) -> None:
+        """The peer's work on this case is done."""
+        self.check_open()
+        self.check_deployment_active(deployment_id)
+        self._peer_deployment_ended(deployment_id=deployment_id,
+                                    reason=_required_text(reason, "reason"),
+                                    recorded_at=recorded_at, **_actor(actor_id, actor_role))
+
+    @event("PeerDeploymentEnded")
+    def _peer_deployment_ended(self, *, deployment_id: str, reason: str, recorded_at: datetime,
+                               actor_id: str, actor_role: str) -> None:
+        self.deployments[deployment_id].update(status="ended", ended_at=recorded_at)
+
+    # -- progress reviews ------------------------------------------------------------
+
+    def review_progress(
+        self, *, measures: Mapping[str, str], judgement: str, reason: str,
+        recorded_at: datetime, actor_id: str, actor_role: str,
+        next_review_due: datetime | None = None, policy: DeadlinePolicy = DEFAULT_POLICY,
+    ) -> None:
+        """Each outcome measure on track or not, an overall judgement, the next review date."""
+        self.check_open()
+        self.check_plan_agreed("progress reviewed")
+        statuses = self._measure_statuses(measures)
+        if next_review_due is None:
+            next_review_due = policy.due(Deadline.NEXT_REVIEW, recorded_at,
+                                         risk_score=self.risk_score)
+        elif _moment(next_review_due, "next_review_due") <= recorded_at:
+            raise InvalidField("next_review_due must be after the review",
+                               field="next_review_due")
+        self._progress_reviewed(
+            measures=statuses, judgement=one_of(judgement, ProgressJudgement, "judgement"),
+            reason=_required_text(reason, "reason"), next_review_due=next_review_due,
+            recorded_at=recorded_at, **_actor(actor_id, actor_role),
+        )
+
+    def _measure_statuses(self, given: Mapping[str, str]) -> dict[str, str]:
+        """Every measure of the plan, and only those, each on track or off track."""
+        if not isinstance(given, Mapping):
+            raise InvalidField("measures must map each outcome measure to a status",
+                               field="measures")
+        expected = measures(self.plan["actions"])
+        unknown = [m for m in given if m not in expected]
+        missing = [m for m in expected if m not in given]
+        if unknown or missing:
+            raise InvalidField(
+                f"measures must report exactly the plan's outcome measures; "
+                f"missing {missing}, unknown {unknown}", field="measures")
+        return {m: one_of(given[m], MeasureStatus, f"measures[{m}]") for m in expected}
+
+    @event("ProgressReviewed")
+    def _progress_reviewed(self, *, measures: dict[str, str], judgement: str, reason: str,
+                           next_review_due: datetime, recorded_at: datetime, actor_id: str,
+                           actor_role: str) -> None:
+        self.reviews.append({"measures": measures, "judgement": judgement, "reason": reason,
+                             "reviewed_at": recorded_at, "next_review_due": next_review_due})
+        self._set_deadline(Deadline.NEXT_REVIEW.value, next_review_due, recorded_at)
+
+    # -- the escalation ladder ----------------------------------------------------------
+
+    def change_stage(self, *, to_stage: str, trigger: str, reason: str, recorded_at: datetime,
+                     actor_id: str, actor_role: str) -> None:
+        """Move one rung up or down the ladder, saying who or what moved it and why."""
+        self.check_open()
+        to_stage = one_of(to_stage, Stage, "to_stage")
+        self.check_stage_move(to_stage)
+        self._stage_changed(
+            from_stage=self.stage, to_stage=to_stage,
+            trigger=one_of(trigger, StageTrigger, "trigger"),
+            reason=_required_text(reason, "reason"), escalation_key=None,
+            recorded_at=recorded_at, **_actor(actor_id, actor_role),
+        )
+
+    def escalate(self, *, reason: str, escalation_key: str, recorded_at: datetime,
+                 actor_id: str) -> bool:
+        """The automated move up one stage; False when already recorded or moot.
+
+        Like reminders, the key makes a retried workflow activity harmless. Moot
+        means the case is closed or already at the government meeting stage:
+        intervention is never automated.
+        """
+        key = _required_text(escalation_key, "escalation_key")
+        if key in self.escalation_keys or self.status != "open" or self._next_stage() is None:
+            return False
+        self.check_stage_move(self._next_stage())
+        self._stage_changed(
+            from_stage=self.stage, to_stage=self._next_stage(),
+            trigger=StageTrigger.AUTOMATED.value, reason=_required_text(reason, "reason"),
+            escalation_key=key, recorded_at=recorded_at,
+            actor_id=_required_text(actor_id, "actor_id"), actor_role=AUTOMATION,
+        )
+        return True
+
+    @event("StageChanged")
+    def _stage_changed(self, *, from_stage: str, to_stage: str, trigger: str, reason: str,
+                       escalation_key: str | None, recorded_at: datetime, actor_id: str,
+                       actor_role: str) -> None:
+        self.stage = to_stage
+        self.stage_since = recorded_at
+        self.pending_escalation = None
+        if escalation_key:
+            self.escalation_keys.append(escalation_key)
+
+    def _next_stage(self) -> str | None:
+        position = LADDER.index(self.stage)
+        return LADDER[position + 1] if position + 1 < len(LADDER) else None
+
+    def propose_escalation(self, *, reason: str, proposal_key: str, recorded_at: datetime,
+                           actor_id: str, actor_role: str = AUTOMATION) -> bool:
+        """Propose a move up one stage for a coordinator to confirm or decline.
+
+        False, writing nothing, when this proposal was already recorded, another
+        is pending, the case is closed or already at the top stage.
+        """
+        key = _required_text(proposal_key, "proposal_key")
+        moot = (key in self.escalation_keys or self.pending_escalation is not None
+                or self.status != "open" or self._next_stage() is None)
+        if moot:
+            return False
+        self._escalation_proposed(
+            from_stage=self.stage, to_stage=self._next_stage(),
+            reason=_required_text(reason, "reason"), proposal_key=key,
+            recorded_at=recorded_at, **_actor(actor_id, actor_role),
+        )
+        return True
+
+    @event("EscalationProposed")
+    def _escalation_proposed(self, *, from_stage: str, to_stage: str, reason: str,
+                             proposal_key: str, recorded_at: datetime, actor_id: str,
+                             actor_role: str) -> None:
+        self.pending_escalation = {"from_stage": from_stage, "to_stage": to_stage,
+                                   "reason": reason, "proposal_key": proposal_key,
+                                   "proposed_at": recorded_at, "proposed_by": actor_id}
+        self.escalation_keys.append(proposal_key)
+
+    def confirm_escalation(self, *, reason: str, recorded_at: datetime, actor_id: str,
+                           actor_role: str) -> None:
+        """A coordinator confirms the pending proposal: the case moves up, by a person."""
+        self.check_open()
+        proposal = self.check_escalation_pending()
+        self.check_stage_move(proposal["to_stage"])
+        reason = _required_text(reason, "reason")
+        actor = _actor(actor_id, actor_role)
+        self._escalation_confirmed(proposal_key=proposal["proposal_key"], reason=reason,
+                                   recorded_at=recorded_at, **actor)
+        self._stage_changed(from_stage=self.stage, to_stage=proposal["to_stage"],
+                            trigger=StageTrigger.PERSON.value, reason=reason,
+                            escalation_key=None, recorded_at=recorded_at, **actor)
+
+    @event("EscalationConfirmed")
+    def _escalation_confirmed(self, *, proposal_key: str, reason: str, recorded_at: datetime,
+                              actor_id: str, actor_role: str) -> None:
+        self.stage_since = recorded_at
+
+    def decline_escalation(self, *, reason: str, recorded_at: datetime, actor_id: str,
+                           actor_role: str) -> None:
+        """A coordinator declines the pending proposal; the case stays where it is."""
+        self.check_open()
+        proposal = self.check_escalation_pending()
+        self._escalation_declined(proposal_key=proposal["proposal_key"],
+                                  reason=_required_text(reason, "reason"),
+                                  recorded_at=recorded_at, **_actor(actor_id, actor_role))
+
+    @event("EscalationDeclined")
+    def _escalation_declined(self, *, proposal_key: str, reason: str, recorded_at: datetime,
+                             actor_id: str, actor_role: str) -> None:
+        self.pending_escalation = None
+        self.stage_since = recorded_at
+
+    # -- meetings ------------------------------------------------------------------
+
+    def hold_joint_local_meeting(self, *, outcome: str, reason: str, recorded_at: datetime,
+                                 actor_id: str, actor_role: str) -> None:
+        """Council, government office and audit body decide one of three outcomes."""
+        self.check_open()
+        if self.stage != Stage.LOCAL.value:
+            raise RuleViolation("a joint local meeting is held while the case is local",
+                                rule="joint_meeting_at_local_stage")
+        self._joint_local_meeting_held(
+            outcome=one_of(outcome, JointMeetingOutcome, "outcome"),
+            reason=_required_text(reason, "reason"), recorded_at=recorded_at,
+            **_actor(actor_id, actor_role),
+        )
+
+    @event("JointLocalMeetingHeld")
+    def _joint_local_meeting_held(self, *, outcome: str, reason: str, recorded_at: datetime,
+                                  actor_id: str, actor_role: str) -> None:
+        self.joint_meetings.append({"outcome": outcome, "reason": reason,
+                                    "held_at": recorded_at})
+        if outcome == JointMeetingOutcome.REFER_TO_RIEP.value:
+            self.council_agrees_referral = True
+        if outcome == JointMeetingOutcome.REGULATOR_NOT_SATISFIED.value:
+            self.regulator_not_satisfied = True
+
+    def convene_government_meeting(
+        self, *, attendees: Iterable[str], meeting_at: datetime, reason: str,
+        recorded_at: datetime, actor_id: str, actor_role: str,
+        policy: DeadlinePolicy = DEFAULT_POLICY,
+    ) -> None:
+        """The meeting before any intervention; its summary is due five working days on."""
+        self.check_open()
+        if self.stage != Stage.GOVERNMENT_MEETING.value:
+            raise RuleViolation("a government meeting is convened only at that stage",
+                                rule="government_meeting_needs_stage")
+        if self._open_government_meeting() is not None:
+            raise RuleViolation("a government meeting is already convened and not concluded",
+                                rule="one_government_meeting_at_a_time")
+        people = _texts(attendees, "attendees")
+        if not people:
+            raise InvalidField("attendees must name who is called", field="attendees")
+        meeting_at = _moment(meeting_at, "meeting_at")
+        self._government_meeting_convened(
+            attendees=people, meeting_at=meeting_at, reason=_required_text(reason, "reason"),
+            summary_due=policy.due(Deadline.MEETING_SUMMARY, meeting_at,
+                                   risk_score=self.risk_score),
+            recorded_at=recorded_at, **_actor(actor_id, actor_role),
+        )
+
+    @event("GovernmentMeetingConvened")
+    def _government_meeting_convened(self, *, attendees: list[str], meeting_at: datetime,
+                                     reason: str, summary_due: datetime, recorded_at: datetime,
+                                     actor_id: str, actor_role: str) -> None:
+        self.government_meetings.append({"attendees": attendees, "meeting_at": meeting_at,
+                                         "reason": reason, "outcome": None, "summary": None,
+                                         "concluded_at": None})
+        self._set_deadline(Deadline.MEETING_SUMMARY.value, summary_due, meeting_at)
+
+    def _open_government_meeting(self) -> dict[str, Any] | None:
+        meetings = self.government_meetings
+        return meetings[-1] if meetings and meetings[-1]["outcome"] is None else None
+
+    def conclude_government_meeting(self, *, outcome: str, summary: str, reason: str,
+                                    recorded_at: datetime, actor_id: str,
+                                    actor_role: str) -> None:
+        """Sector-led approach agreed, or intervention; the summary meets its deadline."""
+        self.check_open()
+        if self._open_government_meeting() is None:
+            raise RuleViolation("no government meeting has been convened to conclude",
+                                rule="government_meeting_convened_first")
+        self._government_meeting_concluded(
+            outcome=one_of(outcome, GovernmentMeetingOutcome, "outcome"),
+            summary=_required_text(summary, "summary"), reason=_required_text(reason, "reason"),
+            recorded_at=recorded_at, **_actor(actor_id, actor_role),
+        )
+
+    @event("GovernmentMeetingConcluded")
+    def _government_meeting_concluded(self, *, outcome: str, summary: str, reason: str,
+                                      recorded_at: datetime, actor_id: str,
+                                      actor_role: str) -> None:
+        self.government_meetings[-1].update(outcome=outcome, summary=summary,
+                                            concluded_at=recorded_at)
+        self._clear_deadline(Deadline.MEETING_SUMMARY.value)
+
+    # -- pausing deadlines ---------------------------------------------------------------
+
+    def pause_deadline(self, *, deadline: str, reason: str, recorded_at: datetime,
+                       actor_id: str, actor_role: str) -> None:
+        """Stop a deadline's clock; no reminders while it is paused."""
+        self.check_open()
+        name = one_of(deadline, Deadline, "deadline")
+        if name not in self.deadlines:
+            raise RuleViolation(f"the {name} deadline is not running", rule="deadline_not_running",
+                                field="deadline")
+        self._deadline_paused(deadline=name, due=self.deadlines[name],
+                              reason=_required_text(reason, "reason"), recorded_at=recorded_at,
+                              **_actor(actor_id, actor_role))
+
+    @event("DeadlinePaused")
+    def _deadline_paused(self, *, deadline: str, due: datetime, reason: str,
+                         recorded_at: datetime, actor_id: str, actor_role: str) -> None:
+        self.deadlines.pop(deadline)
+        self.paused_deadlines[deadline] = {
+            "due": due, "paused_at": recorded_at, "reason": reason,
+            "started": self.deadline_started.pop(deadline, recorded_at)}
+
+    def resume_deadline(self, *, deadline: str, reason: str, recorded_at: datetime,
+                        actor_id: str, actor_role: str) -> None:
+        """Restart the clock keeping the time already used: due moves out by the pause."""
+        self.check_open()
+        name = one_of(deadline, Deadline, "deadline")
+        paused = self.paused_deadlines.get(name)
+        if paused is None:
+            raise RuleViolation(f"the {name} deadline is not paused", rule="deadline_not_paused",
+                                field="deadline")
+        self._deadline_resumed(
+            deadline=name, due=resumed_due(paused["due"], paused["paused_at"], recorded_at),
+            reason=_required_text(reason, "reason"), recorded_at=recorded_at,
+            **_actor(actor_id, actor_role))
+
+    @event("DeadlineResumed")
+    def _deadline_resumed(self, *, deadline: str, due: datetime, reason: str,
+                          recorded_at: datetime, actor_id: str, actor_role: str) -> None:
+        paused = self.paused_deadlines.pop(deadline)
+        shift = due - paused["due"]
+        self.deadlines[deadline] = due
+        self.deadline_started[deadline] = paused["started"] + shift
+
+    # -- reminders -------------------------------------------------------------
+
+    def is_reminder_due(self, deadline: str) -> bool:
+        """A reminder is due only while the deadline is still open on an open case."""
+        return self.status == "open" and deadline in self.deadlines
+
+    def issue_reminder(
+        self, *, deadline: str, recipient: str, reminder_key: str, actor_id: str
+    ) -> bool:
+        """Record a reminder once per key; False when it was already recorded or is moot.
+
+        The key makes a retried activity harmless: the same reminder never lands twice.
+        """
+        deadline = one_of(deadline, Deadline, "deadline")
+        if reminder_key in self.reminders or not self.is_reminder_due(deadline):
+            return False
+        self._reminder_issued(
+            deadline=deadline,
+            due=self.deadlines[deadline],
+            recipient=_required_text(recipient, "recipient"),
+            reminder_key=reminder_key,
+            actor_id=actor_id,
+            actor_role=AUTOMATION,
+        )
+        return True
+
+    @event("ReminderIssued")
+    def _reminder_issued(
+        self,
+        *,
+        deadline: str,
+        due: datetime,
+        recipient: str,
+        reminder_key: str,
+        actor_id: str,
+        actor_role: str,
+    ) -> None:
+        self.reminders.append(reminder_key)
+        self.reminders_issued += 1
+
+    # -- closing and reopening ------------------------------------------------------------
+
+    def close(self, *, outcome: str, exit_note: str, recorded_at: datetime, actor_id: str,
+              actor_role: str) -> None:
+        """End the case: improved and handed back, or government intervention."""
+        self.check_open()
+        outcome = one_of(outcome, CaseOutcome, "outcome")
+        if outcome == CaseOutcome.INTERVENTION.value:
+            self.check_government_meeting_decided_intervention()
+        self._case_closed(outcome=outcome, exit_note=_required_text(exit_note, "exit_note"),
+                          recorded_at=recorded_at, **_actor(actor_id, actor_role))
+
+    @event("CaseClosed")
+    def _case_closed(self, *, outcome: str, exit_note: str, recorded_at: datetime,
+                     actor_id: str, actor_role: str) -> None:
+        self.status = "closed"
+        self.closure = {"outcome": outcome, "exit_note": exit_note, "closed_at": recorded_at,
+                        "closed_by": actor_id}
+        self.deadlines.clear()
+        self.deadline_started.clear()
+        self.paused_deadlines.clear()
+        self.pending_escalation = None
+
+    def reopen(self, *, reason: str, recorded_at: datetime, actor_id: str,
+               actor_role: str) -> None:
+        """Open a closed case again; the closure stays in its history."""
+        if self.status != "closed":
+            raise RuleViolation("only a closed case can be reopened",
+                                rule="only_a_closed_case_reopens")
+        self._case_reopened(reason=_required_text(reason, "reason"), recorded_at=recorded_at,
+                            **_actor(actor_id, actor_role))
+
+    @event("CaseReopened")
+    def _case_reopened(self, *, reason: str, recorded_at: datetime, actor_id: str,
+                       actor_role: str) -> None:
+        self.status = "open"
+        self.closure = None
+        self.stage_since = recorded_at
+
+    # -- rules -----------------------------------------------------------------
+
+    def check_open(self) -> None:
+        """Nothing is recorded on a closed case except reopening it."""
+        if self.status != "open":
+            raise RuleViolation(
+                "the case is closed; only reopening it may be recorded",
+                rule="closed_case_is_read_only",
+            )
+
+    def check_plan_drafted(self) -> None:
+        """Reviewing, agreeing or revising a plan needs one drafted first."""
+        if self.plan is None:
+            raise RuleViolation("no support plan has been drafted", rule="plan_drafted_first")
+
+    def check_plan_agreed(self, what: str) -> None:
+        """No support commissioned, peer deployed or progress reviewed before the council
+        has agreed the plan (a revision awaiting agreement is not live)."""
+        if self.plan is None or self.plan["status"] != "agreed":
+            raise RuleViolation(f"no {what} before the council agrees the support plan",
+                                rule="plan_agreed_first")
+
+    def check_deployment_active(self, deployment_id: str) -> None:
+        if deployment_id not in self.deployments:
+            raise InvalidField(f"no peer deployment {deployment_id!r} on this case",
+                               field="deployment_id")
+        if self.deployments[deployment_id]["status"] != "active":
+            raise RuleViolation(f"peer deployment {deployment_id!r} has ended",
+                                rule="peer_deployment_active", field="deployment_id")
+
+    def check_stage_move(self, to_stage: str) -> None:
+        """One rung at a time; up from local only with the council's agreement or a red flag."""
+        here, there = LADDER.index(self.stage), LADDER.index(to_stage)
+        if abs(there - here) != 1:
+            raise RuleViolation(
+                f"a case moves one stage at a time; it is at {self.stage!r}, not next to "
+                f"{to_stage!r}", rule="no_stage_skipped", field="to_stage")
+        referral = self.stage == Stage.LOCAL.value and to_stage == Stage.RIEP.value
+        if referral and not (self.council_agrees_referral or self.regulator_not_satisfied):
+            raise RuleViolation(
+                "a referral to the RIEP needs the council's agreement (acknowledged need or "
+                "a joint local meeting referring it) or a 'regulator not satisfied' outcome",
+                rule="referral_needs_council_agreement", field="to_stage")
+
+    def check_escalation_pending(self) -> dict[str, Any]:
+        if self.pending_escalation is None:
+            raise RuleViolation("no escalation is waiting for a decision",
+                                rule="no_escalation_pending")
+        return self.pending_escalation
+
+    def check_government_meeting_decided_intervention(self) -> None:
+        """No intervention unless a government meeting was held first and concluded so."""
+        concluded = [m for m in self.government_meetings if m["outcome"] is not None]
+        if not concluded or concluded[-1]["outcome"] != GovernmentMeetingOutcome.INTERVENTION:
+            raise RuleViolation(
+                "intervention is recorded only after a government meeting concluded it",
+                rule="intervention_needs_government_meeting", field="outcome")
+
+    # -- reminding a coordinator of a pending escalation proposal ----------------------
+
+    def remind_of_proposal(self, *, recipient: str, reminder_key: str, actor_id: str) -> bool:
+        """Remind the coordinator that a proposal awaits a decision; once per key.
+
+        False, writing nothing, when no proposal is pending (it was decided
+        meanwhile) or the reminder was already recorded.
+        """
+        proposal = self.pending_escalation
+        if reminder_key in self.reminders or proposal is None or self.status != "open":
+            return False
+        self._reminder_issued(
+            deadline=ESCALATION_DECISION, due=proposal["proposed_at"],
+            recipient=_required_text(recipient, "recipient"), reminder_key=reminder_key,
+            actor_id=actor_id, actor_role=AUTOMATION,
+        )
+        return True

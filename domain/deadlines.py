@@ -1,0 +1,68 @@
+"""Deadline policy: how long each step of a case may take, and how risk shortens it.
+
+The durations are policy, set per region by the services layer and passed into
+the case's commands; the case stores the resulting due times in its events, so a
+policy change never rewrites a deadline already set, and replay needs no policy.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from domain.calendar import PolicyDuration
+from domain.risk import IMMEDIATE_ACTION_SCORE
+from domain.vocabulary import Deadline
+
+COMPRESSION_FACTOR = 2
+"""A risk score of 9 divides every duration by this (halves it), to at least one
+working day: an authority facing a serious threat to key services cannot wait the
+usual time for a diagnosis, a plan, a review or a meeting summary."""
+
+
+def _days(n: int) -> PolicyDuration:
+    return PolicyDuration(working_days=n)
+
+
+def compress(duration: PolicyDuration) -> PolicyDuration:
+    """The duration divided by COMPRESSION_FACTOR, rounded up, never below one working day."""
+    if duration.working_days is not None:
+        halved = -(-duration.working_days // COMPRESSION_FACTOR)
+        return PolicyDuration(working_days=max(1, halved))
+    assert duration.elapsed is not None
+    return PolicyDuration(elapsed=duration.elapsed / COMPRESSION_FACTOR)
+
+
+@dataclass(frozen=True)
+class DeadlinePolicy:
+    """The time allowed for each deadline a case carries.
+
+    diagnosis: from the concern; plan_agreed: from the diagnosis; next_review:
+    from the plan's agreement or the last review; meeting_summary: from a
+    government meeting (five working days).
+    """
+
+    diagnosis: PolicyDuration = field(default_factory=lambda: _days(10))
+    plan_agreed: PolicyDuration = field(default_factory=lambda: _days(20))
+    next_review: PolicyDuration = field(default_factory=lambda: _days(30))
+    meeting_summary: PolicyDuration = field(default_factory=lambda: _days(5))
+
+    def duration(self, deadline: Deadline, *, risk_score: int | None = None) -> PolicyDuration:
+        """The duration for one deadline, compressed when the risk score is 9."""
+        chosen = {
+            Deadline.DIAGNOSIS: self.diagnosis,
+            Deadline.PLAN_AGREED: self.plan_agreed,
+            Deadline.NEXT_REVIEW: self.next_review,
+            Deadline.MEETING_SUMMARY: self.meeting_summary,
+        }[Deadline(deadline)]
+        if risk_score is not None and risk_score >= IMMEDIATE_ACTION_SCORE:
+            return compress(chosen)
+        return chosen
+
+    def due(self, deadline: Deadline, start: datetime, *,
+            risk_score: int | None = None) -> datetime:
+        """When `deadline`, started at `start`, falls due under this policy."""
+        return self.duration(deadline, risk_score=risk_score).due_after(start)
+
+
+def resumed_due(due: datetime, paused_at: datetime, resumed_at: datetime) -> datetime:
+    """A paused deadline keeps the time already used: it moves out by the pause."""
+    return due + max(timedelta(0), resumed_at - paused_at)

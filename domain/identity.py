@@ -1,0 +1,219 @@
+"""Who may do what: the roles, the people who hold them, and the role rules.
+
+Access to a case follows the people's real relationships to it: a coordinator
+works the cases of their own region, an adviser the cases assigned to them, an
+authority liaison their own council's cases, a peer the cases they are deployed
+to; an inspector reads everything and writes nothing; an admin runs users and
+policy but sees no case. The rules are written once here, as data (`PERMISSIONS`)
+plus one relationship test per role (`is_related`), so the API, its documentation
+and its tests all read the same table.
+"""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import InvalidField, RuleViolation
+from domain.vocabulary import choices
+
+_USERS = UUID("6f1d6c1e-3b1a-4d35-9a52-5b0c4c1e7a10")
+
+
+class Role(StrEnum):
+    COORDINATOR = "coordinator"
+    ADVISER = "adviser"
+    AUTHORITY_LIAISON = "authority liaison"
+    PEER = "peer"
+    INSPECTOR = "inspector"
+    ADMIN = "admin"
+
+
+C, A, L, P, I, ADM = (Role.COORDINATOR, Role.ADVISER, Role.AUTHORITY_LIAISON, Role.PEER,
+                      Role.INSPECTOR, Role.ADMIN)
+
+# Every action a person can take, and the roles that may take it. For actions on a
+# case, the role must also be related to that case (see `is_related`).
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    # cases: reading
+    "list cases": frozenset({C, A, L, P, I}),
+    "read case": frozenset({C, A, L, P, I}),
+    "read stage and deadlines": frozenset({C, A, L, I}),
+    "read history": frozenset({C, A, L, I}),
+    "read case as of": frozenset({C, A, L, I}),
+    "verify history": frozenset({C, I}),
+    "export history": frozenset({C, I}),
+    # cases: the coordinator's commands
+    "open case": frozenset({C}),
+    "add intelligence": frozenset({C}),
+    "assess risk": frozenset({C}),
+    "record diagnosis": frozenset({C}),
+    "commission support": frozenset({C}),
+    "deploy peer": frozenset({C}),
+    "end peer deployment": frozenset({C}),
+    "change stage": frozenset({C}),
+    "record joint local meeting": frozenset({C}),
+    "convene government meeting": frozenset({C}),
+    "conclude government meeting": frozenset({C}),
+    "confirm escalation": frozenset({C}),
+    "decline escalation": frozenset({C}),
+    "pause deadline": frozenset({C}),
+    "resume deadline": frozenset({C}),
+    "close case": frozenset({C}),
+    "reopen case": frozenset({C}),
+    # cases: the plan and its reviews, shared with the case's adviser
+    "draft support plan": frozenset({C, A}),
+    "review support plan": frozenset({C, A}),
+    "revise support plan": frozenset({C, A}),
+    "review progress": frozenset({C, A}),
+    # cases: the council's own decisions, only ever its own liaison's
+    "acknowledge need": frozenset({L}),
+    "agree support plan": frozenset({L}),
+    "decline support": frozenset({L}),
+    # peers record their own visits
+    "record peer visit": frozenset({C, P}),
+    # administration
+    "manage users": frozenset({ADM}),
+}
+
+CASE_READERS = PERMISSIONS["read case"]
+
+# How far each role reaches, in the words of the role table.
+REACH: dict[Role, str] = {
+    C: "own region", A: "assigned", L: "own council", P: "deployed", I: "all", ADM: "yes",
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A signed-in person: who they are, their role, and where that role applies."""
+
+    id: str
+    role: Role
+    region: str | None = None
+    authority: str | None = None
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class CaseRelations:
+    """The facts about a case that decide who is related to it."""
+
+    region: str
+    authority: str
+    advisers: frozenset[str] = field(default_factory=frozenset)
+    peers: frozenset[str] = field(default_factory=frozenset)
+
+
+def is_related(who: Principal, case: CaseRelations) -> bool:
+    """Whether this person's role reaches this case at all."""
+    match who.role:
+        case Role.COORDINATOR:
+            return who.region == case.region
+        case Role.ADVISER:
+            return who.id in case.advisers
+        case Role.AUTHORITY_LIAISON:
+            return who.authority == case.authority
+        case Role.PEER:
+            return who.id in case.peers
+        case Role.INSPECTOR:
+            return True
+    return False
+
+
+def may_know_case(who: Principal, case: CaseRelations) -> bool:
+    """Whether the case exists as far as this person is concerned (else: not found)."""
+    return who.role in CASE_READERS and is_related(who, case)
+
+
+def may(who: Principal, action: str, case: CaseRelations | None = None) -> bool:
+    """Whether this person may take the action (on this case, when there is one)."""
+    allowed = who.role in PERMISSIONS[action]
+    return allowed and (case is None or is_related(who, case))
+
+
+def may_record_visit_on(who: Principal, deployment: dict[str, Any] | None) -> bool:
+    """A peer records visits on their own deployment only; a coordinator on any."""
+    if who.role is Role.PEER:
+        return deployment is not None and deployment.get("peer_id") == who.id
+    return True
+
+
+def may_see_confidential_sources(who: Principal) -> bool:
+    """Chatham House: the source is known only to the confidential group's coordinators."""
+    return who.role is Role.COORDINATOR
+
+
+def may_open_case_in(who: Principal, region: str) -> bool:
+    """A coordinator opens cases only in their own region."""
+    return may(who, "open case") and who.region == region
+
+
+def parse_role(value: Any, field_name: str = "role") -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise InvalidField(
+            f"{field_name} must be one of {choices(Role)}; got {value!r}", field=field_name
+        ) from None
+
+
+def _text(value: Any, field_name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidField(f"{field_name} is required and must not be blank", field=field_name)
+    return value.strip()
+
+
+class User(Aggregate):
+    """A person who signs in with a token; their role decides what they may do."""
+
+    @staticmethod
+    def create_id(username: str, **_: Any) -> UUID:
+        """One user per username, so a username can be looked up without an index."""
+        return uuid5(_USERS, f"user:{username.strip()}")
+
+    @classmethod
+    def register(cls, *, username: str, name: str, role: str, region: str | None,
+                 authority: str | None) -> "User":
+        """A coordinator needs a region; an authority liaison needs their council."""
+        role_ = parse_role(role)
+        if role_ is Role.COORDINATOR and not region:
+            raise InvalidField("a coordinator needs a region", field="region")
+        if role_ is Role.AUTHORITY_LIAISON and not authority:
+            raise InvalidField("an authority liaison needs an authority", field="authority")
+        return cls(username=_text(username, "username"), name=name or username,
+                   role=role_.value, region=region or None, authority=authority or None)
+
+    @event("UserRegistered")
+    def __init__(self, *, username: str, name: str, role: str, region: str | None,
+                 authority: str | None) -> None:
+        self.username = username
+        self.name = name
+        self.role = role
+        self.region = region
+        self.authority = authority
+        self.token_hashes: list[str] = []
+        self.active = True
+
+    def issue_token(self, *, token_hash: str, label: str) -> None:
+        if not self.active:
+            raise RuleViolation("the user is deactivated", rule="inactive_user")
+        self._token_issued(token_hash=token_hash, label=label)
+
+    @event("TokenIssued")
+    def _token_issued(self, *, token_hash: str, label: str) -> None:
+        self.token_hashes.append(token_hash)
+
+    def deactivate(self) -> None:
+        if self.active:
+            self._deactivated()
+
+    @event("UserDeactivated")
+    def _deactivated(self) -> None:
+        self.active = False
+
+    def principal(self) -> Principal:
+        return Principal(id=self.username, role=Role(self.role), region=self.region,
+                         authority=self.authority, name=self.name)

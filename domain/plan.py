@@ -1,0 +1,86 @@
+"""Support plan actions: each SMART, with an owner, provider, cost, due date and measure.
+
+An action without an owner, a due date or an outcome measure cannot be held to
+account, so the plan is refused by the rule `plan_actions_are_smart`.
+"""
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from domain.errors import InvalidField, RuleViolation
+
+SMART_FIELDS = ("owner", "due", "measure")
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _due_date(value: Any, field: str) -> str:
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise InvalidField(f"{field} must be a date such as 2026-03-31; got {value!r}",
+                           field=field) from None
+
+
+def money(value: Any, field: str) -> Decimal:
+    """Pounds; 0 means free at the point of delivery."""
+    try:
+        cost = Decimal(str(value if value is not None else 0))
+    except InvalidOperation:
+        raise InvalidField(f"{field} must be a sum in pounds; got {value!r}", field=field) from None
+    if not cost.is_finite() or cost < 0:
+        raise InvalidField(f"{field} must be zero or more pounds; got {value!r}", field=field)
+    return cost.quantize(Decimal("0.01"))
+
+
+def check_smart(action: Mapping[str, Any], field: str) -> None:
+    """Every action has an owner, a due date and an outcome measure."""
+    for name in SMART_FIELDS:
+        value = action.get(name)
+        if not (_text(value) or (name == "due" and isinstance(value, date))):
+            raise RuleViolation(
+                f"every plan action needs an owner, a due date and an outcome measure; "
+                f"{field} has no {name}",
+                rule="plan_actions_are_smart", field=f"{field}.{name}",
+            )
+
+
+def plan_action(action: Mapping[str, Any], index: int) -> dict[str, Any]:
+    """One action as stored: checked, trimmed, due date as ISO text, cost in pounds."""
+    field = f"actions[{index}]"
+    if not isinstance(action, Mapping):
+        raise InvalidField(f"{field} must be an object", field=field)
+    check_smart(action, field)
+    for name in ("description", "provider"):
+        if not _text(action.get(name)):
+            raise InvalidField(f"{field}.{name} is required and must not be blank",
+                               field=f"{field}.{name}")
+    return {
+        "description": _text(action["description"]),
+        "owner": _text(action["owner"]),
+        "provider": _text(action["provider"]),
+        "cost": money(action.get("cost"), f"{field}.cost"),
+        "due": _due_date(action["due"], f"{field}.due"),
+        "measure": _text(action["measure"]),
+    }
+
+
+def plan_actions(actions: Iterable[Mapping[str, Any]] | None) -> list[dict[str, Any]]:
+    """A plan has at least one action, each SMART."""
+    checked = [plan_action(a, i) for i, a in enumerate(actions or [])]
+    if not checked:
+        raise InvalidField("a support plan needs at least one action", field="actions")
+    return checked
+
+
+def measures(actions: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The outcome measures a progress review reports against."""
+    return [a["measure"] for a in actions]

@@ -1,0 +1,164 @@
+"""A region's escalation policy: when to remind, how often, and when to escalate.
+
+Each RIEP sets its own timetable. The policy is an aggregate of its own, so a
+change is recorded (who changed it, when) and reaches running cases the next
+time their workflow re-reads it; deadlines already set keep their due times.
+"""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.calendar import PolicyDuration
+from domain.deadlines import DeadlinePolicy
+from domain.errors import InvalidField
+from domain.vocabulary import choices
+
+POLICY_NAMESPACE = uuid5(NAMESPACE_URL, "casework:region-policy")
+
+
+class EscalationMode(StrEnum):
+    """Past the missed-deadline limit, move the case up a stage or ask a person first."""
+
+    AUTOMATIC = "automatic"
+    PROPOSED = "proposed"
+
+
+def _days(n: int) -> PolicyDuration:
+    return PolicyDuration(working_days=n)
+
+
+@dataclass(frozen=True)
+class EscalationPolicy:
+    """The reminder and escalation timetable of one region.
+
+    remind_before: how long before a deadline its owner is first reminded.
+    remind_every: the interval between reminders once it is missed (and, with a
+    proposal waiting, between reminders to decide it).
+    missed_reminder_limit: how many missed-deadline reminders come before the
+    case is escalated (or an escalation proposed).
+    notify_email / webhook_url: where the region's reminders are delivered.
+    """
+
+    remind_before: PolicyDuration = field(default_factory=lambda: _days(2))
+    remind_every: PolicyDuration = field(default_factory=lambda: _days(2))
+    missed_reminder_limit: int = 3
+    escalation: str = EscalationMode.AUTOMATIC.value
+    notify_email: str = ""
+    webhook_url: str = ""
+    deadlines: DeadlinePolicy = field(default_factory=DeadlinePolicy)
+
+    @classmethod
+    def from_fields(cls, **values: Any) -> "EscalationPolicy":
+        """Build from primitives, refusing bad values by field name; omitted fields default."""
+        durations = {
+            name: PolicyDuration.parse(values[name], field=name)
+            for name in ("remind_before", "remind_every") if name in values
+        }
+        deadlines = {
+            name: PolicyDuration.parse(values[name], field=name)
+            for name in ("diagnosis", "plan_agreed", "next_review", "meeting_summary")
+            if name in values
+        }
+        return cls(
+            **durations,
+            missed_reminder_limit=_reminder_limit(values.get("missed_reminder_limit", 3)),
+            escalation=_mode(values.get("escalation", EscalationMode.AUTOMATIC.value)),
+            notify_email=_email(values.get("notify_email", "")),
+            webhook_url=_url(values.get("webhook_url", "")),
+            deadlines=DeadlinePolicy(**deadlines),
+        )
+
+    def as_fields(self) -> dict[str, Any]:
+        """Primitives for storage and display; `from_fields` reads them back."""
+        d = self.deadlines
+        return {
+            "remind_before": _text(self.remind_before),
+            "remind_every": _text(self.remind_every),
+            "missed_reminder_limit": self.missed_reminder_limit,
+            "escalation": self.escalation,
+            "notify_email": self.notify_email,
+            "webhook_url": self.webhook_url,
+            "diagnosis": _text(d.diagnosis),
+            "plan_agreed": _text(d.plan_agreed),
+            "next_review": _text(d.next_review),
+            "meeting_summary": _text(d.meeting_summary),
+        }
+
+
+def _text(duration: PolicyDuration) -> str:
+    """The form `PolicyDuration.parse` reads: '10' or 'PT30S'."""
+    if duration.working_days is not None:
+        return str(duration.working_days)
+    assert duration.elapsed is not None
+    return f"PT{duration.elapsed.total_seconds():g}S"
+
+
+def _reminder_limit(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 20:
+        raise InvalidField(
+            f"missed_reminder_limit must be a whole number from 0 to 20; got {value!r}",
+            field="missed_reminder_limit",
+        )
+    return value
+
+
+def _mode(value: Any) -> str:
+    try:
+        return EscalationMode(value).value
+    except ValueError:
+        raise InvalidField(
+            f"escalation must be one of {choices(EscalationMode)}; got {value!r}",
+            field="escalation",
+        ) from None
+
+
+def _email(value: Any) -> str:
+    text = str(value or "").strip()
+    if text and ("@" not in text or " " in text):
+        raise InvalidField(f"notify_email must be an email address; got {value!r}",
+                           field="notify_email")
+    return text
+
+
+def _url(value: Any) -> str:
+    text = str(value or "").strip()
+    if text and not text.startswith(("http://", "https://")):
+        raise InvalidField(f"webhook_url must be an http(s) URL; got {value!r}",
+                           field="webhook_url")
+    return text
+
+
+def region_policy_id(region: str) -> UUID:
+    """One policy per region, found by its name without an index."""
+    return uuid5(POLICY_NAMESPACE, region.strip().lower())
+
+
+class RegionPolicy(Aggregate):
+    """The recorded history of one region's escalation policy."""
+
+    @classmethod
+    def create(cls, *, region: str, policy: EscalationPolicy, actor_id: str) -> "RegionPolicy":
+        return cls(region=region, fields=policy.as_fields(), actor_id=actor_id)
+
+    @staticmethod
+    def create_id(region: str, **_: Any) -> UUID:
+        """eventsourcing's hook: the id follows from the region."""
+        return region_policy_id(region)
+
+    @event("PolicySet")
+    def __init__(self, *, region: str, fields: dict[str, Any], actor_id: str) -> None:
+        self.region = region
+        self.fields = fields
+
+    @event("PolicyChanged")
+    def change(self, *, fields: dict[str, Any], actor_id: str) -> None:
+        """Record a new timetable; running cases pick it up at their next step."""
+        self.fields = fields
+
+    @property
+    def policy(self) -> EscalationPolicy:
+        return EscalationPolicy.from_fields(**self.fields)

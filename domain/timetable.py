@@ -1,0 +1,140 @@
+"""The escalation timetable: what is due next for a case under its region's policy.
+
+A pure function of the case's facts, the policy and the time, so the workflow
+can recompute it whenever it wakes: a deadline met, paused or moved, or a
+policy changed, simply gives a different timetable. Each step has a key that
+names it for good, so a step already recorded in the case is never due again.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from domain.calendar import PolicyDuration, is_working_day
+from domain.case import ESCALATION_DECISION, LADDER
+from domain.policy import EscalationMode, EscalationPolicy
+
+REMIND = "remind"
+ESCALATE = "escalate"
+PROPOSE = "propose escalation"
+REMIND_OF_PROPOSAL = "remind of proposal"
+PROPOSAL_DEADLINE = ESCALATION_DECISION
+
+CASE_OWNER = "case owner"
+COORDINATOR = "RIEP coordinator"
+
+
+def next_stage(stage: str) -> str | None:
+    """One rung up the ladder; None at the government meeting, the top automation reaches.
+
+    Intervention is never a stage the automation can choose.
+    """
+    position = LADDER.index(stage)
+    return LADDER[position + 1] if position + 1 < len(LADDER) else None
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the timetable needs to know of a case, read fresh from its stream.
+
+    since: when the case last changed stage or had an escalation decided; the
+    missed-deadline count starts again from there.
+    proposal_at: when a pending escalation proposal was made, if one waits.
+    escalation_allowed: whether the ladder's rules let the case up a rung now
+    (from local, only with the council's agreement or a red flag).
+    started: when each open deadline's clock started.
+    """
+
+    status: str
+    stage: str
+    deadlines: dict[str, datetime]
+    recorded: frozenset[str]
+    since: datetime | None = None
+    proposal_at: datetime | None = None
+    escalation_allowed: bool = True
+    started: dict[str, datetime] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Step:
+    at: datetime
+    action: str
+    deadline: str
+    key: str
+    recipient: str
+    to_stage: str | None = None
+
+
+def working_days_before(moment: datetime, days: int) -> datetime:
+    """The same time of day, `days` working days before `moment`."""
+    while days > 0:
+        moment -= timedelta(days=1)
+        if is_working_day(moment.date()):
+            days -= 1
+    return moment
+
+
+def before(moment: datetime, duration: PolicyDuration) -> datetime:
+    if duration.working_days is not None:
+        return working_days_before(moment, duration.working_days)
+    assert duration.elapsed is not None
+    return moment - duration.elapsed
+
+
+def repeats(start: datetime, every: PolicyDuration, count: int) -> list[datetime]:
+    """`count` + 1 moments: `start`, then every interval after it."""
+    moments = [start]
+    for _ in range(count):
+        moments.append(every.due_after(moments[-1]))
+    return moments
+
+
+def timetable(facts: CaseFacts, policy: EscalationPolicy, now: datetime) -> list[Step]:
+    """Every step not yet recorded, earliest first; empty for a closed case."""
+    if facts.status != "open":
+        return []
+    steps: list[Step] = []
+    for deadline, due in facts.deadlines.items():
+        steps += _deadline_steps(facts, policy, deadline, due, now)
+    steps += _proposal_steps(facts, policy)
+    return sorted((s for s in steps if s.key not in facts.recorded), key=lambda s: s.at)
+
+
+def _deadline_steps(facts: CaseFacts, policy: EscalationPolicy, deadline: str,
+                    due: datetime, now: datetime) -> list[Step]:
+    """A reminder before the deadline, reminders once missed, then one escalation."""
+    steps = []
+    remind_at = before(due, policy.remind_before)
+    started = facts.started.get(deadline, remind_at)
+    # no "falls due soon" once it has passed, nor when the notice is longer than the deadline
+    if now < due and started <= remind_at < due:
+        steps.append(Step(remind_at, REMIND, deadline, f"{deadline}:{due.isoformat()}:before",
+                          CASE_OWNER))
+    missed_from = max(due, facts.since) if facts.since else due
+    prefix = f"{deadline}:{due.isoformat()}:{missed_from.isoformat()}"
+    moments = repeats(missed_from, policy.remind_every, policy.missed_reminder_limit)
+    for number, moment in enumerate(moments[:-1], start=1):
+        steps.append(Step(moment, REMIND, deadline, f"{prefix}:missed-{number}", CASE_OWNER))
+    escalation = _escalation(facts, policy, deadline, moments[-1], f"{prefix}:escalate")
+    return steps + ([escalation] if escalation else [])
+
+
+def _escalation(facts: CaseFacts, policy: EscalationPolicy, deadline: str, at: datetime,
+                key: str) -> Step | None:
+    """Up one stage, or a proposal to, unless at the top or a proposal already waits."""
+    to_stage = next_stage(facts.stage)
+    if to_stage is None or facts.proposal_at is not None or not facts.escalation_allowed:
+        return None
+    action = ESCALATE if policy.escalation == EscalationMode.AUTOMATIC.value else PROPOSE
+    return Step(at, action, deadline, key, COORDINATOR, to_stage)
+
+
+def _proposal_steps(facts: CaseFacts, policy: EscalationPolicy) -> list[Step]:
+    """A waiting proposal reminds the coordinator to decide it, up to the limit."""
+    if facts.proposal_at is None:
+        return []
+    moments = repeats(facts.proposal_at, policy.remind_every,
+                      max(1, policy.missed_reminder_limit))[1:]
+    prefix = f"{PROPOSAL_DEADLINE}:{facts.proposal_at.isoformat()}"
+    return [Step(moment, REMIND_OF_PROPOSAL, PROPOSAL_DEADLINE, f"{prefix}:{number}",
+                 COORDINATOR, next_stage(facts.stage))
+            for number, moment in enumerate(moments, start=1)]
