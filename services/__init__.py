@@ -1,0 +1,1 @@
+"""Use cases over the case event store, and the ports the outer layers share."""

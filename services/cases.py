@@ -1,0 +1,203 @@
+"""The case application: one method per use case (load, call the domain, save)."""
+
+from collections.abc import Callable
+from copy import deepcopy
+from dataclasses import replace
+from datetime import datetime, timezone
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from domain.calendar import PolicyDuration
+from domain.case import Case
+from domain.deadlines import DeadlinePolicy
+from domain.errors import DomainError
+from services.case_commands import CaseCommands
+from services.store import EventStoreApplication, NotFound
+
+
+class CaseNotFound(NotFound):
+    rule = "case_not_found"
+
+
+class StaleVersion(DomainError):
+    """Someone else changed the case since the caller read it."""
+
+    rule = "stale_version"
+
+    def __init__(self, message: str, *, current_version: int):
+        super().__init__(message, field="version")
+        self.current_version = current_version
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class CaseService(CaseCommands, EventStoreApplication):
+    """Opens and progresses support cases on an eventsourcing event store."""
+
+    name = "casework"
+    not_found_error = CaseNotFound
+    snapshotting_intervals = {Case: 50}
+
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        diagnosis_deadline: PolicyDuration | None = None,
+        policy: DeadlinePolicy | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        super().__init__(env)
+        self.policy = policy or DeadlinePolicy()
+        if diagnosis_deadline is not None:
+            self.policy = replace(self.policy, diagnosis=diagnosis_deadline)
+        self.diagnosis_deadline = self.policy.diagnosis
+        self.clock = clock
+
+    def policy_for(self, region: str) -> DeadlinePolicy:
+        """The deadline policy for a region's cases (one policy unless a region sets its own)."""
+        return self.policy
+
+    # -- commands ---------------------------------------------------------------
+
+    def open_case(
+        self, *, authority: str, region: str, summary: str, source: str,
+        issue_type: str, actor_id: str, actor_role: str,
+        diagnosis_due: datetime | None = None,
+    ) -> UUID:
+        now = self.clock()
+        case = Case.raise_concern(
+            authority=authority, region=region, summary=summary, source=source,
+            issue_type=issue_type, raised_at=now,
+            diagnosis_due=diagnosis_due or self.policy_for(region).diagnosis.due_after(now),
+            actor_id=actor_id, actor_role=actor_role,
+        )
+        self.save(case)
+        return case.id
+
+    def issue_reminder(
+        self, case_id: UUID, *, deadline: str, recipient: str, reminder_key: str,
+        actor_id: str = "escalation-workflow",
+    ) -> bool:
+        """Record a reminder once; retried safely by the workflow's activity."""
+        return self._record_once(case_id, lambda case, _now: case.issue_reminder(
+            deadline=deadline, recipient=recipient, reminder_key=reminder_key,
+            actor_id=actor_id))
+
+    def _record_once(self, case_id: UUID, command: Callable[[Case, datetime], bool]) -> bool:
+        """Record a keyed, automated fact once; False when moot or already recorded."""
+        for _attempt in range(5):
+            case = self._load(case_id)
+            if not command(case, self.clock()):
+                return False
+            try:
+                self._save(case)
+                return True
+            except StaleVersion:
+                continue  # a person wrote first: re-read and decide again
+        raise StaleVersion("the case kept changing; try again", current_version=case.version)
+
+    # -- queries ----------------------------------------------------------------
+
+    def get_case(self, case_id: UUID) -> dict[str, Any]:
+        return case_view(self._load(case_id))
+
+    def case_as_of(self, case_id: UUID, *, version: int | None = None,
+                   at: datetime | None = None) -> dict[str, Any]:
+        """What was known about the case at a version or a moment."""
+        return case_view(self.aggregate_as_of(case_id, version=version, at=at))
+
+    def event_view(self, event: Any) -> dict[str, Any]:
+        return event_view(event)
+
+    def history(self, case_id: UUID) -> list[dict[str, Any]]:
+        events = list(self.events.get(case_id))
+        if not events:
+            raise CaseNotFound(f"no case with id {case_id}", field="case_id")
+        return [event_view(e) for e in events]
+
+    def case_ids(self) -> list[UUID]:
+        """Every case ever opened, in the order opened (from the notification log)."""
+        return list(self.ids_with_topic("Case.ConcernRaised"))
+
+    # -- helpers ----------------------------------------------------------------
+
+    def _load(self, case_id: UUID, expected_version: int | None = None) -> Case:
+        try:
+            case: Case = self.repository.get(case_id)
+        except AggregateNotFoundError:
+            raise CaseNotFound(f"no case with id {case_id}", field="case_id") from None
+        if expected_version is not None and case.version != expected_version:
+            raise StaleVersion(
+                f"the case is at version {case.version}, not {expected_version}",
+                current_version=case.version,
+            )
+        return case
+
+    def _save(self, case: Case) -> int:
+        try:
+            self.save(case)
+        except IntegrityError:
+            current = self.repository.get(case.id).version
+            raise StaleVersion(
+                "the case changed while this command ran", current_version=current
+            ) from None
+        return case.version
+
+
+_BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
+
+
+def event_view(event: Any) -> dict[str, Any]:
+    """An event as primitives: type, version, time, actor and its own data."""
+    data = {k: v for k, v in vars(event).items() if k not in _BASE_FIELDS}
+    actor = {"id": data.pop("actor_id", None), "role": data.pop("actor_role", None)}
+    return {
+        "type": type(event).__name__,
+        "version": event.originator_version,
+        "recorded_at": event.timestamp,
+        "actor": actor,
+        "data": data,
+    }
+
+
+def case_view(case: Case) -> dict[str, Any]:
+    return {
+        "id": case.id,
+        "version": case.version,
+        "authority": case.authority,
+        "region": case.region,
+        "summary": case.summary,
+        "source": case.source,
+        "issue_type": case.issue_type,
+        "stage": case.stage,
+        "status": case.status,
+        "raised_at": case.raised_at,
+        "deadlines": dict(case.deadlines),
+        "diagnosis": deepcopy(case.diagnosis),
+        "reminders_issued": case.reminders_issued,
+        "stage_since": case.stage_since,
+        "paused_deadlines": {name: {"due": p["due"], "paused_at": p["paused_at"],
+                                    "reason": p["reason"]}
+                             for name, p in case.paused_deadlines.items()},
+        "intelligence": deepcopy(case.intelligence),
+        "risk": {**deepcopy(case.risk), "current_score": case.risk_score},
+        "council_agrees_referral": case.council_agrees_referral,
+        "regulator_not_satisfied": case.regulator_not_satisfied,
+        "plan": deepcopy(case.plan),
+        "commissions": deepcopy(case.commissions),
+        "deployments": deepcopy(case.deployments),
+        "advisers": case.advisers,
+        "peers": case.peers,
+        "reviews": deepcopy(case.reviews),
+        "joint_meetings": deepcopy(case.joint_meetings),
+        "government_meetings": deepcopy(case.government_meetings),
+        "pending_escalation": deepcopy(case.pending_escalation),
+        "escalation_keys": list(case.escalation_keys),
+        "reminder_keys": list(case.reminders),
+        "closure": deepcopy(case.closure),
+    }

@@ -1,0 +1,233 @@
+"""Users, their bearer tokens, and OIDC tokens from an identity provider.
+
+Local users and their tokens are made with the command line (see `main`);
+only a SHA-256 digest of each token is stored, so a copy of the database
+gives no one a way in. Tokens are long random strings, which is why a plain
+digest (not a slow password hash) is enough. In production an identity
+provider's JWTs are accepted too, when an issuer and a JWKS URL are set.
+
+    python -m services.identity add-user alice --role coordinator --region "North West"
+    python -m services.identity issue-token alice
+    python -m services.identity list-users
+    python -m services.identity deactivate alice
+"""
+
+import argparse
+import hashlib
+import secrets
+import sys
+import uuid
+from typing import Any
+from uuid import UUID
+
+import jwt
+from eventsourcing.domain import Aggregate
+
+from domain.errors import DomainError
+from domain.identity import Principal, Role, User, parse_role
+from services.settings import Settings
+from services.store import EventStoreApplication
+
+_NAMESPACE = uuid.UUID("6f1d6c1e-3b1a-4d35-9a52-5b0c4c1e7a10")
+TOKEN_PREFIX = "cw_"
+
+
+class Unauthenticated(DomainError):
+    """No token, or a token that is unknown, expired, revoked or badly signed."""
+
+    rule = "unauthenticated"
+
+
+class UserNotFound(DomainError):
+    rule = "user_not_found"
+
+
+class UserExists(DomainError):
+    rule = "user_exists"
+
+
+def user_id(username: str) -> UUID:
+    return User.create_id(username)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def token_index_id(digest: str) -> UUID:
+    return uuid.uuid5(_NAMESPACE, f"token:{digest}")
+
+
+class TokenIndex(Aggregate):
+    """Finds a user by the digest of a token, without storing the token."""
+
+    @staticmethod
+    def create_id(digest: str, **_: Any) -> UUID:
+        return token_index_id(digest)
+
+    def __init__(self, *, digest: str, username: str) -> None:
+        self.username = username
+
+
+def build_identity_service(settings: Settings) -> "IdentityService":
+    """Users live beside the cases, in their own SQLite file or PostgreSQL tables."""
+    env = settings.eventsourcing_env()
+    if settings.store == "sqlite":
+        env["SQLITE_DBNAME"] = str(settings.data_dir / "access.sqlite")
+    return IdentityService(env)
+
+
+class IdentityService(EventStoreApplication):
+    """Registers users, issues their tokens and recognises them when they return."""
+
+    name = "identity"
+    not_found_error = UserNotFound
+
+    def register_user(self, *, username: str, role: str, region: str | None = None,
+                      authority: str | None = None, name: str = "") -> dict[str, Any]:
+        if self._find(username) is not None:
+            raise UserExists(f"a user named {username!r} already exists", field="username")
+        user = User.register(username=username, name=name, role=role, region=region,
+                             authority=authority)
+        self.save(user)
+        return user_view(user)
+
+    def issue_token(self, username: str, *, label: str = "") -> str:
+        """A new token for the user; shown once, only its digest is kept."""
+        user = self._get(username)
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        digest = token_digest(token)
+        user.issue_token(token_hash=digest, label=label)
+        self.save(user, TokenIndex(digest=digest, username=user.username))
+        return token
+
+    def deactivate(self, username: str) -> None:
+        user = self._get(username)
+        user.deactivate()
+        self.save(user)
+
+    def authenticate(self, token: str) -> Principal:
+        try:
+            index = self.repository.get(token_index_id(token_digest(token)))
+        except Exception:  # noqa: BLE001 - any miss is the same answer to the caller
+            raise Unauthenticated("the bearer token is not recognised") from None
+        user = self._find(index.username)
+        if user is None or not user.active:
+            raise Unauthenticated("the bearer token's user is deactivated")
+        return user.principal()
+
+    def users(self) -> list[dict[str, Any]]:
+        return [user_view(self.repository.get(i))
+                for i in self.ids_with_topic("User.UserRegistered")]
+
+    def has_users(self) -> bool:
+        return bool(self.users())
+
+    def _find(self, username: str) -> User | None:
+        try:
+            return self.repository.get(user_id(username))
+        except Exception:  # noqa: BLE001 - not found
+            return None
+
+    def _get(self, username: str) -> User:
+        user = self._find(username)
+        if user is None:
+            raise UserNotFound(f"no user named {username!r}", field="username")
+        return user
+
+
+def user_view(user: User) -> dict[str, Any]:
+    return {"username": user.username, "name": user.name, "role": user.role,
+            "region": user.region, "authority": user.authority, "active": user.active,
+            "tokens": len(user.token_hashes)}
+
+
+class OidcVerifier:
+    """Accepts JWTs signed by the configured issuer's keys (fetched from its JWKS URL).
+
+    The role, region and authority come from claims named in the settings; the
+    subject (`sub`) is the person's id on every event they record.
+    """
+
+    def __init__(self, *, issuer: str, jwks_url: str, audience: str = "",
+                 claim_prefix: str = "casework_") -> None:
+        self.issuer = issuer
+        self.audience = audience or None
+        self.claim_prefix = claim_prefix
+        self.keys = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300, timeout=5)
+
+    def verify(self, token: str) -> Principal:
+        try:
+            key = self.keys.get_signing_key_from_jwt(token)
+            claims = jwt.decode(
+                token, key.key, algorithms=["RS256", "ES256"], issuer=self.issuer,
+                audience=self.audience, options={"require": ["exp", "sub", "iss"],
+                                                 "verify_aud": self.audience is not None},
+            )
+        except jwt.PyJWTError as error:
+            raise Unauthenticated(f"the identity token was refused: {error}") from None
+        try:
+            role = parse_role(claims.get(self.claim_prefix + "role"))
+        except DomainError:
+            raise Unauthenticated(
+                f"the identity token carries no valid {self.claim_prefix}role claim") from None
+        return Principal(id=str(claims["sub"]), role=role, name=str(claims.get("name", "")),
+                         region=claims.get(self.claim_prefix + "region"),
+                         authority=claims.get(self.claim_prefix + "authority"))
+
+
+def looks_like_jwt(token: str) -> bool:
+    return token.count(".") == 2 and not token.startswith(TOKEN_PREFIX)
+
+
+# -- command line ------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m services.identity",
+                                     description="Manage casework users and their tokens.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    add = commands.add_parser("add-user", help="register a user and print their first token")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add.add_argument("--region", help="a coordinator's region")
+    add.add_argument("--authority", help="an authority liaison's council")
+    add.add_argument("--name", default="")
+    token = commands.add_parser("issue-token", help="print a new token for a user")
+    token.add_argument("username")
+    token.add_argument("--label", default="")
+    commands.add_parser("list-users", help="list users (never their tokens)")
+    off = commands.add_parser("deactivate", help="refuse all of a user's tokens from now on")
+    off.add_argument("username")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    service = build_identity_service(Settings())
+    try:
+        if args.command == "add-user":
+            service.register_user(username=args.username, role=args.role, region=args.region,
+                                  authority=args.authority, name=args.name)
+            print(service.issue_token(args.username, label="first"))
+        elif args.command == "issue-token":
+            print(service.issue_token(args.username, label=args.label))
+        elif args.command == "list-users":
+            for user in service.users():
+                print("\t".join(str(user[k] or "") for k in
+                                ("username", "role", "region", "authority", "active")))
+        else:
+            service.deactivate(args.username)
+    except DomainError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 2
+    finally:
+        service.close()
+    return 0
+
+
+if __name__ == "__main__":
+    # Run the imported module's main, so stored events name `services.identity`, not `__main__`.
+    from services.identity import main as _main
+
+    sys.exit(_main())

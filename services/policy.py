@@ -1,0 +1,45 @@
+"""The per-region policy store: each RIEP's reminder, escalation and deadline timetable.
+
+Policies live in the same event store as the cases, so a change is recorded
+with who made it, and every worker reads the current one at a case's next step.
+"""
+
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError
+
+from domain.errors import InvalidField
+from domain.policy import EscalationPolicy, RegionPolicy, region_policy_id
+from services.store import EventStoreApplication
+
+
+class PolicyService(EventStoreApplication):
+    """Sets and reads regional policies; a region without one gets the defaults."""
+
+    name = "policies"
+
+    @classmethod
+    def beside(cls, other: EventStoreApplication) -> "PolicyService":
+        """The policy store in the same database as another application."""
+        return cls(dict(other.env))
+
+    def set_policy(self, region: str, *, actor_id: str, **fields: Any) -> dict[str, Any]:
+        """Record a region's policy; omitted fields take the defaults. Bad fields write nothing."""
+        if not isinstance(region, str) or not region.strip():
+            raise InvalidField("region is required and must not be blank", field="region")
+        policy = EscalationPolicy.from_fields(**fields)
+        try:
+            record: RegionPolicy = self.repository.get(region_policy_id(region))
+            record.change(fields=policy.as_fields(), actor_id=actor_id)
+        except AggregateNotFoundError:
+            record = RegionPolicy.create(region=region.strip(), policy=policy, actor_id=actor_id)
+        self.save(record)
+        return policy.as_fields()
+
+    def policy_for(self, region: str) -> EscalationPolicy:
+        """The region's current policy, or the national defaults if it set none."""
+        try:
+            record: RegionPolicy = self.repository.get(region_policy_id(region))
+        except AggregateNotFoundError:
+            return EscalationPolicy()
+        return record.policy

@@ -1,0 +1,61 @@
+"""All configuration, read once from the environment (see the README's table)."""
+
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration with sensible local defaults: SQLite under ./var, local Temporal."""
+
+    model_config = SettingsConfigDict(env_prefix="CASEWORK_", extra="ignore")
+
+    data_dir: Path = Path("var")
+    store: str = Field("sqlite", pattern="^(sqlite|postgres)$")
+    postgres_url: str = "postgresql://postgres@127.0.0.1:5432/casework"
+    postgres_schema: str = ""
+    postgres_pool_size: int = 2
+    postgres_max_overflow: int = 8
+    temporal_address: str = Field("127.0.0.1:7233", validation_alias="TEMPORAL_ADDRESS")
+    temporal_namespace: str = Field("default", validation_alias="TEMPORAL_NAMESPACE")
+    dev_temporal_port: int = 7233
+    dev_temporal_ui_port: int = 8233
+    task_queue: str = "casework"
+    diagnosis_deadline: str = "10"
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    api_max_body_bytes: int = 1_000_000
+    oidc_issuer: str = ""
+    oidc_jwks_url: str = ""
+    oidc_audience: str = ""
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "casework.sqlite"
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The eventsourcing library's own settings for the chosen store."""
+        if self.store == "sqlite":
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.sqlite_path),
+                "SQLITE_LOCK_TIMEOUT": "10",
+            }
+        url = urlparse(self.postgres_url)
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": url.path.lstrip("/") or "casework",
+            "POSTGRES_HOST": url.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(url.port or 5432),
+            "POSTGRES_USER": unquote(url.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(url.password or ""),
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(self.postgres_max_overflow),
+        }
+        if self.postgres_schema:
+            env["POSTGRES_SCHEMA"] = self.postgres_schema
+        return env

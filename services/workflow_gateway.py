@@ -1,0 +1,129 @@
+"""Starts and wakes case workflows; used by the API and the worker's reconciler.
+
+Starting is idempotent by workflow id, so the request path, the reconciler and
+a retried request may all try without creating a second workflow.
+"""
+
+import asyncio
+import logging
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleIntervalSpec,
+    ScheduleSpec,
+    ScheduleUpdate,
+    WorkflowQueryFailedError,
+)
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from services.escalation import (
+    AUTHORITY_REMINDER_WORKFLOW,
+    CASE_CHANGED_SIGNAL,
+    CASE_STATUS_QUERY,
+    CASE_WORKFLOW,
+    AuthorityDuty,
+    CaseStatus,
+    CaseWorkflowInput,
+    authority_schedule_id,
+    case_workflow_id,
+)
+from services.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+async def connect(settings: Settings, *, attempts: int = 60) -> Client:
+    """Connect to Temporal, waiting for it while it starts (about a minute at most)."""
+    for attempt in range(attempts):
+        try:
+            return await Client.connect(
+                settings.temporal_address, namespace=settings.temporal_namespace
+            )
+        except RuntimeError:
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(1)
+    raise AssertionError("unreachable")
+
+
+class WorkflowGateway:
+    def __init__(self, client: Client, task_queue: str) -> None:
+        self.client = client
+        self.task_queue = task_queue
+
+    async def ensure_started(self, case_id: str, *, reopened: bool = False) -> bool:
+        """Start the case's workflow unless one is running.
+
+        A finished workflow blocks a new one (False), except for a reopened case,
+        whose workflow ended when it closed and must watch it again.
+        """
+        reuse = (WorkflowIDReusePolicy.ALLOW_DUPLICATE if reopened
+                 else WorkflowIDReusePolicy.REJECT_DUPLICATE)
+        try:
+            await self.client.start_workflow(
+                CASE_WORKFLOW,
+                CaseWorkflowInput(case_id=case_id),
+                id=case_workflow_id(case_id),
+                task_queue=self.task_queue,
+                id_reuse_policy=reuse,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            )
+        except WorkflowAlreadyStartedError:
+            return False
+        return True
+
+    async def case_changed(self, case_id: str) -> None:
+        """Wake the workflow so it re-reads the case; harmless if it has finished."""
+        try:
+            await self.client.get_workflow_handle(case_workflow_id(case_id)).signal(
+                CASE_CHANGED_SIGNAL
+            )
+        except RPCError as error:
+            log.info("case %s workflow not signalled: %s", case_id, error.message)
+
+    async def case_status(self, case_id: str) -> dict[str, Any] | None:
+        """The stage, open deadlines, pending proposal and next step, as the workflow
+        last read them; None when the case has no running workflow to ask."""
+        try:
+            status = await self.client.get_workflow_handle(case_workflow_id(case_id)).query(
+                CASE_STATUS_QUERY, result_type=CaseStatus
+            )
+        except (RPCError, WorkflowQueryFailedError) as error:
+            log.info("case %s workflow not queried: %s", case_id, error)
+            return None
+        return asdict(status) if status is not None else None
+
+    async def schedule_authority_duty(self, duty: AuthorityDuty, *, every: timedelta,
+                                      first_due: datetime | None = None) -> str:
+        """Remind of an authority's duty every `every` from `first_due`; replaces any
+        earlier schedule for the same authority and duty, so calling again is safe."""
+        schedule_id = authority_schedule_id(duty.authority_id, duty.duty)
+        schedule = Schedule(
+            action=ScheduleActionStartWorkflow(
+                AUTHORITY_REMINDER_WORKFLOW, duty, id=f"{schedule_id}-reminder",
+                task_queue=self.task_queue,
+            ),
+            spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)],
+                              start_at=first_due),
+        )
+        try:
+            await self.client.create_schedule(schedule_id, schedule)
+        except ScheduleAlreadyRunningError:
+            await self.client.get_schedule_handle(schedule_id).update(
+                lambda _: ScheduleUpdate(schedule=schedule)
+            )
+        return schedule_id
+
+    async def healthy(self) -> bool:
+        try:
+            return await self.client.service_client.check_health(timeout=timedelta(seconds=2))
+        except Exception:  # noqa: BLE001 - any failure means "not healthy"
+            return False
