@@ -1,0 +1,1 @@
+"""Durable Temporal workflows that drive each case's deadlines and escalation."""

@@ -1,0 +1,27 @@
+"""Authority-level duties reminded on Temporal Schedules, not case by case.
+
+Every authority should evaluate itself each year and invite a corporate peer
+challenge every three to four years. A schedule per authority and duty starts
+this short workflow each time one falls due; it builds the notice from the
+region's policy and delivers it by email and webhook.
+"""
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from services.escalation import AUTHORITY_REMINDER_WORKFLOW, AuthorityDuty, Notice
+    from workflows.case_workflow import ACTIVITY_TIMEOUT, DELIVERY_RETRY, DELIVERY_TIMEOUT
+
+
+@workflow.defn(name=AUTHORITY_REMINDER_WORKFLOW)
+class AuthorityReminderWorkflow:
+    @workflow.run
+    async def run(self, duty: AuthorityDuty) -> str:
+        notice = await workflow.execute_activity(
+            "authority_notice", duty, start_to_close_timeout=ACTIVITY_TIMEOUT,
+            result_type=Notice,
+        )
+        for name in ("send_email", "post_webhook"):
+            await workflow.execute_activity(name, notice, start_to_close_timeout=DELIVERY_TIMEOUT,
+                                            retry_policy=DELIVERY_RETRY)
+        return f"reminded {duty.authority} of {duty.duty}"
