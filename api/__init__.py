@@ -1,0 +1,1 @@
+"""The HTTP interface: parse, call one service, map domain errors to HTTP."""

@@ -1,0 +1,207 @@
+"""Request bodies of the case commands, each with an example for /docs.
+
+They check shape and closed vocabularies at the edge; the domain checks every
+rule again (and alone knows the lifecycle rules), so an invalid body and a
+refused command both answer with the field and the rule, and write nothing.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.vocabulary import (
+    CaseOutcome,
+    Confidentiality,
+    Deadline,
+    GovernmentMeetingOutcome,
+    JointMeetingOutcome,
+    Level,
+    MeasureStatus,
+    ProblemNature,
+    ProgressJudgement,
+    RiskKind,
+    Stage,
+)
+
+Text = Field(min_length=1, max_length=5000)
+Reason = Field(min_length=1, max_length=5000, description="Why: kept in the history.")
+
+
+def _example(**values: Any) -> ConfigDict:
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": [values]})
+
+
+class Command(BaseModel):
+    expected_version: int | None = Field(
+        None, ge=1, description="The version the command was decided on (or send If-Match).")
+
+
+class IntelligenceAdd(Command):
+    model_config = _example(content="Two senior officers resigned this month",
+                            source="Chief executive of a neighbouring council",
+                            confidentiality="Chatham House")
+    content: str = Text
+    source: str = Field(min_length=1, max_length=500)
+    confidentiality: Confidentiality = Confidentiality.NORMAL
+
+
+class RiskAssess(Command):
+    model_config = _example(kind="inherent", impact="high", likelihood="medium",
+                            reason="Safeguarding failures with weak leadership")
+    kind: RiskKind
+    impact: Level
+    likelihood: Level
+    reason: str = Reason
+
+
+class DiagnosisRecord(Command):
+    model_config = _example(summary="Weak corporate capacity and unstable leadership",
+                            problem_natures=["capacity", "political"],
+                            evidence="Inspectorate report, staff survey",
+                            root_causes="Turnover of senior officers")
+    summary: str = Field(min_length=1, max_length=10000)
+    problem_natures: list[ProblemNature] = Field(default_factory=list, max_length=4)
+    evidence: str | None = Field(None, max_length=10000)
+    root_causes: str | None = Field(None, max_length=10000)
+
+
+class CouncilDecision(Command):
+    model_config = _example(reason="The cabinet accepts the diagnosis and asks for support")
+    reason: str = Reason
+
+
+class PlanAction(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    description: str = Field(min_length=1, max_length=2000)
+    owner: str = Field(min_length=1, max_length=200)
+    provider: str = Field(min_length=1, max_length=200)
+    cost: Decimal = Field(Decimal("0"), ge=0, max_digits=12, decimal_places=2)
+    due: date
+    measure: str = Field(min_length=1, max_length=1000)
+
+
+_ACTION = {"description": "Interim director of children's services", "owner": "Chief executive",
+           "provider": "the national improvement body", "cost": "0", "due": "2027-03-31",
+           "measure": "Ofsted monitoring visit finds progress"}
+
+
+class PlanDraft(Command):
+    model_config = _example(summary="Stabilise leadership, then rebuild capacity",
+                            actions=[_ACTION], adviser_id="adam")
+    summary: str = Text
+    actions: list[PlanAction] = Field(min_length=1, max_length=100)
+    adviser_id: str = Field(min_length=1, max_length=200,
+                            description="The improvement adviser who oversees the plan.")
+
+
+class PlanReview(Command):
+    model_config = _example(suggestions=["Add a finance action with the LGA"])
+    suggestions: list[str] = Field(min_length=1, max_length=100)
+
+
+class PlanRevision(Command):
+    model_config = _example(actions=[_ACTION], reason="The interim appointment was made early",
+                            summary="Leadership stabilised; now capacity")
+    actions: list[PlanAction] = Field(min_length=1, max_length=100)
+    reason: str = Reason
+    summary: str | None = Field(None, max_length=5000)
+
+
+class SupportCommission(Command):
+    model_config = _example(provider="the national improvement body",
+                            description="Leadership mentoring for the new cabinet",
+                            problem_natures=["political"], cost="4500.00",
+                            reason="Matches the political problems diagnosed")
+    provider: str = Field(min_length=1, max_length=200)
+    description: str = Text
+    problem_natures: list[ProblemNature] = Field(min_length=1, max_length=4)
+    cost: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
+    reason: str = Reason
+    conflict_of_interest: bool = False
+
+
+class PeerDeploy(Command):
+    model_config = _example(peer_id="pete", peer_council="Eastshire County Council",
+                            role="councillor peer", reason="Experienced leader, no conflict")
+    peer_id: str = Field(min_length=1, max_length=200)
+    peer_council: str = Field(min_length=1, max_length=200)
+    role: str = Field(min_length=1, max_length=200)
+    reason: str = Reason
+
+
+class PeerVisit(Command):
+    model_config = _example(deployment_id="deployment-1", visited_at="2027-01-15T10:00:00Z",
+                            notes="Met the leader and the chief executive")
+    deployment_id: str = Field(min_length=1, max_length=100)
+    visited_at: datetime
+    notes: str = Text
+
+
+class PeerDeploymentEnd(Command):
+    model_config = _example(deployment_id="deployment-1", reason="Mentoring complete")
+    deployment_id: str = Field(min_length=1, max_length=100)
+    reason: str = Reason
+
+
+class ProgressReview(Command):
+    model_config = _example(measures={"Ofsted monitoring visit finds progress": "on track"},
+                            judgement="improving", reason="Monitoring visit positive")
+    measures: dict[str, MeasureStatus] = Field(min_length=1, max_length=100)
+    judgement: ProgressJudgement
+    reason: str = Reason
+    next_review_due: datetime | None = None
+
+
+class StageChange(Command):
+    model_config = _example(to_stage="RIEP", reason="The council agreed to a referral")
+    to_stage: Stage
+    reason: str = Reason
+
+
+class JointLocalMeeting(Command):
+    model_config = _example(outcome="refer to RIEP with agreement",
+                            reason="The council asked for the RIEP's help")
+    outcome: JointMeetingOutcome
+    reason: str = Reason
+
+
+class GovernmentMeetingConvene(Command):
+    model_config = _example(attendees=["council leader", "DCSF", "Ofsted", "RIEP", "IDeA", "GO"],
+                            reason="Before any improvement notice",
+                            meeting_at="2027-02-01T10:00:00Z")
+    attendees: list[str] = Field(min_length=1, max_length=50)
+    reason: str = Reason
+    meeting_at: datetime | None = None
+
+
+class GovernmentMeetingConclude(Command):
+    model_config = _example(outcome="sector-led approach agreed",
+                            summary="The RIEP's plan is credible", reason="Progress evidenced")
+    outcome: GovernmentMeetingOutcome
+    summary: str = Text
+    reason: str = Reason
+
+
+class EscalationDecision(Command):
+    model_config = _example(reason="The plan is overdue by a month")
+    reason: str = Reason
+
+
+class DeadlineChange(Command):
+    model_config = _example(deadline="diagnosis", reason="Council elections purdah")
+    deadline: Deadline
+    reason: str = Reason
+
+
+class CaseClose(Command):
+    model_config = _example(outcome="improved and handed back",
+                            exit_note="Back in the council's own improvement cycle")
+    outcome: CaseOutcome
+    exit_note: str = Text
+
+
+class CaseReopen(Command):
+    model_config = _example(reason="New inspectorate report")
+    reason: str = Reason

@@ -1,0 +1,130 @@
+"""Dependencies shared by the routes: the services, the signed-in person, their access.
+
+`authorize(action)` is the one gate every route passes: it names the action the
+route performs (the README's role table is generated from these names), checks
+the bearer token, and for a case route loads the case and applies the role rules
+of domain/identity.py: a person who may not know the case gets 404, one who may
+know it but not act on it gets 403.
+"""
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
+
+from domain.errors import DomainError
+from domain.identity import CaseRelations, Principal, may, may_know_case
+from services.cases import CaseNotFound, CaseService
+from services.identity import IdentityService, OidcVerifier, Unauthenticated, looks_like_jwt
+from services.workflow_gateway import WorkflowGateway
+
+_bearer = HTTPBearer(auto_error=False, description="A casework token or an OIDC JWT.")
+
+
+class Forbidden(Exception):
+    """The person is known and may know of the case, but may not take this action."""
+
+    def __init__(self, action: str, role: str) -> None:
+        super().__init__(f"a {role} may not {action} here")
+        self.action = action
+
+
+class PreconditionRequired(DomainError):
+    """A write must say which version of the case it was decided on."""
+
+    rule = "if_match_required"
+
+
+def _cases(request: Request) -> CaseService:
+    return request.app.state.cases
+
+
+def _gateway(request: Request) -> WorkflowGateway | None:
+    return request.app.state.gateway
+
+
+def _identity(request: Request) -> IdentityService:
+    return request.app.state.identity
+
+
+async def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The person behind the bearer token: a local token, or a JWT from the OIDC issuer."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthenticated("send a bearer token: Authorization: Bearer <token>",
+                              field="Authorization")
+    token = credentials.credentials
+    oidc: OidcVerifier | None = request.app.state.oidc
+    if oidc is not None and looks_like_jwt(token):
+        principal = await run_in_threadpool(oidc.verify, token)
+    else:
+        principal = await run_in_threadpool(request.app.state.identity.authenticate, token)
+    request.state.actor = principal.id
+    return principal
+
+
+def relations_of(case: dict[str, Any]) -> CaseRelations:
+    """Who is related to a case, read from its view: its adviser(s) and deployed peers."""
+    return CaseRelations(region=case["region"], authority=case["authority"],
+                         advisers=frozenset(case.get("advisers") or ()),
+                         peers=frozenset(case.get("peers") or ()))
+
+
+class Access:
+    """The result of the gate: who is acting, and (for case routes) the case they see."""
+
+    def __init__(self, principal: Principal, case: dict[str, Any] | None = None) -> None:
+        self.principal = principal
+        self.case = case
+
+    @property
+    def id(self) -> str:
+        return self.principal.id
+
+    @property
+    def role(self) -> str:
+        return self.principal.role.value
+
+
+def authorize(action: str, *, on_case: bool = True):
+    """The dependency for a route performing `action` (a key of domain PERMISSIONS)."""
+
+    async def gate(request: Request, principal: Annotated[Principal, Depends(current_principal)]
+                   ) -> Access:
+        if not on_case:
+            if not may(principal, action):
+                raise Forbidden(action, principal.role.value)
+            return Access(principal)
+        case_id = UUID(request.path_params["case_id"]) if _is_uuid(request) else None
+        if case_id is None:
+            raise CaseNotFound("no case with that id", field="case_id")
+        case = await run_in_threadpool(request.app.state.cases.get_case, case_id)
+        relations = relations_of(case)
+        if not may_know_case(principal, relations):
+            raise CaseNotFound(f"no case with id {case_id}", field="case_id")
+        if not may(principal, action, relations):
+            raise Forbidden(action, principal.role.value)
+        return Access(principal, case)
+
+    gate.action = action  # type: ignore[attr-defined]  # read by the role table
+    return gate
+
+
+def _is_uuid(request: Request) -> bool:
+    try:
+        UUID(request.path_params.get("case_id", ""))
+        return True
+    except ValueError:
+        return False
+
+
+CasesDep = Annotated[CaseService, Depends(_cases)]
+GatewayDep = Annotated[WorkflowGateway | None, Depends(_gateway)]
+IdentityDep = Annotated[IdentityService, Depends(_identity)]
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+# The person acting, for routes that only need to know who (their events' actor).
+ActorDep = Annotated[Access, Depends(authorize("read case", on_case=False))]

@@ -1,0 +1,197 @@
+"""Case routes: open, list, read, history, as-of views, verification and exports.
+
+Each route names its action in `authorize(...)`; the role rules decide the rest.
+"""
+
+import csv
+import io
+import json
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, PlainTextResponse
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import Access, CasesDep, Forbidden, GatewayDep, authorize, relations_of
+from api.schemas import CaseOpen, CasePage, CasePublic, EventPublic, StageAndDeadlines
+from api.views import case_for, event_for, redactor_for
+from api.workflow import tell_workflow
+from api.writes import case_response, idempotent
+from domain.errors import InvalidField
+from domain.identity import Role, may_know_case, may_open_case_in
+
+router = APIRouter(prefix="/cases", tags=["cases"])
+
+IdempotencyKey = Annotated[str | None, Header(
+    max_length=200, description="Retrying with the same key returns the first answer.")]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=CasePublic,
+             summary="Open a case: a concern raised about one authority")
+async def open_case(request: Request, body: CaseOpen, cases: CasesDep, gateway: GatewayDep,
+                    access: Annotated[Access, Depends(authorize("open case", on_case=False))],
+                    idempotency_key: IdempotencyKey = None) -> Response:
+    if not may_open_case_in(access.principal, body.region):
+        raise Forbidden(f"open a case in {body.region!r} (your region is "
+                        f"{access.principal.region!r})", access.role)
+
+    async def run() -> JSONResponse:
+        case_id = await run_in_threadpool(lambda: cases.open_case(
+            authority=body.authority, region=body.region, summary=body.summary,
+            source=body.source.value, issue_type=body.issue_type.value,
+            diagnosis_due=body.diagnosis_due, actor_id=access.id, actor_role=access.role))
+        await tell_workflow(gateway, case_id, start=True)
+        case = await run_in_threadpool(cases.get_case, case_id)
+        return case_response(case_for(access.principal, case), status=201,
+                             headers={"Location": f"/cases/{case_id}"})
+
+    return await idempotent(request, access, idempotency_key, run)
+
+
+@router.get("", response_model=CasePage, summary="List the cases you may see, a page at a time")
+async def list_cases(
+    request: Request, cases: CasesDep,
+    access: Annotated[Access, Depends(authorize("list cases", on_case=False))],
+    stage: str | None = None, risk_band: str | None = None, region: str | None = None,
+    authority: str | None = None, overdue: bool | None = None,
+    case_status: Annotated[str | None, Query(alias="status")] = None,
+    cursor: str | None = Query(None, max_length=500),
+    limit: int = Query(50, ge=1, le=200),
+) -> dict[str, Any]:
+    view = request.app.state.case_list
+    who = access.principal
+    if who.role is Role.COORDINATOR:
+        region = _narrow(region, who.region, "region")
+    if who.role is Role.AUTHORITY_LIAISON:
+        authority = _narrow(authority, who.authority, "authority")
+    filters = dict(stage=stage, risk_band=risk_band, region=region, authority=authority,
+                   status=case_status, overdue=overdue)
+
+    def page() -> dict[str, Any]:
+        view.catch_up(cases)
+        rows, next_cursor = _visible_page(view, cases, access, filters, cursor, limit)
+        return {"cases": rows, "next_cursor": next_cursor}
+
+    try:
+        return await run_in_threadpool(page)
+    except ValueError:
+        raise InvalidField("cursor is not one this API gave out", field="cursor") from None
+
+
+def _narrow(asked: str | None, own: str | None, field: str) -> str | None:
+    """Someone scoped to one region or council asking for another simply sees nothing."""
+    return own if asked in (None, own) else f"(not your {field})"
+
+
+def _visible_page(view, cases, access: Access, filters: dict, cursor: str | None,
+                  limit: int) -> tuple[list[dict], str | None]:
+    """A page of rows this person may know of; advisers and peers are checked case by case."""
+    if access.principal.role not in (Role.ADVISER, Role.PEER):
+        return view.list_cases(**filters, cursor=cursor, limit=limit)
+    shown: list[dict] = []
+    while True:
+        rows, cursor = view.list_cases(**filters, cursor=cursor, limit=limit)
+        for row in rows:
+            case = cases.get_case(UUID(row["case_id"]))
+            if may_know_case(access.principal, relations_of(case)):
+                shown.append(row)
+        if len(shown) >= limit or cursor is None:
+            return shown, cursor
+
+
+@router.get("/{case_id}", response_model=CasePublic,
+            summary="The case's current state (ETag: its version)")
+async def get_case(case_id: UUID,
+                   access: Annotated[Access, Depends(authorize("read case"))]) -> Response:
+    return case_response(case_for(access.principal, access.case))
+
+
+@router.get("/{case_id}/stage", response_model=StageAndDeadlines,
+            summary="The case's stage, running deadlines and any pending escalation proposal")
+async def stage_and_deadlines(
+    case_id: UUID, gateway: GatewayDep,
+    access: Annotated[Access, Depends(authorize("read stage and deadlines"))],
+) -> dict[str, Any]:
+    case = access.case
+    ask = getattr(gateway, "case_status", None)
+    if ask is not None:
+        try:
+            answer = await ask(str(case_id))
+            if answer:
+                return {**jsonable_encoder(answer), "source": "workflow"}
+        except Exception:  # noqa: BLE001 - the case itself still answers
+            pass
+    return {"stage": case["stage"], "status": case["status"],
+            "deadlines": case.get("deadlines", {}),
+            "pending_proposal": case.get("pending_escalation"), "source": "case"}
+
+
+@router.get("/{case_id}/history", response_model=list[EventPublic],
+            summary="Every event of the case, oldest first")
+async def case_history(case_id: UUID, cases: CasesDep,
+                       access: Annotated[Access, Depends(authorize("read history"))]
+                       ) -> list[dict]:
+    events = await run_in_threadpool(cases.history, case_id)
+    return [event_for(access.principal, e) for e in events]
+
+
+@router.get("/{case_id}/as-of", response_model=CasePublic,
+            summary="What was known about the case at a version or a moment")
+async def case_as_of(
+    case_id: UUID, cases: CasesDep,
+    access: Annotated[Access, Depends(authorize("read case as of"))],
+    version: int | None = Query(None, ge=1), at: datetime | None = None,
+) -> Response:
+    if (version is None) == (at is None):
+        raise InvalidField("give exactly one of version or at (a timezone-aware time)",
+                           field="version")
+    if at is not None and at.tzinfo is None:
+        raise InvalidField("at must carry a timezone, e.g. 2026-01-31T12:00:00Z", field="at")
+    case = await run_in_threadpool(lambda: cases.case_as_of(case_id, version=version, at=at))
+    return case_response(case_for(access.principal, case))
+
+
+@router.get("/{case_id}/verification", summary="Check the case's hash-chained history")
+async def verify_history(case_id: UUID, cases: CasesDep,
+                         access: Annotated[Access, Depends(authorize("verify history"))]
+                         ) -> dict[str, Any]:
+    result = await run_in_threadpool(cases.verify, case_id)
+    return result.as_dict()
+
+
+@router.get("/{case_id}/export", summary="The case's history as JSON Lines (hashes, "
+            "checkable offline) or CSV (for spreadsheets)",
+            responses={200: {"content": {"application/x-ndjson": {}, "text/csv": {}}}})
+async def export_history(case_id: UUID, cases: CasesDep,
+                         access: Annotated[Access, Depends(authorize("export history"))],
+                         format: Literal["jsonl", "csv"] = "jsonl") -> Response:
+    redact = redactor_for(access.principal)
+    if format == "csv":
+        events = await run_in_threadpool(cases.history, case_id)
+        text = _csv([event_for(access.principal, e) for e in events])
+        return _download(text, "text/csv", f"case-{case_id}.csv")
+    lines = await run_in_threadpool(lambda: cases.export_history(case_id, redact=redact))
+    return _download("\n".join(lines) + "\n", "application/x-ndjson", f"case-{case_id}.jsonl")
+
+
+def _csv(events: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["version", "type", "recorded_at", "actor_id", "actor_role", "data"])
+    for e in events:
+        data = jsonable_encoder(e["data"])
+        writer.writerow([e["version"], e["type"], jsonable_encoder(e["recorded_at"]),
+                         e["actor"]["id"], e["actor"]["role"], _flat(data)])
+    return out.getvalue()
+
+
+def _flat(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False)
+
+
+def _download(text: str, media_type: str, filename: str) -> Response:
+    return PlainTextResponse(text, media_type=media_type, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,41 @@
+"""Users and their tokens, for admins (the command line does the same without HTTP)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import Access, IdentityDep, authorize
+from api.schemas import TokenIssued, UserCreate, UserCreated, UserPublic
+
+router = APIRouter(prefix="/users", tags=["users"])
+Admin = Annotated[Access, Depends(authorize("manage users", on_case=False))]
+
+
+@router.get("", response_model=list[UserPublic], summary="Every user (never their tokens)")
+async def list_users(identity: IdentityDep, _: Admin) -> list[dict]:
+    return await run_in_threadpool(identity.users)
+
+
+@router.post("", response_model=UserCreated, status_code=status.HTTP_201_CREATED,
+             summary="Register a user and issue their first token")
+async def create_user(body: UserCreate, identity: IdentityDep, _: Admin) -> dict:
+    def create() -> dict:
+        user = identity.register_user(username=body.username, name=body.name, role=body.role,
+                                      region=body.region, authority=body.authority)
+        return {**user, "token": identity.issue_token(body.username, label="first"),
+                "tokens": 1}
+
+    return await run_in_threadpool(create)
+
+
+@router.post("/{username}/tokens", response_model=TokenIssued,
+             status_code=status.HTTP_201_CREATED, summary="Issue another token for a user")
+async def issue_token(username: str, identity: IdentityDep, _: Admin) -> dict:
+    return {"token": await run_in_threadpool(identity.issue_token, username)}
+
+
+@router.post("/{username}/deactivation", status_code=status.HTTP_204_NO_CONTENT,
+             summary="Refuse all of a user's tokens from now on")
+async def deactivate(username: str, identity: IdentityDep, _: Admin) -> None:
+    await run_in_threadpool(identity.deactivate, username)

@@ -1,0 +1,137 @@
+"""Request and response bodies, kept apart from the domain's own objects."""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.vocabulary import ConcernSource, IssueType
+
+
+class CaseOpen(BaseModel):
+    """A concern raised about one authority, which opens a case."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{
+                "authority": "Northshire County Council",
+                "region": "North West",
+                "summary": "Children's services judged inadequate; leadership turnover",
+                "source": "inspectorate report",
+                "issue_type": "service-specific issue",
+            }]
+        },
+    )
+
+    authority: str = Field(min_length=1, max_length=200)
+    region: str = Field(min_length=1, max_length=100)
+    summary: str = Field(min_length=1, max_length=5000)
+    source: ConcernSource
+    issue_type: IssueType = IssueType.ORGANISATIONAL_CRISIS
+    diagnosis_due: datetime | None = Field(
+        None, description="Overrides the policy's diagnosis deadline (timezone-aware)."
+    )
+
+
+class CasePublic(BaseModel):
+    """The case's current state; other fields of the lifecycle appear as they are recorded."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: UUID
+    version: int
+    authority: str
+    region: str
+    summary: str
+    source: str
+    issue_type: str
+    stage: str
+    status: str
+    raised_at: datetime
+    deadlines: dict[str, datetime]
+
+
+class CaseRow(BaseModel):
+    """One line of the case list."""
+
+    model_config = ConfigDict(extra="allow")
+
+    case_id: UUID
+    authority: str
+    region: str
+    stage: str
+    status: str
+    risk_band: str | None = None
+    next_due: datetime | None = None
+    version: int
+
+
+class CasePage(BaseModel):
+    cases: list[CaseRow]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page.")
+
+
+class StageAndDeadlines(BaseModel):
+    """What the case's escalation workflow knows: stage, running deadlines, what it waits for."""
+
+    model_config = ConfigDict(extra="allow")
+
+    stage: str
+    status: str
+    deadlines: dict[str, Any]
+    pending_proposal: Any = None
+    next_step: dict[str, Any] | None = None
+    source: str = Field(description="'workflow' when the escalation workflow answered, "
+                                    "'case' when read from the case itself.")
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "username": "priya", "name": "Priya Shah", "role": "coordinator", "region": "North West",
+    }]})
+
+    username: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.@-]+$")
+    name: str = Field("", max_length=200)
+    role: str = Field(description="coordinator, adviser, authority liaison, peer, "
+                                  "inspector or admin")
+    region: str | None = Field(None, max_length=100)
+    authority: str | None = Field(None, max_length=200)
+
+
+class UserPublic(BaseModel):
+    username: str
+    name: str
+    role: str
+    region: str | None
+    authority: str | None
+    active: bool
+    tokens: int
+
+
+class UserCreated(UserPublic):
+    token: str = Field(description="Shown once; only its digest is stored.")
+
+
+class TokenIssued(BaseModel):
+    token: str = Field(description="Shown once; only its digest is stored.")
+
+
+class Actor(BaseModel):
+    id: str | None
+    role: str | None
+
+
+class EventPublic(BaseModel):
+    type: str
+    version: int
+    recorded_at: datetime
+    actor: Actor
+    data: dict[str, Any]
+
+
+class Health(BaseModel):
+    status: str
+    event_store: str
+    temporal: str

@@ -1,0 +1,80 @@
+"""Safe writes: optimistic concurrency (If-Match) and idempotent retries.
+
+A write names the version it was decided on, so two coordinators acting on the
+same stale page never both land; and a client that retries after a lost answer
+(with the same Idempotency-Key) gets the first answer back instead of a second
+event.
+"""
+
+from collections.abc import Awaitable, Callable
+import json
+from typing import Any
+
+from fastapi import Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from api import errors
+from api.deps import Access, Forbidden, PreconditionRequired
+from domain.errors import DomainError, InvalidField
+from services.idempotency import IdempotencyStore, fingerprint
+
+_KEPT_HEADERS = ("etag", "location")
+
+
+def expected_version(if_match: str | None, body_version: int | None) -> int:
+    """The version a write was decided on: If-Match ("3", W/"3") or the body's."""
+    if if_match:
+        text = if_match.strip().removeprefix("W/").strip('"')
+        if not text.isdigit() or int(text) < 1:
+            raise InvalidField(f"If-Match must be a case version such as \"3\"; got {if_match!r}",
+                               field="If-Match")
+        return int(text)
+    if body_version is not None:
+        return body_version
+    raise PreconditionRequired(
+        "send If-Match with the case's ETag (or expected_version in the body), "
+        "so that a write decided on an old version is refused", field="If-Match")
+
+
+def case_response(case: dict[str, Any], *, status: int = 200,
+                  headers: dict[str, str] | None = None) -> JSONResponse:
+    response = JSONResponse(jsonable_encoder(case), status_code=status, headers=headers)
+    response.headers["ETag"] = f'"{case["version"]}"'
+    return response
+
+
+async def idempotent(request: Request, access: Access, key: str | None,
+                     run: Callable[[], Awaitable[JSONResponse]]) -> JSONResponse:
+    """Run a POST once per Idempotency-Key; a retry replays the first answer."""
+    if key is None:
+        return await run()
+    store: IdempotencyStore = request.app.state.idempotency
+    request_print = fingerprint(request.method, request.url.path, await request.body())
+    reservation = await run_in_threadpool(
+        lambda: store.reserve(owner=access.id, key=key, request=request_print))
+    if reservation.replay is not None:
+        answer = reservation.replay
+        return JSONResponse(answer["body"], status_code=answer["status"],
+                            headers={**answer["headers"], "Idempotent-Replayed": "true"},
+                            media_type=answer["headers"].get("content-type"))
+    record = reservation.record
+    try:
+        response = await run()
+    except DomainError as error:
+        response = await errors.domain_error(request, error)
+    except Forbidden as error:
+        response = await errors.forbidden(request, error)
+    except BaseException:
+        await run_in_threadpool(store.abandon, record)
+        raise
+    kept = {k: v for k, v in response.headers.items() if k in _KEPT_HEADERS}
+    kept["content-type"] = response.media_type or "application/json"
+    await run_in_threadpool(lambda: store.answer(
+        record, status=response.status_code, body=_json_body(response), headers=kept))
+    return response
+
+
+def _json_body(response: JSONResponse) -> Any:
+    return json.loads(response.body)
