@@ -1,0 +1,84 @@
+"""The API served by uvicorn on a real port, talking to the test's Temporal.
+
+Every role has a real user with a real token, made through the identity service
+exactly as the command line makes them.
+"""
+
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+
+from api.main import create_app
+from services.cases import CaseService
+from services.identity import IdentityService
+from services.settings import Settings
+from tests.conftest import free_port
+from tests.helpers import OPEN_CASE
+
+USERS = {
+    "coordinator": dict(username="cora", role="coordinator", region=OPEN_CASE["region"]),
+    "adviser": dict(username="adam", role="adviser"),
+    "authority liaison": dict(username="lia", role="authority liaison",
+                              authority=OPEN_CASE["authority"]),
+    "peer": dict(username="pete", role="peer"),
+    "inspector": dict(username="ines", role="inspector"),
+    "admin": dict(username="ada", role="admin"),
+    "other coordinator": dict(username="otto", role="coordinator", region="South East"),
+    "other liaison": dict(username="olga", role="authority liaison",
+                          authority="Southshire District Council"),
+}
+
+
+@pytest.fixture
+def tokens(identity: IdentityService) -> dict[str, str]:
+    """A bearer token for one user of every role (plus outsiders)."""
+    made = {}
+    for who, user in USERS.items():
+        identity.register_user(**user)
+        made[who] = identity.issue_token(user["username"])
+    return made
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def serve(app) -> tuple[uvicorn.Server, threading.Thread, str]:
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the API did not start (see its start-up error above)")
+        time.sleep(0.05)
+    return server, thread, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def api_settings(settings: Settings, temporal, task_queue: str) -> Settings:
+    return settings.model_copy(update={
+        "temporal_address": temporal.client.service_client.config.target_host,
+        "task_queue": task_queue,
+    })
+
+
+@pytest.fixture
+def api_url(api_settings: Settings, cases: CaseService, identity: IdentityService,
+            worker) -> Iterator[str]:
+    server, thread, url = serve(create_app(api_settings, cases=cases, identity=identity))
+    yield url
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+async def http(api_url: str):
+    async with httpx.AsyncClient(base_url=api_url, timeout=10) as client:
+        yield client

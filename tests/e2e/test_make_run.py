@@ -1,0 +1,95 @@
+"""`make run`'s entry point as a user runs it: up, a case, a clean stop, a restart."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from temporalio.client import Client
+
+from tests.conftest import free_port
+from tests.helpers import OPEN_CASE, event_types, eventually
+
+
+class RunningService:
+    def __init__(self, data_dir: Path) -> None:
+        self.api_port, self.temporal_port = free_port(), free_port()
+        self.env = dict(
+            os.environ, CASEWORK_DATA_DIR=str(data_dir), CASEWORK_API_PORT=str(self.api_port),
+            CASEWORK_DEV_TEMPORAL_PORT=str(self.temporal_port),
+            CASEWORK_DEV_TEMPORAL_UI_PORT=str(free_port()), CASEWORK_DIAGNOSIS_DEADLINE="PT30S",
+        )
+        self.env.pop("TEMPORAL_ADDRESS", None)
+        self.url = f"http://127.0.0.1:{self.api_port}"
+        self.process: subprocess.Popen | None = None
+
+    def first_coordinator(self) -> dict[str, str]:
+        """Create the first user with the command line, as the README says, and use its token."""
+        token = subprocess.run(
+            [sys.executable, "-m", "services.identity", "add-user", "cora", "--role",
+             "coordinator", "--region", OPEN_CASE["region"]],
+            env=self.env, capture_output=True, text=True, check=True).stdout.strip()
+        return {"Authorization": f"Bearer {token}"}
+
+    def start(self) -> float:
+        """Start and return the seconds until /health answered 200."""
+        began = time.monotonic()
+        self.process = subprocess.Popen([sys.executable, "-m", "deploy.run"], env=self.env,
+                                        stdout=subprocess.DEVNULL)
+        while time.monotonic() - began < 90:
+            try:
+                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
+                    return time.monotonic() - began
+            except httpx.HTTPError:
+                pass
+            assert self.process.poll() is None, "make run exited during start-up"
+            time.sleep(0.5)
+        raise AssertionError("/health never answered 200")
+
+    def stop(self) -> int:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=60)
+
+
+def _processes_mentioning(text: str) -> list[str]:
+    out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if text in line and "ps -eo" not in line]
+
+
+@pytest.fixture
+def service(tmp_path: Path):
+    running = RunningService(tmp_path / "var")
+    yield running
+    if running.process and running.process.poll() is None:
+        running.process.kill()
+
+
+async def test_make_run_keeps_cases_and_pending_timers_across_a_restart(service, tmp_path):
+    auth = service.first_coordinator()
+    assert service.start() < 60
+    created = httpx.post(f"{service.url}/cases", json=OPEN_CASE, headers=auth, timeout=10)
+    assert created.status_code == 201, created.text
+    case = created.json()
+    temporal = await Client.connect(f"127.0.0.1:{service.temporal_port}")
+    handle = temporal.get_workflow_handle(f"case-{case['id']}")
+    run_id = (await eventually(handle.describe)).run_id
+
+    assert service.stop() == 0
+    assert _processes_mentioning(str(tmp_path)) == [], "a process outlived make run"
+
+    service.start()
+    assert httpx.get(f"{service.url}/cases/{case['id']}", headers=auth).json()["summary"] == OPEN_CASE["summary"]
+    temporal = await Client.connect(f"127.0.0.1:{service.temporal_port}")
+    assert (await temporal.get_workflow_handle(f"case-{case['id']}").describe()).run_id == run_id
+
+    def history():
+        return httpx.get(f"{service.url}/cases/{case['id']}/history", headers=auth).json()
+
+    await eventually(lambda: "ReminderIssued" in event_types(history()), timeout=60)
+    assert event_types(history()) == ["ConcernRaised", "ReminderIssued"]
+    assert service.stop() == 0

@@ -1,0 +1,124 @@
+"""Real parts for the escalation tests: a policy store, an SMTP server, a webhook receiver.
+
+Import the fixtures into a test module to use them. The SMTP server (aiosmtpd)
+and the webhook receiver (the standard library's HTTP server) listen on
+loopback and keep what they receive, so tests read real deliveries.
+"""
+
+import json
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from email import message_from_bytes
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from aiosmtpd.controller import Controller
+from temporalio.testing import WorkflowEnvironment
+
+from services.cases import CaseService
+from services.notifiers import NotifierSettings
+from services.policy import PolicyService
+from services.settings import Settings
+from tests.conftest import free_port
+from workflows.worker import build_worker
+
+REGION = "North West"
+ACTOR = dict(actor_id="coordinator-1", actor_role="coordinator")
+
+
+class Mailbox:
+    """An aiosmtpd handler that keeps every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's hook
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+    def subjects(self) -> list[str]:
+        return [m["Subject"] for m in self.messages]
+
+
+class Receiver(ThreadingHTTPServer):
+    """A webhook receiver; refuses the first `failures` posts with 503 to test retries."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__(("127.0.0.1", port), _ReceiverHandler)
+        self.posts: list[dict] = []
+        self.keys: list[str] = []
+        self.failures = 0
+        self.refused = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/hook"
+
+
+class _ReceiverHandler(BaseHTTPRequestHandler):
+    server: Receiver
+
+    def do_POST(self) -> None:  # noqa: N802 - the standard library's hook
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if self.server.refused < self.server.failures:
+            self.server.refused += 1
+            self.send_response(503)
+        else:
+            self.server.posts.append(json.loads(body))
+            self.server.keys.append(self.headers["Idempotency-Key"])
+            self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def mailbox() -> Iterator[tuple[Mailbox, int]]:
+    box, port = Mailbox(), free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield box, port
+    controller.stop()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver(free_port())
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def policies(settings: Settings) -> Iterator[PolicyService]:
+    service = PolicyService(settings.eventsourcing_env())
+    yield service
+    service.close()
+
+
+@pytest.fixture
+def notifier_settings(mailbox) -> NotifierSettings:
+    return NotifierSettings(smtp_host="127.0.0.1", smtp_port=mailbox[1])
+
+
+@pytest.fixture
+async def escalation_worker(temporal: WorkflowEnvironment, cases: CaseService,
+                            policies: PolicyService, notifier_settings, task_queue: str):
+    """A real worker on this test's store and task queue, delivering to loopback."""
+    with ThreadPoolExecutor(max_workers=4) as executor:
+        async with build_worker(temporal.client, cases, task_queue, executor,
+                                policies=policies, notifiers=notifier_settings) as running:
+            yield running
+
+
+def fast_policy(policies: PolicyService, receiver: Receiver | None = None, **overrides) -> None:
+    """Seconds instead of working days, so a whole escalation runs in a few seconds."""
+    fields = dict(remind_before="PT1S", remind_every="PT1S", missed_reminder_limit=2,
+                  escalation="automatic", notify_email="coordinators@riep.example",
+                  webhook_url=receiver.url if receiver else "")
+    policies.set_policy(REGION, actor_id="riep-admin", **{**fields, **overrides})

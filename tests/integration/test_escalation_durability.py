@@ -1,0 +1,70 @@
+"""A worker killed mid-case loses no reminder and duplicates none.
+
+The worker runs as a real subprocess (`python -m workflows.worker`), killed
+with SIGKILL between two steps and started again while steps fall due.
+"""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from temporalio.testing import WorkflowEnvironment
+
+from services.cases import CaseService
+from services.settings import Settings
+from services.workflow_gateway import WorkflowGateway
+from tests.helpers import OPEN_CASE, eventually
+from tests.integration.escalation_support import ACTOR, fast_policy, policies  # noqa: F401
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start_worker(settings: Settings, temporal: WorkflowEnvironment, task_queue: str):
+    env = {**os.environ, "TEMPORAL_ADDRESS": temporal.client.service_client.config.target_host,
+           "CASEWORK_TASK_QUEUE": task_queue, "CASEWORK_STORE": settings.store,
+           "CASEWORK_DATA_DIR": str(settings.data_dir),
+           "CASEWORK_POSTGRES_URL": settings.postgres_url,
+           "CASEWORK_POSTGRES_SCHEMA": settings.postgres_schema}
+    return subprocess.Popen([sys.executable, "-m", "workflows.worker"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def kinds(cases: CaseService, case_id, kind: str) -> list[dict]:
+    return [e for e in cases.history(case_id) if e["type"] == kind]
+
+
+async def test_a_worker_killed_mid_case_and_restarted_loses_and_duplicates_nothing(
+    settings, cases, policies, temporal, client, task_queue
+):
+    fast_policy(policies)
+    gateway = WorkflowGateway(client, task_queue)
+    worker = start_worker(settings, temporal, task_queue)
+    try:
+        # a first case shows the worker process is up, so the second's notice is not missed
+        warm_up = cases.open_case(**OPEN_CASE, **ACTOR)
+        await gateway.ensure_started(str(warm_up))
+        await eventually(lambda: gateway.case_status(str(warm_up)), timeout=30)
+        case_id = cases.open_case(**OPEN_CASE, **ACTOR,
+                                  diagnosis_due=datetime.now(timezone.utc) + timedelta(seconds=3))
+        cases.acknowledge_need(case_id, reason="the council asks for support", **ACTOR)
+        await gateway.ensure_started(str(case_id))
+        await eventually(lambda: kinds(cases, case_id, "ReminderIssued"), timeout=30)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+        await asyncio.sleep(3)  # two missed reminders and an escalation fall due meanwhile
+        assert len(kinds(cases, case_id, "ReminderIssued")) == 1
+        worker = start_worker(settings, temporal, task_queue)
+        await eventually(lambda: len(kinds(cases, case_id, "StageChanged")) == 2, timeout=60)
+        await eventually(lambda: len(kinds(cases, case_id, "ReminderIssued")) == 7)
+        await asyncio.sleep(2)
+    finally:
+        worker.kill()
+        worker.wait()
+    keys = [r["data"]["reminder_key"] for r in kinds(cases, case_id, "ReminderIssued")]
+    assert len(keys) == len(set(keys)) == 7
+    assert [m["data"]["to_stage"] for m in kinds(cases, case_id, "StageChanged")] == [
+        "RIEP", "government meeting"]

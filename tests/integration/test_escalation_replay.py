@@ -1,0 +1,46 @@
+"""A changed workflow definition must not break workflows already running.
+
+The histories below were recorded from earlier definitions of the case
+workflow: the first (a single reminder when the diagnosis deadline passed, woken
+once by a case change) and the second, timetable-driven one (reminders before
+and after the deadline, deliveries by email and webhook, two automated
+escalations, then a case change). Replaying them against today's definition
+fails with a non-determinism error if a change was made without
+`workflow.patched`.
+"""
+
+from pathlib import Path
+
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
+
+from workflows.case_workflow import CaseWorkflow
+
+HISTORIES = Path(__file__).parent / "histories"
+
+
+async def test_a_history_recorded_by_the_first_definition_replays_unchanged():
+    recorded = (HISTORIES / "case_workflow_v1_reminded.json").read_text()
+    history = WorkflowHistory.from_json("case-recorded-v1", recorded)
+    result = await Replayer(workflows=[CaseWorkflow]).replay_workflow(history,
+                                                                     raise_on_replay_failure=False)
+    assert result.replay_failure is None
+
+
+async def test_a_history_recorded_by_the_timetable_definition_replays_unchanged():
+    recorded = (HISTORIES / "case_workflow_v2_escalated.json").read_text()
+    assert '"name": "read_case_plan"' in recorded and '"name": "post_webhook"' in recorded
+    history = WorkflowHistory.from_json("case-recorded-v2", recorded)
+    result = await Replayer(workflows=[CaseWorkflow]).replay_workflow(history,
+                                                                     raise_on_replay_failure=False)
+    assert result.replay_failure is None
+
+
+async def test_replay_notices_a_definition_that_changed_without_a_patch():
+    """The replay test can fail: a history whose commands differ is refused."""
+    recorded = (HISTORIES / "case_workflow_v1_reminded.json").read_text()
+    tampered = recorded.replace('"name": "issue_reminder"', '"name": "send_email"')
+    history = WorkflowHistory.from_json("case-recorded-v1", tampered)
+    result = await Replayer(workflows=[CaseWorkflow]).replay_workflow(history,
+                                                                     raise_on_replay_failure=False)
+    assert result.replay_failure is not None

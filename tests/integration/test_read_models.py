@@ -1,0 +1,113 @@
+"""The case list and regional picture, on both stores, across crashes and rebuilds."""
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from services.cases import CaseService
+from services.read_models import CaseListView, main as read_models_cli
+from tests.helpers import OPEN_CASE
+
+ACTOR = dict(actor_id="coordinator-1", actor_role="coordinator")
+
+
+@pytest.fixture
+def views(settings):
+    """Builds views for the test and closes every one of their connections after it."""
+    made: list[CaseListView] = []
+
+    def make() -> CaseListView:
+        made.append(CaseListView(settings))
+        return made[-1]
+
+    yield make
+    for view in made:
+        view.close()
+
+
+def open_cases(cases: CaseService, specs: list[dict]) -> list:
+    return [cases.open_case(**dict(OPEN_CASE, **spec), **ACTOR) for spec in specs]
+
+
+def test_the_case_list_filters_and_pages_with_a_cursor(cases, settings, views):
+    ids = open_cases(cases, [{"region": "North West"}] * 5 + [{"region": "London"}] * 2)
+    view = views()
+    view.catch_up(cases)
+    first, cursor = view.list_cases(region="North West", limit=3)
+    second, end = view.list_cases(region="North West", limit=3, cursor=cursor)
+    assert end is None
+    assert [r["case_id"] for r in first + second] == [str(i) for i in ids[:5]]
+    assert {r["region"] for r in view.list_cases(region="London")[0]} == {"London"}
+
+
+def test_overdue_cases_are_those_past_their_next_deadline(cases, settings, views):
+    soon = datetime.now(timezone.utc) + timedelta(seconds=1)
+    late, fine = open_cases(cases, [{"diagnosis_due": soon}, {"diagnosis_due": soon + timedelta(days=30)}])
+    view = views()
+    view.catch_up(cases)
+    later = soon + timedelta(days=1)
+    overdue, _ = view.list_cases(overdue=True, now=later)
+    assert [r["case_id"] for r in overdue] == [str(late)]
+    assert view.regional_picture(now=later)["overdue_cases"] == 1
+
+
+def test_the_regional_picture_shows_stages_hot_spots_and_coasting(cases, settings, views):
+    open_cases(cases, [{"authority": "Eastvale"}, {"authority": "Eastvale"},
+                       {"authority": "Westmarch", "issue_type": "coasting"}])
+    view = views()
+    view.catch_up(cases)
+    picture = view.regional_picture(region="North West")
+    assert picture["open_cases_by_stage_and_risk"] == {"local": {"not assessed": 3}}
+    assert picture["hot_spots"] == [{"authority": "Eastvale", "open_cases": 2}]
+    assert picture["coasting_authorities"] == ["Westmarch"]
+
+
+def test_a_crash_mid_batch_applies_nothing_and_the_next_run_applies_each_event_once(
+    cases, settings, views, monkeypatch
+):
+    [case_id] = open_cases(cases, [{}])
+    view = views()
+    original = cases.case_as_of
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(cases, "case_as_of", crash)
+    with pytest.raises(RuntimeError):
+        view.catch_up(cases)
+    assert view.position() == 0 and view.list_cases()[0] == []
+
+    monkeypatch.setattr(cases, "case_as_of", original)
+    assert view.catch_up(cases) == 1
+    assert view.catch_up(cases) == 0
+    cases.issue_reminder(case_id, deadline="diagnosis", recipient="o", reminder_key="k")
+    assert view.catch_up(cases) == 1
+    assert view.position() == cases.recorder.max_notification_id()
+    assert view.list_cases()[0][0]["version"] == 2
+
+
+def test_concurrent_projectors_apply_each_event_exactly_once(cases, settings, views):
+    open_cases(cases, [{"authority": f"Council {n}"} for n in range(30)])
+    projectors = [views() for _ in range(3)]
+    counts: list[int] = []
+    threads = [threading.Thread(target=lambda v=v: counts.append(v.catch_up(cases, batch_size=7)))
+               for v in projectors]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(counts) == 30
+    assert len(projectors[0].list_cases(limit=100)[0]) == 30
+
+
+def test_a_rebuild_from_scratch_gives_the_same_rows(cases, settings, views, monkeypatch, capsys):
+    open_cases(cases, [{"authority": f"Council {n}"} for n in range(4)])
+    view = views()
+    view.catch_up(cases)
+    before = view.list_cases()[0]
+    for key, value in settings.model_dump().items():
+        monkeypatch.setenv(f"CASEWORK_{key.upper()}", str(value))
+    assert read_models_cli(["rebuild"]) == 0
+    assert "rebuilt the case list from 4 events" in capsys.readouterr().out
+    assert view.list_cases()[0] == before

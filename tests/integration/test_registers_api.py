@@ -1,0 +1,141 @@
+"""The register routes over real HTTP, with real users and tokens, on both stores."""
+
+from collections.abc import Iterator
+from datetime import date
+
+import httpx
+import pytest
+from eventsourcing.domain import EventSourcingError
+
+from api.main import create_app
+from domain.budget import financial_year
+from services.cases import CaseService
+from services.identity import IdentityService
+from services.settings import Settings
+from tests.conftest import free_port
+from tests.e2e.conftest import bearer, serve
+
+CSV_HEADER = ("name,authority_type,region,sub_region,mutuality_signed_on,"
+              "last_self_evaluation,last_peer_challenge\n")
+
+
+@pytest.fixture
+def tokens(identity: IdentityService) -> dict[str, str]:
+    made = {}
+    for username, role, region in (("cora", "coordinator", "East Midlands"),
+                                   ("otto", "coordinator", "South East"),
+                                   ("ines", "inspector", None), ("pete", "peer", None)):
+        identity.register_user(username=username, role=role, region=region)
+        made[username] = identity.issue_token(username)
+    return made
+
+
+@pytest.fixture
+def api(settings: Settings, cases: CaseService, identity: IdentityService,
+        tokens: dict[str, str]) -> Iterator[httpx.Client]:
+    # No Temporal is needed here: point the API at a port where nothing listens.
+    settings = settings.model_copy(update={"temporal_address": f"127.0.0.1:{free_port()}"})
+    server, thread, url = serve(create_app(settings, cases=cases, identity=identity))
+    with httpx.Client(base_url=url, timeout=10,
+                      headers=bearer(tokens["cora"])) as client:
+        yield client
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_a_csv_with_bad_rows_is_refused_whole_with_each_row_named(api: httpx.Client):
+    body = CSV_HEADER + ("Ashby Vale District Council,district,East Midlands,,,,\n"
+                         "Coldby Council,parish,East Midlands,,,,\n"
+                         "Dunby Council,county,Midlands,,,2026-13-01,\n")
+    refused = api.post("/authorities/import", content=body,
+                       headers={"Content-Type": "text/csv"})
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    problem = refused.json()
+    assert problem["rule"] == "csv_rows_refused"
+    assert {(r["line"], r["field"]) for r in problem["rows"]} == {
+        (3, "authority_type"), (4, "region"), (4, "last_self_evaluation")}
+    assert api.get("/authorities").json() == []
+
+    good = CSV_HEADER + "Ashby Vale District Council,district,East Midlands,,,,\n"
+    assert api.post("/authorities/import", content=good).json()["imported"] == 1
+
+
+def test_commissioning_through_the_api_and_the_regional_picture(api: httpx.Client,
+                                                                tokens: dict[str, str]):
+    for name in ("Ashby Vale District Council", "Byford District Council"):
+        made = api.post("/authorities", json={"name": name, "authority_type": "district",
+                                              "region": "East Midlands"})
+        assert made.status_code == 201, made.text
+    offer = api.post("/support-offers", json={
+        "title": "Finance recovery", "provider": "Trentside Partnership",
+        "provider_type": "sub-regional partnership", "region": "East Midlands",
+        "problem_natures": ["financial"], "service_areas": ["finance"],
+        "days_per_year": 30, "cost_per_day": 1000, "lead_time_days": 10,
+        "assesses": ["Byford District Council"]}).json()
+    budget = api.put("/budgets", json={"region": "East Midlands", "financial_year": "2026/27",
+                                       "total": 1_000_000, "allocation": 60_000})
+    assert budget.status_code == 409 and "at most £50,000" in budget.json()["detail"]
+    assert budget.json()["field"] == "allocation"
+
+    matches = api.get("/support-matches", params={
+        "authority": "Byford District Council", "problem_nature": "financial"}).json()
+    assert matches["offers"] == [] and "assesses" in matches["excluded"][0]["reason"]
+
+    conflicted = api.post(f"/support-offers/{offer['id']}/commissions", json={
+        "case_id": "case-1", "authority": "Byford District Council", "days": 2})
+    assert conflicted.status_code == 409
+    assert conflicted.json()["rule"] == "provider_conflict_of_interest"
+
+    inspector = bearer(tokens["ines"])
+    forbidden = api.post(f"/support-offers/{offer['id']}/commissions", headers=inspector,
+                         json={"case_id": "c", "authority": "Ashby Vale District Council",
+                               "days": 2})
+    assert forbidden.status_code == 403
+    year = financial_year(date.today())
+    elsewhere = bearer(tokens["otto"])
+    for refused in (
+        api.put("/budgets", headers=elsewhere, json={
+            "region": "East Midlands", "financial_year": year, "total": 1_000_000,
+            "allocation": 50_000}),
+        api.post(f"/support-offers/{offer['id']}/commissions", headers=elsewhere, json={
+            "case_id": "c", "authority": "Ashby Vale District Council", "days": 1}),
+    ):
+        assert refused.status_code == 403, refused.text
+        assert "East Midlands" in refused.json()["detail"]
+    assert api.put("/budgets", json={"region": "East Midlands", "financial_year": year,
+                                     "total": 1_000_000, "allocation": 50_000}).is_success
+    made = api.post(f"/support-offers/{offer['id']}/commissions", json={
+        "case_id": "case-1", "authority": "Ashby Vale District Council", "days": 12})
+    assert made.status_code == 201 and made.json()["cost"] == 12_000
+    spent = api.post(f"/budgets/commitments/{made.json()['commission_id']}/spend",
+                     json={"amount": 5_000})
+    assert spent.json()["spent"] == 5_000
+    picture = api.get("/regions/support-picture", headers=inspector)
+    east = {r["region"]: r for r in picture.json()}["East Midlands"]
+    assert picture.status_code == 200 and len(picture.json()) == 9
+    assert [o["authority"] for o in east["offers_in_use"]] == ["Ashby Vale District Council"]
+    assert (east["budget"]["committed"], east["budget"]["spent"]) == (12_000, 5_000)
+
+    missing = api.get("/authorities/Nowhere Council")
+    assert missing.status_code == 404 and missing.json()["field"] == "authority"
+    bad = api.post("/peers", json={"name": "Pat", "role": "mayor",
+                                   "council": "Ashby Vale District Council",
+                                   "problem_natures": ["financial"],
+                                   "service_areas": ["finance"], "days_per_quarter": 5})
+    assert bad.status_code == 422 and bad.json()["field"] == "role"
+
+
+def test_the_register_service_closes_when_the_api_stops(settings: Settings, cases: CaseService,
+                                                         identity: IdentityService,
+                                                         tokens: dict[str, str]):
+    settings = settings.model_copy(update={"temporal_address": f"127.0.0.1:{free_port()}"})
+    app = create_app(settings, cases=cases, identity=identity)
+    server, thread, url = serve(app)
+    assert httpx.get(f"{url}/authorities", headers=bearer(tokens["cora"])).json() == []
+    opened = app.state.registers
+    server.should_exit = True
+    thread.join(timeout=10)
+    assert app.state.registers is None
+    with pytest.raises(EventSourcingError):  # its connection pool is closed
+        opened.list_authorities()

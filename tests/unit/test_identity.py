@@ -1,0 +1,80 @@
+"""The role rules: who may know of a case, and who may act on it."""
+
+import pytest
+
+from domain.errors import InvalidField
+from domain.identity import (
+    CaseRelations,
+    Principal,
+    Role,
+    User,
+    may,
+    may_know_case,
+    may_open_case_in,
+    may_record_visit_on,
+    may_see_confidential_sources,
+)
+
+CASE = CaseRelations(region="North West", authority="Northshire", advisers=frozenset({"adam"}),
+                     peers=frozenset({"pete"}))
+
+
+def who(role: Role, id: str = "x", **kw) -> Principal:
+    return Principal(id=id, role=role, **kw)
+
+
+def test_each_role_knows_only_the_cases_related_to_it():
+    assert may_know_case(who(Role.COORDINATOR, region="North West"), CASE)
+    assert not may_know_case(who(Role.COORDINATOR, region="South East"), CASE)
+    assert may_know_case(who(Role.ADVISER, "adam"), CASE)
+    assert not may_know_case(who(Role.ADVISER, "alex"), CASE)
+    assert may_know_case(who(Role.AUTHORITY_LIAISON, authority="Northshire"), CASE)
+    assert not may_know_case(who(Role.AUTHORITY_LIAISON, authority="Southshire"), CASE)
+    assert may_know_case(who(Role.PEER, "pete"), CASE)
+    assert not may_know_case(who(Role.PEER, "paula"), CASE)
+    assert may_know_case(who(Role.INSPECTOR), CASE)
+    assert not may_know_case(who(Role.ADMIN), CASE)
+
+
+def test_only_the_councils_liaison_records_its_agreement():
+    assert may(who(Role.AUTHORITY_LIAISON, authority="Northshire"), "agree support plan", CASE)
+    assert not may(who(Role.AUTHORITY_LIAISON, authority="Southshire"), "agree support plan",
+                   CASE)
+    assert not may(who(Role.COORDINATOR, region="North West"), "agree support plan", CASE)
+
+
+def test_an_inspector_reads_everything_and_writes_nothing():
+    inspector = who(Role.INSPECTOR)
+    assert may(inspector, "export history", CASE) and may(inspector, "verify history", CASE)
+    assert not may(inspector, "record diagnosis", CASE)
+    assert not may(inspector, "open case")
+
+
+def test_a_coordinator_opens_cases_in_their_own_region_only():
+    assert may_open_case_in(who(Role.COORDINATOR, region="North West"), "North West")
+    assert not may_open_case_in(who(Role.COORDINATOR, region="North West"), "South East")
+    assert not may_open_case_in(who(Role.INSPECTOR), "North West")
+
+
+def test_a_peer_records_visits_on_their_own_deployment_only():
+    deployment = {"peer_id": "pete"}
+    assert may_record_visit_on(who(Role.PEER, "pete"), deployment)
+    assert not may_record_visit_on(who(Role.PEER, "paula"), deployment)
+    assert not may_record_visit_on(who(Role.PEER, "pete"), None)
+
+
+def test_chatham_house_sources_are_for_coordinators_alone():
+    assert [r for r in Role if may_see_confidential_sources(who(r))] == [Role.COORDINATOR]
+
+
+def test_a_coordinator_needs_a_region_and_a_liaison_a_council():
+    with pytest.raises(InvalidField) as error:
+        User.register(username="c", name="", role="coordinator", region=None, authority=None)
+    assert error.value.field == "region"
+    with pytest.raises(InvalidField) as error:
+        User.register(username="l", name="", role="authority liaison", region=None,
+                      authority="")
+    assert error.value.field == "authority"
+    with pytest.raises(InvalidField) as error:
+        User.register(username="s", name="", role="superuser", region=None, authority=None)
+    assert "coordinator" in error.value.message
