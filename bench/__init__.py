@@ -1,0 +1,1 @@
+"""`make bench`: how the service's costs grow, measured beside their floors."""

@@ -1,0 +1,149 @@
+"""The HTTP API: commands per second at 1, 4 and 16 clients, and the API's peak memory.
+
+The API runs as its own uvicorn process, as in production, on a store holding
+`n_cases` cases; the floor is a raw single-row insert on the same kind of store.
+"""
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import httpx
+
+from bench.bench_store import ACTOR, CONCERN
+from bench.common import Result, progress, rate
+from bench.stores import RawFloor, throwaway
+from domain.calendar import PolicyDuration
+from domain.case import Case
+from services.cases import CaseService
+from services.identity import build_identity_service
+from services.read_models import CaseListView
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _fill(settings, n_cases: int) -> None:
+    cases = CaseService(settings.eventsourcing_env(), diagnosis_deadline=PolicyDuration.parse("10"))
+    now = datetime.now(timezone.utc)
+    for first in range(0, n_cases, 1000):
+        cases.save(*[Case.raise_concern(**CONCERN, raised_at=now,
+                                        diagnosis_due=now + timedelta(days=14), **ACTOR)
+                     for _ in range(min(1000, n_cases - first))])
+        if first and first % 20_000 == 0:
+            progress(f"  {first:,} cases stored")
+    CaseListView(settings).catch_up(cases, batch_size=5000)
+    cases.close()
+
+
+def _token(settings) -> str:
+    identity = build_identity_service(settings)
+    identity.register_user(username="bench", role="coordinator", region=CONCERN["region"])
+    token = identity.issue_token("bench")
+    identity.close()
+    return token
+
+
+def _env(settings, port: int) -> dict[str, str]:
+    env = dict(os.environ, CASEWORK_DATA_DIR=str(settings.data_dir), CASEWORK_STORE=settings.store,
+               CASEWORK_POSTGRES_URL=settings.postgres_url,
+               CASEWORK_POSTGRES_SCHEMA=settings.postgres_schema, CASEWORK_API_PORT=str(port),
+               TEMPORAL_ADDRESS="127.0.0.1:1")  # no Temporal: only the HTTP path is measured
+    return env
+
+
+def _peak_rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def _post_cases(url: str, token: str, *, clients: int, requests: int,
+                      idempotency_keys: bool = False) -> float:
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60,
+                                 limits=httpx.Limits(max_connections=clients)) as http:
+        async def client(count: int) -> None:
+            for _ in range(count):
+                keyed = {"Idempotency-Key": uuid.uuid4().hex} if idempotency_keys else {}
+                response = await http.post("/cases", json=CONCERN, headers=keyed)
+                response.raise_for_status()
+
+        began = time.perf_counter()
+        await asyncio.gather(*(client(requests // clients) for _ in range(clients)))
+        return (requests // clients * clients) / (time.perf_counter() - began)
+
+
+async def _browse(url: str, token: str, rounds: int = 50) -> None:
+    """What a busy coordinator does: list pages, filter, read cases."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as http:
+        cursor = None
+        for _ in range(rounds):
+            params = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+            page = (await http.get("/cases", params=params)).json()
+            cursor = page.get("next_cursor") if isinstance(page, dict) else None
+            await http.get("/cases", params={"stage": "local", "status": "open"})
+
+
+def api(store: str, *, n_cases: int, requests: int) -> list[Result]:
+    with throwaway(store) as settings:
+        progress(f"api on {store}: storing {n_cases:,} cases for the API to serve")
+        _fill(settings, n_cases)
+        token = _token(settings)
+        floor = RawFloor(settings)
+        floor_rate = rate(floor.insert, count=requests)
+        floor.close()
+        port = _free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app",
+             "--port", str(port), "--log-level", "warning"],
+            env=_env(settings, port))
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_up(url, process)
+            results = []
+            for clients in (1, 4, 16):
+                progress(f"api on {store}: {requests} POST /cases with {clients} clients")
+                per_second = asyncio.run(_post_cases(url, token, clients=clients,
+                                                     requests=requests))
+                results.append(Result(
+                    "append", f"{store}: HTTP API, {clients} concurrent client(s)", per_second,
+                    floor_rate, "commands/s", ">= 25% of the raw insert floor"))
+            progress(f"api on {store}: {requests} POST /cases with Idempotency-Keys, 4 clients")
+            keyed = asyncio.run(_post_cases(url, token, clients=4, requests=requests,
+                                            idempotency_keys=True))
+            results.append(Result(
+                "append", f"{store}: HTTP API with Idempotency-Key, 4 clients", keyed,
+                floor_rate, "commands/s", ">= 25% of the raw insert floor",
+                notes="a key costs two more durable writes: reserved, then answered"))
+            progress(f"api on {store}: browsing the case list, then reading peak memory")
+            asyncio.run(_browse(url, token))
+            results.append(Result("memory", f"{store}: API peak RSS serving {n_cases:,} cases",
+                                  _peak_rss_mb(process.pid), None, "MB", "<= 300 MB"))
+            return results
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def _wait_until_up(url: str, process: subprocess.Popen) -> None:
+    for _ in range(120):
+        if process.poll() is not None:
+            raise RuntimeError("the API process exited during start-up")
+        try:
+            httpx.get(f"{url}/openapi.json", timeout=2)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    raise RuntimeError("the API never answered")

@@ -1,0 +1,111 @@
+"""Append, load and verification, each beside its floor, on SQLite and PostgreSQL."""
+
+import hashlib
+import itertools
+from datetime import datetime, timezone
+
+from eventsourcing.application import project_aggregate
+
+from bench.common import Result, best_time, interleaved_rates, progress
+from bench.stores import RawFloor, throwaway
+from domain.calendar import PolicyDuration
+from domain.case import Case
+from services.cases import CaseService
+from services.integrity import split
+
+ACTOR = dict(actor_id="bench", actor_role="coordinator")
+CONCERN = dict(authority="Northshire County Council", region="North West",
+               summary="Children's services judged inadequate", source="inspectorate report",
+               issue_type="service-specific issue")
+
+
+def service(settings, *, cache: bool = True) -> CaseService:
+    env = settings.eventsourcing_env() | ({} if cache else {"AGGREGATE_CACHE_MAXSIZE": "0"})
+    return CaseService(env, diagnosis_deadline=PolicyDuration.parse("10"))
+
+
+def append(store: str, *, count: int) -> list[Result]:
+    progress(f"append on {store}: raw floor, then the application layer ({count} each)")
+    with throwaway(store) as settings:
+        floor = RawFloor(settings)
+        cases = service(settings)
+        case_id = cases.open_case(**CONCERN, **ACTOR)
+        keys = itertools.count()
+        rates = interleaved_rates({
+            "floor": floor.insert,
+            "open": lambda: cases.open_case(**CONCERN, **ACTOR),
+            "command": lambda: cases.issue_reminder(
+                case_id, deadline="diagnosis", recipient="owner",
+                reminder_key=f"k{next(keys)}"),
+        }, count=count)
+        floor.close()
+        cases.close()
+    floor_rate, open_rate, command_rate = rates["floor"], rates["open"], rates["command"]
+    return [
+        Result("append", f"{store}: open a case (application layer)", open_rate, floor_rate,
+               "commands/s", ">= 50% of the raw insert floor"),
+        Result("append", f"{store}: command on an existing case (application layer)",
+               command_rate, floor_rate, "commands/s", ">= 50% of the raw insert floor",
+               notes="loads the case (snapshot + events), checks the rule, chains and saves"),
+    ]
+
+
+def _case_with_events(cases: CaseService, n_events: int):
+    """A long case whose state stays the same size: the diagnosis deadline paused
+    while waiting on the council, then resumed, over and over. Loading cost is
+    then about the number of events alone, which is what snapshots must bound."""
+    now = datetime.now(timezone.utc)
+    case = Case.raise_concern(**CONCERN, raised_at=now,
+                              diagnosis_due=PolicyDuration.parse("10").due_after(now), **ACTOR)
+    for n in range(n_events - 1):
+        change = case.resume_deadline if n % 2 else case.pause_deadline
+        change(deadline="diagnosis", reason="waiting on the council", recorded_at=now, **ACTOR)
+        if n % 500 == 0:
+            cases.save(case)  # PostgreSQL's pipelined insert stalls on one huge batch
+    cases.save(case)
+    return case.id
+
+
+def load(store: str) -> list[Result]:
+    progress(f"load on {store}: cases of 10, 1,000 and 10,000 events, with and without snapshots")
+    results = []
+    with throwaway(store) as settings:
+        cases = service(settings, cache=False)
+        times = {}
+        for n in (10, 1_000, 10_000):
+            case_id = _case_with_events(cases, n + 25)  # mid-way between two snapshots
+            times[(n, True)] = best_time(lambda: cases.repository.get(case_id), repeat=5,
+                                         number=3)
+            times[(n, False)] = best_time(
+                lambda: project_aggregate(None, cases.events.get(case_id)), repeat=3, number=1)
+        for n in (1_000, 10_000):
+            results.append(Result(
+                "load", f"{store}: {n:,} events with snapshots, against 10 events",
+                times[(n, True)] * 1000, times[(10, True)] * 1000, "ms",
+                "10,000 events within 2x of 10 events (ratio <= 2)",
+                notes="a snapshot every 50 events; each case sits 25 events past one; "
+                      "the aggregate cache is bypassed",
+                extra={"without_snapshots_ms": times[(n, False)] * 1000,
+                       "without_snapshots_10_events_ms": times[(10, False)] * 1000}))
+        verification = verify(store, cases, _case_with_events(cases, 10_000))
+        cases.close()
+    return results + [verification]
+
+
+def verify(store: str, cases: CaseService, case_id) -> Result:
+    progress(f"verification on {store}: 10,000 events, against hashing the same bytes")
+    stored = cases.stored_events(case_id)
+    n = len(stored)
+    verify_rate = n / best_time(lambda: cases.verify(case_id), repeat=3, number=1)
+
+    def hash_loop() -> None:
+        previous = "0" * 64
+        for event in stored:
+            digest = hashlib.sha256(split(event.state)[2]).hexdigest()
+            previous = hashlib.sha256(f"{previous}|{digest}".encode()).hexdigest()
+
+    # The floor reads the same rows too: verification cannot avoid fetching them.
+    floor_rate = n / best_time(lambda: (cases.stored_events(case_id), hash_loop()),
+                               repeat=3, number=1)
+    return Result("verification", f"{store}: hash-chain verification", verify_rate, floor_rate,
+                  "events/s", ">= 30% of reading and hashing the same bytes in a loop")

@@ -1,0 +1,100 @@
+"""`make bench`: every figure beside its baseline from the same run.
+
+Writes bench/results/<timestamp>.json and .md (git ignores the folder) and
+prints the Markdown table. `BENCH_QUICK=1` runs smaller sizes for a smoke test.
+"""
+
+import asyncio
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from temporalio.testing import WorkflowEnvironment
+
+from bench import bench_api, bench_queries, bench_store, bench_workflows
+from bench.common import Result, machine, progress
+from bench.stores import postgres_available, throwaway
+from deploy.run import temporal_binary
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def _judge(result: Result) -> Result:
+    """Fill in the ratio and whether it meets its target."""
+    if result.baseline:
+        result.ratio = result.value / result.baseline
+    target = result.target
+    if result.unit.endswith("/s") and result.ratio is not None:
+        wanted = float(target.split("%")[0].split()[-1]) / 100
+        result.meets_target = result.ratio >= wanted
+    elif "within 2x" in target or "within 3x" in target:
+        limit = 2 if "within 2x" in target else 3
+        result.meets_target = result.ratio is not None and result.ratio <= limit
+    elif "p99 within 2 s" in target:
+        result.meets_target = result.value <= 2
+    elif "MB" in target:
+        result.meets_target = result.value <= float(target.split()[1])
+    return result
+
+
+def markdown(results: list[Result], facts: dict) -> str:
+    lines = [f"Machine: {facts['cores']} cores, Python {facts['python']}, "
+             f"load average at start {facts['load_average'][0]:.2f}.", "",
+             "| benchmark | measure | value | baseline | ratio | target | met |",
+             "|---|---|---|---|---|---|---|"]
+    for r in results:
+        baseline = f"{r.baseline:,.2f} {r.unit}" if r.baseline is not None else "-"
+        ratio = f"{r.ratio:.2f}" if r.ratio is not None else "-"
+        met = {True: "yes", False: "**no**", None: "-"}[r.meets_target]
+        lines.append(f"| {r.benchmark} | {r.measure} | {r.value:,.2f} {r.unit} | {baseline} "
+                     f"| {ratio} | {r.target} | {met} |")
+    return "\n".join(lines) + "\n"
+
+
+async def _workflows(quick: bool) -> list[Result]:
+    progress("starting a Temporal dev server for the workflow benchmarks")
+    env = await WorkflowEnvironment.start_local(dev_server_existing_path=temporal_binary(),
+                                                dev_server_log_level="error")
+    try:
+        with throwaway("sqlite") as settings:
+            return await bench_workflows.workflows(env.client, settings,
+                                                   n=100 if quick else 1000,
+                                                   lead=20 if quick else 45)
+    finally:
+        await env.shutdown()
+
+
+def main() -> int:
+    quick = os.environ.get("BENCH_QUICK") == "1"
+    facts = machine()
+    began = time.monotonic()
+    stores = ["sqlite"] + (["postgres"] if postgres_available() else [])
+    if "postgres" not in stores:
+        progress("PostgreSQL does not answer at 127.0.0.1:5432; measuring SQLite only")
+    results: list[Result] = []
+    for store in stores:
+        results += bench_store.append(store, count=200 if quick else 1000)
+        results += bench_store.load(store)
+        with throwaway(store) as settings:
+            results += bench_queries.queries(store, settings,
+                                             n_cases=10_000 if quick else 100_000)
+        results += bench_api.api(store, n_cases=10_000 if quick else 100_000,
+                                 requests=100 if quick else 400)
+    results += asyncio.run(_workflows(quick))
+    results = [_judge(r) for r in results]
+    facts["seconds"] = round(time.monotonic() - began, 1)
+    RESULTS.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    (RESULTS / f"{stamp}.json").write_text(json.dumps(
+        {"machine": facts, "results": [r.as_dict() for r in results]}, indent=2, default=str))
+    table = markdown(results, facts)
+    (RESULTS / f"{stamp}.md").write_text(table)
+    print(table)
+    progress(f"done in {facts['seconds']:.0f}s; results in {RESULTS}/{stamp}.json and .md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
