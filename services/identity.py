@@ -16,6 +16,7 @@ import argparse
 import hashlib
 import secrets
 import sys
+import time
 import uuid
 from typing import Any
 from uuid import UUID
@@ -74,7 +75,9 @@ def build_identity_service(settings: Settings) -> "IdentityService":
     env = settings.eventsourcing_env()
     if settings.store == "sqlite":
         env["SQLITE_DBNAME"] = str(settings.data_dir / "access.sqlite")
-    return IdentityService(env)
+    service = IdentityService(env)
+    service.token_cache_seconds = settings.token_cache_seconds
+    return service
 
 
 class IdentityService(EventStoreApplication):
@@ -82,6 +85,14 @@ class IdentityService(EventStoreApplication):
 
     name = "identity"
     not_found_error = UserNotFound
+    # How long a recognised token is believed without reading the store again.
+    # Deactivating through this service forgets the user's tokens at once; a
+    # deactivation made elsewhere (the command line) takes effect within this time.
+    token_cache_seconds = 0.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._recognised: dict[str, tuple[Principal, float]] = {}
 
     def register_user(self, *, username: str, role: str, region: str | None = None,
                       authority: str | None = None, name: str = "") -> dict[str, Any]:
@@ -105,10 +116,28 @@ class IdentityService(EventStoreApplication):
         user = self._get(username)
         user.deactivate()
         self.save(user)
+        self._forget(username)
 
     def authenticate(self, token: str) -> Principal:
+        digest = token_digest(token)
+        known = self._recognised.get(digest)
+        if known is not None and known[1] > time.monotonic():
+            return known[0]
+        principal = self._authenticate(digest)
+        if self.token_cache_seconds > 0:
+            if len(self._recognised) > 10_000:
+                self._recognised.clear()
+            self._recognised[digest] = (principal, time.monotonic() + self.token_cache_seconds)
+        return principal
+
+    def _forget(self, username: str) -> None:
+        for digest, (principal, _) in list(self._recognised.items()):
+            if principal.id == username:
+                self._recognised.pop(digest, None)
+
+    def _authenticate(self, digest: str) -> Principal:
         try:
-            index = self.repository.get(token_index_id(token_digest(token)))
+            index = self.repository.get(token_index_id(digest))
         except Exception:  # noqa: BLE001 - any miss is the same answer to the caller
             raise Unauthenticated("the bearer token is not recognised") from None
         user = self._find(index.username)

@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     api_max_body_bytes: int = 1_000_000
+    token_cache_seconds: float = Field(5.0, ge=0)
     oidc_issuer: str = ""
     oidc_jwks_url: str = ""
     oidc_audience: str = ""

@@ -1,5 +1,7 @@
 """Users, tokens and idempotency keys on both stores, surviving a restart."""
 
+import time
+
 import pytest
 
 from services.idempotency import IdempotencyStore, KeyInUse
@@ -29,6 +31,26 @@ def test_a_token_is_recognised_after_a_restart_and_only_its_digest_is_stored(ope
     assert again.authenticate(token).id == "cora"
     with pytest.raises(Unauthenticated):
         again.authenticate(token + "x")
+
+
+def test_a_recognised_token_is_believed_only_for_the_cache_time(open_identity, settings):
+    """Deactivation here ends the token at once; one made elsewhere within the cache time."""
+    api = open_identity()
+    api.token_cache_seconds = 0.5
+    api.register_user(username="cora", role="coordinator", region="North West")
+    api.register_user(username="ines", role="inspector")
+    cora, ines = api.issue_token("cora"), api.issue_token("ines")
+    assert api.authenticate(cora).id == "cora" and api.authenticate(ines).id == "ines"
+
+    api.deactivate("ines")
+    with pytest.raises(Unauthenticated):
+        api.authenticate(ines)
+
+    open_identity().deactivate("cora")  # the command line, in another process
+    assert api.authenticate(cora).id == "cora"  # still believed within the cache time
+    time.sleep(0.6)
+    with pytest.raises(Unauthenticated):
+        api.authenticate(cora)
 
 
 def test_a_username_is_taken_once(open_identity):
