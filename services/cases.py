@@ -90,21 +90,58 @@ class CaseService(CaseCommands, EventStoreApplication):
 
     def _record_once(self, case_id: UUID, command: Callable[[Case, datetime], bool]) -> bool:
         """Record a keyed, automated fact once; False when moot or already recorded."""
+        return self._decide_and_save(case_id, None, command) is not None
+
+    def _decide_and_save(self, case_id: UUID, expected_version: int | None,
+                         decide: Callable[[Case, datetime], bool | None]) -> Case | None:
+        """Decide on the cached copy of the case and save it; None if nothing was recorded.
+
+        The cached copy may be behind the store (another process wrote since), so
+        a refusal, a "nothing to record" or a save refused as stale, reached on
+        it, is decided again on a fresh read. A save can never land on a stale
+        copy: the store refuses a second event at the same version.
+        """
+        fresh = False
         for _attempt in range(5):
-            case = self._load(case_id)
-            if not command(case, self.clock()):
-                return False
+            case, fresh = self._for_command(case_id, expected_version, cached=not fresh)
+            try:
+                changed = decide(case, self.clock())
+            except DomainError:
+                if fresh:
+                    raise
+                fresh = True
+                continue
+            if changed is False:
+                if fresh:
+                    return None
+                fresh = True
+                continue
             try:
                 self._save(case)
-                return True
+                return case
             except StaleVersion:
-                continue  # a person wrote first: re-read and decide again
+                if expected_version is not None:
+                    raise
+                fresh = True  # someone wrote first: re-read and decide again
         raise StaleVersion("the case kept changing; try again", current_version=case.version)
+
+    def _for_command(self, case_id: UUID, expected_version: int | None, *,
+                     cached: bool) -> tuple[Case, bool]:
+        """The case to decide on, and whether it was read fresh from the store."""
+        case = self.repository.get_cached(case_id) if cached else None
+        if case is not None and expected_version in (None, case.version):
+            return case, False
+        return self._load(case_id, expected_version), True
 
     # -- queries ----------------------------------------------------------------
 
     def get_case(self, case_id: UUID) -> dict[str, Any]:
         return case_view(self._load(case_id))
+
+    def case_after_write(self, case_id: UUID) -> dict[str, Any]:
+        """The case as this service just saved it (or later), without reading it back."""
+        case = self.repository.get_cached(case_id)
+        return case_view(case) if case is not None else self.get_case(case_id)
 
     def case_as_of(self, case_id: UUID, *, version: int | None = None,
                    at: datetime | None = None) -> dict[str, Any]:

@@ -39,14 +39,17 @@ async def open_case(request: Request, body: CaseOpen, cases: CasesDep, gateway: 
                         f"{access.principal.region!r})", access.role)
 
     async def run() -> JSONResponse:
-        case_id = await run_in_threadpool(lambda: cases.open_case(
-            authority=body.authority, region=body.region, summary=body.summary,
-            source=body.source.value, issue_type=body.issue_type.value,
-            diagnosis_due=body.diagnosis_due, actor_id=access.id, actor_role=access.role))
-        await tell_workflow(gateway, case_id, start=True)
-        case = await run_in_threadpool(cases.get_case, case_id)
+        def open_and_view() -> dict:
+            case_id = cases.open_case(
+                authority=body.authority, region=body.region, summary=body.summary,
+                source=body.source.value, issue_type=body.issue_type.value,
+                diagnosis_due=body.diagnosis_due, actor_id=access.id, actor_role=access.role)
+            return cases.case_after_write(case_id)
+
+        case = await run_in_threadpool(open_and_view)
+        await tell_workflow(gateway, case["id"], start=True)
         return case_response(case_for(access.principal, case), status=201,
-                             headers={"Location": f"/cases/{case_id}"})
+                             headers={"Location": f"/cases/{case['id']}"})
 
     return await idempotent(request, access, idempotency_key, run)
 

@@ -2,7 +2,7 @@
 
 One route shape serves them all: check the role (`authorize`), require the
 version the command was decided on (If-Match), run the service method once per
-Idempotency-Key, wake the case's workflow, answer with the case and its ETag.
+Idempotency-Key, wake the case's workflow, answer with the case as saved and its ETag.
 """
 
 from typing import Annotated
@@ -40,11 +40,14 @@ def _add(spec: CommandSpec) -> None:
             version = expected_version(if_match, getattr(body, "expected_version", None))
             method = getattr(cases, spec.method)
             arguments = spec.arguments(body)
-            await run_in_threadpool(lambda: method(
-                case_id, **arguments, actor_id=access.id, actor_role=access.role,
-                expected_version=version))
+
+            def record_and_view() -> dict:
+                method(case_id, **arguments, actor_id=access.id, actor_role=access.role,
+                       expected_version=version)
+                return cases.case_after_write(case_id)
+
+            case = await run_in_threadpool(record_and_view)
             await tell_workflow(gateway, case_id, start=False)
-            case = await run_in_threadpool(cases.get_case, case_id)
             return case_response(case_for(access.principal, case))
 
         return await idempotent(request, access, idempotency_key, run)

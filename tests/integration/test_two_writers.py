@@ -1,0 +1,80 @@
+"""Two services on one store, as the API and the worker are in production.
+
+Each keeps its own cache of recently used cases, so each is behind the other's
+writes until it reads again. Commands decide on the cached copy first; these
+tests show that a stale copy never lets an update be lost, never refuses a
+command the case now allows, and never accepts one it now refuses.
+"""
+
+from collections.abc import Iterator
+
+import pytest
+
+from domain.errors import RuleViolation
+from services.cases import CaseService, StaleVersion
+from tests.helpers import OPEN_CASE, event_types
+
+ACTOR = dict(actor_id="coordinator-1", actor_role="coordinator")
+NOTE = dict(content="Section 114 notice rumoured", source="finance director",
+            confidentiality="normal")
+
+
+@pytest.fixture
+def other(settings) -> Iterator[CaseService]:
+    """The second writer: another process on the same store."""
+    service = CaseService(settings.eventsourcing_env())
+    yield service
+    service.close()
+
+
+@pytest.fixture
+def case_id(cases: CaseService):
+    case_id = cases.open_case(**OPEN_CASE, **ACTOR)
+    cases.get_case(case_id)  # cached here at version 1
+    return case_id
+
+
+def test_a_command_on_a_cached_copy_keeps_the_other_writers_event(cases, other, case_id):
+    other.add_intelligence(case_id, **NOTE, **ACTOR)
+    assert cases.add_intelligence(case_id, **NOTE, **ACTOR) == 3
+    assert event_types(cases.history(case_id)) == [
+        "ConcernRaised", "IntelligenceAdded", "IntelligenceAdded"]
+
+
+def test_the_version_the_other_writer_made_is_accepted_and_an_older_one_refused(
+        cases, other, case_id):
+    other.add_intelligence(case_id, **NOTE, **ACTOR)
+    with pytest.raises(StaleVersion) as refused:
+        cases.add_intelligence(case_id, **NOTE, **ACTOR, expected_version=1)
+    assert refused.value.current_version == 2
+    assert cases.add_intelligence(case_id, **NOTE, **ACTOR, expected_version=2) == 3
+
+
+def test_a_command_the_case_no_longer_allows_is_refused_and_writes_nothing(
+        cases, other, case_id):
+    other.close_case(case_id, outcome="improved and handed back", exit_note="Recovered", **ACTOR)
+    with pytest.raises(RuleViolation):
+        cases.add_intelligence(case_id, **NOTE, **ACTOR)
+    assert cases.get_case(case_id)["version"] == 2
+
+
+def test_a_command_the_case_now_allows_is_not_refused_on_the_old_copy(cases, other, case_id):
+    cases.close_case(case_id, outcome="improved and handed back", exit_note="Recovered", **ACTOR)
+    other.reopen_case(case_id, reason="Finances worsened", **ACTOR)
+    assert cases.add_intelligence(case_id, **NOTE, **ACTOR) == 4
+
+
+def test_a_reminder_moot_on_the_old_copy_is_recorded_when_the_case_needs_it(
+        cases, other, case_id):
+    cases.pause_deadline(case_id, deadline="diagnosis", reason="Purdah", **ACTOR)
+    other.resume_deadline(case_id, deadline="diagnosis", reason="Purdah over", **ACTOR)
+    assert cases.issue_reminder(case_id, deadline="diagnosis", recipient="owner",
+                                reminder_key="diagnosis:missed")
+    assert event_types(cases.history(case_id))[-1] == "ReminderIssued"
+
+
+def test_a_reminder_the_other_writer_recorded_is_not_recorded_twice(cases, other, case_id):
+    reminder = dict(deadline="diagnosis", recipient="owner", reminder_key="diagnosis:missed")
+    assert other.issue_reminder(case_id, **reminder)
+    assert not cases.issue_reminder(case_id, **reminder)
+    assert event_types(cases.history(case_id)).count("ReminderIssued") == 1
