@@ -30,13 +30,17 @@ def append(store: str, *, count: int) -> list[Result]:
         floor = RawFloor(settings)
         cases = service(settings)
         case_id = cases.open_case(**CONCERN, **ACTOR)
-        keys = itertools.count()
+        turns = itertools.count()
+
+        def pause_or_resume() -> None:
+            """What a coordinator does while waiting on the council; the case keeps its size."""
+            change = cases.resume_deadline if next(turns) % 2 else cases.pause_deadline
+            change(case_id, deadline="diagnosis", reason="waiting on the council", **ACTOR)
+
         rates = interleaved_rates({
             "floor": floor.insert,
             "open": lambda: cases.open_case(**CONCERN, **ACTOR),
-            "command": lambda: cases.issue_reminder(
-                case_id, deadline="diagnosis", recipient="owner",
-                reminder_key=f"k{next(keys)}"),
+            "command": pause_or_resume,
         }, count=count)
         floor.close()
         cases.close()
@@ -46,7 +50,8 @@ def append(store: str, *, count: int) -> list[Result]:
                "commands/s", ">= 50% of the raw insert floor"),
         Result("append", f"{store}: command on an existing case (application layer)",
                command_rate, floor_rate, "commands/s", ">= 50% of the raw insert floor",
-               notes="loads the case (snapshot + events), checks the rule, chains and saves"),
+               notes="pauses or resumes the diagnosis deadline: takes the cached case, checks "
+                     "the rule, chains and saves (a snapshot every 50 events)"),
     ]
 
 
