@@ -1,7 +1,8 @@
 """`make bench`: every figure beside its baseline from the same run.
 
 Writes bench/results/<timestamp>.json and .md (git ignores the folder) and
-prints the Markdown table. `BENCH_QUICK=1` runs smaller sizes for a smoke test.
+prints the Markdown table. `BENCH_QUICK=1` runs smaller sizes for a smoke test;
+`BENCH_ONLY=api,workflows` runs only the sections named.
 """
 
 import asyncio
@@ -66,6 +67,19 @@ async def _workflows(quick: bool) -> list[Result]:
         await env.shutdown()
 
 
+SECTIONS = ("append", "load", "queries", "api", "workflows")
+
+
+def _sections(named: str) -> set[str]:
+    """BENCH_ONLY=api,workflows runs those sections; empty runs them all."""
+    chosen = {n.strip() for n in named.split(",") if n.strip()} or set(SECTIONS)
+    unknown = chosen - set(SECTIONS)
+    if unknown:
+        raise SystemExit(f"BENCH_ONLY: unknown section(s) {sorted(unknown)}; "
+                         f"choose from {', '.join(SECTIONS)}")
+    return chosen
+
+
 def main() -> int:
     quick = os.environ.get("BENCH_QUICK") == "1"
     facts = machine()
@@ -73,16 +87,22 @@ def main() -> int:
     stores = ["sqlite"] + (["postgres"] if postgres_available() else [])
     if "postgres" not in stores:
         progress("PostgreSQL does not answer at 127.0.0.1:5432; measuring SQLite only")
+    only = _sections(os.environ.get("BENCH_ONLY", ""))
     results: list[Result] = []
     for store in stores:
-        results += bench_store.append(store, count=200 if quick else 1000)
-        results += bench_store.load(store)
-        with throwaway(store) as settings:
-            results += bench_queries.queries(store, settings,
-                                             n_cases=10_000 if quick else 100_000)
-        results += bench_api.api(store, n_cases=10_000 if quick else 100_000,
-                                 requests=100 if quick else 400)
-    results += asyncio.run(_workflows(quick))
+        if "append" in only:
+            results += bench_store.append(store, count=200 if quick else 1000)
+        if "load" in only:
+            results += bench_store.load(store)
+        if "queries" in only:
+            with throwaway(store) as settings:
+                results += bench_queries.queries(store, settings,
+                                                 n_cases=10_000 if quick else 100_000)
+        if "api" in only:
+            results += bench_api.api(store, n_cases=10_000 if quick else 100_000,
+                                     requests=100 if quick else 400)
+    if "workflows" in only:
+        results += asyncio.run(_workflows(quick))
     results = [_judge(r) for r in results]
     facts["seconds"] = round(time.monotonic() - began, 1)
     RESULTS.mkdir(exist_ok=True)

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
         url = urlparse(self.postgres_url)
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "APPLICATION_RECORDER_TOPIC":
+                "services.postgres_recorder:PolledPostgresApplicationRecorder",
+            "POSTGRES_ENABLE_DB_FUNCTIONS": "y",
             "POSTGRES_DBNAME": url.path.lstrip("/") or "casework",
             "POSTGRES_HOST": url.hostname or "127.0.0.1",
             "POSTGRES_PORT": str(url.port or 5432),
