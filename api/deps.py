@@ -62,7 +62,9 @@ async def current_principal(
     if oidc is not None and looks_like_jwt(token):
         principal = await run_in_threadpool(oidc.verify, token)
     else:
-        principal = await run_in_threadpool(request.app.state.identity.authenticate, token)
+        identity: IdentityService = request.app.state.identity
+        principal = identity.recognised(token) or await run_in_threadpool(
+            identity.authenticate, token)
     request.state.actor = principal.id
     return principal
 

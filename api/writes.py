@@ -8,11 +8,15 @@ event.
 
 from collections.abc import Awaitable, Callable
 import json
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
 from typing import Any
+from uuid import UUID
 
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api import errors
@@ -39,10 +43,29 @@ def expected_version(if_match: str | None, body_version: int | None) -> int:
 
 
 def case_response(case: dict[str, Any], *, status: int = 200,
-                  headers: dict[str, str] | None = None) -> JSONResponse:
-    response = JSONResponse(jsonable_encoder(case), status_code=status, headers=headers)
+                  headers: dict[str, str] | None = None) -> Response:
+    body = json.dumps(case, default=_json_value, ensure_ascii=False, allow_nan=False,
+                      separators=(",", ":")).encode()
+    response = Response(body, status_code=status, headers=headers,
+                        media_type="application/json")
     response.headers["ETag"] = f'"{case["version"]}"'
     return response
+
+
+def _json_value(value: Any) -> Any:
+    """What `jsonable_encoder` makes of the types a case view holds, at a fraction of
+    its cost (it walks every value of every field on each answer)."""
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return int(value) if value.as_tuple().exponent >= 0 else float(value)
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    return jsonable_encoder(value)
 
 
 async def idempotent(request: Request, access: Access, key: str | None,
