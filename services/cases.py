@@ -76,7 +76,7 @@ class CaseService(CaseCommands, EventStoreApplication):
             diagnosis_due=diagnosis_due or self.policy_for(region).diagnosis.due_after(now),
             actor_id=actor_id, actor_role=actor_role,
         )
-        self.save(case)
+        self.save_and_keep(case)
         return case.id
 
     def issue_reminder(
@@ -140,8 +140,8 @@ class CaseService(CaseCommands, EventStoreApplication):
 
     def case_after_write(self, case_id: UUID) -> dict[str, Any]:
         """The case as this service just saved it (or later), without reading it back."""
-        case = self.repository.get_cached(case_id)
-        return case_view(case) if case is not None else self.get_case(case_id)
+        view = self.repository.read_cached(case_id, case_view)  # case_view copies what it shows
+        return view if view is not None else self.get_case(case_id)
 
     def case_as_of(self, case_id: UUID, *, version: int | None = None,
                    at: datetime | None = None) -> dict[str, Any]:
@@ -177,7 +177,7 @@ class CaseService(CaseCommands, EventStoreApplication):
 
     def _save(self, case: Case) -> int:
         try:
-            self.save(case)
+            self.save_and_keep(case)
         except IntegrityError:
             current = self.repository.get(case.id).version
             raise StaleVersion(

@@ -11,8 +11,13 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, Repository
-from eventsourcing.domain import Aggregate
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    Repository,
+)
+from eventsourcing.domain import Aggregate, BaseAggregate
 from eventsourcing.persistence import EventStore, Mapper, StoredEvent
 
 from domain.errors import DomainError
@@ -64,6 +69,13 @@ class CaseworkRepository(Repository[UUID]):
         the store has moved on, so a decision on a stale copy never lands.
         None when the aggregate is not cached.
         """
+        return self.read_cached(aggregate_id, _copy)
+
+    def read_cached(self, aggregate_id: UUID, read: Callable[[Any], Any]) -> Any | None:
+        """`read` applied to the cached aggregate (None if not cached), under its lock.
+
+        `read` must not change the aggregate, and must not keep references into it.
+        """
         if self.cache is None:
             return None
         try:
@@ -73,14 +85,15 @@ class CaseworkRepository(Repository[UUID]):
         lock = self._use_fastforward_lock(aggregate_id)  # a reader may be fast-forwarding it
         try:
             with lock:
-                return _copy(cached)
+                return read(cached)
         finally:
             self._disuse_fastforward_lock(aggregate_id)
 
     def remember(self, aggregate: Any) -> None:
-        """Cache a copy of an aggregate just saved, unless a newer one is cached already.
+        """Cache an aggregate just saved, unless a newer one is cached already.
 
-        A copy, because whoever saved it may go on changing it before saving again.
+        The caller hands it over: it must not change it after saving (see
+        `EventStoreApplication.save_and_keep`).
         """
         if self.cache is None:
             return
@@ -89,7 +102,7 @@ class CaseworkRepository(Repository[UUID]):
         except KeyError:
             cached = None
         if cached is None or cached.version < aggregate.version:
-            self.cache.put(aggregate.id, _copy(aggregate))
+            self.cache.put(aggregate.id, aggregate)
 
 
 def _copy(aggregate: Any) -> Any:
@@ -123,12 +136,28 @@ class EventStoreApplication(Application[UUID]):
     def construct_event_store(self) -> EventStore[UUID]:
         return ChainedEventStore(mapper=self.mapper, recorder=self.recorder)
 
-    def _record(self, processing_event: Any) -> Any:
-        """Record, then cache what was saved: the next command on it need not read it back."""
-        recordings = super()._record(processing_event)
-        for aggregate in processing_event.aggregates.values():
-            self.repository.remember(aggregate)
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """The library's save, collecting aggregates' events without its two runtime
+        Protocol `isinstance` checks per object (a tenth of the cost of a save)."""
+        processing_event = ProcessingEvent()
+        for obj in objs:
+            if isinstance(obj, BaseAggregate):
+                processing_event.events.extend(obj.collect_events())
+                processing_event.aggregates[obj.id] = obj
+            elif obj is not None:
+                processing_event.collect_events(obj)
+        processing_event.saved_kwargs.update(kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)  # the library's deprecated hook, kept
         return recordings
+
+    def save_and_keep(self, aggregate: Any) -> None:
+        """Save an aggregate this service made and will not touch again, and cache it,
+        so that the next command on it need not read it back from the store."""
+        self.save(aggregate)
+        self.repository.remember(aggregate)
 
     def _take_snapshots(self, processing_event: Any) -> None:
         """Snapshot the aggregate just saved, as it stands in memory.
