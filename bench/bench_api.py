@@ -2,6 +2,8 @@
 
 The API runs as its own uvicorn process, as in production, on a store holding
 `n_cases` cases; the floor is a raw single-row insert on the same kind of store.
+Requests come from a lean keep-alive client (bench/http_load.py), so that the
+load generator does not take the server's share of the two cores.
 """
 
 import asyncio
@@ -17,6 +19,7 @@ import httpx
 
 from bench.bench_store import ACTOR, CONCERN
 from bench.common import Result, progress, rate
+from bench.http_load import post_many, prepare
 from bench.stores import RawFloor, throwaway
 from domain.calendar import PolicyDuration
 from domain.case import Case
@@ -68,20 +71,13 @@ def _peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def _post_cases(url: str, token: str, *, clients: int, requests: int,
+async def _post_cases(port: int, token: str, *, clients: int, requests: int,
                       idempotency_keys: bool = False) -> float:
     headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60,
-                                 limits=httpx.Limits(max_connections=clients)) as http:
-        async def client(count: int) -> None:
-            for _ in range(count):
-                keyed = {"Idempotency-Key": uuid.uuid4().hex} if idempotency_keys else {}
-                response = await http.post("/cases", json=CONCERN, headers=keyed)
-                response.raise_for_status()
-
-        began = time.perf_counter()
-        await asyncio.gather(*(client(requests // clients) for _ in range(clients)))
-        return (requests // clients * clients) / (time.perf_counter() - began)
+    if idempotency_keys:
+        headers["Idempotency-Key"] = "{uuid}"
+    return await post_many(port, prepare("/cases", CONCERN, headers), clients=clients,
+                           requests=requests)
 
 
 async def _browse(url: str, token: str, rounds: int = 50) -> None:
@@ -96,45 +92,78 @@ async def _browse(url: str, token: str, rounds: int = 50) -> None:
             await http.get("/cases", params={"stage": "local", "status": "open"})
 
 
+def _serve(app: str, env: dict[str, str], port: int) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", *(["--factory"] if app.startswith("api.") else []),
+         app, "--port", str(port), "--log-level", "warning"], env=env)
+    _wait_until_up(f"http://127.0.0.1:{port}", process)
+    return process
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def _bare_rates(token: str, requests: int) -> dict[int, float]:
+    """The bare FastAPI endpoint's rate at each client count (bench/bare_api.py)."""
+    port = _free_port()
+    process = _serve("bench.bare_api:app", dict(os.environ), port)
+    try:
+        return {clients: asyncio.run(_post_cases(port, token, clients=clients,
+                                                 requests=requests))
+                for clients in (1, 4, 16)}
+    finally:
+        _stop(process)
+
+
 def api(store: str, *, n_cases: int, requests: int) -> list[Result]:
     with throwaway(store) as settings:
         progress(f"api on {store}: storing {n_cases:,} cases for the API to serve")
         _fill(settings, n_cases)
         token = _token(settings)
         floor = RawFloor(settings)
-        floor_rate = rate(floor.insert, count=requests)
-        floor.close()
+        progress(f"api on {store}: a bare FastAPI endpoint, the framework's ceiling")
+        bare = _bare_rates(token, requests)
         port = _free_port()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app",
-             "--port", str(port), "--log-level", "warning"],
-            env=_env(settings, port))
-        url = f"http://127.0.0.1:{port}"
+        process = _serve("api.main:create_app", _env(settings, port), port)
         try:
-            _wait_until_up(url, process)
             results = []
             for clients in (1, 4, 16):
                 progress(f"api on {store}: {requests} POST /cases with {clients} clients")
-                per_second = asyncio.run(_post_cases(url, token, clients=clients,
-                                                     requests=requests))
+                floor_rate, per_second = _beside_floor(floor, requests, lambda: asyncio.run(
+                    _post_cases(port, token, clients=clients, requests=requests)))
                 results.append(Result(
                     "append", f"{store}: HTTP API, {clients} concurrent client(s)", per_second,
-                    floor_rate, "commands/s", ">= 25% of the raw insert floor"))
+                    floor_rate, "commands/s", ">= 25% of the raw insert floor",
+                    notes="floor measured just before and after; a bare FastAPI endpoint "
+                          "that stores nothing is in extra",
+                    extra={"bare_fastapi_per_s": bare[clients],
+                           "bare_fastapi_ratio_to_floor": bare[clients] / floor_rate,
+                           "ratio_to_bare_fastapi": per_second / bare[clients]}))
             progress(f"api on {store}: {requests} POST /cases with Idempotency-Keys, 4 clients")
-            keyed = asyncio.run(_post_cases(url, token, clients=4, requests=requests,
-                                            idempotency_keys=True))
+            floor_rate, keyed = _beside_floor(floor, requests, lambda: asyncio.run(
+                _post_cases(port, token, clients=4, requests=requests, idempotency_keys=True)))
             results.append(Result(
                 "append", f"{store}: HTTP API with Idempotency-Key, 4 clients", keyed,
                 floor_rate, "commands/s", ">= 25% of the raw insert floor",
                 notes="a key costs two more durable writes: reserved, then answered"))
             progress(f"api on {store}: browsing the case list, then reading peak memory")
-            asyncio.run(_browse(url, token))
+            asyncio.run(_browse(f"http://127.0.0.1:{port}", token))
             results.append(Result("memory", f"{store}: API peak RSS serving {n_cases:,} cases",
                                   _peak_rss_mb(process.pid), None, "MB", "<= 300 MB"))
             return results
         finally:
-            process.terminate()
-            process.wait(timeout=30)
+            _stop(process)
+            floor.close()
+
+
+def _beside_floor(floor: RawFloor, count: int, measure) -> tuple[float, float]:
+    """(floor rate, measured rate): the floor taken just before and just after, averaged,
+    because the machine's speed drifts within a run."""
+    before = rate(floor.insert, count=count)
+    measured = measure()
+    return (before + rate(floor.insert, count=count)) / 2, measured
 
 
 def _wait_until_up(url: str, process: subprocess.Popen) -> None:
