@@ -12,7 +12,7 @@ from uuid import UUID
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.concurrency import run_in_threadpool
+from api.threads import in_thread
 
 from domain.errors import DomainError
 from domain.identity import CaseRelations, Principal, may, may_know_case
@@ -60,10 +60,10 @@ async def current_principal(
     token = credentials.credentials
     oidc: OidcVerifier | None = request.app.state.oidc
     if oidc is not None and looks_like_jwt(token):
-        principal = await run_in_threadpool(oidc.verify, token)
+        principal = await in_thread(oidc.verify, token)
     else:
         identity: IdentityService = request.app.state.identity
-        principal = identity.recognised(token) or await run_in_threadpool(
+        principal = identity.recognised(token) or await in_thread(
             identity.authenticate, token)
     request.state.actor = principal.id
     return principal
@@ -104,7 +104,7 @@ def authorize(action: str, *, on_case: bool = True):
         case_id = UUID(request.path_params["case_id"]) if _is_uuid(request) else None
         if case_id is None:
             raise CaseNotFound("no case with that id", field="case_id")
-        case = await run_in_threadpool(request.app.state.cases.get_case, case_id)
+        case = await in_thread(request.app.state.cases.get_case, case_id)
         relations = relations_of(case)
         if not may_know_case(principal, relations):
             raise CaseNotFound(f"no case with id {case_id}", field="case_id")

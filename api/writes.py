@@ -17,7 +17,7 @@ from uuid import UUID
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
+from api.threads import in_thread
 
 from api import errors
 from api.deps import Access, Forbidden, PreconditionRequired
@@ -75,7 +75,7 @@ async def idempotent(request: Request, access: Access, key: str | None,
         return await run()
     store: IdempotencyStore = request.app.state.idempotency
     request_print = fingerprint(request.method, request.url.path, await request.body())
-    reservation = await run_in_threadpool(
+    reservation = await in_thread(
         lambda: store.reserve(owner=access.id, key=key, request=request_print))
     if reservation.replay is not None:
         answer = reservation.replay
@@ -90,11 +90,11 @@ async def idempotent(request: Request, access: Access, key: str | None,
     except Forbidden as error:
         response = await errors.forbidden(request, error)
     except BaseException:
-        await run_in_threadpool(store.abandon, record)
+        await in_thread(store.abandon, record)
         raise
     kept = {k: v for k, v in response.headers.items() if k in _KEPT_HEADERS}
     kept["content-type"] = response.media_type or "application/json"
-    await run_in_threadpool(lambda: store.answer(
+    await in_thread(lambda: store.answer(
         record, status=response.status_code, body=_json_body(response), headers=kept))
     return response
 

@@ -13,7 +13,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, PlainTextResponse
-from starlette.concurrency import run_in_threadpool
+from api.threads import in_thread
 
 from api.deps import Access, CasesDep, Forbidden, GatewayDep, authorize, relations_of
 from api.schemas import CaseOpen, CasePage, CasePublic, EventPublic, StageAndDeadlines
@@ -46,7 +46,7 @@ async def open_case(request: Request, body: CaseOpen, cases: CasesDep, gateway: 
                 diagnosis_due=body.diagnosis_due, actor_id=access.id, actor_role=access.role)
             return cases.case_after_write(case_id)
 
-        case = await run_in_threadpool(open_and_view)
+        case = await in_thread(open_and_view)
         await tell_workflow(gateway, case["id"], start=True)
         return case_response(case_for(access.principal, case), status=201,
                              headers={"Location": f"/cases/{case['id']}"})
@@ -79,7 +79,7 @@ async def list_cases(
         return {"cases": rows, "next_cursor": next_cursor}
 
     try:
-        return await run_in_threadpool(page)
+        return await in_thread(page)
     except ValueError:
         raise InvalidField("cursor is not one this API gave out", field="cursor") from None
 
@@ -137,7 +137,7 @@ async def stage_and_deadlines(
 async def case_history(case_id: UUID, cases: CasesDep,
                        access: Annotated[Access, Depends(authorize("read history"))]
                        ) -> list[dict]:
-    events = await run_in_threadpool(cases.history, case_id)
+    events = await in_thread(cases.history, case_id)
     return [event_for(access.principal, e) for e in events]
 
 
@@ -153,7 +153,7 @@ async def case_as_of(
                            field="version")
     if at is not None and at.tzinfo is None:
         raise InvalidField("at must carry a timezone, e.g. 2026-01-31T12:00:00Z", field="at")
-    case = await run_in_threadpool(lambda: cases.case_as_of(case_id, version=version, at=at))
+    case = await in_thread(lambda: cases.case_as_of(case_id, version=version, at=at))
     return case_response(case_for(access.principal, case))
 
 
@@ -161,7 +161,7 @@ async def case_as_of(
 async def verify_history(case_id: UUID, cases: CasesDep,
                          access: Annotated[Access, Depends(authorize("verify history"))]
                          ) -> dict[str, Any]:
-    result = await run_in_threadpool(cases.verify, case_id)
+    result = await in_thread(cases.verify, case_id)
     return result.as_dict()
 
 
@@ -173,10 +173,10 @@ async def export_history(case_id: UUID, cases: CasesDep,
                          format: Literal["jsonl", "csv"] = "jsonl") -> Response:
     redact = redactor_for(access.principal)
     if format == "csv":
-        events = await run_in_threadpool(cases.history, case_id)
+        events = await in_thread(cases.history, case_id)
         text = _csv([event_for(access.principal, e) for e in events])
         return _download(text, "text/csv", f"case-{case_id}.csv")
-    lines = await run_in_threadpool(lambda: cases.export_history(case_id, redact=redact))
+    lines = await in_thread(lambda: cases.export_history(case_id, redact=redact))
     return _download("\n".join(lines) + "\n", "application/x-ndjson", f"case-{case_id}.jsonl")
 
 

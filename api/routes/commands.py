@@ -10,7 +10,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
+from api.threads import in_thread
 
 from api.commands import COMMANDS, CommandSpec
 from api.deps import Access, CasesDep, Forbidden, GatewayDep, authorize
@@ -46,7 +46,7 @@ def _add(spec: CommandSpec) -> None:
                        expected_version=version)
                 return cases.case_after_write(case_id)
 
-            case = await run_in_threadpool(record_and_view)
+            case = await in_thread(record_and_view)
             await tell_workflow(gateway, case_id, start=False)
             return case_response(case_for(access.principal, case))
 

@@ -1,7 +1,7 @@
 """Health: 200 only when both the event store and Temporal answer."""
 
 from fastapi import APIRouter, Response
-from starlette.concurrency import run_in_threadpool
+from api.threads import in_thread
 
 from api.deps import CasesDep, GatewayDep
 from api.schemas import Health
@@ -12,7 +12,7 @@ router = APIRouter(tags=["health"])
 @router.get("/health", response_model=Health)
 async def health(cases: CasesDep, gateway: GatewayDep, response: Response) -> Health:
     try:
-        await run_in_threadpool(cases.ping)
+        await in_thread(cases.ping)
         store = "up"
     except Exception:  # noqa: BLE001 - any failure means "down"
         store = "down"

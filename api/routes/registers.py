@@ -12,7 +12,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
+from api.threads import in_thread
 
 from api.deps import Forbidden, PrincipalDep
 from api.errors import problem
@@ -81,7 +81,7 @@ Treasurer = Annotated[Principal, Depends(allowed("manage support budget"))]
 
 
 async def call(fn, *args: Any, **kwargs: Any) -> Any:
-    return await run_in_threadpool(lambda: fn(*args, **kwargs))
+    return await in_thread(lambda: fn(*args, **kwargs))
 
 
 class Input(BaseModel):

@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
-from starlette.concurrency import run_in_threadpool
+from api.threads import in_thread
 
 from api.deps import Access, IdentityDep, authorize
 from api.schemas import TokenIssued, UserCreate, UserCreated, UserPublic
@@ -14,7 +14,7 @@ Admin = Annotated[Access, Depends(authorize("manage users", on_case=False))]
 
 @router.get("", response_model=list[UserPublic], summary="Every user (never their tokens)")
 async def list_users(identity: IdentityDep, _: Admin) -> list[dict]:
-    return await run_in_threadpool(identity.users)
+    return await in_thread(identity.users)
 
 
 @router.post("", response_model=UserCreated, status_code=status.HTTP_201_CREATED,
@@ -26,16 +26,16 @@ async def create_user(body: UserCreate, identity: IdentityDep, _: Admin) -> dict
         return {**user, "token": identity.issue_token(body.username, label="first"),
                 "tokens": 1}
 
-    return await run_in_threadpool(create)
+    return await in_thread(create)
 
 
 @router.post("/{username}/tokens", response_model=TokenIssued,
              status_code=status.HTTP_201_CREATED, summary="Issue another token for a user")
 async def issue_token(username: str, identity: IdentityDep, _: Admin) -> dict:
-    return {"token": await run_in_threadpool(identity.issue_token, username)}
+    return {"token": await in_thread(identity.issue_token, username)}
 
 
 @router.post("/{username}/deactivation", status_code=status.HTTP_204_NO_CONTENT,
              summary="Refuse all of a user's tokens from now on")
 async def deactivate(username: str, identity: IdentityDep, _: Admin) -> None:
-    await run_in_threadpool(identity.deactivate, username)
+    await in_thread(identity.deactivate, username)
