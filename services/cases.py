@@ -128,9 +128,11 @@ class CaseService(CaseCommands, EventStoreApplication):
     def _for_command(self, case_id: UUID, expected_version: int | None, *,
                      cached: bool) -> tuple[Case, bool]:
         """The case to decide on, and whether it was read fresh from the store."""
-        case = self.repository.get_cached(case_id) if cached else None
-        if case is not None and expected_version in (None, case.version):
-            return case, False
+        case = self.repository.checkout(case_id) if cached else None
+        if case is not None:
+            if expected_version in (None, case.version):
+                return case, False
+            self.repository.remember(case)  # unchanged: back to the cache for the read below
         return self._load(case_id, expected_version), True
 
     # -- queries ----------------------------------------------------------------

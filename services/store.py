@@ -4,6 +4,7 @@ Cases and registers share one event store configuration and, through this
 class, the same hash-chained history, verification and as-of views.
 """
 
+import contextlib
 import copy
 import pickle
 from collections.abc import Callable, Iterable, Iterator
@@ -47,47 +48,67 @@ def mutate_each(aggregate: Any, events: Iterable[Any]) -> Any:
 
 
 class CaseworkRepository(Repository[UUID]):
-    """Loads aggregates with `mutate_each`, and copies cached ones by pickling.
+    """Loads aggregates with `mutate_each`, and shares cached ones safely between threads.
 
-    A command must get its own copy of a cached aggregate, so that a command
-    that fails half-way cannot corrupt the cache; a pickle round trip makes that
-    copy in about 40% of the time `copy.deepcopy` takes.
+    Every touch of a cached aggregate happens under its lock: a read
+    fast-forwards it from the store and copies it (a pickle round trip, in
+    about 40% of the time `copy.deepcopy` takes); a command checks it out of
+    the cache altogether, changes it, and hands it back once saved. A command
+    that fails half-way therefore never leaves a changed aggregate in the cache.
     """
 
     def get(self, aggregate_id: UUID, *, version: int | None = None,
             projector_func: Any = mutate_each, **kwargs: Any) -> Any:
-        aggregate = super().get(aggregate_id, version=version, projector_func=projector_func,
-                                deepcopy_from_cache=False, **kwargs)
         if self.cache is None or version is not None:
-            return aggregate  # freshly built, not shared
-        return _copy(aggregate)
+            return super().get(aggregate_id, version=version, projector_func=projector_func,
+                               **kwargs)
+        copied = self.read_cached(aggregate_id, self._fast_forwarded_copy)
+        if copied is not None:
+            return copied
+        aggregate = self._reconstruct_aggregate(aggregate_id, None, projector_func)
+        copied = _copy(aggregate)
+        self.remember(aggregate)
+        return copied
 
-    def get_cached(self, aggregate_id: UUID) -> Any | None:
-        """A copy of the cached aggregate without asking the store for newer events.
+    def _fast_forwarded_copy(self, cached: Any) -> Any:
+        """Bring the cached aggregate up to the store's version (in place), then copy it."""
+        newer = self.event_store.get(originator_id=cached.id, gt=cached.version)
+        forwarded = mutate_each(cached, newer)
+        if forwarded is None:
+            raise AggregateNotFoundError(cached.id)
+        if forwarded is not cached:
+            self.cache.put(cached.id, forwarded)
+        return _copy(forwarded)
 
-        For commands: their save is refused on the unique (id, version) key if
-        the store has moved on, so a decision on a stale copy never lands.
-        None when the aggregate is not cached.
+    def checkout(self, aggregate_id: UUID) -> Any | None:
+        """Take the cached aggregate out of the cache for a command to change.
+
+        Without reading the store: the command's save is refused on the unique
+        (id, version) key if the store has moved on, so a decision on a stale
+        aggregate never lands. The command hands it back with `remember` once
+        saved. None when it is not cached.
         """
-        return self.read_cached(aggregate_id, _copy)
+        if self.cache is None:
+            return None
+        with self._locked(aggregate_id):
+            try:
+                return self.cache.get(aggregate_id, evict=True)
+            except KeyError:
+                return None
 
     def read_cached(self, aggregate_id: UUID, read: Callable[[Any], Any]) -> Any | None:
         """`read` applied to the cached aggregate (None if not cached), under its lock.
 
-        `read` must not change the aggregate, and must not keep references into it.
+        `read` may bring the aggregate up to date, but must not keep references into it.
         """
         if self.cache is None:
             return None
-        try:
-            cached = self.cache.get(aggregate_id)
-        except KeyError:
-            return None
-        lock = self._use_fastforward_lock(aggregate_id)  # a reader may be fast-forwarding it
-        try:
-            with lock:
-                return read(cached)
-        finally:
-            self._disuse_fastforward_lock(aggregate_id)
+        with self._locked(aggregate_id):
+            try:
+                cached = self.cache.get(aggregate_id)
+            except KeyError:
+                return None
+            return read(cached)
 
     def remember(self, aggregate: Any) -> None:
         """Cache an aggregate just saved, unless a newer one is cached already.
@@ -97,12 +118,22 @@ class CaseworkRepository(Repository[UUID]):
         """
         if self.cache is None:
             return
+        with self._locked(aggregate.id):
+            try:
+                cached = self.cache.get(aggregate.id)
+            except KeyError:
+                cached = None
+            if cached is None or cached.version < aggregate.version:
+                self.cache.put(aggregate.id, aggregate)
+
+    @contextlib.contextmanager
+    def _locked(self, aggregate_id: UUID) -> Iterator[None]:
+        lock = self._use_fastforward_lock(aggregate_id)
         try:
-            cached = self.cache.get(aggregate.id)
-        except KeyError:
-            cached = None
-        if cached is None or cached.version < aggregate.version:
-            self.cache.put(aggregate.id, aggregate)
+            with lock:
+                yield
+        finally:
+            self._disuse_fastforward_lock(aggregate_id)
 
 
 def _copy(aggregate: Any) -> Any:

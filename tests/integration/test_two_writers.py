@@ -6,6 +6,7 @@ tests show that a stale copy never lets an update be lost, never refuses a
 command the case now allows, and never accepts one it now refuses.
 """
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -78,3 +79,50 @@ def test_a_reminder_the_other_writer_recorded_is_not_recorded_twice(cases, other
     assert other.issue_reminder(case_id, **reminder)
     assert not cases.issue_reminder(case_id, **reminder)
     assert event_types(cases.history(case_id)).count("ReminderIssued") == 1
+
+
+def test_a_command_failing_half_way_leaves_the_cached_case_untouched(cases, case_id):
+    def half_way(case, now):
+        case.add_intelligence(**NOTE, recorded_at=now, **ACTOR)
+        raise RuleViolation("refused after a change", field="content")
+
+    with pytest.raises(RuleViolation):
+        cases._decide_and_save(case_id, None, half_way)
+    case = cases.get_case(case_id)
+    assert case["version"] == 1 and case["intelligence"] == []
+
+
+def test_threads_writing_and_reading_one_case_lose_nothing(cases, case_id):
+    """Every write lands once; every read sees a whole case (its notes match its version)."""
+    failures: list[BaseException] = []
+
+    def guarded(work) -> None:
+        try:
+            work()
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            failures.append(error)
+
+    def write() -> None:
+        """As a client does: told the case kept changing, it tries again."""
+        for _ in range(15):
+            while True:
+                try:
+                    cases.add_intelligence(case_id, **NOTE, **ACTOR)
+                    break
+                except StaleVersion:
+                    continue
+
+    def read() -> None:
+        for _ in range(60):
+            case = cases.get_case(case_id)
+            assert len(case["intelligence"]) == case["version"] - 1
+
+    threads = [threading.Thread(target=guarded, args=(work,))
+               for work in (write, write, write, read, read)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert cases.get_case(case_id)["version"] == 46
+    assert event_types(cases.history(case_id)).count("IntelligenceAdded") == 45
