@@ -37,15 +37,19 @@ class PreconditionRequired(DomainError):
     rule = "if_match_required"
 
 
-def _cases(request: Request) -> CaseService:
+# The lookups below are `async def` on purpose: FastAPI runs a plain `def`
+# dependency in the thread pool, a thread hop per request for an attribute read.
+
+
+async def _cases(request: Request) -> CaseService:
     return request.app.state.cases
 
 
-def _gateway(request: Request) -> WorkflowGateway | None:
+async def _gateway(request: Request) -> WorkflowGateway | None:
     return request.app.state.gateway
 
 
-def _identity(request: Request) -> IdentityService:
+async def _identity(request: Request) -> IdentityService:
     return request.app.state.identity
 
 

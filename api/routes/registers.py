@@ -42,7 +42,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.router.lifespan_context = lifespan
 
 
-def _registers(request: Request) -> RegisterService:
+async def _registers(request: Request) -> RegisterService:
     state = request.app.state
     if getattr(state, "registers", None) is None:
         state.registers = RegisterService(state.registers_env)
