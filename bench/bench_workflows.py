@@ -58,7 +58,8 @@ def _spread_over_a_minute(n: int, lead: float) -> list[datetime]:
     return [start + timedelta(seconds=60 * i / n) for i in range(n)]
 
 
-async def workflows(client: Client, settings, *, n: int = 1000, lead: float = 45) -> list[Result]:
+async def workflows(client: Client, settings, *, n: int = 1000, lead: float = 45,
+                    burst_lead: float = 20) -> list[Result]:
     cases = CaseService(settings.eventsourcing_env(), diagnosis_deadline=PolicyDuration.parse("10"))
     queue, bare_queue = f"bench-{uuid.uuid4().hex[:6]}", f"bare-{uuid.uuid4().hex[:6]}"
     progress(f"workflows: opening {n} cases due in the same minute")
@@ -79,6 +80,7 @@ async def workflows(client: Client, settings, *, n: int = 1000, lead: float = 45
             progress(f"workflows: waiting {max(wait, 0):.0f}s for the first deadline, then "
                      "a minute of reminders")
             lateness = await _reminder_lateness(cases, dues, timeout=max(wait, 0) + 180)
+            burst = await _burst(cases, gateway, n, lead=burst_lead)
     cases.close()
     missing = n - len(lateness)
     return [
@@ -89,7 +91,27 @@ async def workflows(client: Client, settings, *, n: int = 1000, lead: float = 45
                "p99 within 2 s of due",
                extra={"p50_s": percentile(lateness, 50) if lateness else None,
                       "max_s": max(lateness, default=None), "missing_reminders": missing}),
+        burst,
     ]
+
+
+async def _burst(cases: CaseService, gateway: WorkflowGateway, n: int, *,
+                 lead: float) -> Result:
+    """For context: n cases due at the very same moment, and how long the worker takes
+    to record all their reminders (what a policy change moving many deadlines might do)."""
+    progress(f"workflows: {n} more cases due at the same moment, for context")
+    moment = datetime.now(timezone.utc) + timedelta(seconds=lead)
+    dues = _open_cases(cases, [moment] * n)
+    await _start_all([(lambda c=c: gateway.ensure_started(c)) for c in dues])
+    wait = max((moment - datetime.now(timezone.utc)).total_seconds(), 0)
+    lateness = await _reminder_lateness(cases, dues, timeout=wait + 240)
+    return Result("workflows", f"reminders, {n:,} cases due at the same moment: last recorded",
+                  max(lateness, default=float("inf")), None, "s",
+                  "for context, no target: how long a burst takes to clear",
+                  extra={"p50_s": percentile(lateness, 50) if lateness else None,
+                         "p99_s": percentile(lateness, 99) if lateness else None,
+                         "per_second": n / max(lateness) if lateness else None,
+                         "missing_reminders": n - len(lateness)})
 
 
 async def _reminder_lateness(cases: CaseService, dues: dict[str, datetime], *,

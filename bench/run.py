@@ -62,7 +62,8 @@ async def _workflows(quick: bool) -> list[Result]:
         with throwaway("sqlite") as settings:
             return await bench_workflows.workflows(env.client, settings,
                                                    n=100 if quick else 1000,
-                                                   lead=20 if quick else 45)
+                                                   lead=20 if quick else 45,
+                                                   burst_lead=10 if quick else 20)
     finally:
         await env.shutdown()
 
