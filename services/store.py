@@ -146,9 +146,10 @@ def _copy(aggregate: Any) -> Any:
 class EventStoreApplication(Application[UUID]):
     """An eventsourcing application on the configured store (SQLite or PostgreSQL).
 
-    Recently used aggregates stay in an LRU cache and are fast-forwarded from
-    the store on each load, so a command reads only the events it has not seen
-    (other processes' writes included); AGGREGATE_CACHE_MAXSIZE sets its size.
+    Recently used aggregates stay in an LRU cache (AGGREGATE_CACHE_MAXSIZE sets
+    its size). A read fast-forwards the cached aggregate from the store, so it
+    sees other processes' writes and reads only the events it has not seen; a
+    command may take the cached one as it is (see `CaseworkRepository.checkout`).
     """
 
     is_snapshotting_enabled = True
