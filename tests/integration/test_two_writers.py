@@ -40,6 +40,7 @@ def test_a_command_on_a_cached_copy_keeps_the_other_writers_event(cases, other, 
     assert cases.add_intelligence(case_id, **NOTE, **ACTOR) == 3
     assert event_types(cases.history(case_id)) == [
         "ConcernRaised", "IntelligenceAdded", "IntelligenceAdded"]
+    assert cases.verify(case_id).ok  # chained onto the other writer's event, not a stale head
 
 
 def test_the_version_the_other_writer_made_is_accepted_and_an_older_one_refused(
@@ -126,3 +127,4 @@ def test_threads_writing_and_reading_one_case_lose_nothing(cases, case_id):
     assert failures == []
     assert cases.get_case(case_id)["version"] == 46
     assert event_types(cases.history(case_id)).count("IntelligenceAdded") == 45
+    assert cases.verify(case_id).events_checked == 46 and cases.verify(case_id).ok
