@@ -22,7 +22,7 @@ test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Benchmarks (not part of `make test`): results in bench/results/, about 10 minutes.
+# Benchmarks (not part of `make test`): results in bench/results/, about 5 minutes.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
