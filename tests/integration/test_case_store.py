@@ -1,7 +1,10 @@
 """The case service on a real store: the same tests run on SQLite and PostgreSQL."""
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
+from domain.case import Case
 from domain.errors import InvalidField
 from services.cases import CaseNotFound, CaseService, StaleVersion
 from tests.helpers import OPEN_CASE, event_types
@@ -56,3 +59,16 @@ def test_an_unknown_case_is_not_found(cases: CaseService):
 
     with pytest.raises(CaseNotFound):
         cases.get_case(uuid.uuid4())
+
+
+def test_ten_thousand_events_save_in_one_call_and_verify(cases: CaseService):
+    """A bulk save (an import, a long case migrated in) lands whole, in one transaction."""
+    now = datetime.now(timezone.utc)
+    case = Case.raise_concern(**OPEN_CASE, raised_at=now, diagnosis_due=now + timedelta(days=14),
+                              **ACTOR)
+    for n in range(10_000):
+        change = case.resume_deadline if n % 2 else case.pause_deadline
+        change(deadline="diagnosis", reason="waiting on the council", recorded_at=now, **ACTOR)
+    cases.save(case)
+    assert cases.verify(case.id).events_checked == 10_001
+    assert cases.get_case(case.id)["version"] == 10_001
