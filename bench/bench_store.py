@@ -66,7 +66,7 @@ def _case_with_events(cases: CaseService, n_events: int):
         change = case.resume_deadline if n % 2 else case.pause_deadline
         change(deadline="diagnosis", reason="waiting on the council", recorded_at=now, **ACTOR)
         if n % 500 == 0:
-            cases.save(case)  # PostgreSQL's pipelined insert stalls on one huge batch
+            cases.save(case)  # in batches, as a long-running case would have been saved
     cases.save(case)
     return case.id
 
