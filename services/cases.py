@@ -114,6 +114,7 @@ class CaseService(CaseCommands, EventStoreApplication):
             if changed is False:
                 if fresh:
                     return None
+                self.repository.remember(case)  # unchanged: back to the cache, then confirm
                 fresh = True
                 continue
             try:
