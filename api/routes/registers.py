@@ -42,7 +42,8 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.router.lifespan_context = lifespan
 
 
-async def _registers(request: Request) -> RegisterService:
+def _registers(request: Request) -> RegisterService:
+    """A plain `def`, so FastAPI runs it in a thread: the first call opens the store."""
     state = request.app.state
     if getattr(state, "registers", None) is None:
         state.registers = RegisterService(state.registers_env)
