@@ -170,3 +170,19 @@ def authority_duties(authority: str, region: str, last_self_evaluation: date | N
         duties.append(Duty(authority, region, duty, last, due, latest,
                            duty_status(due, latest, as_of)))
     return duties
+
+
+def check_registered(authority: str, registered_region: str | None, *,
+                     region: str | None = None) -> None:
+    """A case or a person names a council the register knows, in the region it is in.
+
+    `registered_region` is the register's answer for `authority` (None: not there).
+    """
+    if registered_region is None:
+        raise InvalidField(f"authority must be a council in the register of authorities; "
+                           f"{authority!r} is not (register it first)", field="authority",
+                           rule="authority_not_registered")
+    if region is not None and region != registered_region:
+        raise InvalidField(f"region must be {registered_region!r}, the region of {authority!r} "
+                           f"in the register; got {region!r}", field="region",
+                           rule="region_of_the_authority")

@@ -3,12 +3,19 @@
 Deadlines in the brief count working days with bank holidays excluded; demos
 and tests need seconds instead, so a duration is either a whole number of
 working days or an ISO-8601 duration.
+
+Days are the days of Europe/London, whatever zone a moment is given in: one
+working day from Friday 00:30 BST is Monday 00:30 BST, not Saturday (as the
+UTC date, Thursday, would make it), and a deadline keeps its local time of
+day across a change of the clocks. Clocks change on Sundays, so every working
+day is 24 hours long and every local time on it exists exactly once.
 """
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import holidays
 
@@ -30,15 +37,66 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _bank_holidays(day.year)
 
 
+LONDON = ZoneInfo("Europe/London")
+
+
 def add_working_days(start: datetime, days: int) -> datetime:
-    """The same time of day, `days` working days after `start`."""
-    moment = start
-    remaining = days
+    """The same London time of day, `days` working days after (or, negative, before)
+    `start`, in `start`'s own zone. A moment without a zone is taken as London's."""
+    local = _london(start)
+    day, remaining, step = local.date(), abs(days), 1 if days >= 0 else -1
     while remaining > 0:
-        moment += timedelta(days=1)
-        if is_working_day(moment.date()):
+        day += timedelta(days=step)
+        if is_working_day(day):
             remaining -= 1
-    return moment
+    moved = datetime.combine(day, local.time(), tzinfo=LONDON)
+    return moved.astimezone(start.tzinfo) if start.tzinfo else moved.replace(tzinfo=None)
+
+
+def working_time_between(start: datetime, end: datetime) -> timedelta:
+    """How much of the time from `start` to `end` fell on working days (London's)."""
+    total = timedelta(0)
+    cursor, end = _utc(start), _utc(end)
+    while cursor < end:
+        day = cursor.astimezone(LONDON).date()
+        next_day = _day_start(day + timedelta(days=1))
+        if is_working_day(day):
+            total += min(end, next_day) - cursor
+        cursor = next_day
+    return total
+
+
+def add_working_time(start: datetime, amount: timedelta) -> datetime:
+    """The moment `amount` of working time after `start`: non-working days do not count."""
+    cursor = _utc(start)
+    while amount > timedelta(0):
+        day = cursor.astimezone(LONDON).date()
+        next_day = _day_start(day + timedelta(days=1))
+        if is_working_day(day):
+            if amount <= next_day - cursor:
+                cursor += amount
+                break
+            amount -= next_day - cursor
+        cursor = next_day
+    if start.tzinfo is None:
+        return cursor.astimezone(LONDON).replace(tzinfo=None)
+    return cursor.astimezone(start.tzinfo)
+
+
+def _london(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=LONDON)
+    return moment.astimezone(LONDON)
+
+
+def _utc(moment: datetime) -> datetime:
+    """Arithmetic in UTC: Python subtracts two times of one zone by their wall clocks."""
+    return _london(moment).astimezone(UTC)
+
+
+def _day_start(day: date) -> datetime:
+    """Midnight in London at the start of `day`, in UTC (clocks never change at midnight)."""
+    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -74,4 +132,5 @@ class PolicyDuration:
     def __str__(self) -> str:
         if self.working_days is not None:
             return f"{self.working_days} working days"
+        assert self.elapsed is not None
         return f"{self.elapsed.total_seconds():g} seconds"

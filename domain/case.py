@@ -9,15 +9,17 @@ change of policy never moves a deadline already set.
 The rules, each refused with a RuleViolation of that name:
   closed_case_is_read_only, one_diagnosis, plan_needs_diagnosis, plan_drafted_first,
   plan_actions_are_smart, plan_agreed_first, peer_not_from_own_council,
-  no_conflict_of_interest, peer_deployment_active, no_stage_skipped,
+  peer_deployment_active, no_stage_skipped,
   referral_needs_council_agreement, joint_meeting_at_local_stage,
   government_meeting_needs_stage, government_meeting_convened_first,
   one_government_meeting_at_a_time, intervention_needs_government_meeting,
   no_escalation_pending, deadline_not_running,
-  deadline_not_paused, only_a_closed_case_reopens.
+  deadline_not_paused, only_a_closed_case_reopens, agreed_plan_is_revised,
+  revision_already_agreed, peer_deployments_end_first.
 """
 
 from collections.abc import Iterable, Mapping
+from copy import deepcopy
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -26,8 +28,10 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.deadlines import DeadlinePolicy, resumed_due
 from domain.errors import InvalidField, RuleViolation
+from domain.moments import moment
 from domain.plan import measures, money, plan_actions
 from domain.risk import IMMEDIATE_ACTION_SCORE, RiskAssessment
+from domain.text import refuse_control_characters
 from domain.vocabulary import (
     CaseOutcome,
     ConcernSource,
@@ -77,9 +81,12 @@ def _texts(values: Any, field: str) -> list[str]:
 
 
 def _moment(value: Any, field: str) -> datetime:
-    if not isinstance(value, datetime) or value.tzinfo is None:
-        raise InvalidField(f"{field} must be a date and time with a time zone", field=field)
-    return value
+    return moment(value, field)
+
+
+def _agreed_part(plan: dict[str, Any]) -> dict[str, Any]:
+    return deepcopy({key: plan[key] for key in ("summary", "actions", "revision",
+                                                "agreed_by", "agreed_at")})
 
 
 def _actor(actor_id: Any, actor_role: Any) -> dict[str, str]:
@@ -89,6 +96,19 @@ def _actor(actor_id: Any, actor_role: Any) -> dict[str, str]:
 
 class Case(Aggregate):
     """One authority's support case, from concern raised to closure."""
+
+    _agreed_plan: dict[str, Any] | None = None
+    """Set on agreement; a class default so snapshots taken before it existed still load."""
+
+    @classmethod
+    def _create(cls, event_class: Any, **kwargs: Any) -> Any:
+        """Every event's text is plain text (domain/text.py), whichever command made it."""
+        refuse_control_characters(kwargs)
+        return super()._create(event_class, **kwargs)
+
+    def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
+        refuse_control_characters(kwargs)
+        super().trigger_event(event_class, **kwargs)
 
     @classmethod
     def raise_concern(
@@ -105,7 +125,7 @@ class Case(Aggregate):
         actor_role: str,
     ) -> "Case":
         """Open a case; refuses one without an authority, summary or known source."""
-        if diagnosis_due <= raised_at:
+        if moment(diagnosis_due, "diagnosis_due") <= raised_at:
             raise InvalidField(
                 "diagnosis_due must be after the concern was raised", field="diagnosis_due"
             )
@@ -174,6 +194,13 @@ class Case(Aggregate):
         return current["score"] if current else None
 
     @property
+    def agreed_plan(self) -> dict[str, Any] | None:
+        """The plan the council last agreed: live, even while a revision awaits agreement."""
+        if self._agreed_plan is None and self.plan and self.plan["status"] == "agreed":
+            return _agreed_part(self.plan)  # from a snapshot older than `_agreed_plan`
+        return self._agreed_plan
+
+    @property
     def advisers(self) -> list[str]:
         """The improvement adviser named on the plan, who oversees it."""
         return [self.plan["adviser_id"]] if self.plan and self.plan.get("adviser_id") else []
@@ -184,6 +211,11 @@ class Case(Aggregate):
         return sorted({d["peer_id"] for d in self.deployments.values()})
 
     def _set_deadline(self, name: str, due: datetime, started: datetime) -> None:
+        """Start a deadline; set again to the same due time, it keeps its clock and the
+        reminders already issued for it (their keys name that due time, so forgetting
+        them would send them again)."""
+        if self.deadlines.get(name) == due:
+            return
         self.deadlines[name] = due
         self.deadline_started[name] = started
         self.paused_deadlines.pop(name, None)
@@ -252,7 +284,8 @@ class Case(Aggregate):
             return {}
         moved = {}
         for name, due in self.deadlines.items():
-            sooner = policy.due(name, self.deadline_started.get(name, due), risk_score=score)
+            sooner = policy.due(Deadline(name), self.deadline_started.get(name, due),
+                                risk_score=score)
             if sooner < due:
                 moved[name] = sooner
         return moved
@@ -369,8 +402,17 @@ class Case(Aggregate):
         self, *, summary: str, actions: Iterable[Mapping[str, Any]], adviser_id: str,
         recorded_at: datetime, actor_id: str, actor_role: str,
     ) -> None:
-        """A plan of SMART actions, coordinated by one improvement adviser."""
+        """A plan of SMART actions, coordinated by one improvement adviser.
+
+        Once a plan is agreed, a new draft would silently replace what the council
+        agreed; changes to an agreed plan are revisions, which it agrees in turn.
+        """
         self.check_open()
+        if self.agreed_plan is not None:
+            raise RuleViolation(
+                "the support plan is already agreed; change it with a revision "
+                "(POST /cases/{id}/plan/revisions), which the council then agrees",
+                rule="agreed_plan_is_revised")
         self._support_plan_drafted(
             summary=_required_text(summary, "summary"), actions=plan_actions(actions),
             adviser_id=_required_text(adviser_id, "adviser_id"), recorded_at=recorded_at,
@@ -401,7 +443,7 @@ class Case(Aggregate):
     @event("SupportPlanReviewed")
     def _support_plan_reviewed(self, *, suggestions: list[str], recorded_at: datetime,
                                actor_id: str, actor_role: str) -> None:
-        self.plan["suggestions"].extend(suggestions)
+        self.drafted_plan["suggestions"].extend(suggestions)
 
     def agree_plan(self, *, reason: str, recorded_at: datetime, actor_id: str, actor_role: str,
                    policy: DeadlinePolicy = DEFAULT_POLICY) -> None:
@@ -411,16 +453,21 @@ class Case(Aggregate):
         if self.diagnosis is None:
             raise RuleViolation("a plan cannot be agreed before a diagnosis is recorded",
                                 rule="plan_needs_diagnosis")
+        if self.drafted_plan["status"] == "agreed":
+            raise RuleViolation(
+                f"revision {self.drafted_plan['revision']} of the support plan is already agreed; "
+                f"only a new revision awaits agreement", rule="revision_already_agreed")
         review_due = self.deadlines.get(Deadline.NEXT_REVIEW.value) or policy.due(
             Deadline.NEXT_REVIEW, recorded_at, risk_score=self.risk_score)
         self._support_plan_agreed(reason=_required_text(reason, "reason"),
-                                  revision=self.plan["revision"], review_due=review_due,
+                                  revision=self.drafted_plan["revision"], review_due=review_due,
                                   recorded_at=recorded_at, **_actor(actor_id, actor_role))
 
     @event("SupportPlanAgreed")
     def _support_plan_agreed(self, *, reason: str, revision: int, review_due: datetime,
                              recorded_at: datetime, actor_id: str, actor_role: str) -> None:
-        self.plan.update(status="agreed", agreed_by=actor_id, agreed_at=recorded_at)
+        self.drafted_plan.update(status="agreed", agreed_by=actor_id, agreed_at=recorded_at)
+        self._agreed_plan = _agreed_part(self.drafted_plan)
         self._clear_deadline(Deadline.PLAN_AGREED.value)
         if Deadline.NEXT_REVIEW.value not in self.paused_deadlines:
             self._set_deadline(Deadline.NEXT_REVIEW.value, review_due, recorded_at)
@@ -428,13 +475,15 @@ class Case(Aggregate):
     def revise_plan(self, *, actions: Iterable[Mapping[str, Any]], reason: str,
                     recorded_at: datetime, actor_id: str, actor_role: str,
                     summary: str | None = None) -> None:
-        """New actions as things change; the council must agree the revision before it is live."""
+        """New actions as things change; the council must agree the revision before it is
+        live. Until then the plan it last agreed stays live: its progress is reviewed
+        against that plan's measures, so its review deadline can still be met."""
         self.check_open()
         self.check_plan_drafted()
         self._support_plan_revised(
             actions=plan_actions(actions), reason=_required_text(reason, "reason"),
-            summary=_optional_text(summary, "summary") or self.plan["summary"],
-            revision=self.plan["revision"] + 1, recorded_at=recorded_at,
+            summary=_optional_text(summary, "summary") or self.drafted_plan["summary"],
+            revision=self.drafted_plan["revision"] + 1, recorded_at=recorded_at,
             **_actor(actor_id, actor_role),
         )
 
@@ -442,24 +491,26 @@ class Case(Aggregate):
     def _support_plan_revised(self, *, actions: list[dict[str, Any]], reason: str, summary: str,
                               revision: int, recorded_at: datetime, actor_id: str,
                               actor_role: str) -> None:
-        self.plan.update(actions=actions, summary=summary, revision=revision, status="draft",
-                         agreed_by=None, agreed_at=None)
+        self.drafted_plan.update(actions=actions, summary=summary, revision=revision,
+                                 status="draft", agreed_by=None, agreed_at=None)
 
     # -- support and peers ---------------------------------------------------------
 
     def commission_support(
         self, *, provider: str, description: str, problem_natures: Iterable[str], cost: Any,
-        conflict_of_interest: bool, reason: str, recorded_at: datetime, actor_id: str,
-        actor_role: str,
+        reason: str, recorded_at: datetime, actor_id: str, actor_role: str,
+        commission_id: str = "", offer_id: str = "", days: int = 0,
     ) -> None:
-        """Commission a provider against the diagnosed problems, once the plan is agreed."""
+        """Record support commissioned against the diagnosed problems, once the plan is agreed.
+
+        The commission itself (the offer's days, the conflict of interest, the budget
+        commitment) is made in the registers first; `commission_id` names that one
+        record, seen from the case and from the registers alike.
+        """
         self.check_open()
         self.check_plan_agreed("support commissioned")
-        if conflict_of_interest:
-            raise RuleViolation(
-                f"{provider!r} has a conflict of interest and may not be commissioned",
-                rule="no_conflict_of_interest", field="conflict_of_interest")
         self._support_commissioned(
+            commission_id=commission_id, offer_id=offer_id, days=days,
             provider=_required_text(provider, "provider"),
             description=_required_text(description, "description"),
             problem_natures=[one_of(n, ProblemNature, f"problem_natures[{i}]")
@@ -471,14 +522,24 @@ class Case(Aggregate):
     @event("SupportCommissioned")
     def _support_commissioned(self, *, provider: str, description: str,
                               problem_natures: list[str], cost: Decimal, reason: str,
-                              recorded_at: datetime, actor_id: str, actor_role: str) -> None:
+                              recorded_at: datetime, actor_id: str, actor_role: str,
+                              commission_id: str = "", offer_id: str = "",
+                              days: int = 0) -> None:
         self.commissions.append({"provider": provider, "description": description,
                                  "problem_natures": problem_natures, "cost": cost,
-                                 "commissioned_at": recorded_at})
+                                 "commissioned_at": recorded_at,
+                                 "commission_id": commission_id, "offer_id": offer_id,
+                                 "days": days})
 
     def deploy_peer(self, *, peer_id: str, peer_council: str, role: str, reason: str,
-                    recorded_at: datetime, actor_id: str, actor_role: str) -> str:
-        """Deploy an accredited peer from another council; returns the deployment id."""
+                    recorded_at: datetime, actor_id: str, actor_role: str,
+                    registered_peer_id: str = "", register_deployment_id: str = "",
+                    days: int = 0) -> str:
+        """Deploy an accredited peer from another council; returns the deployment id.
+
+        The peer's days and council come from the register, which deploys them first;
+        `register_deployment_id` names that same deployment there.
+        """
         self.check_open()
         self.check_plan_agreed("peer deployed")
         council = _required_text(peer_council, "peer_council")
@@ -490,6 +551,8 @@ class Case(Aggregate):
             deployment_id=deployment_id, peer_id=_required_text(peer_id, "peer_id"),
             peer_council=council, role=_required_text(role, "role"),
             reason=_required_text(reason, "reason"), recorded_at=recorded_at,
+            registered_peer_id=registered_peer_id,
+            register_deployment_id=register_deployment_id, days=days,
             **_actor(actor_id, actor_role),
         )
         return deployment_id
@@ -497,10 +560,13 @@ class Case(Aggregate):
     @event("PeerDeployed")
     def _peer_deployed(self, *, deployment_id: str, peer_id: str, peer_council: str, role: str,
                        reason: str, recorded_at: datetime, actor_id: str,
-                       actor_role: str) -> None:
+                       actor_role: str, registered_peer_id: str = "",
+                       register_deployment_id: str = "", days: int = 0) -> None:
         self.deployments[deployment_id] = {
             "peer_id": peer_id, "peer_council": peer_council, "role": role,
-            "deployed_at": recorded_at, "status": "active", "visits": [], "ended_at": None}
+            "deployed_at": recorded_at, "status": "active", "visits": [], "ended_at": None,
+            "registered_peer_id": registered_peer_id,
+            "register_deployment_id": register_deployment_id, "days": days}
 
     def record_peer_visit(self, *, deployment_id: str, visited_at: datetime, notes: str,
                           recorded_at: datetime, actor_id: str, actor_role: str) -> None:
@@ -541,7 +607,7 @@ class Case(Aggregate):
     ) -> None:
         """Each outcome measure on track or not, an overall judgement, the next review date."""
         self.check_open()
-        self.check_plan_agreed("progress reviewed")
+        self.check_plan_live("progress reviewed")
         statuses = self._measure_statuses(measures)
         if next_review_due is None:
             next_review_due = policy.due(Deadline.NEXT_REVIEW, recorded_at,
@@ -560,7 +626,8 @@ class Case(Aggregate):
         if not isinstance(given, Mapping):
             raise InvalidField("measures must map each outcome measure to a status",
                                field="measures")
-        expected = measures(self.plan["actions"])
+        assert self.agreed_plan is not None  # check_plan_live came first
+        expected = measures(self.agreed_plan["actions"])
         unknown = [m for m in given if m not in expected]
         missing = [m for m in expected if m not in given]
         if unknown or missing:
@@ -601,11 +668,12 @@ class Case(Aggregate):
         intervention is never automated.
         """
         key = _required_text(escalation_key, "escalation_key")
-        if key in self.escalation_keys or self.status != "open" or self._next_stage() is None:
+        next_stage = self._next_stage()
+        if key in self.escalation_keys or self.status != "open" or next_stage is None:
             return False
-        self.check_stage_move(self._next_stage())
+        self.check_stage_move(next_stage)
         self._stage_changed(
-            from_stage=self.stage, to_stage=self._next_stage(),
+            from_stage=self.stage, to_stage=next_stage,
             trigger=StageTrigger.AUTOMATED.value, reason=_required_text(reason, "reason"),
             escalation_key=key, recorded_at=recorded_at,
             actor_id=_required_text(actor_id, "actor_id"), actor_role=AUTOMATION,
@@ -634,12 +702,13 @@ class Case(Aggregate):
         is pending, the case is closed or already at the top stage.
         """
         key = _required_text(proposal_key, "proposal_key")
+        next_stage = self._next_stage()
         moot = (key in self.escalation_keys or self.pending_escalation is not None
-                or self.status != "open" or self._next_stage() is None)
-        if moot:
+                or self.status != "open" or next_stage is None)
+        if moot or next_stage is None:
             return False
         self._escalation_proposed(
-            from_stage=self.stage, to_stage=self._next_stage(),
+            from_stage=self.stage, to_stage=next_stage,
             reason=_required_text(reason, "reason"), proposal_key=key,
             recorded_at=recorded_at, **_actor(actor_id, actor_role),
         )
@@ -795,8 +864,10 @@ class Case(Aggregate):
             "started": self.deadline_started.pop(deadline, recorded_at)}
 
     def resume_deadline(self, *, deadline: str, reason: str, recorded_at: datetime,
-                        actor_id: str, actor_role: str) -> None:
-        """Restart the clock keeping the time already used: due moves out by the pause."""
+                        actor_id: str, actor_role: str,
+                        policy: DeadlinePolicy = DEFAULT_POLICY) -> None:
+        """Restart the clock keeping the time already used: due moves out by the pause
+        (by the working time it took, for a deadline the policy counts in working days)."""
         self.check_open()
         name = one_of(deadline, Deadline, "deadline")
         paused = self.paused_deadlines.get(name)
@@ -804,7 +875,9 @@ class Case(Aggregate):
             raise RuleViolation(f"the {name} deadline is not paused", rule="deadline_not_paused",
                                 field="deadline")
         self._deadline_resumed(
-            deadline=name, due=resumed_due(paused["due"], paused["paused_at"], recorded_at),
+            deadline=name, due=resumed_due(
+                paused["due"], paused["paused_at"], recorded_at,
+                working_days=policy.duration(Deadline(name)).working_days is not None),
             reason=_required_text(reason, "reason"), recorded_at=recorded_at,
             **_actor(actor_id, actor_role))
 
@@ -856,12 +929,44 @@ class Case(Aggregate):
         self.reminders.append(reminder_key)
         self.reminders_issued += 1
 
+    def record_automation_failure(self, *, step_key: str, action: str, deadline: str,
+                                  error: str, actor_id: str) -> bool:
+        """An automated step that can never succeed (a rule refused it, a date overflowed),
+        recorded once so that people are told and the timetable does not plan it again
+        (its key joins the decided steps). False when already recorded or moot.
+        """
+        key = _required_text(step_key, "step_key")
+        if key in self.reminders or key in self.escalation_keys or self.status != "open":
+            return False
+        self._automated_step_failed(
+            step_key=key, action=_required_text(action, "action"),
+            deadline=_required_text(deadline, "deadline"),
+            error=_required_text(error, "error")[:500], actor_id=actor_id,
+            actor_role=AUTOMATION)
+        return True
+
+    @event("AutomatedStepFailed")
+    def _automated_step_failed(self, *, step_key: str, action: str, deadline: str, error: str,
+                               actor_id: str, actor_role: str) -> None:
+        self.reminders.append(step_key)
+
     # -- closing and reopening ------------------------------------------------------------
 
     def close(self, *, outcome: str, exit_note: str, recorded_at: datetime, actor_id: str,
               actor_role: str) -> None:
-        """End the case: improved and handed back, or government intervention."""
+        """End the case: improved and handed back, or government intervention.
+
+        Refused while peers are still deployed, naming them: ending a deployment is
+        a decision of its own, with its reason, and gives the peer's days back in
+        the register; a closure that ended them silently would leave the register
+        showing peers at work on a closed case.
+        """
         self.check_open()
+        active = sorted(d for d, v in self.deployments.items() if v["status"] == "active")
+        if active:
+            raise RuleViolation(
+                f"end the active peer deployments first: {', '.join(active)}",
+                rule="peer_deployments_end_first", field="outcome")
         outcome = one_of(outcome, CaseOutcome, "outcome")
         if outcome == CaseOutcome.INTERVENTION.value:
             self.check_government_meeting_decided_intervention()
@@ -905,15 +1010,29 @@ class Case(Aggregate):
                 rule="closed_case_is_read_only",
             )
 
+    @property
+    def drafted_plan(self) -> dict[str, Any]:
+        """The support plan, which every event about a plan follows the drafting of."""
+        if self.plan is None:
+            raise RuleViolation("no support plan has been drafted", rule="plan_drafted_first")
+        return self.plan
+
     def check_plan_drafted(self) -> None:
         """Reviewing, agreeing or revising a plan needs one drafted first."""
         if self.plan is None:
             raise RuleViolation("no support plan has been drafted", rule="plan_drafted_first")
 
     def check_plan_agreed(self, what: str) -> None:
-        """No support commissioned, peer deployed or progress reviewed before the council
-        has agreed the plan (a revision awaiting agreement is not live)."""
+        """No support commissioned or peer deployed before the council has agreed the plan
+        (a revision awaiting agreement is not live: new support waits for its agreement)."""
         if self.plan is None or self.plan["status"] != "agreed":
+            raise RuleViolation(f"no {what} before the council agrees the support plan",
+                                rule="plan_agreed_first")
+
+    def check_plan_live(self, what: str) -> None:
+        """Progress is reviewed against the plan the council last agreed, which stays live
+        while a revision awaits agreement (else its review deadline could not be met)."""
+        if self.agreed_plan is None:
             raise RuleViolation(f"no {what} before the council agrees the support plan",
                                 rule="plan_agreed_first")
 
@@ -970,3 +1089,48 @@ class Case(Aggregate):
             actor_id=actor_id, actor_role=AUTOMATION,
         )
         return True
+
+    # -- what became of each notice: delivered, or failed after its retries ----------------
+
+    def record_notice_outcome(self, *, notice_key: str, channel: str, address: str,
+                              delivered: bool, at: datetime, attempts: int, reason: str,
+                              actor_id: str) -> bool:
+        """Record once per notice, channel and address whether it arrived; False if recorded.
+
+        Recorded on a closed case too: it says what became of a notice sent while
+        the case was open, which coordinators and inspectors need to see.
+        """
+        if _outcome_key(notice_key, channel, address) in self.__dict__.get("notice_outcomes", ()):
+            return False
+        notice_key = _required_text(notice_key, "notice_key")
+        channel, address = _required_text(channel, "channel"), _required_text(address, "address")
+        if delivered:
+            self._notice_delivered(notice_key=notice_key, channel=channel, address=address,
+                                   delivered_at=_moment(at, "at"), attempts=attempts,
+                                   actor_id=actor_id, actor_role=AUTOMATION)
+        else:
+            self._notice_failed(notice_key=notice_key, channel=channel, address=address,
+                                failed_at=_moment(at, "at"), attempts=attempts,
+                                reason=_required_text(reason, "reason"), actor_id=actor_id,
+                                actor_role=AUTOMATION)
+        return True
+
+    @event("NoticeDelivered")
+    def _notice_delivered(self, *, notice_key: str, channel: str, address: str,
+                          delivered_at: datetime, attempts: int, actor_id: str,
+                          actor_role: str) -> None:
+        self._note_outcome(_outcome_key(notice_key, channel, address))
+
+    @event("NoticeFailed")
+    def _notice_failed(self, *, notice_key: str, channel: str, address: str,
+                       failed_at: datetime, attempts: int, reason: str, actor_id: str,
+                       actor_role: str) -> None:
+        self._note_outcome(_outcome_key(notice_key, channel, address))
+
+    def _note_outcome(self, key: str) -> None:
+        # set here rather than in __init__, so cases (and snapshots) from before it load
+        self.__dict__.setdefault("notice_outcomes", []).append(key)
+
+
+def _outcome_key(notice_key: str, channel: str, address: str) -> str:
+    return f"{notice_key}|{channel}|{address}"

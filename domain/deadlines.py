@@ -6,9 +6,9 @@ policy change never rewrites a deadline already set, and replay needs no policy.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from domain.calendar import PolicyDuration
+from domain.calendar import PolicyDuration, add_working_time, working_time_between
 from domain.risk import IMMEDIATE_ACTION_SCORE
 from domain.vocabulary import Deadline
 
@@ -63,6 +63,16 @@ class DeadlinePolicy:
         return self.duration(deadline, risk_score=risk_score).due_after(start)
 
 
-def resumed_due(due: datetime, paused_at: datetime, resumed_at: datetime) -> datetime:
-    """A paused deadline keeps the time already used: it moves out by the pause."""
-    return due + max(timedelta(0), resumed_at - paused_at)
+def resumed_due(due: datetime, paused_at: datetime, resumed_at: datetime, *,
+                working_days: bool = True) -> datetime:
+    """A paused deadline keeps the time already used: it moves out by the pause.
+
+    A deadline counted in working days moves out by the working time the pause
+    took (a pause over a weekend moves it not at all), and lands on working
+    time too; one counted in elapsed time (a demo's seconds) by the time itself.
+    """
+    if resumed_at <= paused_at:
+        return due
+    if not working_days:
+        return due + (resumed_at - paused_at)
+    return add_working_time(due, working_time_between(paused_at, resumed_at))

@@ -17,6 +17,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidField, RuleViolation
+from domain.registers import Region, one_of
 from domain.vocabulary import choices
 
 _USERS = UUID("6f1d6c1e-3b1a-4d35-9a52-5b0c4c1e7a10")
@@ -45,6 +46,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "read case as of": frozenset({C, A, L, I}),
     "verify history": frozenset({C, I}),
     "export history": frozenset({C, I}),
+    "read regional picture": frozenset({C, I}),
     # cases: the coordinator's commands
     "open case": frozenset({C}),
     "add intelligence": frozenset({C}),
@@ -160,6 +162,21 @@ def parse_role(value: Any, field_name: str = "role") -> Role:
         ) from None
 
 
+def email_address(value: Any, field_name: str = "email") -> str:
+    """An address notices can go to: one '@', no spaces; blank means none."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidField(f"{field_name} must be an email address", field=field_name)
+    text = value.strip()
+    local, at, domain = text.partition("@")
+    if text and (not (local and at and domain) or "@" in domain or " " in text
+                 or len(text) > 254):
+        raise InvalidField(f"{field_name} must be an email address; got {value!r}",
+                           field=field_name)
+    return text
+
+
 def _text(value: Any, field_name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidField(f"{field_name} is required and must not be blank", field=field_name)
@@ -176,20 +193,26 @@ class User(Aggregate):
 
     @classmethod
     def register(cls, *, username: str, name: str, role: str, region: str | None,
-                 authority: str | None) -> "User":
+                 authority: str | None, email: str | None = None,
+                 digest: bool = False) -> "User":
         """A coordinator needs a region; an authority liaison needs their council."""
         role_ = parse_role(role)
         if role_ is Role.COORDINATOR and not region:
             raise InvalidField("a coordinator needs a region", field="region")
+        if region:
+            region = one_of(region, Region, "region")
         if role_ is Role.AUTHORITY_LIAISON and not authority:
             raise InvalidField("an authority liaison needs an authority", field="authority")
         return cls(username=_text(username, "username"), name=name or username,
-                   role=role_.value, region=region or None, authority=authority or None)
+                   role=role_.value, region=region or None, authority=authority or None,
+                   email=email_address(email), digest=bool(digest))
 
     @event("UserRegistered")
     def __init__(self, *, username: str, name: str, role: str, region: str | None,
-                 authority: str | None) -> None:
+                 authority: str | None, email: str = "", digest: bool = False) -> None:
         self.username = username
+        self.email = email  # users registered before addresses were kept have none
+        self.digest = digest
         self.name = name
         self.role = role
         self.region = region
@@ -205,6 +228,29 @@ class User(Aggregate):
     @event("TokenIssued")
     def _token_issued(self, *, token_hash: str, label: str) -> None:
         self.token_hashes.append(token_hash)
+
+    def change_email(self, email: str | None) -> bool:
+        """Where this person's notices go; False when it is already the address."""
+        address = email_address(email)
+        if address == self.__dict__.get("email", ""):
+            return False
+        self._email_changed(email=address)
+        return True
+
+    @event("EmailChanged")
+    def _email_changed(self, *, email: str) -> None:
+        self.email = email
+
+    def choose_digest(self, digest: bool) -> bool:
+        """A morning digest instead of each reminder as it falls; False if unchanged."""
+        if bool(digest) == self.__dict__.get("digest", False):
+            return False
+        self._digest_chosen(digest=bool(digest))
+        return True
+
+    @event("DigestChosen")
+    def _digest_chosen(self, *, digest: bool) -> None:
+        self.digest = digest
 
     def deactivate(self) -> None:
         if self.active:

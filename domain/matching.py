@@ -108,9 +108,9 @@ def _peer_match(peer: Peer, addresses: tuple, areas: tuple) -> Match:
                  reasons)
 
 
-def _exclusion(kind: str, candidate, need: Need) -> Exclusion | None:
+def _exclusion(kind: str, candidate: SupportOffer | Peer, need: Need) -> Exclusion | None:
     """Conflicts of interest first, then capacity: the reason a person most needs to see."""
-    name = candidate.title if kind == "offer" else candidate.name
+    name = candidate.title if isinstance(candidate, SupportOffer) else candidate.name
     conflict = candidate.conflict_with(need.authority)
     if conflict:
         return Exclusion(kind, str(candidate.id), name, f"conflict of interest: {conflict}")
@@ -124,9 +124,11 @@ def match_support(need: Need, offers: Iterable[SupportOffer],
                   peers: Iterable[Peer]) -> SupportMatch:
     """The offers and peers that fit the need, best first, and those left out and why."""
     result = SupportMatch()
-    for kind, candidates in (("offer", offers), ("peer", peers)):
+    groups: tuple[tuple[str, Iterable[SupportOffer | Peer]], ...] = (
+        ("offer", offers), ("peer", peers))
+    for kind, candidates in groups:
         for candidate in candidates:
-            if kind == "offer" and not candidate.serves(need.region):
+            if isinstance(candidate, SupportOffer) and not candidate.serves(need.region):
                 continue
             addresses = tuple(n for n in need.problem_natures
                               if n in candidate.problem_natures)
@@ -137,7 +139,7 @@ def match_support(need: Need, offers: Iterable[SupportOffer],
                 result.excluded.append(excluded)
                 continue
             areas = tuple(a for a in need.service_areas if a in candidate.service_areas)
-            if kind == "offer":
+            if isinstance(candidate, SupportOffer):
                 result.offers.append(_offer_match(candidate, need, addresses, areas))
             else:
                 result.peers.append(_peer_match(candidate, addresses, areas))

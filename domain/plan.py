@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from domain.errors import InvalidField, RuleViolation
+from domain.moments import check_date
 
 SMART_FIELDS = ("owner", "due", "measure")
 
@@ -20,14 +21,14 @@ def _text(value: Any) -> str:
 
 def _due_date(value: Any, field: str) -> str:
     if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    try:
-        return date.fromisoformat(str(value)).isoformat()
-    except ValueError:
-        raise InvalidField(f"{field} must be a date such as 2026-03-31; got {value!r}",
-                           field=field) from None
+        value = value.date()
+    if not isinstance(value, date):
+        try:
+            value = date.fromisoformat(value if isinstance(value, str) else "")
+        except ValueError:
+            raise InvalidField(f"{field} must be a date such as 2026-03-31; got {value!r}",
+                               field=field) from None
+    return check_date(value, field).isoformat()
 
 
 def money(value: Any, field: str) -> Decimal:

@@ -41,6 +41,7 @@ class EscalationPolicy:
     missed_reminder_limit: how many missed-deadline reminders come before the
     case is escalated (or an escalation proposed).
     notify_email / webhook_url: where the region's reminders are delivered.
+    webhook_secret: the key each webhook request is signed with (HMAC-SHA256).
     """
 
     remind_before: PolicyDuration = field(default_factory=lambda: _days(2))
@@ -49,6 +50,7 @@ class EscalationPolicy:
     escalation: str = EscalationMode.AUTOMATIC.value
     notify_email: str = ""
     webhook_url: str = ""
+    webhook_secret: str = ""
     deadlines: DeadlinePolicy = field(default_factory=DeadlinePolicy)
 
     @classmethod
@@ -69,6 +71,7 @@ class EscalationPolicy:
             escalation=_mode(values.get("escalation", EscalationMode.AUTOMATIC.value)),
             notify_email=_email(values.get("notify_email", "")),
             webhook_url=_url(values.get("webhook_url", "")),
+            webhook_secret=_secret(values.get("webhook_secret", "")),
             deadlines=DeadlinePolicy(**deadlines),
         )
 
@@ -82,6 +85,7 @@ class EscalationPolicy:
             "escalation": self.escalation,
             "notify_email": self.notify_email,
             "webhook_url": self.webhook_url,
+            "webhook_secret": self.webhook_secret,
             "diagnosis": _text(d.diagnosis),
             "plan_agreed": _text(d.plan_agreed),
             "next_review": _text(d.next_review),
@@ -129,6 +133,14 @@ def _url(value: Any) -> str:
     if text and not text.startswith(("http://", "https://")):
         raise InvalidField(f"webhook_url must be an http(s) URL; got {value!r}",
                            field="webhook_url")
+    return text
+
+
+def _secret(value: Any) -> str:
+    text = str(value or "")
+    if text and (len(text) < 16 or text != text.strip()):
+        raise InvalidField("webhook_secret must be at least 16 characters, without spaces "
+                           "around it", field="webhook_secret")
     return text
 
 

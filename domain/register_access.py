@@ -15,7 +15,6 @@ REGISTER_PERMISSIONS: dict[str, frozenset[Role]] = {
     "match support": frozenset({C, A}),
     "keep registers": frozenset({C, ADM}),
     "commission from the matrix": frozenset({C}),
-    "deploy a registered peer": frozenset({C}),
     "manage support budget": frozenset({C}),
 }
 
@@ -24,6 +23,23 @@ def may_use_registers(who: Principal, action: str) -> bool:
     return who.role in REGISTER_PERMISSIONS[action]
 
 
-def may_act_in_region(who: Principal, region: str) -> bool:
-    """A RIEP coordinator spends and commissions for their own region's councils only."""
-    return who.region is None or who.region == region
+def may_act_in_region(who: Principal, region: str | None) -> bool:
+    return region_refusal(who, region) is None
+
+
+def region_refusal(who: Principal, region: str | None) -> str | None:
+    """Why `who` may not change `region`'s registers, or None when they may.
+
+    A RIEP coordinator keeps, commissions, deploys and spends for their own region
+    only; one whose user or token names no region (an OIDC token without the
+    region claim) acts in none, never in all. An administrator keeps every
+    region's registers. `region` None is a national offer, which no region owns.
+    """
+    if who.role is ADM:
+        return None
+    if who.region is None:
+        return (f"a {who.role.value} with no region (the user or token names none, e.g. no "
+                f"casework_region claim) may not change any region's registers")
+    if region is not None and who.region != region:
+        return f"a {who.role.value} of {who.region} may not change {region}'s registers"
+    return None

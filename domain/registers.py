@@ -7,12 +7,13 @@ same way; defining those once here keeps every refusal message alike.
 """
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.errors import InvalidField
+from domain.moments import check_date
 from domain.vocabulary import choices, one_of  # noqa: F401 - one_of is shared from here too
 
 REGISTER_NAMESPACE = uuid5(NAMESPACE_URL, "casework:registers")
@@ -112,13 +113,15 @@ def optional_date(value: Any, field: str) -> date | None:
     """A calendar date, or None when it never happened; accepts ISO text."""
     if value is None or value == "":
         return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise InvalidField(f"{field} must be a date as YYYY-MM-DD; got {value!r}",
-                           field=field) from None
+    if isinstance(value, datetime):
+        value = value.date()
+    if not isinstance(value, date):
+        try:
+            value = date.fromisoformat(value.strip() if isinstance(value, str) else "")
+        except ValueError:
+            raise InvalidField(f"{field} must be a date as YYYY-MM-DD; got {value!r}",
+                               field=field) from None
+    return check_date(value, field)
 
 
 def pounds(amount: int) -> str:

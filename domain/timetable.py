@@ -6,10 +6,12 @@ policy changed, simply gives a different timetable. Each step has a key that
 names it for good, so a step already recorded in the case is never due again.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Any
 
-from domain.calendar import PolicyDuration, is_working_day
+from domain.calendar import PolicyDuration, add_working_days
 from domain.case import ESCALATION_DECISION, LADDER
 from domain.policy import EscalationMode, EscalationPolicy
 
@@ -65,12 +67,8 @@ class Step:
 
 
 def working_days_before(moment: datetime, days: int) -> datetime:
-    """The same time of day, `days` working days before `moment`."""
-    while days > 0:
-        moment -= timedelta(days=1)
-        if is_working_day(moment.date()):
-            days -= 1
-    return moment
+    """The same London time of day, `days` working days before `moment`."""
+    return add_working_days(moment, -days)
 
 
 def before(moment: datetime, duration: PolicyDuration) -> datetime:
@@ -94,9 +92,18 @@ def timetable(facts: CaseFacts, policy: EscalationPolicy, now: datetime) -> list
         return []
     steps: list[Step] = []
     for deadline, due in facts.deadlines.items():
-        steps += _deadline_steps(facts, policy, deadline, due, now)
-    steps += _proposal_steps(facts, policy)
+        steps += _within_the_calendar(_deadline_steps, facts, policy, deadline, due, now)
+    steps += _within_the_calendar(_proposal_steps, facts, policy)
     return sorted((s for s in steps if s.key not in facts.recorded), key=lambda s: s.at)
+
+
+def _within_the_calendar(steps: Callable[..., list[Step]], *args: Any) -> list[Step]:
+    """Steps that would fall after the year 9999 never come; the case's other deadlines
+    keep theirs (one out-of-range date must not stop a case's reminders)."""
+    try:
+        return steps(*args)
+    except OverflowError:
+        return []
 
 
 def _deadline_steps(facts: CaseFacts, policy: EscalationPolicy, deadline: str,

@@ -43,6 +43,13 @@ class Stage(StrEnum):
     GOVERNMENT_MEETING = "government meeting"
 
 
+class CaseStatus(StrEnum):
+    """Whether a case is still being worked."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
 class Deadline(StrEnum):
     """The deadlines a case carries."""
 
@@ -144,6 +151,8 @@ class CaseOutcome(StrEnum):
 def one_of(value: object, enum: type[StrEnum], field: str) -> str:
     """The value of `enum` that `value` names, or InvalidField listing the choices."""
     try:
+        if not isinstance(value, str):
+            raise ValueError(value)
         return enum(value).value
     except ValueError:
         raise InvalidField(
