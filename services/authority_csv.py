@@ -25,6 +25,17 @@ class ImportRefused(InvalidField):
 def read_csv(text: str) -> list[tuple[int, dict[str, str]]]:
     """Rows with their line numbers; a file with unknown or missing columns is refused whole."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        return _rows(reader)
+    except csv.Error as error:
+        reason = str(error).split(" - ")[0]  # less Python's advice about opening files
+        raise ImportRefused(
+            f"nothing imported: line {reader.line_num + 1} is not valid CSV ({reason}); "
+            "end each line with a line feed (or CR LF) and quote any cell holding a line break",
+            [refusal(reader.line_num + 1, "file", "csv_malformed", reason)]) from None
+
+
+def _rows(reader: csv.DictReader) -> list[tuple[int, dict[str, str]]]:
     columns = [c.strip() for c in reader.fieldnames or []]
     unknown = [c for c in columns if c not in AUTHORITY_FIELDS]
     missing = [c for c in ("name", "authority_type", "region") if c not in columns]

@@ -103,36 +103,12 @@ class CaseCommands:
 
     # -- support and peers ----------------------------------------------------------------
 
-    def commission_support(self, case_id: UUID, *, provider: str, description: str,
-                           problem_natures: list[str], cost: Any, reason: str, actor_id: str,
-                           actor_role: str, conflict_of_interest: bool = False,
-                           expected_version: int | None = None) -> int:
-        return self._run(case_id, expected_version, lambda case, now: case.commission_support(
-            provider=provider, description=description, problem_natures=problem_natures,
-            cost=cost, conflict_of_interest=conflict_of_interest, reason=reason,
-            recorded_at=now, actor_id=actor_id, actor_role=actor_role))
-
-    def deploy_peer(self, case_id: UUID, *, peer_id: str, peer_council: str, role: str,
-                    reason: str, actor_id: str, actor_role: str,
-                    expected_version: int | None = None) -> int:
-        """The new deployment is `deployment-N`, listed in the case's `deployments`."""
-        return self._run(case_id, expected_version, lambda case, now: case.deploy_peer(
-            peer_id=peer_id, peer_council=peer_council, role=role, reason=reason,
-            recorded_at=now, actor_id=actor_id, actor_role=actor_role))
-
     def record_peer_visit(self, case_id: UUID, *, deployment_id: str, visited_at: datetime,
                           notes: str, actor_id: str, actor_role: str,
                           expected_version: int | None = None) -> int:
         return self._run(case_id, expected_version, lambda case, now: case.record_peer_visit(
             deployment_id=deployment_id, visited_at=visited_at, notes=notes, recorded_at=now,
             actor_id=actor_id, actor_role=actor_role))
-
-    def end_peer_deployment(self, case_id: UUID, *, deployment_id: str, reason: str,
-                            actor_id: str, actor_role: str,
-                            expected_version: int | None = None) -> int:
-        return self._run(case_id, expected_version, lambda case, now: case.end_peer_deployment(
-            deployment_id=deployment_id, reason=reason, recorded_at=now, actor_id=actor_id,
-            actor_role=actor_role))
 
     def review_progress(self, case_id: UUID, *, measures: Mapping[str, str], judgement: str,
                         reason: str, actor_id: str, actor_role: str,
@@ -221,7 +197,7 @@ class CaseCommands:
                         actor_role: str, expected_version: int | None = None) -> int:
         return self._run(case_id, expected_version, lambda case, now: case.resume_deadline(
             deadline=deadline, reason=reason, recorded_at=now, actor_id=actor_id,
-            actor_role=actor_role))
+            actor_role=actor_role, policy=self._policy(case)))
 
     def close_case(self, case_id: UUID, *, outcome: str, exit_note: str, actor_id: str,
                    actor_role: str, expected_version: int | None = None) -> int:

@@ -1,25 +1,36 @@
 """The case application: one method per use case (load, call the domain, save)."""
 
-from collections.abc import Callable
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
 from copy import deepcopy
 from dataclasses import replace
-from datetime import datetime, timezone
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate, OriginatorVersionError
 from eventsourcing.persistence import IntegrityError
 
+from domain.authorities import check_registered
 from domain.calendar import PolicyDuration
 from domain.case import Case
 from domain.deadlines import DeadlinePolicy
 from domain.errors import DomainError
 from services.case_commands import CaseCommands
-from services.store import EventStoreApplication, NotFound
+from services.case_support import SupportThroughRegisters
+from services.policy import PolicyService
+from services.registers import RegisterService
+from services.store import EventStoreApplication, HistoryBroken, NotFound
 
 
 class CaseNotFound(NotFound):
     rule = "case_not_found"
+
+
+class KeyRecordedMeanwhile(Exception):
+    """A record saved with the case (an idempotency key's) was saved first by another request."""
 
 
 class StaleVersion(DomainError):
@@ -32,15 +43,26 @@ class StaleVersion(DomainError):
         self.current_version = current_version
 
 
+class CaseHistoryBroken(HistoryBroken):
+    """The case's stored history no longer applies (a row lost or altered): verify it."""
+
+    rule = "case_history_broken"
+
+
+AuthorityRegions = Callable[[str], str | None]
+"""The register of authorities, as the region of a council (None: not registered)."""
+
+
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
-class CaseService(CaseCommands, EventStoreApplication):
+class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
     """Opens and progresses support cases on an eventsourcing event store."""
 
     name = "casework"
     not_found_error = CaseNotFound
+    history_broken_error = CaseHistoryBroken
     snapshotting_intervals = {Case: 50}
 
     def __init__(
@@ -50,17 +72,74 @@ class CaseService(CaseCommands, EventStoreApplication):
         diagnosis_deadline: PolicyDuration | None = None,
         policy: DeadlinePolicy | None = None,
         clock: Callable[[], datetime] = utc_now,
+        authorities: AuthorityRegions | None = None,
     ) -> None:
         super().__init__(env)
+        self.authorities = authorities
+        self._saving = threading.local()
         self.policy = policy or DeadlinePolicy()
         if diagnosis_deadline is not None:
             self.policy = replace(self.policy, diagnosis=diagnosis_deadline)
         self.diagnosis_deadline = self.policy.diagnosis
         self.clock = clock
+        self._policies: PolicyService | None = None
+        self._policies_lock = threading.Lock()
+        self._registers: RegisterService | None = None
+
+    @contextlib.contextmanager
+    def saved_with(self, companion: Callable[[Case], Aggregate]) -> Iterator[None]:
+        """Within this block (on this thread), each save of a case also saves the record
+        `companion` makes for it, in the same transaction."""
+        self._saving.companion = companion
+        try:
+            yield
+        finally:
+            self._saving.companion = None
+
+    def save_and_keep(self, aggregate: Any) -> None:
+        companion = getattr(self._saving, "companion", None)
+        if companion is None or not isinstance(aggregate, Case):
+            return super().save_and_keep(aggregate)
+        record = companion(aggregate)
+        try:
+            self.save(aggregate, record)
+        except IntegrityError:
+            if list(self.events.get(record.id, limit=1)):
+                raise KeyRecordedMeanwhile(record.id) from None
+            raise
+        self.repository.remember(aggregate)
 
     def policy_for(self, region: str) -> DeadlinePolicy:
-        """The deadline policy for a region's cases (one policy unless a region sets its own)."""
-        return self.policy
+        """The deadline durations for a region's cases: its own, once it has set a policy
+        (services/policy.py), else this service's (the defaults, or the configured
+        diagnosis deadline). Read at each command, so a change applies to deadlines set
+        from then on; deadlines already set keep their due times."""
+        recorded = self._region_policies().recorded_policy(region)
+        return recorded.deadlines if recorded is not None else self.policy
+
+    def _region_policies(self) -> PolicyService:
+        """The policy store beside this one, opened on first use."""
+        with self._policies_lock:
+            if self._policies is None:
+                self._policies = PolicyService.beside(self)
+            return self._policies
+
+    def register_service(self) -> RegisterService:
+        """The registers beside this store, opened on first use: support and peers on a
+        case go through them (services/case_support.py)."""
+        with self._policies_lock:
+            if self._registers is None:
+                self._registers = RegisterService(dict(self.env), clock=self.clock)
+            return self._registers
+
+    def close(self) -> None:
+        if self._registers is not None:
+            self._registers.close()
+            self._registers = None
+        if self._policies is not None:
+            self._policies.close()
+            self._policies = None
+        super().close()
 
     # -- commands ---------------------------------------------------------------
 
@@ -69,6 +148,8 @@ class CaseService(CaseCommands, EventStoreApplication):
         issue_type: str, actor_id: str, actor_role: str,
         diagnosis_due: datetime | None = None,
     ) -> UUID:
+        if self.authorities is not None:
+            check_registered(authority, self.authorities(authority), region=region)
         now = self.clock()
         case = Case.raise_concern(
             authority=authority, region=region, summary=summary, source=source,
@@ -87,6 +168,25 @@ class CaseService(CaseCommands, EventStoreApplication):
         return self._record_once(case_id, lambda case, _now: case.issue_reminder(
             deadline=deadline, recipient=recipient, reminder_key=reminder_key,
             actor_id=actor_id))
+
+    def record_notice_outcome(
+        self, case_id: UUID, *, notice_key: str, channel: str, address: str, delivered: bool,
+        at: datetime, attempts: int, reason: str = "", actor_id: str = "notice-delivery",
+    ) -> bool:
+        """Record what became of one delivery, once; retried safely by its activity."""
+        return self._record_once(case_id, lambda case, _now: case.record_notice_outcome(
+            notice_key=notice_key, channel=channel, address=address, delivered=delivered,
+            at=at, attempts=attempts, reason=reason, actor_id=actor_id))
+
+    def record_automated(self, case_id: UUID,
+                         decide: Callable[[Case, datetime], bool]) -> bool:
+        """Record an automated step decided on the copy of the case being saved.
+
+        `decide` answers False, writing nothing, when the step is moot on that
+        copy; a save that loses to a concurrent command is decided again on a
+        fresh read. True when the step was recorded.
+        """
+        return self._record_once(case_id, decide)
 
     def _record_once(self, case_id: UUID, command: Callable[[Case, datetime], bool]) -> bool:
         """Record a keyed, automated fact once; False when moot or already recorded."""
@@ -141,6 +241,18 @@ class CaseService(CaseCommands, EventStoreApplication):
     def get_case(self, case_id: UUID) -> dict[str, Any]:
         return case_view(self._load(case_id))
 
+    def readable_case(self, case_id: UUID) -> dict[str, Any]:
+        """The case, for deciding who may read it; if its history no longer applies, the
+        case as far as it does, marked `history_broken`, so that its verification,
+        history and export still answer the people who may see it."""
+        try:
+            return self.get_case(case_id)
+        except CaseHistoryBroken:
+            partial = self.as_far_as_it_applies(case_id)
+            if partial is None:
+                raise CaseNotFound(f"no case with id {case_id}", field="case_id") from None
+            return {**case_view(partial), "history_broken": True}
+
     def case_after_write(self, case_id: UUID) -> dict[str, Any]:
         """The case as this service just saved it (or later), without reading it back."""
         view = self.repository.read_cached(case_id, case_view)  # case_view copies what it shows
@@ -149,7 +261,7 @@ class CaseService(CaseCommands, EventStoreApplication):
     def case_as_of(self, case_id: UUID, *, version: int | None = None,
                    at: datetime | None = None) -> dict[str, Any]:
         """What was known about the case at a version or a moment."""
-        return case_view(self.aggregate_as_of(case_id, version=version, at=at))
+        return case_view(cast(Case, self.aggregate_as_of(case_id, version=version, at=at)))
 
     def event_view(self, event: Any) -> dict[str, Any]:
         return event_view(event)
@@ -171,6 +283,9 @@ class CaseService(CaseCommands, EventStoreApplication):
             case: Case = self.repository.get(case_id)
         except AggregateNotFoundError:
             raise CaseNotFound(f"no case with id {case_id}", field="case_id") from None
+        except (OriginatorVersionError, AssertionError):  # a gap: the first event or another
+            raise CaseHistoryBroken(f"the history of case {case_id} does not apply: "
+                                    "GET its verification", field="case_id") from None
         if expected_version is not None and case.version != expected_version:
             raise StaleVersion(
                 f"the case is at version {case.version}, not {expected_version}",
@@ -229,6 +344,7 @@ def case_view(case: Case) -> dict[str, Any]:
         "council_agrees_referral": case.council_agrees_referral,
         "regulator_not_satisfied": case.regulator_not_satisfied,
         "plan": deepcopy(case.plan),
+        "agreed_plan": deepcopy(case.agreed_plan),
         "commissions": deepcopy(case.commissions),
         "deployments": deepcopy(case.deployments),
         "advisers": case.advisers,

@@ -8,7 +8,7 @@ be run again and again: what is already registered is left as it is.
 """
 
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from domain.budget import financial_year
@@ -143,7 +143,7 @@ def _set_budget_once(registers: RegisterService, region: str, year: str, total: 
 
 def load_demo(registers: RegisterService, *, today: datetime | None = None) -> dict[str, int]:
     """Load the demo set; returns how many of each were newly added."""
-    year = financial_year((today or datetime.now(timezone.utc)).date())
+    year = financial_year((today or datetime.now(UTC)).date())
     added = {"authorities": 0, "peers": 0, "offers": 0, "budgets": 0}
     for n, (region, (sub_region, councils, total)) in enumerate(REGIONS.items()):
         for i, (name, kind) in enumerate(councils):

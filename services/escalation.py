@@ -5,10 +5,15 @@ that the API (which starts and signals workflows) and `workflows/` (which run
 them) agree without either importing the other.
 """
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
 
 CASE_WORKFLOW = "CaseWorkflow"
 CASE_CHANGED_SIGNAL = "case_changed"
+# Keyword search attributes each case workflow keeps current, so that the Temporal
+# UI finds a case by authority, region, stage or risk band. The dev server
+# registers them at start; on a cluster an operator registers them once.
+CASE_SEARCH_ATTRIBUTES = ("CaseAuthority", "CaseRegion", "CaseStage", "CaseRiskBand")
 
 
 def case_workflow_id(case_id: str) -> str:
@@ -69,6 +74,10 @@ class CasePlan:
     deadlines: dict[str, str]
     steps: list[PlannedStep]
     pending_proposal: str | None = None
+    # Values of CASE_SEARCH_ATTRIBUTES for the workflow to upsert; empty when the
+    # worker could not register them (upserting an unknown one fails the task).
+    search_attributes: dict[str, str] = field(default_factory=dict)
+    summary: str = ""
 
 
 @dataclass
@@ -78,8 +87,29 @@ class StepRequest:
 
 
 @dataclass
+class Delivery:
+    """One channel and address a notice goes to: ('email', 'ann@riep.example')."""
+
+    channel: str
+    address: str
+
+
+@dataclass
+class RetrySchedule:
+    """How a delivery is retried: exponential backoff from `first_wait_seconds`, capped."""
+
+    attempts: int = 8
+    first_wait_seconds: float = 1.0
+    max_wait_seconds: float = 60.0
+
+
+@dataclass
 class Notice:
-    """What a recorded step tells people, delivered by email and webhook."""
+    """What a recorded step tells people, delivered by email and webhook.
+
+    `deliveries` lists every channel and address; a notice from the earlier
+    definitions has none and goes to `email_to` and `webhook_url`.
+    """
 
     key: str
     case_id: str
@@ -89,6 +119,49 @@ class Notice:
     body: str
     email_to: str = ""
     webhook_url: str = ""
+    deliveries: list[Delivery] = field(default_factory=list)
+    retry: RetrySchedule = field(default_factory=RetrySchedule)
+    kind: str = ""
+    html: str = ""
+    deadline: str = ""
+    due: str = ""
+    to_stage: str = ""
+    case_url: str = ""
+
+
+NOTICE_DELIVERY_WORKFLOW = "NoticeDeliveryWorkflow"
+
+
+def notice_workflow_id(notice: Notice) -> str:
+    """One delivery workflow per notice, named after its key, so it runs once."""
+    digest = hashlib.sha256(notice.key.encode()).hexdigest()[:20]
+    return f"notice-{notice.case_id or notice.region}-{digest}"
+
+
+@dataclass
+class DeliveryAttempt:
+    notice: Notice
+    delivery: Delivery
+    attempt: int
+
+
+@dataclass
+class DeliveryResult:
+    """One attempt's answer: delivered, or the reason it was not (no exception, no trace)."""
+
+    delivered: bool
+    reason: str = ""
+    at: str = ""
+
+
+@dataclass
+class DeliveryOutcome:
+    """How one delivery ended after its attempts, to be recorded on the case."""
+
+    notice: Notice
+    delivery: Delivery
+    result: DeliveryResult
+    attempts: int
 
 
 @dataclass
@@ -102,6 +175,15 @@ class StepOutcome:
     recorded: bool
     notice: Notice | None = None
     plan: CasePlan | None = None
+
+
+@dataclass
+class StepFailure:
+    """A step whose activity failed in a way no retry can mend, and why."""
+
+    case_id: str
+    step: PlannedStep
+    error: str
 
 
 @dataclass
@@ -128,3 +210,19 @@ class AuthorityDuty:
 
 def authority_schedule_id(authority_id: str, duty: str) -> str:
     return f"authority-{authority_id}-{duty.replace(' ', '-')}"
+
+
+def retry_wait(retry: RetrySchedule, attempt: int, jitter: float) -> float:
+    """Seconds to wait after failed attempt `attempt` (from 1): the backoff doubles each
+    time up to the cap, and `jitter` (0 to 1) spreads it over its upper half, so many
+    notices failing together do not retry in step."""
+    base = min(retry.first_wait_seconds * 2 ** (attempt - 1), retry.max_wait_seconds)
+    return base / 2 + base / 2 * jitter
+
+
+MORNING_DIGEST_WORKFLOW = "MorningDigestWorkflow"
+
+
+def digest_schedule_id(task_queue: str) -> str:
+    """One morning digest schedule per task queue (a deployment has one)."""
+    return f"morning-digest-{task_queue}"

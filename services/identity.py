@@ -6,7 +6,9 @@ gives no one a way in. Tokens are long random strings, which is why a plain
 digest (not a slow password hash) is enough. In production an identity
 provider's JWTs are accepted too, when an issuer and a JWKS URL are set.
 
-    python -m services.identity add-user alice --role coordinator --region "North West"
+    python -m services.identity add-user alice --role coordinator --region "North West" \
+        --email alice@riep.example
+    python -m services.identity set-email alice alice.smith@riep.example
     python -m services.identity issue-token alice
     python -m services.identity list-users
     python -m services.identity deactivate alice
@@ -18,15 +20,17 @@ import secrets
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 import jwt
 from eventsourcing.domain import Aggregate
 
+from domain.authorities import check_registered
 from domain.errors import DomainError
 from domain.identity import Principal, Role, User, parse_role
-from services.settings import Settings
+from services.settings import Settings, private_sqlite_file
 from services.store import EventStoreApplication
 
 _NAMESPACE = uuid.UUID("6f1d6c1e-3b1a-4d35-9a52-5b0c4c1e7a10")
@@ -74,7 +78,7 @@ def build_identity_service(settings: Settings) -> "IdentityService":
     """Users live beside the cases, in their own SQLite file or PostgreSQL tables."""
     env = settings.eventsourcing_env()
     if settings.store == "sqlite":
-        env["SQLITE_DBNAME"] = str(settings.data_dir / "access.sqlite")
+        env["SQLITE_DBNAME"] = str(private_sqlite_file(settings.data_dir / "access.sqlite"))
     service = IdentityService(env)
     service.token_cache_seconds = settings.token_cache_seconds
     return service
@@ -89,19 +93,57 @@ class IdentityService(EventStoreApplication):
     # Deactivating through this service forgets the user's tokens at once; a
     # deactivation made elsewhere (the command line) takes effect within this time.
     token_cache_seconds = 0.0
+    # The register of authorities (a council's region, None if unknown): when set, an
+    # authority liaison must name a registered council.
+    authorities: Callable[[str], str | None] | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._recognised: dict[str, tuple[Principal, float]] = {}
 
     def register_user(self, *, username: str, role: str, region: str | None = None,
-                      authority: str | None = None, name: str = "") -> dict[str, Any]:
+                      authority: str | None = None, name: str = "",
+                      email: str | None = None, digest: bool = False) -> dict[str, Any]:
+        if authority and self.authorities is not None:
+            check_registered(authority, self.authorities(authority))
         if self._find(username) is not None:
             raise UserExists(f"a user named {username!r} already exists", field="username")
         user = User.register(username=username, name=name, role=role, region=region,
-                             authority=authority)
+                             authority=authority, email=email, digest=digest)
         self.save(user)
         return user_view(user)
+
+    def change_email(self, username: str, email: str | None) -> dict[str, Any]:
+        """Where the user's notices go from now on; blank for none."""
+        user = self._get(username)
+        if user.change_email(email):
+            self.save(user)
+        return user_view(user)
+
+    def user(self, username: str) -> dict[str, Any]:
+        return user_view(self._get(username))
+
+    def choose_digest(self, username: str, digest: bool) -> dict[str, Any]:
+        """A morning digest instead of each reminder (True), or each reminder again."""
+        user = self._get(username)
+        if user.choose_digest(digest):
+            self.save(user)
+        return user_view(user)
+
+    def digest_addresses(self) -> set[str]:
+        """The addresses of active users who chose the morning digest."""
+        return {u["email"] for u in self.users() if u["digest"] and u["active"] and u["email"]}
+
+    def email_of(self, username: str) -> str:
+        """An active user's address; blank for an unknown, inactive or address-less user."""
+        user = self._find(username)
+        return user.__dict__.get("email", "") if user is not None and user.active else ""
+
+    def coordinators_of(self, region: str) -> list[str]:
+        """The addresses of the region's active coordinators who gave one."""
+        return [u["email"] for u in self.users()
+                if u["role"] == Role.COORDINATOR.value and u["region"] == region
+                and u["active"] and u["email"]]
 
     def issue_token(self, username: str, *, label: str = "") -> str:
         """A new token for the user; shown once, only its digest is kept."""
@@ -175,7 +217,9 @@ class IdentityService(EventStoreApplication):
 
 def user_view(user: User) -> dict[str, Any]:
     return {"username": user.username, "name": user.name, "role": user.role,
-            "region": user.region, "authority": user.authority, "active": user.active,
+            "region": user.region, "authority": user.authority,
+            "email": user.__dict__.get("email", ""),
+            "digest": user.__dict__.get("digest", False), "active": user.active,
             "tokens": len(user.token_hashes)}
 
 
@@ -230,6 +274,16 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--region", help="a coordinator's region")
     add.add_argument("--authority", help="an authority liaison's council")
     add.add_argument("--name", default="")
+    add.add_argument("--email", help="where the user's notices go")
+    add.add_argument("--digest", action="store_true",
+                     help="one morning digest instead of each reminder")
+    digest = commands.add_parser("set-digest", help="choose the morning digest (on) or "
+                                                    "each reminder as it falls (off)")
+    digest.add_argument("username")
+    digest.add_argument("choice", choices=["on", "off"])
+    address = commands.add_parser("set-email", help="change where a user's notices go")
+    address.add_argument("username")
+    address.add_argument("email", help="the new address (blank for none)")
     token = commands.add_parser("issue-token", help="print a new token for a user")
     token.add_argument("username")
     token.add_argument("--label", default="")
@@ -239,20 +293,39 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_user(service: "IdentityService", args: argparse.Namespace) -> None:
+    """An authority liaison's council is looked up in the register of authorities."""
+    from services.registers import RegisterService  # only this command needs the register
+
+    registers = RegisterService(Settings().eventsourcing_env()) if args.authority else None
+    try:
+        service.authorities = registers.authority_region if registers else None
+        service.register_user(username=args.username, role=args.role, region=args.region,
+                              authority=args.authority, name=args.name, email=args.email,
+                              digest=args.digest)
+    finally:
+        if registers is not None:
+            registers.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     service = build_identity_service(Settings())
     try:
         if args.command == "add-user":
-            service.register_user(username=args.username, role=args.role, region=args.region,
-                                  authority=args.authority, name=args.name)
+            _add_user(service, args)
             print(service.issue_token(args.username, label="first"))
+        elif args.command == "set-digest":
+            service.choose_digest(args.username, args.choice == "on")
+        elif args.command == "set-email":
+            service.change_email(args.username, args.email)
         elif args.command == "issue-token":
             print(service.issue_token(args.username, label=args.label))
         elif args.command == "list-users":
             for user in service.users():
                 print("\t".join(str(user[k] or "") for k in
-                                ("username", "role", "region", "authority", "active")))
+                                ("username", "role", "region", "authority", "email",
+                                 "active")))
         else:
             service.deactivate(args.username)
     except DomainError as error:

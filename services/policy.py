@@ -38,8 +38,12 @@ class PolicyService(EventStoreApplication):
 
     def policy_for(self, region: str) -> EscalationPolicy:
         """The region's current policy, or the national defaults if it set none."""
+        return self.recorded_policy(region) or EscalationPolicy()
+
+    def recorded_policy(self, region: str) -> EscalationPolicy | None:
+        """The policy the region set, or None when it set none."""
         try:
             record: RegionPolicy = self.repository.get(region_policy_id(region))
         except AggregateNotFoundError:
-            return EscalationPolicy()
+            return None
         return record.policy

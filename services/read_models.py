@@ -7,27 +7,48 @@ tracking row, so every event is applied exactly once even across crashes and
 with several projectors running. Rows are computed from the case as the domain
 itself sees it at that version, so no rule is written twice.
 
+A stream the projector cannot apply (a deleted row, a value the database
+refuses) is set aside rather than stopping the list for everyone: the reason is
+recorded in `case_list_problems`, the case's row shows what could be applied
+and is flagged as failing verification, and an error is logged and counted.
+
 `python -m services.read_models rebuild` rebuilds the tables from scratch.
 """
 
 import base64
+import contextlib
 import json
-import sqlite3
+import logging
+import re
 import sys
-import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from psycopg_pool import ConnectionPool
+import psycopg
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import OriginatorIDError, OriginatorVersionError
+from eventsourcing.persistence import DataError
 
-from services.cases import CaseService
+from domain.errors import DomainError, InvalidField
+from services.cases import CaseService, case_view
+from services.metrics import STREAMS_SET_ASIDE
 from services.settings import Settings
+from services.side_tables import SideTables
+from services.store import mutate_each
+
+log = logging.getLogger("casework.read_models")
 
 CASE_TOPIC_PREFIX = "domain.case:Case."
+# What a stream's own content can cause (a gap in its versions, an undecodable or
+# refused value); anything else, such as a lost connection, stops the batch instead.
+STREAM_ERRORS = (OriginatorIDError, OriginatorVersionError, AggregateNotFoundError, DomainError,
+                 DataError, psycopg.DataError, ValueError, KeyError, TypeError, AttributeError,
+                 AssertionError)
 PROJECTION = "case_list"
 
 _COLUMNS = ("case_id", "authority", "region", "stage", "status", "issue_type",
@@ -43,11 +64,14 @@ _SCHEMA = [
     "CREATE INDEX IF NOT EXISTS case_list_order ON case_list (raised_at, case_id)",
     """CREATE TABLE IF NOT EXISTS read_model_tracking (
         projection TEXT PRIMARY KEY, position INTEGER NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS case_list_problems (
+        case_id TEXT PRIMARY KEY, version INTEGER NOT NULL, problem TEXT NOT NULL,
+        noticed_at TEXT NOT NULL)""",
 ]
 
 
 def _iso(value: Any) -> str | None:
-    return value.astimezone(timezone.utc).isoformat() if isinstance(value, datetime) else value
+    return value.astimezone(UTC).isoformat() if isinstance(value, datetime) else value
 
 
 def _risk(view: dict[str, Any]) -> tuple[int | None, str | None]:
@@ -65,66 +89,14 @@ def row_for(view: dict[str, Any]) -> tuple:
             _iso(min(due)) if due else None, view["version"])
 
 
-class CaseListView:
+class CaseListView(SideTables):
     """The case list and regional picture, in the event store's own database."""
 
+    schema = _SCHEMA
+
     def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.postgres = settings.store == "postgres"
-        self._local = threading.local()
-        self._sqlite_connections: list[sqlite3.Connection] = []
-        if self.postgres:  # a small pool: PostgreSQL counts every connection
-            schema = settings.postgres_schema
-            self._pool = ConnectionPool(settings.postgres_url, min_size=1, max_size=4, open=True,
-                                        kwargs={
-                "autocommit": True,
-                **({"options": f"-c search_path={schema}"} if schema else {})})
-        with self._transaction() as cursor:
-            for statement in _SCHEMA:
-                cursor.execute(statement)
-
-    # -- storage -----------------------------------------------------------------
-
-    def _connection(self) -> Any:
-        """SQLite: one connection per thread, kept open (opening costs more than a query)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.settings.sqlite_path, timeout=30,
-                                   isolation_level=None, check_same_thread=False)
-            self._local.conn = conn
-            self._sqlite_connections.append(conn)
-        return conn
-
-    @contextmanager
-    def _read(self) -> Iterator[Any]:
-        """A single read in autocommit: no BEGIN/COMMIT round trips for one query."""
-        if not self.postgres:
-            yield self._connection().cursor()
-            return
-        with self._pool.connection() as conn, conn.cursor() as cursor:
-            yield _PgCursor(cursor)
-
-    @contextmanager
-    def _transaction(self, *, lock: bool = False) -> Iterator[Any]:
-        if self.postgres:
-            with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
-                yield _PgCursor(cursor)
-            return
-        conn = self._connection()
-        conn.execute("BEGIN IMMEDIATE" if lock else "BEGIN")
-        try:
-            yield conn.cursor()
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-
-    def close(self) -> None:
-        if self.postgres:
-            self._pool.close()
-        for conn in self._sqlite_connections:
-            conn.close()
-        self._sqlite_connections.clear()
+        super().__init__(settings)
+        self.set_aside_total = 0  # streams set aside by this process: the alert's counter
 
     def position(self) -> int:
         with self._read() as cursor:
@@ -146,14 +118,19 @@ class CaseListView:
             if read < batch_size:
                 return total
 
+    def _next_page(self, cursor: Any, cases: CaseService, size: int) -> list[Any]:
+        """The next page of the notification log after the tracked position, read with
+        the tracking row locked, so that concurrent projectors take turns."""
+        cursor.execute("INSERT INTO read_model_tracking VALUES (?, 0) "
+                       "ON CONFLICT (projection) DO NOTHING", (PROJECTION,))
+        cursor.execute("SELECT position FROM read_model_tracking WHERE projection = ?"
+                       + (" FOR UPDATE" if self.postgres else ""), (PROJECTION,))
+        position = cursor.fetchone()[0]
+        return list(cases.recorder.select_notifications(start=position + 1, limit=size))
+
     def _apply_batch(self, cases: CaseService, batch_size: int) -> int:
         with self._transaction(lock=True) as cursor:
-            cursor.execute("INSERT INTO read_model_tracking VALUES (?, 0) "
-                           "ON CONFLICT (projection) DO NOTHING", (PROJECTION,))
-            cursor.execute("SELECT position FROM read_model_tracking WHERE projection = ?"
-                           + (" FOR UPDATE" if self.postgres else ""), (PROJECTION,))
-            position = cursor.fetchone()[0]
-            batch = cases.recorder.select_notifications(start=position + 1, limit=batch_size)
+            batch = self._next_page(cursor, cases, batch_size)
             if not batch:
                 return 0
             touched: dict[UUID, int] = {}
@@ -161,11 +138,43 @@ class CaseListView:
                 if notification.topic.startswith(CASE_TOPIC_PREFIX):
                     touched[notification.originator_id] = notification.originator_version
             for case_id, version in touched.items():
-                row = row_for(cases.case_as_of(case_id, version=version))
-                cursor.execute(self._upsert, row)
+                self._project(cursor, cases, case_id, version)
             cursor.execute("UPDATE read_model_tracking SET position = ? WHERE projection = ?",
                            (batch[-1].id, PROJECTION))
             return len(batch)
+
+    def _project(self, cursor: Any, cases: CaseService, case_id: UUID, version: int) -> None:
+        """Write the case's row; a stream that cannot be applied is set aside, not fatal."""
+        try:
+            with _savepoint(cursor):
+                cursor.execute(self._upsert, row_for(cases.case_as_of(case_id, version=version)))
+        except STREAM_ERRORS as error:  # one broken stream must not stop the list
+            self._set_aside(cursor, cases, case_id, version, error)
+
+    def _set_aside(self, cursor: Any, cases: CaseService, case_id: UUID, version: int,
+                   error: Exception) -> None:
+        problem = _plain(f"{_broken_link(cases, case_id)}; version {version} could not be "
+                         f"projected ({type(error).__name__}: {error})")[:1000]
+        self.set_aside_total += 1
+        STREAMS_SET_ASIDE.inc()
+        log.error("case list: set aside case %s at version %s: %s", case_id, version, problem)
+        partial = cases.as_far_as_it_applies(case_id, version)
+        if partial is not None:
+            with contextlib.suppress(Exception), _savepoint(cursor):
+                cursor.execute(self._upsert, row_for(case_view(partial)))
+        cursor.execute(
+            "INSERT INTO case_list_problems VALUES (?, ?, ?, ?) ON CONFLICT (case_id) DO UPDATE "
+            "SET version = excluded.version, problem = excluded.problem, "
+            "noticed_at = excluded.noticed_at",
+            (str(case_id), version, problem, _iso(datetime.now(UTC))))
+
+    def problems(self) -> list[dict[str, Any]]:
+        """Every case set aside, with why: for operators (and the alert's follow-up)."""
+        with self._read() as cursor:
+            cursor.execute("SELECT case_id, version, problem, noticed_at FROM case_list_problems "
+                           "ORDER BY noticed_at")
+            return [dict(zip(("case_id", "version", "problem", "noticed_at"), r, strict=True))
+                    for r in cursor.fetchall()]
 
     _upsert = (
         f"INSERT INTO case_list ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
@@ -174,17 +183,75 @@ class CaseListView:
         + " WHERE case_list.version < excluded.version"
     )
 
-    def rebuild(self, cases: CaseService, *, progress: Any = None) -> int:
-        """Drop every row and re-apply the whole log, reporting progress as it goes."""
+    def rebuild(self, cases: CaseService, *, progress: Any = None,
+                page_size: int = 1000) -> int:
+        """Drop every row and re-apply the whole log, reporting progress as it goes.
+
+        It reads the notification log in pages and folds each case's events in
+        memory as they pass, instead of reading each touched case back from its
+        stream (one round trip per case: most of a rebuild's time on PostgreSQL).
+        """
         with self._transaction(lock=True) as cursor:
             cursor.execute("DELETE FROM case_list")
+            cursor.execute("DELETE FROM case_list_problems")
             cursor.execute("DELETE FROM read_model_tracking WHERE projection = ?", (PROJECTION,))
+        folded: OrderedDict[UUID, Any] = OrderedDict()
         total = 0
-        while read := self._apply_batch(cases, 1000):
+        while read := self._apply_folded_page(cases, folded, page_size):
             total += read
             if progress:
                 progress(total)
         return total
+
+    def _apply_folded_page(self, cases: CaseService, folded: "OrderedDict[UUID, Any]",
+                           page_size: int) -> int:
+        """One page of the log applied from cases folded in memory (a bounded LRU;
+        a case that fell out is read back from its stream, as catch_up does). A
+        stream that cannot be folded is set aside, as catch_up sets it aside."""
+        with self._transaction(lock=True) as cursor:
+            batch = self._next_page(cursor, cases, page_size)
+            if not batch:
+                return 0
+            touched: dict[Any, Any] = {}
+            broken: dict[Any, tuple[int, Exception]] = {}
+            for notification in batch:
+                case_id = notification.originator_id
+                if not notification.topic.startswith(CASE_TOPIC_PREFIX) or case_id in broken:
+                    continue
+                try:
+                    touched[case_id] = _fold(cases, folded, notification)
+                except STREAM_ERRORS as error:
+                    folded.pop(case_id, None)
+                    touched.pop(case_id, None)
+                    broken[case_id] = (notification.originator_version, error)
+            self._upsert_folded(cursor, cases, touched)
+            for case_id, (version, failure) in broken.items():
+                self._set_aside(cursor, cases, case_id, version, failure)
+            cursor.execute("UPDATE read_model_tracking SET position = ? WHERE projection = ?",
+                           (batch[-1].id, PROJECTION))
+            return len(batch)
+
+    def _upsert_folded(self, cursor: Any, cases: CaseService, touched: dict[Any, Any]) -> None:
+        """All the page's rows in one statement; if a row is refused, each on its own,
+        so that only the case at fault is set aside."""
+        try:
+            rows = [row_for(_row_view(c)) for c in touched.values()]
+            with _savepoint(cursor):
+                self._upsert_rows(cursor, rows)
+        except STREAM_ERRORS:
+            for case_id, case in touched.items():
+                self._project(cursor, cases, case_id, case.version)
+
+    def _upsert_rows(self, cursor: Any, rows: list[tuple]) -> None:
+        """Many rows in one statement on PostgreSQL (a column of arrays: one round trip);
+        SQLite, in process, takes them one by one. The rows are of distinct cases."""
+        if not rows:
+            return
+        if not self.postgres:
+            cursor.executemany(self._upsert, rows)
+            return
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        cursor.execute(_UPSERT_ARRAYS, columns)
 
     # -- queries -----------------------------------------------------------------
 
@@ -201,20 +268,21 @@ class CaseListView:
                 where.append(f"{column} = ?")
                 params.append(value)
         if overdue is not None:
-            moment = _iso(now or datetime.now(timezone.utc))
+            moment = (now or datetime.now(UTC)).astimezone(UTC).isoformat()
             where.append("(next_due IS NOT NULL AND next_due < ?)" if overdue
                          else "(next_due IS NULL OR next_due >= ?)")
             params.append(moment)
         if cursor:
-            raised_at, case_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-            where.append("(raised_at > ? OR (raised_at = ? AND case_id > ?))")
+            raised_at, case_id = _position(cursor)
+            where.append("(c.raised_at > ? OR (c.raised_at = ? AND c.case_id > ?))")
             params += [raised_at, raised_at, case_id]
-        sql = (f"SELECT {', '.join(_COLUMNS)} FROM case_list"
+        sql = (f"SELECT {', '.join('c.' + c for c in _COLUMNS)}, p.problem FROM case_list c "
+               "LEFT JOIN case_list_problems p ON p.case_id = c.case_id"
                + (" WHERE " + " AND ".join(where) if where else "")
-               + " ORDER BY raised_at, case_id LIMIT ?")
+               + " ORDER BY c.raised_at, c.case_id LIMIT ?")
         with self._read() as db:
             db.execute(sql, (*params, limit + 1))
-            rows = [dict(zip(_COLUMNS, r, strict=True)) for r in db.fetchall()]
+            rows = [_listed(r) for r in db.fetchall()]
         page, more = rows[:limit], len(rows) > limit
         next_cursor = None
         if more:
@@ -227,7 +295,7 @@ class CaseListView:
                          now: datetime | None = None) -> dict[str, Any]:
         """Open cases by stage and risk, hot spots, coasting authorities, overdue cases."""
         scope, params = ("AND region = ?", [region]) if region else ("", [])
-        moment = _iso(now or datetime.now(timezone.utc))
+        moment = _iso(now or datetime.now(UTC))
         with self._transaction() as db:
             db.execute("SELECT stage, COALESCE(risk_band, 'not assessed'), COUNT(*) "
                        f"FROM case_list WHERE status = 'open' {scope} "
@@ -249,20 +317,78 @@ class CaseListView:
                 "overdue_cases": overdue}
 
 
-class _PgCursor:
-    """Lets the same '?'-style SQL run on psycopg."""
+FOLDED_CASES = 20_000  # cases a rebuild keeps folded in memory
 
-    def __init__(self, cursor: Any) -> None:
-        self.cursor = cursor
 
-    def execute(self, sql: str, params: Any = ()) -> None:
-        self.cursor.execute(sql.replace("?", "%s"), params)
+def _row_view(case: Any) -> dict[str, Any]:
+    """The part of `case_view` that `row_for` reads, without copying the rest."""
+    return {"id": case.id, "version": case.version, "authority": case.authority,
+            "region": case.region, "stage": case.stage, "status": case.status,
+            "issue_type": case.issue_type, "raised_at": case.raised_at,
+            "deadlines": case.deadlines, "risk": case.risk}
 
-    def fetchone(self) -> Any:
-        return self.cursor.fetchone()
 
-    def fetchall(self) -> Any:
-        return self.cursor.fetchall()
+_ARRAY_TYPES = ("text", "text", "text", "text", "text", "text", "int", "text", "text", "text",
+                "int")
+_UPSERT_ARRAYS = (
+    f"INSERT INTO case_list ({', '.join(_COLUMNS)}) SELECT * FROM unnest("
+    + ", ".join(f"?::{t}[]" for t in _ARRAY_TYPES) + ") ON CONFLICT (case_id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[1:])
+    + " WHERE case_list.version < excluded.version"
+)
+
+
+def _fold(cases: CaseService, folded: "OrderedDict[UUID, Any]", notification: Any) -> Any:
+    """The case as of this notification's event: the folded case with it applied."""
+    case_id, version = notification.originator_id, notification.originator_version
+    case = folded.pop(case_id, None)
+    if case is not None and case.version == version - 1:
+        case = mutate_each(case, [cases.mapper.to_domain_event(notification)])
+    elif version == 1:
+        case = mutate_each(None, [cases.mapper.to_domain_event(notification)])
+    else:
+        case = cases.aggregate_as_of(case_id, version=version)
+    folded[case_id] = case
+    if len(folded) > FOLDED_CASES:
+        folded.popitem(last=False)
+    return case
+
+
+def _listed(record: tuple) -> dict[str, Any]:
+    """A row of the list; a case set aside says so, and that its history fails verification."""
+    row = dict(zip(_COLUMNS, record[:-1], strict=True))
+    if record[-1] is not None:
+        row["verification"] = {"ok": False, "problem": record[-1]}
+    return row
+
+
+def _plain(text: str) -> str:
+    """A reason fit to store in a text column: control characters (NUL above all) dropped."""
+    return re.sub("[\x00-\x1f\x7f-\x9f]", "?", text)
+
+
+def _broken_link(cases: CaseService, case_id: UUID) -> str:
+    try:
+        result = cases.verify(case_id)
+    except Exception as error:  # noqa: BLE001 - the reason is what matters here
+        return f"its history could not be verified ({type(error).__name__})"
+    if result.ok:
+        return "its history verifies"
+    return f"its history fails verification at version {result.first_broken_version}: " \
+           f"{result.problem}"
+
+
+@contextmanager
+def _savepoint(cursor: Any) -> Iterator[None]:
+    """A failed statement undoes only itself (PostgreSQL aborts the whole transaction else)."""
+    cursor.execute("SAVEPOINT case_row")
+    try:
+        yield
+    except BaseException:
+        cursor.execute("ROLLBACK TO SAVEPOINT case_row")
+        cursor.execute("RELEASE SAVEPOINT case_row")
+        raise
+    cursor.execute("RELEASE SAVEPOINT case_row")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -287,3 +413,15 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _position(cursor: str) -> tuple[str, str]:
+    """Where a page ends, from a cursor this view gave out; InvalidField for any other."""
+    try:
+        raised_at, case_id = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
+        if isinstance(raised_at, str) and isinstance(case_id, str):
+            return raised_at, case_id
+    except (ValueError, TypeError, UnicodeError):
+        pass
+    raise InvalidField("cursor must be a next_cursor this API gave out", field="cursor",
+                       rule="cursor_unknown")

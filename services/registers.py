@@ -6,8 +6,8 @@ budget's money), are saved together in one transaction, so the regional
 picture never shows one without the other.
 """
 
-from collections.abc import Callable, Iterator
-from datetime import date, datetime, timezone
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
@@ -62,7 +62,7 @@ class DateAsISO(Transcoding):
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 _CREATED = {Authority: "Registered", Peer: "Accredited", SupportOffer: "Published",
@@ -92,12 +92,20 @@ class RegisterService(EventStoreApplication):
         self._save_new(authority, f"{authority.name} is already registered", "name")
         return authority.id
 
-    def import_authorities_csv(self, text: str, *, actor_id: str) -> dict[str, Any]:
-        """Import a whole file or nothing; every bad row is reported with its line number."""
+    def import_authorities_csv(self, text: str, *, actor_id: str,
+                               only_region: str | None = None) -> dict[str, Any]:
+        """Import a whole file or nothing; every bad row is reported with its line number.
+
+        `only_region`: the importer keeps that region's registers only (a coordinator);
+        a row of another region is refused like any other bad row.
+        """
         rows = read_csv(text)
-        authorities, refused, seen = [], [], {}
+        authorities: list[Any] = []
+        refused: list[Any] = []
+        seen: dict[UUID, int] = {}
         for line, row in rows:
-            if row.pop(None, None):
+            extra_cells = row.pop(None, None)  # type: ignore[call-overload]  # DictReader's key for cells beyond the header
+            if extra_cells:
                 refused.append(refusal(line, "file", "csv_extra_cells",
                                         "the row has more cells than the header has columns"))
                 continue
@@ -106,7 +114,11 @@ class RegisterService(EventStoreApplication):
                 refused += [refusal(line, p.field, p.rule, p.message) for p in problems]
                 continue
             authority = Authority.register(actor_id=actor_id, **fields)
-            if authority.id in seen:
+            if only_region is not None and authority.region != only_region:
+                refused.append(refusal(line, "region", "own_region_only",
+                                        f"{authority.name} is in {authority.region}; this "
+                                        f"importer keeps {only_region}'s registers only"))
+            elif authority.id in seen:
                 refused.append(refusal(line, "name", "duplicate_in_file",
                                         f"{authority.name} is also on line {seen[authority.id]}"))
             elif self._exists(authority.id):
@@ -135,6 +147,15 @@ class RegisterService(EventStoreApplication):
     def sign_mutuality_statement(self, name: str, *, on: Any, actor_id: str) -> dict[str, Any]:
         return self._change_authority(name, lambda a: a.sign_mutuality_statement(
             on=on, actor_id=actor_id))
+
+    def authority_region(self, name: str) -> str | None:
+        """The region of a registered authority; None when the register does not know it."""
+        if not isinstance(name, str) or not name.strip():
+            return None
+        try:
+            return self._authority(name).region
+        except NotRegistered:
+            return None
 
     def get_authority(self, name: str) -> dict[str, Any]:
         return authority_view(self._authority(name))
@@ -236,7 +257,7 @@ class RegisterService(EventStoreApplication):
         return offer_view(offer)
 
     def match(self, *, authority: str, problem_natures: list[str],
-              service_areas: list[str] = (), days: int = 1) -> dict[str, Any]:
+              service_areas: Sequence[str] = (), days: int = 1) -> dict[str, Any]:
         """Rank the offers and peers for a diagnosis of `authority`'s problems."""
         supported = self._authority(authority)
         need = Need.of(authority=supported.name, region=supported.region,
@@ -266,6 +287,10 @@ class RegisterService(EventStoreApplication):
         """Set money aside for a case directly (support bought outside the matrix)."""
         budget = self._budget(region, financial_year)
         supported = self._authority(authority)
+        if supported.region != budget.region:
+            raise RuleViolation(f"{supported.name} is in {supported.region}, not {region}: "
+                                f"a region's budget supports its own councils",
+                                rule="budget_of_own_region", field="authority")
         commitment_id = str(uuid4())
         budget.commit(commitment_id=commitment_id, case_id=str(case_id),
                       authority=supported.name, amount=amount, purpose=purpose,
@@ -280,6 +305,45 @@ class RegisterService(EventStoreApplication):
         budget.record_spend(commitment_id=commitment_id, amount=amount, actor_id=actor_id)
         self._save(budget)
         return budget_view(budget)
+
+    # -- whose region a write touches (None: not found, or a national offer) -----
+
+    def region_of_authority(self, name: str) -> str | None:
+        try:
+            return self._authority(name).region
+        except (NotRegistered, InvalidField):
+            return None
+
+    def region_of_peer(self, peer_id: UUID) -> str | None:
+        """A peer belongs to the region of their own council."""
+        try:
+            return self.region_of_authority(self._get(Peer, peer_id).council)
+        except NotRegistered:
+            return None
+
+    def region_of_deployment(self, peer_id: UUID, deployment_id: str) -> str | None:
+        try:
+            deployment = self._get(Peer, peer_id).deployments.get(deployment_id)
+        except NotRegistered:
+            return None
+        return self.region_of_authority(deployment["authority"]) if deployment else None
+
+    def region_of_offer(self, offer_id: UUID) -> str | None:
+        try:
+            return self._get(SupportOffer, offer_id).region
+        except NotRegistered:
+            return None
+
+    def region_of_commission(self, offer_id: UUID, commission_id: str) -> str | None:
+        try:
+            commission = self._get(SupportOffer, offer_id).commissions.get(commission_id)
+        except NotRegistered:
+            return None
+        return commission["region"] if commission else None
+
+    def region_of_commitment(self, commitment_id: str) -> str | None:
+        budget = self._budget_holding(commitment_id)
+        return budget.region if budget else None
 
     # -- the regional picture ---------------------------------------------------
 

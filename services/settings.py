@@ -1,10 +1,37 @@
 """All configuration, read once from the environment (see the README's table)."""
 
+import contextlib
+import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def private_directory(path: Path) -> Path:
+    """A directory only the service's user may enter (0700), made or tightened."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+def private_sqlite_file(path: Path) -> Path:
+    """An SQLite file only the service's user may read (0600), made before SQLite opens it.
+
+    SQLite gives its journal, WAL and shared-memory files the database file's mode,
+    so they are private too; any already there are tightened as well.
+    """
+    private_directory(path.parent)
+    if not path.exists():  # never open and close a database this process may hold open:
+        # closing any descriptor of a file drops every POSIX lock the process holds on
+        # it, SQLite's included, and another process may then reset the WAL under us
+        with contextlib.suppress(FileExistsError):  # another process made it first
+            os.close(os.open(path, os.O_CREAT | os.O_RDWR | os.O_EXCL, 0o600))
+    for each in (path, *(path.with_name(path.name + s) for s in ("-journal", "-wal", "-shm"))):
+        if each.exists():
+            os.chmod(each, 0o600)
+    return path
 
 
 class Settings(BaseSettings):
@@ -31,6 +58,17 @@ class Settings(BaseSettings):
     oidc_issuer: str = ""
     oidc_jwks_url: str = ""
     oidc_audience: str = ""
+    checkpoint_key_file: Path | None = None
+    checkpoint_public_keys: str = ""
+    checkpoint_interval: float = Field(3600.0, ge=0)
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    log_level: str = Field("INFO", pattern="(?i)^(DEBUG|INFO|WARNING|ERROR)$")
+    worker_metrics_host: str = "127.0.0.1"
+    worker_metrics_port: int = Field(9464, ge=0, le=65535)
+    otel_endpoint: str = ""
+    session_cookie_secure: bool = False
+    session_idle_minutes: int = Field(480, ge=1)
 
     @property
     def sqlite_path(self) -> Path:
@@ -39,7 +77,7 @@ class Settings(BaseSettings):
     def eventsourcing_env(self) -> dict[str, str]:
         """The eventsourcing library's own settings for the chosen store."""
         if self.store == "sqlite":
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            private_sqlite_file(self.sqlite_path)  # confidential text: the service's user only
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(self.sqlite_path),

@@ -6,46 +6,62 @@ a retried request may all try without creating a second workflow.
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
 from temporalio.client import (
     Client,
+    Interceptor,
     Schedule,
     ScheduleActionStartWorkflow,
     ScheduleAlreadyRunningError,
+    ScheduleCalendarSpec,
     ScheduleIntervalSpec,
+    ScheduleRange,
     ScheduleSpec,
     ScheduleUpdate,
     WorkflowQueryFailedError,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.runtime import Runtime
 from temporalio.service import RPCError
 
 from services.escalation import (
     AUTHORITY_REMINDER_WORKFLOW,
     CASE_CHANGED_SIGNAL,
+    CASE_SEARCH_ATTRIBUTES,
     CASE_STATUS_QUERY,
     CASE_WORKFLOW,
+    MORNING_DIGEST_WORKFLOW,
     AuthorityDuty,
     CaseStatus,
     CaseWorkflowInput,
     authority_schedule_id,
     case_workflow_id,
+    digest_schedule_id,
 )
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-async def connect(settings: Settings, *, attempts: int = 60) -> Client:
+async def connect(settings: Settings, *, attempts: int = 60,
+                  runtime: Runtime | None = None,
+                  interceptors: Sequence[Interceptor] = ()) -> Client:
     """Connect to Temporal, waiting for it while it starts (about a minute at most)."""
     for attempt in range(attempts):
         try:
             return await Client.connect(
-                settings.temporal_address, namespace=settings.temporal_namespace
+                settings.temporal_address, namespace=settings.temporal_namespace,
+                runtime=runtime, interceptors=interceptors,
             )
         except RuntimeError:
             if attempt == attempts - 1:
@@ -121,6 +137,49 @@ class WorkflowGateway:
                 lambda _: ScheduleUpdate(schedule=schedule)
             )
         return schedule_id
+
+    async def schedule_morning_digest(self, at: time) -> str:
+        """Start the morning digest every day at `at`, UK time (the run skips days off);
+        replaces any earlier schedule, so calling again is safe."""
+        schedule_id = digest_schedule_id(self.task_queue)
+        schedule = Schedule(
+            action=ScheduleActionStartWorkflow(
+                MORNING_DIGEST_WORKFLOW, id=f"{schedule_id}-run", task_queue=self.task_queue),
+            spec=ScheduleSpec(
+                calendars=[ScheduleCalendarSpec(hour=[ScheduleRange(at.hour)],
+                                                minute=[ScheduleRange(at.minute)],
+                                                second=[ScheduleRange(at.second)])],
+                time_zone_name="Europe/London"),
+        )
+        try:
+            await self.client.create_schedule(schedule_id, schedule)
+        except ScheduleAlreadyRunningError:
+            await self.client.get_schedule_handle(schedule_id).update(
+                lambda _: ScheduleUpdate(schedule=schedule))
+        return schedule_id
+
+    async def register_search_attributes(self, namespace: str) -> bool:
+        """Register casework's search attributes on the namespace if missing.
+
+        True when they are all there afterwards. A cluster that refuses (no
+        operator rights) gets False and a log line; workflows then skip the
+        upsert rather than fail on an unknown attribute.
+        """
+        keyword = IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD
+        try:
+            listed = await self.client.operator_service.list_search_attributes(
+                ListSearchAttributesRequest(namespace=namespace))
+            missing = {name: keyword for name in CASE_SEARCH_ATTRIBUTES
+                       if name not in listed.custom_attributes}
+            if missing:
+                await self.client.operator_service.add_search_attributes(
+                    AddSearchAttributesRequest(namespace=namespace, search_attributes=missing))
+        except RPCError as error:
+            log.error("search attributes %s not registered on %r (%s); register them as "
+                      "Keyword to find cases in the Temporal UI", ", ".join(CASE_SEARCH_ATTRIBUTES),
+                      namespace, error.message)
+            return False
+        return True
 
     async def healthy(self) -> bool:
         try:
