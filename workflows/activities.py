@@ -1,21 +1,63 @@
-"""Activities: the workflows' only door to the event store. Thin and idempotent."""
+"""Activities: the workflows' only door to the event store. Thin and idempotent.
 
+An error no retry can mend (the case is not found, a rule refuses the step, a
+date overflows the calendar) fails the activity as non-retryable, so that the
+workflow hears of it at once and carries on, instead of retrying for ever.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 from uuid import UUID
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
-from services.cases import CaseService
+from domain.errors import DomainError
+from services.cases import CaseService, StaleVersion
+from services.digest import MorningDigest
 from services.escalation import (
     AuthorityDuty,
     CaseDeadlines,
     CasePlan,
+    DeliveryAttempt,
+    DeliveryOutcome,
+    DeliveryResult,
     Notice,
     ReminderRequest,
+    StepFailure,
     StepOutcome,
     StepRequest,
 )
-from services.notifiers import EmailNotifier, WebhookNotifier
+from services.notices import Recipients
+from services.notifiers import Channels, EmailNotifier, NotifyNotifier, WebhookNotifier
+from services.store import NotFound
 from services.timetable import EscalationSteps
+
+NOT_FOUND_ATTEMPTS = 5
+"""With the default backoff (1, 2, 4, 8 seconds), about 15 seconds to become visible."""
+
+
+@contextmanager
+def never_retried() -> Iterator[None]:
+    """Errors that would fail the same way on every attempt become non-retryable.
+
+    A stale version is the exception: the next attempt reads afresh and may succeed.
+    So, for its first few attempts, is a case not found: a case just opened by
+    another process may not yet be visible to this one's connection.
+    """
+    try:
+        yield
+    except StaleVersion:
+        raise
+    except NotFound as error:
+        # Another process's write may not be visible here yet: a few attempts first.
+        if activity.info().attempt < NOT_FOUND_ATTEMPTS:
+            raise
+        raise ApplicationError(f"{type(error).__name__}: {error}", type=type(error).__name__,
+                               non_retryable=True) from error
+    except (DomainError, OverflowError, ValueError) as error:
+        raise ApplicationError(f"{type(error).__name__}: {error}", type=type(error).__name__,
+                               non_retryable=True) from error
 
 
 class CaseActivities:
@@ -52,18 +94,29 @@ class EscalationActivities:
     """
 
     def __init__(self, steps: EscalationSteps, email: EmailNotifier,
-                 webhook: WebhookNotifier) -> None:
+                 webhook: WebhookNotifier, notify: NotifyNotifier | None = None) -> None:
         self.steps, self.email, self.webhook = steps, email, webhook
+        self.channels = Channels(
+            email, webhook, lambda region: steps.policies.policy_for(region).webhook_secret,
+            notify)
 
     @activity.defn(name="read_case_plan")
     def read_case_plan(self, case_id: str) -> CasePlan:
         """The case, its region's current policy and the steps still pending."""
-        return self.steps.plan(case_id)
+        with never_retried():
+            return self.steps.plan(case_id)
 
     @activity.defn(name="take_step")
     def take_step(self, request: StepRequest) -> StepOutcome:
         """Record one step if it is still pending; idempotent by the step's key."""
-        return self.steps.take(request)
+        with never_retried():
+            return self.steps.take(request)
+
+    @activity.defn(name="record_step_failure")
+    def record_step_failure(self, failure: StepFailure) -> StepOutcome:
+        """Record on the case, once, that a step can never be taken; tell the region."""
+        with never_retried():
+            return self.steps.record_failure(failure)
 
     @activity.defn(name="send_email")
     def send_email(self, notice: Notice) -> bool:
@@ -78,8 +131,18 @@ class EscalationActivities:
         """POST to the region's webhook; False when none is configured."""
         if not notice.webhook_url:
             return False
-        self.webhook.post(notice)
+        self.webhook.post(notice, secret=self.channels.secret_for(notice.region))
         return True
+
+    @activity.defn(name="deliver_notice")
+    def deliver_notice(self, attempt: DeliveryAttempt) -> DeliveryResult:
+        """One attempt at one delivery; never raises, so the log has no traceback."""
+        return self.channels.attempt(attempt)
+
+    @activity.defn(name="record_delivery")
+    def record_delivery(self, outcome: DeliveryOutcome) -> list[Notice]:
+        """Put a delivery's outcome on the case; answers the alert a failure raises."""
+        return self.steps.record_outcome(outcome)
 
     @activity.defn(name="authority_notice")
     def authority_notice(self, duty: AuthorityDuty) -> Notice:
@@ -91,4 +154,17 @@ class EscalationActivities:
             subject=f"{duty.authority}: {duty.duty} due",
             body=f"The {duty.duty} of {duty.authority} ({duty.region}) is due.",
             email_to=policy.notify_email, webhook_url=policy.webhook_url,
+            deliveries=Recipients([], policy.notify_email).deliveries(
+                policy.webhook_url, self.steps.channels),
+            retry=self.steps.retry,
         )
+
+
+class DigestActivities:
+    def __init__(self, digest: MorningDigest) -> None:
+        self.digest = digest
+
+    @activity.defn(name="send_morning_digests")
+    def send_morning_digests(self) -> int:
+        """Email today's digest to everyone who chose it; how many were sent."""
+        return self.digest.send()

@@ -3,13 +3,20 @@
 Every authority should evaluate itself each year and invite a corporate peer
 challenge every three to four years. A schedule per authority and duty starts
 this short workflow each time one falls due; it builds the notice from the
-region's policy and delivers it by email and webhook.
+region's policy and hands it to a delivery workflow (workflows/notice_delivery.py),
+as case notices are; runs started before that delivered it here.
 """
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from services.escalation import AUTHORITY_REMINDER_WORKFLOW, AuthorityDuty, Notice
+    from services.escalation import (
+        AUTHORITY_REMINDER_WORKFLOW,
+        NOTICE_DELIVERY_WORKFLOW,
+        AuthorityDuty,
+        Notice,
+        notice_workflow_id,
+    )
     from workflows.case_workflow import ACTIVITY_TIMEOUT, DELIVERY_RETRY, DELIVERY_TIMEOUT
 
 
@@ -21,6 +28,11 @@ class AuthorityReminderWorkflow:
             "authority_notice", duty, start_to_close_timeout=ACTIVITY_TIMEOUT,
             result_type=Notice,
         )
+        if workflow.patched("authority-deliver-apart"):
+            if notice.deliveries:
+                await workflow.execute_child_workflow(NOTICE_DELIVERY_WORKFLOW, notice,
+                                                      id=notice_workflow_id(notice))
+            return f"reminded {duty.authority} of {duty.duty}"
         for name in ("send_email", "post_webhook"):
             await workflow.execute_activity(name, notice, start_to_close_timeout=DELIVERY_TIMEOUT,
                                             retry_policy=DELIVERY_RETRY)

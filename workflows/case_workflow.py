@@ -7,8 +7,15 @@ re-reads the case, records the step only if it is still due, and answers with
 the plan as it then stands, which the workflow sleeps on next. A signal
 (`case_changed`) wakes it early to read again, so a deadline met, paused or
 moved is seen at once; a policy change is seen at the next step. Recording and
-delivering are separate activities, so a delivery retried with backoff never
-records anything twice; a notice goes only to the channels the region set.
+delivering are apart: each notice recorded is handed to a delivery workflow of
+its own (workflows/notice_delivery.py) that the case workflow starts and does
+not wait for, so no channel, however slow or down, delays the next step.
+
+A step that can never be taken (its activity fails as non-retryable: a rule
+refused it, a date overflowed) is recorded on the case as failed, the region
+is told, and the workflow carries on with the other steps; a case that cannot
+be read at all is logged and read again on its next change or an hour later.
+The workflow itself never fails and never stops reminding.
 
 Definitions still running are kept beside the current one and chosen by
 `workflow.patched`, so that their histories replay unchanged.
@@ -18,14 +25,15 @@ import asyncio
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.common import RetryPolicy, SearchAttributeKey, WorkflowIDReusePolicy
+from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from services.escalation import (
         CASE_CHANGED_SIGNAL,
         CASE_STATUS_QUERY,
         CASE_WORKFLOW,
+        NOTICE_DELIVERY_WORKFLOW,
         CaseDeadlines,
         CasePlan,
         CaseStatus,
@@ -33,8 +41,10 @@ with workflow.unsafe.imports_passed_through():
         Notice,
         PlannedStep,
         ReminderRequest,
+        StepFailure,
         StepOutcome,
         StepRequest,
+        notice_workflow_id,
     )
 
 ACTIVITY_TIMEOUT = timedelta(seconds=10)
@@ -43,6 +53,14 @@ DELIVERY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coef
                              maximum_interval=timedelta(minutes=1), maximum_attempts=8)
 TIMETABLE_PATCH = "timetable-v2"
 TAKE_AND_PLAN_PATCH = "take-and-plan-v3"
+DELIVER_APART_PATCH = "deliver-apart-v4"
+SEARCH_ATTRIBUTES_PATCH = "search-attributes-v1"
+READ_AGAIN_AFTER = timedelta(hours=1)
+
+
+def _never_succeeds(failure: ActivityError) -> bool:
+    """Whether the activity failed in a way no retry can mend (see workflows/activities.py)."""
+    return isinstance(failure.cause, ApplicationError) and failure.cause.non_retryable
 
 
 @workflow.defn(name=CASE_WORKFLOW)
@@ -51,6 +69,9 @@ class CaseWorkflow:
         self._changed = False
         self._plan: CasePlan | None = None
         self._case_id = ""
+        self._failed: set[str] = set()  # steps that failed and could not be recorded so
+        self._unreadable = False
+        self._indexed: dict[str, str] = {}
 
     @workflow.signal(name=CASE_CHANGED_SIGNAL)
     def case_changed(self) -> None:
@@ -77,7 +98,7 @@ class CaseWorkflow:
 
     async def _run_take_and_plan(self, params: CaseWorkflowInput) -> str:
         """One activity per step taken: it re-reads, records if still due, and re-plans."""
-        plan = self._plan = await self._read_plan(params.case_id)
+        plan = self._plan = await self._read_pending(params.case_id)
         for _round in range(params.rounds_before_continue):
             if plan.status != "open":
                 return f"case {plan.status}"
@@ -86,23 +107,96 @@ class CaseWorkflow:
                 plan = await self._take_step(params.case_id, plan.steps[0])
             else:
                 if not plan.steps:
-                    await workflow.wait_condition(lambda: self._changed)
+                    await self._wait_for_change()
                 self._changed = False  # a signal during the read below wakes the next wait
-                plan = self._plan = await self._read_plan(params.case_id)
+                plan = self._plan = await self._read_pending(params.case_id)
             if workflow.info().is_continue_as_new_suggested():
                 break
         return await self._continue_as_new(params)
 
     async def _take_step(self, case_id: str, step: PlannedStep) -> CasePlan:
         self._changed = False  # a signal while the step is taken makes the next wait re-read
-        outcome = await workflow.execute_activity(
-            "take_step", StepRequest(case_id, step),
-            start_to_close_timeout=ACTIVITY_TIMEOUT, result_type=StepOutcome,
-        )
+        try:
+            outcome = await workflow.execute_activity(
+                "take_step", StepRequest(case_id, step),
+                start_to_close_timeout=ACTIVITY_TIMEOUT, result_type=StepOutcome,
+            )
+        except ActivityError as failure:
+            if not _never_succeeds(failure):
+                raise
+            outcome = await self._record_failure(case_id, step, failure)
         if outcome.notice is not None:
-            await self._deliver(outcome.notice, only_set_channels=True)
-        self._plan = outcome.plan or await self._read_plan(case_id)
+            if workflow.patched(DELIVER_APART_PATCH):
+                await self._hand_over(outcome.notice)
+            else:  # the third definition delivered before its next wait
+                await self._deliver(outcome.notice, only_set_channels=True)
+        if outcome.plan is not None:
+            self._describe(outcome.plan)
+        self._plan = self._without_failed(outcome.plan) if outcome.plan else \
+            await self._read_pending(case_id)
         return self._plan
+
+    async def _record_failure(self, case_id: str, step: PlannedStep,
+                              failure: ActivityError) -> StepOutcome:
+        """Record on the case that the step can never be taken; else remember it here."""
+        error = str(failure.cause.message if isinstance(failure.cause, ApplicationError)
+                    else failure.cause)
+        workflow.logger.error("step %s of case %s can never be taken: %s", step.key, case_id,
+                              error)
+        try:
+            return await workflow.execute_activity(
+                "record_step_failure", StepFailure(case_id, step, error),
+                start_to_close_timeout=ACTIVITY_TIMEOUT, result_type=StepOutcome,
+            )
+        except ActivityError as again:
+            if not _never_succeeds(again):
+                raise
+            self._failed.add(step.key)
+            return StepOutcome(recorded=False)
+
+    async def _read_pending(self, case_id: str) -> CasePlan:
+        """The plan less steps that failed for good; a case that cannot be read is logged
+        and has no steps until it changes or READ_AGAIN_AFTER has passed."""
+        try:
+            plan = await self._read_plan(case_id)
+        except ActivityError as failure:
+            if not _never_succeeds(failure):
+                raise
+            workflow.logger.error("case %s cannot be read for its timetable: %s", case_id,
+                                  failure.cause)
+            self._unreadable = True
+            return CasePlan(status="open", stage="", deadlines={}, steps=[])
+        self._unreadable = False
+        return self._without_failed(plan)
+
+    def _without_failed(self, plan: CasePlan) -> CasePlan:
+        if self._failed:
+            plan.steps = [s for s in plan.steps if s.key not in self._failed]
+        return plan
+
+    async def _wait_for_change(self) -> None:
+        """Until the case changes; an unreadable case is also read again after a while."""
+        if not self._unreadable:
+            await workflow.wait_condition(lambda: self._changed)
+            return
+        try:
+            await workflow.wait_condition(lambda: self._changed,
+                                          timeout=READ_AGAIN_AFTER.total_seconds())
+        except TimeoutError:
+            pass
+
+    async def _hand_over(self, notice: Notice) -> None:
+        """Start the notice's own delivery workflow and go on; it outlives this run."""
+        if not notice.deliveries:
+            return  # the region set no channel this worker can use: nothing to deliver
+        try:
+            await workflow.start_child_workflow(
+                NOTICE_DELIVERY_WORKFLOW, notice, id=notice_workflow_id(notice),
+                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            )
+        except WorkflowAlreadyStartedError:
+            pass  # handed over already: a notice is delivered once
 
     async def _continue_as_new(self, params: CaseWorkflowInput) -> str:
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -153,10 +247,24 @@ class CaseWorkflow:
                 workflow.logger.warning("notice %s not delivered: %s", notice.key, result.cause)
 
     async def _read_plan(self, case_id: str) -> CasePlan:
-        return await workflow.execute_activity(
+        plan = await workflow.execute_activity(
             "read_case_plan", case_id, start_to_close_timeout=ACTIVITY_TIMEOUT,
             result_type=CasePlan,
         )
+        self._describe(plan)
+        return plan
+
+    def _describe(self, plan: CasePlan) -> None:
+        """Keep the UI's view current: the details line, and the search attributes
+        when they changed (only where the worker registered them)."""
+        if plan.summary:
+            workflow.set_current_details(plan.summary)
+        if plan.search_attributes and plan.search_attributes != self._indexed:
+            if workflow.patched(SEARCH_ATTRIBUTES_PATCH):
+                workflow.upsert_search_attributes([
+                    SearchAttributeKey.for_keyword(name).value_set(value)
+                    for name, value in plan.search_attributes.items()])
+                self._indexed = dict(plan.search_attributes)
 
     async def _sleep_until(self, due: datetime) -> bool:
         """Wait until `due`; True if a case change woke us first."""
@@ -166,7 +274,7 @@ class CaseWorkflow:
         try:
             await workflow.wait_condition(lambda: self._changed, timeout=remaining)
             return True
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
 
     # -- the first definition, kept so that workflows started by it replay unchanged --

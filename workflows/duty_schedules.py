@@ -7,7 +7,7 @@ simply runs this at start and then every so often.
 """
 
 import asyncio
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from domain.authorities import PEER_CHALLENGE_FROM_YEARS, SELF_EVALUATION
@@ -25,14 +25,14 @@ def every(duty: str) -> timedelta:
 def first_due(due: Any, now: datetime) -> datetime:
     """The duty's due day (9am UTC), or now if it is already due or overdue."""
     day = due if isinstance(due, date) else date.fromisoformat(str(due))
-    moment = datetime.combine(day, time(9), tzinfo=timezone.utc)
+    moment = datetime.combine(day, time(9), tzinfo=UTC)
     return max(moment, now)
 
 
 async def schedule_authority_duties(registers: RegisterService, gateway: WorkflowGateway, *,
                                     now: datetime | None = None) -> int:
     """Create or refresh every duty's schedule; returns how many there are."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     duties = await asyncio.to_thread(registers.authority_duties)
     for duty in duties:
         await gateway.schedule_authority_duty(

@@ -5,46 +5,76 @@ import logging
 import signal
 from concurrent.futures import ThreadPoolExecutor
 
+from prometheus_client import start_http_server
 from temporalio.client import Client
+from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.worker import Worker
 
 from services.bootstrap import build_case_service
 from services.cases import CaseService
-from services.notifiers import NotifierSettings, build_notifiers
+from services.digest import MorningDigest
+from services.identity import IdentityService, build_identity_service
+from services.logs import configure_logging
+from services.migrations import migrate
+from services.notices import CachedDirectory
+from services.notifiers import Channels, NotifierSettings, build_notifiers, build_notify
 from services.policy import PolicyService
 from services.registers import RegisterService
 from services.settings import Settings
 from services.timetable import EscalationSteps
+from services.tracing import tracer_provider
 from services.workflow_gateway import WorkflowGateway, connect
-from workflows.activities import CaseActivities, EscalationActivities
+from workflows.activities import CaseActivities, DigestActivities, EscalationActivities
 from workflows.authority_reminders import AuthorityReminderWorkflow
 from workflows.case_workflow import CaseWorkflow
+from workflows.digest import MorningDigestWorkflow
 from workflows.duty_schedules import schedule_authority_duties
+from workflows.metering import MeteredActivities
+from workflows.notice_delivery import NoticeDeliveryWorkflow
 from workflows.reconciler import Reconciler
+from workflows.sdk_metrics import keep_draining, metered_runtime
 
 log = logging.getLogger("casework.worker")
 
 
 def build_worker(client: Client, cases: CaseService, task_queue: str,
                  executor: ThreadPoolExecutor, *, policies: PolicyService | None = None,
-                 notifiers: NotifierSettings | None = None) -> Worker:
+                 notifiers: NotifierSettings | None = None, index_cases: bool = False,
+                 directory: IdentityService | None = None) -> Worker:
     """The worker with every workflow and activity; tests build the same one.
 
     The policy store defaults to the cases' own database, the notifiers to the
-    CASEWORK_SMTP_* settings.
+    CASEWORK_SMTP_* settings. `index_cases` says casework's search attributes
+    are registered on the Temporal namespace, so workflows may upsert them.
+    Without a directory of users, notices go only to the region's address.
     """
     first = CaseActivities(cases)
+    notifiers = notifiers or NotifierSettings()
     email, webhook = build_notifiers(notifiers)
-    steps = EscalationSteps(cases, policies or PolicyService.beside(cases), cases.clock)
-    escalation = EscalationActivities(steps, email, webhook)
+    notify = build_notify(notifiers)
+    steps = EscalationSteps(cases, policies or PolicyService.beside(cases), cases.clock,
+                            index_cases=index_cases,
+                            channels=Channels(email, webhook, notify=notify).available(),
+                            retry=notifiers.retry(),
+                            directory=CachedDirectory(directory) if directory else None,
+                            public_base_url=notifiers.public_base_url)
+    escalation = EscalationActivities(steps, email, webhook, notify)
+    digest = DigestActivities(MorningDigest(
+        cases, directory.users if directory else list, notify if notify.enabled else email,
+        public_base_url=notifiers.public_base_url))
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[CaseWorkflow, AuthorityReminderWorkflow],
+        workflows=[CaseWorkflow, AuthorityReminderWorkflow, NoticeDeliveryWorkflow,
+                   MorningDigestWorkflow],
         activities=[first.read_case_deadlines, first.issue_reminder,
-                    escalation.read_case_plan, escalation.take_step, escalation.send_email,
-                    escalation.post_webhook, escalation.authority_notice],
+                    escalation.read_case_plan, escalation.take_step, escalation.record_step_failure,
+                    escalation.send_email,
+                    escalation.post_webhook, escalation.authority_notice,
+                    escalation.deliver_notice, escalation.record_delivery,
+                    digest.send_morning_digests],
         activity_executor=executor,
+        interceptors=[MeteredActivities()],
     )
 
 
@@ -64,32 +94,59 @@ async def _keep_duty_schedules(settings: Settings, gateway: WorkflowGateway,
         registers.close()
 
 
+def _serve_metrics(settings: Settings) -> None:
+    """The worker's /metrics; a port already taken costs the metrics, never the worker."""
+    if not settings.worker_metrics_port:
+        return
+    try:
+        start_http_server(settings.worker_metrics_port, settings.worker_metrics_host)
+    except OSError as error:
+        log.error("worker metrics not served on %s:%d (%s); set CASEWORK_WORKER_METRICS_PORT "
+                  "to a free port, or 0", settings.worker_metrics_host,
+                  settings.worker_metrics_port, error.strerror)
+
+
 async def serve(settings: Settings) -> None:
+    migrate(settings)
+    _serve_metrics(settings)
     cases = build_case_service(settings)
-    client = await connect(settings)
+    people = build_identity_service(settings)
+    runtime, sdk_metrics = metered_runtime()
+    tracing = tracer_provider(settings, "casework-worker")
+    client = await connect(settings, runtime=runtime, interceptors=[
+        TracingInterceptor(tracing.get_tracer("casework.worker"))] if tracing else [])
     gateway = WorkflowGateway(client, settings.task_queue)
+    indexed = await gateway.register_search_attributes(settings.temporal_namespace)
     reconciler = Reconciler(cases, gateway)
     with ThreadPoolExecutor(max_workers=8) as executor:
-        worker = build_worker(client, cases, settings.task_queue, executor)
+        worker = build_worker(client, cases, settings.task_queue, executor, index_cases=indexed,
+                              directory=people)
         log.info("worker on task queue %r at %s", settings.task_queue, settings.temporal_address)
         stop = asyncio.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+        await gateway.schedule_morning_digest(NotifierSettings().digest_at())
         following = asyncio.create_task(reconciler.run_forever())
         scheduling = asyncio.create_task(_keep_duty_schedules(settings, gateway))
+        draining = asyncio.create_task(keep_draining(sdk_metrics))
         try:
             async with worker:  # runs until the block exits, then drains gracefully
                 await stop.wait()
         finally:
             following.cancel()
             scheduling.cancel()
+            draining.cancel()
             cases.close()
+            people.close()
+            if tracing is not None:
+                tracing.shutdown()
     log.info("worker stopped")
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
-    asyncio.run(serve(Settings()))
+    settings = Settings()
+    configure_logging(settings.log_level)
+    asyncio.run(serve(settings))
 
 
 if __name__ == "__main__":
