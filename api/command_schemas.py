@@ -5,12 +5,14 @@ rule again (and alone knows the lifecycle rules), so an invalid body and a
 refused command both answer with the field and the rule, and write nothing.
 """
 
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field, StrictInt
 
+from api.fields import Day, Moment, Version
+from api.text import Line, RequestBody
 from domain.vocabulary import (
     CaseOutcome,
     Confidentiality,
@@ -33,9 +35,9 @@ def _example(**values: Any) -> ConfigDict:
     return ConfigDict(extra="forbid", json_schema_extra={"examples": [values]})
 
 
-class Command(BaseModel):
-    expected_version: int | None = Field(
-        None, ge=1, description="The version the command was decided on (or send If-Match).")
+class Command(RequestBody):
+    expected_version: Version | None = Field(
+        None, description="The version the command was decided on (or send If-Match).")
 
 
 class IntelligenceAdd(Command):
@@ -43,7 +45,7 @@ class IntelligenceAdd(Command):
                             source="Chief executive of a neighbouring council",
                             confidentiality="Chatham House")
     content: str = Text
-    source: str = Field(min_length=1, max_length=500)
+    source: Line = Field(min_length=1, max_length=500)
     confidentiality: Confidentiality = Confidentiality.NORMAL
 
 
@@ -72,13 +74,13 @@ class CouncilDecision(Command):
     reason: str = Reason
 
 
-class PlanAction(BaseModel):
+class PlanAction(RequestBody):
     model_config = ConfigDict(extra="forbid")
     description: str = Field(min_length=1, max_length=2000)
-    owner: str = Field(min_length=1, max_length=200)
-    provider: str = Field(min_length=1, max_length=200)
+    owner: Line = Field(min_length=1, max_length=200)
+    provider: Line = Field(min_length=1, max_length=200)
     cost: Decimal = Field(Decimal("0"), ge=0, max_digits=12, decimal_places=2)
-    due: date
+    due: Day
     measure: str = Field(min_length=1, max_length=1000)
 
 
@@ -92,7 +94,7 @@ class PlanDraft(Command):
                             actions=[_ACTION], adviser_id="adam")
     summary: str = Text
     actions: list[PlanAction] = Field(min_length=1, max_length=100)
-    adviser_id: str = Field(min_length=1, max_length=200,
+    adviser_id: Line = Field(min_length=1, max_length=200,
                             description="The improvement adviser who oversees the plan.")
 
 
@@ -110,38 +112,45 @@ class PlanRevision(Command):
 
 
 class SupportCommission(Command):
-    model_config = _example(provider="the national improvement body",
-                            description="Leadership mentoring for the new cabinet",
-                            problem_natures=["political"], cost="4500.00",
-                            reason="Matches the political problems diagnosed")
-    provider: str = Field(min_length=1, max_length=200)
-    description: str = Text
+    """Commission an offer of the support matrix (`GET /support-offers`) for the case's
+    council: the registers check its region, days, conflicts of interest and, when it
+    is paid for, commit its cost to the region's budget, all in one transaction."""
+
+    model_config = _example(offer_id="6f1c2d4e-0000-4000-8000-000000000001", days=5,
+                            reason="Matches the political problems diagnosed",
+                            problem_natures=["political"])
+    offer_id: UUID
+    days: StrictInt = Field(ge=1, le=366)
     problem_natures: list[ProblemNature] = Field(min_length=1, max_length=4)
-    cost: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
     reason: str = Reason
-    conflict_of_interest: bool = False
 
 
 class PeerDeploy(Command):
-    model_config = _example(peer_id="pete", peer_council="Eastshire County Council",
-                            role="councillor peer", reason="Experienced leader, no conflict")
-    peer_id: str = Field(min_length=1, max_length=200)
-    peer_council: str = Field(min_length=1, max_length=200)
-    role: str = Field(min_length=1, max_length=200)
+    """Deploy an accredited peer from the register (`GET /peers`): their council, their
+    days and the own-council rule come from the register. `peer_user` is the peer's
+    casework account, if any: it may then read the case and record visits."""
+
+    model_config = _example(peer_id="6f1c2d4e-0000-4000-8000-000000000002", days=3,
+                            peer_user="pete", role="councillor peer",
+                            reason="Experienced leader")
+    peer_id: UUID
+    days: StrictInt = Field(ge=1, le=92)
+    peer_user: Line | None = Field(None, min_length=1, max_length=100)
+    role: Line = Field(min_length=1, max_length=200)
     reason: str = Reason
 
 
 class PeerVisit(Command):
     model_config = _example(deployment_id="deployment-1", visited_at="2027-01-15T10:00:00Z",
                             notes="Met the leader and the chief executive")
-    deployment_id: str = Field(min_length=1, max_length=100)
-    visited_at: datetime
+    deployment_id: Line = Field(min_length=1, max_length=100)
+    visited_at: Moment
     notes: str = Text
 
 
 class PeerDeploymentEnd(Command):
     model_config = _example(deployment_id="deployment-1", reason="Mentoring complete")
-    deployment_id: str = Field(min_length=1, max_length=100)
+    deployment_id: Line = Field(min_length=1, max_length=100)
     reason: str = Reason
 
 
@@ -151,7 +160,7 @@ class ProgressReview(Command):
     measures: dict[str, MeasureStatus] = Field(min_length=1, max_length=100)
     judgement: ProgressJudgement
     reason: str = Reason
-    next_review_due: datetime | None = None
+    next_review_due: Moment | None = None
 
 
 class StageChange(Command):
@@ -173,7 +182,7 @@ class GovernmentMeetingConvene(Command):
                             meeting_at="2027-02-01T10:00:00Z")
     attendees: list[str] = Field(min_length=1, max_length=50)
     reason: str = Reason
-    meeting_at: datetime | None = None
+    meeting_at: Moment | None = None
 
 
 class GovernmentMeetingConclude(Command):

@@ -12,10 +12,11 @@ from uuid import UUID
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from api.threads import in_thread
 
+from api.threads import in_thread
 from domain.errors import DomainError
 from domain.identity import CaseRelations, Principal, may, may_know_case
+from services import logs
 from services.cases import CaseNotFound, CaseService
 from services.identity import IdentityService, OidcVerifier, Unauthenticated, looks_like_jwt
 from services.workflow_gateway import WorkflowGateway
@@ -61,15 +62,21 @@ async def current_principal(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("send a bearer token: Authorization: Bearer <token>",
                               field="Authorization")
-    token = credentials.credentials
+    return await principal_for_token(request, credentials.credentials)
+
+
+async def principal_for_token(request: Request, token: str) -> Principal:
+    """Who a token belongs to; the web pages' session holds a token and asks here too."""
     oidc: OidcVerifier | None = request.app.state.oidc
     if oidc is not None and looks_like_jwt(token):
         principal = await in_thread(oidc.verify, token)
     else:
         identity: IdentityService = request.app.state.identity
-        principal = identity.recognised(token) or await in_thread(
+        recognised = identity.recognised(token)
+        principal = recognised if recognised is not None else await in_thread(
             identity.authenticate, token)
     request.state.actor = principal.id
+    logs.actor.set(principal.id)
     return principal
 
 
@@ -88,6 +95,13 @@ class Access:
         self.case = case
 
     @property
+    def seen_case(self) -> dict[str, Any]:
+        """The case an action on a case was allowed on (the gate read it to decide)."""
+        if self.case is None:
+            raise TypeError("this action was not authorized on a case")
+        return self.case
+
+    @property
     def id(self) -> str:
         return self.principal.id
 
@@ -96,28 +110,36 @@ class Access:
         return self.principal.role.value
 
 
-def authorize(action: str, *, on_case: bool = True):
-    """The dependency for a route performing `action` (a key of domain PERMISSIONS)."""
+def authorize(action: str, *, on_case: bool = True, who: Any = current_principal):
+    """The dependency for a route performing `action` (a key of domain PERMISSIONS).
 
-    async def gate(request: Request, principal: Annotated[Principal, Depends(current_principal)]
-                   ) -> Access:
-        if not on_case:
-            if not may(principal, action):
-                raise Forbidden(action, principal.role.value)
-            return Access(principal)
-        case_id = UUID(request.path_params["case_id"]) if _is_uuid(request) else None
-        if case_id is None:
-            raise CaseNotFound("no case with that id", field="case_id")
-        case = await in_thread(request.app.state.cases.get_case, case_id)
-        relations = relations_of(case)
-        if not may_know_case(principal, relations):
-            raise CaseNotFound(f"no case with id {case_id}", field="case_id")
-        if not may(principal, action, relations):
-            raise Forbidden(action, principal.role.value)
-        return Access(principal, case)
+    `who` resolves the person: the bearer token for the API, the session for the pages.
+    """
+
+    async def gate(request: Request, principal: Annotated[Principal, Depends(who)]) -> Access:
+        return await check_access(request, principal, action, on_case=on_case)
 
     gate.action = action  # type: ignore[attr-defined]  # read by the role table
     return gate
+
+
+async def check_access(request: Request, principal: Principal, action: str, *,
+                       on_case: bool = True) -> Access:
+    """The role rules for one action: 404 for a case the person may not know, else 403."""
+    if not on_case:
+        if not may(principal, action):
+            raise Forbidden(action, principal.role.value)
+        return Access(principal)
+    case_id = UUID(request.path_params["case_id"]) if _is_uuid(request) else None
+    if case_id is None:
+        raise CaseNotFound("no case with that id", field="case_id")
+    case = await in_thread(request.app.state.cases.readable_case, case_id)
+    relations = relations_of(case)
+    if not may_know_case(principal, relations):
+        raise CaseNotFound(f"no case with id {case_id}", field="case_id")
+    if not may(principal, action, relations):
+        raise Forbidden(action, principal.role.value)
+    return Access(principal, case)
 
 
 def _is_uuid(request: Request) -> bool:

@@ -1,6 +1,7 @@
 """Every error as application/problem+json (RFC 9457), naming the field and rule."""
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -54,20 +55,46 @@ async def domain_error(_: Request, error: DomainError) -> JSONResponse:
 
 
 async def forbidden(_: Request, error: Forbidden) -> JSONResponse:
-    return problem(403, "forbidden", str(error), rule="role_may_not", action=error.action)
+    return problem(403, "forbidden", str(error), rule=getattr(error, "rule", "role_may_not"),
+                   action=error.action)
 
 
 async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
+    found = error.errors()
+    if found and found[0]["type"] == "json_invalid":
+        return _not_json(found[0], error.body)
     errors = [
         {"field": ".".join(str(p) for p in e["loc"][1:]) or e["loc"][0], "rule": e["type"],
          "message": e["msg"]}
-        for e in error.errors()
+        for e in found
     ]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return problem(422, "invalid request", detail, errors=errors)
 
 
+def _not_json(error: Any, body: Any) -> JSONResponse:
+    """Malformed JSON, with where it went wrong (line and column, as editors count them)."""
+    position = error["loc"][-1] if isinstance(error["loc"][-1], int) else 0
+    text = body if isinstance(body, str) else ""
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    reason = (error.get("ctx") or {}).get("error", "not valid JSON")
+    message = f"the body must be JSON: {reason} at line {line}, column {column}"
+    return problem(422, "invalid request", message, field="body", rule="json_invalid",
+                   line=line, column=column, errors=[
+                       {"field": "body", "rule": "json_invalid", "message": message,
+                        "line": line, "column": column}])
+
+
+def _not_utf8(error: UnicodeDecodeError) -> JSONResponse:
+    message = f"the body must be UTF-8 text: byte {error.start} is not ({error.reason})"
+    return problem(422, "invalid request", message, field="body", rule="body_not_utf8",
+                   position=error.start)
+
+
 async def http_error(_: Request, error: HTTPException) -> JSONResponse:
+    if isinstance(error.__cause__, UnicodeDecodeError):
+        return _not_utf8(error.__cause__)
     response = problem(error.status_code, str(error.detail), str(error.detail))
     response.headers.update(error.headers or {})
     return response

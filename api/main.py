@@ -6,32 +6,53 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from temporalio.client import Interceptor
+from temporalio.contrib.opentelemetry import TracingInterceptor
 
-from api import errors
-from api.middleware import AccessLog, BodyLimit
+from api import errors, openapi
+from api.middleware import AccessLog, BodyLimit, TracedRequests
 from api.routes import cases as case_routes
+from api.routes import checkpoints as checkpoint_routes
 from api.routes import commands as command_routes
+from api.routes import health, metrics, users
 from api.routes import registers as register_routes
-from api.routes import health, users
+from api.text import PlainQuery
+from api.web import mount as web
 from services.bootstrap import build_case_service
 from services.cases import CaseService
+from services.checkpoints import CheckpointLedger
 from services.idempotency import IdempotencyStore
 from services.identity import IdentityService, OidcVerifier, build_identity_service
+from services.logs import configure_logging
+from services.migrations import migrate
 from services.read_models import CaseListView
 from services.settings import Settings
+from services.tracing import tracer_provider
 from services.workflow_gateway import WorkflowGateway, connect
 
 log = logging.getLogger("casework.api")
 
 
-async def _connect_in_background(app: FastAPI, settings: Settings) -> None:
-    """Keep trying to reach Temporal; /health says 'down' until it answers."""
+async def _connect_in_background(app: FastAPI, settings: Settings,
+                                 interceptors: list[Interceptor]) -> None:
+    """Keep trying to reach Temporal; /health/ready says 'down' until it answers."""
     while app.state.gateway is None:
         try:
-            client = await connect(settings, attempts=1)
+            client = await connect(settings, attempts=1, interceptors=interceptors)
             app.state.gateway = WorkflowGateway(client, settings.task_queue)
         except Exception:  # noqa: BLE001 - retry until it comes up
             await asyncio.sleep(1)
+
+
+async def _checkpoint_periodically(app: FastAPI, every: float) -> None:
+    """Sign the streams' heads every `every` seconds, when anything was written since."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await asyncio.to_thread(app.state.checkpoints.write, app.state.cases,
+                                    only_if_changed=True)
+        except Exception:  # noqa: BLE001 - logged; the next round tries again
+            log.exception("casework: writing a checkpoint failed")
 
 
 def _oidc(settings: Settings) -> OidcVerifier | None:
@@ -52,20 +73,36 @@ def _warn_if_no_users(identity: IdentityService, oidc: OidcVerifier | None) -> N
 def create_app(settings: Settings | None = None, *, cases: CaseService | None = None,
                identity: IdentityService | None = None) -> FastAPI:
     settings = settings or Settings()
+    tracing = tracer_provider(settings, "casework-api")
+    tracer = tracing.get_tracer("casework.api") if tracing else None
+    interceptors: list[Interceptor] = [TracingInterceptor(tracer)] if tracer else []
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.cases = cases or build_case_service(settings)
         app.state.identity = identity or build_identity_service(settings)
-        app.state.idempotency = IdempotencyStore(app.state.identity)
+        app.state.idempotency = IdempotencyStore(app.state.cases)
+        app.state.cases.authorities = register_routes.authority_regions(app.state)
+        app.state.identity.authorities = app.state.cases.authorities
         app.state.oidc = _oidc(settings)
+        if cases is None:  # the real service: bring its tables up to date first
+            await asyncio.to_thread(migrate, settings)
         app.state.case_list = CaseListView(settings)
+        app.state.checkpoints = CheckpointLedger.configured(settings)
         app.state.gateway = None
         _warn_if_no_users(app.state.identity, app.state.oidc)
-        connecting = asyncio.create_task(_connect_in_background(app, settings))
+        connecting = asyncio.create_task(_connect_in_background(app, settings, interceptors))
+        background = [connecting]
+        if app.state.checkpoints.key is not None and settings.checkpoint_interval > 0:
+            background.append(asyncio.create_task(
+                _checkpoint_periodically(app, settings.checkpoint_interval)))
         yield
-        connecting.cancel()
+        for task in background:
+            task.cancel()
+        if tracing is not None:
+            tracing.shutdown()  # sends the spans still buffered
         app.state.case_list.close()
+        app.state.checkpoints.close()
         if cases is None:
             app.state.cases.close()
         if identity is None:
@@ -76,14 +113,30 @@ def create_app(settings: Settings | None = None, *, cases: CaseService | None = 
         summary="Support cases for struggling councils: concern to closure, with escalation.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by api/web from the service's own Swagger UI and Redoc
+        redoc_url=None,
     )
     errors.install(app)
+    openapi.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
+    app.add_middleware(PlainQuery)
     app.add_middleware(AccessLog)
+    if tracer is not None:
+        app.add_middleware(TracedRequests, tracer=tracer)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(case_routes.router)
+    app.include_router(checkpoint_routes.router)
     app.include_router(command_routes.router)
     app.include_router(users.router)
     register_routes.install(app, settings)
+    web.install(app, settings)
     return app
 
+
+
+def production_app() -> FastAPI:
+    """What `make run`, the image and the manifests serve: JSON logs, then the app."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

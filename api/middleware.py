@@ -6,21 +6,27 @@ request body, so nothing confidential, such as a Chatham House source, reaches i
 """
 
 import logging
+import re
 import time
+import uuid
 
+from opentelemetry import propagate
+from opentelemetry.trace import SpanKind, Tracer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import problem
+from services import logs, metrics
 
 access_log = logging.getLogger("casework.access")
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class BodyLimit:
-    """Refuses request bodies over `max_bytes` (declared or streamed) with 413."""
+    """Refuses request bodies over `max_bytes` (declared or streamed) with 413.
+
+    The body is read here, up to the limit, before the application sees any of it:
+    a chunked body gives no length up front, and a refusal raised from inside the
+    application's own read would reach the client as its generic 400.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -32,20 +38,23 @@ class BodyLimit:
         declared = dict(scope["headers"]).get(b"content-length")
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
             return await self._refuse(scope, receive, send)
+        messages: list[Message] = []
         seen = 0
-
-        async def counted() -> Message:
-            nonlocal seen
+        while True:
             message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
             seen += len(message.get("body", b""))
             if seen > self.max_bytes:
-                raise _TooLarge
-            return message
+                return await self._refuse(scope, receive, send)
+            if not message.get("more_body", False):
+                break
 
-        try:
-            await self.app(scope, counted, send)
-        except _TooLarge:
-            await self._refuse(scope, receive, send)
+        async def replayed() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replayed, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem(413, "request body too large",
@@ -55,7 +64,12 @@ class BodyLimit:
 
 
 class AccessLog:
-    """One line per request: method, path, status, user and time taken."""
+    """One line per request (method, path, route, status, user, time taken) and its metrics.
+
+    Each request gets an id (the caller's X-Request-ID if it is a plain token,
+    else a new one), returned in X-Request-ID and carried by every log line the
+    request causes, with the case id when the path names a case.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -64,6 +78,72 @@ class AccessLog:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         began, status = time.monotonic(), 500
+        rid = _request_id(scope)
+        tokens = (logs.request_id.set(rid), logs.case_id.set(_case_in(scope["path"])),
+                  logs.actor.set(None))
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []),
+                                      (b"x-request-id", rid.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            elapsed = time.monotonic() - began
+            route = _route_template(scope)
+            actor = scope.get("state", {}).get("actor")
+            _count(scope["method"], route, status, elapsed)
+            access_log.info("%s %s %s", scope["method"], scope["path"], status, extra={
+                "method": scope["method"], "path": scope["path"], "route": route,
+                "status": status, "duration_ms": round(elapsed * 1000, 1), "actor": actor})
+            logs.request_id.reset(tokens[0])
+            logs.case_id.reset(tokens[1])
+            logs.actor.reset(tokens[2])
+
+
+_CASE_PATH = re.compile(r"^/cases/([0-9a-fA-F-]{36})(?:/|$)")
+_PLAIN_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def _request_id(scope: Scope) -> str:
+    given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+    return given if _PLAIN_ID.match(given) else uuid.uuid4().hex
+
+
+def _case_in(path: str) -> str | None:
+    found = _CASE_PATH.match(path)
+    return found.group(1).lower() if found else None
+
+
+def _route_template(scope: Scope) -> str:
+    """The matched route's template (`/cases/{case_id}`), so label values stay few."""
+    route = scope.get("route")
+    return getattr(route, "path", None) or "unmatched"
+
+
+def _count(method: str, route: str, status: int, elapsed: float) -> None:
+    metrics.HTTP_REQUESTS.labels(method, route, str(status)).inc()
+    metrics.HTTP_LATENCY.labels(method, route).observe(elapsed)
+    if method == "POST" and route.startswith("/cases") and 200 <= status < 300:
+        metrics.COMMANDS_RECORDED.labels(route).inc()
+
+
+class TracedRequests:
+    """A server span per request, named by route template, parent of what it starts."""
+
+    def __init__(self, app: ASGIApp, tracer: Tracer) -> None:
+        self.app = app
+        self.tracer = tracer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        carrier = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        status = 500
 
         async def sending(message: Message) -> None:
             nonlocal status
@@ -71,9 +151,14 @@ class AccessLog:
                 status = message["status"]
             await send(message)
 
-        try:
-            await self.app(scope, receive, sending)
-        finally:
-            actor = scope.get("state", {}).get("actor", "-")
-            access_log.info("%s %s %s user=%s %.0fms", scope["method"], scope["path"], status,
-                            actor, (time.monotonic() - began) * 1000)
+        with self.tracer.start_as_current_span(
+                f"{scope['method']} {scope['path']}", kind=SpanKind.SERVER,
+                context=propagate.extract(carrier)) as span:
+            try:
+                await self.app(scope, receive, sending)
+            finally:
+                route = _route_template(scope)
+                span.update_name(f"{scope['method']} {route}")
+                span.set_attribute("http.request.method", scope["method"])
+                span.set_attribute("http.route", route)
+                span.set_attribute("http.response.status_code", status)

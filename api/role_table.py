@@ -11,6 +11,7 @@ README, these rules and the API's real answers all agree.
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
+from domain.checkpoint_access import CHECKPOINT_PERMISSIONS
 from domain.identity import PERMISSIONS, REACH, Role
 from domain.register_access import REGISTER_PERMISSIONS
 
@@ -21,7 +22,8 @@ def api_routes(app: FastAPI) -> list[APIRoute]:
     found: list[APIRoute] = []
     for route in app.routes:
         inner = getattr(route, "original_router", None)
-        found += [r for r in (inner.routes if inner else [route]) if isinstance(r, APIRoute)]
+        found += [r for r in (inner.routes if inner else [route])
+                  if isinstance(r, APIRoute) and r.include_in_schema]  # pages are not API
     return found
 
 
@@ -31,7 +33,7 @@ def endpoint_actions(app: FastAPI) -> list[tuple[str, str, str | None]]:
     for route in api_routes(app):
         actions = [getattr(d.call, "action", None) for d in route.dependant.dependencies]
         action = next((a for a in actions if a), None)
-        for method in sorted(route.methods - {"HEAD"}):
+        for method in sorted((route.methods or set()) - {"HEAD"}):
             rows.append((method, route.path, action))
     return rows
 
@@ -42,6 +44,8 @@ def cell(role: Role, action: str | None) -> str:
         return "anyone"
     if action in REGISTER_PERMISSIONS:  # the registers are region-wide, not per case
         return "yes" if role in REGISTER_PERMISSIONS[action] else NOT_ALLOWED
+    if action in CHECKPOINT_PERMISSIONS:  # checkpoints cover every case at once
+        return "yes" if role in CHECKPOINT_PERMISSIONS[action] else NOT_ALLOWED
     return REACH[role] if role in PERMISSIONS[action] else NOT_ALLOWED
 
 

@@ -6,10 +6,12 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.fields import Moment
+from api.text import Line, RequestBody
 from domain.vocabulary import ConcernSource, IssueType
 
 
-class CaseOpen(BaseModel):
+class CaseOpen(RequestBody):
     """A concern raised about one authority, which opens a case."""
 
     model_config = ConfigDict(
@@ -25,12 +27,12 @@ class CaseOpen(BaseModel):
         },
     )
 
-    authority: str = Field(min_length=1, max_length=200)
-    region: str = Field(min_length=1, max_length=100)
+    authority: Line = Field(min_length=1, max_length=200)
+    region: Line = Field(min_length=1, max_length=100)
     summary: str = Field(min_length=1, max_length=5000)
     source: ConcernSource
-    issue_type: IssueType = IssueType.ORGANISATIONAL_CRISIS
-    diagnosis_due: datetime | None = Field(
+    issue_type: IssueType
+    diagnosis_due: Moment | None = Field(
         None, description="Overrides the policy's diagnosis deadline (timezone-aware)."
     )
 
@@ -66,6 +68,9 @@ class CaseRow(BaseModel):
     risk_band: str | None = None
     next_due: datetime | None = None
     version: int
+    verification: dict[str, Any] | None = Field(
+        None, description="Present only when the case's history could not be projected: "
+                          "{ok: false, problem}. The row then shows what could be applied.")
 
 
 class CasePage(BaseModel):
@@ -87,17 +92,32 @@ class StageAndDeadlines(BaseModel):
                                     "'case' when read from the case itself.")
 
 
-class UserCreate(BaseModel):
+class UserCreate(RequestBody):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "username": "priya", "name": "Priya Shah", "role": "coordinator", "region": "North West",
+        "email": "priya.shah@riep.example",
     }]})
 
     username: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.@-]+$")
-    name: str = Field("", max_length=200)
+    name: Line = Field("", max_length=200)
     role: str = Field(description="coordinator, adviser, authority liaison, peer, "
                                   "inspector or admin")
-    region: str | None = Field(None, max_length=100)
-    authority: str | None = Field(None, max_length=200)
+    region: Line | None = Field(None, max_length=100)
+    authority: Line | None = Field(None, max_length=200)
+    email: str | None = Field(None, max_length=254,
+                              description="Where the user's reminders and notices go")
+    digest: bool = Field(False, description="One email at 09:00 (UK time) on working days "
+                                            "instead of each reminder as it falls")
+
+
+class UserUpdate(RequestBody):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "email": "priya.shah@riep.example"}]})
+
+    email: str | None = Field(None, max_length=254,
+                              description="Where the user's notices go; blank or null for none")
+    digest: bool | None = Field(None, description="The morning digest instead of each "
+                                                  "reminder (true), or each reminder (false)")
 
 
 class UserPublic(BaseModel):
@@ -106,6 +126,8 @@ class UserPublic(BaseModel):
     role: str
     region: str | None
     authority: str | None
+    email: str = ""
+    digest: bool = False
     active: bool
     tokens: int
 
@@ -129,6 +151,34 @@ class EventPublic(BaseModel):
     recorded_at: datetime
     actor: Actor
     data: dict[str, Any]
+
+
+class FieldProblem(BaseModel):
+    """One field's problem: which field, the rule it breaks, and in words."""
+
+    model_config = ConfigDict(extra="allow")
+
+    field: str | int | None = None
+    rule: str
+    message: str
+
+
+class Problem(BaseModel):
+    """Every refusal (RFC 9457, application/problem+json): what went wrong, the rule, the field."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    rule: str | None = None
+    field: str | None = None
+    errors: list[FieldProblem] | None = None
+
+
+class Liveness(BaseModel):
+    status: str
 
 
 class Health(BaseModel):

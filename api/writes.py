@@ -3,11 +3,11 @@
 A write names the version it was decided on, so two coordinators acting on the
 same stale page never both land; and a client that retries after a lost answer
 (with the same Idempotency-Key) gets the first answer back instead of a second
-event.
+event. The key's outcome is saved with the case's events (services/idempotency.py).
 """
 
-from collections.abc import Awaitable, Callable
 import json
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -17,12 +17,12 @@ from uuid import UUID
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
-from api.threads import in_thread
 
 from api import errors
-from api.deps import Access, Forbidden, PreconditionRequired
+from api.deps import Access, PreconditionRequired
+from api.threads import in_thread
 from domain.errors import DomainError, InvalidField
-from services.idempotency import IdempotencyStore, fingerprint
+from services.idempotency import IdempotencyStore, Keyed, Outcome, fingerprint
 
 _KEPT_HEADERS = ("etag", "location")
 
@@ -62,42 +62,53 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Decimal):
-        return int(value) if value.as_tuple().exponent >= 0 else float(value)
+        exponent = value.as_tuple().exponent
+        return int(value) if isinstance(exponent, int) and exponent >= 0 else float(value)
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
     return jsonable_encoder(value)
 
 
 async def idempotent(request: Request, access: Access, key: str | None,
-                     run: Callable[[], Awaitable[JSONResponse]]) -> JSONResponse:
-    """Run a POST once per Idempotency-Key; a retry replays the first answer."""
+                     write: Callable[[], dict[str, Any]],
+                     answer: Callable[[dict[str, Any]], Awaitable[Response]],
+                     *, status: int = 200) -> Response:
+    """Run a POST once per Idempotency-Key; a retry gets the first request's outcome.
+
+    `write` runs the case command in a thread and returns the case's view;
+    `answer` turns a view into the response (and wakes the case's workflow).
+    """
     if key is None:
-        return await run()
+        return await answer(await in_thread(write))
     store: IdempotencyStore = request.app.state.idempotency
-    request_print = fingerprint(request.method, request.url.path, await request.body())
-    reservation = await in_thread(
-        lambda: store.reserve(owner=access.id, key=key, request=request_print))
-    if reservation.replay is not None:
-        answer = reservation.replay
-        return JSONResponse(answer["body"], status_code=answer["status"],
-                            headers={**answer["headers"], "Idempotent-Replayed": "true"},
-                            media_type=answer["headers"].get("content-type"))
-    record = reservation.record
+    keyed = Keyed(owner=access.id, key=key, request=fingerprint(
+        request.method, request.url.path,
+        request.headers.get("if-match", "").encode() + b"\n" + await request.body()))
     try:
-        response = await run()
+        outcome, view = await in_thread(store.run, keyed, status, write)
     except DomainError as error:
-        response = await errors.domain_error(request, error)
-    except Forbidden as error:
-        response = await errors.forbidden(request, error)
-    except BaseException:
-        await in_thread(store.abandon, record)
-        raise
-    kept = {k: v for k, v in response.headers.items() if k in _KEPT_HEADERS}
-    kept["content-type"] = response.media_type or "application/json"
-    await in_thread(lambda: store.answer(
-        record, status=response.status_code, body=_json_body(response), headers=kept))
+        refusal = await errors.domain_error(request, error)
+        kept = {k: v for k, v in refusal.headers.items() if k in _KEPT_HEADERS}
+        problem = json.loads(bytes(refusal.body))
+        outcome = await in_thread(store.refused, keyed, refusal.status_code, problem, kept)
+        if outcome.problem == problem:
+            return refusal
+        view = None
+    if view is None:
+        return await _replay(request, outcome, answer)
+    return await answer(view)
+
+
+async def _replay(request: Request, outcome: Outcome,
+                  answer: Callable[[dict[str, Any]], Awaitable[Response]]) -> Response:
+    """The first request's outcome again: its refusal, or the case as that request left it."""
+    if outcome.problem is not None:
+        response: Response = JSONResponse(outcome.problem, status_code=outcome.status,
+                                          headers=outcome.headers,
+                                          media_type=errors.PROBLEM)
+    else:
+        cases = request.app.state.cases
+        view = await in_thread(lambda: cases.case_as_of(outcome.case_id, version=outcome.version))
+        response = await answer(view)
+    response.headers["Idempotent-Replayed"] = "true"
     return response
-
-
-def _json_body(response: JSONResponse) -> Any:
-    return json.loads(response.body)

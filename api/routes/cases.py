@@ -6,22 +6,26 @@ Each route names its action in `authorize(...)`; the role rules decide the rest.
 import csv
 import io
 import json
-from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse, PlainTextResponse
-from api.threads import in_thread
+from fastapi.responses import PlainTextResponse
 
 from api.deps import Access, CasesDep, Forbidden, GatewayDep, authorize, relations_of
+from api.fields import Moment, VersionQuery
 from api.schemas import CaseOpen, CasePage, CasePublic, EventPublic, StageAndDeadlines
+from api.threads import in_thread
 from api.views import case_for, event_for, redactor_for
 from api.workflow import tell_workflow
 from api.writes import case_response, idempotent
 from domain.errors import InvalidField
 from domain.identity import Role, may_know_case, may_open_case_in
+from domain.registers import Region
+from domain.vocabulary import CaseStatus, RiskBand, Stage
+from services.checkpoints import verify_against_checkpoint
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -38,50 +42,53 @@ async def open_case(request: Request, body: CaseOpen, cases: CasesDep, gateway: 
         raise Forbidden(f"open a case in {body.region!r} (your region is "
                         f"{access.principal.region!r})", access.role)
 
-    async def run() -> JSONResponse:
-        def open_and_view() -> dict:
-            case_id = cases.open_case(
-                authority=body.authority, region=body.region, summary=body.summary,
-                source=body.source.value, issue_type=body.issue_type.value,
-                diagnosis_due=body.diagnosis_due, actor_id=access.id, actor_role=access.role)
-            return cases.case_after_write(case_id)
+    def open_and_view() -> dict:
+        case_id = cases.open_case(
+            authority=body.authority, region=body.region, summary=body.summary,
+            source=body.source.value, issue_type=body.issue_type.value,
+            diagnosis_due=body.diagnosis_due, actor_id=access.id, actor_role=access.role)
+        return cases.case_after_write(case_id)
 
-        case = await in_thread(open_and_view)
+    async def answer(case: dict) -> Response:
         await tell_workflow(gateway, case["id"], start=True)
         return case_response(case_for(access.principal, case), status=201,
                              headers={"Location": f"/cases/{case['id']}"})
 
-    return await idempotent(request, access, idempotency_key, run)
+    return await idempotent(request, access, idempotency_key, open_and_view, answer,
+                            status=201)
 
 
 @router.get("", response_model=CasePage, summary="List the cases you may see, a page at a time")
 async def list_cases(
     request: Request, cases: CasesDep,
     access: Annotated[Access, Depends(authorize("list cases", on_case=False))],
-    stage: str | None = None, risk_band: str | None = None, region: str | None = None,
-    authority: str | None = None, overdue: bool | None = None,
-    case_status: Annotated[str | None, Query(alias="status")] = None,
+    stage: Stage | None = None, risk_band: RiskBand | None = None,
+    region: Region | None = None, authority: str | None = Query(None, max_length=200),
+    overdue: bool | None = None,
+    case_status: Annotated[CaseStatus | None, Query(alias="status")] = None,
     cursor: str | None = Query(None, max_length=500),
     limit: int = Query(50, ge=1, le=200),
 ) -> dict[str, Any]:
     view = request.app.state.case_list
     who = access.principal
+    region_name = _value(region)
     if who.role is Role.COORDINATOR:
-        region = _narrow(region, who.region, "region")
+        region_name = _narrow(region_name, who.region, "region")
     if who.role is Role.AUTHORITY_LIAISON:
         authority = _narrow(authority, who.authority, "authority")
-    filters = dict(stage=stage, risk_band=risk_band, region=region, authority=authority,
-                   status=case_status, overdue=overdue)
+    filters = dict(stage=_value(stage), risk_band=_value(risk_band), region=region_name,
+                   authority=authority, status=_value(case_status), overdue=overdue)
 
     def page() -> dict[str, Any]:
         view.catch_up(cases)
         rows, next_cursor = _visible_page(view, cases, access, filters, cursor, limit)
         return {"cases": rows, "next_cursor": next_cursor}
 
-    try:
-        return await in_thread(page)
-    except ValueError:
-        raise InvalidField("cursor is not one this API gave out", field="cursor") from None
+    return await in_thread(page)
+
+
+def _value(choice: StrEnum | None) -> str | None:
+    return None if choice is None else choice.value
 
 
 def _narrow(asked: str | None, own: str | None, field: str) -> str | None:
@@ -98,6 +105,8 @@ def _visible_page(view, cases, access: Access, filters: dict, cursor: str | None
     while True:
         rows, cursor = view.list_cases(**filters, cursor=cursor, limit=limit)
         for row in rows:
+            if "verification" in row:
+                continue  # its history does not apply, so whom it relates to is unknown
             case = cases.get_case(UUID(row["case_id"]))
             if may_know_case(access.principal, relations_of(case)):
                 shown.append(row)
@@ -109,7 +118,7 @@ def _visible_page(view, cases, access: Access, filters: dict, cursor: str | None
             summary="The case's current state (ETag: its version)")
 async def get_case(case_id: UUID,
                    access: Annotated[Access, Depends(authorize("read case"))]) -> Response:
-    return case_response(case_for(access.principal, access.case))
+    return case_response(case_for(access.principal, access.seen_case))
 
 
 @router.get("/{case_id}/stage", response_model=StageAndDeadlines,
@@ -118,7 +127,7 @@ async def stage_and_deadlines(
     case_id: UUID, gateway: GatewayDep,
     access: Annotated[Access, Depends(authorize("read stage and deadlines"))],
 ) -> dict[str, Any]:
-    case = access.case
+    case = access.seen_case
     ask = getattr(gateway, "case_status", None)
     if ask is not None:
         try:
@@ -146,29 +155,29 @@ async def case_history(case_id: UUID, cases: CasesDep,
 async def case_as_of(
     case_id: UUID, cases: CasesDep,
     access: Annotated[Access, Depends(authorize("read case as of"))],
-    version: int | None = Query(None, ge=1), at: datetime | None = None,
+    version: VersionQuery | None = None, at: Moment | None = None,
 ) -> Response:
     if (version is None) == (at is None):
         raise InvalidField("give exactly one of version or at (a timezone-aware time)",
-                           field="version")
-    if at is not None and at.tzinfo is None:
-        raise InvalidField("at must carry a timezone, e.g. 2026-01-31T12:00:00Z", field="at")
+                           field="version", rule="version_or_at")
     case = await in_thread(lambda: cases.case_as_of(case_id, version=version, at=at))
     return case_response(case_for(access.principal, case))
 
 
 @router.get("/{case_id}/verification", summary="Check the case's hash-chained history")
-async def verify_history(case_id: UUID, cases: CasesDep,
+async def verify_history(request: Request, case_id: UUID, cases: CasesDep,
                          access: Annotated[Access, Depends(authorize("verify history"))]
                          ) -> dict[str, Any]:
-    result = await in_thread(cases.verify, case_id)
+    """The chain walked, then checked against the latest signed checkpoint, if any."""
+    ledger = request.app.state.checkpoints
+    result = await in_thread(verify_against_checkpoint, cases, ledger, case_id)
     return result.as_dict()
 
 
 @router.get("/{case_id}/export", summary="The case's history as JSON Lines (hashes, "
             "checkable offline) or CSV (for spreadsheets)",
             responses={200: {"content": {"application/x-ndjson": {}, "text/csv": {}}}})
-async def export_history(case_id: UUID, cases: CasesDep,
+async def export_history(request: Request, case_id: UUID, cases: CasesDep,
                          access: Annotated[Access, Depends(authorize("export history"))],
                          format: Literal["jsonl", "csv"] = "jsonl") -> Response:
     redact = redactor_for(access.principal)
@@ -176,7 +185,12 @@ async def export_history(case_id: UUID, cases: CasesDep,
         events = await in_thread(cases.history, case_id)
         text = _csv([event_for(access.principal, e) for e in events])
         return _download(text, "text/csv", f"case-{case_id}.csv")
-    lines = await in_thread(lambda: cases.export_history(case_id, redact=redact))
+    ledger = request.app.state.checkpoints
+
+    def export() -> list[str]:  # its closing line carries the latest checkpoint and proof
+        return cases.export_history(case_id, redact=redact, **ledger.evidence(case_id))
+
+    lines = await in_thread(export)
     return _download("\n".join(lines) + "\n", "application/x-ndjson", f"case-{case_id}.jsonl")
 
 

@@ -9,8 +9,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Request
-from fastapi.responses import JSONResponse
-from api.threads import in_thread
+from fastapi.responses import Response
 
 from api.commands import COMMANDS, CommandSpec
 from api.deps import Access, CasesDep, Forbidden, GatewayDep, authorize
@@ -32,25 +31,24 @@ def _add(spec: CommandSpec) -> None:
                       cases: CasesDep, gateway: GatewayDep,
                       access: Annotated[Access, Depends(authorize(spec.action))],
                       if_match: IfMatch = None,
-                      idempotency_key: IdempotencyKey = None) -> JSONResponse:
-        if spec.allows and not spec.allows(access.principal, body, access.case):
+                      idempotency_key: IdempotencyKey = None) -> Response:
+        if spec.allows and not spec.allows(access.principal, body, access.case or {}):
             raise Forbidden(spec.action + " (not yours)", access.role)
 
-        async def run() -> JSONResponse:
-            version = expected_version(if_match, getattr(body, "expected_version", None))
-            method = getattr(cases, spec.method)
-            arguments = spec.arguments(body)
+        version = expected_version(if_match, getattr(body, "expected_version", None))
+        method = getattr(cases, spec.method)
+        arguments = spec.arguments(body)
 
-            def record_and_view() -> dict:
-                method(case_id, **arguments, actor_id=access.id, actor_role=access.role,
-                       expected_version=version)
-                return cases.case_after_write(case_id)
+        def record_and_view() -> dict:
+            method(case_id, **arguments, actor_id=access.id, actor_role=access.role,
+                   expected_version=version)
+            return cases.case_after_write(case_id)
 
-            case = await in_thread(record_and_view)
+        async def answer(case: dict) -> Response:
             await tell_workflow(gateway, case_id, start=False)
             return case_response(case_for(access.principal, case))
 
-        return await idempotent(request, access, idempotency_key, run)
+        return await idempotent(request, access, idempotency_key, record_and_view, answer)
 
     command.__name__ = spec.method
     router.add_api_route(f"/{{case_id}}/{spec.path}", command, methods=["POST"],

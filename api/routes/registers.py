@@ -5,19 +5,21 @@ the answer back; every rule lives in domain/, every refusal is problem+json.
 """
 
 import contextlib
-from collections.abc import AsyncIterator
-from datetime import date
+import threading
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Query, Request, status
-from pydantic import BaseModel, ConfigDict, Field
-from api.threads import in_thread
+from pydantic import ConfigDict, Field
 
-from api.deps import Forbidden, PrincipalDep
+from api.deps import CasesDep, Forbidden, PrincipalDep
 from api.errors import problem
+from api.fields import Count, Day
+from api.text import RequestBody
+from api.threads import in_thread
 from domain.identity import Principal
-from domain.register_access import may_act_in_region, may_use_registers
+from domain.register_access import may_use_registers, region_refusal
 from services.registers import ImportRefused, RegisterService
 from services.settings import Settings
 
@@ -44,10 +46,28 @@ def install(app: FastAPI, settings: Settings) -> None:
 
 def _registers(request: Request) -> RegisterService:
     """A plain `def`, so FastAPI runs it in a thread: the first call opens the store."""
-    state = request.app.state
+    return registers_of(request.app.state)
+
+
+_opening = threading.Lock()
+
+
+def registers_of(state: Any) -> RegisterService:
+    """The app's register service, opened on first use (which must be off the event loop).
+
+    Opened once under a lock: requests arriving together would otherwise each open
+    one, and their concurrent CREATE TABLEs fail on PostgreSQL.
+    """
     if getattr(state, "registers", None) is None:
-        state.registers = RegisterService(state.registers_env)
+        with _opening:
+            if getattr(state, "registers", None) is None:
+                state.registers = RegisterService(state.registers_env)
     return state.registers
+
+
+def authority_regions(state: Any) -> Callable[[str], str | None]:
+    """The register of authorities as cases and users consult it (called in a thread)."""
+    return lambda name: registers_of(state).authority_region(name)
 
 
 def allowed(action: str):
@@ -60,16 +80,27 @@ def allowed(action: str):
     return gate
 
 
-def check_region(who: Principal, region: str, action: str) -> None:
-    if not may_act_in_region(who, region):
-        raise Forbidden(f"{action} in {region}", who.role.value)
+class OutsideRegion(Forbidden):
+    """A register write in a region the person does not act for (or with no region)."""
+
+    rule = "own_region_only"
+
+    def __init__(self, reason: str, action: str) -> None:
+        Exception.__init__(self, reason)
+        self.action = action
 
 
-async def check_authority_region(registers: RegisterService, who: Principal, authority: str,
-                                 action: str) -> None:
-    """Commissioning and deploying are for councils in the coordinator's own region."""
-    found = await call(registers.get_authority, authority)
-    check_region(who, found["region"], action)
+def check_region(who: Principal, region: str | None, action: str) -> None:
+    """Every register write passes here with the region it touches (domain/register_access)."""
+    reason = region_refusal(who, region)
+    if reason is not None:
+        raise OutsideRegion(f"{reason}: {action}", action)
+
+
+async def check_region_of(who: Principal, action: str, find, *args: Any) -> None:
+    """The region found by `find(*args)` (a register lookup); None skips to the write,
+    which then refuses what is not registered."""
+    check_region(who, await call(find, *args), action)
 
 
 RegistersDep = Annotated[RegisterService, Depends(_registers)]
@@ -77,7 +108,6 @@ Reader = Annotated[Principal, Depends(allowed("read registers"))]
 Keeper = Annotated[Principal, Depends(allowed("keep registers"))]
 Matcher = Annotated[Principal, Depends(allowed("match support"))]
 Commissioner = Annotated[Principal, Depends(allowed("commission from the matrix"))]
-Deployer = Annotated[Principal, Depends(allowed("deploy a registered peer"))]
 Treasurer = Annotated[Principal, Depends(allowed("manage support budget"))]
 
 
@@ -85,7 +115,7 @@ async def call(fn, *args: Any, **kwargs: Any) -> Any:
     return await in_thread(lambda: fn(*args, **kwargs))
 
 
-class Input(BaseModel):
+class Input(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -96,13 +126,13 @@ class AuthorityIn(Input):
     authority_type: str = Field(examples=["district"])
     region: str = Field(examples=["East Midlands"])
     sub_region: str | None = Field(None, examples=["Trentside"])
-    mutuality_signed_on: date | None = None
-    last_self_evaluation: date | None = None
-    last_peer_challenge: date | None = None
+    mutuality_signed_on: Day | None = None
+    last_self_evaluation: Day | None = None
+    last_peer_challenge: Day | None = None
 
 
 class DateIn(Input):
-    on: date
+    on: Day
 
 
 @router.get("/authorities")
@@ -113,6 +143,7 @@ async def list_authorities(registers: RegistersDep, _: Reader,
 
 @router.post("/authorities", status_code=status.HTTP_201_CREATED)
 async def register_authority(body: AuthorityIn, registers: RegistersDep, who: Keeper) -> dict:
+    check_region(who, body.region, "register an authority")
     await call(registers.register_authority, **body.model_dump(), actor_id=who.id)
     return await call(registers.get_authority, body.name)
 
@@ -123,8 +154,10 @@ async def register_authority(body: AuthorityIn, registers: RegistersDep, who: Ke
 async def import_authorities(request: Request, registers: RegistersDep, who: Keeper):
     """A CSV file imports whole or not at all; a refusal lists every bad row."""
     text = (await request.body()).decode("utf-8", errors="replace")
+    check_region(who, None, "import authorities")
     try:
-        return await call(registers.import_authorities_csv, text, actor_id=who.id)
+        return await call(registers.import_authorities_csv, text, actor_id=who.id,
+                          only_region=who.region if who.role.value != "admin" else None)
     except ImportRefused as refused:
         return problem(422, "csv rows refused", refused.message, rule=refused.rule,
                        field=refused.field, rows=refused.rows)
@@ -132,7 +165,7 @@ async def import_authorities(request: Request, registers: RegistersDep, who: Kee
 
 @router.get("/authorities/duties")
 async def authority_duties(registers: RegistersDep, _: Reader,
-                           as_of: date | None = None) -> list[dict]:
+                           as_of: Day | None = None) -> list[dict]:
     return await call(registers.authority_duties, as_of)
 
 
@@ -144,18 +177,22 @@ async def get_authority(name: str, registers: RegistersDep, _: Reader) -> dict:
 @router.post("/authorities/{name}/self-evaluations")
 async def record_self_evaluation(name: str, body: DateIn, registers: RegistersDep,
                                  who: Keeper) -> dict:
+    await check_region_of(who, "record a self-evaluation", registers.region_of_authority, name)
     return await call(registers.record_self_evaluation, name, on=body.on, actor_id=who.id)
 
 
 @router.post("/authorities/{name}/peer-challenges")
 async def record_peer_challenge(name: str, body: DateIn, registers: RegistersDep,
                                 who: Keeper) -> dict:
+    await check_region_of(who, "record a peer challenge", registers.region_of_authority, name)
     return await call(registers.record_peer_challenge, name, on=body.on, actor_id=who.id)
 
 
 @router.post("/authorities/{name}/mutuality-statement")
 async def sign_mutuality_statement(name: str, body: DateIn, registers: RegistersDep,
                                    who: Keeper) -> dict:
+    await check_region_of(who, "record the mutuality statement",
+                          registers.region_of_authority, name)
     return await call(registers.sign_mutuality_statement, name, on=body.on, actor_id=who.id)
 
 
@@ -167,13 +204,7 @@ class PeerIn(Input):
     council: str = Field(examples=["Eastshire County Council"])
     problem_natures: list[str] = Field(examples=[["financial", "capacity"]])
     service_areas: list[str] = Field(examples=[["finance"]])
-    days_per_quarter: int
-
-
-class DeploymentIn(Input):
-    case_id: str
-    authority: str
-    days: int
+    days_per_quarter: Count
 
 
 @router.get("/peers")
@@ -183,6 +214,7 @@ async def list_peers(registers: RegistersDep, _: Reader) -> list[dict]:
 
 @router.post("/peers", status_code=status.HTTP_201_CREATED)
 async def accredit_peer(body: PeerIn, registers: RegistersDep, who: Keeper) -> dict:
+    await check_region_of(who, "accredit a peer", registers.region_of_authority, body.council)
     peer_id = await call(registers.accredit_peer, **body.model_dump(), actor_id=who.id)
     return await call(registers.get_peer, peer_id)
 
@@ -190,19 +222,6 @@ async def accredit_peer(body: PeerIn, registers: RegistersDep, who: Keeper) -> d
 @router.get("/peers/{peer_id}")
 async def get_peer(peer_id: UUID, registers: RegistersDep, _: Reader) -> dict:
     return await call(registers.get_peer, peer_id)
-
-
-@router.post("/peers/{peer_id}/deployments", status_code=status.HTTP_201_CREATED)
-async def deploy_peer(peer_id: UUID, body: DeploymentIn, registers: RegistersDep,
-                      who: Deployer) -> dict:
-    await check_authority_region(registers, who, body.authority, "deploy a peer")
-    return await call(registers.deploy_peer, peer_id, **body.model_dump(), actor_id=who.id)
-
-
-@router.post("/peers/{peer_id}/deployments/{deployment_id}/end")
-async def end_peer_deployment(peer_id: UUID, deployment_id: str, registers: RegistersDep,
-                              who: Deployer) -> dict:
-    return await call(registers.end_peer_deployment, peer_id, deployment_id, actor_id=who.id)
 
 
 # -- the support matrix -----------------------------------------------------------
@@ -214,15 +233,11 @@ class OfferIn(Input):
     region: str | None = Field(None, description="None: offered in every region.")
     problem_natures: list[str]
     service_areas: list[str]
-    days_per_year: int
-    cost_per_day: int = Field(description="Whole pounds; 0 is free at the point of delivery.")
-    lead_time_days: int
+    days_per_year: Count
+    cost_per_day: Count = Field(description="Whole pounds; 0 is free at the point of delivery.")
+    lead_time_days: Count
     provider_council: str | None = Field(None, description="For an excellent council's team.")
     assesses: list[str] = Field([], description="Councils this provider also assesses.")
-
-
-class CommissionIn(DeploymentIn):
-    pass
 
 
 @router.get("/support-offers")
@@ -232,6 +247,7 @@ async def list_offers(registers: RegistersDep, _: Reader) -> list[dict]:
 
 @router.post("/support-offers", status_code=status.HTTP_201_CREATED)
 async def publish_offer(body: OfferIn, registers: RegistersDep, who: Keeper) -> dict:
+    check_region(who, body.region, "publish an offer")
     offer_id = await call(registers.publish_offer, **body.model_dump(), actor_id=who.id)
     return await call(registers.get_offer, offer_id)
 
@@ -241,17 +257,11 @@ async def get_offer(offer_id: UUID, registers: RegistersDep, _: Reader) -> dict:
     return await call(registers.get_offer, offer_id)
 
 
-@router.post("/support-offers/{offer_id}/commissions", status_code=status.HTTP_201_CREATED)
-async def commission_offer(offer_id: UUID, body: CommissionIn, registers: RegistersDep,
-                           who: Commissioner) -> dict:
-    await check_authority_region(registers, who, body.authority, "commission support")
-    return await call(registers.commission_offer, offer_id, **body.model_dump(),
-                      actor_id=who.id)
-
-
 @router.post("/support-offers/{offer_id}/commissions/{commission_id}/end")
 async def end_commission(offer_id: UUID, commission_id: str, registers: RegistersDep,
                          who: Commissioner) -> dict:
+    await check_region_of(who, "end a commission", registers.region_of_commission, offer_id,
+                          commission_id)
     return await call(registers.end_commission, offer_id, commission_id, actor_id=who.id)
 
 
@@ -260,7 +270,7 @@ async def match_support(
     registers: RegistersDep, _: Matcher, authority: str,
     problem_nature: Annotated[list[str], Query()],
     service_area: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies it
-    days: int = 1,
+    days: int = Query(1, ge=1, le=1_000_000),
 ) -> dict:
     """Offers and peers ranked by fit for a diagnosis, and who was left out and why."""
     return await call(registers.match, authority=authority, problem_natures=problem_nature,
@@ -272,8 +282,8 @@ async def match_support(
 class BudgetIn(Input):
     region: str
     financial_year: str = Field(examples=["2026/27"])
-    total: int = Field(description="The RIEP's total annual budget, whole pounds.")
-    allocation: int = Field(description="For supporting struggling authorities: at most 5%.")
+    total: Count = Field(description="The RIEP's total annual budget, whole pounds.")
+    allocation: Count = Field(description="For supporting struggling authorities: at most 5%.")
 
 
 class CommitmentIn(Input):
@@ -281,12 +291,12 @@ class CommitmentIn(Input):
     financial_year: str
     case_id: str
     authority: str
-    amount: int
+    amount: Count
     purpose: str
 
 
 class SpendIn(Input):
-    amount: int
+    amount: Count
 
 
 @router.put("/budgets")
@@ -302,14 +312,20 @@ async def get_budget(registers: RegistersDep, _: Reader, region: str,
 
 
 @router.post("/budgets/commitments", status_code=status.HTTP_201_CREATED)
-async def commit_budget(body: CommitmentIn, registers: RegistersDep, who: Treasurer) -> dict:
+async def commit_budget(body: CommitmentIn, registers: RegistersDep, cases: CasesDep,
+                        who: Treasurer) -> dict:
+    """Money set aside for support bought outside the matrix, for an open case with an
+    agreed plan of that council (support from the matrix is commissioned on the case)."""
     check_region(who, body.region, "commit the support budget")
+    await call(cases.check_takes_support, body.case_id, body.authority)
     return await call(registers.commit_budget, **body.model_dump(), actor_id=who.id)
 
 
 @router.post("/budgets/commitments/{commitment_id}/spend")
 async def record_spend(commitment_id: str, body: SpendIn = Body(), *,
                        registers: RegistersDep, who: Treasurer) -> dict:
+    await check_region_of(who, "spend against a commitment", registers.region_of_commitment,
+                          commitment_id)
     return await call(registers.record_spend, commitment_id, amount=body.amount,
                       actor_id=who.id)
 

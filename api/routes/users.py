@@ -3,10 +3,10 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
-from api.threads import in_thread
 
 from api.deps import Access, IdentityDep, authorize
-from api.schemas import TokenIssued, UserCreate, UserCreated, UserPublic
+from api.schemas import TokenIssued, UserCreate, UserCreated, UserPublic, UserUpdate
+from api.threads import in_thread
 
 router = APIRouter(prefix="/users", tags=["users"])
 Admin = Annotated[Access, Depends(authorize("manage users", on_case=False))]
@@ -22,11 +22,26 @@ async def list_users(identity: IdentityDep, _: Admin) -> list[dict]:
 async def create_user(body: UserCreate, identity: IdentityDep, _: Admin) -> dict:
     def create() -> dict:
         user = identity.register_user(username=body.username, name=body.name, role=body.role,
-                                      region=body.region, authority=body.authority)
+                                      region=body.region, authority=body.authority,
+                                      email=body.email, digest=body.digest)
         return {**user, "token": identity.issue_token(body.username, label="first"),
                 "tokens": 1}
 
     return await in_thread(create)
+
+
+@router.patch("/{username}", response_model=UserPublic,
+              summary="Change where a user's notices go, or whether they come as a digest")
+async def update_user(username: str, body: UserUpdate, identity: IdentityDep, _: Admin) -> dict:
+    def update() -> dict:
+        user = identity.user(username)
+        if "email" in body.model_fields_set:
+            user = identity.change_email(username, body.email)
+        if body.digest is not None:
+            user = identity.choose_digest(username, body.digest)
+        return user
+
+    return await in_thread(update)
 
 
 @router.post("/{username}/tokens", response_model=TokenIssued,

@@ -1,0 +1,222 @@
+"""A case: its summary, risk, deadlines, plan, people, meetings and timeline; and its forms.
+
+Each form is a case command of api/commands.py, offered only when the role
+rules allow this person to make it; a submitted form runs the API's own route
+for that command (version check, role check, service call, workflow signal),
+so a page can do nothing the API would not, and a posted form the person may
+not make is refused with 403 as the API refuses it.
+"""
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime, time, timedelta
+from typing import Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
+
+from api.commands import COMMANDS, CommandSpec
+from api.deps import Access, check_access, relations_of
+from api.routes import cases as case_routes
+from api.routes import commands as command_routes
+from api.schemas import CaseOpen
+from api.threads import in_thread
+from api.views import case_for, event_for
+from api.web.forms import FieldError, body_from_form, form_fields
+from api.web.rendering import LONDON, render
+from api.web.routing import PageRoute, Who, page_context, posted_form
+from domain.errors import DomainError
+from domain.identity import Principal, may
+from domain.register_access import may_use_registers
+from services.cases import CaseNotFound, StaleVersion
+from services.store import NotFound
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+# The API's own route for each command, called by the page that submits its form.
+_ENDPOINTS: dict[str, Callable[..., Awaitable[Any]]] = {
+    route.path: route.endpoint for route in command_routes.router.routes
+    if isinstance(route, APIRoute)}
+
+
+async def case_access(request: Request, who: Principal, action: str
+                      ) -> tuple[Access, dict[str, Any]]:
+    """The role rules for an action on the case in the path, and the case they let through."""
+    access = await check_access(request, who, action)
+    assert access.case is not None  # a case route's gate always loads the case
+    return access, access.case
+
+
+def _offered() -> list[CommandSpec]:
+    return [s for s in COMMANDS if f"/cases/{{case_id}}/{s.path}" in _ENDPOINTS]
+
+
+def commands_for(who: Principal, case: dict[str, Any]) -> list[CommandSpec]:
+    """The commands this person may make on this case, and only those."""
+    relations = relations_of(case)
+    return [s for s in _offered() if may(who, s.action, relations)
+            and (s.allows is None or _may_some(who, s, case))]
+
+
+def _may_some(who: Principal, spec: CommandSpec, case: dict[str, Any]) -> bool:
+    """A rule that reads the body (a peer's own deployment): offered if any value passes."""
+    deployments = case.get("deployments") or {}
+    return any(spec.allows(who, _Body(d), case) for d in deployments)  # type: ignore[misc]
+
+
+class _Body:
+    def __init__(self, deployment_id: str) -> None:
+        self.deployment_id = deployment_id
+
+
+def _spec(command: str) -> CommandSpec:
+    found = next((s for s in _offered() if s.path == command), None)
+    if found is None:
+        raise NotFound("no such command", field="command")
+    return found
+
+
+def _end_of(day: str) -> datetime:
+    """The last moment of a day in England: "as of 3 March" includes all of 3 March."""
+    return datetime.combine(datetime.fromisoformat(day).date() + timedelta(days=1), time(),
+                            tzinfo=LONDON) - timedelta(microseconds=1)
+
+
+@router.get("/case/{case_id}")
+async def case_page(request: Request, case_id: UUID, who: Who, as_of: str = "",
+                    done: str = "") -> Response:
+    access, known = await case_access(request, who, "read case")
+    relations = relations_of(known)
+    cases = request.app.state.cases
+    at, as_of_error = None, ""
+    if as_of and may(who, "read case as of", relations):
+        try:
+            at = _end_of(as_of)
+        except ValueError:
+            as_of_error = "Enter a real date, for example 2027-03-03"
+    case, before_case = case_for(who, known), False
+    if at is not None:
+        try:
+            case = case_for(who, await in_thread(lambda: cases.case_as_of(case_id, at=at)))
+        except (CaseNotFound, NotFound):
+            before_case = True  # casework held nothing about it yet on that date
+    events = None
+    if may(who, "read history", relations):
+        events = [event_for(who, e) for e in await in_thread(cases.history, case_id)]
+        if at is not None:
+            events = [e for e in events if e["recorded_at"] <= at]
+    verification = None
+    if may(who, "verify history", relations):
+        verification = (await in_thread(cases.verify, case_id)).as_dict()
+    return render(request, "case.html", **page_context(
+        request, who, case=case, events=list(reversed(events)) if events is not None else None,
+        commands=[] if at else commands_for(who, known), as_of=as_of, at=at,
+        as_of_error=as_of_error, may_as_of=may(who, "read case as of", relations),
+        verification=verification, may_export=may(who, "export history", relations),
+        done=done, before_case=before_case,
+        may_match=may_use_registers(who, "match support") and not at))
+
+
+@router.get("/case/{case_id}/export.{fmt}")
+async def export(request: Request, case_id: UUID, who: Who,
+                 fmt: Literal["jsonl", "csv"]) -> Response:
+    access = await check_access(request, who, "export history")
+    return await case_routes.export_history(request=request, case_id=case_id,
+                                            cases=request.app.state.cases, access=access,
+                                            format=fmt)
+
+
+@router.get("/case/{case_id}/do/{command:path}")
+async def command_form(request: Request, case_id: UUID, command: str, who: Who) -> Response:
+    spec = _spec(command)
+    _, case = await case_access(request, who, spec.action)
+    return _form_page(request, who, spec, case, version=case["version"])
+
+
+def _form_page(request: Request, who: Principal, spec: CommandSpec, case: dict[str, Any], *,
+               version: int, values: dict[str, Any] | None = None,
+               errors: list[FieldError] | None = None, changes: list[dict] | None = None,
+               status: int = 200) -> Response:
+    return render(request, "command.html", status=status, **page_context(
+        request, who, spec=spec, case=case_for(who, case), fields=form_fields(spec.schema),
+        version=version, values=values or {}, errors=errors or [], changes=changes or [],
+        error_ids={e.field: e for e in errors or []}))
+
+
+@router.post("/case/{case_id}/do/{command:path}")
+async def run_command(request: Request, case_id: UUID, command: str, who: Who) -> Response:
+    form = await posted_form(request)
+    spec = _spec(command)
+    access, case = await case_access(request, who, spec.action)
+    version = _version(form.get("expected_version"))
+    body, errors = body_from_form(spec.schema, form)
+    if version is None:
+        errors.insert(0, FieldError("expected_version", "missing",
+                                    "The form did not say which version of the case it read"))
+    if errors or body is None or version is None:
+        return _form_page(request, who, spec, case, version=version or 0, values=form,
+                          errors=errors, status=422)
+    endpoint = _ENDPOINTS[f"/cases/{{case_id}}/{spec.path}"]
+    try:
+        await endpoint(request=request, case_id=case_id, body=body,
+                       cases=request.app.state.cases, gateway=request.app.state.gateway,
+                       access=access, if_match=f'"{version}"', idempotency_key=None)
+    except StaleVersion as stale:
+        changes = await _changes_since(request, who, case_id, version)
+        return _form_page(request, who, spec, case, version=stale.current_version,
+                          values=form, changes=changes, status=409, errors=[FieldError(
+                              "expected_version", stale.rule,
+                              f"Someone changed this case after you opened this form (it was "
+                              f"version {version}, it is now version {stale.current_version}). "
+                              "Check what changed below, then submit again if you still "
+                              "want to")])
+    except DomainError as refused:
+        field = refused.field if refused.field in {f.name for f in form_fields(spec.schema)} \
+            else "expected_version"
+        return _form_page(request, who, spec, case, version=version, values=form,
+                          errors=[FieldError(field or "expected_version", refused.rule,
+                                             refused.message)], status=422)
+    return RedirectResponse(f"/case/{case_id}?done={spec.method}", status_code=303)
+
+
+def _version(value: Any) -> int | None:
+    text = str(value or "")
+    return int(text) if text.isdigit() and int(text) > 0 else None
+
+
+async def _changes_since(request: Request, who: Principal, case_id: UUID,
+                         version: int) -> list[dict[str, Any]]:
+    events = await in_thread(request.app.state.cases.history, case_id)
+    return [event_for(who, e) for e in events if e["version"] > version]
+
+
+@router.get("/new-case")
+async def new_case_form(request: Request, who: Who) -> Response:
+    await check_access(request, who, "open case", on_case=False)
+    return _new_case_page(request, who, values={"region": who.region or ""})
+
+
+def _new_case_page(request: Request, who: Principal, *, values: dict[str, Any],
+                   errors: list[FieldError] | None = None, status: int = 200) -> Response:
+    return render(request, "new_case.html", status=status, **page_context(
+        request, who, fields=form_fields(CaseOpen), values=values, errors=errors or [],
+        error_ids={e.field: e for e in errors or []}))
+
+
+@router.post("/new-case")
+async def open_case(request: Request, who: Who) -> Response:
+    form = await posted_form(request)
+    access = await check_access(request, who, "open case", on_case=False)
+    body, errors = body_from_form(CaseOpen, form)
+    if errors or not isinstance(body, CaseOpen):
+        return _new_case_page(request, who, values=form, errors=errors, status=422)
+    try:
+        answer = await case_routes.open_case(request, body, request.app.state.cases,
+                                             request.app.state.gateway, access,
+                                             idempotency_key=None)
+    except DomainError as refused:
+        return _new_case_page(request, who, values=form, status=422, errors=[
+            FieldError(refused.field or "authority", refused.rule, refused.message)])
+    return RedirectResponse(f"{answer.headers['location'].replace('/cases/', '/case/')}"
+                            "?done=open_case", status_code=303)

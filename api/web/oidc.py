@@ -1,0 +1,160 @@
+"""Signing in to the pages with the identity provider: authorization code with PKCE.
+
+The provider's endpoints come from its discovery document
+(`<issuer>/.well-known/openid-configuration`). The ID token it returns is
+checked by the same verifier the API uses for bearer JWTs (signature, issuer,
+audience, expiry, and the `casework_role`/`_region`/`_authority` claims), and
+its nonce against the one sent; the session then holds that token, so the
+person's role is read from the same claims on every page, and the session ends
+when the token expires.
+"""
+
+import base64
+import hashlib
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import jwt
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+
+from api.deps import principal_for_token
+from api.web.routing import PageRoute, problem_page, sessions
+from api.web.sessions import COOKIE, same_token, set_cookie
+from services.identity import Unauthenticated
+from services.settings import Settings
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+STATE_COOKIE = "casework_oidc_state"
+_PENDING_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class Pending:
+    verifier: str
+    nonce: str
+    next_path: str
+    started: float
+
+
+class PendingSignIns:
+    """Sign-ins sent to the provider and not yet back, by their `state`."""
+
+    def __init__(self) -> None:
+        self._pending: dict[str, Pending] = {}
+        self._lock = threading.Lock()
+
+    def add(self, state: str, pending: Pending) -> None:
+        with self._lock:
+            now = time.monotonic()
+            self._pending = {k: p for k, p in self._pending.items()
+                             if now - p.started < _PENDING_SECONDS}
+            self._pending[state] = pending
+
+    def take(self, state: str) -> Pending | None:
+        with self._lock:
+            pending = self._pending.pop(state, None)
+        if pending is None or time.monotonic() - pending.started > _PENDING_SECONDS:
+            return None
+        return pending
+
+
+def enabled(settings: Settings) -> bool:
+    return bool(settings.oidc_issuer and settings.oidc_jwks_url and settings.oidc_client_id)
+
+
+def challenge_of(verifier: str) -> str:
+    """PKCE S256: the URL-safe base64 of the verifier's SHA-256, without padding."""
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+async def _discovery(settings: Settings) -> dict[str, Any]:
+    url = settings.oidc_issuer.rstrip("/") + "/.well-known/openid-configuration"
+    async with httpx.AsyncClient(timeout=10) as client:
+        answer = await client.get(url)
+        answer.raise_for_status()
+        return answer.json()
+
+
+def _callback_url(request: Request) -> str:
+    return str(request.url_for("oidc_callback"))
+
+
+@router.get("/sign-in/oidc")
+async def oidc_start(request: Request) -> Response:
+    settings: Settings = request.app.state.settings
+    if not enabled(settings):
+        return problem_page(request, 404, "Page not found", "Single sign-on is not set up.")
+    endpoints = await _discovery(settings)
+    state, verifier = secrets.token_urlsafe(32), secrets.token_urlsafe(64)
+    nonce = secrets.token_urlsafe(32)
+    next_path = str(request.query_params.get("next") or "/my-work")
+    next_path = next_path if next_path.startswith("/") and not next_path.startswith("//") \
+        else "/my-work"
+    request.app.state.oidc_pending.add(state, Pending(verifier, nonce, next_path,
+                                                      time.monotonic()))
+    query = urlencode({
+        "response_type": "code", "client_id": settings.oidc_client_id,
+        "redirect_uri": _callback_url(request), "scope": "openid profile",
+        "state": state, "nonce": nonce, "code_challenge": challenge_of(verifier),
+        "code_challenge_method": "S256"})
+    response = RedirectResponse(f"{endpoints['authorization_endpoint']}?{query}",
+                                status_code=303)
+    set_cookie(response, request, STATE_COOKIE, state, secure=settings.session_cookie_secure,
+               max_age=_PENDING_SECONDS)
+    return response
+
+
+@router.get("/sign-in/oidc/callback", name="oidc_callback")
+async def oidc_callback(request: Request, code: str = "", state: str = "",
+                        error: str = "") -> Response:
+    settings: Settings = request.app.state.settings
+    if error or not code:
+        return problem_page(request, 401, "You are not signed in",
+                            f"The identity provider did not sign you in ({error or 'no code'}).")
+    pending = None
+    if same_token(request.cookies.get(STATE_COOKIE), state):
+        pending = request.app.state.oidc_pending.take(state)
+    if pending is None:
+        return problem_page(request, 403, "The sign-in has expired",
+                            "Start signing in again from the sign-in page.")
+    id_token = await _exchange(request, settings, code, pending)
+    if id_token is None:
+        return problem_page(request, 401, "You are not signed in",
+                            "The identity provider refused to complete the sign-in.")
+    try:
+        await principal_for_token(request, id_token)
+    except Unauthenticated as refused:
+        return problem_page(request, 401, "You are not signed in", refused.message)
+    if jwt.decode(id_token, options={"verify_signature": False}).get("nonce") != pending.nonce:
+        return problem_page(request, 401, "You are not signed in",
+                            "The identity token was not issued for this sign-in.")
+    session = sessions(request).start(id_token)
+    response = RedirectResponse(pending.next_path, status_code=303)
+    set_cookie(response, request, COOKIE, session.id, secure=settings.session_cookie_secure)
+    response.delete_cookie(STATE_COOKIE, path="/")
+    return response
+
+
+async def _exchange(request: Request, settings: Settings, code: str,
+                    pending: Pending) -> str | None:
+    """The code and the PKCE verifier, sent to the token endpoint for the ID token."""
+    endpoints = await _discovery(settings)
+    form = {"grant_type": "authorization_code", "code": code,
+            "redirect_uri": _callback_url(request), "client_id": settings.oidc_client_id,
+            "code_verifier": pending.verifier}
+    if settings.oidc_client_secret:
+        form["client_secret"] = settings.oidc_client_secret
+    async with httpx.AsyncClient(timeout=10) as client:
+        answer = await client.post(endpoints["token_endpoint"], data=form)
+    if answer.status_code != 200:
+        return None
+    token = answer.json().get("id_token")
+    return token if isinstance(token, str) else None

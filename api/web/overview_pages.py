@@ -1,0 +1,153 @@
+"""My work, the regional picture and the registers: lists over the read model and registers."""
+
+import asyncio
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+from uuid import UUID
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+
+from api.deps import Forbidden, check_access
+from api.routes import cases as case_routes
+from api.routes.registers import _registers
+from api.threads import in_thread
+from api.web.rendering import render, working_days_until
+from api.web.routing import PageRoute, Who, page_context, posted_form
+from domain.calendar import add_working_days
+from domain.identity import Role, may
+from domain.register_access import may_use_registers
+from domain.vocabulary import CaseStatus, RiskBand, Stage
+from services.registers import ImportRefused
+from services.store import NotFound
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+PAGE_SIZE = 25
+SORTS = {"raised": "Date raised", "due": "Next deadline", "risk": "Risk score"}
+SOON = 5  # working days: "due soon" on My work
+
+
+def _flag(value: str | None) -> bool | None:
+    return {"yes": True, "no": False}.get(value or "")
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def _choice(enum: type[E], value: str) -> E | None:
+    """A filter's value as its enum; an empty or unknown one filters nothing (the form
+    offers only the known values)."""
+    return enum(value) if value in enum._value2member_map_ else None
+
+
+def _sorted(rows: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
+    if sort == "due":
+        return sorted(rows, key=lambda r: (r["next_due"] is None, r["next_due"] or ""))
+    if sort == "risk":
+        return sorted(rows, key=lambda r: -(r["risk_score"] or 0))
+    return rows
+
+
+@router.get("/my-work")
+async def my_work(request: Request, who: Who, stage: str = "", risk_band: str = "",
+                  authority: str = "", overdue: str = "", status: str = "open",
+                  sort: str = "raised", cursor: str = "") -> Response:
+    access = await check_access(request, who, "list cases", on_case=False)
+    filters = {"stage": stage, "risk_band": risk_band, "authority": authority,
+               "overdue": overdue, "status": status, "sort": sort}
+    page = await case_routes.list_cases(
+        request, request.app.state.cases, access, stage=_choice(Stage, stage),
+        risk_band=_choice(RiskBand, risk_band), region=None, authority=authority or None,
+        overdue=_flag(overdue), case_status=_choice(CaseStatus, status), cursor=cursor or None,
+        limit=PAGE_SIZE)
+    now = datetime.now(UTC)
+    soon = add_working_days(now, SOON).isoformat()
+    rows = _sorted(page["cases"], sort)
+    for row in rows:
+        row["working_days"] = working_days_until(row["next_due"], now)
+        row["overdue"] = bool(row["next_due"] and row["next_due"] < now.isoformat())
+        row["due_soon"] = bool(row["next_due"] and not row["overdue"] and row["next_due"] <= soon)
+    proposals = await _proposals(request, who, rows)
+    return render(request, "my_work.html", **page_context(
+        request, who, rows=rows, filters=filters, next_cursor=page["next_cursor"],
+        proposals=proposals, may_open=may(who, "open case"), stages=[s.value for s in Stage],
+        bands=[b.value for b in RiskBand], sorts=SORTS, cursor=cursor,
+        overdue_count=sum(r["overdue"] for r in rows),
+        soon_count=sum(r["due_soon"] for r in rows)))
+
+
+async def _proposals(request: Request, who: Any, rows: list[dict]) -> list[dict[str, Any]]:
+    """Escalation proposals on the cases listed that await this person's decision."""
+    if not may(who, "confirm escalation"):
+        return []
+    cases = request.app.state.cases
+
+    async def proposal(row: dict[str, Any]) -> dict[str, Any] | None:
+        case = await in_thread(cases.get_case, UUID(row["case_id"]))
+        pending = case.get("pending_escalation")
+        return {**row, "proposal": pending} if pending else None
+
+    # The reads overlap on the store's thread pool (each is a round trip on PostgreSQL).
+    found = await asyncio.gather(*(proposal(r) for r in rows if r["status"] == "open"))
+    return [p for p in found if p is not None]
+
+
+@router.get("/regional-picture")
+async def regional_picture(request: Request, who: Who, region: str = "") -> Response:
+    await check_access(request, who, "read regional picture", on_case=False)
+    if who.role is Role.COORDINATOR:
+        region = who.region or ""
+    view, cases = request.app.state.case_list, request.app.state.cases
+    registers = await in_thread(_registers, request)
+
+    def gather() -> tuple[dict[str, Any], list[dict], list[dict]]:
+        view.catch_up(cases)
+        picture = view.regional_picture(region=region or None)
+        support = [r for r in registers.regional_picture() if not region or r["region"] == region]
+        duties = [d for d in registers.authority_duties()
+                  if d["status"] != "not yet due" and (not region or d["region"] == region)]
+        return picture, support, duties
+
+    picture, support, duties = await in_thread(gather)
+    bands = [b.value for b in RiskBand] + ["not assessed"]
+    grid = picture["open_cases_by_stage_and_risk"]
+    most = max([n for row in grid.values() for n in row.values()] or [0])
+    return render(request, "regional_picture.html", **page_context(
+        request, who, region=region, picture=picture, support=support, duties=duties,
+        stages=[s.value for s in Stage], bands=bands, grid=grid, most=most))
+
+
+@router.get("/registers/{register}")
+async def register_page(request: Request, who: Who, register: str) -> Response:
+    if register not in ("authorities", "peers", "offers"):
+        raise NotFound("no such register", field="register")
+    if not may_use_registers(who, "read registers"):
+        raise Forbidden("read registers", who.role.value)
+    registers = await in_thread(_registers, request)
+    lister = {"authorities": registers.list_authorities, "peers": registers.list_peers,
+              "offers": registers.list_offers}[register]
+    items = await in_thread(lister)
+    return render(request, f"register_{register}.html", **page_context(
+        request, who, register=register, items=items,
+        may_import=may_use_registers(who, "keep registers"),
+        imported=request.query_params.get("imported")))
+
+
+@router.post("/registers/authorities/import")
+async def import_authorities(request: Request, who: Who) -> Response:
+    form = await posted_form(request)
+    if not may_use_registers(who, "keep registers"):
+        raise Forbidden("keep registers", who.role.value)
+    registers = await in_thread(_registers, request)
+    text = str(form.get("csv") or "")
+    try:
+        result = await in_thread(lambda: registers.import_authorities_csv(text, actor_id=who.id))
+    except ImportRefused as refused:
+        items = await in_thread(registers.list_authorities)
+        return render(request, "register_authorities.html", status=422, **page_context(
+            request, who, register="authorities", items=items, may_import=True,
+            refused=refused.rows, csv_text=text))
+    return RedirectResponse(f"/registers/authorities?imported={result['imported']}",
+                            status_code=303)

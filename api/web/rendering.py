@@ -1,0 +1,99 @@
+"""Jinja templates with the GOV.UK Frontend macros (govuk-frontend-jinja) and MOJ patterns."""
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    PrefixLoader,
+    select_autoescape,
+)
+
+from domain.calendar import is_working_day
+
+LONDON = ZoneInfo("Europe/London")
+TEMPLATES = Path(__file__).parent / "templates"
+
+env = Environment(
+    loader=ChoiceLoader([FileSystemLoader(TEMPLATES), PrefixLoader(
+        {"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja", "templates")})]),
+    autoescape=select_autoescape(("html",)), trim_blocks=True, lstrip_blocks=True,
+)
+
+
+def _moment(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def when(value: Any) -> str:
+    """A moment as people in England read it: 3 March 2027 at 2:05pm."""
+    moment = _moment(value)
+    if moment is None:
+        return str(value or "")
+    local = moment.astimezone(LONDON) if moment.tzinfo else moment
+    hour = local.strftime("%I:%M%p").lstrip("0").lower()
+    return f"{local.day} {local.strftime('%B %Y')} at {hour}"
+
+
+def day(value: Any) -> str:
+    moment = _moment(value)
+    if moment is not None:
+        value = (moment.astimezone(LONDON) if moment.tzinfo else moment).date()
+    if isinstance(value, date):
+        return f"{value.day} {value.strftime('%B %Y')}"
+    return str(value or "")
+
+
+def working_days_until(value: Any, now: datetime | None = None) -> int | None:
+    """Whole working days from today to the day a deadline falls (negative: overdue)."""
+    moment = _moment(value)
+    if moment is None:
+        return None
+    today = (now or datetime.now(UTC)).astimezone(LONDON).date()
+    due = moment.astimezone(LONDON).date() if moment.tzinfo else moment.date()
+    step = 1 if due >= today else -1
+    count, cursor = 0, today
+    while cursor != due:
+        cursor = date.fromordinal(cursor.toordinal() + step)
+        if is_working_day(cursor):
+            count += step
+    return count
+
+
+def is_overdue(value: Any, now: datetime | None = None) -> bool:
+    moment = _moment(value)
+    return moment is not None and moment < (now or datetime.now(UTC))
+
+
+def words(value: Any) -> str:
+    return str(value or "").replace("_", " ")
+
+
+def choices(values: list[str], chosen: str, any_text: str) -> list[dict[str, Any]]:
+    """Items for a GOV.UK select: "any" first, then each value, the chosen one selected."""
+    return [{"value": "", "text": any_text}] + [
+        {"value": v, "text": v[0].upper() + v[1:], "selected": v == chosen} for v in values]
+
+
+env.globals.update(choices=choices)
+env.filters.update(when=when, day=day, working_days=working_days_until, words=words)
+env.tests.update(overdue=is_overdue)
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    page = env.get_template(template).render(request=request, **context)
+    return HTMLResponse(page, status_code=status)

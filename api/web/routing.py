@@ -1,0 +1,119 @@
+"""What every page shares: the signed-in person, CSRF checks, and errors as pages.
+
+A page resolves the person through api/deps.py (`principal_for_token`, with the
+token their session holds) and asks `check_access` for each action, so the pages
+and the API apply the same role rules from domain/identity.py.
+"""
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request, Response
+from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
+
+from api.deps import Forbidden, principal_for_token
+from api.web.forms import multi_dict
+from api.web.rendering import render
+from api.web.sessions import COOKIE, SessionStore, WebSession, same_token
+from domain.errors import DomainError
+from domain.identity import PERMISSIONS, Principal, may
+from domain.register_access import may_use_registers
+from services.cases import CaseNotFound
+from services.identity import Unauthenticated
+from services.store import NotFound
+
+
+class SignInNeeded(Exception):
+    """No session, or its token no longer names an active person."""
+
+
+class CsrfRefused(Exception):
+    """A form posted without this session's CSRF token."""
+
+
+class PageRoute(APIRoute):
+    """A route whose refusals are pages: sign in, not found (404), not allowed (403)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def page(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except SignInNeeded:
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                return RedirectResponse(f"/sign-in?next={quote(target)}", status_code=303)
+            except (CaseNotFound, NotFound):
+                return problem_page(request, 404, "Page not found",
+                                    "There is no such page, or it is not one you may see.")
+            except Forbidden as error:
+                return problem_page(request, 403, "You cannot do that",
+                                    f"Your role does not allow this: {error}.")
+            except CsrfRefused:
+                return problem_page(request, 403, "The form has expired",
+                                    "Go back, reload the page and try again.")
+            except DomainError as error:
+                return problem_page(request, 409, "That could not be done", error.message)
+
+        return page
+
+
+def problem_page(request: Request, status: int, title: str, detail: str) -> Response:
+    return render(request, "problem.html", status=status, title=title, detail=detail,
+                  who=getattr(request.state, "web_principal", None),
+                  session=getattr(request.state, "web_session", None))
+
+
+def sessions(request: Request) -> SessionStore:
+    return request.app.state.web_sessions
+
+
+async def signed_in(request: Request) -> Principal:
+    store = sessions(request)
+    session = store.find(request.cookies.get(COOKIE))
+    if session is None:
+        raise SignInNeeded
+    try:
+        principal = await principal_for_token(request, session.token)
+    except Unauthenticated:
+        store.end(session.id)
+        raise SignInNeeded from None
+    request.state.web_session = session
+    request.state.web_principal = principal
+    return principal
+
+
+Who = Annotated[Principal, Depends(signed_in)]
+
+
+async def posted_form(request: Request) -> dict[str, Any]:
+    """The submitted form, after checking it carries this session's CSRF token."""
+    form = await request.form()
+    session: WebSession | None = getattr(request.state, "web_session", None)
+    if session is None or not same_token(session.csrf, str(form.get("csrf_token", ""))):
+        raise CsrfRefused
+    return multi_dict(list(form.multi_items()))
+
+
+def navigation(who: Principal) -> list[dict[str, str]]:
+    """The service navigation: only the places this person's role may go."""
+    items = []
+    if may(who, "list cases"):
+        items.append({"href": "/my-work", "text": "My work"})
+    if may(who, "read regional picture"):
+        items.append({"href": "/regional-picture", "text": "Regional picture"})
+    if may_use_registers(who, "read registers"):
+        items.append({"href": "/registers/authorities", "text": "Registers"})
+    return items
+
+
+def page_context(request: Request, who: Principal, **context: Any) -> dict[str, Any]:
+    session: WebSession = request.state.web_session
+    return {"who": who, "csrf": session.csrf, "session": session,
+            "navigation": navigation(who), "path": request.url.path, **context}
+
+
+def may_any(who: Principal, *actions: str) -> bool:
+    return any(a in PERMISSIONS and may(who, a) for a in actions)

@@ -1,0 +1,94 @@
+"""Support that matches a case's diagnosis, with commission and deploy actions.
+
+The ranking is the registers' own (`RegisterService.match`); commissioning and
+deploying are the case's own commands (services/case_support.py), the one path
+through the registers, after the same role rules the API's case routes apply.
+"""
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+
+from api.deps import Forbidden, check_access, relations_of
+from api.routes import registers as register_routes
+from api.threads import in_thread
+from api.web.forms import FieldError
+from api.web.rendering import render
+from api.web.routing import PageRoute, Who, page_context, posted_form
+from api.workflow import tell_workflow
+from domain.errors import DomainError
+from domain.identity import Principal, may
+from domain.register_access import may_use_registers
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+def _require(who: Principal, action: str) -> None:
+    if not may_use_registers(who, action):
+        raise Forbidden(action, who.role.value)
+
+
+def _days(value: Any) -> int:
+    text = str(value or "1")
+    return int(text) if text.isdigit() and 0 < int(text) <= 365 else 1
+
+
+@router.get("/case/{case_id}/support-matches")
+async def matches(request: Request, case_id: UUID, who: Who, days: str = "1",
+                  done: str = "") -> Response:
+    return await _matches_page(request, who, _days(days), done=done)
+
+
+async def _matches_page(request: Request, who: Principal, days: int, *, done: str = "",
+                        errors: list[FieldError] | None = None, status: int = 200) -> Response:
+    access = await check_access(request, who, "read case")
+    _require(who, "match support")
+    case = access.case or {}
+    natures = list((case.get("diagnosis") or {}).get("problem_natures") or [])
+    registers = await in_thread(register_routes._registers, request)
+    found = None
+    if natures:
+        found = await in_thread(lambda: registers.match(
+            authority=case["authority"], problem_natures=natures, days=days))
+    return render(request, "support_matches.html", status=status, **page_context(
+        request, who, case=case, natures=natures, days=days, found=found, done=done,
+        errors=errors or [], may_commission=may(who, "commission support", relations_of(case)),
+        may_deploy=may(who, "deploy peer", relations_of(case))))
+
+
+@router.post("/case/{case_id}/support-matches/{kind}")
+async def take_up(request: Request, case_id: UUID, kind: str, who: Who) -> Response:
+    form = await posted_form(request)
+    days = _days(form.get("days"))
+    action = _ACTIONS.get(kind)
+    if action is None:
+        raise Forbidden(kind, who.role.value)
+    access = await check_access(request, who, action)
+    cases = request.app.state.cases
+    natures = list(((access.case or {}).get("diagnosis") or {}).get("problem_natures") or [])
+    actor = dict(actor_id=who.id, actor_role=who.role.value)
+    try:
+        chosen = UUID(str(form.get("offer_id" if kind == "commission" else "peer_id")))
+        if kind == "commission":
+            await in_thread(lambda: cases.commission_support(
+                case_id, offer_id=chosen, days=days, problem_natures=natures,
+                reason="Chosen from the support that matches the diagnosis", **actor))
+        else:
+            await in_thread(lambda: cases.deploy_peer(
+                case_id, peer_id=chosen, days=days, role="peer",
+                reason="Chosen from the peers that match the diagnosis", **actor))
+    except DomainError as refused:
+        return await _matches_page(request, who, days, status=422, errors=[
+            FieldError(refused.field or "days", refused.rule, refused.message)])
+    except ValueError:
+        return await _matches_page(request, who, days, status=422, errors=[
+            FieldError("offer_id", "invalid", "Choose one of the matches listed")])
+    await tell_workflow(request.app.state.gateway, case_id, start=False)
+    done = "commissioned" if kind == "commission" else "deployed"
+    return RedirectResponse(f"/case/{case_id}/support-matches?days={days}&done={done}",
+                            status_code=303)
+
+
+_ACTIONS = {"commission": "commission support", "deploy": "deploy peer"}
