@@ -1,12 +1,19 @@
-"""`make run`: the Temporal dev server, the worker and the API, as one service.
+"""`make run`: the Temporal dev server, the worker and the API, as one supervised service.
 
-Starts each part in its own process group, waits for each to be ready, prints
-where to look, and on Ctrl-C or SIGTERM stops them in reverse order (API,
-worker, Temporal), escalating to SIGKILL only if one will not stop. Children
-also die with this process if it is killed outright (PR_SET_PDEATHSIG).
+Before starting anything it checks that every port it needs is free, and if one
+is taken says which and which variable moves it, instead of starting half a
+service beside the one already running. It then starts each part in its own
+process group and waits for each to be ready. A part that exits on its own (a
+crash, an out-of-memory kill, `kill -9`) is logged and started again after a
+backoff that doubles up to half a minute and resets once the part has stayed up;
+the others keep serving meanwhile, so the API answers while the worker is down.
+Only Ctrl-C or SIGTERM stops the whole service, in reverse order (API, worker,
+Temporal), escalating to SIGKILL only if a part will not stop. Children also die
+with this process if it is killed outright (PR_SET_PDEATHSIG).
 """
 
 import ctypes
+import logging
 import os
 import shutil
 import signal
@@ -14,11 +21,19 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from services.settings import Settings
+from services.logs import configure_logging
+from services.settings import Settings, private_sqlite_file
+from services.signing import SigningKey, public_path
 
 PR_SET_PDEATHSIG = 1
+FIRST_BACKOFF_SECONDS = 1.0
+MAX_BACKOFF_SECONDS = 30.0
+STABLE_AFTER_SECONDS = 30.0
+
+log = logging.getLogger("casework.run")
 
 
 def _die_with_parent() -> None:
@@ -28,39 +43,123 @@ def _die_with_parent() -> None:
         pass  # not Linux: Ctrl-C still stops everything through the handler below
 
 
-def _start(name: str, argv: list[str], log_path: Path | None = None) -> subprocess.Popen:
-    print(f"casework: starting {name}", flush=True)
-    out = open(log_path, "ab") if log_path else None  # noqa: SIM115 - lives as long as the child
-    return subprocess.Popen(
-        argv, preexec_fn=_die_with_parent, start_new_session=True,
-        stdout=out, stderr=subprocess.STDOUT if out else None,
-    )
+@dataclass
+class Part:
+    """One supervised process: how to start it, and its restart state."""
+
+    name: str
+    argv: list[str]
+    log_path: Path | None = None
+    process: subprocess.Popen | None = None
+    started_at: float = 0.0
+    restart_at: float | None = None
+    backoff: float = FIRST_BACKOFF_SECONDS
+    restarts: int = 0
+    _log_file: object = field(default=None, repr=False)
+
+    def start(self) -> None:
+        out = open(self.log_path, "ab") if self.log_path else None  # noqa: SIM115 - the child's
+        self.process = subprocess.Popen(
+            self.argv, preexec_fn=_die_with_parent, start_new_session=True,
+            stdout=out, stderr=subprocess.STDOUT if out else None,
+        )
+        if out:
+            out.close()  # the child holds its own descriptor
+        self.started_at, self.restart_at = time.monotonic(), None
+        log.info("%s started (pid %d)", self.name, self.process.pid,
+                 extra={"part": self.name, "pid": self.process.pid})
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def supervise(self, now: float) -> None:
+        """Restart an exited part after its backoff; forget the backoff once stable."""
+        if self.running():
+            if now - self.started_at >= STABLE_AFTER_SECONDS:
+                self.backoff = FIRST_BACKOFF_SECONDS
+            return
+        if self.restart_at is None:
+            assert self.process is not None
+            self.restart_at = now + self.backoff
+            self.restarts += 1
+            log.warning("%s exited (%s); restarting in %.0fs (restart %d)", self.name,
+                        _exit_cause(self.process.returncode), self.backoff, self.restarts,
+                        extra={"part": self.name, "pid": self.process.pid,
+                               "exit_code": self.process.returncode})
+            self.backoff = min(self.backoff * 2, MAX_BACKOFF_SECONDS)
+        elif now >= self.restart_at:
+            self.start()
+
+    def stop(self) -> None:
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            log.warning("%s did not stop in 15s; killing it", self.name)
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
-def _wait_for_port(host: str, port: int, process: subprocess.Popen, timeout: float = 60) -> None:
+def _exit_cause(code: int | None) -> str:
+    if code is not None and code < 0:
+        return f"killed by {signal.Signals(-code).name}"
+    return f"exit code {code}"
+
+
+@dataclass(frozen=True)
+class Port:
+    """A port the service needs, who uses it, and the variable that moves it."""
+
+    host: str
+    port: int
+    user: str
+    variable: str
+
+    def taken(self) -> bool:
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind((self.host, self.port))
+            except OSError:
+                return True
+        return False
+
+
+def ports_needed(settings: Settings, *, dev_server: bool) -> list[Port]:
+    ports = [Port(settings.api_host, settings.api_port, "the API", "CASEWORK_API_PORT")]
+    if settings.worker_metrics_port:
+        ports.append(Port(settings.worker_metrics_host, settings.worker_metrics_port,
+                          "the worker's /metrics", "CASEWORK_WORKER_METRICS_PORT"))
+    if dev_server:
+        ports += [Port("127.0.0.1", settings.dev_temporal_port, "the Temporal dev server",
+                       "CASEWORK_DEV_TEMPORAL_PORT"),
+                  Port("127.0.0.1", settings.dev_temporal_ui_port, "the Temporal UI",
+                       "CASEWORK_DEV_TEMPORAL_UI_PORT")]
+    return ports
+
+
+def check_ports(ports: list[Port]) -> list[str]:
+    """One sentence per port already taken (another casework, or anything else)."""
+    return [f"port {p.port} on {p.host}, for {p.user}, is already in use "
+            f"(is casework already running?); set {p.variable} to a free port"
+            for p in ports if p.taken()]
+
+
+def _wait_for_port(host: str, port: int, part: Part, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"casework: a process exited early with code {process.returncode}")
+        if not part.running():
+            code = part.process.returncode if part.process else None
+            raise SystemExit(f"casework: {part.name} exited during start-up ({_exit_cause(code)})")
         with socket.socket() as sock:
             sock.settimeout(0.5)
             if sock.connect_ex((host, port)) == 0:
                 return
         time.sleep(0.2)
     raise SystemExit(f"casework: nothing answered on {host}:{port} after {timeout:.0f}s")
-
-
-def _stop(processes: list[tuple[str, subprocess.Popen]]) -> None:
-    for name, process in reversed(processes):
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                print(f"casework: {name} did not stop in 15s; killing it", flush=True)
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-    print("casework: stopped", flush=True)
 
 
 def temporal_binary() -> str:
@@ -72,11 +171,53 @@ def temporal_binary() -> str:
     return found
 
 
+def _checkpoint_key(settings: Settings) -> Path:
+    """The checkpoint signing key, outside the data directory (and so the database):
+    CASEWORK_CHECKPOINT_KEY_FILE, or `keys/` beside the data directory, made if missing."""
+    path = settings.checkpoint_key_file or (
+        settings.data_dir.resolve().parent / "keys" / "checkpoint-ed25519.pem")
+    SigningKey.load_or_create(path)
+    os.environ["CASEWORK_CHECKPOINT_KEY_FILE"] = str(path)  # for the API
+    return path
+
+
+def dev_server_argv(settings: Settings, host: str) -> list[str]:
+    """The dev server, with casework's search attributes registered (see workflows)."""
+    from services.escalation import CASE_SEARCH_ATTRIBUTES
+
+    argv = [temporal_binary(), "server", "start-dev",
+            "--ip", host, "--port", str(settings.dev_temporal_port),
+            "--ui-port", str(settings.dev_temporal_ui_port),
+            "--db-filename", str(settings.data_dir / "temporal.sqlite"), "--log-level", "warn"]
+    for name in CASE_SEARCH_ATTRIBUTES:
+        argv += ["--search-attribute", f"{name}=Keyword"]
+    return argv
+
+
+def _banner(settings: Settings, dev_server: bool, key: Path) -> None:
+    base = f"http://{settings.api_host}:{settings.api_port}"
+    lines = ["", "casework is up:", f"  API       {base}", f"  API docs  {base}/docs",
+             f"  health    {base}/health/ready", f"  metrics   {base}/metrics"]
+    if dev_server:
+        lines.append(f"  Temporal  http://127.0.0.1:{settings.dev_temporal_ui_port} (workflows UI)")
+    lines += [f"  checkpoint public key  {public_path(key)} (give it to inspectors)",
+              f"  data      {settings.data_dir.resolve()}", "Press Ctrl-C to stop.", ""]
+    print("\n".join(lines), flush=True)
+
+
 def main() -> None:
     _die_with_parent()  # if `make` is killed, stop cleanly too
+    configure_logging()
     settings = Settings()
+    dev_server = "TEMPORAL_ADDRESS" not in os.environ
+    taken = check_ports(ports_needed(settings, dev_server=dev_server))
+    if taken:
+        for sentence in taken:
+            print(f"casework: {sentence}", file=sys.stderr, flush=True)
+        raise SystemExit(2)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    processes: list[tuple[str, subprocess.Popen]] = []
+    key = _checkpoint_key(settings)
+    parts: list[Part] = []
     stopping = False
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -85,42 +226,35 @@ def main() -> None:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    env_has_temporal = "TEMPORAL_ADDRESS" in os.environ
     try:
-        if not env_has_temporal:
-            host, port = "127.0.0.1", settings.dev_temporal_port
-            os.environ["TEMPORAL_ADDRESS"] = f"{host}:{port}"  # for the worker and the API
-            temporal = _start("Temporal dev server", [
-                temporal_binary(), "server", "start-dev",
-                "--ip", host, "--port", str(port), "--ui-port", str(settings.dev_temporal_ui_port),
-                "--db-filename", str(settings.data_dir / "temporal.sqlite"),
-                "--log-level", "warn",
-            ], settings.data_dir / "temporal.log")
-            processes.append(("Temporal", temporal))
-            _wait_for_port(host, port, temporal)
+        if dev_server:
+            host = "127.0.0.1"
+            os.environ["TEMPORAL_ADDRESS"] = f"{host}:{settings.dev_temporal_port}"
+            temporal = Part("Temporal", dev_server_argv(settings, host),
+                            settings.data_dir / "temporal.log")
+            parts.append(temporal)
+            temporal.start()
+            _wait_for_port(host, settings.dev_temporal_port, temporal)
+            private_sqlite_file(settings.data_dir / "temporal.sqlite")  # 0600, as ours are
         python = sys.executable
-        processes.append(("worker", _start("worker", [python, "-m", "workflows.worker"])))
-        api = _start("API", [
-            python, "-m", "uvicorn", "--factory", "api.main:create_app",
-            "--host", settings.api_host, "--port", str(settings.api_port), "--log-level", "warning",
-        ])
-        processes.append(("API", api))
+        worker = Part("worker", [python, "-m", "workflows.worker"])
+        api = Part("API", [python, "-m", "uvicorn", "--factory", "api.main:production_app",
+                           "--host", settings.api_host, "--port", str(settings.api_port),
+                           "--log-level", "warning", "--no-access-log"])
+        parts += [worker, api]
+        worker.start()
+        api.start()
         _wait_for_port(settings.api_host, settings.api_port, api)
-        base = f"http://{settings.api_host}:{settings.api_port}"
-        print(f"\ncasework is up:\n  API       {base}\n  API docs  {base}/docs\n"
-              f"  health    {base}/health", flush=True)
-        if not env_has_temporal:
-            print(f"  Temporal  http://{host}:{settings.dev_temporal_ui_port} (workflows UI)",
-                  flush=True)
-        print(f"  data      {settings.data_dir.resolve()}\nPress Ctrl-C to stop.\n", flush=True)
+        _banner(settings, dev_server, key)
         while not stopping:
-            for name, process in processes:
-                if process.poll() is not None:
-                    print(f"casework: {name} exited with code {process.returncode}", flush=True)
-                    stopping = True
-            time.sleep(0.5)
+            now = time.monotonic()
+            for part in parts:
+                part.supervise(now)
+            time.sleep(0.2)
     finally:
-        _stop(processes)
+        for part in reversed(parts):
+            part.stop()
+        print("casework: stopped", flush=True)
 
 
 if __name__ == "__main__":
