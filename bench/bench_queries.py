@@ -3,7 +3,7 @@
 import random
 import sqlite3
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 
@@ -19,7 +19,7 @@ REGIONS = ["North East", "North West", "Yorkshire and the Humber", "East Midland
 def fill(view: CaseListView, n_cases: int) -> None:
     """Rows straight into the read-model table: what the projector would have written."""
     rnd = random.Random(7)
-    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
     rows = []
     for n in range(n_cases):
         band = rnd.choice(BANDS)

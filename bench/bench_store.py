@@ -2,7 +2,8 @@
 
 import hashlib
 import itertools
-from datetime import datetime, timezone
+import json
+from datetime import UTC, datetime
 
 from eventsourcing.application import project_aggregate
 
@@ -59,7 +60,7 @@ def _case_with_events(cases: CaseService, n_events: int):
     """A long case whose state stays the same size: the diagnosis deadline paused
     while waiting on the council, then resumed, over and over. Loading cost is
     then about the number of events alone, which is what snapshots must bound."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     case = Case.raise_concern(**CONCERN, raised_at=now,
                               diagnosis_due=PolicyDuration.parse("10").due_after(now), **ACTOR)
     for n in range(n_events - 1):
@@ -106,11 +107,13 @@ def verify(store: str, cases: CaseService, case_id) -> Result:
     def hash_loop() -> None:
         previous = "0" * 64
         for event in stored:
-            digest = hashlib.sha256(split(event.state)[2]).hexdigest()
+            plain = split(event.state).plain
+            json.loads(plain)  # an hc2 link covers the recorded fields, so they are read
+            digest = hashlib.sha256(plain).hexdigest()
             previous = hashlib.sha256(f"{previous}|{digest}".encode()).hexdigest()
 
-    # The floor reads the same rows too: verification cannot avoid fetching them.
+    # The floor reads and decodes the same rows too: verification cannot avoid that.
     floor_rate = n / best_time(lambda: (cases.stored_events(case_id), hash_loop()),
                                repeat=3, number=1)
     return Result("verification", f"{store}: hash-chain verification", verify_rate, floor_rate,
-                  "events/s", ">= 30% of reading and hashing the same bytes in a loop")
+                  "events/s", ">= 30% of reading, decoding and hashing the same bytes in a loop")

@@ -1,19 +1,29 @@
-"""Workflow start rate beside a bare workflow, and reminder lateness at scale."""
+"""Workflow start rate beside a bare workflow, and reminder lateness at scale.
+
+Lateness is measured for two regions side by side in the same minute: one
+whose webhook answers at once, one whose webhook refuses every connection (as
+a misconfigured region's would), so a channel that is down shows whether it
+delays anyone's reminders.
+"""
 
 import asyncio
+import socket
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from temporalio import workflow
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from bench.common import Result, percentile, progress
 from bench.bench_store import ACTOR, CONCERN
+from bench.common import Result, percentile, progress
 from domain.calendar import PolicyDuration
 from domain.case import Case
 from services.cases import CaseService
+from services.policy import PolicyService
 from services.workflow_gateway import WorkflowGateway
 from workflows.worker import build_worker
 
@@ -40,13 +50,44 @@ async def _start_all(starts, *, in_flight: int = 32) -> float:
     return len(starts) / (asyncio.get_running_loop().time() - began)
 
 
-def _open_cases(cases: CaseService, dues: list[datetime]) -> dict[str, datetime]:
-    """One case per due time, saved in batches of 100: only the timers matter here."""
+HEALTHY, REFUSING = CONCERN["region"], "North East"
+
+
+class _Accepting(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:  # noqa: N802 - the standard library's hook
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def _webhooks(cases: CaseService) -> ThreadingHTTPServer:
+    """A webhook that accepts for one region, an address that refuses for the other."""
+    healthy = ThreadingHTTPServer(("127.0.0.1", 0), _Accepting)
+    threading.Thread(target=healthy.serve_forever, daemon=True).start()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        refusing = f"http://127.0.0.1:{sock.getsockname()[1]}/hook"
+    policies = PolicyService.beside(cases)
+    policies.set_policy(HEALTHY, actor_id="bench",
+                        webhook_url=f"http://127.0.0.1:{healthy.server_address[1]}/hook")
+    policies.set_policy(REFUSING, actor_id="bench", webhook_url=refusing)
+    policies.close()
+    return healthy
+
+
+def _open_cases(cases: CaseService, dues: list[datetime],
+                regions: tuple[str, ...] = (HEALTHY,)) -> dict[str, datetime]:
+    """One case per due time, saved in batches of 100: only the timers matter here.
+    Due times go to the regions in turn, so each region's are spread alike."""
     ids = {}
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for first in range(0, len(dues), 100):
-        batch = [Case.raise_concern(**CONCERN, raised_at=now, diagnosis_due=due, **ACTOR)
-                 for due in dues[first:first + 100]]
+        batch = [Case.raise_concern(**{**CONCERN, "region": regions[(first + i) % len(regions)]},
+                                    raised_at=now, diagnosis_due=due, **ACTOR)
+                 for i, due in enumerate(dues[first:first + 100])]
         cases.save(*batch)
         ids |= {str(c.id): c.deadlines["diagnosis"] for c in batch}
     return ids
@@ -54,7 +95,7 @@ def _open_cases(cases: CaseService, dues: list[datetime]) -> dict[str, datetime]
 
 def _spread_over_a_minute(n: int, lead: float) -> list[datetime]:
     """n due times spread evenly over the minute that starts `lead` seconds from now."""
-    start = datetime.now(timezone.utc) + timedelta(seconds=lead)
+    start = datetime.now(UTC) + timedelta(seconds=lead)
     return [start + timedelta(seconds=60 * i / n) for i in range(n)]
 
 
@@ -62,8 +103,11 @@ async def workflows(client: Client, settings, *, n: int = 1000, lead: float = 45
                     burst_lead: float = 20) -> list[Result]:
     cases = CaseService(settings.eventsourcing_env(), diagnosis_deadline=PolicyDuration.parse("10"))
     queue, bare_queue = f"bench-{uuid.uuid4().hex[:6]}", f"bare-{uuid.uuid4().hex[:6]}"
-    progress(f"workflows: opening {n} cases due in the same minute")
-    dues = _open_cases(cases, _spread_over_a_minute(n, lead))
+    progress(f"workflows: opening {n} cases due in the same minute, half of them in a region "
+             "whose webhook refuses every connection")
+    healthy_hook = _webhooks(cases)
+    dues = _open_cases(cases, _spread_over_a_minute(n, lead), (HEALTHY, REFUSING))
+    refusing = {case_id for i, case_id in enumerate(dues) if i % 2}  # in turn, as opened
     ids, first_due = list(dues), min(dues.values())
     gateway = WorkflowGateway(client, queue)
     with ThreadPoolExecutor(max_workers=16) as executor:
@@ -74,25 +118,38 @@ async def workflows(client: Client, settings, *, n: int = 1000, lead: float = 45
                 (lambda i=i: client.start_workflow(BareWorkflow.run, "x", id=f"bare-{queue}-{i}",
                                                    task_queue=bare_queue)) for i in range(n)])
             case_rate = await _start_all([(lambda c=c: gateway.ensure_started(c)) for c in ids])
-            wait = (first_due - datetime.now(timezone.utc)).total_seconds()
+            wait = (first_due - datetime.now(UTC)).total_seconds()
             if wait < 0:
                 progress("workflows: a deadline passed while starting; lateness includes that")
             progress(f"workflows: waiting {max(wait, 0):.0f}s for the first deadline, then "
                      "a minute of reminders")
-            lateness = await _reminder_lateness(cases, dues, timeout=max(wait, 0) + 180)
+            late = await _reminder_lateness(cases, dues, timeout=max(wait, 0) + 180)
             burst = await _burst(cases, gateway, n, lead=burst_lead)
     cases.close()
-    missing = n - len(lateness)
+    healthy_hook.shutdown()
+    healthy = [s for case_id, s in late.items() if case_id not in refusing]
+    failing = [s for case_id, s in late.items() if case_id in refusing]
+    half = n // 2
+    healthy_p99 = _lateness_result(f"{n - half:,} cases with a healthy webhook", healthy,
+                                   n - half, None)
     return [
         Result("workflows", f"start rate of {n:,} case workflows", case_rate, bare,
                "starts/s", ">= 50% of a bare workflow's start rate"),
-        Result("workflows", f"reminder lateness, {n:,} cases due in the same minute (p99)",
-               percentile(lateness, 99) if lateness else float("inf"), None, "s",
-               "p99 within 2 s of due",
-               extra={"p50_s": percentile(lateness, 50) if lateness else None,
-                      "max_s": max(lateness, default=None), "missing_reminders": missing}),
+        healthy_p99,
+        _lateness_result(f"{half:,} cases whose webhook refuses every connection, beside them",
+                         failing, half, healthy_p99.value),
         burst,
     ]
+
+
+def _lateness_result(who: str, lateness: list[float], expected: int,
+                     baseline: float | None) -> Result:
+    return Result("workflows", f"reminder lateness, {who}, due in the same minute (p99)",
+                  percentile(lateness, 99) if lateness else float("inf"), baseline, "s",
+                  "p99 within 2 s of due",
+                  extra={"p50_s": percentile(lateness, 50) if lateness else None,
+                         "max_s": max(lateness, default=None),
+                         "missing_reminders": expected - len(lateness)})
 
 
 async def _burst(cases: CaseService, gateway: WorkflowGateway, n: int, *,
@@ -100,11 +157,11 @@ async def _burst(cases: CaseService, gateway: WorkflowGateway, n: int, *,
     """For context: n cases due at the very same moment, and how long the worker takes
     to record all their reminders (what a policy change moving many deadlines might do)."""
     progress(f"workflows: {n} more cases due at the same moment, for context")
-    moment = datetime.now(timezone.utc) + timedelta(seconds=lead)
+    moment = datetime.now(UTC) + timedelta(seconds=lead)
     dues = _open_cases(cases, [moment] * n)
     await _start_all([(lambda c=c: gateway.ensure_started(c)) for c in dues])
-    wait = max((moment - datetime.now(timezone.utc)).total_seconds(), 0)
-    lateness = await _reminder_lateness(cases, dues, timeout=wait + 240)
+    wait = max((moment - datetime.now(UTC)).total_seconds(), 0)
+    lateness = list((await _reminder_lateness(cases, dues, timeout=wait + 240)).values())
     return Result("workflows", f"reminders, {n:,} cases due at the same moment: last recorded",
                   max(lateness, default=float("inf")), None, "s",
                   "for context, no target: how long a burst takes to clear",
@@ -115,13 +172,13 @@ async def _burst(cases: CaseService, gateway: WorkflowGateway, n: int, *,
 
 
 async def _reminder_lateness(cases: CaseService, dues: dict[str, datetime], *,
-                             timeout: float) -> list[float]:
+                             timeout: float) -> dict[str, float]:
     """Seconds between each case's due time and its first ReminderIssued after it.
 
     Follows the notification log (as a read model would) rather than loading
     each case, so that measuring takes little from the worker it measures.
     """
-    pending, lateness, position = dict(dues), [], 1
+    pending, lateness, position = dict(dues), {}, 1
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while pending and loop.time() < deadline:
@@ -132,6 +189,6 @@ async def _reminder_lateness(cases: CaseService, dues: dict[str, datetime], *,
             if case_id in pending and notification.topic.endswith("ReminderIssued"):
                 event = cases.mapper.to_domain_event(notification)
                 if event.timestamp >= pending[case_id]:
-                    lateness.append((event.timestamp - pending.pop(case_id)).total_seconds())
+                    lateness[case_id] = (event.timestamp - pending.pop(case_id)).total_seconds()
         position = batch[-1].id + 1 if batch else position
     return lateness

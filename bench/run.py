@@ -14,7 +14,14 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
-from bench import bench_api, bench_queries, bench_store, bench_workflows
+from bench import (
+    bench_api,
+    bench_pages,
+    bench_queries,
+    bench_scale,
+    bench_store,
+    bench_workflows,
+)
 from bench.common import Result, machine, progress
 from bench.stores import postgres_available, throwaway
 from deploy.run import temporal_binary
@@ -30,6 +37,11 @@ def _judge(result: Result) -> Result:
     if result.unit.endswith("/s") and result.ratio is not None:
         wanted = float(target.split("%")[0].split()[-1]) / 100
         result.meets_target = result.ratio >= wanted
+    elif target.startswith("at least ") and target.endswith("x"):
+        result.meets_target = result.value >= float(target.split()[2].rstrip("x"))
+    elif target.startswith("at most ") and target.endswith("x of one worker"):
+        result.meets_target = result.ratio is not None and result.ratio <= float(
+            target.split()[2].rstrip("x"))
     elif "within 2x" in target or "within 3x" in target:
         limit = 2 if "within 2x" in target else 3
         result.meets_target = result.ratio is not None and result.ratio <= limit
@@ -68,7 +80,7 @@ async def _workflows(quick: bool) -> list[Result]:
         await env.shutdown()
 
 
-SECTIONS = ("append", "load", "queries", "api", "workflows")
+SECTIONS = ("append", "load", "queries", "api", "pages", "workflows", "scale")
 
 
 def _sections(named: str) -> set[str]:
@@ -102,8 +114,13 @@ def main() -> int:
         if "api" in only:
             results += bench_api.api(store, n_cases=10_000 if quick else 100_000,
                                      requests=100 if quick else 400)
+        if "pages" in only:
+            results += bench_pages.pages(store, n_cases=10_000 if quick else 100_000,
+                                         rounds=20 if quick else 100)
     if "workflows" in only:
         results += asyncio.run(_workflows(quick))
+    if "scale" in only and "postgres" in stores:
+        results += bench_scale.run(quick=quick)
     results = [_judge(r) for r in results]
     facts["seconds"] = round(time.monotonic() - began, 1)
     RESULTS.mkdir(exist_ok=True)
