@@ -14,11 +14,13 @@ from pathlib import Path
 import psycopg
 import pytest
 from temporalio.client import Client
+from temporalio.common import SearchAttributeKey
 from temporalio.testing import WorkflowEnvironment
 
 from deploy.run import temporal_binary
 from domain.calendar import PolicyDuration
 from services.cases import CaseService
+from services.escalation import CASE_SEARCH_ATTRIBUTES
 from services.identity import IdentityService, build_identity_service
 from services.settings import Settings
 from workflows.worker import build_worker
@@ -90,7 +92,8 @@ def identity(settings: Settings) -> Iterator[IdentityService]:
 @pytest.fixture(scope="session")
 async def temporal() -> Iterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=temporal_binary(), dev_server_log_level="error"
+        dev_server_existing_path=temporal_binary(), dev_server_log_level="error",
+        search_attributes=[SearchAttributeKey.for_keyword(n) for n in CASE_SEARCH_ATTRIBUTES],
     )
     yield env
     await env.shutdown()
@@ -105,7 +108,8 @@ def task_queue() -> str:
 async def worker(temporal: WorkflowEnvironment, cases: CaseService, task_queue: str):
     """A real worker for this test's store on its own task queue."""
     with ThreadPoolExecutor(max_workers=4) as executor:
-        async with build_worker(temporal.client, cases, task_queue, executor) as running:
+        async with build_worker(temporal.client, cases, task_queue, executor,
+                                index_cases=True) as running:
             yield running
 
 

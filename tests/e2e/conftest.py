@@ -4,6 +4,7 @@ Every role has a real user with a real token, made through the identity service
 exactly as the command line makes them.
 """
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ import uvicorn
 from api.main import create_app
 from services.cases import CaseService
 from services.identity import IdentityService
+from services.registers import AlreadyRegistered, RegisterService
 from services.settings import Settings
 from tests.conftest import free_port
 from tests.helpers import OPEN_CASE
@@ -69,9 +71,27 @@ def api_settings(settings: Settings, temporal, task_queue: str) -> Settings:
     })
 
 
+AUTHORITIES = [
+    dict(name=OPEN_CASE["authority"], authority_type="county", region=OPEN_CASE["region"]),
+    dict(name="Southshire District Council", authority_type="district", region="South East"),
+]
+
+
+def register_authorities(settings: Settings) -> None:
+    """The councils the tests' cases and users name, in the register of authorities."""
+    registers = RegisterService(settings.eventsourcing_env())
+    try:
+        for authority in AUTHORITIES:
+            with contextlib.suppress(AlreadyRegistered):
+                registers.register_authority(actor_id="test", **authority)
+    finally:
+        registers.close()
+
+
 @pytest.fixture
 def api_url(api_settings: Settings, cases: CaseService, identity: IdentityService,
             worker) -> Iterator[str]:
+    register_authorities(api_settings)
     server, thread, url = serve(create_app(api_settings, cases=cases, identity=identity))
     yield url
     server.should_exit = True

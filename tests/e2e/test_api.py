@@ -1,6 +1,6 @@
 """The HTTP API over a real socket, with a real worker and Temporal behind it."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from uuid import UUID
 
 from tests.e2e.conftest import bearer
@@ -12,7 +12,7 @@ async def _ok(request):
     return response if response.status_code == 200 else None
 
 
-LATER = (datetime.now(timezone.utc) + timedelta(days=30)).isoformat()
+LATER = (datetime.now(UTC) + timedelta(days=30)).isoformat()
 
 
 async def _open(http, token, **changes):
@@ -23,13 +23,14 @@ async def _open(http, token, **changes):
     return response
 
 
-async def test_health_is_ok_when_the_store_and_temporal_are_up(http):
-    response = await eventually(lambda: _ok(http.get("/health")), timeout=15)
+async def test_ready_when_the_store_and_temporal_are_up(http):
+    response = await eventually(lambda: _ok(http.get("/health/ready")), timeout=15)
     assert response.json() == {"status": "ok", "event_store": "up", "temporal": "up"}
+    assert (await http.get("/health")).json() == {"status": "ok"}
 
 
 async def test_a_case_opened_over_http_shows_its_reminder_in_the_history(http, tokens):
-    await eventually(lambda: _ok(http.get("/health")), timeout=15)
+    await eventually(lambda: _ok(http.get("/health/ready")), timeout=15)
     created = await _open(http, tokens["coordinator"], diagnosis_due=None)
     case = created.json()
     assert created.headers["location"] == f"/cases/{case['id']}"

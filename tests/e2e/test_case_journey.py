@@ -3,10 +3,11 @@
 import json
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from tests.e2e.conftest import bearer
 from tests.helpers import OPEN_CASE, event_types, eventually
+from tests.support_registers import seed_registers
 
 SOURCE = "Chief executive of a neighbouring council"
 MEASURE = "Monitoring visit finds progress"
@@ -23,7 +24,7 @@ class Journey:
         self.http, self.tokens, self.etag, self.case_id = http, tokens, None, None
 
     async def open(self) -> dict:
-        later = (datetime.now(timezone.utc) + timedelta(days=30)).isoformat()
+        later = (datetime.now(UTC) + timedelta(days=30)).isoformat()
         response = await self.http.post("/cases", json={**OPEN_CASE, "diagnosis_due": later},
                                          headers=bearer(self.tokens["coordinator"]))
         assert response.status_code == 201, response.text
@@ -45,7 +46,9 @@ class Journey:
         return response
 
 
-async def test_a_whole_case_with_a_different_user_for_each_role(http, tokens, tmp_path):
+async def test_a_whole_case_with_a_different_user_for_each_role(http, tokens, tmp_path,
+                                                                 settings):
+    ids = seed_registers(settings.eventsourcing_env())
     case = Journey(http, tokens)
     await case.open()
     await case.do("coordinator", "intelligence", {
@@ -61,10 +64,10 @@ async def test_a_whole_case_with_a_different_user_for_each_role(http, tokens, tm
     await case.do("adviser", "plan/reviews", {"suggestions": ["Add a finance action"]})
     await case.do("authority liaison", "plan/agreement", {"reason": "Cabinet agreed"})
     await case.do("coordinator", "support", {
-        "provider": "the national improvement body", "description": "Leadership mentoring",
-        "problem_natures": ["political"], "cost": "4500.00", "reason": "Fits the diagnosis"})
+        "offer_id": str(ids["offer"]), "days": 3, "problem_natures": ["political"],
+        "reason": "Fits the diagnosis"})
     await case.do("coordinator", "peer-deployments", {
-        "peer_id": "pete", "peer_council": "Eastshire County Council", "role": "officer peer",
+        "peer_id": str(ids["peer"]), "peer_user": "pete", "days": 2, "role": "officer peer",
         "reason": "Experienced"})
     await case.do("peer", "peer-visits", {"deployment_id": "deployment-1",
                                           "visited_at": "2027-01-15T10:00:00Z",
@@ -117,7 +120,7 @@ async def test_chatham_house_sources_are_shown_to_coordinators_only(http, tokens
 async def test_a_case_as_it_stood_at_a_version_and_at_a_time(http, tokens):
     case = Journey(http, tokens)
     await case.open()
-    between = datetime.now(timezone.utc).isoformat()
+    between = datetime.now(UTC).isoformat()
     await case.do("coordinator", "diagnosis", {"summary": "Weak capacity"})
     first = (await case.read("inspector", "/as-of", version=1)).json()
     assert first["version"] == 1 and first["diagnosis"] is None
@@ -153,3 +156,25 @@ async def test_an_admin_makes_a_user_whose_token_then_works(http, tokens):
     bad = await http.post("/users", headers=bearer(tokens["admin"]), json={
         "username": "lee", "role": "authority liaison"})
     assert bad.status_code == 422 and bad.json()["field"] == "authority"
+
+
+async def test_an_admin_gives_a_user_an_email_address_and_changes_it(http, tokens):
+    admin = bearer(tokens["admin"])
+    made = await http.post("/users", headers=admin, json={
+        "username": "amy", "role": "adviser", "email": "amy@riep.example"})
+    assert made.status_code == 201 and made.json()["email"] == "amy@riep.example"
+    changed = await http.patch("/users/amy", headers=admin, json={"email": "amy.b@riep.example"})
+    assert changed.status_code == 200 and changed.json()["email"] == "amy.b@riep.example"
+    digest = await http.patch("/users/amy", headers=admin, json={"digest": True})
+    assert digest.json()["digest"] is True and digest.json()["email"] == "amy.b@riep.example"
+    listed = {u["username"]: u for u in (await http.get("/users", headers=admin)).json()}
+    assert listed["amy"]["email"] == "amy.b@riep.example"
+    bad = await http.patch("/users/amy", headers=admin, json={"email": "not an address"})
+    assert bad.status_code == 422 and bad.json()["field"] == "email"
+    assert (await http.post("/users", headers=admin, json={
+        "username": "bo", "role": "peer", "email": "bo@"})).json()["field"] == "email"
+    listed = {u["username"]: u for u in (await http.get("/users", headers=admin)).json()}
+    assert listed["amy"]["email"] == "amy.b@riep.example" and "bo" not in listed
+    refused = await http.patch("/users/amy", headers=bearer(tokens["coordinator"]),
+                               json={"email": "x@y.example"})
+    assert refused.status_code == 403

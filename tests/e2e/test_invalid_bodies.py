@@ -1,6 +1,6 @@
 """An invalid body for any command gets a 4xx naming the field and writes nothing."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from uuid import UUID
 
 from api.commands import COMMANDS
@@ -13,7 +13,7 @@ def _example(schema) -> dict:
 
 
 async def _case(http, tokens) -> str:
-    later = (datetime.now(timezone.utc) + timedelta(days=30)).isoformat()
+    later = (datetime.now(UTC) + timedelta(days=30)).isoformat()
     response = await http.post("/cases", json={**OPEN_CASE, "diagnosis_due": later},
                                headers=bearer(tokens["coordinator"]))
     return response.json()["id"]
@@ -57,7 +57,8 @@ async def test_a_body_the_domain_refuses_names_the_rule_and_writes_nothing(http,
     assert 400 <= response.status_code < 500
     assert response.json()["rule"] in ("plan_actions_are_smart", "plan_needs_diagnosis")
     not_yet = await http.post(f"/cases/{case_id}/peer-deployments", headers=headers, json={
-        "peer_id": "pete", "peer_council": "Eastshire", "role": "peer", "reason": "x"})
+        "peer_id": "6f1c2d4e-0000-4000-8000-000000000002", "days": 1, "role": "peer",
+        "reason": "x"})
     assert not_yet.status_code == 409 and not_yet.json()["rule"] == "plan_agreed_first"
     assert len(cases.history(UUID(case_id))) == 1
 

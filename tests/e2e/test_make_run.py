@@ -15,20 +15,39 @@ from tests.conftest import free_port
 from tests.helpers import OPEN_CASE, event_types, eventually
 
 
+def register_council(env: dict[str, str]) -> None:
+    """The tests' council in the register of authorities of the service `env` configures,
+    its duties done today (so no duty reminder runs beside the test's own)."""
+    script = ("from datetime import date\n"
+              "from services.registers import RegisterService\n"
+              "from services.settings import Settings\n"
+              "registers = RegisterService(Settings().eventsourcing_env())\n"
+              f"registers.register_authority(name={OPEN_CASE['authority']!r}, "
+              f"authority_type='county', region={OPEN_CASE['region']!r}, actor_id='test', "
+              "last_self_evaluation=date.today(), last_peer_challenge=date.today())\n"
+              "registers.close()\n")
+    subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, check=True)
+
+
 class RunningService:
     def __init__(self, data_dir: Path) -> None:
         self.api_port, self.temporal_port = free_port(), free_port()
+        self.worker_metrics_port = free_port()
         self.env = dict(
             os.environ, CASEWORK_DATA_DIR=str(data_dir), CASEWORK_API_PORT=str(self.api_port),
             CASEWORK_DEV_TEMPORAL_PORT=str(self.temporal_port),
             CASEWORK_DEV_TEMPORAL_UI_PORT=str(free_port()), CASEWORK_DIAGNOSIS_DEADLINE="PT30S",
+            CASEWORK_WORKER_METRICS_PORT=str(self.worker_metrics_port),
         )
         self.env.pop("TEMPORAL_ADDRESS", None)
         self.url = f"http://127.0.0.1:{self.api_port}"
         self.process: subprocess.Popen | None = None
+        self.log_path = data_dir.parent / "make-run.log"
 
     def first_coordinator(self) -> dict[str, str]:
-        """Create the first user with the command line, as the README says, and use its token."""
+        """Create the first user with the command line, as the README says, and use its token;
+        the tests' council goes in the register of authorities."""
+        register_council(self.env)
         token = subprocess.run(
             [sys.executable, "-m", "services.identity", "add-user", "cora", "--role",
              "coordinator", "--region", OPEN_CASE["region"]],
@@ -36,19 +55,23 @@ class RunningService:
         return {"Authorization": f"Bearer {token}"}
 
     def start(self) -> float:
-        """Start and return the seconds until /health answered 200."""
+        """Start and return the seconds until /health/ready answered 200."""
         began = time.monotonic()
-        self.process = subprocess.Popen([sys.executable, "-m", "deploy.run"], env=self.env,
-                                        stdout=subprocess.DEVNULL)
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen([sys.executable, "-m", "deploy.run"], env=self.env,
+                                            stdout=log, stderr=subprocess.STDOUT)
         while time.monotonic() - began < 90:
             try:
-                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
+                if httpx.get(f"{self.url}/health/ready", timeout=2).status_code == 200:
                     return time.monotonic() - began
             except httpx.HTTPError:
                 pass
             assert self.process.poll() is None, "make run exited during start-up"
             time.sleep(0.5)
-        raise AssertionError("/health never answered 200")
+        raise AssertionError("/health/ready never answered 200")
+
+    def log_lines(self) -> list[str]:
+        return self.log_path.read_text(errors="replace").splitlines()
 
     def stop(self) -> int:
         assert self.process is not None
@@ -72,6 +95,12 @@ def service(tmp_path: Path):
 async def test_make_run_keeps_cases_and_pending_timers_across_a_restart(service, tmp_path):
     auth = service.first_coordinator()
     assert service.start() < 60
+    key = tmp_path / "keys" / "checkpoint-ed25519.pem"  # outside the data directory
+    assert key.stat().st_mode & 0o777 == 0o600 and (tmp_path / "var").stat().st_mode & 0o777 == 0o700
+    for sqlite_file in (tmp_path / "var").glob("*.sqlite*"):  # the dev server's state too
+        assert sqlite_file.stat().st_mode & 0o777 == 0o600, sqlite_file
+    written = httpx.post(f"{service.url}/checkpoints", headers=auth, timeout=10)
+    assert written.status_code == 201, written.text
     created = httpx.post(f"{service.url}/cases", json=OPEN_CASE, headers=auth, timeout=10)
     assert created.status_code == 201, created.text
     case = created.json()

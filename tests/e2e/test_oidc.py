@@ -2,7 +2,7 @@
 
 import json
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from uuid import UUID
 
@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from api.main import create_app
-from tests.e2e.conftest import bearer, serve
+from tests.e2e.conftest import bearer, register_authorities, serve
 from tests.helpers import OPEN_CASE
 
 ISSUER = "https://login.example.gov.uk"
@@ -49,7 +49,7 @@ def provider():
 
 def _token(private, *, kid: str = "key-1", issuer: str = ISSUER, minutes: int = 5,
            **claims) -> str:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     payload = {"iss": issuer, "sub": "dana@northwest.example", "aud": "casework",
                "iat": now, "exp": now + timedelta(minutes=minutes), **claims}
     return jwt.encode(payload, private, algorithm="RS256", headers={"kid": kid})
@@ -60,6 +60,7 @@ def oidc_url(provider, settings, cases, identity):
     configured = settings.model_copy(update={
         "oidc_issuer": ISSUER, "oidc_jwks_url": provider[1], "oidc_audience": "casework",
         "temporal_address": "127.0.0.1:1"})
+    register_authorities(settings)
     server, thread, url = serve(create_app(configured, cases=cases, identity=identity))
     yield url
     server.should_exit = True

@@ -8,7 +8,7 @@ so a request that passes the gate stops at validation (422) and writes nothing.
 
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from api.role_table import NOT_ALLOWED, render
 from domain.identity import Role
 from tests.e2e.conftest import bearer
 from tests.helpers import OPEN_CASE
+from tests.support_registers import seed_registers
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 _ROW = re.compile(r"^\| `(\w+) (\S+)` \| [^|]+ \|(.*)\|$")
@@ -42,13 +43,14 @@ def test_the_readme_role_table_is_the_one_the_routes_and_rules_generate():
         "README's role table is out of date: paste `python -m api.role_table` into it")
 
 
-async def _case_everyone_is_related_to(http, tokens) -> str:
+async def _case_everyone_is_related_to(http, tokens, settings) -> str:
     """A case in the coordinator's region, for the liaison's council, with adam as adviser
     and pete deployed, driven there through the API itself."""
     def as_(role: str, version: int) -> dict:
         return {**bearer(tokens[role]), "If-Match": f'"{version}"'}
 
-    later = (datetime.now(timezone.utc) + timedelta(days=30)).isoformat()
+    ids = seed_registers(settings.eventsourcing_env())
+    later = (datetime.now(UTC) + timedelta(days=30)).isoformat()
     created = await http.post("/cases", json={**OPEN_CASE, "diagnosis_due": later},
                               headers=bearer(tokens["coordinator"]))
     case_id = created.json()["id"]
@@ -59,8 +61,8 @@ async def _case_everyone_is_related_to(http, tokens) -> str:
             "provider": "the national improvement body", "due": "2027-03-31",
             "measure": "Monitoring visit finds progress"}]}),
         ("authority liaison", "plan/agreement", {"reason": "Cabinet agreed"}),
-        ("coordinator", "peer-deployments", {"peer_id": "pete", "role": "officer peer",
-                                             "peer_council": "Eastshire County Council",
+        ("coordinator", "peer-deployments", {"peer_id": str(ids["peer"]), "days": 2,
+                                             "peer_user": "pete", "role": "officer peer",
                                              "reason": "Experienced"}),
     ]
     for version, (role, path, body) in enumerate(steps, start=1):
@@ -82,8 +84,9 @@ _QUERIES = {"/cases/{case_id}/as-of": {"version": 1}}
 
 
 @pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
-async def test_the_api_answers_every_role_exactly_as_the_readme_table_says(http, tokens):
-    case_id = await _case_everyone_is_related_to(http, tokens)
+async def test_the_api_answers_every_role_exactly_as_the_readme_table_says(http, tokens,
+                                                                          settings):
+    case_id = await _case_everyone_is_related_to(http, tokens, settings)
     wrong = []
     for method, path, cells in readme_rows():
         for role, cell in cells.items():
@@ -98,8 +101,9 @@ async def test_the_api_answers_every_role_exactly_as_the_readme_table_says(http,
     assert wrong == []
 
 
-async def test_outsiders_are_refused_where_the_table_limits_a_role_to_its_own_cases(http, tokens):
-    case_id = await _case_everyone_is_related_to(http, tokens)
+async def test_outsiders_are_refused_where_the_table_limits_a_role_to_its_own_cases(
+        http, tokens, settings):
+    case_id = await _case_everyone_is_related_to(http, tokens, settings)
     for outsider in ("other coordinator", "other liaison"):
         for path in ("", "/history", "/stage"):
             response = await http.get(f"/cases/{case_id}{path}", headers=bearer(tokens[outsider]))

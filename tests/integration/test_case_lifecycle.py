@@ -1,13 +1,14 @@
 """Three whole cases through the service on a real store (SQLite and PostgreSQL),
 and every rule's refusal writing nothing."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 
 import pytest
 
 from domain.errors import RuleViolation
 from services.cases import CaseService
 from tests.helpers import OPEN_CASE, event_types
+from tests.support_registers import seed_registers
 
 C = dict(actor_id="coordinator-1", actor_role="coordinator")
 COUNCIL = dict(actor_id="liaison-1", actor_role="authority liaison")
@@ -36,12 +37,13 @@ def plan_agreed(cases: CaseService) -> object:
 
 
 def supported(cases: CaseService, case_id) -> None:
-    cases.commission_support(case_id, provider="IDeA", description="Leadership coaching",
-                             problem_natures=["capability"], cost=5000, reason="Best fit", **C)
-    cases.deploy_peer(case_id, peer_id="peer-7", peer_council="Southshire District Council",
+    ids = seed_registers(cases.env)
+    cases.commission_support(case_id, offer_id=ids["offer"], days=3,
+                             problem_natures=["capability"], reason="Best fit", **C)
+    cases.deploy_peer(case_id, peer_id=ids["peer"], days=2, peer_user="peer-7",
                       role="officer peer", reason="Children's services expertise", **C)
     cases.record_peer_visit(case_id, deployment_id="deployment-1",
-                            visited_at=datetime(2026, 12, 1, 10, tzinfo=timezone.utc),
+                            visited_at=datetime(2026, 12, 1, 10, tzinfo=UTC),
                             notes="Met the lead member", actor_id="peer-7", actor_role="peer")
 
 
@@ -99,6 +101,7 @@ def test_a_case_goes_to_a_government_meeting_and_back_down_to_sector_led_support
     cases.agree_plan(case_id, reason="Revision agreed", **COUNCIL)
     review(cases, case_id, "on track", "improving", measures=MEASURES[:1])
     cases.change_stage(case_id, to_stage="local", reason="Resolved", **C)
+    cases.end_peer_deployment(case_id, deployment_id="deployment-1", reason="Done", **C)
     cases.close_case(case_id, outcome="improved and handed back", exit_note="Recovered", **C)
     case = cases.get_case(case_id)
     assert case["stage"] == "local" and case["status"] == "closed"
@@ -114,6 +117,8 @@ def test_a_case_ends_in_intervention_after_a_government_meeting(cases: CaseServi
     cases.conclude_government_meeting(case_id, outcome="intervention",
                                       summary="Sector-led approach not feasible",
                                       reason="No improvement in two reviews", **C)
+    cases.end_peer_deployment(case_id, deployment_id="deployment-1", reason="Intervention",
+                              **C)
     cases.close_case(case_id, outcome="government intervention",
                      exit_note="Improvement notice served", **C)
     cases.reopen_case(case_id, reason="Notice lifted; support requested", **C)
@@ -145,9 +150,6 @@ def test_an_automated_escalation_is_recorded_once_however_often_it_is_retried(ca
 
 # -- every rule refused on the real store writes nothing --------------------------------
 
-PEER = dict(peer_id="peer-7", role="officer peer", reason="r", **C)
-
-
 def opened(cases):
     return cases.open_case(**OPEN_CASE, **C)
 
@@ -178,9 +180,8 @@ REFUSALS = {
     "plan_actions_are_smart": (opened, lambda s, i: s.draft_plan(
         i, summary="p", actions=[dict(ACTIONS[0], owner="")], adviser_id="a", **C)),
     "plan_agreed_first": (drafted_without_diagnosis, lambda s, i: s.commission_support(
-        i, provider="IDeA", description="d", problem_natures=[], cost=0, reason="r", **C)),
-    "peer_not_from_own_council": (plan_agreed, lambda s, i: s.deploy_peer(
-        i, peer_council=OPEN_CASE["authority"], **PEER)),
+        i, offer_id=seed_registers(s.env)["offer"], days=1, problem_natures=["capacity"],
+        reason="r", **C)),
     "no_stage_skipped": (opened, lambda s, i: s.change_stage(
         i, to_stage="government meeting", reason="r", **C)),
     "referral_needs_council_agreement": (opened, lambda s, i: s.change_stage(

@@ -1,6 +1,6 @@
 """The case service on a real store: the same tests run on SQLite and PostgreSQL."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -63,7 +63,7 @@ def test_an_unknown_case_is_not_found(cases: CaseService):
 
 def test_ten_thousand_events_save_in_one_call_and_verify(cases: CaseService):
     """A bulk save (an import, a long case migrated in) lands whole, in one transaction."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     case = Case.raise_concern(**OPEN_CASE, raised_at=now, diagnosis_due=now + timedelta(days=14),
                               **ACTOR)
     for n in range(10_000):

@@ -9,7 +9,7 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
@@ -49,7 +49,7 @@ async def test_a_worker_killed_mid_case_and_restarted_loses_and_duplicates_nothi
         await gateway.ensure_started(str(warm_up))
         await eventually(lambda: gateway.case_status(str(warm_up)), timeout=30)
         case_id = cases.open_case(**OPEN_CASE, **ACTOR,
-                                  diagnosis_due=datetime.now(timezone.utc) + timedelta(seconds=3))
+                                  diagnosis_due=datetime.now(UTC) + timedelta(seconds=3))
         cases.acknowledge_need(case_id, reason="the council asks for support", **ACTOR)
         await gateway.ensure_started(str(case_id))
         await eventually(lambda: kinds(cases, case_id, "ReminderIssued"), timeout=30)

@@ -4,7 +4,9 @@ The histories below were recorded from earlier definitions of the case
 workflow: the first (a single reminder when the diagnosis deadline passed, woken
 once by a case change) and the second, timetable-driven one (reminders before
 and after the deadline, deliveries by email and webhook, two automated
-escalations, then a case change). Replaying them against today's definition
+escalations, then a case change), and the third, which took a step and
+re-planned in one activity and delivered each notice before its next wait; and
+one from today's, which hands each notice to a delivery workflow of its own. Replaying them against today's definition
 fails with a non-determinism error if a change was made without
 `workflow.patched`.
 """
@@ -31,6 +33,26 @@ async def test_a_history_recorded_by_the_timetable_definition_replays_unchanged(
     recorded = (HISTORIES / "case_workflow_v2_escalated.json").read_text()
     assert '"name": "read_case_plan"' in recorded and '"name": "post_webhook"' in recorded
     history = WorkflowHistory.from_json("case-recorded-v2", recorded)
+    result = await Replayer(workflows=[CaseWorkflow]).replay_workflow(history,
+                                                                     raise_on_replay_failure=False)
+    assert result.replay_failure is None
+
+
+async def test_a_history_recorded_by_the_take_and_plan_definition_replays_unchanged():
+    """The third definition delivered each notice before taking the next step."""
+    recorded = (HISTORIES / "case_workflow_v3_delivered.json").read_text()
+    assert '"name": "take_step"' in recorded and '"name": "send_email"' in recorded
+    history = WorkflowHistory.from_json("case-recorded-v3", recorded)
+    result = await Replayer(workflows=[CaseWorkflow]).replay_workflow(history,
+                                                                     raise_on_replay_failure=False)
+    assert result.replay_failure is None
+
+
+async def test_a_history_recorded_by_the_current_definition_replays_unchanged():
+    """The current definition hands each notice to a delivery workflow of its own."""
+    recorded = (HISTORIES / "case_workflow_v4_handed_over.json").read_text()
+    assert "START_CHILD_WORKFLOW_EXECUTION_INITIATED" in recorded
+    history = WorkflowHistory.from_json("case-recorded-v4", recorded)
     result = await Replayer(workflows=[CaseWorkflow]).replay_workflow(history,
                                                                      raise_on_replay_failure=False)
     assert result.replay_failure is None

@@ -7,8 +7,8 @@ import psycopg
 import pytest
 
 from services.cases import CaseService
+from services.exports import verify_export
 from services.integrity import main as verify_cli
-from services.integrity import verify_export
 from services.settings import Settings
 from tests.helpers import OPEN_CASE
 

@@ -1,10 +1,9 @@
-"""Users, tokens and idempotency keys on both stores, surviving a restart."""
+"""Users and tokens on both stores, surviving a restart."""
 
 import time
 
 import pytest
 
-from services.idempotency import IdempotencyStore, KeyInUse
 from services.identity import Unauthenticated, UserExists, build_identity_service
 
 
@@ -60,29 +59,43 @@ def test_a_username_is_taken_once(open_identity):
         service.register_user(username="ines", role="admin")
 
 
-def test_an_answered_idempotency_key_replays_after_a_restart(open_identity):
-    keys = IdempotencyStore(open_identity())
-    reservation = keys.reserve(owner="cora", key="k1", request="POST /cases abc")
-    keys.answer(reservation.record, status=201, body={"id": "1"}, headers={})
-    replay = IdempotencyStore(open_identity()).reserve(owner="cora", key="k1",
-                                                      request="POST /cases abc")
-    assert replay.record is None and replay.replay["body"] == {"id": "1"}
+@pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
+def test_the_command_line_refuses_a_liaison_for_a_council_not_in_the_register(
+        settings, monkeypatch, capsys):
+    from services.identity import main
+    from services.registers import RegisterService
+
+    monkeypatch.setenv("CASEWORK_DATA_DIR", str(settings.data_dir))
+    args = ["add-user", "lia", "--role", "authority liaison", "--authority",
+            "Northshire County Council"]
+    assert main(args) == 2
+    assert "register of authorities" in capsys.readouterr().err
+    registers = RegisterService(settings.eventsourcing_env())
+    registers.register_authority(actor_id="t", name="Northshire County Council",
+                                 authority_type="county", region="North West")
+    registers.close()
+    assert main(args) == 0
+    assert main(["add-user", "rex", "--role", "coordinator", "--region", "Atlantis"]) == 2
 
 
-def test_a_key_still_running_or_reused_for_another_request_is_refused(open_identity):
-    keys = IdempotencyStore(open_identity())
-    keys.reserve(owner="cora", key="k2", request="A")
-    with pytest.raises(KeyInUse) as running:
-        keys.reserve(owner="cora", key="k2", request="A")
-    assert running.value.status == 409
-    with pytest.raises(KeyInUse) as other:
-        keys.reserve(owner="cora", key="k2", request="B")
-    assert other.value.status == 422
-    assert keys.reserve(owner="olga", key="k2", request="A").record is not None
+def test_an_email_address_is_kept_changed_and_read_by_the_notices(open_identity, settings,
+                                                                   monkeypatch, capsys):
+    from services.identity import main
 
-
-def test_an_abandoned_request_may_be_retried(open_identity):
-    keys = IdempotencyStore(open_identity())
-    reservation = keys.reserve(owner="cora", key="k3", request="A")
-    keys.abandon(reservation.record)
-    assert keys.reserve(owner="cora", key="k3", request="A").record is not None
+    monkeypatch.setenv("CASEWORK_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("CASEWORK_STORE", settings.store)
+    monkeypatch.setenv("CASEWORK_POSTGRES_URL", settings.postgres_url)
+    monkeypatch.setenv("CASEWORK_POSTGRES_SCHEMA", settings.postgres_schema)
+    assert main(["add-user", "cora", "--role", "coordinator", "--region", "North West",
+                 "--email", "cora@riep.example"]) == 0
+    assert main(["add-user", "carl", "--role", "coordinator", "--region", "North West"]) == 0
+    assert main(["add-user", "bad", "--role", "peer", "--email", "nobody"]) == 2
+    assert "email must be an email address" in capsys.readouterr().err
+    service = open_identity()
+    assert service.email_of("cora") == "cora@riep.example"
+    assert service.coordinators_of("North West") == ["cora@riep.example"]
+    assert main(["set-email", "carl", "carl@riep.example"]) == 0
+    assert sorted(open_identity().coordinators_of("North West")) == [
+        "carl@riep.example", "cora@riep.example"]
+    service.deactivate("cora")
+    assert open_identity().email_of("cora") == ""

@@ -1,12 +1,13 @@
 """The case list and regional picture, on both stores, across crashes and rebuilds."""
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from services.cases import CaseService
-from services.read_models import CaseListView, main as read_models_cli
+from services.read_models import CaseListView
+from services.read_models import main as read_models_cli
 from tests.helpers import OPEN_CASE
 
 ACTOR = dict(actor_id="coordinator-1", actor_role="coordinator")
@@ -42,7 +43,7 @@ def test_the_case_list_filters_and_pages_with_a_cursor(cases, settings, views):
 
 
 def test_overdue_cases_are_those_past_their_next_deadline(cases, settings, views):
-    soon = datetime.now(timezone.utc) + timedelta(seconds=1)
+    soon = datetime.now(UTC) + timedelta(seconds=1)
     late, fine = open_cases(cases, [{"diagnosis_due": soon}, {"diagnosis_due": soon + timedelta(days=30)}])
     view = views()
     view.catch_up(cases)

@@ -1,7 +1,7 @@
 """The registers on a real store: every test runs on SQLite and on PostgreSQL."""
 
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime, timezone
 
 import pytest
 
@@ -15,7 +15,7 @@ from services.registers import (
 from services.settings import Settings
 
 WHO = dict(actor_id="coordinator-1")
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 EAST = "East Midlands"
 
 

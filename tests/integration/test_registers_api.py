@@ -61,8 +61,30 @@ def test_a_csv_with_bad_rows_is_refused_whole_with_each_row_named(api: httpx.Cli
     assert api.post("/authorities/import", content=good).json()["imported"] == 1
 
 
+def agreed_case(cases: CaseService, authority: str) -> str:
+    """An East Midlands case with its plan agreed, ready for support."""
+    actor = dict(actor_id="cora", actor_role="coordinator")
+    case_id = cases.open_case(authority=authority, region="East Midlands", summary="s",
+                              source="inspectorate report", issue_type="service-specific issue",
+                              **actor)
+    cases.record_diagnosis(case_id, summary="Money", problem_natures=["financial"], **actor)
+    cases.draft_plan(case_id, summary="p", adviser_id="adam", actions=[{
+        "description": "Recovery plan", "owner": "s151 officer", "provider": "Trentside",
+        "due": "2027-03-31", "measure": "Balanced budget"}], **actor)
+    cases.agree_plan(case_id, reason="Agreed", actor_id="lia", actor_role="authority liaison")
+    return str(case_id)
+
+
+def commission(api: httpx.Client, case_id: str, offer_id: str, days: int, **headers):
+    version = api.get(f"/cases/{case_id}").headers["etag"]
+    return api.post(f"/cases/{case_id}/support", headers={"If-Match": version, **headers},
+                    json={"offer_id": offer_id, "days": days,
+                          "problem_natures": ["financial"], "reason": "Fits"})
+
+
 def test_commissioning_through_the_api_and_the_regional_picture(api: httpx.Client,
-                                                                tokens: dict[str, str]):
+                                                                tokens: dict[str, str],
+                                                                cases: CaseService):
     for name in ("Ashby Vale District Council", "Byford District Council"):
         made = api.post("/authorities", json={"name": name, "authority_type": "district",
                                               "region": "East Midlands"})
@@ -82,15 +104,14 @@ def test_commissioning_through_the_api_and_the_regional_picture(api: httpx.Clien
         "authority": "Byford District Council", "problem_nature": "financial"}).json()
     assert matches["offers"] == [] and "assesses" in matches["excluded"][0]["reason"]
 
-    conflicted = api.post(f"/support-offers/{offer['id']}/commissions", json={
-        "case_id": "case-1", "authority": "Byford District Council", "days": 2})
+    byford, ashby = (agreed_case(cases, "Byford District Council"),
+                     agreed_case(cases, "Ashby Vale District Council"))
+    conflicted = commission(api, byford, offer["id"], 2)
     assert conflicted.status_code == 409
     assert conflicted.json()["rule"] == "provider_conflict_of_interest"
 
     inspector = bearer(tokens["ines"])
-    forbidden = api.post(f"/support-offers/{offer['id']}/commissions", headers=inspector,
-                         json={"case_id": "c", "authority": "Ashby Vale District Council",
-                               "days": 2})
+    forbidden = commission(api, ashby, offer["id"], 2, **inspector)
     assert forbidden.status_code == 403
     year = financial_year(date.today())
     elsewhere = bearer(tokens["otto"])
@@ -98,17 +119,16 @@ def test_commissioning_through_the_api_and_the_regional_picture(api: httpx.Clien
         api.put("/budgets", headers=elsewhere, json={
             "region": "East Midlands", "financial_year": year, "total": 1_000_000,
             "allocation": 50_000}),
-        api.post(f"/support-offers/{offer['id']}/commissions", headers=elsewhere, json={
-            "case_id": "c", "authority": "Ashby Vale District Council", "days": 1}),
     ):
         assert refused.status_code == 403, refused.text
         assert "East Midlands" in refused.json()["detail"]
+    assert commission(api, ashby, offer["id"], 1, **elsewhere).status_code == 404
     assert api.put("/budgets", json={"region": "East Midlands", "financial_year": year,
                                      "total": 1_000_000, "allocation": 50_000}).is_success
-    made = api.post(f"/support-offers/{offer['id']}/commissions", json={
-        "case_id": "case-1", "authority": "Ashby Vale District Council", "days": 12})
-    assert made.status_code == 201 and made.json()["cost"] == 12_000
-    spent = api.post(f"/budgets/commitments/{made.json()['commission_id']}/spend",
+    made = commission(api, ashby, offer["id"], 12)
+    assert made.status_code == 200 and made.json()["commissions"][0]["cost"] == 12_000
+    spent = api.post(f"/budgets/commitments/{made.json()['commissions'][0]['commission_id']}"
+                     f"/spend",
                      json={"amount": 5_000})
     assert spent.json()["spent"] == 5_000
     picture = api.get("/regions/support-picture", headers=inspector)

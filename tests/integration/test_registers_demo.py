@@ -1,12 +1,12 @@
 """The demo set: the nine regions with councils, peers, offers and budgets."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 
 from services.demo_data import load_demo
 from services.registers import RegisterService
 from services.settings import Settings
 
-NOW = datetime(2026, 11, 23, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, tzinfo=UTC)
 
 
 def test_the_demo_set_covers_every_region_and_loads_only_once(settings: Settings):

@@ -2,8 +2,9 @@
 
 import json
 
-from services.cases import CaseService
 from eventsourcing.persistence import StoredEvent
+
+from services.cases import CaseService
 from tests.helpers import OPEN_CASE
 
 ACTOR = dict(actor_id="coordinator-1", actor_role="coordinator")

@@ -1,11 +1,11 @@
 """A case walked to a given point, for the domain's unit tests."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from domain.case import Case
 from tests.helpers import OPEN_CASE
 
-NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)  # a Monday
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
 ACTOR = dict(actor_id="coordinator-1", actor_role="coordinator")
 COUNCIL = dict(actor_id="liaison-1", actor_role="authority liaison")
 ACTIONS = [

@@ -1,6 +1,6 @@
 """Deadlines from policy in working days; a risk of 9 compresses them; pauses keep time used."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from domain.calendar import PolicyDuration
 from domain.deadlines import DeadlinePolicy, compress
@@ -10,7 +10,7 @@ POLICY = DeadlinePolicy()  # 10, 20, 30 and 5 working days
 
 
 def at(day: int, month: int = 12, year: int = 2026) -> datetime:
-    return datetime(year, month, day, 9, 0, tzinfo=timezone.utc)
+    return datetime(year, month, day, 9, 0, tzinfo=UTC)
 
 
 def assess(case, impact="high", likelihood="high", kind="inherent", when=NOW):

@@ -35,8 +35,8 @@ def at_government_meeting():
 PEER = dict(peer_id="peer-7", peer_council="Southshire District Council", role="officer peer",
             reason="Children's services expertise", recorded_at=NOW, **ACTOR)
 COMMISSION = dict(provider="IDeA", description="Leadership coaching",
-                  problem_natures=["capability"], cost=5000, conflict_of_interest=False,
-                  reason="Best fit", recorded_at=NOW, **ACTOR)
+                  problem_natures=["capability"], cost=5000, reason="Best fit",
+                  recorded_at=NOW, **ACTOR)
 
 
 def test_no_plan_is_agreed_without_a_diagnosis():
@@ -86,9 +86,10 @@ def test_no_peer_is_deployed_to_their_own_council(council):
                    **dict(PEER, peer_council=council)) == "peer_not_from_own_council"
 
 
-def test_no_provider_with_a_conflict_of_interest_is_commissioned():
-    assert refused(agreed(), "commission_support",
-                   **dict(COMMISSION, conflict_of_interest=True)) == "no_conflict_of_interest"
+def test_a_conflict_of_interest_is_not_the_commissioners_to_declare():
+    """Conflicts are computed from the registers (domain/offers.py), never self-declared."""
+    with pytest.raises(TypeError):
+        agreed().commission_support(**COMMISSION, conflict_of_interest=False)
 
 
 def test_no_visit_is_recorded_under_an_ended_deployment():

@@ -1,12 +1,12 @@
 """The escalation timetable: pure rules, no clocks or stores."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from domain.calendar import PolicyDuration
 from domain.policy import EscalationPolicy
 from domain.timetable import CaseFacts, timetable
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)  # a Monday
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 DUE = T0 + timedelta(days=14)
 POLICY = EscalationPolicy(remind_before=PolicyDuration(working_days=2),
                           remind_every=PolicyDuration(working_days=1), missed_reminder_limit=2)

@@ -1,0 +1,84 @@
+"""A newer release started on an older database brings it up to date, once."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg
+
+from services.cases import CaseService
+from services.migrations import LATEST, MIGRATIONS, current_version, migrate
+from services.read_models import CaseListView
+from services.settings import Settings
+from tests.helpers import OPEN_CASE
+
+ACTOR = dict(actor_id="cora", actor_role="coordinator")
+
+
+def _indexes(settings: Settings) -> set[str]:
+    if settings.store == "postgres":
+        with psycopg.connect(settings.postgres_url) as conn:
+            rows = conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = %s",
+                                (settings.postgres_schema,)).fetchall()
+    else:
+        with sqlite3.connect(settings.sqlite_path) as conn:
+            rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall()
+    return {name for (name,) in rows}
+
+
+def test_the_current_release_schema_is_upgraded_and_keeps_every_case(settings, cases):
+    # The database as release 0.1.0 leaves it: the services' own tables, a case, the list.
+    case_id = cases.open_case(**OPEN_CASE, **ACTOR)
+    view = CaseListView(settings)
+    view.catch_up(cases)
+    view.close()
+    assert "case_list_authority" not in _indexes(settings)
+
+    assert migrate(settings) == [m.version for m in MIGRATIONS]
+    assert current_version(settings) == LATEST
+    assert "case_list_authority" in _indexes(settings)
+    assert migrate(settings) == []  # a second start changes nothing
+
+    view = CaseListView(settings)
+    listed, _ = view.list_cases(authority=OPEN_CASE["authority"])
+    view.close()
+    assert [row["case_id"] for row in listed] == [str(case_id)]
+    fresh = CaseService(settings.eventsourcing_env())
+    assert fresh.verify(case_id).ok and fresh.get_case(case_id)["version"] == 1
+    fresh.close()
+
+
+def test_a_database_at_an_older_version_gets_only_the_later_migrations(settings):
+    assert migrate(settings, up_to=1) == [1]
+    assert current_version(settings) == 1
+    assert migrate(settings) == list(range(2, LATEST + 1))
+
+
+def test_processes_starting_together_apply_each_migration_once(settings):
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: migrate(settings), range(4)))
+    assert sorted(v for applied in results for v in applied) == [m.version for m in MIGRATIONS]
+
+
+def test_a_second_service_in_a_process_keeps_the_first_ones_writes_visible(tmp_path):
+    """Settings for a second service touch the SQLite file's permissions; that must not
+    drop the first service's locks, or another process's write resets the WAL under it
+    and what the first then saves never reaches anyone else."""
+    settings = Settings(data_dir=tmp_path / "var", store="sqlite")
+    first = CaseService(settings.eventsourcing_env())
+    second = CaseService(settings.eventsourcing_env())
+    env = dict(os.environ, CASEWORK_DATA_DIR=str(settings.data_dir))
+    subprocess.run([sys.executable, "-m", "services.migrations"], env=env, check=True,
+                   capture_output=True)
+    case_id = first.open_case(**OPEN_CASE, **ACTOR)
+    read = subprocess.run(
+        [sys.executable, "-c", "import sys; from uuid import UUID; from services.settings "
+         "import Settings; from services.cases import CaseService; print(CaseService("
+         "Settings().eventsourcing_env()).get_case(UUID(sys.argv[1]))['version'])",
+         str(case_id)], env=env, capture_output=True, text=True)
+    second.close()
+    first.close()
+    assert read.returncode == 0, read.stderr[-500:]
+    assert read.stdout.strip() == "1"

@@ -1,0 +1,97 @@
+"""A real browser (Debian's Chromium, driven by Playwright) against the app on a real port.
+
+Browser tests skip where Chromium is absent, and fail instead under CI=true,
+as the PostgreSQL tests do. The assets come from `make assets` (npm tarballs,
+integrity-checked); axe-core is injected from the same fetched tarball.
+"""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from api.main import create_app
+from api.web.assets import VENDOR, all_fetched
+from domain.calendar import PolicyDuration
+from services.cases import CaseService
+from services.identity import IdentityService, build_identity_service
+from services.settings import Settings
+from tests.conftest import free_port
+from tests.e2e.conftest import register_authorities, serve
+
+CHROMIUM = Path(os.environ.get("CASEWORK_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+AXE = VENDOR / "axe-core" / "axe.min.js"
+
+PEOPLE = {
+    "coordinator": dict(username="cora", role="coordinator", region="North West"),
+    "liaison": dict(username="lia", role="authority liaison",
+                    authority="Northshire County Council"),
+    "adviser": dict(username="adam", role="adviser"),
+    "peer": dict(username="pete", role="peer"),
+    "inspector": dict(username="ines", role="inspector"),
+}
+
+
+def _needed(what: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true but {what}")
+    pytest.skip(what)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        _needed(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    if not all_fetched():
+        _needed("the front-end assets are not fetched (make assets)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def web_settings(tmp_path: Path) -> Settings:
+    # No Temporal here: the pages work without it (the worker's reconciler starts workflows).
+    return Settings(data_dir=tmp_path / "var", store="sqlite",
+                    temporal_address=f"127.0.0.1:{free_port()}")
+
+
+@pytest.fixture
+def web_cases(web_settings: Settings) -> Iterator[CaseService]:
+    service = CaseService(web_settings.eventsourcing_env(),
+                          diagnosis_deadline=PolicyDuration.parse("10"))
+    yield service
+    service.close()
+
+
+@pytest.fixture
+def web_identity(web_settings: Settings) -> Iterator[IdentityService]:
+    service = build_identity_service(web_settings)
+    yield service
+    service.close()
+
+
+@pytest.fixture
+def people(web_identity: IdentityService) -> dict[str, str]:
+    """A token for one person in each role, made as the command line makes them."""
+    tokens = {}
+    for who, user in PEOPLE.items():
+        web_identity.register_user(**user)
+        tokens[who] = web_identity.issue_token(user["username"])
+    return tokens
+
+
+@pytest.fixture
+def site(web_settings: Settings, web_cases: CaseService, web_identity: IdentityService
+         ) -> Iterator[str]:
+    register_authorities(web_settings)
+    server, thread, url = serve(create_app(web_settings, cases=web_cases, identity=web_identity))
+    yield url
+    server.should_exit = True
+    thread.join(timeout=10)

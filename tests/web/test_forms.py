@@ -1,0 +1,53 @@
+"""A command's page form is made from its API body, and names errors as the API does."""
+
+from api import command_schemas as s
+from api.commands import COMMANDS
+from api.web.forms import body_from_form, form_fields
+
+
+def test_every_command_has_a_form_with_a_field_for_each_body_field():
+    for spec in COMMANDS:
+        names = {f.name for f in form_fields(spec.schema)}
+        assert names == set(spec.schema.model_fields) - {"expected_version"}, spec.path
+
+
+def test_a_plan_drafted_on_the_form_is_the_body_the_api_would_take():
+    body, errors = body_from_form(s.PlanDraft, {
+        "summary": "Stabilise leadership", "adviser_id": "adam",
+        "actions.0.description": "Interim director", "actions.0.owner": "Chief executive",
+        "actions.0.provider": "LGA", "actions.0.due": "2027-03-31",
+        "actions.0.measure": "Monitoring visit", "actions.0.cost": "",
+        "actions.1.description": "", "actions.1.due": ""})
+    assert errors == []
+    assert body == s.PlanDraft.model_validate({
+        "summary": "Stabilise leadership", "adviser_id": "adam", "actions": [{
+            "description": "Interim director", "owner": "Chief executive", "provider": "LGA",
+            "due": "2027-03-31", "measure": "Monitoring visit"}]})
+
+
+def test_an_invalid_field_is_named_by_its_api_path_and_rule():
+    _, errors = body_from_form(s.PlanDraft, {
+        "summary": "x", "adviser_id": "adam", "actions.0.description": "d",
+        "actions.0.owner": "o", "actions.0.provider": "p", "actions.0.due": "2027-02-30",
+        "actions.0.measure": "m"})
+    assert [(e.field, e.id) for e in errors] == [("actions.0.due", "actions-0-due")]
+    assert errors[0].rule.startswith("date")
+
+
+def test_checkboxes_lines_pairs_and_uk_times_become_the_api_types():
+    body, errors = body_from_form(s.ProgressReview, {
+        "measures": "Ofsted visit = on track\nBudget = off track", "judgement": "improving",
+        "reason": "Positive visit", "next_review_due": "2027-06-01T09:30"})
+    assert errors == [] and body is not None
+    assert {k: v.value for k, v in body.measures.items()} == {
+        "Ofsted visit": "on track", "Budget": "off track"}
+    assert body.next_review_due.utcoffset().total_seconds() == 3600  # British Summer Time
+    body, errors = body_from_form(s.DiagnosisRecord, {
+        "summary": "Weak capacity", "problem_natures": ["capacity", "political"]})
+    assert [p.value for p in body.problem_natures] == ["capacity", "political"]
+
+
+def test_one_box_ticked_is_a_list_of_one():
+    body, errors = body_from_form(s.DiagnosisRecord, {"summary": "Weak capacity",
+                                                      "problem_natures": "capacity"})
+    assert errors == [] and [p.value for p in body.problem_natures] == ["capacity"]

@@ -1,0 +1,65 @@
+"""Sessions over real HTTP (no browser): cookie flags, CSRF, deactivation, idle expiry."""
+
+import re
+
+import httpx
+import pytest
+
+from api.main import create_app
+from api.web import sessions as session_module
+from api.web.sessions import SessionStore
+from tests.e2e.conftest import serve
+
+
+def _sign_in(client: httpx.Client, token: str) -> httpx.Response:
+    form = client.get("/sign-in").text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    return client.post("/sign-in", data={"csrf_token": csrf, "token": token, "next": "/my-work"})
+
+
+def test_the_cookie_is_secure_when_configured(web_settings, web_cases, web_identity, people):
+    settings = web_settings.model_copy(update={"session_cookie_secure": True})
+    server, thread, url = serve(create_app(settings, cases=web_cases, identity=web_identity))
+    try:
+        with httpx.Client(base_url=url) as client:
+            cookie = client.get("/sign-in").headers["set-cookie"]
+            # Over plain HTTP a browser keeps a Secure cookie back, so signing in fails.
+            assert _sign_in(client, people["coordinator"]).status_code == 403
+        assert "Secure" in cookie and "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_behind_tls_the_cookie_is_secure_and_locally_it_is_not(site, people):
+    with httpx.Client(base_url=site) as client:
+        assert "Secure" not in _sign_in(client, people["coordinator"]).headers["set-cookie"]
+    with httpx.Client(base_url=site, headers={"X-Forwarded-Proto": "https"}) as client:
+        assert "Secure" in _sign_in(client, people["coordinator"]).headers["set-cookie"]
+
+
+def test_a_wrong_token_or_a_missing_csrf_token_signs_nobody_in(site, people):
+    with httpx.Client(base_url=site) as client:
+        assert _sign_in(client, "cw_not-a-real-token").status_code == 401
+        refused = client.post("/sign-in", data={"token": people["coordinator"]})
+        assert refused.status_code == 403 and "casework_session" not in client.cookies
+
+
+def test_a_deactivated_user_is_signed_out_at_once(site, people, web_identity):
+    with httpx.Client(base_url=site) as client:
+        _sign_in(client, people["inspector"])
+        assert client.get("/my-work").status_code == 200
+        web_identity.deactivate("ines")
+        answer = client.get("/my-work")
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/sign-in")
+
+
+def test_a_session_unused_for_longer_than_the_idle_time_ends(monkeypatch: pytest.MonkeyPatch):
+    now = [1000.0]
+    monkeypatch.setattr(session_module.time, "monotonic", lambda: now[0])
+    store = SessionStore(idle_seconds=60)
+    session = store.start("a token")
+    now[0] += 59
+    assert store.find(session.id) is session
+    now[0] += 61
+    assert store.find(session.id) is None

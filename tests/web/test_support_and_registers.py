@@ -1,0 +1,84 @@
+"""The registers' pages: matches for a diagnosis with commission and deploy, CSV import."""
+
+from uuid import UUID
+
+import pytest
+
+from services.demo_data import load_demo
+from services.registers import RegisterService
+from tests.web.browser import accessible, sign_in, visit
+from tests.web.test_journeys import open_case, record_diagnosis, submit
+
+
+@pytest.fixture
+def demo_registers(web_settings):
+    registers = RegisterService(web_settings.eventsourcing_env())
+    load_demo(registers)
+    yield registers
+    registers.close()
+
+
+def test_a_coordinator_commissions_and_deploys_from_the_matches(browser, site, people,
+                                                                demo_registers, web_cases):
+    cora = browser.new_context().new_page()
+    sign_in(cora, site, people["coordinator"])
+    case_url = open_case(cora, site)
+    record_diagnosis(cora, case_url)
+    case_id = UUID(case_url.rsplit("/", 1)[1])
+    web_cases.draft_plan(case_id, summary="Stabilise", adviser_id="adam", actions=[{
+        "description": "Interim director", "owner": "Chief executive", "provider": "IDeA",
+        "due": "2027-03-31", "measure": "Director in post"}], actor_id="cora",
+        actor_role="coordinator")
+    web_cases.agree_plan(case_id, reason="Agreed", actor_id="lia",
+                         actor_role="authority liaison")
+    cora.goto(case_url)
+    cora.get_by_role("link", name="Find support that matches the diagnosis").click()
+    accessible(cora)
+    first_offer = cora.locator("table").nth(0).locator("tbody tr").first
+    offer_id = first_offer.locator("input[name=offer_id]").get_attribute("value")
+    first_offer.get_by_role("button").click()
+    accessible(cora)
+    assert "Done: commissioned" in cora.inner_text(".govuk-notification-banner")
+    offer = demo_registers.get_offer(UUID(offer_id))
+    assert [c["case_id"] for c in offer["commissions"]] == [case_url.rsplit("/", 1)[1]]
+
+    cora.locator("table").nth(1).locator("tbody tr").first.get_by_role("button").click()
+    assert "Done: deployed" in cora.inner_text(".govuk-notification-banner")
+
+
+def test_an_inspector_may_not_match_or_commission(browser, site, people, demo_registers):
+    cora = browser.new_context().new_page()
+    sign_in(cora, site, people["coordinator"])
+    case_url = open_case(cora, site)
+    ines = browser.new_context().new_page()
+    sign_in(ines, site, people["inspector"])
+    assert ines.goto(f"{case_url}/support-matches").status == 403
+    csrf = ines.goto(case_url) and ines.get_attribute("input[name=csrf_token]", "value")
+    offer_id = str(demo_registers.list_offers()[0]["id"])
+    answer = ines.request.post(f"{case_url}/support-matches/commission",
+                               form={"csrf_token": csrf, "offer_id": offer_id, "days": "1"})
+    assert answer.status == 403
+    assert demo_registers.list_offers()[0]["commissions"] == []
+
+
+def test_a_bad_csv_lists_every_bad_row_by_line_field_and_rule(browser, site, people,
+                                                              demo_registers):
+    cora = browser.new_context().new_page()
+    sign_in(cora, site, people["coordinator"])
+    visit(cora, f"{site}/registers/authorities")
+    cora.fill("#csv", "name,authority_type,region\n"
+                      "Newtown Borough Council,london borough,London\n"
+                      "Oldtown Council,parish,North West\n"
+                      ",county,Nowhere\n")
+    submit(cora, "Import")
+    summary = cora.inner_text(".govuk-error-summary")
+    assert "Line 3, authority_type" in summary and "Line 4, name" in summary
+    assert "Newtown Borough Council" not in cora.inner_text("table")
+    visit(cora, f"{site}/registers/peers")
+    visit(cora, f"{site}/registers/offers")
+    open_case(cora, site)
+    visit(cora, f"{site}/regional-picture")
+    assert cora.text_content("#heat-title") == "Heat map of open cases by stage and risk band"
+    drawn = [t for t in cora.locator("svg.app-heat text").all_text_contents() if t.isdigit()]
+    tabled = cora.locator("table").first.locator("td").all_inner_texts()
+    assert drawn == tabled and "1" in drawn
