@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lock clean
+.PHONY: run test bench lock clean assets screenshots
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -14,21 +14,32 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
-run: $(STAMP)
+# GOV.UK Frontend, MOJ Frontend, Swagger UI, Redoc and axe-core, pinned with their
+# npm integrity hashes in api/web/assets.json; fetched once into api/web/static/vendor/.
+assets: $(STAMP)
+	$(BIN)/python -m api.web.assets fetch
+
+run: $(STAMP) assets
 	$(if $(DEMO),$(BIN)/python -m services.demo_data,)
 	$(BIN)/python -m deploy.run
 
-test: $(STAMP)
+test: $(STAMP) assets
 	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+	$(BIN)/mypy domain services workflows api
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Benchmarks (not part of `make test`): results in bench/results/, about 5 minutes.
+# Benchmarks (not part of `make test`): results in bench/results/, about 20 minutes.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
 # Regenerates the lock after a change to the ranges in pyproject.toml.
 lock: $(STAMP)
 	$(BIN)/pip freeze --exclude-editable | grep -v '^casework' > constraints.txt
+
+# PNGs of the main pages, signed in as each role, in screenshots/ (needs Chromium).
+screenshots: $(STAMP) assets
+	$(BIN)/python -m tests.web.screenshots screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache
