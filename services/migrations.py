@@ -21,10 +21,9 @@ from typing import Any
 import psycopg
 
 from services.checkpoints import CheckpointLedger
+from services.postgres_recorder import SCHEMA_LOCK as ADVISORY_LOCK
 from services.read_models import _SCHEMA as READ_MODEL_TABLES
 from services.settings import Settings
-
-ADVISORY_LOCK = 0x6361_7365  # "case": one number every casework process agrees on
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,47 @@ recorder installs a function per events table that takes the lock and inserts,
 called as one autocommitted statement. Readers that follow the notification log
 (the read models, the reconciler) therefore never pass over an id that commits
 later. There is no NOTIFY: casework's readers poll, as they must on SQLite.
+
+Several API and worker processes may start at once on an empty schema. The
+library creates its types, tables and functions with IF NOT EXISTS and CREATE
+OR REPLACE, which PostgreSQL does not make safe against each other (a unique
+violation in pg_type, "tuple concurrently updated"), so `SchemaLockedPostgresFactory`
+creates them one process at a time under the advisory lock the migrations take.
+Tested with eventsourcing 9.5.6 (pinned in constraints.txt).
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.persistence import AggregateRecorder, ApplicationRecorder
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
 from psycopg.sql import SQL, Identifier
+
+SCHEMA_LOCK = 0x6361_7365  # "case": the one number every casework process locks on
+
+
+@contextmanager
+def schema_lock(datastore: Any) -> Iterator[None]:
+    """Hold the schema lock on a connection of its own while the body creates tables."""
+    with datastore.get_connection() as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
+
+
+class SchemaLockedPostgresFactory(PostgresFactory):
+    """The library's PostgreSQL factory, creating each recorder's tables under the lock."""
+
+    def aggregate_recorder(self, purpose: str = "events") -> AggregateRecorder:
+        with schema_lock(self.datastore):
+            return super().aggregate_recorder(purpose)
+
+    def application_recorder(self) -> ApplicationRecorder:
+        with schema_lock(self.datastore):
+            return super().application_recorder()
 
 
 class PolledPostgresApplicationRecorder(PostgresApplicationRecorder):

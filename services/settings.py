@@ -85,7 +85,7 @@ class Settings(BaseSettings):
             }
         url = urlparse(self.postgres_url)
         env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": "services.postgres_recorder:SchemaLockedPostgresFactory",
             "APPLICATION_RECORDER_TOPIC":
                 "services.postgres_recorder:PolledPostgresApplicationRecorder",
             "POSTGRES_ENABLE_DB_FUNCTIONS": "y",

@@ -12,6 +12,7 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
+from services.postgres_recorder import SCHEMA_LOCK
 from services.settings import Settings
 
 
@@ -32,6 +33,8 @@ class SideTables:
                 "autocommit": True,
                 **({"options": f"-c search_path={schema}"} if schema else {})})
         with self._transaction() as cursor:
+            if self.postgres:  # one process at a time: IF NOT EXISTS races in PostgreSQL
+                cursor.execute("SELECT pg_advisory_xact_lock(?)", (SCHEMA_LOCK,))
             for statement in self.schema:
                 cursor.execute(statement)
 

@@ -129,8 +129,8 @@ async def test_two_apis_and_two_workers_lose_nothing_when_one_of_each_is_killed(
     clients = [httpx.AsyncClient(base_url=url, headers=headers, timeout=15)
                for _, url in cluster.apis]
     try:
-        for client in clients:
-            await eventually(lambda c=client: _ready(c), timeout=60)
+        for (process, _url), client in zip(cluster.apis, clients, strict=True):
+            await eventually(lambda p=process, c=client: _ready(p, c, cluster.logs), timeout=120)
         ids = []
         for n in range(CASES):
             created = await clients[n % 2].post("/cases", json=OPEN_CASE)
@@ -169,7 +169,11 @@ async def test_two_apis_and_two_workers_lose_nothing_when_one_of_each_is_killed(
             await client.aclose()
 
 
-async def _ready(client: httpx.AsyncClient) -> bool:
+async def _ready(process: subprocess.Popen, client: httpx.AsyncClient, logs: Path) -> bool:
+    """Whether the API answers ready; an API that died at start-up fails the test at once."""
+    if process.poll() is not None:
+        tails = {log.name: log.read_text()[-2000:] for log in logs.glob("*.log")}
+        pytest.fail(f"an API process exited with {process.returncode} at start-up: {tails}")
     try:
         return (await client.get("/health/ready")).status_code == 200
     except httpx.HTTPError:
