@@ -31,7 +31,8 @@ class FormField:
     name: str
     id: str
     label: str
-    kind: str  # text, textarea, lines, pairs, radios, checkboxes, boolean, date, datetime, number
+    kind: str  # text, textarea, lines, pairs, radios, checkboxes, boolean, date, datetime,
+    #            whole number, number
     hint: str = ""
     required: bool = True
     choices: tuple[str, ...] = ()
@@ -113,7 +114,9 @@ def _field(name: str, info: FieldInfo, prefix: str = "") -> FormField:
         return FormField(kind="datetime", **{**base, "hint": base["hint"] or "UK time."})
     if kind_type is date:
         return FormField(kind="date", **base)
-    if kind_type in (int, Decimal, float):
+    if kind_type is int:
+        return FormField(kind="whole number", **base)
+    if kind_type in (Decimal, float):
         return FormField(kind="number", **base)
     long = _max_length(info) >= _LONG_TEXT
     return FormField(kind="textarea" if long else "text", **base)
@@ -147,7 +150,18 @@ def _value(form: dict[str, Any], field: FormField) -> Any:
         return dict(_pair(line) for line in text.splitlines() if line.strip())
     if field.kind == "datetime":
         return _london(text)
+    if field.kind == "whole number":
+        return _whole_number(text)
     return text
+
+
+def _whole_number(text: str) -> Any:
+    """A form sends text; the API's whole numbers are strict, so send what was typed as
+    a number when it is one (and as text otherwise, for the model to name the field)."""
+    try:
+        return int(text.replace(",", ""))
+    except ValueError:
+        return text
 
 
 def _first(value: Any) -> str:

@@ -51,3 +51,16 @@ def test_one_box_ticked_is_a_list_of_one():
     body, errors = body_from_form(s.DiagnosisRecord, {"summary": "Weak capacity",
                                                       "problem_natures": "capacity"})
     assert errors == [] and [p.value for p in body.problem_natures] == ["capacity"]
+
+
+def test_days_typed_on_a_form_are_the_whole_number_the_api_takes():
+    """The API's whole numbers are strict; a form sends text. This broke deploying a peer
+    from the case page ('Input should be a valid integer')."""
+    body, errors = body_from_form(s.PeerDeploy, {
+        "peer_id": "6f1c2d4e-0000-4000-8000-000000000002", "days": "2",
+        "role": "councillor peer", "reason": "Experienced leader"})
+    assert errors == [] and body is not None and body.days == 2  # type: ignore[attr-defined]
+    _, errors = body_from_form(s.PeerDeploy, {
+        "peer_id": "6f1c2d4e-0000-4000-8000-000000000002", "days": "two",
+        "role": "councillor peer", "reason": "Experienced leader"})
+    assert [e.field for e in errors] == ["days"]
