@@ -2,7 +2,7 @@
 
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -65,6 +65,17 @@ def draft_plan(page, case_url: str, **changes: str) -> None:
     submit(page, "Draft support plan")
 
 
+def deploy_pete(cora, case_url: str, peer_id: object) -> None:
+    """The coordinator deploys the accredited peer, with pete's account to record visits."""
+    do(cora, case_url, "Deploy peer")
+    cora.fill("#peer-id", str(peer_id))
+    cora.fill("#days", "2")
+    cora.fill("#peer-user", "pete")
+    cora.fill("#role", "councillor peer")
+    cora.fill("#reason", "Experienced leader, no conflict")
+    recorded(cora, "Deploy peer")
+
+
 def test_a_case_from_concern_to_peer_visit_and_a_verified_export(browser, site, people,
                                                                  tmp_path: Path, web_settings):
     peer_id = seed_registers(web_settings.eventsourcing_env())["peer"]
@@ -90,13 +101,7 @@ def test_a_case_from_concern_to_peer_visit_and_a_verified_export(browser, site, 
     assert "agreed" in lia.inner_text("#plan ~ p")
 
     # The coordinator deploys a peer; the peer records a visit on their own deployment.
-    do(cora, case_url, "Deploy peer")
-    cora.fill("#peer-id", str(peer_id))
-    cora.fill("#days", "2")
-    cora.fill("#peer-user", "pete")
-    cora.fill("#role", "councillor peer")
-    cora.fill("#reason", "Experienced leader, no conflict")
-    recorded(cora, "Deploy peer")
+    deploy_pete(cora, case_url, peer_id)
 
     pete = browser.new_context().new_page()
     sign_in(pete, site, people["peer"])
@@ -298,3 +303,89 @@ def test_a_coordinator_opens_a_case_and_records_a_diagnosis_with_the_keyboard_al
     assert "Done: record diagnosis" in page.inner_text(".govuk-notification-banner")
     assert "Weak corporate capacity" in page.inner_text("main")
     accessible(page)
+
+
+def type_moment(page, when: date) -> None:
+    """Type a date (and a time, for a datetime) into the focused date field, in the order
+    the browser's locale shows its parts: a person types what they see."""
+    order = page.evaluate("""() => new Intl.DateTimeFormat(undefined,
+        {year: 'numeric', month: '2-digit', day: '2-digit'}).formatToParts(new Date())
+        .map(p => p.type).filter(t => ['day', 'month', 'year'].includes(t))""")
+    parts = {"day": f"{when.day:02}", "month": f"{when.month:02}", "year": f"{when.year}"}
+    page.keyboard.type("".join(parts[p] for p in order))
+    if isinstance(when, datetime):
+        hour12 = page.evaluate("new Intl.DateTimeFormat(undefined, {hour: 'numeric'})"
+                               ".resolvedOptions().hour12")
+        page.keyboard.press("Tab")
+        hour = (when.hour % 12 or 12) if hour12 else when.hour
+        page.keyboard.type(f"{hour:02}{when.minute:02}"
+                           + (("PM" if when.hour >= 12 else "AM") if hour12 else ""))
+
+
+def keyboard_sign_in(browser, site: str, token: str):
+    """A page signed in by typing the token and pressing Enter."""
+    page = browser.new_context().new_page()
+    page.goto(f"{site}/sign-in")
+    tab_to(page, "token")
+    page.keyboard.type(token)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    return page
+
+
+def test_a_peer_records_a_visit_with_the_keyboard_alone(browser, site, people, web_settings):
+    peer_id = seed_registers(web_settings.eventsourcing_env())["peer"]
+    cora = browser.new_context().new_page()
+    sign_in(cora, site, people["coordinator"])
+    case_url = open_case(cora, site)
+    record_diagnosis(cora, case_url)
+    draft_plan(cora, case_url)
+    lia = browser.new_context().new_page()
+    sign_in(lia, site, people["liaison"])
+    do(lia, case_url, "Agree support plan")
+    lia.fill("#reason", "The cabinet accepts the plan")
+    recorded(lia, "Agree support plan")
+    deploy_pete(cora, case_url, peer_id)
+
+    pete = keyboard_sign_in(browser, site, people["peer"])
+    press_until(pete, "Northshire County Council")
+    press_until(pete, "Record peer visit")
+    tab_to(pete, "deployment-id")
+    pete.keyboard.type("deployment-1")
+    tab_to(pete, "visited-at")
+    type_moment(pete, datetime(2026, 11, 20, 10, 0))
+    assert pete.input_value("#visited-at") == "2026-11-20T10:00"
+    tab_to(pete, "notes")
+    pete.keyboard.type("Met the leader and the chief executive")
+    press_until(pete, "Record peer visit")
+    assert "Done: record peer visit" in pete.inner_text(".govuk-notification-banner")
+    assert "Met the leader" in pete.inner_text("#people ~ table")
+    accessible(pete)
+
+
+def test_an_inspector_reads_as_of_a_date_and_downloads_with_the_keyboard_alone(
+        browser, site, people, tmp_path: Path):
+    cora = browser.new_context().new_page()
+    sign_in(cora, site, people["coordinator"])
+    case_url = open_case(cora, site)
+
+    ines = keyboard_sign_in(browser, site, people["inspector"])
+    ines.goto(case_url)  # an address typed or followed from elsewhere
+    last_week = date.today() - timedelta(days=7)
+    tab_to(ines, "as-of")
+    type_moment(ines, last_week)
+    assert ines.input_value("#as-of") == last_week.isoformat()
+    press_until(ines, "Show the case on that date")
+    assert "held no record of this case" in ines.inner_text("#before-case")
+    accessible(ines)
+    for _ in range(150):
+        ines.keyboard.press("Tab")
+        if ines.evaluate("document.activeElement.innerText || ''").startswith("JSON Lines"):
+            break
+    with ines.expect_download() as downloading:
+        ines.keyboard.press("Enter")
+    saved = tmp_path / "case.jsonl"
+    downloading.value.save_as(saved)
+    check = subprocess.run([sys.executable, "-m", "services.integrity", "verify", str(saved)],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
