@@ -28,6 +28,7 @@ from services.migrations import migrate
 from services.read_models import CaseListView
 from services.settings import Settings
 from services.tracing import tracer_provider
+from services.web_sessions import SessionStore
 from services.workflow_gateway import WorkflowGateway, connect
 
 log = logging.getLogger("casework.api")
@@ -89,6 +90,8 @@ def create_app(settings: Settings | None = None, *, cases: CaseService | None = 
             await asyncio.to_thread(migrate, settings)
         app.state.case_list = CaseListView(settings)
         app.state.checkpoints = CheckpointLedger.configured(settings)
+        app.state.web_sessions = SessionStore(settings,
+                                              idle_seconds=settings.session_idle_minutes * 60)
         app.state.gateway = None
         _warn_if_no_users(app.state.identity, app.state.oidc)
         connecting = asyncio.create_task(_connect_in_background(app, settings, interceptors))
@@ -103,6 +106,7 @@ def create_app(settings: Settings | None = None, *, cases: CaseService | None = 
             tracing.shutdown()  # sends the spans still buffered
         app.state.case_list.close()
         app.state.checkpoints.close()
+        app.state.web_sessions.close()
         if cases is None:
             app.state.cases.close()
         if identity is None:

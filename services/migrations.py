@@ -24,6 +24,7 @@ from services.checkpoints import CheckpointLedger
 from services.postgres_recorder import SCHEMA_LOCK as ADVISORY_LOCK
 from services.read_models import _SCHEMA as READ_MODEL_TABLES
 from services.settings import Settings
+from services.web_sessions import SessionStore
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ MIGRATIONS = (
               ("CREATE INDEX IF NOT EXISTS case_list_authority "
                "ON case_list (authority, status, raised_at)",)),
     Migration(3, "signed checkpoints of every stream's head", tuple(CheckpointLedger.schema)),
+    Migration(4, "signed-in sessions shared by every API process", tuple(SessionStore.schema)),
 )
 LATEST = MIGRATIONS[-1].version
 

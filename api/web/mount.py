@@ -7,13 +7,11 @@ from fastapi.staticfiles import StaticFiles
 
 from api.web import case_pages, oidc, overview_pages, sign_in, support_pages
 from api.web.assets import SITE_ASSETS, VENDOR
-from api.web.sessions import SessionStore
 from services.settings import Settings
 
 
 def install(app: FastAPI, settings: Settings) -> None:
     app.state.settings = settings
-    app.state.web_sessions = SessionStore(idle_seconds=settings.session_idle_minutes * 60)
     app.mount("/assets", StaticFiles(directory=SITE_ASSETS, check_dir=False), name="assets")
     app.mount("/vendor", StaticFiles(directory=VENDOR, check_dir=False), name="vendor")
     app.state.oidc_pending = oidc.PendingSignIns()

@@ -24,6 +24,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from api.deps import principal_for_token
+from api.threads import in_thread
 from api.web.routing import PageRoute, problem_page, sessions
 from api.web.sessions import COOKIE, same_token, set_cookie
 from services.identity import Unauthenticated
@@ -112,6 +113,25 @@ async def oidc_start(request: Request) -> Response:
     return response
 
 
+async def sign_out_url(request: Request, token: str) -> str | None:
+    """Where to send a person signing out whose session came from the provider: its
+    end-session endpoint (RP-initiated logout), so the provider's session ends too and
+    the next sign-in asks again; None for a local token or a provider without one."""
+    settings: Settings = request.app.state.settings
+    if not enabled(settings) or token.count(".") != 2:
+        return None
+    try:
+        endpoint = (await _discovery(settings)).get("end_session_endpoint")
+    except (httpx.HTTPError, ValueError):
+        return None  # the provider is unreachable: casework's own session still ends
+    if not endpoint:
+        return None
+    back = str(request.url_for("sign_in_form")) + "?signed_out=1"
+    return f"{endpoint}?" + urlencode({"id_token_hint": token, "client_id":
+                                       settings.oidc_client_id,
+                                       "post_logout_redirect_uri": back})
+
+
 @router.get("/sign-in/oidc/callback", name="oidc_callback")
 async def oidc_callback(request: Request, code: str = "", state: str = "",
                         error: str = "") -> Response:
@@ -136,7 +156,7 @@ async def oidc_callback(request: Request, code: str = "", state: str = "",
     if jwt.decode(id_token, options={"verify_signature": False}).get("nonce") != pending.nonce:
         return problem_page(request, 401, "You are not signed in",
                             "The identity token was not issued for this sign-in.")
-    session = sessions(request).start(id_token)
+    session = await in_thread(sessions(request).start, id_token)
     response = RedirectResponse(pending.next_path, status_code=303)
     set_cookie(response, request, COOKIE, session.id, secure=settings.session_cookie_secure)
     response.delete_cookie(STATE_COOKIE, path="/")

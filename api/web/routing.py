@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
 from api.deps import Forbidden, principal_for_token
+from api.threads import in_thread
 from api.web.forms import multi_dict
 from api.web.rendering import render
 from api.web.sessions import COOKIE, SessionStore, WebSession, same_token
@@ -72,13 +73,13 @@ def sessions(request: Request) -> SessionStore:
 
 async def signed_in(request: Request) -> Principal:
     store = sessions(request)
-    session = store.find(request.cookies.get(COOKIE))
+    session = await in_thread(store.find, request.cookies.get(COOKIE))
     if session is None:
         raise SignInNeeded
     try:
         principal = await principal_for_token(request, session.token)
     except Unauthenticated:
-        store.end(session.id)
+        await in_thread(store.end, session.id)
         raise SignInNeeded from None
     request.state.web_session = session
     request.state.web_principal = principal

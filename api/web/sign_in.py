@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from api.deps import principal_for_token
+from api.threads import in_thread
 from api.web import oidc
 from api.web.rendering import render
 from api.web.routing import PageRoute, Who, page_context, posted_form, sessions
@@ -24,7 +25,7 @@ def _safe_next(target: Any) -> str:
 
 @router.get("/")
 async def home(request: Request) -> Response:
-    signed_in = sessions(request).find(request.cookies.get(COOKIE)) is not None
+    signed_in = await in_thread(sessions(request).find, request.cookies.get(COOKIE)) is not None
     return RedirectResponse("/my-work" if signed_in else "/sign-in", status_code=303)
 
 
@@ -39,7 +40,7 @@ def _sign_in_page(request: Request, *, status: int = 200, error: str = "",
     return response
 
 
-@router.get("/sign-in")
+@router.get("/sign-in", name="sign_in_form")
 async def sign_in_form(request: Request) -> Response:
     return _sign_in_page(request, next_path=_safe_next(request.query_params.get("next")))
 
@@ -60,7 +61,7 @@ async def sign_in(request: Request) -> Response:
     except Unauthenticated:
         return _sign_in_page(request, status=401, next_path=next_path,
                              error="That token is not one casework recognises")
-    session = sessions(request).start(token)
+    session = await in_thread(sessions(request).start, token)
     response = RedirectResponse(next_path, status_code=303)
     set_cookie(response, request, COOKIE, session.id,
                secure=request.app.state.settings.session_cookie_secure)
@@ -71,8 +72,10 @@ async def sign_in(request: Request) -> Response:
 @router.post("/sign-out")
 async def sign_out(request: Request, who: Who) -> Response:
     await posted_form(request)
-    sessions(request).end(request.cookies.get(COOKIE))
-    response = RedirectResponse("/sign-in?signed_out=1", status_code=303)
+    session = request.state.web_session
+    await in_thread(sessions(request).end, session.id)
+    provider = await oidc.sign_out_url(request, session.token)
+    response = RedirectResponse(provider or "/sign-in?signed_out=1", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response
 

@@ -31,6 +31,7 @@ class Provider:
         self.private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.codes: dict[str, dict] = {}
         self.refused: list[str] = []
+        self.signed_out: list[dict[str, str]] = []
         self.claims = {"sub": "dana@northwest.example", "name": "Dana",
                        "casework_role": "coordinator", "casework_region": "North West"}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -47,7 +48,14 @@ class Provider:
                     return self._json(200, {
                         "issuer": provider.issuer, "jwks_uri": f"{provider.issuer}/jwks",
                         "authorization_endpoint": f"{provider.issuer}/authorize",
-                        "token_endpoint": f"{provider.issuer}/token"})
+                        "token_endpoint": f"{provider.issuer}/token",
+                        "end_session_endpoint": f"{provider.issuer}/logout"})
+                if url.path == "/logout":
+                    provider.signed_out.append(query)
+                    self.send_response(303)
+                    self.send_header("Location", query["post_logout_redirect_uri"])
+                    self.end_headers()
+                    return None
                 if url.path == "/jwks":
                     jwk = json.loads(RSAAlgorithm.to_jwk(provider.private.public_key()))
                     return self._json(200, {"keys": [{**jwk, "kid": "k1", "alg": "RS256"}]})
@@ -139,3 +147,18 @@ def test_a_token_without_a_casework_role_signs_nobody_in(browser, sso_site, prov
     page.get_by_role("button", name="Sign in with your organisation's account").click()
     assert "You are not signed in" in page.inner_text("h1")
     assert "casework_session" not in {c["name"] for c in page.context.cookies()}
+
+
+def test_signing_out_also_ends_the_session_at_the_identity_provider(browser, sso_site, provider):
+    page = browser.new_context().new_page()
+    page.goto(f"{sso_site}/sign-in")
+    page.get_by_role("button", name="Sign in with your organisation's account").click()
+    page.wait_for_url("**/my-work")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/sign-in?signed_out=1")
+    [asked] = provider.signed_out
+    assert asked["client_id"] == CLIENT
+    assert jwt.decode(asked["id_token_hint"], options={"verify_signature": False})["sub"] \
+        == "dana@northwest.example"
+    page.goto(f"{sso_site}/my-work")
+    assert "/sign-in" in page.url

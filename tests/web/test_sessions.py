@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from api.main import create_app
-from api.web import sessions as session_module
-from api.web.sessions import SessionStore
+from services import web_sessions as session_module
+from services.web_sessions import SessionStore
 from tests.e2e.conftest import serve
 
 
@@ -54,12 +54,48 @@ def test_a_deactivated_user_is_signed_out_at_once(site, people, web_identity):
         assert answer.status_code == 303 and answer.headers["location"].startswith("/sign-in")
 
 
-def test_a_session_unused_for_longer_than_the_idle_time_ends(monkeypatch: pytest.MonkeyPatch):
+def test_a_session_unused_for_longer_than_the_idle_time_ends(
+        web_settings, monkeypatch: pytest.MonkeyPatch):
     now = [1000.0]
-    monkeypatch.setattr(session_module.time, "monotonic", lambda: now[0])
-    store = SessionStore(idle_seconds=60)
-    session = store.start("a token")
-    now[0] += 59
-    assert store.find(session.id) is session
-    now[0] += 61
-    assert store.find(session.id) is None
+    monkeypatch.setattr(session_module.time, "time", lambda: now[0])
+    web_settings.data_dir.mkdir(parents=True)
+    store = SessionStore(web_settings, idle_seconds=60)
+    try:
+        session = store.start("a token")
+        now[0] += 59
+        assert store.find(session.id) == session
+        now[0] += 61
+        assert store.find(session.id) is None
+    finally:
+        store.close()
+
+
+def test_every_api_process_knows_a_session_and_a_sign_out_ends_it_everywhere(
+        site, web_settings, web_cases, web_identity, people):
+    """Behind a load balancer each request may reach another process."""
+    server, thread, other = serve(create_app(web_settings, cases=web_cases,
+                                             identity=web_identity))
+    try:
+        with httpx.Client(base_url=site) as first:
+            _sign_in(first, people["coordinator"])
+            cookie = first.cookies["casework_session"]
+            with httpx.Client(base_url=other, cookies={"casework_session": cookie}) as second:
+                assert second.get("/my-work").status_code == 200
+                page = second.get("/account").text
+                csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+                assert second.post("/sign-out", data={"csrf_token": csrf}).status_code == 303
+            answer = first.get("/my-work")
+            assert answer.status_code == 303 and answer.headers["location"].startswith("/sign-in")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_the_database_holds_no_session_id_and_no_token_in_the_clear(site, web_settings, people):
+    with httpx.Client(base_url=site) as client:
+        _sign_in(client, people["coordinator"])
+        cookie = client.cookies["casework_session"]
+    stored = b"".join(path.read_bytes() for path in web_settings.data_dir.glob("casework.sqlite*"))
+    assert b"casework session" not in stored  # sanity: the hash's label never appears
+    assert cookie.encode() not in stored
+    assert people["coordinator"].encode() not in stored
