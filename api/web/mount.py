@@ -14,7 +14,6 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.state.settings = settings
     app.mount("/assets", StaticFiles(directory=SITE_ASSETS, check_dir=False), name="assets")
     app.mount("/vendor", StaticFiles(directory=VENDOR, check_dir=False), name="vendor")
-    app.state.oidc_pending = oidc.PendingSignIns()
     app.include_router(sign_in.router)
     app.include_router(oidc.router)
     app.include_router(overview_pages.router)

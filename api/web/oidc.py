@@ -11,10 +11,10 @@ when the token expires.
 
 import base64
 import hashlib
+import json
 import secrets
-import threading
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -38,32 +38,31 @@ _PENDING_SECONDS = 600
 
 @dataclass(frozen=True)
 class Pending:
+    """A sign-in sent to the provider and not yet back.
+
+    It travels in the browser's own HttpOnly cookie rather than in a process's
+    memory, so the provider may send the person back to any API replica; the
+    PKCE verifier in it is what makes a code intercepted on the way useless.
+    """
+
+    state: str
     verifier: str
     nonce: str
     next_path: str
     started: float
 
+    def cookie(self) -> str:
+        return base64.urlsafe_b64encode(json.dumps(asdict(self)).encode()).decode()
 
-class PendingSignIns:
-    """Sign-ins sent to the provider and not yet back, by their `state`."""
-
-    def __init__(self) -> None:
-        self._pending: dict[str, Pending] = {}
-        self._lock = threading.Lock()
-
-    def add(self, state: str, pending: Pending) -> None:
-        with self._lock:
-            now = time.monotonic()
-            self._pending = {k: p for k, p in self._pending.items()
-                             if now - p.started < _PENDING_SECONDS}
-            self._pending[state] = pending
-
-    def take(self, state: str) -> Pending | None:
-        with self._lock:
-            pending = self._pending.pop(state, None)
-        if pending is None or time.monotonic() - pending.started > _PENDING_SECONDS:
+    @classmethod
+    def from_cookie(cls, cookie: str | None, state: str) -> "Pending | None":
+        """The sign-in this browser started with this `state`, if still fresh."""
+        try:
+            pending = cls(**json.loads(base64.urlsafe_b64decode((cookie or "").encode())))
+        except (ValueError, TypeError):
             return None
-        return pending
+        fresh = 0 <= time.time() - pending.started < _PENDING_SECONDS
+        return pending if fresh and same_token(pending.state, state) else None
 
 
 def enabled(settings: Settings) -> bool:
@@ -99,8 +98,7 @@ async def oidc_start(request: Request) -> Response:
     next_path = str(request.query_params.get("next") or "/my-work")
     next_path = next_path if next_path.startswith("/") and not next_path.startswith("//") \
         else "/my-work"
-    request.app.state.oidc_pending.add(state, Pending(verifier, nonce, next_path,
-                                                      time.monotonic()))
+    pending = Pending(state, verifier, nonce, next_path, time.time())
     query = urlencode({
         "response_type": "code", "client_id": settings.oidc_client_id,
         "redirect_uri": _callback_url(request), "scope": "openid profile",
@@ -108,8 +106,8 @@ async def oidc_start(request: Request) -> Response:
         "code_challenge_method": "S256"})
     response = RedirectResponse(f"{endpoints['authorization_endpoint']}?{query}",
                                 status_code=303)
-    set_cookie(response, request, STATE_COOKIE, state, secure=settings.session_cookie_secure,
-               max_age=_PENDING_SECONDS)
+    set_cookie(response, request, STATE_COOKIE, pending.cookie(),
+               secure=settings.session_cookie_secure, max_age=_PENDING_SECONDS)
     return response
 
 
@@ -139,9 +137,7 @@ async def oidc_callback(request: Request, code: str = "", state: str = "",
     if error or not code:
         return problem_page(request, 401, "You are not signed in",
                             f"The identity provider did not sign you in ({error or 'no code'}).")
-    pending = None
-    if same_token(request.cookies.get(STATE_COOKIE), state):
-        pending = request.app.state.oidc_pending.take(state)
+    pending = Pending.from_cookie(request.cookies.get(STATE_COOKIE), state)
     if pending is None:
         return problem_page(request, 403, "The sign-in has expired",
                             "Start signing in again from the sign-in page.")
