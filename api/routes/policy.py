@@ -57,17 +57,30 @@ class PolicyChange(RequestBody):
 
     model_config = ConfigDict(extra="forbid")
 
-    remind_before: Line | None = Field(None, max_length=40, examples=["2", "PT30S"])
-    remind_every: Line | None = Field(None, max_length=40)
-    missed_reminder_limit: int | None = None
-    escalation: Line | None = Field(None, max_length=40, examples=["automatic", "proposed"])
-    notify_email: Line | None = Field(None, max_length=320)
-    webhook_url: Line | None = Field(None, max_length=2000)
-    webhook_secret: Line | None = Field(None, max_length=200)
-    diagnosis: Line | None = Field(None, max_length=40)
-    plan_agreed: Line | None = Field(None, max_length=40)
-    next_review: Line | None = Field(None, max_length=40)
-    meeting_summary: Line | None = Field(None, max_length=40)
+    remind_before: Line | None = Field(
+        None, max_length=40, examples=["2", "PT30S"],
+        description="Notice before a deadline: working days (2) or an ISO-8601 duration.")
+    remind_every: Line | None = Field(
+        None, max_length=40, description="Between reminders once a deadline is missed.")
+    missed_reminder_limit: int | None = Field(
+        None, description="Missed-deadline reminders before escalating (0 to 20).")
+    escalation: Line | None = Field(
+        None, max_length=40, examples=["automatic", "proposed"],
+        description="automatic (move the case up) or proposed (a coordinator confirms).")
+    notify_email: Line | None = Field(None, max_length=320,
+                                      description="Gets a copy of every notice.")
+    webhook_url: Line | None = Field(None, max_length=2000,
+                                     description="Gets every notice as JSON.")
+    webhook_secret: Line | None = Field(
+        None, max_length=200, description="Signs each webhook request; never shown again.")
+    diagnosis: Line | None = Field(None, max_length=40,
+                                   description="Time allowed for a diagnosis.")
+    plan_agreed: Line | None = Field(None, max_length=40,
+                                     description="Time allowed for a plan to be agreed.")
+    next_review: Line | None = Field(None, max_length=40,
+                                     description="Time between progress reviews.")
+    meeting_summary: Line | None = Field(None, max_length=40,
+                                         description="Time allowed for a meeting's summary.")
 
 
 def _shown(cases: CaseService, region: str) -> dict[str, Any]:
