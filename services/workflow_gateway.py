@@ -119,12 +119,13 @@ class WorkflowGateway:
         return asdict(status) if status is not None else None
 
     async def schedule_authority_duty(self, duty: AuthorityDuty, *, due_at: datetime,
-                                      now: datetime) -> str:
+                                      now: datetime, cycle: str = "") -> str:
         """Remind of an authority's duty at `due_at` (its due day, 9am London), or at once
-        when that has passed. The schedule is kept while the due moment stays the same, so
-        refreshing it reminds no one twice; a new due moment replaces it."""
+        when that has passed. `cycle` names this round of the duty (by default its due
+        moment): while it stays the same the schedule is kept, so refreshing it reminds
+        no one twice, even once the moment has passed; a new round replaces it."""
         schedule_id = authority_schedule_id(duty.authority_id, duty.duty)
-        note = f"due {due_at.isoformat()}"
+        note = cycle or f"due {due_at.isoformat()}"
         handle = self.client.get_schedule_handle(schedule_id)
         try:
             if (await handle.describe()).schedule.state.note == note:

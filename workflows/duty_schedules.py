@@ -3,9 +3,10 @@
 The registers know when each authority's self-evaluation (yearly) and
 corporate peer challenge (every three to four years) falls due; each duty is
 reminded of on its due day at 9am London time (domain/authorities.py), and a
-duty already overdue at once. When a duty is done its due day moves on and the
-next refresh moves its schedule with it; the worker runs this at start and
-then every so often, and a refresh that changes nothing reminds no one again.
+duty already due or overdue at once. When a duty is done its due day moves on
+and the next refresh moves its schedule with it; the worker runs this at start
+and then every so often, and a refresh within the same round (the duty not done
+since) reminds no one again.
 """
 
 import asyncio
@@ -35,5 +36,12 @@ async def schedule_authority_duties(registers: RegisterService, gateway: Workflo
         await gateway.schedule_authority_duty(
             AuthorityDuty(authority_id=duty["authority_id"], authority=duty["authority"],
                           region=duty["region"], duty=duty["duty"]),
-            due_at=duty_reminder_at(due_day(duty["due"]), at), now=now)
+            due_at=duty_reminder_at(due_day(duty["due"]), at), now=now, cycle=cycle(duty, at))
     return len(duties)
+
+
+def cycle(duty: dict[str, Any], at: time) -> str:
+    """One round of a duty lasts until it is next recorded done. A duty never done is
+    due 'today' every day, so its due day cannot name the round: its last doing can,
+    and an overdue duty is then reminded once, not at every refresh."""
+    return f"last done {duty['last_done'] or 'never'}; reminded at {at.isoformat()}"

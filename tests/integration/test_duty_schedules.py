@@ -86,3 +86,33 @@ async def test_a_duty_due_today_fires_at_its_moment_and_an_overdue_one_at_once(
 
 async def _fired(client, authority_id: str, duty: str) -> list:
     return list((await _described(client, authority_id, duty)).info.recent_actions)
+
+
+async def test_a_duty_never_done_is_reminded_once_not_at_every_daily_refresh(
+        settings, client, task_queue):
+    """Never done, it is due 'today' whatever the day; the next day's refresh is the same
+    round, so no second reminder; recording it done starts the next round."""
+    registers, authority_id = _register(settings, "Northdale District Council")
+    gateway = WorkflowGateway(client, task_queue)
+    today = datetime.now(UTC)
+    try:
+        await schedule_authority_duties(registers, gateway, now=today)
+        await eventually(lambda: _fired(client, authority_id, "self-evaluation"), timeout=10)
+        tomorrow = RegisterService(settings.eventsourcing_env(),
+                                   clock=lambda: today + timedelta(days=1))
+        try:
+            await schedule_authority_duties(tomorrow, gateway, now=today + timedelta(days=1))
+        finally:
+            tomorrow.close()
+        await asyncio.sleep(1)
+        assert len(await _fired(client, authority_id, "self-evaluation")) == 1
+        registers.record_self_evaluation("Northdale District Council",
+                                         on=today.date(), actor_id="admin-1")
+        await schedule_authority_duties(registers, gateway, now=today)
+        described = await _described(client, authority_id, "self-evaluation")
+        next_year = duty_reminder_at(today.date().replace(year=today.year + 1))
+        assert described.info.next_action_times == [next_year]
+        assert len(described.info.recent_actions) == 1
+    finally:
+        registers.close()
+        await _delete(client, authority_id)
