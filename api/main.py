@@ -15,6 +15,7 @@ from api.routes import cases as case_routes
 from api.routes import checkpoints as checkpoint_routes
 from api.routes import commands as command_routes
 from api.routes import health, metrics, users
+from api.routes import policy as policy_routes
 from api.routes import registers as register_routes
 from api.text import PlainQuery
 from api.web import mount as web
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None, *, cases: CaseService | None = 
     app.include_router(checkpoint_routes.router)
     app.include_router(command_routes.router)
     app.include_router(users.router)
+    app.include_router(policy_routes.router)
     register_routes.install(app, settings)
     web.install(app, settings)
     return app

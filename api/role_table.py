@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 
 from domain.checkpoint_access import CHECKPOINT_PERMISSIONS
 from domain.identity import PERMISSIONS, REACH, Role
+from domain.policy_access import POLICY_PERMISSIONS
 from domain.register_access import REGISTER_PERMISSIONS
 
 NOT_ALLOWED = "—"
@@ -44,6 +45,8 @@ def cell(role: Role, action: str | None) -> str:
         return "anyone"
     if action in REGISTER_PERMISSIONS:  # the registers are region-wide, not per case
         return "yes" if role in REGISTER_PERMISSIONS[action] else NOT_ALLOWED
+    if action in POLICY_PERMISSIONS:  # an admin any region's, a coordinator their own
+        return REACH[role] if role in POLICY_PERMISSIONS[action] else NOT_ALLOWED
     if action in CHECKPOINT_PERMISSIONS:  # checkpoints cover every case at once
         return "yes" if role in CHECKPOINT_PERMISSIONS[action] else NOT_ALLOWED
     return REACH[role] if role in PERMISSIONS[action] else NOT_ALLOWED

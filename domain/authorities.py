@@ -8,12 +8,13 @@ year, a peer-led corporate challenge every three to four years.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.calendar import LONDON
 from domain.errors import InvalidField
 from domain.registers import (
     AuthorityType,
@@ -144,6 +145,16 @@ def years_after(day: date, years: int) -> date:
         return day.replace(year=day.year + years)
     except ValueError:
         return day.replace(year=day.year + years, day=28)
+
+
+DUTY_REMINDER_TIME = time(9)
+"""When on its due day an authority's duty is reminded of, UK time."""
+
+
+def duty_reminder_at(due: date, at: time = DUTY_REMINDER_TIME) -> datetime:
+    """The moment a duty due on `due` is reminded of: that day at `at`, London time,
+    so a duty due on 30 June is reminded of on 30 June, not on some other date."""
+    return datetime.combine(due, at.replace(tzinfo=None), tzinfo=LONDON)
 
 
 def duty_status(due: date, latest: date, as_of: date) -> str:

@@ -10,6 +10,7 @@ that nothing disappears silently.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 
 from domain.offers import SupportOffer
 from domain.peers import Peer
@@ -34,10 +35,12 @@ class Need:
     problem_natures: tuple[str, ...]
     service_areas: tuple[str, ...] = ()
     days: int = 1
+    on: date = date.min  # the day asked about: capacity is counted in its quarter / year
 
     @classmethod
     def of(cls, *, authority: str, region: str, problem_natures: Iterable[str],
-           service_areas: Iterable[str] = (), days: int = 1) -> "Need":
+           service_areas: Iterable[str] = (), days: int = 1,
+           on: date = date.min) -> "Need":
         areas = tuple(service_areas or ())
         return cls(
             authority=required_text(authority, "authority"),
@@ -45,6 +48,7 @@ class Need:
             problem_natures=some_of(problem_natures, ProblemNature, "problem_natures"),
             service_areas=some_of(areas, ServiceArea, "service_areas") if areas else (),
             days=whole_number(days, "days", minimum=1),
+            on=on,
         )
 
 
@@ -95,17 +99,17 @@ def _offer_match(offer: SupportOffer, need: Need, addresses: tuple, areas: tuple
     cost = ("free at the point of delivery" if offer.is_free
             else f"costs {pounds(offer.cost_per_day)} a day ({pounds(offer.cost_of(need.days))} "
                  f"for {need.days} days)")
-    reasons = _reasons(addresses, areas, offer.days_left, "this year", cost)
+    reasons = _reasons(addresses, areas, offer.days_left(need.on), "this year", cost)
     reasons += (f"lead time {offer.lead_time_days} days",)
     return Match("offer", str(offer.id), f"{offer.title} ({offer.provider})", addresses, areas,
-                 offer.days_left, offer.cost_per_day, offer.lead_time_days, reasons)
+                 offer.days_left(need.on), offer.cost_per_day, offer.lead_time_days, reasons)
 
 
-def _peer_match(peer: Peer, addresses: tuple, areas: tuple) -> Match:
-    reasons = _reasons(addresses, areas, peer.days_left, "this quarter",
+def _peer_match(peer: Peer, need: "Need", addresses: tuple, areas: tuple) -> Match:
+    left = peer.days_left(need.on)
+    reasons = _reasons(addresses, areas, left, "this quarter",
                        f"{peer.role} peer from {peer.council}")
-    return Match("peer", str(peer.id), peer.name, addresses, areas, peer.days_left, 0, 0,
-                 reasons)
+    return Match("peer", str(peer.id), peer.name, addresses, areas, left, 0, 0, reasons)
 
 
 def _exclusion(kind: str, candidate: SupportOffer | Peer, need: Need) -> Exclusion | None:
@@ -114,9 +118,10 @@ def _exclusion(kind: str, candidate: SupportOffer | Peer, need: Need) -> Exclusi
     conflict = candidate.conflict_with(need.authority)
     if conflict:
         return Exclusion(kind, str(candidate.id), name, f"conflict of interest: {conflict}")
-    if candidate.days_left < need.days:
+    left = candidate.days_left(need.on)
+    if left < need.days:
         return Exclusion(kind, str(candidate.id), name,
-                         f"no capacity: {candidate.days_left} days left, {need.days} needed")
+                         f"no capacity: {left} days left, {need.days} needed")
     return None
 
 
@@ -142,7 +147,7 @@ def match_support(need: Need, offers: Iterable[SupportOffer],
             if isinstance(candidate, SupportOffer):
                 result.offers.append(_offer_match(candidate, need, addresses, areas))
             else:
-                result.peers.append(_peer_match(candidate, addresses, areas))
+                result.peers.append(_peer_match(candidate, need, addresses, areas))
     result.offers.sort(key=_fit)
     result.peers.sort(key=_fit)
     return result

@@ -1,19 +1,22 @@
 """The support matrix: which provider offers what help, to whom, at what cost.
 
 Each offer names the problem natures and service areas it addresses, its
-capacity in days a year, its cost per day (nothing when free at the point of
-delivery) and its lead time. Commissioning an offer for a case reserves days;
-ending the commission gives them back. A regional body is never commissioned
-where it has a conflict of interest: for the council it is, or for a council
-it also assesses.
+capacity in days a (financial) year, renewed each April, its cost per day
+(nothing when free at the point of delivery) and its lead time. Commissioning
+an offer for a case reserves days of the year it is made in; ending the
+commission gives them back. A regional body is never commissioned where it
+has a conflict of interest: for the council it is, or for a council it also
+assesses.
 """
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.budget import financial_year
 from domain.errors import RuleViolation
 from domain.registers import (
     ProviderType,
@@ -95,9 +98,12 @@ class SupportOffer(Aggregate):
         """Free at the point of delivery: nothing is charged to the RIEP's budget."""
         return self.cost_per_day == 0
 
-    @property
-    def days_left(self) -> int:
-        return self.days_per_year - sum(c["days"] for c in self.commissions.values())
+    def days_left(self, on: date) -> int:
+        """Days of the financial year holding `on` not reserved by a commission made in it;
+        one recorded before commissions named their year counts until it ends."""
+        year = financial_year(on)
+        return self.days_per_year - sum(
+            c["days"] for c in self.commissions.values() if c.get("year", "") in ("", year))
 
     def serves(self, region: str) -> bool:
         """National offers serve every region; regional ones only their own."""
@@ -111,7 +117,7 @@ class SupportOffer(Aggregate):
             return f"{self.provider} also assesses {authority}: a conflict of interest"
         return None
 
-    def check_can_commission(self, authority: str, region: str, days: int) -> None:
+    def check_can_commission(self, authority: str, region: str, days: int, on: date) -> None:
         conflict = self.conflict_with(authority)
         if conflict:
             raise RuleViolation(conflict, rule="provider_conflict_of_interest",
@@ -119,10 +125,11 @@ class SupportOffer(Aggregate):
         if not self.serves(region):
             raise RuleViolation(f"{self.title} is offered in {self.region} only, not {region}",
                                 rule="offer_outside_region", field="authority")
-        if days > self.days_left:
+        left = self.days_left(on)
+        if days > left:
             raise RuleViolation(
-                f"{self.title} has {self.days_left} of {self.days_per_year} days a year left; "
-                f"{days} asked for", rule="offer_capacity", field="days")
+                f"{self.title} has {left} of {self.days_per_year} days left in "
+                f"{financial_year(on)}; {days} asked for", rule="offer_capacity", field="days")
 
     def cost_of(self, days: int) -> int:
         return days * self.cost_per_day
@@ -130,21 +137,40 @@ class SupportOffer(Aggregate):
     # -- commands --------------------------------------------------------------
 
     def commission(self, *, commission_id: str, case_id: str, authority: str, region: str,
-                   days: int, actor_id: str) -> None:
-        """Reserve days of this offer for one case's authority."""
+                   days: int, on: date, actor_id: str) -> None:
+        """Reserve days of this year's (the one holding `on`) for one case's authority."""
         days = whole_number(days, "days", minimum=1)
         authority = required_text(authority, "authority")
-        self.check_can_commission(authority, region, days)
+        self.check_can_commission(authority, region, days, on)
         self._commissioned(commission_id=commission_id,
                            case_id=required_text(case_id, "case_id"), authority=authority,
                            region=region, days=days, cost=self.cost_of(days),
-                           actor_id=actor_id)
+                           actor_id=actor_id, year=financial_year(on))
 
-    @event("Commissioned")
+    class Commissioned(Aggregate.Event):
+        """Version 2 added the financial year the days count in. Commissions recorded
+        before (version 1) are read with none, and count every year until they end."""
+
+        class_version = 2
+        commission_id: str
+        case_id: str
+        authority: str
+        region: str
+        days: int
+        cost: int
+        actor_id: str
+        year: str = ""
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("year", "")
+
+    @event(Commissioned)
     def _commissioned(self, *, commission_id: str, case_id: str, authority: str, region: str,
-                      days: int, cost: int, actor_id: str) -> None:
+                      days: int, cost: int, actor_id: str, year: str = "") -> None:
         self.commissions[commission_id] = {"case_id": case_id, "authority": authority,
-                                           "region": region, "days": days, "cost": cost}
+                                           "region": region, "days": days, "cost": cost,
+                                           "year": year}
 
     def end_commission(self, *, commission_id: str, actor_id: str) -> dict[str, Any]:
         """Give the days back; returns what was commissioned, for the budget to release."""

@@ -3,10 +3,12 @@
 A peer is a councillor or officer from another council who lends their
 expertise for a number of days a quarter. Two rules protect the help they
 give: a peer is never deployed to their own council, and never beyond the
-days they have left.
+days they have left this quarter. The days renew each quarter: a deployment
+counts in the quarter it was made, and its days come back if it ends early.
 """
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -17,6 +19,7 @@ from domain.registers import (
     PeerRole,
     ServiceArea,
     one_of,
+    quarter_of,
     register_id,
     required_text,
     same_name,
@@ -60,10 +63,15 @@ class Peer(Aggregate):
 
     # -- rules -----------------------------------------------------------------
 
-    @property
-    def days_left(self) -> int:
-        """Days a quarter not yet reserved by a current deployment."""
-        return self.days_per_quarter - sum(d["days"] for d in self.deployments.values())
+    def days_left(self, on: date) -> int:
+        """Days of the quarter holding `on` not reserved by a deployment made in it.
+
+        Deployments of past quarters do not count; one recorded before deployments
+        named their quarter counts in every quarter until it ends.
+        """
+        quarter = quarter_of(on)
+        return self.days_per_quarter - sum(
+            d["days"] for d in self.deployments.values() if d.get("period", "") in ("", quarter))
 
     def conflict_with(self, authority: str) -> str | None:
         """Why this peer may not support `authority`, or None when they may."""
@@ -71,31 +79,50 @@ class Peer(Aggregate):
             return f"{self.name} is from {self.council}: a peer never supports their own council"
         return None
 
-    def check_can_deploy(self, authority: str, days: int) -> None:
+    def check_can_deploy(self, authority: str, days: int, on: date) -> None:
         conflict = self.conflict_with(authority)
         if conflict:
             raise RuleViolation(conflict, rule="peer_own_council", field="authority")
-        if days > self.days_left:
+        left = self.days_left(on)
+        if days > left:
             raise RuleViolation(
-                f"{self.name} has {self.days_left} of {self.days_per_quarter} days a quarter "
-                f"left; {days} asked for", rule="peer_capacity", field="days")
+                f"{self.name} has {left} of {self.days_per_quarter} days left in "
+                f"{quarter_of(on)}; {days} asked for", rule="peer_capacity", field="days")
 
     # -- commands --------------------------------------------------------------
 
     def deploy(self, *, deployment_id: str, case_id: str, authority: str, days: int,
-               actor_id: str) -> None:
-        """Reserve the peer's days for a case; the days come back when the deployment ends."""
+               on: date, actor_id: str) -> None:
+        """Reserve the peer's days of this quarter (holding `on`) for a case; the days
+        come back when the deployment ends."""
         days = whole_number(days, "days", minimum=1)
         authority = required_text(authority, "authority")
-        self.check_can_deploy(authority, days)
+        self.check_can_deploy(authority, days, on)
         self._deployed(deployment_id=deployment_id, case_id=required_text(case_id, "case_id"),
-                       authority=authority, days=days, actor_id=actor_id)
+                       authority=authority, days=days, actor_id=actor_id,
+                       period=quarter_of(on))
 
-    @event("Deployed")
+    class Deployed(Aggregate.Event):
+        """Version 2 added the quarter the days count in. Deployments recorded before
+        (version 1) are read with none, and count in every quarter until they end."""
+
+        class_version = 2
+        deployment_id: str
+        case_id: str
+        authority: str
+        days: int
+        actor_id: str
+        period: str = ""
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("period", "")
+
+    @event(Deployed)
     def _deployed(self, *, deployment_id: str, case_id: str, authority: str, days: int,
-                  actor_id: str) -> None:
+                  actor_id: str, period: str = "") -> None:
         self.deployments[deployment_id] = {"case_id": case_id, "authority": authority,
-                                           "days": days}
+                                           "days": days, "period": period}
 
     def end_deployment(self, *, deployment_id: str, actor_id: str) -> None:
         if deployment_id not in self.deployments:

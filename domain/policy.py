@@ -75,6 +75,21 @@ class EscalationPolicy:
             deadlines=DeadlinePolicy(**deadlines),
         )
 
+    def changed(self, changes: dict[str, Any]) -> "EscalationPolicy":
+        """This policy with the named fields changed; an unknown or missing name is refused."""
+        if not isinstance(changes, dict) or not changes:
+            raise InvalidField("name at least one policy field to change, one of "
+                               f"{', '.join(POLICY_FIELDS)}", field="policy")
+        unknown = sorted(set(changes) - set(POLICY_FIELDS))
+        if unknown:
+            raise InvalidField(f"{unknown[0]} is not a policy field; the fields are "
+                               f"{', '.join(POLICY_FIELDS)}", field=unknown[0])
+        return EscalationPolicy.from_fields(**{**self.as_fields(), **changes})
+
+    def shown(self) -> dict[str, Any]:
+        """The fields as people may read them: the webhook key itself is never shown."""
+        return shown_fields(self.as_fields())
+
     def as_fields(self) -> dict[str, Any]:
         """Primitives for storage and display; `from_fields` reads them back."""
         d = self.deadlines
@@ -91,6 +106,20 @@ class EscalationPolicy:
             "next_review": _text(d.next_review),
             "meeting_summary": _text(d.meeting_summary),
         }
+
+
+POLICY_FIELDS: tuple[str, ...] = (
+    "remind_before", "remind_every", "missed_reminder_limit", "escalation", "notify_email",
+    "webhook_url", "webhook_secret", "diagnosis", "plan_agreed", "next_review",
+    "meeting_summary",
+)
+
+
+def shown_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """Stored policy fields with the webhook key replaced by whether one is set."""
+    shown = {name: value for name, value in fields.items() if name != "webhook_secret"}
+    shown["webhook_secret_set"] = bool(fields.get("webhook_secret"))
+    return shown
 
 
 def _text(duration: PolicyDuration) -> str:

@@ -126,3 +126,9 @@ def optional_date(value: Any, field: str) -> date | None:
 
 def pounds(amount: int) -> str:
     return f"£{amount:,}"
+
+
+def quarter_of(day: date) -> str:
+    """The calendar quarter holding `day`, e.g. '2026 Q4' (October to December): the
+    period a peer's days are counted in."""
+    return f"{day.year} Q{(day.month - 1) // 3 + 1}"

@@ -117,6 +117,10 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
         recorded = self._region_policies().recorded_policy(region)
         return recorded.deadlines if recorded is not None else self.policy
 
+    def region_policies(self) -> PolicyService:
+        """The regions' policies, in this store (read and set over HTTP)."""
+        return self._region_policies()
+
     def _region_policies(self) -> PolicyService:
         """The policy store beside this one, opened on first use."""
         with self._policies_lock:

@@ -1,8 +1,9 @@
-"""A demo set for the registers: the nine English regions with fictional councils.
+"""A demo set: the nine English regions with fictional councils, and a few cases.
 
 Every council, peer and offer here is invented; the regions, council types and
 providers are the real kinds. Loading is idempotent, so `make run DEMO=1` may
-be run again and again: what is already registered is left as it is.
+be run again and again: what is already registered is left as it is. The cases
+(services/demo_cases.py) follow the sector's own case studies, at different stages.
 
     python -m services.demo_data          # loads into the configured store
 """
@@ -12,6 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.budget import financial_year
+from services.bootstrap import build_case_service
+from services.demo_cases import load_demo_cases
 from services.registers import AlreadyRegistered, NotRegistered, RegisterService
 from services.settings import Settings
 
@@ -164,13 +167,23 @@ def load_demo(registers: RegisterService, *, today: datetime | None = None) -> d
     return added
 
 
-def main() -> None:
-    registers = RegisterService(Settings().eventsourcing_env())
+def load_everything(settings: Settings) -> dict[str, int]:
+    """The registers, then the case studies' cases on them; what was newly added."""
+    registers = RegisterService(settings.eventsourcing_env())
+    cases = build_case_service(settings)
+    cases.authorities = registers.authority_region
     try:
         added = load_demo(registers)
+        added["cases"] = load_demo_cases(cases, registers)
     finally:
+        cases.close()
         registers.close()
-    print("casework: demo registers loaded (" + ", ".join(
+    return added
+
+
+def main() -> None:
+    added = load_everything(Settings())
+    print("casework: demo registers and cases loaded (" + ", ".join(
         f"{count} {kind}" for kind, count in added.items()) + " new)",
         file=sys.stderr)
 

@@ -4,12 +4,23 @@ Policies live in the same event store as the cases, so a change is recorded
 with who made it, and every worker reads the current one at a case's next step.
 """
 
+import argparse
+import sys
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
 
-from domain.errors import InvalidField
-from domain.policy import EscalationPolicy, RegionPolicy, region_policy_id
+from domain.errors import DomainError, InvalidField
+from domain.policy import (
+    POLICY_FIELDS,
+    EscalationPolicy,
+    RegionPolicy,
+    region_policy_id,
+    shown_fields,
+)
+from domain.registers import Region
+from domain.vocabulary import one_of
+from services.settings import Settings
 from services.store import EventStoreApplication
 
 
@@ -36,6 +47,36 @@ class PolicyService(EventStoreApplication):
         self.save(record)
         return policy.as_fields()
 
+    def change_policy(self, region: str, *, actor_id: str,
+                      **changes: Any) -> EscalationPolicy:
+        """Change the named fields of one of the nine regions' policy, keeping the rest.
+
+        The change is an event naming its actor; running cases take it at their next
+        step, and deadlines already set keep their dates. Bad fields write nothing.
+        """
+        name = one_of(region, Region, "region")
+        policy = self.policy_for(name).changed(changes)
+        self.set_policy(name, actor_id=actor_id, **policy.as_fields())
+        return policy
+
+    def history(self, region: str) -> list[dict[str, Any]]:
+        """Every recorded setting of the region's policy, oldest first: when, who, what
+        changed, and the policy as it then stood (without the webhook key)."""
+        events = list(self.events.get(region_policy_id(region)))
+        entries: list[dict[str, Any]] = []
+        before: dict[str, Any] = {}
+        for recorded in events:
+            fields = dict(getattr(recorded, "fields", {}))
+            entries.append({
+                "version": recorded.originator_version,
+                "at": getattr(recorded, "timestamp").isoformat(),  # noqa: B009
+                "actor_id": getattr(recorded, "actor_id", ""),
+                "changed": sorted(k for k in fields if fields.get(k) != before.get(k)),
+                "policy": shown_fields(fields),
+            })
+            before = fields
+        return entries
+
     def policy_for(self, region: str) -> EscalationPolicy:
         """The region's current policy, or the national defaults if it set none."""
         return self.recorded_policy(region) or EscalationPolicy()
@@ -47,3 +88,59 @@ class PolicyService(EventStoreApplication):
         except AggregateNotFoundError:
             return None
         return record.policy
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m services.policy",
+        description="Read or change a region's reminder, escalation and deadline policy.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    get = commands.add_parser("get", help="print the region's policy and its history")
+    get.add_argument("region")
+    set_ = commands.add_parser("set", help="change the named fields, keep the rest")
+    set_.add_argument("region")
+    set_.add_argument("--actor", default="command line",
+                      help="who is making the change (recorded with it)")
+    for name in POLICY_FIELDS:
+        set_.add_argument(f"--{name.replace('_', '-')}", dest=name, default=None)
+    return parser
+
+
+def _print(fields: dict[str, Any]) -> None:
+    for name, value in fields.items():
+        print(f"{name}\t{value}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    service = PolicyService(Settings().eventsourcing_env())
+    try:
+        if args.command == "get":
+            region = one_of(args.region, Region, "region")
+            _print(service.policy_for(region).shown())
+            for entry in service.history(region):
+                print(f"# {entry['at']} {entry['actor_id']}: {', '.join(entry['changed'])}")
+        else:
+            changes = {name: getattr(args, name) for name in POLICY_FIELDS
+                       if getattr(args, name) is not None}
+            if "missed_reminder_limit" in changes:
+                changes["missed_reminder_limit"] = _whole(changes["missed_reminder_limit"])
+            _print(service.change_policy(args.region, actor_id=args.actor, **changes).shown())
+    except DomainError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 2
+    finally:
+        service.close()
+    return 0
+
+
+def _whole(text: str) -> int | str:
+    """The command line gives text; a number is read as one, anything else refused later."""
+    return int(text) if text.strip().isdigit() else text
+
+
+if __name__ == "__main__":
+    # Run the imported module's main, so stored events name `services.policy`, not `__main__`.
+    from services.policy import main as _main
+
+    sys.exit(_main())

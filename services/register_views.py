@@ -1,6 +1,7 @@
 """The registers as primitives: aggregates never leave the service layer."""
 
 from dataclasses import asdict
+from datetime import date
 from typing import Any
 
 from domain.authorities import Authority, Duty
@@ -25,23 +26,25 @@ def duty_view(duty: Duty, authority_id: Any) -> dict[str, Any]:
     return {"authority_id": str(authority_id), **asdict(duty)}
 
 
-def peer_view(peer: Peer) -> dict[str, Any]:
+def peer_view(peer: Peer, on: date) -> dict[str, Any]:
+    """The peer, with the days left in the quarter holding `on`."""
     return {
         "id": peer.id, "version": peer.version, "name": peer.name, "role": peer.role,
         "council": peer.council, "problem_natures": list(peer.problem_natures),
         "service_areas": list(peer.service_areas), "days_per_quarter": peer.days_per_quarter,
-        "days_left": peer.days_left,
+        "days_left": peer.days_left(on),
         "deployments": [{"deployment_id": k, **v} for k, v in peer.deployments.items()],
     }
 
 
-def offer_view(offer: SupportOffer) -> dict[str, Any]:
+def offer_view(offer: SupportOffer, on: date) -> dict[str, Any]:
+    """The offer, with the days left in the financial year holding `on`."""
     return {
         "id": offer.id, "version": offer.version, "title": offer.title,
         "provider": offer.provider, "provider_type": offer.provider_type,
         "region": offer.region, "problem_natures": list(offer.problem_natures),
         "service_areas": list(offer.service_areas), "days_per_year": offer.days_per_year,
-        "days_left": offer.days_left, "cost_per_day": offer.cost_per_day,
+        "days_left": offer.days_left(on), "cost_per_day": offer.cost_per_day,
         "free_at_point_of_delivery": offer.is_free, "lead_time_days": offer.lead_time_days,
         "provider_council": offer.provider_council, "assesses": list(offer.assesses),
         "commissions": [{"commission_id": k, **v} for k, v in offer.commissions.items()],

@@ -17,6 +17,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 
 from domain.authorities import Authority, check_authority_fields
 from domain.budget import SupportBudget, financial_year
+from domain.calendar import LONDON
 from domain.errors import InvalidField, RuleViolation
 from domain.matching import Need, match_support
 from domain.offers import SupportOffer
@@ -80,6 +81,10 @@ class RegisterService(EventStoreApplication):
                  clock: Callable[[], datetime] = utc_now) -> None:
         super().__init__(env)
         self.clock = clock
+
+    def today(self) -> date:
+        """Today in England: capacity is counted in its quarter (peers) or year (offers)."""
+        return self.clock().astimezone(LONDON).date()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -185,27 +190,29 @@ class RegisterService(EventStoreApplication):
         return peer.id
 
     def list_peers(self) -> list[dict[str, Any]]:
-        return [peer_view(p) for p in sorted(self._all(Peer), key=lambda p: p.name)]
+        today = self.today()
+        return [peer_view(p, today) for p in sorted(self._all(Peer), key=lambda p: p.name)]
 
     def get_peer(self, peer_id: UUID) -> dict[str, Any]:
-        return peer_view(self._get(Peer, peer_id))
+        return peer_view(self._get(Peer, peer_id), self.today())
 
     def deploy_peer(self, peer_id: UUID, *, case_id: str, authority: str, days: int,
                     actor_id: str) -> dict[str, Any]:
         peer = self._get(Peer, peer_id)
         supported = self._authority(authority)
         deployment_id = str(uuid4())
+        today = self.today()
         peer.deploy(deployment_id=deployment_id, case_id=str(case_id),
-                    authority=supported.name, days=days, actor_id=actor_id)
+                    authority=supported.name, days=days, on=today, actor_id=actor_id)
         self._save(peer)
-        return {"deployment_id": deployment_id, "peer": peer_view(peer)}
+        return {"deployment_id": deployment_id, "peer": peer_view(peer, today)}
 
     def end_peer_deployment(self, peer_id: UUID, deployment_id: str, *,
                             actor_id: str) -> dict[str, Any]:
         peer = self._get(Peer, peer_id)
         peer.end_deployment(deployment_id=deployment_id, actor_id=actor_id)
         self._save(peer)
-        return peer_view(peer)
+        return peer_view(peer, self.today())
 
     # -- the support matrix -----------------------------------------------------
 
@@ -217,10 +224,11 @@ class RegisterService(EventStoreApplication):
 
     def list_offers(self) -> list[dict[str, Any]]:
         offers = sorted(self._all(SupportOffer), key=lambda o: (o.region or "", o.title))
-        return [offer_view(o) for o in offers]
+        today = self.today()
+        return [offer_view(o, today) for o in offers]
 
     def get_offer(self, offer_id: UUID) -> dict[str, Any]:
-        return offer_view(self._get(SupportOffer, offer_id))
+        return offer_view(self._get(SupportOffer, offer_id), self.today())
 
     def commission_offer(self, offer_id: UUID, *, case_id: str, authority: str, days: int,
                          actor_id: str) -> dict[str, Any]:
@@ -228,9 +236,10 @@ class RegisterService(EventStoreApplication):
         offer = self._get(SupportOffer, offer_id)
         supported = self._authority(authority)
         commission_id = str(uuid4())
+        today = self.today()
         offer.commission(commission_id=commission_id, case_id=str(case_id),
                          authority=supported.name, region=supported.region, days=days,
-                         actor_id=actor_id)
+                         on=today, actor_id=actor_id)
         cost = offer.commissions[commission_id]["cost"]
         changed: list[Aggregate] = [offer]
         if cost:
@@ -241,7 +250,7 @@ class RegisterService(EventStoreApplication):
                           actor_id=actor_id)
             changed.append(budget)
         self._save(*changed)
-        return {"commission_id": commission_id, "cost": cost, "offer": offer_view(offer)}
+        return {"commission_id": commission_id, "cost": cost, "offer": offer_view(offer, today)}
 
     def end_commission(self, offer_id: UUID, commission_id: str, *,
                        actor_id: str) -> dict[str, Any]:
@@ -254,7 +263,7 @@ class RegisterService(EventStoreApplication):
             budget.release(commitment_id=commission_id, actor_id=actor_id)
             changed.append(budget)
         self._save(*changed)
-        return offer_view(offer)
+        return offer_view(offer, self.today())
 
     def match(self, *, authority: str, problem_natures: list[str],
               service_areas: Sequence[str] = (), days: int = 1) -> dict[str, Any]:
@@ -262,7 +271,7 @@ class RegisterService(EventStoreApplication):
         supported = self._authority(authority)
         need = Need.of(authority=supported.name, region=supported.region,
                        problem_natures=problem_natures, service_areas=service_areas,
-                       days=days)
+                       days=days, on=self.today())
         return match_view(need, match_support(need, self._all(SupportOffer), self._all(Peer)))
 
     # -- budgets ----------------------------------------------------------------

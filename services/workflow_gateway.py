@@ -23,9 +23,9 @@ from temporalio.client import (
     ScheduleActionStartWorkflow,
     ScheduleAlreadyRunningError,
     ScheduleCalendarSpec,
-    ScheduleIntervalSpec,
     ScheduleRange,
     ScheduleSpec,
+    ScheduleState,
     ScheduleUpdate,
     WorkflowQueryFailedError,
 )
@@ -34,6 +34,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.runtime import Runtime
 from temporalio.service import RPCError
 
+from domain.calendar import LONDON
 from services.escalation import (
     AUTHORITY_REMINDER_WORKFLOW,
     CASE_CHANGED_SIGNAL,
@@ -117,25 +118,38 @@ class WorkflowGateway:
             return None
         return asdict(status) if status is not None else None
 
-    async def schedule_authority_duty(self, duty: AuthorityDuty, *, every: timedelta,
-                                      first_due: datetime | None = None) -> str:
-        """Remind of an authority's duty every `every` from `first_due`; replaces any
-        earlier schedule for the same authority and duty, so calling again is safe."""
+    async def schedule_authority_duty(self, duty: AuthorityDuty, *, due_at: datetime,
+                                      now: datetime, cycle: str = "") -> str:
+        """Remind of an authority's duty at `due_at` (its due day, 9am London), or at once
+        when that has passed. `cycle` names this round of the duty (by default its due
+        moment): while it stays the same the schedule is kept, so refreshing it reminds
+        no one twice, even once the moment has passed; a new round replaces it."""
         schedule_id = authority_schedule_id(duty.authority_id, duty.duty)
+        note = cycle or f"due {due_at.isoformat()}"
+        handle = self.client.get_schedule_handle(schedule_id)
+        try:
+            if (await handle.describe()).schedule.state.note == note:
+                return schedule_id
+            existed = True
+        except RPCError:
+            existed = False
         schedule = Schedule(
             action=ScheduleActionStartWorkflow(
                 AUTHORITY_REMINDER_WORKFLOW, duty, id=f"{schedule_id}-reminder",
                 task_queue=self.task_queue,
             ),
-            spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)],
-                              start_at=first_due),
+            spec=_on_the_day(due_at),
+            state=ScheduleState(note=note),
         )
-        try:
-            await self.client.create_schedule(schedule_id, schedule)
-        except ScheduleAlreadyRunningError:
-            await self.client.get_schedule_handle(schedule_id).update(
-                lambda _: ScheduleUpdate(schedule=schedule)
-            )
+        if existed:
+            await handle.update(lambda _: ScheduleUpdate(schedule=schedule))
+        else:
+            try:
+                await self.client.create_schedule(schedule_id, schedule)
+            except ScheduleAlreadyRunningError:
+                await handle.update(lambda _: ScheduleUpdate(schedule=schedule))
+        if due_at <= now:
+            await handle.trigger()  # overdue, or due earlier today: remind now, once
         return schedule_id
 
     async def schedule_morning_digest(self, at: time) -> str:
@@ -186,3 +200,15 @@ class WorkflowGateway:
             return await self.client.service_client.check_health(timeout=timedelta(seconds=2))
         except Exception:  # noqa: BLE001 - any failure means "not healthy"
             return False
+
+
+def _on_the_day(moment: datetime) -> ScheduleSpec:
+    """Exactly `moment` (to the second), in London time: year, day and hour included, so
+    it fires on that date and no other (an interval would fire on epoch-aligned dates)."""
+    local = moment.astimezone(LONDON)
+    return ScheduleSpec(
+        calendars=[ScheduleCalendarSpec(
+            year=[ScheduleRange(local.year)], month=[ScheduleRange(local.month)],
+            day_of_month=[ScheduleRange(local.day)], hour=[ScheduleRange(local.hour)],
+            minute=[ScheduleRange(local.minute)], second=[ScheduleRange(local.second)])],
+        time_zone_name="Europe/London")

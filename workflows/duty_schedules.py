@@ -1,42 +1,47 @@
 """Keeps one Temporal Schedule per authority-level duty, from the registers.
 
 The registers know when each authority's self-evaluation (yearly) and
-corporate peer challenge (every three to four years) falls due; this turns
-that list into schedules. Creating a schedule again replaces it, so the worker
-simply runs this at start and then every so often.
+corporate peer challenge (every three to four years) falls due; each duty is
+reminded of on its due day at 9am London time (domain/authorities.py), and a
+duty already due or overdue at once. When a duty is done its due day moves on
+and the next refresh moves its schedule with it; the worker runs this at start
+and then every so often, and a refresh within the same round (the duty not done
+since) reminds no one again.
 """
 
 import asyncio
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
-from domain.authorities import PEER_CHALLENGE_FROM_YEARS, SELF_EVALUATION
+from domain.authorities import DUTY_REMINDER_TIME, duty_reminder_at
 from services.escalation import AuthorityDuty
 from services.registers import RegisterService
 from services.workflow_gateway import WorkflowGateway
 
-YEAR = timedelta(days=365)
 
-
-def every(duty: str) -> timedelta:
-    return YEAR if duty == SELF_EVALUATION else YEAR * PEER_CHALLENGE_FROM_YEARS
-
-
-def first_due(due: Any, now: datetime) -> datetime:
-    """The duty's due day (9am UTC), or now if it is already due or overdue."""
-    day = due if isinstance(due, date) else date.fromisoformat(str(due))
-    moment = datetime.combine(day, time(9), tzinfo=UTC)
-    return max(moment, now)
+def due_day(due: Any) -> date:
+    return due if isinstance(due, date) else date.fromisoformat(str(due))
 
 
 async def schedule_authority_duties(registers: RegisterService, gateway: WorkflowGateway, *,
-                                    now: datetime | None = None) -> int:
-    """Create or refresh every duty's schedule; returns how many there are."""
+                                    now: datetime | None = None,
+                                    at: time = DUTY_REMINDER_TIME) -> int:
+    """Create or refresh every duty's schedule; returns how many there are.
+
+    `at` is the time of day on the due day (9am in service; a test sets it seconds ahead).
+    """
     now = now or datetime.now(UTC)
     duties = await asyncio.to_thread(registers.authority_duties)
     for duty in duties:
         await gateway.schedule_authority_duty(
             AuthorityDuty(authority_id=duty["authority_id"], authority=duty["authority"],
                           region=duty["region"], duty=duty["duty"]),
-            every=every(duty["duty"]), first_due=first_due(duty["due"], now))
+            due_at=duty_reminder_at(due_day(duty["due"]), at), now=now, cycle=cycle(duty, at))
     return len(duties)
+
+
+def cycle(duty: dict[str, Any], at: time) -> str:
+    """One round of a duty lasts until it is next recorded done. A duty never done is
+    due 'today' every day, so its due day cannot name the round: its last doing can,
+    and an overdue duty is then reminded once, not at every refresh."""
+    return f"last done {duty['last_done'] or 'never'}; reminded at {at.isoformat()}"

@@ -5,7 +5,7 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.web import case_pages, oidc, overview_pages, sign_in, support_pages
+from api.web import case_pages, oidc, overview_pages, policy_pages, sign_in, support_pages
 from api.web.assets import SITE_ASSETS, VENDOR
 from services.settings import Settings
 
@@ -19,6 +19,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(overview_pages.router)
     app.include_router(case_pages.router)
     app.include_router(support_pages.router)
+    app.include_router(policy_pages.router)
     _documentation(app)
 
 

@@ -20,6 +20,7 @@ from api.web.rendering import render
 from api.web.sessions import COOKIE, SessionStore, WebSession, same_token
 from domain.errors import DomainError
 from domain.identity import PERMISSIONS, Principal, may
+from domain.policy_access import POLICY_PERMISSIONS
 from domain.register_access import may_use_registers
 from services.cases import CaseNotFound
 from services.identity import Unauthenticated
@@ -107,6 +108,8 @@ def navigation(who: Principal) -> list[dict[str, str]]:
         items.append({"href": "/regional-picture", "text": "Regional picture"})
     if may_use_registers(who, "read registers"):
         items.append({"href": "/registers/authorities", "text": "Registers"})
+    if who.role in POLICY_PERMISSIONS["set region policy"]:
+        items.append({"href": "/region-policy", "text": "Region policy"})
     return items
 
 

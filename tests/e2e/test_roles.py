@@ -77,7 +77,8 @@ def _url(path: str, case_id: str) -> str:
     return (path.replace("{case_id}", case_id).replace("{username}", "nobody")
             .replace("{name}", OPEN_CASE["authority"]).replace("{peer_id}", "pete")
             .replace("{deployment_id}", "deployment-1").replace("{offer_id}", other)
-            .replace("{commission_id}", other).replace("{commitment_id}", other))
+            .replace("{commission_id}", other).replace("{commitment_id}", other)
+            .replace("{region}", OPEN_CASE["region"]))
 
 
 _QUERIES = {"/cases/{case_id}/as-of": {"version": 1}}

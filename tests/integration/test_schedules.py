@@ -1,7 +1,7 @@
 """Authority-level duties remind on Temporal Schedules, and a case history stays small."""
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from services.escalation import AuthorityDuty, authority_schedule_id
 from services.workflow_gateway import WorkflowGateway
@@ -26,8 +26,9 @@ async def test_a_schedule_fires_and_reminds_the_region_of_an_authority_duty(
 ):
     fast_policy(policies, receiver)
     gateway = WorkflowGateway(client, task_queue)
-    schedule_id = await gateway.schedule_authority_duty(SELF_EVALUATION,
-                                                        every=timedelta(seconds=2))
+    now = datetime.now(UTC)
+    soon = now.replace(microsecond=0) + timedelta(seconds=3)
+    schedule_id = await gateway.schedule_authority_duty(SELF_EVALUATION, due_at=soon, now=now)
     try:
         await eventually(lambda: receiver.posts, timeout=15)  # fired by the schedule itself
         post = receiver.posts[0]
@@ -35,12 +36,13 @@ async def test_a_schedule_fires_and_reminds_the_region_of_an_authority_duty(
         await eventually(lambda: mailbox[0].messages)
         assert mailbox[0].messages[0]["To"] == "coordinators@riep.example"
         # scheduling again replaces the schedule instead of adding a second one
-        again = await gateway.schedule_authority_duty(SELF_EVALUATION,
-                                                      every=timedelta(days=365))
+        next_year = soon + timedelta(days=365)
+        again = await gateway.schedule_authority_duty(SELF_EVALUATION, due_at=next_year,
+                                                      now=datetime.now(UTC))
         assert again == schedule_id == authority_schedule_id("northshire",
                                                              "annual self-evaluation")
         description = await client.get_schedule_handle(schedule_id).describe()
-        assert description.schedule.spec.intervals[0].every == timedelta(days=365)
+        assert description.info.next_action_times == [next_year]
     finally:
         await client.get_schedule_handle(schedule_id).delete()
 

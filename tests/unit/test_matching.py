@@ -1,5 +1,7 @@
 """Matching a diagnosis against the support matrix and the peers: pure domain logic."""
 
+from datetime import date
+
 import pytest
 
 from domain.errors import InvalidField, RuleViolation
@@ -8,7 +10,9 @@ from domain.offers import SupportOffer
 from domain.peers import Peer
 
 NEED = Need.of(authority="Eastshire County Council", region="East Midlands",
-               problem_natures=["financial", "capability"], service_areas=["finance"], days=5)
+               problem_natures=["financial", "capability"], service_areas=["finance"], days=5,
+               on=date(2026, 11, 23))
+TODAY = NEED.on
 
 
 def offer(title, *, natures=("financial",), areas=("finance",), region="East Midlands",
@@ -74,7 +78,7 @@ def test_offers_and_peers_without_the_days_needed_are_excluded():
 def test_reserved_days_count_against_capacity():
     busy = peer("Busy Peer", days=10)
     busy.deploy(deployment_id="d1", case_id="case-1", authority="Southby Borough Council",
-                days=6, actor_id="coordinator")
+                days=6, on=TODAY, actor_id="coordinator")
     assert match_support(NEED, [], [busy]).peers == []
     busy.end_deployment(deployment_id="d1", actor_id="coordinator")
     assert names(match_support(NEED, [], [busy]).peers) == ["Busy Peer"]
@@ -135,15 +139,48 @@ def test_commissioning_checks_the_same_conflicts_and_capacity_as_matching():
     with pytest.raises(RuleViolation) as refused:
         assessor.commission(commission_id="c1", case_id="case-1",
                             authority="Eastshire County Council", region="East Midlands",
-                            days=1, actor_id="coordinator")
+                            days=1, on=TODAY, actor_id="coordinator")
     assert refused.value.rule == "provider_conflict_of_interest"
     with pytest.raises(RuleViolation) as refused:
         assessor.commission(commission_id="c2", case_id="case-2",
                             authority="Southby Borough Council", region="East Midlands",
-                            days=11, actor_id="coordinator")
+                            days=11, on=TODAY, actor_id="coordinator")
     assert refused.value.rule == "offer_capacity" and "10 of 10 days" in refused.value.message
     with pytest.raises(RuleViolation) as refused:
         peer("Pat", council="Southby Borough Council").deploy(
             deployment_id="d", case_id="c", authority="Southby Borough Council", days=1,
-            actor_id="coordinator")
+            on=TODAY, actor_id="coordinator")
     assert refused.value.rule == "peer_own_council"
+
+
+def test_a_peers_days_renew_each_quarter():
+    """Days used in a past quarter do not count against this one."""
+    sam = peer("Sam", days=10)
+    sam.deploy(deployment_id="d1", case_id="case-1", authority="Southby Borough Council",
+               days=8, on=date(2026, 12, 31), actor_id="coordinator")
+    with pytest.raises(RuleViolation) as refused:  # over this quarter's capacity
+        sam.deploy(deployment_id="d2", case_id="case-2", authority="Southby Borough Council",
+                   days=3, on=date(2026, 12, 31), actor_id="coordinator")
+    assert refused.value.rule == "peer_capacity" and refused.value.field == "days"
+    assert "2 of 10 days left in 2026 Q4" in refused.value.message
+    assert sam.days_left(date(2027, 1, 1)) == 10
+    sam.deploy(deployment_id="d2", case_id="case-2", authority="Southby Borough Council",
+               days=10, on=date(2027, 1, 1), actor_id="coordinator")  # the next quarter
+    assert (sam.days_left(date(2026, 12, 31)), sam.days_left(date(2027, 3, 31))) == (2, 0)
+
+
+def test_an_offers_days_renew_each_financial_year():
+    review = offer("Review", days=10)
+    review.commission(commission_id="c1", case_id="case-1", authority="Southby Borough Council",
+                      region="East Midlands", days=10, on=date(2027, 3, 31),
+                      actor_id="coordinator")
+    with pytest.raises(RuleViolation) as refused:
+        review.commission(commission_id="c2", case_id="case-2",
+                          authority="Southby Borough Council", region="East Midlands",
+                          days=1, on=date(2027, 3, 31), actor_id="coordinator")
+    assert refused.value.rule == "offer_capacity"
+    assert "0 of 10 days left in 2026/27" in refused.value.message
+    review.commission(commission_id="c2", case_id="case-2", authority="Southby Borough Council",
+                      region="East Midlands", days=10, on=date(2027, 4, 1),
+                      actor_id="coordinator")
+    assert review.days_left(date(2027, 4, 1)) == 0

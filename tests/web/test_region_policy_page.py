@@ -1,0 +1,48 @@
+"""The region policy page: a coordinator changes their own region's policy in the browser,
+sees the change listed with their name, and a bad value is named on the form."""
+
+from services.policy import PolicyService
+from tests.web.browser import accessible, sign_in, visit
+from tests.web.test_journeys import submit
+
+
+def test_a_coordinator_changes_their_regions_policy_and_sees_it_recorded(
+        browser, site, people, web_cases):
+    cora = browser.new_context().new_page()
+    sign_in(cora, site, people["coordinator"])
+    cora.get_by_role("link", name="Region policy").click()
+    accessible(cora)
+    assert cora.url.endswith("/region-policy/North%20West")
+    assert cora.input_value("#remind-every") == "2"
+
+    cora.fill("#remind-every", "soon")
+    submit(cora, "Change the policy")
+    assert "There is a problem" in cora.content()
+    assert "remind_every" in cora.locator(".govuk-error-summary").inner_text()
+
+    cora.fill("#remind-every", "PT1H")
+    cora.fill("#missed-reminder-limit", "4")
+    submit(cora, "Change the policy")
+    assert "The policy was changed" in cora.content()
+    assert cora.input_value("#remind-every") == "PT3600S"
+    changes = cora.locator("table tbody tr").first.inner_text()
+    assert "cora" in changes and "remind every" in changes
+    policies = PolicyService.beside(web_cases)
+    try:
+        policy = policies.policy_for("North West")
+        assert (policy.missed_reminder_limit, str(policy.remind_every)) == (4, "3600 seconds")
+        assert [entry["actor_id"] for entry in policies.history("North West")] == ["cora"]
+    finally:
+        policies.close()
+
+
+def test_other_regions_and_roles_are_refused_the_page(browser, site, people):
+    cora = browser.new_context().new_page()
+    sign_in(cora, site, people["coordinator"])
+    visit(cora, f"{site}/region-policy/South East")
+    assert "may not read region policy for South East" in cora.content()
+    ines = browser.new_context().new_page()
+    sign_in(ines, site, people["inspector"])
+    assert ines.get_by_role("link", name="Region policy").count() == 0
+    visit(ines, f"{site}/region-policy/North West")
+    assert "only an admin, or a coordinator of the region" in ines.content()
