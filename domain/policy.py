@@ -62,7 +62,8 @@ class EscalationPolicy:
         }
         deadlines = {
             name: PolicyDuration.parse(values[name], field=name)
-            for name in ("diagnosis", "plan_agreed", "next_review", "meeting_summary")
+            for name in ("diagnosis", "plan_agreed", "next_review", "meeting_summary",
+                         "follow_up_review")
             if name in values
         }
         return cls(
@@ -90,6 +91,7 @@ class EscalationPolicy:
             "plan_agreed": _text(d.plan_agreed),
             "next_review": _text(d.next_review),
             "meeting_summary": _text(d.meeting_summary),
+            "follow_up_review": _text(d.follow_up_review),
         }
 
 

@@ -6,7 +6,7 @@ import sys
 from datetime import UTC, datetime, timedelta, timezone
 
 from tests.e2e.conftest import bearer
-from tests.helpers import OPEN_CASE, event_types, eventually
+from tests.helpers import EXIT_STRATEGY, OPEN_CASE, event_types, eventually
 from tests.support_registers import seed_registers
 
 SOURCE = "Chief executive of a neighbouring council"
@@ -77,7 +77,7 @@ async def test_a_whole_case_with_a_different_user_for_each_role(http, tokens, tm
     await case.do("coordinator", "peer-deployment-ends", {"deployment_id": "deployment-1",
                                                           "reason": "Mentoring complete"})
     closed = await case.do("coordinator", "closure", {
-        "outcome": "improved and handed back", "exit_note": "Back in its own cycle"})
+        "outcome": "improved and handed back", "exit_strategy": EXIT_STRATEGY})
     assert closed["status"] == "closed"
 
     history = (await case.read("inspector", "/history")).json()

@@ -7,7 +7,7 @@ import pytest
 
 from domain.errors import RuleViolation
 from services.cases import CaseService
-from tests.helpers import OPEN_CASE, event_types
+from tests.helpers import EXIT_STRATEGY, OPEN_CASE, event_types
 from tests.support_registers import seed_registers
 
 C = dict(actor_id="coordinator-1", actor_role="coordinator")
@@ -60,10 +60,13 @@ def test_a_case_improves_and_is_handed_back(cases: CaseService):
     cases.assess_risk(case_id, kind="residual", impact="medium", likelihood="low",
                       reason="Director in post", **C)
     cases.end_peer_deployment(case_id, deployment_id="deployment-1", reason="Work done", **C)
+    [commission] = cases.get_case(case_id)["commissions"]
+    cases.end_commission(case_id, commission_id=commission["commission_id"],
+                         reason="Coaching delivered", **C)
     cases.close_case(case_id, outcome="improved and handed back",
-                     exit_note="Back in the council's own improvement cycle", **C)
+                     exit_strategy=EXIT_STRATEGY, **C)
     case = cases.get_case(case_id)
-    assert case["status"] == "closed" and case["deadlines"] == {}
+    assert case["status"] == "closed" and list(case["deadlines"]) == ["follow-up review"]
     assert case["risk"]["inherent"]["score"] == 8 and case["risk"]["residual"]["score"] == 4
     assert case["deployments"]["deployment-1"]["status"] == "ended"
     assert case["closure"]["outcome"] == "improved and handed back"
@@ -71,7 +74,7 @@ def test_a_case_improves_and_is_handed_back(cases: CaseService):
         "ConcernRaised", "IntelligenceAdded", "RiskAssessed", "DiagnosisRecorded",
         "SupportPlanDrafted", "SupportPlanReviewed", "SupportPlanAgreed",
         "SupportCommissioned", "PeerDeployed", "PeerVisitRecorded", "ProgressReviewed",
-        "RiskAssessed", "PeerDeploymentEnded", "CaseClosed"]
+        "RiskAssessed", "PeerDeploymentEnded", "SupportCommissionEnded", "CaseClosed"]
 
 
 def escalated_to_government_meeting(cases: CaseService):
@@ -102,7 +105,8 @@ def test_a_case_goes_to_a_government_meeting_and_back_down_to_sector_led_support
     review(cases, case_id, "on track", "improving", measures=MEASURES[:1])
     cases.change_stage(case_id, to_stage="local", reason="Resolved", **C)
     cases.end_peer_deployment(case_id, deployment_id="deployment-1", reason="Done", **C)
-    cases.close_case(case_id, outcome="improved and handed back", exit_note="Recovered", **C)
+    cases.close_case(case_id, outcome="improved and handed back",
+                     exit_strategy=EXIT_STRATEGY, **C)
     case = cases.get_case(case_id)
     assert case["stage"] == "local" and case["status"] == "closed"
     stages = [(e["data"]["from_stage"], e["data"]["to_stage"], e["data"]["trigger"])
@@ -162,7 +166,8 @@ def drafted_without_diagnosis(cases):
 
 def closed(cases):
     case_id = opened(cases)
-    cases.close_case(case_id, outcome="improved and handed back", exit_note="n", **C)
+    cases.close_case(case_id, outcome="improved and handed back",
+                     exit_strategy=EXIT_STRATEGY, **C)
     return case_id
 
 
