@@ -100,7 +100,8 @@ def _text(duration: PolicyDuration) -> str:
     if duration.working_days is not None:
         return str(duration.working_days)
     assert duration.elapsed is not None
-    return f"PT{duration.elapsed.total_seconds():g}S"
+    seconds = duration.elapsed.total_seconds()  # whole, never '3.1536e+07' for a year
+    return f"PT{int(seconds) if seconds.is_integer() else seconds}S"
 
 
 def _reminder_limit(value: Any) -> int:

@@ -47,6 +47,14 @@ def supported(cases: CaseService, case_id) -> None:
                             notes="Met the lead member", actor_id="peer-7", actor_role="peer")
 
 
+def end_support(cases: CaseService, case_id, reason: str) -> None:
+    """A closure waits for the peer's deployment and the commission to end."""
+    cases.end_peer_deployment(case_id, deployment_id="deployment-1", reason=reason, **C)
+    for commission in cases.get_case(case_id)["commissions"]:
+        cases.end_commission(case_id, commission_id=commission["commission_id"],
+                             reason=reason, **C)
+
+
 def review(cases: CaseService, case_id, status: str, judgement: str,
            measures=tuple(MEASURES)) -> None:
     cases.review_progress(case_id, measures={m: status for m in measures},
@@ -104,7 +112,7 @@ def test_a_case_goes_to_a_government_meeting_and_back_down_to_sector_led_support
     cases.agree_plan(case_id, reason="Revision agreed", **COUNCIL)
     review(cases, case_id, "on track", "improving", measures=MEASURES[:1])
     cases.change_stage(case_id, to_stage="local", reason="Resolved", **C)
-    cases.end_peer_deployment(case_id, deployment_id="deployment-1", reason="Done", **C)
+    end_support(cases, case_id, "Done")
     cases.close_case(case_id, outcome="improved and handed back",
                      exit_strategy=EXIT_STRATEGY, **C)
     case = cases.get_case(case_id)
@@ -121,8 +129,7 @@ def test_a_case_ends_in_intervention_after_a_government_meeting(cases: CaseServi
     cases.conclude_government_meeting(case_id, outcome="intervention",
                                       summary="Sector-led approach not feasible",
                                       reason="No improvement in two reviews", **C)
-    cases.end_peer_deployment(case_id, deployment_id="deployment-1", reason="Intervention",
-                              **C)
+    end_support(cases, case_id, "Intervention")
     cases.close_case(case_id, outcome="government intervention",
                      exit_note="Improvement notice served", **C)
     cases.reopen_case(case_id, reason="Notice lifted; support requested", **C)
