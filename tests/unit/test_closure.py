@@ -9,6 +9,7 @@ from domain.deadlines import DeadlinePolicy
 from domain.errors import InvalidField, RuleViolation
 from domain.policy import EscalationPolicy
 from domain.timetable import timetable
+from services.notice_text import StepFacts, write_notice
 from services.timetable import case_facts
 from tests.helpers import EXIT_STRATEGY
 from tests.unit.case_builder import ACTOR, NOW, agreed, diagnosed, opened, types
@@ -201,3 +202,15 @@ def test_a_political_diagnosis_asks_the_lga_to_broker():
 def test_a_diagnosis_with_no_political_problem_asks_nothing_of_the_lga():
     case = diagnosed()
     assert "LGAAskedToBroker" not in types(case) and case.lga_brokering is None
+
+
+def test_the_follow_up_reminder_says_what_to_review_and_offers_no_pause():
+    due = NOW + timedelta(days=365)
+    facts = StepFacts(authority="Northshire County Council", region="North West",
+                      stage="local", action="remind", deadline="follow-up review", due=due,
+                      at=due - timedelta(days=2), to_stage=None)
+    text = write_notice(facts, due - timedelta(days=2), "")
+    assert text.subject == "Northshire County Council: follow-up review due Tuesday 23 " \
+                           "November 2027"
+    assert "record the follow-up review on the case" in text.text
+    assert "pause" not in text.text  # a closed case's deadline is not paused
