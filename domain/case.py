@@ -611,11 +611,17 @@ class Case(Aggregate):
                                  "offer_id": offer_id, "days": days, "status": "active",
                                  "ended_at": None})
 
+    def _commission_keys(self) -> list[tuple[str, dict[str, Any]]]:
+        """Each commission by its id; one recorded without an id (in a snapshot older than
+        the registers' ids) by its place, as replaying its event names it."""
+        return [(c["commission_id"] or f"commission-{i + 1}", c)
+                for i, c in enumerate(self.commissions)]
+
     @property
     def active_commissions(self) -> list[str]:
         """Commissions still delivering support (one from an older snapshot, without a
         status, has never been ended)."""
-        return [c["commission_id"] for c in self.commissions
+        return [key for key, c in self._commission_keys()
                 if c.get("status", "active") == "active"]
 
     def end_commission(self, *, commission_id: str, reason: str, recorded_at: datetime,
@@ -624,7 +630,7 @@ class Case(Aggregate):
         which a closure waits for, as it waits for peers' deployments to end."""
         self.check_open()
         key = _required_text(commission_id, "commission_id")
-        if key not in [c["commission_id"] for c in self.commissions]:
+        if key not in dict(self._commission_keys()):
             raise InvalidField(f"no commission {key!r} on this case", field="commission_id")
         if key not in self.active_commissions:
             raise RuleViolation(f"commission {key!r} has ended", rule="commission_active",
@@ -637,9 +643,8 @@ class Case(Aggregate):
     def _support_commission_ended(self, *, commission_id: str, reason: str,
                                   recorded_at: datetime, actor_id: str,
                                   actor_role: str) -> None:
-        for commission in self.commissions:
-            if commission["commission_id"] == commission_id:
-                commission.update(status="ended", ended_at=recorded_at)
+        dict(self._commission_keys())[commission_id].update(status="ended",
+                                                            ended_at=recorded_at)
 
     def deploy_peer(self, *, peer_id: str, peer_council: str, role: str, reason: str,
                     recorded_at: datetime, actor_id: str, actor_role: str,

@@ -111,8 +111,8 @@ class SupportThroughRegisters:
                             case.end_commission(commission_id=commission_id, reason=reason,
                                                 recorded_at=now, actor_id=actor_id,
                                                 actor_role=actor_role))
-        ended = next(c for c in self._load(case_id).commissions
-                     if c["commission_id"] == commission_id)
+        ended = next((c for c in self._load(case_id).commissions
+                      if c["commission_id"] == commission_id), {})
         if ended.get("offer_id"):
             try:
                 self.register_service().end_commission(UUID(ended["offer_id"]), commission_id,
