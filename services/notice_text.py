@@ -23,8 +23,7 @@ WHAT = {
     Deadline.PLAN_AGREED.value: "the council's agreement to the support plan",
     Deadline.NEXT_REVIEW.value: "the next progress review",
     Deadline.MEETING_SUMMARY.value: "the summary of the government meeting",
-    Deadline.FOLLOW_UP_REVIEW.value: "the follow-up review, twelve months after the case "
-                                     "was closed as improved,",
+    Deadline.FOLLOW_UP_REVIEW.value: "the twelve-month follow-up review",
 }
 TO_DO = {
     Deadline.DIAGNOSIS.value: "Record the diagnosis on the case: the problems found, the "
