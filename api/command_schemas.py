@@ -17,6 +17,7 @@ from domain.vocabulary import (
     CaseOutcome,
     Confidentiality,
     Deadline,
+    FollowUpJudgement,
     GovernmentMeetingOutcome,
     JointMeetingOutcome,
     Level,
@@ -50,12 +51,24 @@ class IntelligenceAdd(Command):
 
 
 class RiskAssess(Command):
+    """The score, and the risk table's other columns (seed 003), each optional: who owns
+    the risk, how it is managed, the key controls and the indicators to watch. Columns
+    left out keep what an earlier assessment said."""
+
     model_config = _example(kind="inherent", impact="high", likelihood="medium",
-                            reason="Safeguarding failures with weak leadership")
+                            reason="Safeguarding failures with weak leadership",
+                            owner="RIEP and the council", management_solution=(
+                                "Resolve by negotiation"),
+                            key_controls=["LGA intervention/consultation"],
+                            risk_indicators=["Report to the RIEP steering group"])
     kind: RiskKind
     impact: Level
     likelihood: Level
     reason: str = Reason
+    owner: Line | None = Field(None, max_length=200, description="Who owns the risk.")
+    management_solution: str | None = Field(None, max_length=2000)
+    key_controls: list[Line] = Field(default_factory=list, max_length=20)
+    risk_indicators: list[Line] = Field(default_factory=list, max_length=20)
 
 
 class DiagnosisRecord(Command):
@@ -122,6 +135,17 @@ class SupportCommission(Command):
     offer_id: UUID
     days: StrictInt = Field(ge=1, le=366)
     problem_natures: list[ProblemNature] = Field(min_length=1, max_length=4)
+    reason: str = Reason
+
+
+class CommissionEnd(Command):
+    """The commissioned support is delivered (or stopped). The case records it; the
+    register gets the offer's days back and releases what of its cost was not spent.
+    A case is closed only once every commission has ended."""
+
+    model_config = _example(commission_id="6f1c2d4e-0000-4000-8000-000000000003",
+                            reason="Coaching sessions delivered")
+    commission_id: Line = Field(min_length=1, max_length=100)
     reason: str = Reason
 
 
@@ -204,13 +228,40 @@ class DeadlineChange(Command):
     reason: str = Reason
 
 
+class ExitStrategyBody(RequestBody):
+    model_config = ConfigDict(extra="forbid")
+    handover: str = Field(min_length=1, max_length=5000, description=(
+        "How the council's own improvement cycle takes over."))
+    led_by: Line = Field(min_length=1, max_length=200, description=(
+        "Who in the council leads the improvement agenda from now on."))
+
+
 class CaseClose(Command):
-    model_config = _example(outcome="improved and handed back",
-                            exit_note="Back in the council's own improvement cycle")
+    """Closed only when no peer is deployed, no commissioned support is running and every
+    meeting has its conclusion and summary. Handed back as improved, the case needs an
+    `exit_strategy` and gets a follow-up review twelve months on; closed by government
+    intervention, it needs an `exit_note` (which an improved case may add)."""
+
+    model_config = _example(outcome="improved and handed back", exit_strategy={
+        "handover": "Into the council's continuous budget and performance improvement cycle",
+        "led_by": "The chief executive"}, exit_note="The improvement board concludes in July")
     outcome: CaseOutcome
-    exit_note: str = Text
+    exit_strategy: ExitStrategyBody | None = Field(
+        None, description="Needed when the case is handed back as improved.")
+    exit_note: str | None = Field(None, max_length=5000, description=(
+        "Needed when the case is closed by government intervention."))
 
 
 class CaseReopen(Command):
     model_config = _example(reason="New inspectorate report")
     reason: str = Reason
+
+
+class FollowUpReview(Command):
+    """Twelve months after a closure as improved: has the improvement lasted? The
+    judgement "reopen" reopens the case, with the notes as the reason."""
+
+    model_config = _example(judgement="improvement sustained",
+                            notes="Performance held under the council's own framework")
+    judgement: FollowUpJudgement
+    notes: str = Text

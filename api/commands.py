@@ -64,6 +64,7 @@ COMMANDS: list[CommandSpec] = [
     _spec("plan/agreement", "agree support plan", s.CouncilDecision, "agree_plan"),
     _spec("plan/revisions", "revise support plan", s.PlanRevision, "revise_plan"),
     _spec("support", "commission support", s.SupportCommission, "commission_support"),
+    _spec("commission-ends", "end commission", s.CommissionEnd, "end_commission"),
     _spec("peer-deployments", "deploy peer", s.PeerDeploy, "deploy_peer"),
     _spec("peer-visits", "record peer visit", s.PeerVisit, "record_peer_visit",
           allows=_own_deployment),
@@ -85,4 +86,6 @@ COMMANDS: list[CommandSpec] = [
     _spec("deadline-resumptions", "resume deadline", s.DeadlineChange, "resume_deadline"),
     _spec("closure", "close case", s.CaseClose, "close_case"),
     _spec("reopening", "reopen case", s.CaseReopen, "reopen_case"),
+    _spec("follow-up-review", "record follow-up review", s.FollowUpReview,
+          "record_follow_up_review"),
 ]

@@ -15,7 +15,8 @@ The rules, each refused with a RuleViolation of that name:
   one_government_meeting_at_a_time, intervention_needs_government_meeting,
   no_escalation_pending, deadline_not_running,
   deadline_not_paused, only_a_closed_case_reopens, agreed_plan_is_revised,
-  revision_already_agreed, peer_deployments_end_first.
+  revision_already_agreed, peer_deployments_end_first, commissions_end_first,
+  meetings_concluded_first, exit_strategy_needed, commission_active, follow_up_review_due.
 """
 
 from collections.abc import Iterable, Mapping
@@ -26,17 +27,19 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.closure import ExitStrategy
 from domain.deadlines import DeadlinePolicy, resumed_due
 from domain.errors import InvalidField, RuleViolation
 from domain.moments import moment
 from domain.plan import measures, money, plan_actions
-from domain.risk import IMMEDIATE_ACTION_SCORE, RiskAssessment
+from domain.risk import IMMEDIATE_ACTION_SCORE, RiskAssessment, RiskControls
 from domain.text import refuse_control_characters
 from domain.vocabulary import (
     CaseOutcome,
     ConcernSource,
     Confidentiality,
     Deadline,
+    FollowUpJudgement,
     GovernmentMeetingOutcome,
     IssueType,
     JointMeetingOutcome,
@@ -55,6 +58,9 @@ DEFAULT_POLICY = DeadlinePolicy()
 AUTOMATION = "automation"
 ESCALATION_DECISION = "escalation decision"
 """What a reminder of a pending escalation proposal is about: a decision, not a deadline."""
+LGA_BROKERS = ("the diagnosis names a political problem: where the difficulties have a "
+               "political cause, the LGA brokers discussions with the council's politicians")
+"""Seed 004: "the LGA may need to broker discussions with appropriate politicians"."""
 
 
 def _required_text(value: Any, field: str) -> str:
@@ -99,6 +105,10 @@ class Case(Aggregate):
 
     _agreed_plan: dict[str, Any] | None = None
     """Set on agreement; a class default so snapshots taken before it existed still load."""
+    _risk_controls: dict[str, Any] | None = None
+    """The risk table's columns (RiskControls); a class default for older snapshots."""
+    _lga_brokering: dict[str, Any] | None = None
+    """Set when a political diagnosis asks the LGA to broker; a class default likewise."""
 
     @classmethod
     def _create(cls, event_class: Any, **kwargs: Any) -> Any:
@@ -262,12 +272,24 @@ class Case(Aggregate):
     def assess_risk(
         self, *, kind: str, impact: str, likelihood: str, reason: str, recorded_at: datetime,
         actor_id: str, actor_role: str, policy: DeadlinePolicy = DEFAULT_POLICY,
+        owner: str | None = None, management_solution: str | None = None,
+        key_controls: Any = None, risk_indicators: Any = None,
     ) -> None:
-        """Score impact against likelihood; a score of 9 brings open deadlines forward."""
+        """Score impact against likelihood; a score of 9 brings open deadlines forward.
+
+        The risk table's other columns (seed 003: owner, management solution, key
+        controls, risk indicators) may come with any assessment; those given replace
+        what an earlier one said, those left out keep it.
+        """
         self.check_open()
         kind = one_of(kind, RiskKind, "kind")
         assessment = RiskAssessment(Level(one_of(impact, Level, "impact")),
                                     Level(one_of(likelihood, Level, "likelihood")))
+        controls = RiskControls(
+            owner=_optional_text(owner, "owner"),
+            management_solution=_optional_text(management_solution, "management_solution"),
+            key_controls=tuple(_texts(key_controls, "key_controls")),
+            risk_indicators=tuple(_texts(risk_indicators, "risk_indicators")))
         residual_stands = kind == RiskKind.INHERENT.value and RiskKind.RESIDUAL.value in self.risk
         current = self.risk_score if residual_stands else assessment.score
         self._risk_assessed(
@@ -275,7 +297,9 @@ class Case(Aggregate):
             score=assessment.score, band=assessment.band.value,
             reason=_required_text(reason, "reason"), recorded_at=recorded_at,
             compressed_deadlines=self._compressed(current, policy),
-            **_actor(actor_id, actor_role),
+            owner=controls.owner, management_solution=controls.management_solution,
+            key_controls=list(controls.key_controls),
+            risk_indicators=list(controls.risk_indicators), **_actor(actor_id, actor_role),
         )
 
     def _compressed(self, score: int | None, policy: DeadlinePolicy) -> dict[str, datetime]:
@@ -290,15 +314,55 @@ class Case(Aggregate):
                 moved[name] = sooner
         return moved
 
-    @event("RiskAssessed")
+    class RiskAssessed(Aggregate.Event):
+        """Version 2 added the risk table's columns beside the score (seed 003).
+
+        Assessments recorded before (version 1) are upcast as they are read, with
+        the columns blank, so history is never rewritten.
+        """
+
+        class_version = 2
+        kind: str
+        impact: str
+        likelihood: str
+        score: int
+        band: str
+        reason: str
+        recorded_at: datetime
+        compressed_deadlines: dict[str, datetime]
+        actor_id: str
+        actor_role: str
+        owner: str = ""
+        management_solution: str = ""
+        key_controls: list[str] | None = None
+        risk_indicators: list[str] | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("owner", "")
+            state.setdefault("management_solution", "")
+            state.setdefault("key_controls", [])
+            state.setdefault("risk_indicators", [])
+
+    @event(RiskAssessed)
     def _risk_assessed(
         self, *, kind: str, impact: str, likelihood: str, score: int, band: str, reason: str,
         recorded_at: datetime, compressed_deadlines: dict[str, datetime], actor_id: str,
-        actor_role: str,
+        actor_role: str, owner: str = "", management_solution: str = "",
+        key_controls: list[str] | None = None, risk_indicators: list[str] | None = None,
     ) -> None:
         self.risk[kind] = {"impact": impact, "likelihood": likelihood, "score": score,
                            "band": band, "reason": reason, "assessed_at": recorded_at}
         self.deadlines.update(compressed_deadlines)
+        given = RiskControls(owner, management_solution, tuple(key_controls or ()),
+                             tuple(risk_indicators or ())).given()
+        self._risk_controls = {**self.risk_controls, **given}
+
+    @property
+    def risk_controls(self) -> dict[str, Any]:
+        """The risk table's columns as last given: owner, management solution, key
+        controls, risk indicators (blank until an assessment gives them)."""
+        return {**RiskControls().as_fields(), **(self._risk_controls or {})}
 
     # -- diagnosis -------------------------------------------------------------
 
@@ -327,6 +391,9 @@ class Case(Aggregate):
             recorded_at=recorded_at,
             **_actor(actor_id, actor_role),
         )
+        if ProblemNature.POLITICAL.value in natures:
+            self._lga_asked_to_broker(reason=LGA_BROKERS, recorded_at=recorded_at,
+                                      **_actor(actor_id, actor_role))
 
     class DiagnosisRecorded(Aggregate.Event):
         """Version 2 added problem natures, evidence, root causes and the plan's due time.
@@ -365,6 +432,17 @@ class Case(Aggregate):
         self._clear_deadline(Deadline.DIAGNOSIS.value)
         if plan_due is not None and (self.plan or {}).get("status") != "agreed":
             self._set_deadline(Deadline.PLAN_AGREED.value, plan_due, recorded_at)
+
+    @event("LGAAskedToBroker")
+    def _lga_asked_to_broker(self, *, reason: str, recorded_at: datetime, actor_id: str,
+                             actor_role: str) -> None:
+        self._lga_brokering = {"asked_at": recorded_at, "asked_by": actor_id,
+                               "reason": reason}
+
+    @property
+    def lga_brokering(self) -> dict[str, Any] | None:
+        """When and why the LGA was asked to broker talks with the council's politicians."""
+        return self._lga_brokering
 
     # -- the council's own position ----------------------------------------------
 
@@ -528,8 +606,45 @@ class Case(Aggregate):
         self.commissions.append({"provider": provider, "description": description,
                                  "problem_natures": problem_natures, "cost": cost,
                                  "commissioned_at": recorded_at,
-                                 "commission_id": commission_id, "offer_id": offer_id,
-                                 "days": days})
+                                 "commission_id": commission_id
+                                 or f"commission-{len(self.commissions) + 1}",
+                                 "offer_id": offer_id, "days": days, "status": "active",
+                                 "ended_at": None})
+
+    def _commission_keys(self) -> list[tuple[str, dict[str, Any]]]:
+        """Each commission by its id; one recorded without an id (in a snapshot older than
+        the registers' ids) by its place, as replaying its event names it."""
+        return [(c["commission_id"] or f"commission-{i + 1}", c)
+                for i, c in enumerate(self.commissions)]
+
+    @property
+    def active_commissions(self) -> list[str]:
+        """Commissions still delivering support (one from an older snapshot, without a
+        status, has never been ended)."""
+        return [key for key, c in self._commission_keys()
+                if c.get("status", "active") == "active"]
+
+    def end_commission(self, *, commission_id: str, reason: str, recorded_at: datetime,
+                       actor_id: str, actor_role: str) -> None:
+        """The commissioned support is delivered (or stopped): a decision with its reason,
+        which a closure waits for, as it waits for peers' deployments to end."""
+        self.check_open()
+        key = _required_text(commission_id, "commission_id")
+        if key not in dict(self._commission_keys()):
+            raise InvalidField(f"no commission {key!r} on this case", field="commission_id")
+        if key not in self.active_commissions:
+            raise RuleViolation(f"commission {key!r} has ended", rule="commission_active",
+                                field="commission_id")
+        self._support_commission_ended(commission_id=key,
+                                       reason=_required_text(reason, "reason"),
+                                       recorded_at=recorded_at, **_actor(actor_id, actor_role))
+
+    @event("SupportCommissionEnded")
+    def _support_commission_ended(self, *, commission_id: str, reason: str,
+                                  recorded_at: datetime, actor_id: str,
+                                  actor_role: str) -> None:
+        dict(self._commission_keys())[commission_id].update(status="ended",
+                                                            ended_at=recorded_at)
 
     def deploy_peer(self, *, peer_id: str, peer_council: str, role: str, reason: str,
                     recorded_at: datetime, actor_id: str, actor_role: str,
@@ -892,8 +1007,10 @@ class Case(Aggregate):
     # -- reminders -------------------------------------------------------------
 
     def is_reminder_due(self, deadline: str) -> bool:
-        """A reminder is due only while the deadline is still open on an open case."""
-        return self.status == "open" and deadline in self.deadlines
+        """A reminder is due only while the deadline is still open on an open case, or,
+        on a closed one, while its follow-up review is awaited."""
+        watched = self.status == "open" or deadline == Deadline.FOLLOW_UP_REVIEW.value
+        return watched and deadline in self.deadlines
 
     def issue_reminder(
         self, *, deadline: str, recipient: str, reminder_key: str, actor_id: str
@@ -952,37 +1069,149 @@ class Case(Aggregate):
 
     # -- closing and reopening ------------------------------------------------------------
 
-    def close(self, *, outcome: str, exit_note: str, recorded_at: datetime, actor_id: str,
-              actor_role: str) -> None:
+    def close(self, *, outcome: str, recorded_at: datetime, actor_id: str, actor_role: str,
+              exit_note: str | None = None, exit_strategy: Mapping[str, Any] | None = None,
+              policy: DeadlinePolicy = DEFAULT_POLICY) -> None:
         """End the case: improved and handed back, or government intervention.
 
-        Refused while peers are still deployed, naming them: ending a deployment is
-        a decision of its own, with its reason, and gives the peer's days back in
-        the register; a closure that ended them silently would leave the register
-        showing peers at work on a closed case.
+        The closure criteria, each refused by its own rule: no peer still deployed
+        (naming them: ending a deployment is a decision of its own, with its reason,
+        and gives the peer's days back in the register), no commissioned support
+        still running, no meeting without its conclusion and summary, and, for a
+        case handed back as improved, an exit strategy saying how the council's own
+        improvement cycle takes over and who leads it (seed 004). A case closed as
+        improved is reviewed again twelve months on (seed 001): its follow-up review
+        falls due then. Closed by intervention, it needs an exit note instead.
         """
         self.check_open()
+        self.check_support_ended()
+        outcome = one_of(outcome, CaseOutcome, "outcome")
+        if outcome == CaseOutcome.INTERVENTION.value:
+            self.check_government_meeting_decided_intervention()
+        self.check_meetings_concluded()
+        strategy = None if exit_strategy is None else ExitStrategy.from_input(exit_strategy)
+        follow_up_due = None
+        if outcome == CaseOutcome.INTERVENTION.value:
+            note = _required_text(exit_note, "exit_note")
+        else:
+            if strategy is None:
+                raise RuleViolation(
+                    "a case handed back as improved needs an exit strategy: how the council's "
+                    "own improvement cycle takes over (handover) and who leads it (led_by)",
+                    rule="exit_strategy_needed", field="exit_strategy")
+            note = _optional_text(exit_note, "exit_note")
+            follow_up_due = policy.due(Deadline.FOLLOW_UP_REVIEW, recorded_at)
+        self._case_closed(outcome=outcome, exit_note=note,
+                          exit_strategy=strategy.as_fields() if strategy else None,
+                          follow_up_due=follow_up_due, recorded_at=recorded_at,
+                          **_actor(actor_id, actor_role))
+
+    def check_support_ended(self) -> None:
+        """No peer still deployed and no commissioned support still running."""
         active = sorted(d for d, v in self.deployments.items() if v["status"] == "active")
         if active:
             raise RuleViolation(
                 f"end the active peer deployments first: {', '.join(active)}",
                 rule="peer_deployments_end_first", field="outcome")
-        outcome = one_of(outcome, CaseOutcome, "outcome")
-        if outcome == CaseOutcome.INTERVENTION.value:
-            self.check_government_meeting_decided_intervention()
-        self._case_closed(outcome=outcome, exit_note=_required_text(exit_note, "exit_note"),
-                          recorded_at=recorded_at, **_actor(actor_id, actor_role))
+        if self.active_commissions:
+            raise RuleViolation(
+                f"end the commissioned support first (POST /cases/{{id}}/commission-ends): "
+                f"{', '.join(self.active_commissions)}",
+                rule="commissions_end_first", field="outcome")
 
-    @event("CaseClosed")
+    def check_meetings_concluded(self) -> None:
+        """Every meeting has its conclusion and summary."""
+        unfinished = self._meetings_without_summary()
+        if unfinished:
+            raise RuleViolation(
+                f"record the conclusion and summary of every meeting first: "
+                f"{'; '.join(unfinished)}", rule="meetings_concluded_first", field="outcome")
+
+    def _meetings_without_summary(self) -> list[str]:
+        """Meetings whose conclusion or summary is still to be recorded: a government
+        meeting not concluded, a joint local meeting whose summary is awaited, or any
+        meeting summary deadline still running or paused."""
+        found = [f"the government meeting convened for {m['meeting_at']:%Y-%m-%d} is not "
+                 f"concluded" for m in self.government_meetings
+                 if m.get("outcome") is None or not m.get("summary")]
+        found += [f"the joint local meeting of {m['held_at']:%Y-%m-%d} has no summary"
+                  for m in self.joint_meetings if "summary" in m and not m["summary"]]
+        summary = Deadline.MEETING_SUMMARY.value
+        if not found and (summary in self.deadlines or summary in self.paused_deadlines):
+            found.append("a meeting summary is still due")
+        return found
+
+    class CaseClosed(Aggregate.Event):
+        """Version 2 added the exit strategy and the follow-up review's due time.
+
+        Closures recorded before (version 1) carried an exit note only; they are
+        upcast as they are read, with neither, so history is never rewritten.
+        """
+
+        class_version = 2
+        outcome: str
+        exit_note: str
+        recorded_at: datetime
+        actor_id: str
+        actor_role: str
+        exit_strategy: dict[str, str] | None = None
+        follow_up_due: datetime | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("exit_strategy", None)
+            state.setdefault("follow_up_due", None)
+
+    @event(CaseClosed)
     def _case_closed(self, *, outcome: str, exit_note: str, recorded_at: datetime,
-                     actor_id: str, actor_role: str) -> None:
+                     actor_id: str, actor_role: str, exit_strategy: dict[str, str] | None = None,
+                     follow_up_due: datetime | None = None) -> None:
         self.status = "closed"
-        self.closure = {"outcome": outcome, "exit_note": exit_note, "closed_at": recorded_at,
-                        "closed_by": actor_id}
+        self.closure = {"outcome": outcome, "exit_note": exit_note,
+                        "exit_strategy": exit_strategy, "follow_up_due": follow_up_due,
+                        "closed_at": recorded_at, "closed_by": actor_id}
         self.deadlines.clear()
         self.deadline_started.clear()
         self.paused_deadlines.clear()
         self.pending_escalation = None
+        if follow_up_due is not None:
+            self._set_deadline(Deadline.FOLLOW_UP_REVIEW.value, follow_up_due, recorded_at)
+
+    # -- the follow-up review, twelve months after a closure as improved --------------------
+
+    def record_follow_up_review(self, *, judgement: str, notes: str, recorded_at: datetime,
+                                actor_id: str, actor_role: str) -> None:
+        """Has the improvement lasted? Recorded once per closure as improved; it meets the
+        follow-up deadline, and the judgement "reopen" reopens the case, the notes its
+        reason. A case may also be reopened on its own (`reopen`), which ends the wait."""
+        if self.status != "closed" or Deadline.FOLLOW_UP_REVIEW.value not in self.deadlines:
+            raise RuleViolation(
+                "a follow-up review is recorded once, on a case closed as improved whose "
+                "follow-up review is due", rule="follow_up_review_due", field="judgement")
+        judgement = one_of(judgement, FollowUpJudgement, "judgement")
+        notes = _required_text(notes, "notes")
+        actor = _actor(actor_id, actor_role)
+        self._follow_up_reviewed(judgement=judgement, notes=notes,
+                                 due=self.deadlines[Deadline.FOLLOW_UP_REVIEW.value],
+                                 recorded_at=recorded_at, **actor)
+        if judgement == FollowUpJudgement.REOPEN.value:
+            self._case_reopened(reason=f"follow-up review: {notes}", recorded_at=recorded_at,
+                                **actor)
+
+    @event("FollowUpReviewed")
+    def _follow_up_reviewed(self, *, judgement: str, notes: str, due: datetime,
+                            recorded_at: datetime, actor_id: str, actor_role: str) -> None:
+        review = {"judgement": judgement, "notes": notes, "due": due,
+                  "reviewed_at": recorded_at, "reviewed_by": actor_id}
+        self.__dict__.setdefault("_follow_up_reviews", []).append(review)
+        if self.closure is not None:
+            self.closure["follow_up_review"] = review
+        self._clear_deadline(Deadline.FOLLOW_UP_REVIEW.value)
+
+    @property
+    def follow_up_reviews(self) -> list[dict[str, Any]]:
+        """Every follow-up review, oldest first (set in the event, so older snapshots load)."""
+        return list(self.__dict__.get("_follow_up_reviews", []))
 
     def reopen(self, *, reason: str, recorded_at: datetime, actor_id: str,
                actor_role: str) -> None:
@@ -999,14 +1228,15 @@ class Case(Aggregate):
         self.status = "open"
         self.closure = None
         self.stage_since = recorded_at
+        self._clear_deadline(Deadline.FOLLOW_UP_REVIEW.value)  # open again: nothing to follow up
 
     # -- rules -----------------------------------------------------------------
 
     def check_open(self) -> None:
-        """Nothing is recorded on a closed case except reopening it."""
+        """Nothing is recorded on a closed case except its follow-up review or reopening it."""
         if self.status != "open":
             raise RuleViolation(
-                "the case is closed; only reopening it may be recorded",
+                "the case is closed; only its follow-up review or reopening it may be recorded",
                 rule="closed_case_is_read_only",
             )
 

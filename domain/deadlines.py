@@ -6,7 +6,7 @@ policy change never rewrites a deadline already set, and replay needs no policy.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from domain.calendar import PolicyDuration, add_working_time, working_time_between
 from domain.risk import IMMEDIATE_ACTION_SCORE
@@ -20,6 +20,10 @@ usual time for a diagnosis, a plan, a review or a meeting summary."""
 
 def _days(n: int) -> PolicyDuration:
     return PolicyDuration(working_days=n)
+
+
+TWELVE_MONTHS = PolicyDuration(elapsed=timedelta(days=365))
+"""Seed 001: the work is "reviewed again in 12 months' time"."""
 
 
 def compress(duration: PolicyDuration) -> PolicyDuration:
@@ -37,13 +41,15 @@ class DeadlinePolicy:
 
     diagnosis: from the concern; plan_agreed: from the diagnosis; next_review:
     from the plan's agreement or the last review; meeting_summary: from a
-    government meeting (five working days).
+    government meeting (five working days); follow_up_review: from a closure as
+    improved (twelve months), never compressed, since the case is closed by then.
     """
 
     diagnosis: PolicyDuration = field(default_factory=lambda: _days(10))
     plan_agreed: PolicyDuration = field(default_factory=lambda: _days(20))
     next_review: PolicyDuration = field(default_factory=lambda: _days(30))
     meeting_summary: PolicyDuration = field(default_factory=lambda: _days(5))
+    follow_up_review: PolicyDuration = TWELVE_MONTHS
 
     def duration(self, deadline: Deadline, *, risk_score: int | None = None) -> PolicyDuration:
         """The duration for one deadline, compressed when the risk score is 9."""
@@ -52,6 +58,7 @@ class DeadlinePolicy:
             Deadline.PLAN_AGREED: self.plan_agreed,
             Deadline.NEXT_REVIEW: self.next_review,
             Deadline.MEETING_SUMMARY: self.meeting_summary,
+            Deadline.FOLLOW_UP_REVIEW: self.follow_up_review,
         }[Deadline(deadline)]
         if risk_score is not None and risk_score >= IMMEDIATE_ACTION_SCORE:
             return compress(chosen)

@@ -55,6 +55,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "commission support": frozenset({C}),
     "deploy peer": frozenset({C}),
     "end peer deployment": frozenset({C}),
+    "end commission": frozenset({C}),
     "change stage": frozenset({C}),
     "record joint local meeting": frozenset({C}),
     "convene government meeting": frozenset({C}),
@@ -65,6 +66,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "resume deadline": frozenset({C}),
     "close case": frozenset({C}),
     "reopen case": frozenset({C}),
+    "record follow-up review": frozenset({C}),
     # cases: the plan and its reviews, shared with the case's adviser
     "draft support plan": frozenset({C, A}),
     "review support plan": frozenset({C, A}),

@@ -62,7 +62,8 @@ class EscalationPolicy:
         }
         deadlines = {
             name: PolicyDuration.parse(values[name], field=name)
-            for name in ("diagnosis", "plan_agreed", "next_review", "meeting_summary")
+            for name in ("diagnosis", "plan_agreed", "next_review", "meeting_summary",
+                         "follow_up_review")
             if name in values
         }
         return cls(
@@ -105,6 +106,7 @@ class EscalationPolicy:
             "plan_agreed": _text(d.plan_agreed),
             "next_review": _text(d.next_review),
             "meeting_summary": _text(d.meeting_summary),
+            "follow_up_review": _text(d.follow_up_review),
         }
 
 
@@ -127,7 +129,8 @@ def _text(duration: PolicyDuration) -> str:
     if duration.working_days is not None:
         return str(duration.working_days)
     assert duration.elapsed is not None
-    return f"PT{duration.elapsed.total_seconds():g}S"
+    seconds = duration.elapsed.total_seconds()  # whole, never '3.1536e+07' for a year
+    return f"PT{int(seconds) if seconds.is_integer() else seconds}S"
 
 
 def _reminder_limit(value: Any) -> int:

@@ -17,6 +17,7 @@ put high likelihood beside the higher score in each row.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from domain.vocabulary import Level, RiskBand
 
@@ -56,3 +57,28 @@ class RiskAssessment:
     @property
     def band(self) -> RiskBand:
         return action_band(self.score)
+
+
+@dataclass(frozen=True)
+class RiskControls:
+    """The columns of seed 003's risk table beside the inherent and residual scores:
+    who owns the risk, how it is managed, the key controls, and the indicators that
+    warn it is materialising (e.g. "Report to the EMRIEP Steering Group").
+
+    All optional, so an assessment may give them as they become known.
+    """
+
+    owner: str = ""
+    management_solution: str = ""
+    key_controls: tuple[str, ...] = ()
+    risk_indicators: tuple[str, ...] = ()
+
+    def as_fields(self) -> dict[str, Any]:
+        """Primitives for the stored event and the case's view."""
+        return {"owner": self.owner, "management_solution": self.management_solution,
+                "key_controls": list(self.key_controls),
+                "risk_indicators": list(self.risk_indicators)}
+
+    def given(self) -> dict[str, Any]:
+        """Only the columns this assessment gave: the ones it changes."""
+        return {name: value for name, value in self.as_fields().items() if value}

@@ -14,6 +14,7 @@ from typing import Any
 from domain.calendar import PolicyDuration, add_working_days
 from domain.case import ESCALATION_DECISION, LADDER
 from domain.policy import EscalationMode, EscalationPolicy
+from domain.vocabulary import Deadline
 
 REMIND = "remind"
 ESCALATE = "escalate"
@@ -23,6 +24,9 @@ PROPOSAL_DEADLINE = ESCALATION_DECISION
 
 CASE_OWNER = "case owner"
 COORDINATOR = "RIEP coordinator"
+
+AFTER_CLOSURE = frozenset({Deadline.FOLLOW_UP_REVIEW.value})
+"""The deadlines a closed case is still reminded of: only its follow-up review."""
 
 
 def next_stage(stage: str) -> str | None:
@@ -87,13 +91,15 @@ def repeats(start: datetime, every: PolicyDuration, count: int) -> list[datetime
 
 
 def timetable(facts: CaseFacts, policy: EscalationPolicy, now: datetime) -> list[Step]:
-    """Every step not yet recorded, earliest first; empty for a closed case."""
-    if facts.status != "open":
-        return []
+    """Every step not yet recorded, earliest first. A closed case has only the reminders
+    of its follow-up review (never an escalation): nothing else is due on it."""
+    open_case = facts.status == "open"
     steps: list[Step] = []
     for deadline, due in facts.deadlines.items():
-        steps += _within_the_calendar(_deadline_steps, facts, policy, deadline, due, now)
-    steps += _within_the_calendar(_proposal_steps, facts, policy)
+        if open_case or deadline in AFTER_CLOSURE:
+            steps += _within_the_calendar(_deadline_steps, facts, policy, deadline, due, now)
+    if open_case:
+        steps += _within_the_calendar(_proposal_steps, facts, policy)
     return sorted((s for s in steps if s.key not in facts.recorded), key=lambda s: s.at)
 
 
@@ -131,6 +137,8 @@ def _escalation(facts: CaseFacts, policy: EscalationPolicy, deadline: str, at: d
     to_stage = next_stage(facts.stage)
     if to_stage is None or facts.proposal_at is not None or not facts.escalation_allowed:
         return None
+    if facts.status != "open":
+        return None  # a closed case is only reminded of its follow-up review
     action = ESCALATE if policy.escalation == EscalationMode.AUTOMATIC.value else PROPOSE
     return Step(at, action, deadline, key, COORDINATOR, to_stage)
 

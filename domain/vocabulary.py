@@ -57,6 +57,8 @@ class Deadline(StrEnum):
     PLAN_AGREED = "plan agreed"
     NEXT_REVIEW = "next review"
     MEETING_SUMMARY = "meeting summary"
+    FOLLOW_UP_REVIEW = "follow-up review"
+    """Twelve months after a case closed as improved (seed 001): has it lasted?"""
 
 
 def choices(enum: type[StrEnum]) -> str:
@@ -146,6 +148,16 @@ class CaseOutcome(StrEnum):
 
     IMPROVED = "improved and handed back"
     INTERVENTION = "government intervention"
+
+
+class FollowUpJudgement(StrEnum):
+    """What the follow-up review of a case closed as improved finds, twelve months on."""
+
+    SUSTAINED = "improvement sustained"
+    CONCERNS = "concerns left with the council"
+    """Some slippage, which the council's own improvement cycle is dealing with."""
+    REOPEN = "reopen"
+    """Support is needed again: the review reopens the case."""
 
 
 def one_of(value: object, enum: type[StrEnum], field: str) -> str:

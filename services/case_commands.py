@@ -48,11 +48,15 @@ class CaseCommands:
             actor_id=actor_id, actor_role=actor_role))
 
     def assess_risk(self, case_id: UUID, *, kind: str, impact: str, likelihood: str,
-                    reason: str, actor_id: str, actor_role: str,
-                    expected_version: int | None = None) -> int:
+                    reason: str, actor_id: str, actor_role: str, owner: str | None = None,
+                    management_solution: str | None = None, key_controls: Any = None,
+                    risk_indicators: Any = None, expected_version: int | None = None) -> int:
+        """The score, and any of the risk table's other columns (seed 003)."""
         return self._run(case_id, expected_version, lambda case, now: case.assess_risk(
             kind=kind, impact=impact, likelihood=likelihood, reason=reason, recorded_at=now,
-            actor_id=actor_id, actor_role=actor_role, policy=self._policy(case)))
+            actor_id=actor_id, actor_role=actor_role, policy=self._policy(case), owner=owner,
+            management_solution=management_solution, key_controls=key_controls,
+            risk_indicators=risk_indicators))
 
     def record_diagnosis(self, case_id: UUID, *, summary: str, actor_id: str, actor_role: str,
                          problem_natures: Iterable[str] | None = None, evidence: Any = None,
@@ -199,11 +203,22 @@ class CaseCommands:
             deadline=deadline, reason=reason, recorded_at=now, actor_id=actor_id,
             actor_role=actor_role, policy=self._policy(case)))
 
-    def close_case(self, case_id: UUID, *, outcome: str, exit_note: str, actor_id: str,
-                   actor_role: str, expected_version: int | None = None) -> int:
+    def close_case(self, case_id: UUID, *, outcome: str, actor_id: str, actor_role: str,
+                   exit_note: str | None = None, exit_strategy: Mapping[str, Any] | None = None,
+                   expected_version: int | None = None) -> int:
+        """Closed as improved, the follow-up review falls due under the region's policy."""
         return self._run(case_id, expected_version, lambda case, now: case.close(
-            outcome=outcome, exit_note=exit_note, recorded_at=now, actor_id=actor_id,
-            actor_role=actor_role))
+            outcome=outcome, exit_note=exit_note, exit_strategy=exit_strategy,
+            recorded_at=now, actor_id=actor_id, actor_role=actor_role,
+            policy=self._policy(case)))
+
+    def record_follow_up_review(self, case_id: UUID, *, judgement: str, notes: str,
+                                actor_id: str, actor_role: str,
+                                expected_version: int | None = None) -> int:
+        return self._run(case_id, expected_version, lambda case, now:
+                         case.record_follow_up_review(judgement=judgement, notes=notes,
+                                                      recorded_at=now, actor_id=actor_id,
+                                                      actor_role=actor_role))
 
     def reopen_case(self, case_id: UUID, *, reason: str, actor_id: str, actor_role: str,
                     expected_version: int | None = None) -> int:

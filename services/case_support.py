@@ -102,6 +102,25 @@ class SupportThroughRegisters:
                 pass  # already ended in the register: nothing to give back
         return version
 
+    def end_commission(self, case_id: UUID, *, commission_id: str, reason: str,
+                       actor_id: str, actor_role: str,
+                       expected_version: int | None = None) -> int:
+        """End the commission on the case, then in the register: its days come back and
+        whatever of its budget commitment was not spent is released."""
+        version = self._run(case_id, expected_version, lambda case, now:
+                            case.end_commission(commission_id=commission_id, reason=reason,
+                                                recorded_at=now, actor_id=actor_id,
+                                                actor_role=actor_role))
+        ended = next((c for c in self._load(case_id).commissions
+                      if c["commission_id"] == commission_id), {})
+        if ended.get("offer_id"):
+            try:
+                self.register_service().end_commission(UUID(ended["offer_id"]), commission_id,
+                                                       actor_id=actor_id)
+            except (RuleViolation, NotFound):
+                pass  # already ended in the register: nothing to give back
+        return version
+
     def check_takes_support(self, case_id: str, authority: str) -> None:
         """Money is committed only to an open case of `authority` with an agreed plan."""
         try:

@@ -344,7 +344,9 @@ def case_view(case: Case) -> dict[str, Any]:
                                     "reason": p["reason"]}
                              for name, p in case.paused_deadlines.items()},
         "intelligence": deepcopy(case.intelligence),
-        "risk": {**deepcopy(case.risk), "current_score": case.risk_score},
+        "risk": {**deepcopy(case.risk), "current_score": case.risk_score,
+                 **deepcopy(case.risk_controls)},
+        "lga_brokering": deepcopy(case.lga_brokering),
         "council_agrees_referral": case.council_agrees_referral,
         "regulator_not_satisfied": case.regulator_not_satisfied,
         "plan": deepcopy(case.plan),
@@ -360,4 +362,5 @@ def case_view(case: Case) -> dict[str, Any]:
         "escalation_keys": list(case.escalation_keys),
         "reminder_keys": list(case.reminders),
         "closure": deepcopy(case.closure),
+        "follow_up_reviews": deepcopy(case.follow_up_reviews),
     }

@@ -135,8 +135,11 @@ def _closed_improved(cases: CaseService, _: RegisterService, case_id: UUID,
                           reason="Reserves rebuilt; the improvement group monitors delivery",
                           **study.coordinator)
     cases.close_case(case_id, outcome="improved and handed back",
-                     exit_note="Improvement moves into the council's own budget and "
-                     "performance cycle; the improvement group concludes as planned",
+                     exit_strategy={
+                         "handover": "Improvement moves into the council's own budget and "
+                                     "performance cycle; the improvement group concludes "
+                                     "as planned",
+                         "led_by": "The chief executive, reporting to cabinet each quarter"},
                      **study.coordinator)
 
 

@@ -61,7 +61,8 @@ class MorningDigest:
     def _open_cases(self) -> list[Case]:
         loaded: list[Case] = [self.cases.repository.get(case_id)
                               for case_id in self.cases.case_ids()]
-        return [case for case in loaded if case.status == "open"]
+        # a closed case's only deadline is its follow-up review, which is reminded too
+        return [case for case in loaded if case.status == "open" or case.deadlines]
 
     def _send_to(self, reader: dict[str, Any], cases: list[Case], now: datetime) -> int:
         items = self.items_for(reader, cases, now)

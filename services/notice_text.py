@@ -23,6 +23,7 @@ WHAT = {
     Deadline.PLAN_AGREED.value: "the council's agreement to the support plan",
     Deadline.NEXT_REVIEW.value: "the next progress review",
     Deadline.MEETING_SUMMARY.value: "the summary of the government meeting",
+    Deadline.FOLLOW_UP_REVIEW.value: "the twelve-month follow-up review",
 }
 TO_DO = {
     Deadline.DIAGNOSIS.value: "Record the diagnosis on the case: the problems found, the "
@@ -32,6 +33,10 @@ TO_DO = {
     Deadline.NEXT_REVIEW.value: "Review progress against the plan's measures and record the "
                                 "review on the case.",
     Deadline.MEETING_SUMMARY.value: "Record the meeting's summary on the case.",
+    Deadline.FOLLOW_UP_REVIEW.value: "Check with the council that the improvement has lasted "
+                                     "under its own improvement cycle, and record the "
+                                     "follow-up review on the case; the judgement 'reopen' "
+                                     "reopens it if support is needed again.",
 }
 MORE_TIME = ("If more time is genuinely needed, a coordinator can pause the deadline on the "
              "case, giving the reason.")
@@ -115,7 +120,8 @@ def _reminder(step: StepFacts, now: datetime) -> tuple[str, list[str]]:
         f"{_capital(what)} for {step.authority}'s support case {verb} {uk_time(step.due)} "
         f"(UK time): {how_long(step.due, now)}.",
         _if_missed(step),
-        f"What to do: {TO_DO.get(step.deadline, 'Record it on the case.')} {MORE_TIME}",
+        f"What to do: {TO_DO.get(step.deadline, 'Record it on the case.')}"
+        + ("" if step.deadline == Deadline.FOLLOW_UP_REVIEW.value else f" {MORE_TIME}"),
     ]
 
 

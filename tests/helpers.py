@@ -16,6 +16,12 @@ OPEN_CASE = dict(
 )
 
 
+EXIT_STRATEGY = dict(
+    handover="Into the council's continuous budget and performance improvement cycle",
+    led_by="The chief executive")
+"""What a case handed back as improved must say (seed 004's Liverpool study)."""
+
+
 async def eventually(check: Callable[[], T | Awaitable[T]], *, timeout: float = 20,
                      interval: float = 0.2) -> T:
     """Poll until `check` returns something truthy; fail with its last value."""

@@ -15,7 +15,9 @@ A step that can never be taken (its activity fails as non-retryable: a rule
 refused it, a date overflowed) is recorded on the case as failed, the region
 is told, and the workflow carries on with the other steps; a case that cannot
 be read at all is logged and read again on its next change or an hour later.
-The workflow itself never fails and never stops reminding.
+The workflow itself never fails and never stops reminding. It ends when the
+case closes, unless the closure set a follow-up review (a case closed as
+improved): then it reminds of that, and ends once the review is recorded.
 
 Definitions still running are kept beside the current one and chosen by
 `workflow.patched`, so that their histories replay unchanged.
@@ -55,6 +57,7 @@ TIMETABLE_PATCH = "timetable-v2"
 TAKE_AND_PLAN_PATCH = "take-and-plan-v3"
 DELIVER_APART_PATCH = "deliver-apart-v4"
 SEARCH_ATTRIBUTES_PATCH = "search-attributes-v1"
+FOLLOW_UP_PATCH = "follow-up-after-closure-v1"
 READ_AGAIN_AFTER = timedelta(hours=1)
 
 
@@ -100,7 +103,7 @@ class CaseWorkflow:
         """One activity per step taken: it re-reads, records if still due, and re-plans."""
         plan = self._plan = await self._read_pending(params.case_id)
         for _round in range(params.rounds_before_continue):
-            if plan.status != "open":
+            if plan.status != "open" and not self._follow_up_pending(plan):
                 return f"case {plan.status}"
             due = datetime.fromisoformat(plan.steps[0].at) if plan.steps else None
             if due is not None and not await self._sleep_until(due):
@@ -113,6 +116,14 @@ class CaseWorkflow:
             if workflow.info().is_continue_as_new_suggested():
                 break
         return await self._continue_as_new(params)
+
+    @staticmethod
+    def _follow_up_pending(plan: CasePlan) -> bool:
+        """A case closed as improved keeps its workflow until its follow-up review is
+        recorded: its one deadline left is reminded like any other. Histories from before
+        this (whose closed cases had no deadline left) never reach the patch and replay
+        unchanged."""
+        return bool(plan.deadlines) and workflow.patched(FOLLOW_UP_PATCH)
 
     async def _take_step(self, case_id: str, step: PlannedStep) -> CasePlan:
         self._changed = False  # a signal while the step is taken makes the next wait re-read

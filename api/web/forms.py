@@ -32,7 +32,8 @@ class FormField:
     id: str
     label: str
     kind: str  # text, textarea, lines, pairs, radios, checkboxes, boolean, date, datetime,
-    #            whole number, number
+    #            whole number, number, rows (a list of parts, such as a plan's actions)
+    #            or group (one part of parts)
     hint: str = ""
     required: bool = True
     choices: tuple[str, ...] = ()
@@ -100,6 +101,10 @@ def _field(name: str, info: FieldInfo, prefix: str = "") -> FormField:
                                                  for n, f in args[0].model_fields.items()))
                      for i in range(ROWS))
         return FormField(kind="rows", rows=rows, **base)
+    if isinstance(kind_type, type) and issubclass(kind_type, BaseModel):
+        group = FormGroup(_label(name), tuple(_field(n, f, f"{full}.")
+                                              for n, f in kind_type.model_fields.items()))
+        return FormField(kind="group", rows=(group,), **base)
     if origin is list:
         return FormField(kind="lines", **{**base, "hint": base["hint"] or "One on each line."})
     if origin is dict:
@@ -141,6 +146,9 @@ def _value(form: dict[str, Any], field: FormField) -> Any:
             if any(v not in (None, "") for v in row.values()):
                 rows.append({k: v for k, v in row.items() if v is not None})
         return rows or None
+    if field.kind == "group":
+        parts = {f.name.rsplit(".", 1)[1]: _value(form, f) for f in field.rows[0].fields}
+        return {k: v for k, v in parts.items() if v is not None} or None
     text = _first(form.get(field.name)).strip()
     if not text:
         return None

@@ -6,7 +6,7 @@ import sys
 from datetime import UTC, datetime, timedelta, timezone
 
 from tests.e2e.conftest import bearer
-from tests.helpers import OPEN_CASE, event_types, eventually
+from tests.helpers import EXIT_STRATEGY, OPEN_CASE, event_types, eventually
 from tests.support_registers import seed_registers
 
 SOURCE = "Chief executive of a neighbouring council"
@@ -63,7 +63,7 @@ async def test_a_whole_case_with_a_different_user_for_each_role(http, tokens, tm
     await case.do("coordinator", "plan", PLAN)
     await case.do("adviser", "plan/reviews", {"suggestions": ["Add a finance action"]})
     await case.do("authority liaison", "plan/agreement", {"reason": "Cabinet agreed"})
-    await case.do("coordinator", "support", {
+    supported = await case.do("coordinator", "support", {
         "offer_id": str(ids["offer"]), "days": 3, "problem_natures": ["political"],
         "reason": "Fits the diagnosis"})
     await case.do("coordinator", "peer-deployments", {
@@ -76,14 +76,17 @@ async def test_a_whole_case_with_a_different_user_for_each_role(http, tokens, tm
         "measures": {MEASURE: "on track"}, "judgement": "improving", "reason": "Good visit"})
     await case.do("coordinator", "peer-deployment-ends", {"deployment_id": "deployment-1",
                                                           "reason": "Mentoring complete"})
+    await case.do("coordinator", "commission-ends", {
+        "commission_id": supported["commissions"][0]["commission_id"],
+        "reason": "Brokering sessions delivered"})
     closed = await case.do("coordinator", "closure", {
-        "outcome": "improved and handed back", "exit_note": "Back in its own cycle"})
+        "outcome": "improved and handed back", "exit_strategy": EXIT_STRATEGY})
     assert closed["status"] == "closed"
 
     history = (await case.read("inspector", "/history")).json()
     assert [e["actor"]["id"] for e in history if e["type"] != "ReminderIssued"] == [
-        "cora", "cora", "cora", "cora", "lia", "cora", "cora", "adam", "lia", "cora", "cora",
-        "pete", "adam", "cora", "cora"]
+        "cora", "cora", "cora", "cora", "cora", "lia", "cora", "cora", "adam", "lia", "cora",
+        "cora", "pete", "adam", "cora", "cora", "cora"]  # the political diagnosis asked the LGA
     assert "SupportPlanAgreed" in event_types(history) and "CaseClosed" in event_types(history)
     assert (await case.read("inspector", "/verification")).json()["ok"] is True
 

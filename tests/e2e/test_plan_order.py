@@ -4,6 +4,7 @@ from uuid import UUID
 
 from tests.e2e.conftest import bearer
 from tests.e2e.test_case_journey import MEASURE, PLAN, Journey
+from tests.helpers import EXIT_STRATEGY
 from tests.support_registers import seed_registers
 
 
@@ -77,6 +78,6 @@ async def test_a_case_is_not_closed_while_a_peer_is_deployed(http, tokens, setti
         "peer_id": str(ids["peer"]), "days": 2, "role": "officer peer",
         "reason": "Experienced"})
     answer = await refusal(case, "coordinator", "closure", {
-        "outcome": "improved and handed back", "exit_note": "Back in its own cycle"})
+        "outcome": "improved and handed back", "exit_strategy": EXIT_STRATEGY})
     assert answer["rule"] == "peer_deployments_end_first"
     assert "deployment-1" in answer["detail"]

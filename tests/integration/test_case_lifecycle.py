@@ -7,7 +7,7 @@ import pytest
 
 from domain.errors import RuleViolation
 from services.cases import CaseService
-from tests.helpers import OPEN_CASE, event_types
+from tests.helpers import EXIT_STRATEGY, OPEN_CASE, event_types
 from tests.support_registers import seed_registers
 
 C = dict(actor_id="coordinator-1", actor_role="coordinator")
@@ -47,6 +47,14 @@ def supported(cases: CaseService, case_id) -> None:
                             notes="Met the lead member", actor_id="peer-7", actor_role="peer")
 
 
+def end_support(cases: CaseService, case_id, reason: str) -> None:
+    """A closure waits for the peer's deployment and the commission to end."""
+    cases.end_peer_deployment(case_id, deployment_id="deployment-1", reason=reason, **C)
+    for commission in cases.get_case(case_id)["commissions"]:
+        cases.end_commission(case_id, commission_id=commission["commission_id"],
+                             reason=reason, **C)
+
+
 def review(cases: CaseService, case_id, status: str, judgement: str,
            measures=tuple(MEASURES)) -> None:
     cases.review_progress(case_id, measures={m: status for m in measures},
@@ -60,10 +68,13 @@ def test_a_case_improves_and_is_handed_back(cases: CaseService):
     cases.assess_risk(case_id, kind="residual", impact="medium", likelihood="low",
                       reason="Director in post", **C)
     cases.end_peer_deployment(case_id, deployment_id="deployment-1", reason="Work done", **C)
+    [commission] = cases.get_case(case_id)["commissions"]
+    cases.end_commission(case_id, commission_id=commission["commission_id"],
+                         reason="Coaching delivered", **C)
     cases.close_case(case_id, outcome="improved and handed back",
-                     exit_note="Back in the council's own improvement cycle", **C)
+                     exit_strategy=EXIT_STRATEGY, **C)
     case = cases.get_case(case_id)
-    assert case["status"] == "closed" and case["deadlines"] == {}
+    assert case["status"] == "closed" and list(case["deadlines"]) == ["follow-up review"]
     assert case["risk"]["inherent"]["score"] == 8 and case["risk"]["residual"]["score"] == 4
     assert case["deployments"]["deployment-1"]["status"] == "ended"
     assert case["closure"]["outcome"] == "improved and handed back"
@@ -71,7 +82,7 @@ def test_a_case_improves_and_is_handed_back(cases: CaseService):
         "ConcernRaised", "IntelligenceAdded", "RiskAssessed", "DiagnosisRecorded",
         "SupportPlanDrafted", "SupportPlanReviewed", "SupportPlanAgreed",
         "SupportCommissioned", "PeerDeployed", "PeerVisitRecorded", "ProgressReviewed",
-        "RiskAssessed", "PeerDeploymentEnded", "CaseClosed"]
+        "RiskAssessed", "PeerDeploymentEnded", "SupportCommissionEnded", "CaseClosed"]
 
 
 def escalated_to_government_meeting(cases: CaseService):
@@ -101,8 +112,9 @@ def test_a_case_goes_to_a_government_meeting_and_back_down_to_sector_led_support
     cases.agree_plan(case_id, reason="Revision agreed", **COUNCIL)
     review(cases, case_id, "on track", "improving", measures=MEASURES[:1])
     cases.change_stage(case_id, to_stage="local", reason="Resolved", **C)
-    cases.end_peer_deployment(case_id, deployment_id="deployment-1", reason="Done", **C)
-    cases.close_case(case_id, outcome="improved and handed back", exit_note="Recovered", **C)
+    end_support(cases, case_id, "Done")
+    cases.close_case(case_id, outcome="improved and handed back",
+                     exit_strategy=EXIT_STRATEGY, **C)
     case = cases.get_case(case_id)
     assert case["stage"] == "local" and case["status"] == "closed"
     stages = [(e["data"]["from_stage"], e["data"]["to_stage"], e["data"]["trigger"])
@@ -117,8 +129,7 @@ def test_a_case_ends_in_intervention_after_a_government_meeting(cases: CaseServi
     cases.conclude_government_meeting(case_id, outcome="intervention",
                                       summary="Sector-led approach not feasible",
                                       reason="No improvement in two reviews", **C)
-    cases.end_peer_deployment(case_id, deployment_id="deployment-1", reason="Intervention",
-                              **C)
+    end_support(cases, case_id, "Intervention")
     cases.close_case(case_id, outcome="government intervention",
                      exit_note="Improvement notice served", **C)
     cases.reopen_case(case_id, reason="Notice lifted; support requested", **C)
@@ -162,7 +173,8 @@ def drafted_without_diagnosis(cases):
 
 def closed(cases):
     case_id = opened(cases)
-    cases.close_case(case_id, outcome="improved and handed back", exit_note="n", **C)
+    cases.close_case(case_id, outcome="improved and handed back",
+                     exit_strategy=EXIT_STRATEGY, **C)
     return case_id
 
 

@@ -144,7 +144,11 @@ class CaseMachine(RuleBasedStateMachine):
         assert case["stage"] in LADDER
         assert not set(case["deadlines"]) & set(case["paused_deadlines"])
         if case["status"] == "closed":
-            assert case["deadlines"] == {} and case["pending_escalation"] is None
+            # its one deadline left, if any, is the follow-up review of an improved closure
+            assert set(case["deadlines"]) <= {"follow-up review"}
+            assert case["pending_escalation"] is None
+            if case["deadlines"]:
+                assert case["closure"]["outcome"] == "improved and handed back"
         if (case["plan"] or {}).get("status") == "agreed":
             assert case["diagnosis"]
         if case["deployments"] or case["commissions"]:

@@ -8,7 +8,7 @@ import asyncio
 
 from services.cases import CaseService
 from services.workflow_gateway import WorkflowGateway
-from tests.helpers import OPEN_CASE, event_types, eventually
+from tests.helpers import EXIT_STRATEGY, OPEN_CASE, event_types, eventually
 from tests.integration.escalation_support import (  # noqa: F401 - fixtures
     ACTOR,
     escalation_worker,
@@ -97,7 +97,10 @@ async def test_a_reopened_case_gets_a_workflow_again(cases, policies, escalation
     reconciler = Reconciler(cases, gateway)
     await reconciler.catch_up()
     handle = client.get_workflow_handle(f"case-{case_id}")
-    cases.close_case(case_id, outcome="improved and handed back", exit_note="recovered", **ACTOR)
+    cases.close_case(case_id, outcome="improved and handed back",
+                     exit_strategy=EXIT_STRATEGY, **ACTOR)
+    cases.record_follow_up_review(case_id, judgement="improvement sustained",
+                                  notes="held up", **ACTOR)  # nothing left to remind of
     await gateway.case_changed(str(case_id))
     assert await asyncio.wait_for(handle.result(), timeout=20) == "case closed"
     assert await gateway.ensure_started(str(case_id)) is False  # a closed case stays quiet

@@ -13,7 +13,7 @@ import pytest
 
 from domain.errors import RuleViolation
 from services.cases import CaseService, StaleVersion
-from tests.helpers import OPEN_CASE, event_types
+from tests.helpers import EXIT_STRATEGY, OPEN_CASE, event_types
 
 ACTOR = dict(actor_id="coordinator-1", actor_role="coordinator")
 NOTE = dict(content="Section 114 notice rumoured", source="finance director",
@@ -54,14 +54,16 @@ def test_the_version_the_other_writer_made_is_accepted_and_an_older_one_refused(
 
 def test_a_command_the_case_no_longer_allows_is_refused_and_writes_nothing(
         cases, other, case_id):
-    other.close_case(case_id, outcome="improved and handed back", exit_note="Recovered", **ACTOR)
+    other.close_case(case_id, outcome="improved and handed back",
+        exit_strategy=EXIT_STRATEGY, exit_note="Recovered", **ACTOR)
     with pytest.raises(RuleViolation):
         cases.add_intelligence(case_id, **NOTE, **ACTOR)
     assert cases.get_case(case_id)["version"] == 2
 
 
 def test_a_command_the_case_now_allows_is_not_refused_on_the_old_copy(cases, other, case_id):
-    cases.close_case(case_id, outcome="improved and handed back", exit_note="Recovered", **ACTOR)
+    cases.close_case(case_id, outcome="improved and handed back",
+        exit_strategy=EXIT_STRATEGY, exit_note="Recovered", **ACTOR)
     other.reopen_case(case_id, reason="Finances worsened", **ACTOR)
     assert cases.add_intelligence(case_id, **NOTE, **ACTOR) == 4
 

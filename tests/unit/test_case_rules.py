@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from domain.errors import InvalidField, RuleViolation
+from tests.helpers import EXIT_STRATEGY
 from tests.unit.case_builder import ACTOR, COUNCIL, NOW, agreed, diagnosed, drafted, opened
 
 
@@ -168,8 +169,9 @@ def test_a_joint_local_meeting_is_held_only_while_the_case_is_local():
 
 def test_nothing_is_recorded_on_a_closed_case_except_reopening():
     case = agreed()
-    case.close(outcome="improved and handed back", exit_note="Good", recorded_at=NOW, **ACTOR)
-    assert case.deadlines == {}
+    case.close(outcome="improved and handed back", exit_strategy=EXIT_STRATEGY, recorded_at=NOW,
+               **ACTOR)
+    assert list(case.deadlines) == ["follow-up review"]  # the only deadline left
     assert refused(case, "add_intelligence", content="c", source="s",
                    confidentiality="normal", recorded_at=NOW,
                    **ACTOR) == "closed_case_is_read_only"

@@ -6,6 +6,7 @@ from domain.case import Case
 from domain.policy import EscalationPolicy
 from domain.timetable import timetable
 from services.timetable import case_facts
+from tests.helpers import EXIT_STRATEGY
 from tests.unit.case_builder import ACTIONS, ACTOR, COUNCIL, NOW, agreed, drafted
 from tests.unit.test_case_rules import PEER, refused
 
@@ -79,11 +80,11 @@ def test_re_agreeing_with_the_same_review_date_keeps_the_reminders_issued():
 def test_a_case_with_peers_still_deployed_is_not_closed():
     case = agreed()
     deployment = case.deploy_peer(**PEER)
-    assert refused(case, "close", outcome="improved and handed back", exit_note="Done",
+    assert refused(case, "close", outcome="improved and handed back", exit_strategy=EXIT_STRATEGY,
                    recorded_at=LATER, **ACTOR) == "peer_deployments_end_first"
     case.end_peer_deployment(deployment_id=deployment, reason="Done", recorded_at=LATER,
                              **ACTOR)
-    case.close(outcome="improved and handed back", exit_note="Done", recorded_at=LATER,
+    case.close(outcome="improved and handed back", exit_strategy=EXIT_STRATEGY, recorded_at=LATER,
                **ACTOR)
     assert case.status == "closed"
 
@@ -92,7 +93,7 @@ def test_the_refusal_names_the_deployments_still_active():
     case = agreed()
     case.deploy_peer(**PEER)
     try:
-        case.close(outcome="improved and handed back", exit_note="Done", recorded_at=LATER,
+        case.close(outcome="improved and handed back", exit_strategy=EXIT_STRATEGY, recorded_at=LATER,
                    **ACTOR)
     except Exception as refusal:  # noqa: BLE001 - the message is what is checked
         assert "deployment-1" in str(refusal)
