@@ -85,4 +85,9 @@ COMMANDS: list[CommandSpec] = [
     _spec("deadline-resumptions", "resume deadline", s.DeadlineChange, "resume_deadline"),
     _spec("closure", "close case", s.CaseClose, "close_case"),
     _spec("reopening", "reopen case", s.CaseReopen, "reopen_case"),
+    _spec("owner", "reassign case", s.CaseReassign, "reassign_case"),
+    _spec("confidential-access", "grant confidential access", s.ConfidentialAccessGrant,
+          "grant_confidential_access"),
+    _spec("confidential-access/revocation", "revoke confidential access",
+          s.ConfidentialAccessRevoke, "revoke_confidential_access"),
 ]
