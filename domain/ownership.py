@@ -12,12 +12,14 @@ the improvement agency, an inspector of the audit body) sees them on one case
 only once a coordinator of that case has granted it, until it is revoked.
 
 The people these rules judge are looked up by the services (the user store) and
-handed in as `Person`s, so the rules stay here and do no I/O.
+handed in as `Person`s, so the rules stay here and do no I/O. Naming the wrong
+person is an invalid field (422); asking for what the case already has (the
+same owner, a second grant, revoking none) is a rule of its state (409).
 """
 
 from dataclasses import dataclass
 
-from domain.errors import RuleViolation
+from domain.errors import InvalidField
 from domain.identity import Role
 
 OWNER_RULE = "owner_is_region_coordinator"
@@ -52,7 +54,7 @@ def check_owner(person: Person, region: str) -> str:
     """The owner's username; refused unless an active coordinator of the case's region."""
     if person.active and person.role == Role.COORDINATOR.value and person.region == region:
         return person.username
-    raise RuleViolation(
+    raise InvalidField(
         f"the owner must be an active coordinator of {region}; {person.username!r} is not",
         rule=OWNER_RULE, field="owner")
 
@@ -67,7 +69,7 @@ def opening_owner(named: Person | None, region: str, *, actor_id: str, actor_rol
         return check_owner(named, region)
     if actor_role == Role.COORDINATOR.value:
         return actor_id
-    raise RuleViolation("name the case's owner: only a coordinator who opens a case owns it "
+    raise InvalidField("name the case's owner: only a coordinator who opens a case owns it "
                         "without naming one", rule=OWNER_REQUIRED, field="owner")
 
 
@@ -76,6 +78,6 @@ def check_confidential_grantee(person: Person) -> str:
     if person.active and person.role in {r.value for r in CONFIDENTIAL_GROUP_ROLES}:
         return person.username
     roles = " or ".join(sorted(r.value for r in CONFIDENTIAL_GROUP_ROLES))
-    raise RuleViolation(
+    raise InvalidField(
         f"confidential material is granted only to an active {roles} (the Chatham House "
         f"group's members); {person.username!r} is not", rule=GROUP_RULE, field="grantee")

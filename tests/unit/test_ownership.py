@@ -4,7 +4,7 @@ material only once granted, until the grant is revoked."""
 import pytest
 
 from domain.case import Case
-from domain.errors import RuleViolation
+from domain.errors import DomainError, RuleViolation
 from domain.identity import Principal, Role, may_see_confidential_sources
 from domain.ownership import Person
 from tests.unit.case_builder import ACTOR, NOW, opened
@@ -17,7 +17,7 @@ INES = Person("ines", "inspector", active=True)
 def refused(rule: str, field: str):
     class Check:
         def __enter__(self):
-            self.raised = pytest.raises(RuleViolation)
+            self.raised = pytest.raises(DomainError)
             self.info = self.raised.__enter__()
 
         def __exit__(self, *exc):
