@@ -63,3 +63,31 @@ async def test_after_a_reassignment_the_new_owner_and_the_adviser_hear_of_the_pl
     sent = await eventually(lambda: len(_to(mailbox, "plan-agreed")) >= 3
                             and _to(mailbox, "plan-agreed"), timeout=30)
     assert sent == ["adam@riep.example", REGION_COPY, "cora@riep.example"]
+
+
+def test_the_digest_lists_a_coordinators_own_cases_and_those_no_reachable_owner_has(
+        cases, identity, mailbox):
+    from services.digest import MorningDigest
+    from services.notifiers import EmailNotifier
+    from tests.unit.case_builder import NOW  # a Monday, a working day
+
+    identity.register_user(username="cora", role="coordinator", region=REGION,
+                           email="cora@riep.example", digest=True)
+    identity.register_user(username="olive", role="coordinator", region=REGION,
+                           email="olive@riep.example")
+    cases.people = identity.person
+    cases.clock = lambda: NOW
+    due = dict(diagnosis_due=NOW + timedelta(days=1))
+    owned_by_cora = cases.open_case(**OPEN_CASE, actor_id="cora", actor_role="coordinator",
+                                    **due)
+    owned_by_olive = cases.open_case(**OPEN_CASE, **ACTOR, owner="olive", **due)
+    unreachable = cases.open_case(**OPEN_CASE, **ACTOR, **due)  # coordinator-1: no address
+    digest = MorningDigest(cases, identity.users,
+                           EmailNotifier("127.0.0.1", mailbox[1], "casework@riep.example"),
+                           public_base_url=PUBLIC_URL, clock=lambda: NOW)
+    assert digest.send() == 1
+    [sent] = mailbox[0].messages
+    text = sent.get_body(("plain",)).get_content()
+    assert sent["To"] == "cora@riep.example"
+    assert f"/cases/{owned_by_cora}" in text and f"/cases/{unreachable}" in text
+    assert f"/cases/{owned_by_olive}" not in text
