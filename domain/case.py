@@ -18,7 +18,8 @@ The rules, each refused with a RuleViolation of that name:
   revision_already_agreed, peer_deployments_end_first,
   owner_is_region_coordinator, owner_required, owner_unchanged,
   grant_to_confidential_group, confidential_access_already_granted,
-  confidential_access_not_granted (domain/ownership.py).
+  confidential_access_not_granted (domain/ownership.py, where naming the wrong
+  person as owner or grantee is an InvalidField of that rule).
 """
 
 from collections.abc import Iterable, Mapping

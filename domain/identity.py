@@ -4,9 +4,9 @@ Access to a case follows the people's real relationships to it: a coordinator
 works the cases of their own region, an adviser the cases assigned to them, an
 authority liaison their own council's cases, a peer the cases they are deployed
 to; an inspector reads everything and writes nothing; an admin runs users and
-policy but sees no case. The rules are written once here, as data (`PERMISSIONS`)
-plus one relationship test per role (`is_related`), so the API, its documentation
-and its tests all read the same table.
+policy and may hand any case to another owner, but sees no case. The rules are
+written once here, as data (`PERMISSIONS`) plus one relationship test per role
+(`is_related`), so the API, its documentation and its tests all read the same table.
 """
 
 from collections.abc import Iterable
