@@ -265,3 +265,32 @@ class FollowUpReview(Command):
                             notes="Performance held under the council's own framework")
     judgement: FollowUpJudgement
     notes: str = Text
+
+
+class CaseReassign(Command):
+    """Hand the case to another coordinator of its region, who is reminded of its deadlines
+    from then on. A coordinator of the region or an administrator may reassign."""
+
+    model_config = _example(owner="carl", reason="Cora is on leave until March")
+    owner: Line = Field(min_length=1, max_length=200,
+                        description="The username of an active coordinator of the region.")
+    reason: str = Reason
+
+
+class ConfidentialAccessGrant(Command):
+    """Let a member of the Chatham House group (an adviser or an inspector) read this case's
+    confidential material, such as the sources of intelligence shared under Chatham House
+    terms, until the grant is revoked."""
+
+    model_config = _example(grantee="ines", reason="The audit body joins the confidential "
+                                                   "group's review of the plan")
+    grantee: Line = Field(min_length=1, max_length=200, description="The person's username.")
+    reason: str = Reason
+
+
+class ConfidentialAccessRevoke(Command):
+    """Withdraw a grant of the case's confidential material."""
+
+    model_config = _example(grantee="ines", reason="The plan review is over")
+    grantee: Line = Field(min_length=1, max_length=200, description="The person's username.")
+    reason: str = Reason

@@ -88,4 +88,9 @@ COMMANDS: list[CommandSpec] = [
     _spec("reopening", "reopen case", s.CaseReopen, "reopen_case"),
     _spec("follow-up-review", "record follow-up review", s.FollowUpReview,
           "record_follow_up_review"),
+    _spec("owner", "reassign case", s.CaseReassign, "reassign_case"),
+    _spec("confidential-access", "grant confidential access", s.ConfidentialAccessGrant,
+          "grant_confidential_access"),
+    _spec("confidential-access/revocation", "revoke confidential access",
+          s.ConfidentialAccessRevoke, "revoke_confidential_access"),
 ]

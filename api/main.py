@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None, *, cases: CaseService | None = 
         app.state.idempotency = IdempotencyStore(app.state.cases)
         app.state.cases.authorities = register_routes.authority_regions(app.state)
         app.state.identity.authorities = app.state.cases.authorities
+        app.state.cases.people = app.state.identity.person  # owners and grantees
         app.state.oidc = _oidc(settings)
         if cases is None:  # the real service: bring its tables up to date first
             await asyncio.to_thread(migrate, settings)

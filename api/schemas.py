@@ -35,6 +35,10 @@ class CaseOpen(RequestBody):
     diagnosis_due: Moment | None = Field(
         None, description="Overrides the policy's diagnosis deadline (timezone-aware)."
     )
+    owner: Line | None = Field(
+        None, min_length=1, max_length=200,
+        description="The username of the coordinator who will own the case (an active "
+                    "coordinator of its region); by default, the coordinator opening it.")
 
 
 class CasePublic(BaseModel):
@@ -67,6 +71,8 @@ class CaseRow(BaseModel):
     status: str
     risk_band: str | None = None
     next_due: datetime | None = None
+    owner: str | None = Field(None, description="The coordinator who owns the case; null "
+                                                "for a case opened before cases had owners.")
     version: int
     verification: dict[str, Any] | None = Field(
         None, description="Present only when the case's history could not be projected: "

@@ -16,13 +16,18 @@ The rules, each refused with a RuleViolation of that name:
   no_escalation_pending, deadline_not_running,
   deadline_not_paused, only_a_closed_case_reopens, agreed_plan_is_revised,
   revision_already_agreed, peer_deployments_end_first, commissions_end_first,
-  meetings_concluded_first, exit_strategy_needed, commission_active, follow_up_review_due.
+  meetings_concluded_first, exit_strategy_needed, commission_active, follow_up_review_due,
+  owner_is_region_coordinator, owner_required, owner_unchanged,
+  grant_to_confidential_group, confidential_access_already_granted,
+  confidential_access_not_granted (domain/ownership.py, where naming the wrong
+  person as owner or grantee is an InvalidField of that rule).
 """
 
 from collections.abc import Iterable, Mapping
 from copy import deepcopy
 from datetime import datetime
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 from eventsourcing.domain import Aggregate, event
@@ -31,6 +36,15 @@ from domain.closure import ExitStrategy
 from domain.deadlines import DeadlinePolicy, resumed_due
 from domain.errors import InvalidField, RuleViolation
 from domain.moments import moment
+from domain.ownership import (
+    ALREADY_GRANTED,
+    NOT_GRANTED,
+    OWNER_UNCHANGED,
+    Person,
+    check_confidential_grantee,
+    check_owner,
+    opening_owner,
+)
 from domain.plan import measures, money, plan_actions
 from domain.risk import IMMEDIATE_ACTION_SCORE, RiskAssessment, RiskControls
 from domain.text import refuse_control_characters
@@ -56,6 +70,7 @@ from domain.vocabulary import (
 LADDER = [Stage.LOCAL.value, Stage.RIEP.value, Stage.GOVERNMENT_MEETING.value]
 DEFAULT_POLICY = DeadlinePolicy()
 AUTOMATION = "automation"
+NO_GRANTS: Mapping[str, dict[str, Any]] = MappingProxyType({})
 ESCALATION_DECISION = "escalation decision"
 """What a reminder of a pending escalation proposal is about: a decision, not a deadline."""
 LGA_BROKERS = ("the diagnosis names a political problem: where the difficulties have a "
@@ -110,6 +125,14 @@ class Case(Aggregate):
     _lga_brokering: dict[str, Any] | None = None
     """Set when a political diagnosis asks the LGA to broker; a class default likewise."""
 
+    owner: str | None = None
+    """The coordinator who owns the case; None for cases opened before cases had owners."""
+
+    confidential_access = NO_GRANTS
+    """Who beyond the coordinators may read the case's confidential material, by username.
+    Replaced (never changed in place) by each grant and revocation, so this class default
+    stays empty for cases and snapshots from before grants existed."""
+
     @classmethod
     def _create(cls, event_class: Any, **kwargs: Any) -> Any:
         """Every event's text is plain text (domain/text.py), whichever command made it."""
@@ -133,12 +156,20 @@ class Case(Aggregate):
         diagnosis_due: datetime,
         actor_id: str,
         actor_role: str,
+        owner: Person | None = None,
     ) -> "Case":
-        """Open a case; refuses one without an authority, summary or known source."""
+        """Open a case; refuses one without an authority, summary or known source.
+
+        Its owner is the coordinator named (an active coordinator of the region), else
+        the coordinator opening it (domain/ownership.py).
+        """
         if moment(diagnosis_due, "diagnosis_due") <= raised_at:
             raise InvalidField(
                 "diagnosis_due must be after the concern was raised", field="diagnosis_due"
             )
+        region = _required_text(region, "region")
+        owner_id = opening_owner(owner, region, actor_id=_required_text(actor_id, "actor_id"),
+                                 actor_role=_required_text(actor_role, "actor_role"))
         return cls(
             authority=_required_text(authority, "authority"),
             region=_required_text(region, "region"),
@@ -149,6 +180,7 @@ class Case(Aggregate):
             diagnosis_due=diagnosis_due,
             actor_id=_required_text(actor_id, "actor_id"),
             actor_role=_required_text(actor_role, "actor_role"),
+            owner=owner_id,
         )
 
     @event("ConcernRaised")
@@ -164,8 +196,10 @@ class Case(Aggregate):
         diagnosis_due: datetime,
         actor_id: str,
         actor_role: str,
+        owner: str | None = None,
     ) -> None:
         self.authority = authority
+        self.owner = owner  # concerns raised before cases had owners carry none
         self.region = region
         self.summary = summary
         self.source = source
@@ -1066,6 +1100,64 @@ class Case(Aggregate):
     def _automated_step_failed(self, *, step_key: str, action: str, deadline: str, error: str,
                                actor_id: str, actor_role: str) -> None:
         self.reminders.append(step_key)
+
+    # -- the owner, and who may read the confidential material ------------------------
+
+    def reassign(self, *, owner: Person, reason: str, recorded_at: datetime, actor_id: str,
+                 actor_role: str) -> None:
+        """Hand the case to another coordinator of its region, saying why."""
+        self.check_open()
+        to_owner = check_owner(owner, self.region)
+        if to_owner == self.owner:
+            raise RuleViolation(f"{to_owner!r} already owns this case", rule=OWNER_UNCHANGED,
+                                field="owner")
+        self._case_reassigned(from_owner=self.owner, to_owner=to_owner,
+                              reason=_required_text(reason, "reason"), recorded_at=recorded_at,
+                              **_actor(actor_id, actor_role))
+
+    @event("CaseReassigned")
+    def _case_reassigned(self, *, from_owner: str | None, to_owner: str, reason: str,
+                         recorded_at: datetime, actor_id: str, actor_role: str) -> None:
+        self.owner = to_owner
+
+    def grant_confidential_access(self, *, grantee: Person, reason: str, recorded_at: datetime,
+                                  actor_id: str, actor_role: str) -> None:
+        """Let a member of the Chatham House group read this case's confidential material."""
+        self.check_open()
+        username = check_confidential_grantee(grantee)
+        if username in self.confidential_access:
+            raise RuleViolation(f"{username!r} already has access to this case's confidential "
+                                "material", rule=ALREADY_GRANTED, field="grantee")
+        self._confidential_access_granted(
+            grantee=username, grantee_role=str(grantee.role),
+            reason=_required_text(reason, "reason"), recorded_at=recorded_at,
+            **_actor(actor_id, actor_role))
+
+    @event("ConfidentialAccessGranted")
+    def _confidential_access_granted(self, *, grantee: str, grantee_role: str, reason: str,
+                                     recorded_at: datetime, actor_id: str,
+                                     actor_role: str) -> None:
+        self.confidential_access = {**self.confidential_access, grantee: {
+            "role": grantee_role, "granted_by": actor_id, "granted_at": recorded_at,
+            "reason": reason}}
+
+    def revoke_confidential_access(self, *, grantee: str, reason: str, recorded_at: datetime,
+                                   actor_id: str, actor_role: str) -> None:
+        """Withdraw a grant. Allowed on a closed case too: withdrawing access never waits."""
+        username = _required_text(grantee, "grantee")
+        if username not in self.confidential_access:
+            raise RuleViolation(f"{username!r} has no access to this case's confidential "
+                                "material to revoke", rule=NOT_GRANTED, field="grantee")
+        self._confidential_access_revoked(grantee=username,
+                                          reason=_required_text(reason, "reason"),
+                                          recorded_at=recorded_at,
+                                          **_actor(actor_id, actor_role))
+
+    @event("ConfidentialAccessRevoked")
+    def _confidential_access_revoked(self, *, grantee: str, reason: str, recorded_at: datetime,
+                                     actor_id: str, actor_role: str) -> None:
+        self.confidential_access = {k: v for k, v in self.confidential_access.items()
+                                    if k != grantee}
 
     # -- closing and reopening ------------------------------------------------------------
 

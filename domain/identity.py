@@ -4,11 +4,12 @@ Access to a case follows the people's real relationships to it: a coordinator
 works the cases of their own region, an adviser the cases assigned to them, an
 authority liaison their own council's cases, a peer the cases they are deployed
 to; an inspector reads everything and writes nothing; an admin runs users and
-policy but sees no case. The rules are written once here, as data (`PERMISSIONS`)
-plus one relationship test per role (`is_related`), so the API, its documentation
-and its tests all read the same table.
+policy and may hand any case to another owner, but sees no case. The rules are
+written once here, as data (`PERMISSIONS`) plus one relationship test per role
+(`is_related`), so the API, its documentation and its tests all read the same table.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -67,6 +68,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "close case": frozenset({C}),
     "reopen case": frozenset({C}),
     "record follow-up review": frozenset({C}),
+    "grant confidential access": frozenset({C}),
+    "revoke confidential access": frozenset({C}),
+    # cases: handing a case to another coordinator, also an administrator's
+    "reassign case": frozenset({C, ADM}),
     # cases: the plan and its reviews, shared with the case's adviser
     "draft support plan": frozenset({C, A}),
     "review support plan": frozenset({C, A}),
@@ -133,9 +138,13 @@ def may_know_case(who: Principal, case: CaseRelations) -> bool:
 
 
 def may(who: Principal, action: str, case: CaseRelations | None = None) -> bool:
-    """Whether this person may take the action (on this case, when there is one)."""
+    """Whether this person may take the action (on this case, when there is one).
+
+    An administrator reads no case, but may take the few case actions granted to the
+    role (reassigning a case when its owner leaves) on any case.
+    """
     allowed = who.role in PERMISSIONS[action]
-    return allowed and (case is None or is_related(who, case))
+    return allowed and (case is None or is_related(who, case) or who.role is Role.ADMIN)
 
 
 def may_record_visit_on(who: Principal, deployment: dict[str, Any] | None) -> bool:
@@ -145,9 +154,13 @@ def may_record_visit_on(who: Principal, deployment: dict[str, Any] | None) -> bo
     return True
 
 
-def may_see_confidential_sources(who: Principal) -> bool:
-    """Chatham House: the source is known only to the confidential group's coordinators."""
-    return who.role is Role.COORDINATOR
+def may_see_confidential_sources(who: Principal, granted: Iterable[str] = ()) -> bool:
+    """Chatham House: the source is known only to the confidential group: its coordinators,
+    and on one case those of its other members a coordinator granted access to
+    (`granted`: the case's grantees; domain/ownership.py)."""
+    return who.role is Role.COORDINATOR or (
+        who.role is not Role.PEER and who.role is not Role.AUTHORITY_LIAISON
+        and who.id in set(granted))
 
 
 def may_open_case_in(who: Principal, region: str) -> bool:

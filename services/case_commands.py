@@ -14,6 +14,7 @@ from uuid import UUID
 
 from domain.case import Case
 from domain.deadlines import DeadlinePolicy
+from domain.ownership import Person
 
 
 class CaseCommands:
@@ -24,6 +25,7 @@ class CaseCommands:
     _save: Callable[[Case], int]
     _record_once: Callable[[UUID, Callable[[Case, datetime], bool]], bool]
     _decide_and_save: Callable[..., Case | None]
+    _person: Callable[[str], Person]
 
     def policy_for(self, region: str) -> DeadlinePolicy:  # overridden by CaseService
         return DeadlinePolicy()
@@ -224,3 +226,30 @@ class CaseCommands:
                     expected_version: int | None = None) -> int:
         return self._run(case_id, expected_version, lambda case, now: case.reopen(
             reason=reason, recorded_at=now, actor_id=actor_id, actor_role=actor_role))
+
+    # -- the owner, and who may read the confidential material ------------------------------
+
+    def reassign_case(self, case_id: UUID, *, owner: str, reason: str, actor_id: str,
+                      actor_role: str, expected_version: int | None = None) -> int:
+        """Hand the case to another coordinator of its region (looked up in the user store)."""
+        person = self._person(owner)
+        return self._run(case_id, expected_version, lambda case, now: case.reassign(
+            owner=person, reason=reason, recorded_at=now, actor_id=actor_id,
+            actor_role=actor_role))
+
+    def grant_confidential_access(self, case_id: UUID, *, grantee: str, reason: str,
+                                  actor_id: str, actor_role: str,
+                                  expected_version: int | None = None) -> int:
+        person = self._person(grantee)
+        return self._run(case_id, expected_version, lambda case, now:
+                         case.grant_confidential_access(
+                             grantee=person, reason=reason, recorded_at=now,
+                             actor_id=actor_id, actor_role=actor_role))
+
+    def revoke_confidential_access(self, case_id: UUID, *, grantee: str, reason: str,
+                                   actor_id: str, actor_role: str,
+                                   expected_version: int | None = None) -> int:
+        return self._run(case_id, expected_version, lambda case, now:
+                         case.revoke_confidential_access(
+                             grantee=grantee, reason=reason, recorded_at=now,
+                             actor_id=actor_id, actor_role=actor_role))

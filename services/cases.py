@@ -18,6 +18,7 @@ from domain.calendar import PolicyDuration
 from domain.case import Case
 from domain.deadlines import DeadlinePolicy
 from domain.errors import DomainError
+from domain.ownership import Person
 from services.case_commands import CaseCommands
 from services.case_support import SupportThroughRegisters
 from services.policy import PolicyService
@@ -52,6 +53,9 @@ class CaseHistoryBroken(HistoryBroken):
 AuthorityRegions = Callable[[str], str | None]
 """The register of authorities, as the region of a council (None: not registered)."""
 
+People = Callable[[str], Person]
+"""The user store, as the person behind a username (`Person.unknown` when there is none)."""
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -76,6 +80,7 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
     ) -> None:
         super().__init__(env)
         self.authorities = authorities
+        self.people: People | None = None  # set by the API from its user store
         self._saving = threading.local()
         self.policy = policy or DeadlinePolicy()
         if diagnosis_deadline is not None:
@@ -150,8 +155,9 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
     def open_case(
         self, *, authority: str, region: str, summary: str, source: str,
         issue_type: str, actor_id: str, actor_role: str,
-        diagnosis_due: datetime | None = None,
+        diagnosis_due: datetime | None = None, owner: str | None = None,
     ) -> UUID:
+        """Open a case owned by `owner` (a coordinator of the region), else by its opener."""
         if self.authorities is not None:
             check_registered(authority, self.authorities(authority), region=region)
         now = self.clock()
@@ -160,9 +166,14 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
             issue_type=issue_type, raised_at=now,
             diagnosis_due=diagnosis_due or self.policy_for(region).diagnosis.due_after(now),
             actor_id=actor_id, actor_role=actor_role,
+            owner=self._person(owner) if owner else None,
         )
         self.save_and_keep(case)
         return case.id
+
+    def _person(self, username: str) -> Person:
+        """Who a username names, from the user store (unknown when there is none)."""
+        return self.people(username) if self.people is not None else Person.unknown(username)
 
     def issue_reminder(
         self, case_id: UUID, *, deadline: str, recipient: str, reminder_key: str,
@@ -330,6 +341,7 @@ def case_view(case: Case) -> dict[str, Any]:
         "version": case.version,
         "authority": case.authority,
         "region": case.region,
+        "owner": case.owner,
         "summary": case.summary,
         "source": case.source,
         "issue_type": case.issue_type,
@@ -363,4 +375,5 @@ def case_view(case: Case) -> dict[str, Any]:
         "reminder_keys": list(case.reminders),
         "closure": deepcopy(case.closure),
         "follow_up_reviews": deepcopy(case.follow_up_reviews),
+        "confidential_access": deepcopy(dict(case.confidential_access)),
     }

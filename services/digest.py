@@ -3,7 +3,9 @@
 A person who chose it gets, at 09:00 UK time (a Temporal Schedule starts the
 run), what is overdue and what falls due in the next five working days on the
 cases they answer for: a coordinator those of their region that no one else
-owns, an owner their own, an adviser the plan deadlines of their cases.
+owns, an owner their own, an adviser the plan deadlines of their cases. As with
+each reminder (services/notices.py), an owner who cannot be written to (no
+address, or deactivated) leaves their cases to the region's coordinators.
 """
 
 import logging
@@ -46,15 +48,18 @@ class MorningDigest:
         self.cases, self.users, self.email = cases, users, email
         self.base = public_base_url.rstrip("/")
         self.clock = clock or cases.clock
+        self._reachable: set[str] | None = None  # owners who can be written to; None: all
 
     def send(self) -> int:
         """Email each person who chose the digest; the number sent. None on a day off."""
         now = self.clock()
         if not (self.email.enabled and is_working_day(now.astimezone(UK).date())):
             return 0
-        readers = [u for u in self.users() if u.get("digest") and u["active"] and u["email"]]
+        users = self.users()
+        readers = [u for u in users if u.get("digest") and u["active"] and u["email"]]
         if not readers:
             return 0
+        self._reachable = {u["username"] for u in users if u["active"] and u["email"]}
         cases = self._open_cases()
         return sum(self._send_to(reader, cases, now) for reader in readers)
 
@@ -83,8 +88,14 @@ class MorningDigest:
         horizon = add_working_days(now, HORIZON_WORKING_DAYS)
         items = [DigestItem(case.authority, name, due, self._url(case))
                  for case in cases for name, due in case.deadlines.items()
-                 if due <= horizon and _answers_for(reader, case, name)]
+                 if due <= horizon and _answers_for(reader, case, name,
+                                                    self._owner(case))]
         return sorted(items, key=lambda item: item.due)
+
+    def _owner(self, case: Case) -> str | None:
+        """The case's owner, if they can be written to (else the coordinators answer)."""
+        owner = case.owner
+        return owner if self._reachable is None or owner in self._reachable else None
 
     def _url(self, case: Case) -> str:
         return f"{self.base}/cases/{case.id}" if self.base else ""
@@ -112,8 +123,8 @@ class MorningDigest:
                       deliveries=[Delivery("email", reader["email"])])
 
 
-def _answers_for(reader: dict[str, Any], case: Case, deadline: str) -> bool:
-    owner = getattr(case, "owner", None)
+def _answers_for(reader: dict[str, Any], case: Case, deadline: str,
+                 owner: str | None) -> bool:
     if owner:
         return bool(owner == reader["username"] or (
             deadline in PLAN_DEADLINES and reader["username"] in case.advisers))

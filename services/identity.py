@@ -30,6 +30,7 @@ from eventsourcing.domain import Aggregate
 from domain.authorities import check_registered
 from domain.errors import DomainError
 from domain.identity import Principal, Role, User, parse_role
+from domain.ownership import Person
 from services.settings import Settings, private_sqlite_file
 from services.store import EventStoreApplication
 
@@ -144,6 +145,14 @@ class IdentityService(EventStoreApplication):
         return [u["email"] for u in self.users()
                 if u["role"] == Role.COORDINATOR.value and u["region"] == region
                 and u["active"] and u["email"]]
+
+    def person(self, username: str) -> Person:
+        """A user as the case's rules judge them (owners, grantees); unknown if none."""
+        user = self._find(username)
+        if user is None:
+            return Person.unknown(username)
+        return Person(username=user.username, role=user.role, region=user.region,
+                      active=user.active)
 
     def issue_token(self, username: str, *, label: str = "") -> str:
         """A new token for the user; shown once, only its digest is kept."""

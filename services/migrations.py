@@ -23,6 +23,7 @@ import psycopg
 from services.checkpoints import CheckpointLedger
 from services.postgres_recorder import SCHEMA_LOCK as ADVISORY_LOCK
 from services.read_models import _SCHEMA as READ_MODEL_TABLES
+from services.read_models import PROJECTION
 from services.settings import Settings
 from services.web_sessions import SessionStore
 
@@ -32,7 +33,18 @@ class Migration:
     version: int
     description: str
     statements: tuple[str, ...]
+    # A column the migration adds, as (table, column, SQL type): added only where missing
+    # (a table created by this release's own schema already has it).
+    adds_column: tuple[str, str, str] | None = None
 
+
+REPROJECT_CASE_LIST = (
+    "DELETE FROM case_list_problems",
+    "DELETE FROM case_list",
+    f"DELETE FROM read_model_tracking WHERE projection = '{PROJECTION}'",
+)
+"""Empties the case list so that it is projected again from the first event, on its next
+read: how a new column of the list is filled in for the cases already stored."""
 
 MIGRATIONS = (
     Migration(1, "release 0.1.0: the case list and read-model tracking tables",
@@ -42,6 +54,10 @@ MIGRATIONS = (
                "ON case_list (authority, status, raised_at)",)),
     Migration(3, "signed checkpoints of every stream's head", tuple(CheckpointLedger.schema)),
     Migration(4, "signed-in sessions shared by every API process", tuple(SessionStore.schema)),
+    Migration(5, "case list: each case's owner; the list is projected again to fill it in",
+              ("CREATE INDEX IF NOT EXISTS case_list_owner ON case_list (owner, status, raised_at)",
+               *REPROJECT_CASE_LIST),
+              adds_column=("case_list", "owner", "TEXT")),
 )
 LATEST = MIGRATIONS[-1].version
 
@@ -57,12 +73,25 @@ def migrate(settings: Settings, *, up_to: int = LATEST) -> list[int]:
         applied = []
         for migration in MIGRATIONS:
             if current < migration.version <= up_to:
+                if migration.adds_column and not _has_column(run, settings,
+                                                             *migration.adds_column[:2]):
+                    table, column, kind = migration.adds_column
+                    run(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
                 for statement in migration.statements:
                     run(statement)
                 run("INSERT INTO schema_version VALUES (?, ?, ?)",
                     (migration.version, migration.description, _now()))
                 applied.append(migration.version)
         return applied
+
+
+def _has_column(run: "Runner", settings: Settings, table: str, column: str) -> bool:
+    if settings.store == "postgres":
+        found = run("SELECT 1 FROM information_schema.columns WHERE table_schema = "
+                    "current_schema() AND table_name = ? AND column_name = ?", (table, column))
+    else:
+        found = run("SELECT 1 FROM pragma_table_info(?) WHERE name = ?", (table, column))
+    return bool(found)
 
 
 def current_version(settings: Settings) -> int:

@@ -52,13 +52,13 @@ STREAM_ERRORS = (OriginatorIDError, OriginatorVersionError, AggregateNotFoundErr
 PROJECTION = "case_list"
 
 _COLUMNS = ("case_id", "authority", "region", "stage", "status", "issue_type",
-            "risk_score", "risk_band", "raised_at", "next_due", "version")
+            "risk_score", "risk_band", "raised_at", "next_due", "version", "owner")
 _SCHEMA = [
     """CREATE TABLE IF NOT EXISTS case_list (
         case_id TEXT PRIMARY KEY, authority TEXT NOT NULL, region TEXT NOT NULL,
         stage TEXT NOT NULL, status TEXT NOT NULL, issue_type TEXT NOT NULL,
         risk_score INTEGER, risk_band TEXT, raised_at TEXT NOT NULL, next_due TEXT,
-        version INTEGER NOT NULL)""",
+        version INTEGER NOT NULL, owner TEXT)""",
     "CREATE INDEX IF NOT EXISTS case_list_stage_risk ON case_list (stage, risk_band, raised_at)",
     "CREATE INDEX IF NOT EXISTS case_list_region ON case_list (region, status, raised_at)",
     "CREATE INDEX IF NOT EXISTS case_list_order ON case_list (raised_at, case_id)",
@@ -86,7 +86,7 @@ def row_for(view: dict[str, Any]) -> tuple:
     due = [d for d in (view.get("deadlines") or {}).values() if d is not None]
     return (str(view["id"]), view["authority"], view["region"], view["stage"], view["status"],
             view["issue_type"], score, band, _iso(view["raised_at"]),
-            _iso(min(due)) if due else None, view["version"])
+            _iso(min(due)) if due else None, view["version"], view.get("owner"))
 
 
 class CaseListView(SideTables):
@@ -258,15 +258,24 @@ class CaseListView(SideTables):
     def list_cases(self, *, stage: str | None = None, risk_band: str | None = None,
                    region: str | None = None, authority: str | None = None,
                    status: str | None = None, overdue: bool | None = None,
+                   owner: str | None = None, due_by: datetime | None = None,
                    now: datetime | None = None, cursor: str | None = None,
                    limit: int = 50) -> tuple[list[dict[str, Any]], str | None]:
-        """A page of cases, oldest concern first, and the cursor of the next page."""
+        """A page of cases, oldest concern first, and the cursor of the next page.
+
+        `due_by`: only cases whose next deadline falls between now and then (a
+        deadline already missed is `overdue`, not due).
+        """
         where, params = [], []
         for column, value in (("stage", stage), ("risk_band", risk_band), ("region", region),
-                              ("authority", authority), ("status", status)):
+                              ("authority", authority), ("status", status), ("owner", owner)):
             if value is not None:
-                where.append(f"{column} = ?")
+                where.append(f"c.{column} = ?")
                 params.append(value)
+        if due_by is not None:
+            where.append("(c.next_due IS NOT NULL AND c.next_due >= ? AND c.next_due <= ?)")
+            params += [(now or datetime.now(UTC)).astimezone(UTC).isoformat(),
+                       due_by.astimezone(UTC).isoformat()]
         if overdue is not None:
             moment = (now or datetime.now(UTC)).astimezone(UTC).isoformat()
             where.append("(next_due IS NOT NULL AND next_due < ?)" if overdue
@@ -325,11 +334,11 @@ def _row_view(case: Any) -> dict[str, Any]:
     return {"id": case.id, "version": case.version, "authority": case.authority,
             "region": case.region, "stage": case.stage, "status": case.status,
             "issue_type": case.issue_type, "raised_at": case.raised_at,
-            "deadlines": case.deadlines, "risk": case.risk}
+            "deadlines": case.deadlines, "risk": case.risk, "owner": case.owner}
 
 
 _ARRAY_TYPES = ("text", "text", "text", "text", "text", "text", "int", "text", "text", "text",
-                "int")
+                "int", "text")
 _UPSERT_ARRAYS = (
     f"INSERT INTO case_list ({', '.join(_COLUMNS)}) SELECT * FROM unnest("
     + ", ".join(f"?::{t}[]" for t in _ARRAY_TYPES) + ") ON CONFLICT (case_id) DO UPDATE SET "

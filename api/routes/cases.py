@@ -6,6 +6,7 @@ Each route names its action in `authorize(...)`; the role rules decide the rest.
 import csv
 import io
 import json
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -21,6 +22,7 @@ from api.threads import in_thread
 from api.views import case_for, event_for, redactor_for
 from api.workflow import tell_workflow
 from api.writes import case_response, idempotent
+from domain.calendar import add_working_days
 from domain.errors import InvalidField
 from domain.identity import Role, may_know_case, may_open_case_in
 from domain.registers import Region
@@ -28,6 +30,8 @@ from domain.vocabulary import CaseStatus, RiskBand, Stage
 from services.checkpoints import verify_against_checkpoint
 
 router = APIRouter(prefix="/cases", tags=["cases"])
+
+ME = "me"  # `GET /cases?owner=me`: the cases the person asking owns
 
 IdempotencyKey = Annotated[str | None, Header(
     max_length=200, description="Retrying with the same key returns the first answer.")]
@@ -46,7 +50,8 @@ async def open_case(request: Request, body: CaseOpen, cases: CasesDep, gateway: 
         case_id = cases.open_case(
             authority=body.authority, region=body.region, summary=body.summary,
             source=body.source.value, issue_type=body.issue_type.value,
-            diagnosis_due=body.diagnosis_due, actor_id=access.id, actor_role=access.role)
+            diagnosis_due=body.diagnosis_due, owner=body.owner, actor_id=access.id,
+            actor_role=access.role)
         return cases.case_after_write(case_id)
 
     async def answer(case: dict) -> Response:
@@ -66,6 +71,10 @@ async def list_cases(
     region: Region | None = None, authority: str | None = Query(None, max_length=200),
     overdue: bool | None = None,
     case_status: Annotated[CaseStatus | None, Query(alias="status")] = None,
+    owner: str | None = Query(None, max_length=200, description=(
+        "`me` for the cases you own, or a coordinator's username.")),
+    due_within: int | None = Query(None, ge=0, le=260, description=(
+        "Only cases with a deadline due in the next N working days (Europe/London).")),
     cursor: str | None = Query(None, max_length=500),
     limit: int = Query(50, ge=1, le=200),
 ) -> dict[str, Any]:
@@ -76,8 +85,11 @@ async def list_cases(
         region_name = _narrow(region_name, who.region, "region")
     if who.role is Role.AUTHORITY_LIAISON:
         authority = _narrow(authority, who.authority, "authority")
+    now = datetime.now(UTC)
     filters = dict(stage=_value(stage), risk_band=_value(risk_band), region=region_name,
-                   authority=authority, status=_value(case_status), overdue=overdue)
+                   authority=authority, status=_value(case_status), overdue=overdue,
+                   owner=who.id if owner == ME else owner, now=now,
+                   due_by=None if due_within is None else add_working_days(now, due_within))
 
     def page() -> dict[str, Any]:
         view.catch_up(cases)
@@ -147,7 +159,7 @@ async def case_history(case_id: UUID, cases: CasesDep,
                        access: Annotated[Access, Depends(authorize("read history"))]
                        ) -> list[dict]:
     events = await in_thread(cases.history, case_id)
-    return [event_for(access.principal, e) for e in events]
+    return [event_for(access.principal, e, access.seen_case) for e in events]
 
 
 @router.get("/{case_id}/as-of", response_model=CasePublic,
@@ -161,7 +173,7 @@ async def case_as_of(
         raise InvalidField("give exactly one of version or at (a timezone-aware time)",
                            field="version", rule="version_or_at")
     case = await in_thread(lambda: cases.case_as_of(case_id, version=version, at=at))
-    return case_response(case_for(access.principal, case))
+    return case_response(case_for(access.principal, case, access.seen_case))
 
 
 @router.get("/{case_id}/verification", summary="Check the case's hash-chained history")
@@ -180,10 +192,10 @@ async def verify_history(request: Request, case_id: UUID, cases: CasesDep,
 async def export_history(request: Request, case_id: UUID, cases: CasesDep,
                          access: Annotated[Access, Depends(authorize("export history"))],
                          format: Literal["jsonl", "csv"] = "jsonl") -> Response:
-    redact = redactor_for(access.principal)
+    redact = redactor_for(access.principal, access.seen_case)
     if format == "csv":
         events = await in_thread(cases.history, case_id)
-        text = _csv([event_for(access.principal, e) for e in events])
+        text = _csv([event_for(access.principal, e, access.seen_case) for e in events])
         return _download(text, "text/csv", f"case-{case_id}.csv")
     ledger = request.app.state.checkpoints
 

@@ -98,12 +98,13 @@ async def case_page(request: Request, case_id: UUID, who: Who, as_of: str = "",
     case, before_case = case_for(who, known), False
     if at is not None:
         try:
-            case = case_for(who, await in_thread(lambda: cases.case_as_of(case_id, at=at)))
+            case = case_for(who, await in_thread(lambda: cases.case_as_of(case_id, at=at)),
+                            known)
         except (CaseNotFound, NotFound):
             before_case = True  # casework held nothing about it yet on that date
     events = None
     if may(who, "read history", relations):
-        events = [event_for(who, e) for e in await in_thread(cases.history, case_id)]
+        events = [event_for(who, e, known) for e in await in_thread(cases.history, case_id)]
         if at is not None:
             events = [e for e in events if e["recorded_at"] <= at]
     verification = None
@@ -187,8 +188,10 @@ def _version(value: Any) -> int | None:
 
 async def _changes_since(request: Request, who: Principal, case_id: UUID,
                          version: int) -> list[dict[str, Any]]:
-    events = await in_thread(request.app.state.cases.history, case_id)
-    return [event_for(who, e) for e in events if e["version"] > version]
+    cases = request.app.state.cases
+    events = await in_thread(cases.history, case_id)
+    case = await in_thread(cases.get_case, case_id)
+    return [event_for(who, e, case) for e in events if e["version"] > version]
 
 
 @router.get("/new-case")

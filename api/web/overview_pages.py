@@ -53,15 +53,16 @@ def _sorted(rows: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
 @router.get("/my-work")
 async def my_work(request: Request, who: Who, stage: str = "", risk_band: str = "",
                   authority: str = "", overdue: str = "", status: str = "open",
-                  sort: str = "raised", cursor: str = "") -> Response:
+                  owner: str = "", sort: str = "raised", cursor: str = "") -> Response:
     access = await check_access(request, who, "list cases", on_case=False)
+    owner = case_routes.ME if owner == case_routes.ME else ""  # "My cases", or anyone's
     filters = {"stage": stage, "risk_band": risk_band, "authority": authority,
-               "overdue": overdue, "status": status, "sort": sort}
+               "overdue": overdue, "status": status, "owner": owner, "sort": sort}
     page = await case_routes.list_cases(
         request, request.app.state.cases, access, stage=_choice(Stage, stage),
         risk_band=_choice(RiskBand, risk_band), region=None, authority=authority or None,
-        overdue=_flag(overdue), case_status=_choice(CaseStatus, status), cursor=cursor or None,
-        limit=PAGE_SIZE)
+        overdue=_flag(overdue), case_status=_choice(CaseStatus, status), owner=owner or None,
+        due_within=None, cursor=cursor or None, limit=PAGE_SIZE)
     now = datetime.now(UTC)
     soon = add_working_days(now, SOON).isoformat()
     rows = _sorted(page["cases"], sort)
@@ -72,7 +73,8 @@ async def my_work(request: Request, who: Who, stage: str = "", risk_band: str = 
     proposals = await _proposals(request, who, rows)
     return render(request, "my_work.html", **page_context(
         request, who, rows=rows, filters=filters, next_cursor=page["next_cursor"],
-        proposals=proposals, may_open=may(who, "open case"), stages=[s.value for s in Stage],
+        proposals=proposals, may_open=may(who, "open case"),
+        may_own=who.role is Role.COORDINATOR, stages=[s.value for s in Stage],
         bands=[b.value for b in RiskBand], sorts=SORTS, cursor=cursor,
         overdue_count=sum(r["overdue"] for r in rows),
         soon_count=sum(r["due_soon"] for r in rows)))

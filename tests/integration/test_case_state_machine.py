@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from api.commands import COMMANDS, CommandSpec
 from domain.errors import DomainError
+from domain.ownership import Person
 from domain.vocabulary import Deadline
 from services.cases import CaseService, case_view
 from services.store import mutate_each
@@ -164,11 +165,22 @@ class CaseMachine(RuleBasedStateMachine):
 def test_any_sequence_of_case_commands_keeps_the_case_whole(settings):
     clock = [START]
     service = CaseService(settings.eventsourcing_env(), clock=lambda: clock[0])
+    service.people = _person  # the bodies' examples name carl and ines
     CaseMachine.cases, CaseMachine.clock = service, clock
     try:
         run_state_machine_as_test(CaseMachine, settings=_settings)
     finally:
         service.close()
+
+
+_DIRECTORY = {"carl": Person("carl", "coordinator", OPEN_CASE["region"], active=True),
+              "ines": Person("ines", "inspector", active=True),
+              "cora": Person("cora", "coordinator", OPEN_CASE["region"],
+                             active=True)}
+
+
+def _person(username: str) -> Person:
+    return _DIRECTORY.get(username) or Person.unknown(username)
 
 
 _settings = settings(max_examples=60, stateful_step_count=40, deadline=None, database=None,

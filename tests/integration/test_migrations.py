@@ -42,6 +42,7 @@ def test_the_current_release_schema_is_upgraded_and_keeps_every_case(settings, c
     assert migrate(settings) == []  # a second start changes nothing
 
     view = CaseListView(settings)
+    view.catch_up(cases)  # as every read of the list does first
     listed, _ = view.list_cases(authority=OPEN_CASE["authority"])
     view.close()
     assert [row["case_id"] for row in listed] == [str(case_id)]
@@ -82,3 +83,35 @@ def test_a_second_service_in_a_process_keeps_the_first_ones_writes_visible(tmp_p
     first.close()
     assert read.returncode == 0, read.stderr[-500:]
     assert read.stdout.strip() == "1"
+
+
+_CASE_LIST_BEFORE_OWNERS = """CREATE TABLE case_list (
+    case_id TEXT PRIMARY KEY, authority TEXT NOT NULL, region TEXT NOT NULL,
+    stage TEXT NOT NULL, status TEXT NOT NULL, issue_type TEXT NOT NULL,
+    risk_score INTEGER, risk_band TEXT, raised_at TEXT NOT NULL, next_due TEXT,
+    version INTEGER NOT NULL)"""
+
+
+def test_a_case_list_from_before_owners_gets_the_column_and_is_projected_again(settings,
+                                                                              cases):
+    from services.migrations import _locked
+
+    case_id = cases.open_case(**OPEN_CASE, **ACTOR)
+    with _locked(settings) as run:  # the list as release 0.1.0 kept it, already up to date
+        run(_CASE_LIST_BEFORE_OWNERS)
+        run("CREATE TABLE read_model_tracking (projection TEXT PRIMARY KEY, "
+            "position INTEGER NOT NULL)")
+        run("INSERT INTO case_list VALUES (?, ?, ?, 'local', 'open', ?, NULL, NULL, "
+            "'2026-01-01T00:00:00+00:00', NULL, 1)",
+            (str(case_id), OPEN_CASE["authority"], OPEN_CASE["region"],
+             OPEN_CASE["issue_type"]))
+        run("INSERT INTO read_model_tracking VALUES ('case_list', ?)",
+            (cases.recorder.max_notification_id(),))
+    assert migrate(settings, up_to=3) == [1, 2, 3]
+
+    assert 4 in migrate(settings)
+    view = CaseListView(settings)
+    view.catch_up(cases)
+    mine, _ = view.list_cases(owner="cora")
+    view.close()
+    assert [(row["case_id"], row["owner"]) for row in mine] == [(str(case_id), "cora")]
