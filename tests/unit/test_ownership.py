@@ -7,6 +7,7 @@ from domain.case import Case
 from domain.errors import DomainError, RuleViolation
 from domain.identity import Principal, Role, may_see_confidential_sources
 from domain.ownership import Person
+from tests.helpers import EXIT_STRATEGY
 from tests.unit.case_builder import ACTOR, NOW, opened
 
 OLIVE = Person("olive", "coordinator", "North West", active=True)
@@ -66,7 +67,7 @@ def test_a_reassignment_is_refused_to_the_same_owner_an_outsider_or_on_a_closed_
     with refused("owner_is_region_coordinator", "owner"):
         case.reassign(owner=Person("otto", "coordinator", "South East", active=True),
                       reason="r", recorded_at=NOW, **ACTOR)
-    case.close(outcome="improved and handed back", exit_note="Handed back", recorded_at=NOW, **ACTOR)
+    case.close(outcome="improved and handed back", exit_strategy=EXIT_STRATEGY, recorded_at=NOW, **ACTOR)
     with pytest.raises(RuleViolation) as closed:
         case.reassign(owner=OLIVE, reason="r", recorded_at=NOW, **ACTOR)
     assert closed.value.rule == "closed_case_is_read_only" and case.owner == "carl"
