@@ -37,13 +37,16 @@ class DeadlinePolicy:
 
     diagnosis: from the concern; plan_agreed: from the diagnosis; next_review:
     from the plan's agreement or the last review; meeting_summary: from a
-    government meeting (five working days).
+    government meeting or a joint local meeting (five working days);
+    next_joint_meeting: from a joint local meeting that found a strong local
+    plan, to the next one that reviews it, unless the meeting names its date.
     """
 
     diagnosis: PolicyDuration = field(default_factory=lambda: _days(10))
     plan_agreed: PolicyDuration = field(default_factory=lambda: _days(20))
     next_review: PolicyDuration = field(default_factory=lambda: _days(30))
     meeting_summary: PolicyDuration = field(default_factory=lambda: _days(5))
+    next_joint_meeting: PolicyDuration = field(default_factory=lambda: _days(60))
 
     def duration(self, deadline: Deadline, *, risk_score: int | None = None) -> PolicyDuration:
         """The duration for one deadline, compressed when the risk score is 9."""
@@ -52,6 +55,8 @@ class DeadlinePolicy:
             Deadline.PLAN_AGREED: self.plan_agreed,
             Deadline.NEXT_REVIEW: self.next_review,
             Deadline.MEETING_SUMMARY: self.meeting_summary,
+            Deadline.JOINT_MEETING_SUMMARY: self.meeting_summary,
+            Deadline.NEXT_JOINT_MEETING: self.next_joint_meeting,
         }[Deadline(deadline)]
         if risk_score is not None and risk_score >= IMMEDIATE_ACTION_SCORE:
             return compress(chosen)

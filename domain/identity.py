@@ -57,6 +57,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "end peer deployment": frozenset({C}),
     "change stage": frozenset({C}),
     "record joint local meeting": frozenset({C}),
+    "record joint meeting summary": frozenset({C}),
+    "decline joint meeting proposal": frozenset({C}),
     "convene government meeting": frozenset({C}),
     "conclude government meeting": frozenset({C}),
     "confirm escalation": frozenset({C}),

@@ -343,6 +343,8 @@ def case_view(case: Case) -> dict[str, Any]:
         "risk": {**deepcopy(case.risk), "current_score": case.risk_score},
         "council_agrees_referral": case.council_agrees_referral,
         "regulator_not_satisfied": case.regulator_not_satisfied,
+        "red_flag": deepcopy(case.red_flag),
+        "joint_meeting_proposal": deepcopy(case.joint_meeting_proposal),
         "plan": deepcopy(case.plan),
         "agreed_plan": deepcopy(case.agreed_plan),
         "commissions": deepcopy(case.commissions),
