@@ -136,9 +136,11 @@ async def signed_in(api_url: str, token: str) -> AsyncIterator[httpx.AsyncClient
 
 
 async def test_the_case_page_shows_the_red_flag_and_offers_the_meeting_forms(
-        http, tokens, api_url):
+        http, tokens, api_url, cases):
     case = await opened(http, tokens)
     await case.do("coordinator", "joint-local-meetings", NOT_SATISFIED)
+    assert cases.propose_joint_meeting(UUID(case.case_id), reason="Stuck at local",
+                                       proposal_key="k:joint-meeting")
     async with signed_in(api_url, tokens["coordinator"]) as coordinator:
         page = (await coordinator.get(f"/case/{case.case_id}")).text
         assert "Red flag</strong>" in page and NOT_SATISFIED["reason"] in page
@@ -147,6 +149,8 @@ async def test_the_case_page_shows_the_red_flag_and_offers_the_meeting_forms(
         form = (await coordinator.get(
             f"/case/{case.case_id}/do/joint-local-meetings")).text
         assert "attendees-0-kind" in form and "council or partnership" in form
+        work = (await coordinator.get("/my-work")).text
+        assert "a joint local meeting to hold or decline (Stuck at local)" in work
     async with signed_in(api_url, tokens["authority liaison"]) as liaison:
         page = (await liaison.get(f"/case/{case.case_id}")).text
         assert "Red flag</strong>" in page

@@ -51,3 +51,17 @@ def test_one_box_ticked_is_a_list_of_one():
     body, errors = body_from_form(s.DiagnosisRecord, {"summary": "Weak capacity",
                                                       "problem_natures": "capacity"})
     assert errors == [] and [p.value for p in body.problem_natures] == ["capacity"]
+
+
+def test_a_joint_meetings_attendees_are_rows_of_a_kind_and_a_name():
+    body, errors = body_from_form(s.JointLocalMeeting, {
+        "outcome": "refer to RIEP with agreement", "reason": "The council asked",
+        "attendees.0.kind": "council or partnership", "attendees.0.name": "Leader",
+        "attendees.1.kind": "audit body", "attendees.1.name": "Relationship manager",
+        "attendees.2.name": ""})
+    assert errors == [] and body is not None
+    assert [(a.kind.value, a.name) for a in body.attendees] == [
+        ("council or partnership", "Leader"), ("audit body", "Relationship manager")]
+    _, errors = body_from_form(s.JointLocalMeeting, {"outcome": "strong local plan",
+                                                     "reason": "r"})
+    assert [e.field for e in errors] == ["attendees"]
