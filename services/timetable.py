@@ -9,6 +9,7 @@ even between the workflow's read and its write, makes the step moot.
 """
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -131,15 +132,16 @@ class EscalationSteps:
         case, facts, steps = self._read(request.case_id)
         key = request.step.key
         if key in facts.recorded:  # recorded by an earlier attempt: deliver, record nothing
-            return self._outcome(True, self._notice(case, request.step, facts, steps),
-                                 request.case_id)
-        if key not in {s.key for s in steps}:
+            return self._outcome(True, self._notice(case, _as_recorded(case, request.step),
+                                                    facts, steps), request.case_id)
+        current = next((planned(s) for s in steps if s.key == key), None)
+        if current is None:
             return self._outcome(False, None, request.case_id)
         policy = self.policies.policy_for(case.region)
         recorded = self.cases.record_automated(
             UUID(request.case_id),
-            lambda aggregate, now: self._decide(aggregate, request.step, policy, now))
-        notice = self._notice(case, request.step, facts, steps) if recorded else None
+            lambda aggregate, now: self._decide(aggregate, current, policy, now))
+        notice = self._notice(case, current, facts, steps) if recorded else None
         return self._outcome(recorded, notice, request.case_id)
 
     def record_failure(self, failure: StepFailure) -> StepOutcome:
@@ -256,6 +258,15 @@ class EscalationSteps:
         alert = failure_alert(outcome, self.directory.coordinators_of(outcome.notice.region),
                               self.channels, self.retry)
         return [alert] if alert else []
+
+
+def _as_recorded(case: Case, step: PlannedStep) -> PlannedStep:
+    """A step planned as an escalation that was recorded as a proposal (the move to a
+    government meeting is only ever proposed) is told as the proposal it became."""
+    proposal = case.pending_escalation
+    if step.action == ESCALATE and proposal and proposal["proposal_key"] == step.key:
+        return replace(step, action=PROPOSE)
+    return step
 
 
 def _summary(case: Case) -> dict[str, Any]:
