@@ -698,7 +698,7 @@ class Case(Aggregate):
         it is only ever proposed, for a coordinator to confirm and convene.
         """
         key = _required_text(escalation_key, "escalation_key")
-        next_stage = self._next_stage()
+        next_stage = self.next_rung()
         if key in self.escalation_keys or self.status != "open" or next_stage is None:
             return False
         if next_stage == Stage.GOVERNMENT_MEETING.value:
@@ -725,9 +725,6 @@ class Case(Aggregate):
         if escalation_key:
             self.escalation_keys.append(escalation_key)
 
-    def _next_stage(self) -> str | None:
-        return self.next_rung()
-
     def next_rung(self) -> str | None:
         """The stage a move up leads to: the next rung, except that a red-flagged case at
         local without the council's agreement leads straight to the government meeting."""
@@ -745,7 +742,7 @@ class Case(Aggregate):
         is pending, the case is closed or already at the top stage.
         """
         key = _required_text(proposal_key, "proposal_key")
-        next_stage = self._next_stage()
+        next_stage = self.next_rung()
         moot = (key in self.escalation_keys or self.pending_escalation is not None
                 or self.status != "open" or next_stage is None)
         if moot or next_stage is None:
