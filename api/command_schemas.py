@@ -19,6 +19,7 @@ from domain.vocabulary import (
     Deadline,
     FollowUpJudgement,
     GovernmentMeetingOutcome,
+    JointMeetingAttendee,
     JointMeetingOutcome,
     Level,
     MeasureStatus,
@@ -193,10 +194,41 @@ class StageChange(Command):
     reason: str = Reason
 
 
+class MeetingAttendee(RequestBody):
+    model_config = ConfigDict(extra="forbid")
+    kind: JointMeetingAttendee
+    name: Line = Field(min_length=1, max_length=200)
+
+
 class JointLocalMeeting(Command):
-    model_config = _example(outcome="refer to RIEP with agreement",
-                            reason="The council asked for the RIEP's help")
+    """The meeting of the council (or its partnership), the government office and the
+    audit body, and its outcome: a strong local plan is reviewed at the next joint meeting
+    (`next_joint_meeting_due`, else the policy's interval); a referral to the RIEP is the
+    council's agreement only with the council among the attendees; a regulator not
+    satisfied raises the red flag. Its summary is due within five working days."""
+
+    model_config = _example(
+        outcome="refer to RIEP with agreement", reason="The council asked for the RIEP's help",
+        attendees=[{"kind": "council or partnership", "name": "Leader of the council"},
+                   {"kind": "government office", "name": "GONW locality manager"},
+                   {"kind": "audit body", "name": "Audit Commission relationship manager"}])
     outcome: JointMeetingOutcome
+    reason: str = Reason
+    attendees: list[MeetingAttendee] = Field(min_length=1, max_length=30)
+    next_joint_meeting_due: Moment | None = None
+
+
+class JointMeetingSummary(Command):
+    """The last joint local meeting's summary, due within five working days of it."""
+
+    model_config = _example(summary="Agreed to refer to the RIEP; the leader will write")
+    summary: str = Text
+
+
+class JointMeetingDecline(Command):
+    """Decline the joint local meeting automation proposed, saying why; its reminders stop."""
+
+    model_config = _example(reason="The council's new chief executive starts next month")
     reason: str = Reason
 
 

@@ -57,6 +57,11 @@ class CasePublic(BaseModel):
     status: str
     raised_at: datetime
     deadlines: dict[str, datetime]
+    red_flag: dict[str, Any] | None = Field(
+        None, description="Raised by a joint local meeting whose regulator is not satisfied: "
+                          "{reason, raised_at, raised_by}. Further government or inspectorate "
+                          "action follows; the case may go from local straight to a "
+                          "government meeting.")
 
 
 class CaseRow(BaseModel):

@@ -10,7 +10,9 @@ The rules, each refused with a RuleViolation of that name:
   closed_case_is_read_only, one_diagnosis, plan_needs_diagnosis, plan_drafted_first,
   plan_actions_are_smart, plan_agreed_first, peer_not_from_own_council,
   peer_deployment_active, no_stage_skipped,
-  referral_needs_council_agreement, joint_meeting_at_local_stage,
+  referral_needs_council_agreement, government_meeting_needs_red_flag,
+  automation_never_convenes_government_meeting, joint_meeting_at_local_stage,
+  joint_meeting_summary_first, joint_meeting_held_first, no_joint_meeting_proposed,
   government_meeting_needs_stage, government_meeting_convened_first,
   one_government_meeting_at_a_time, intervention_needs_government_meeting,
   no_escalation_pending, deadline_not_running,
@@ -56,6 +58,7 @@ from domain.vocabulary import (
     FollowUpJudgement,
     GovernmentMeetingOutcome,
     IssueType,
+    JointMeetingAttendee,
     JointMeetingOutcome,
     Level,
     MeasureStatus,
@@ -76,6 +79,9 @@ ESCALATION_DECISION = "escalation decision"
 LGA_BROKERS = ("the diagnosis names a political problem: where the difficulties have a "
                "political cause, the LGA brokers discussions with the council's politicians")
 """Seed 004: "the LGA may need to broker discussions with appropriate politicians"."""
+
+JOINT_MEETING_DECISION = "joint local meeting"
+"""What a reminder of a proposed joint local meeting is about: holding it, or declining it."""
 
 
 def _required_text(value: Any, field: str) -> str:
@@ -115,6 +121,24 @@ def _actor(actor_id: Any, actor_role: Any) -> dict[str, str]:
             "actor_role": _required_text(actor_role, "actor_role")}
 
 
+def _attendees(values: Any) -> list[dict[str, str]]:
+    """Who attended a joint local meeting: each a kind (council or partnership, government
+    office, audit body) and a name; at least one."""
+    if values is None or isinstance(values, (str, Mapping)) or not isinstance(values, Iterable):
+        raise InvalidField("attendees must list who attended, each with a kind and a name",
+                           field="attendees")
+    people = []
+    for i, value in enumerate(values):
+        if not isinstance(value, Mapping):
+            raise InvalidField("each attendee has a kind and a name", field=f"attendees.{i}")
+        people.append({"kind": one_of(value.get("kind"), JointMeetingAttendee,
+                                      f"attendees.{i}.kind"),
+                       "name": _required_text(value.get("name"), f"attendees.{i}.name")})
+    if not people:
+        raise InvalidField("attendees must name at least one attendee", field="attendees")
+    return people
+
+
 class Case(Aggregate):
     """One authority's support case, from concern raised to closure."""
 
@@ -132,6 +156,12 @@ class Case(Aggregate):
     """Who beyond the coordinators may read the case's confidential material, by username.
     Replaced (never changed in place) by each grant and revocation, so this class default
     stays empty for cases and snapshots from before grants existed."""
+    red_flag: dict[str, Any] | None = None
+    """Raised by a joint local meeting whose regulator is not satisfied: further government
+    or inspectorate action follows. A class default, like `_agreed_plan`."""
+    joint_meeting_proposal: dict[str, Any] | None = None
+    """A joint local meeting automation proposed for a case stuck at local, until it is
+    held or a coordinator declines it. A class default, like `_agreed_plan`."""
 
     @classmethod
     def _create(cls, event_class: Any, **kwargs: Any) -> Any:
@@ -814,12 +844,18 @@ class Case(Aggregate):
 
         Like reminders, the key makes a retried workflow activity harmless. Moot
         means the case is closed or already at the government meeting stage:
-        intervention is never automated.
+        intervention is never automated. Nor is a government meeting: the move to
+        it is only ever proposed, for a coordinator to confirm and convene.
         """
         key = _required_text(escalation_key, "escalation_key")
-        next_stage = self._next_stage()
+        next_stage = self.next_rung()
         if key in self.escalation_keys or self.status != "open" or next_stage is None:
             return False
+        if next_stage == Stage.GOVERNMENT_MEETING.value:
+            raise RuleViolation(
+                "automation never moves a case to the government meeting stage; it proposes "
+                "the move for a coordinator to confirm",
+                rule="automation_never_convenes_government_meeting", field="to_stage")
         self.check_stage_move(next_stage)
         self._stage_changed(
             from_stage=self.stage, to_stage=next_stage,
@@ -839,7 +875,12 @@ class Case(Aggregate):
         if escalation_key:
             self.escalation_keys.append(escalation_key)
 
-    def _next_stage(self) -> str | None:
+    def next_rung(self) -> str | None:
+        """The stage a move up leads to: the next rung, except that a red-flagged case at
+        local without the council's agreement leads straight to the government meeting."""
+        if (self.stage == Stage.LOCAL.value and self.red_flag is not None
+                and not self.council_agrees_referral):
+            return Stage.GOVERNMENT_MEETING.value
         position = LADDER.index(self.stage)
         return LADDER[position + 1] if position + 1 < len(LADDER) else None
 
@@ -851,7 +892,7 @@ class Case(Aggregate):
         is pending, the case is closed or already at the top stage.
         """
         key = _required_text(proposal_key, "proposal_key")
-        next_stage = self._next_stage()
+        next_stage = self.next_rung()
         moot = (key in self.escalation_keys or self.pending_escalation is not None
                 or self.status != "open" or next_stage is None)
         if moot or next_stage is None:
@@ -908,28 +949,194 @@ class Case(Aggregate):
 
     # -- meetings ------------------------------------------------------------------
 
-    def hold_joint_local_meeting(self, *, outcome: str, reason: str, recorded_at: datetime,
-                                 actor_id: str, actor_role: str) -> None:
-        """Council, government office and audit body decide one of three outcomes."""
+    def hold_joint_local_meeting(
+        self, *, outcome: str, reason: str, recorded_at: datetime, actor_id: str,
+        actor_role: str, attendees: Iterable[Mapping[str, Any]] | None = None,
+        next_joint_meeting_due: datetime | None = None,
+        policy: DeadlinePolicy = DEFAULT_POLICY,
+    ) -> None:
+        """Council, government office and audit body decide one of three outcomes, which
+        sets the next step: a strong local plan is reviewed at the next joint meeting (a
+        deadline); a referral to the RIEP is the council's agreement, so the council must
+        be at the table; a regulator not satisfied raises the red flag. Its summary is due
+        five working days on, and the previous meeting's summary comes first."""
         self.check_open()
         if self.stage != Stage.LOCAL.value:
             raise RuleViolation("a joint local meeting is held while the case is local",
                                 rule="joint_meeting_at_local_stage")
+        if self._joint_meeting_awaiting_summary() is not None:
+            raise RuleViolation("record the summary of the last joint local meeting first",
+                                rule="joint_meeting_summary_first", field="outcome")
+        outcome = one_of(outcome, JointMeetingOutcome, "outcome")
+        people = _attendees(attendees)
+        if outcome == JointMeetingOutcome.REFER_TO_RIEP.value and not any(
+                p["kind"] == JointMeetingAttendee.COUNCIL.value for p in people):
+            raise RuleViolation(
+                "a referral to the RIEP needs the council's agreement: the council or its "
+                "partnership must be among the meeting's attendees",
+                rule="referral_needs_council_agreement", field="attendees")
+        reason = _required_text(reason, "reason")
+        actor = _actor(actor_id, actor_role)
         self._joint_local_meeting_held(
-            outcome=one_of(outcome, JointMeetingOutcome, "outcome"),
-            reason=_required_text(reason, "reason"), recorded_at=recorded_at,
-            **_actor(actor_id, actor_role),
-        )
+            outcome=outcome, reason=reason, recorded_at=recorded_at, attendees=people,
+            summary_due=policy.due(Deadline.JOINT_MEETING_SUMMARY, recorded_at,
+                                   risk_score=self.risk_score),
+            next_meeting_due=self._next_joint_meeting_due(outcome, next_joint_meeting_due,
+                                                          recorded_at, policy),
+            **actor)
+        if outcome == JointMeetingOutcome.REGULATOR_NOT_SATISFIED.value:
+            self._red_flag_raised(reason=reason, recorded_at=recorded_at, **actor)
 
-    @event("JointLocalMeetingHeld")
+    def _next_joint_meeting_due(self, outcome: str, given: datetime | None,
+                                recorded_at: datetime, policy: DeadlinePolicy) -> datetime | None:
+        """A strong local plan is reviewed at the next joint meeting: on the date given, or
+        the policy's interval on; the other outcomes leave the local stage's review behind."""
+        if outcome != JointMeetingOutcome.STRONG_LOCAL_PLAN.value:
+            return None
+        if given is None:
+            return policy.due(Deadline.NEXT_JOINT_MEETING, recorded_at,
+                              risk_score=self.risk_score)
+        if _moment(given, "next_joint_meeting_due") <= recorded_at:
+            raise InvalidField("next_joint_meeting_due must be after the meeting",
+                               field="next_joint_meeting_due")
+        return given
+
+    class JointLocalMeetingHeld(Aggregate.Event):
+        """Version 2 added who attended, when its summary is due and, for a strong local
+        plan, when the next joint meeting reviews it.
+
+        Meetings recorded before that (version 1) carried only the outcome and reason;
+        they are upcast as they are read, with none of these, so history is never
+        rewritten (and one whose regulator was not satisfied raises the red flag).
+        """
+
+        class_version = 2
+        outcome: str
+        reason: str
+        recorded_at: datetime
+        actor_id: str
+        actor_role: str
+        attendees: list[dict[str, str]] | None = None
+        summary_due: datetime | None = None
+        next_meeting_due: datetime | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            for field in ("attendees", "summary_due", "next_meeting_due"):
+                state.setdefault(field, None)
+
+    @event(JointLocalMeetingHeld)
     def _joint_local_meeting_held(self, *, outcome: str, reason: str, recorded_at: datetime,
-                                  actor_id: str, actor_role: str) -> None:
+                                  actor_id: str, actor_role: str,
+                                  attendees: list[dict[str, str]] | None = None,
+                                  summary_due: datetime | None = None,
+                                  next_meeting_due: datetime | None = None) -> None:
         self.joint_meetings.append({"outcome": outcome, "reason": reason,
-                                    "held_at": recorded_at})
+                                    "held_at": recorded_at, "attendees": attendees,
+                                    "summary": None, "summary_due": summary_due,
+                                    "next_meeting_due": next_meeting_due})
+        self.joint_meeting_proposal = None
+        self._forget_reminders(JOINT_MEETING_DECISION)
+        self._clear_deadline(Deadline.NEXT_JOINT_MEETING.value)
         if outcome == JointMeetingOutcome.REFER_TO_RIEP.value:
             self.council_agrees_referral = True
         if outcome == JointMeetingOutcome.REGULATOR_NOT_SATISFIED.value:
             self.regulator_not_satisfied = True
+            if attendees is None:  # recorded before the red flag was an event of its own
+                self.red_flag = {"reason": reason, "raised_at": recorded_at,
+                                 "raised_by": actor_id}
+        if summary_due is not None:
+            self._set_deadline(Deadline.JOINT_MEETING_SUMMARY.value, summary_due, recorded_at)
+        if next_meeting_due is not None:
+            self._set_deadline(Deadline.NEXT_JOINT_MEETING.value, next_meeting_due,
+                               recorded_at)
+
+    @event("RedFlagRaised")
+    def _red_flag_raised(self, *, reason: str, recorded_at: datetime, actor_id: str,
+                         actor_role: str) -> None:
+        """Further government or inspectorate action follows: the route from local straight
+        to the government meeting opens (never local to the RIEP)."""
+        self.red_flag = {"reason": reason, "raised_at": recorded_at, "raised_by": actor_id}
+
+    def _joint_meeting_awaiting_summary(self) -> dict[str, Any] | None:
+        meetings = self.joint_meetings
+        last = meetings[-1] if meetings else None
+        awaiting = last is not None and last.get("summary_due") and last.get("summary") is None
+        return last if awaiting else None
+
+    def record_joint_meeting_summary(self, *, summary: str, recorded_at: datetime,
+                                     actor_id: str, actor_role: str) -> None:
+        """The last joint local meeting's summary; it meets its five-working-day deadline."""
+        self.check_open()
+        if self._joint_meeting_awaiting_summary() is None:
+            raise RuleViolation("no joint local meeting awaits its summary",
+                                rule="joint_meeting_held_first", field="summary")
+        self._joint_meeting_summary_recorded(summary=_required_text(summary, "summary"),
+                                             recorded_at=recorded_at,
+                                             **_actor(actor_id, actor_role))
+
+    @event("JointMeetingSummaryRecorded")
+    def _joint_meeting_summary_recorded(self, *, summary: str, recorded_at: datetime,
+                                        actor_id: str, actor_role: str) -> None:
+        self.joint_meetings[-1].update(summary=summary, summarised_at=recorded_at)
+        self._clear_deadline(Deadline.JOINT_MEETING_SUMMARY.value)
+
+    # -- a case stuck at local: automation proposes a joint local meeting ----------------
+
+    def propose_joint_meeting(self, *, reason: str, proposal_key: str, recorded_at: datetime,
+                              actor_id: str, actor_role: str = AUTOMATION) -> bool:
+        """Propose a joint local meeting for a case stuck at local without the council's
+        agreement; False, writing nothing, when already proposed, pending or moot."""
+        key = _required_text(proposal_key, "proposal_key")
+        moot = (key in self.escalation_keys or self.joint_meeting_proposal is not None
+                or self.status != "open" or self.stage != Stage.LOCAL.value)
+        if moot:
+            return False
+        self._joint_meeting_proposed(reason=_required_text(reason, "reason"),
+                                     proposal_key=key, recorded_at=recorded_at,
+                                     **_actor(actor_id, actor_role))
+        return True
+
+    @event("JointMeetingProposed")
+    def _joint_meeting_proposed(self, *, reason: str, proposal_key: str, recorded_at: datetime,
+                                actor_id: str, actor_role: str) -> None:
+        self.joint_meeting_proposal = {"reason": reason, "proposal_key": proposal_key,
+                                       "proposed_at": recorded_at, "proposed_by": actor_id}
+        self.escalation_keys.append(proposal_key)
+
+    def decline_joint_meeting(self, *, reason: str, recorded_at: datetime, actor_id: str,
+                              actor_role: str) -> None:
+        """A coordinator declines the proposed joint local meeting, saying why; the
+        reminders stop, and missed deadlines count again from now."""
+        self.check_open()
+        proposal = self.joint_meeting_proposal
+        if proposal is None:
+            raise RuleViolation("no joint local meeting is proposed",
+                                rule="no_joint_meeting_proposed", field="reason")
+        self._joint_meeting_proposal_declined(
+            proposal_key=proposal["proposal_key"], reason=_required_text(reason, "reason"),
+            recorded_at=recorded_at, **_actor(actor_id, actor_role))
+
+    @event("JointMeetingProposalDeclined")
+    def _joint_meeting_proposal_declined(self, *, proposal_key: str, reason: str,
+                                         recorded_at: datetime, actor_id: str,
+                                         actor_role: str) -> None:
+        self.joint_meeting_proposal = None
+        self._forget_reminders(JOINT_MEETING_DECISION)
+        self.stage_since = recorded_at
+
+    def remind_of_joint_meeting(self, *, recipient: str, reminder_key: str,
+                                actor_id: str) -> bool:
+        """Remind the coordinator that a proposed joint local meeting is still to be held
+        or declined; once per key, False when it was meanwhile held or declined."""
+        proposal = self.joint_meeting_proposal
+        if reminder_key in self.reminders or proposal is None or self.status != "open":
+            return False
+        self._reminder_issued(
+            deadline=JOINT_MEETING_DECISION, due=proposal["proposed_at"],
+            recipient=_required_text(recipient, "recipient"), reminder_key=reminder_key,
+            actor_id=actor_id, actor_role=AUTOMATION)
+        return True
 
     def convene_government_meeting(
         self, *, attendees: Iterable[str], meeting_at: datetime, reason: str,
@@ -1266,6 +1473,7 @@ class Case(Aggregate):
         self.deadline_started.clear()
         self.paused_deadlines.clear()
         self.pending_escalation = None
+        self.joint_meeting_proposal = None
         if follow_up_due is not None:
             self._set_deadline(Deadline.FOLLOW_UP_REVIEW.value, follow_up_due, recorded_at)
 
@@ -1367,17 +1575,26 @@ class Case(Aggregate):
                                 rule="peer_deployment_active", field="deployment_id")
 
     def check_stage_move(self, to_stage: str) -> None:
-        """One rung at a time; up from local only with the council's agreement or a red flag."""
+        """One rung at a time; up from local to the RIEP only with the council's agreement
+        (always: seed 004's "with the agreement of the locality"); and the one route from
+        local straight to the government meeting is a red flag."""
+        if self.stage == Stage.LOCAL.value and to_stage == Stage.GOVERNMENT_MEETING.value:
+            if self.red_flag is None:
+                raise RuleViolation(
+                    "a case goes from local straight to a government meeting only on a red "
+                    "flag (a joint local meeting whose regulator is not satisfied)",
+                    rule="government_meeting_needs_red_flag", field="to_stage")
+            return
         here, there = LADDER.index(self.stage), LADDER.index(to_stage)
         if abs(there - here) != 1:
             raise RuleViolation(
                 f"a case moves one stage at a time; it is at {self.stage!r}, not next to "
                 f"{to_stage!r}", rule="no_stage_skipped", field="to_stage")
         referral = self.stage == Stage.LOCAL.value and to_stage == Stage.RIEP.value
-        if referral and not (self.council_agrees_referral or self.regulator_not_satisfied):
+        if referral and not self.council_agrees_referral:
             raise RuleViolation(
-                "a referral to the RIEP needs the council's agreement (acknowledged need or "
-                "a joint local meeting referring it) or a 'regulator not satisfied' outcome",
+                "a referral to the RIEP needs the council's agreement (its acknowledged need, "
+                "or a joint local meeting with the council referring it)",
                 rule="referral_needs_council_agreement", field="to_stage")
 
     def check_escalation_pending(self) -> dict[str, Any]:

@@ -41,8 +41,11 @@ class DeadlinePolicy:
 
     diagnosis: from the concern; plan_agreed: from the diagnosis; next_review:
     from the plan's agreement or the last review; meeting_summary: from a
-    government meeting (five working days); follow_up_review: from a closure as
-    improved (twelve months), never compressed, since the case is closed by then.
+    government meeting or a joint local meeting (five working days);
+    next_joint_meeting: from a joint local meeting that found a strong local
+    plan, to the next one that reviews it, unless the meeting names its date;
+    follow_up_review: from a closure as improved (twelve months), never
+    compressed, since the case is closed by then.
     """
 
     diagnosis: PolicyDuration = field(default_factory=lambda: _days(10))
@@ -50,6 +53,7 @@ class DeadlinePolicy:
     next_review: PolicyDuration = field(default_factory=lambda: _days(30))
     meeting_summary: PolicyDuration = field(default_factory=lambda: _days(5))
     follow_up_review: PolicyDuration = TWELVE_MONTHS
+    next_joint_meeting: PolicyDuration = field(default_factory=lambda: _days(60))
 
     def duration(self, deadline: Deadline, *, risk_score: int | None = None) -> PolicyDuration:
         """The duration for one deadline, compressed when the risk score is 9."""
@@ -59,6 +63,8 @@ class DeadlinePolicy:
             Deadline.NEXT_REVIEW: self.next_review,
             Deadline.MEETING_SUMMARY: self.meeting_summary,
             Deadline.FOLLOW_UP_REVIEW: self.follow_up_review,
+            Deadline.JOINT_MEETING_SUMMARY: self.meeting_summary,
+            Deadline.NEXT_JOINT_MEETING: self.next_joint_meeting,
         }[Deadline(deadline)]
         if risk_score is not None and risk_score >= IMMEDIATE_ACTION_SCORE:
             return compress(chosen)

@@ -59,6 +59,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "end commission": frozenset({C}),
     "change stage": frozenset({C}),
     "record joint local meeting": frozenset({C}),
+    "record joint meeting summary": frozenset({C}),
+    "decline joint meeting proposal": frozenset({C}),
     "convene government meeting": frozenset({C}),
     "conclude government meeting": frozenset({C}),
     "confirm escalation": frozenset({C}),

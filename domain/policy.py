@@ -63,7 +63,7 @@ class EscalationPolicy:
         deadlines = {
             name: PolicyDuration.parse(values[name], field=name)
             for name in ("diagnosis", "plan_agreed", "next_review", "meeting_summary",
-                         "follow_up_review")
+                         "next_joint_meeting", "follow_up_review")
             if name in values
         }
         return cls(
@@ -106,6 +106,7 @@ class EscalationPolicy:
             "plan_agreed": _text(d.plan_agreed),
             "next_review": _text(d.next_review),
             "meeting_summary": _text(d.meeting_summary),
+            "next_joint_meeting": _text(d.next_joint_meeting),
             "follow_up_review": _text(d.follow_up_review),
         }
 
@@ -113,7 +114,7 @@ class EscalationPolicy:
 POLICY_FIELDS: tuple[str, ...] = (
     "remind_before", "remind_every", "missed_reminder_limit", "escalation", "notify_email",
     "webhook_url", "webhook_secret", "diagnosis", "plan_agreed", "next_review",
-    "meeting_summary",
+    "meeting_summary", "next_joint_meeting", "follow_up_review",
 )
 
 

@@ -12,15 +12,18 @@ from datetime import datetime
 from typing import Any
 
 from domain.calendar import PolicyDuration, add_working_days
-from domain.case import ESCALATION_DECISION, LADDER
+from domain.case import ESCALATION_DECISION, JOINT_MEETING_DECISION, LADDER
 from domain.policy import EscalationMode, EscalationPolicy
-from domain.vocabulary import Deadline
+from domain.vocabulary import Deadline, Stage
 
 REMIND = "remind"
 ESCALATE = "escalate"
 PROPOSE = "propose escalation"
 REMIND_OF_PROPOSAL = "remind of proposal"
 PROPOSAL_DEADLINE = ESCALATION_DECISION
+PROPOSE_JOINT_MEETING = "propose joint local meeting"
+REMIND_OF_JOINT_MEETING = "remind of joint local meeting"
+JOINT_MEETING_DEADLINE = JOINT_MEETING_DECISION
 
 CASE_OWNER = "case owner"
 COORDINATOR = "RIEP coordinator"
@@ -48,6 +51,10 @@ class CaseFacts:
     escalation_allowed: whether the ladder's rules let the case up a rung now
     (from local, only with the council's agreement or a red flag).
     started: when each open deadline's clock started.
+    up_to: the stage a move up leads to when the ladder's rules say other than the
+    next rung (a red flag leads from local straight to the government meeting).
+    joint_meeting_proposed_at: when a proposed joint local meeting was proposed,
+    while it is neither held nor declined.
     """
 
     status: str
@@ -58,6 +65,8 @@ class CaseFacts:
     proposal_at: datetime | None = None
     escalation_allowed: bool = True
     started: dict[str, datetime] = field(default_factory=dict)
+    up_to: str | None = None
+    joint_meeting_proposed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,7 @@ def timetable(facts: CaseFacts, policy: EscalationPolicy, now: datetime) -> list
             steps += _within_the_calendar(_deadline_steps, facts, policy, deadline, due, now)
     if open_case:
         steps += _within_the_calendar(_proposal_steps, facts, policy)
+        steps += _within_the_calendar(_joint_meeting_steps, facts, policy, now)
     return sorted((s for s in steps if s.key not in facts.recorded), key=lambda s: s.at)
 
 
@@ -133,14 +143,33 @@ def _deadline_steps(facts: CaseFacts, policy: EscalationPolicy, deadline: str,
 
 def _escalation(facts: CaseFacts, policy: EscalationPolicy, deadline: str, at: datetime,
                 key: str) -> Step | None:
-    """Up one stage, or a proposal to, unless at the top or a proposal already waits."""
-    to_stage = next_stage(facts.stage)
-    if to_stage is None or facts.proposal_at is not None or not facts.escalation_allowed:
+    """Up one stage, or a proposal to, unless at the top or a proposal already waits.
+
+    The move to a government meeting is only ever proposed, whatever the region's
+    mode: a person confirms it and convenes the meeting. A case stuck at local
+    without the council's agreement is never left silent: a joint local meeting
+    is proposed instead.
+    """
+    if not facts.escalation_allowed:
+        return _joint_meeting_proposal(facts, deadline, at, key)
+    to_stage = facts.up_to or next_stage(facts.stage)
+    if to_stage is None or facts.proposal_at is not None:
         return None
     if facts.status != "open":
         return None  # a closed case is only reminded of its follow-up review
-    action = ESCALATE if policy.escalation == EscalationMode.AUTOMATIC.value else PROPOSE
-    return Step(at, action, deadline, key, COORDINATOR, to_stage)
+    automatic = policy.escalation == EscalationMode.AUTOMATIC.value
+    by_itself = automatic and to_stage != Stage.GOVERNMENT_MEETING.value
+    return Step(at, ESCALATE if by_itself else PROPOSE, deadline, key, COORDINATOR, to_stage)
+
+
+def _joint_meeting_proposal(facts: CaseFacts, deadline: str, at: datetime,
+                            key: str) -> Step | None:
+    """At local without the council's agreement, missed deadlines lead to a proposed joint
+    local meeting (unless one is proposed already)."""
+    if (facts.status != "open" or facts.stage != Stage.LOCAL.value
+            or facts.joint_meeting_proposed_at is not None):
+        return None
+    return Step(at, PROPOSE_JOINT_MEETING, deadline, f"{key}:joint-meeting", COORDINATOR)
 
 
 def _proposal_steps(facts: CaseFacts, policy: EscalationPolicy) -> list[Step]:
@@ -153,3 +182,32 @@ def _proposal_steps(facts: CaseFacts, policy: EscalationPolicy) -> list[Step]:
     return [Step(moment, REMIND_OF_PROPOSAL, PROPOSAL_DEADLINE, f"{prefix}:{number}",
                  COORDINATOR, next_stage(facts.stage))
             for number, moment in enumerate(moments, start=1)]
+
+
+def _joint_meeting_steps(facts: CaseFacts, policy: EscalationPolicy,
+                         now: datetime) -> list[Step]:
+    """A proposed joint local meeting reminds the coordinator at every interval until it is
+    held or declined: the latest reminder now due (none missed are sent in a burst after
+    an outage) and the one after it."""
+    start = facts.joint_meeting_proposed_at
+    if start is None:
+        return []
+    prefix = f"{JOINT_MEETING_DEADLINE}:{start.isoformat()}"
+    return [Step(moment, REMIND_OF_JOINT_MEETING, JOINT_MEETING_DEADLINE,
+                 f"{prefix}:{number}", COORDINATOR)
+            for number, moment in _latest_and_next(start, policy.remind_every, now)]
+
+
+def _latest_and_next(start: datetime, every: PolicyDuration,
+                     now: datetime) -> list[tuple[int, datetime]]:
+    """The numbered repeats of `every` after `start`: the last at or before `now`, if
+    any, and the first after it."""
+    if every.elapsed is not None:
+        count = max(0, int((now - start) / every.elapsed)) if now > start else 0
+        moments = [(n, start + every.elapsed * n) for n in (count, count + 1)]
+        return [(n, m) for n, m in moments if n >= 1]
+    number, moment, latest = 1, every.due_after(start), None
+    while moment <= now:
+        latest = (number, moment)
+        number, moment = number + 1, every.due_after(moment)
+    return ([latest] if latest else []) + [(number, moment)]

@@ -59,6 +59,8 @@ class Deadline(StrEnum):
     MEETING_SUMMARY = "meeting summary"
     FOLLOW_UP_REVIEW = "follow-up review"
     """Twelve months after a case closed as improved (seed 001): has it lasted?"""
+    JOINT_MEETING_SUMMARY = "joint meeting summary"
+    NEXT_JOINT_MEETING = "next joint meeting"
 
 
 def choices(enum: type[StrEnum]) -> str:
@@ -134,6 +136,15 @@ class JointMeetingOutcome(StrEnum):
     STRONG_LOCAL_PLAN = "strong local plan"
     REFER_TO_RIEP = "refer to RIEP with agreement"
     REGULATOR_NOT_SATISFIED = "regulator not satisfied"
+
+
+class JointMeetingAttendee(StrEnum):
+    """Who sits at a joint local meeting (seed 004): the council (or its local
+    partnership), the government office and the audit body."""
+
+    COUNCIL = "council or partnership"
+    GOVERNMENT_OFFICE = "government office"
+    AUDIT_BODY = "audit body"
 
 
 class GovernmentMeetingOutcome(StrEnum):

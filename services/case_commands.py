@@ -135,12 +135,35 @@ class CaseCommands:
             actor_id=actor_id, actor_role=actor_role))
 
     def hold_joint_local_meeting(self, case_id: UUID, *, outcome: str, reason: str,
-                                 actor_id: str, actor_role: str,
+                                 attendees: list[Mapping[str, Any]], actor_id: str,
+                                 actor_role: str, next_joint_meeting_due: datetime | None = None,
                                  expected_version: int | None = None) -> int:
         return self._run(case_id, expected_version, lambda case, now:
-                         case.hold_joint_local_meeting(outcome=outcome, reason=reason,
-                                                       recorded_at=now, actor_id=actor_id,
-                                                       actor_role=actor_role))
+                         case.hold_joint_local_meeting(
+                             outcome=outcome, reason=reason, attendees=attendees,
+                             next_joint_meeting_due=next_joint_meeting_due, recorded_at=now,
+                             actor_id=actor_id, actor_role=actor_role,
+                             policy=self._policy(case)))
+
+    def record_joint_meeting_summary(self, case_id: UUID, *, summary: str, actor_id: str,
+                                     actor_role: str,
+                                     expected_version: int | None = None) -> int:
+        return self._run(case_id, expected_version, lambda case, now:
+                         case.record_joint_meeting_summary(
+                             summary=summary, recorded_at=now, actor_id=actor_id,
+                             actor_role=actor_role))
+
+    def decline_joint_meeting(self, case_id: UUID, *, reason: str, actor_id: str,
+                              actor_role: str, expected_version: int | None = None) -> int:
+        return self._run(case_id, expected_version, lambda case, now:
+                         case.decline_joint_meeting(reason=reason, recorded_at=now,
+                                                    actor_id=actor_id, actor_role=actor_role))
+
+    def propose_joint_meeting(self, case_id: UUID, *, reason: str, proposal_key: str,
+                              actor_id: str = "escalation-workflow") -> bool:
+        """Propose a joint local meeting, once per key; False when moot or already proposed."""
+        return self._record_once(case_id, lambda case, now: case.propose_joint_meeting(
+            reason=reason, proposal_key=proposal_key, recorded_at=now, actor_id=actor_id))
 
     def convene_government_meeting(self, case_id: UUID, *, attendees: list[str], reason: str,
                                    actor_id: str, actor_role: str,

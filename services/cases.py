@@ -361,6 +361,8 @@ def case_view(case: Case) -> dict[str, Any]:
         "lga_brokering": deepcopy(case.lga_brokering),
         "council_agrees_referral": case.council_agrees_referral,
         "regulator_not_satisfied": case.regulator_not_satisfied,
+        "red_flag": deepcopy(case.red_flag),
+        "joint_meeting_proposal": deepcopy(case.joint_meeting_proposal),
         "plan": deepcopy(case.plan),
         "agreed_plan": deepcopy(case.agreed_plan),
         "commissions": deepcopy(case.commissions),

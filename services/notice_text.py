@@ -13,7 +13,14 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from domain.calendar import is_working_day
-from domain.timetable import ESCALATE, PROPOSAL_DEADLINE, PROPOSE, REMIND_OF_PROPOSAL
+from domain.timetable import (
+    ESCALATE,
+    PROPOSAL_DEADLINE,
+    PROPOSE,
+    PROPOSE_JOINT_MEETING,
+    REMIND_OF_JOINT_MEETING,
+    REMIND_OF_PROPOSAL,
+)
 from domain.vocabulary import Deadline
 
 UK = ZoneInfo("Europe/London")
@@ -24,6 +31,8 @@ WHAT = {
     Deadline.NEXT_REVIEW.value: "the next progress review",
     Deadline.MEETING_SUMMARY.value: "the summary of the government meeting",
     Deadline.FOLLOW_UP_REVIEW.value: "the twelve-month follow-up review",
+    Deadline.JOINT_MEETING_SUMMARY.value: "the summary of the joint local meeting",
+    Deadline.NEXT_JOINT_MEETING.value: "the next joint local meeting, to review the local plan",
 }
 TO_DO = {
     Deadline.DIAGNOSIS.value: "Record the diagnosis on the case: the problems found, the "
@@ -37,6 +46,11 @@ TO_DO = {
                                      "under its own improvement cycle, and record the "
                                      "follow-up review on the case; the judgement 'reopen' "
                                      "reopens it if support is needed again.",
+    Deadline.JOINT_MEETING_SUMMARY.value: "Record the joint local meeting's summary on the "
+                                          "case.",
+    Deadline.NEXT_JOINT_MEETING.value: "Hold the joint local meeting with the council, the "
+                                       "government office and the audit body, and record "
+                                       "its outcome on the case.",
 }
 MORE_TIME = ("If more time is genuinely needed, a coordinator can pause the deadline on the "
              "case, giving the reason.")
@@ -101,7 +115,9 @@ def _days(n: int) -> str:
 
 
 def write_notice(step: StepFacts, now: datetime, case_url: str) -> NoticeText:
-    if step.action in (ESCALATE, PROPOSE):
+    if step.action in (PROPOSE_JOINT_MEETING, REMIND_OF_JOINT_MEETING):
+        subject, paragraphs = _joint_meeting(step, now)
+    elif step.action in (ESCALATE, PROPOSE):
         subject, paragraphs = _escalation(step, now)
     elif step.action == REMIND_OF_PROPOSAL or step.deadline == PROPOSAL_DEADLINE:
         subject, paragraphs = _proposal(step)
@@ -158,6 +174,26 @@ def _proposal(step: StepFacts) -> tuple[str, list[str]]:
     ]
 
 
+def _joint_meeting(step: StepFacts, now: datetime) -> tuple[str, list[str]]:
+    """A case stuck at local without the council's agreement: hold a joint local meeting."""
+    to_do = ("What to do: hold a joint local meeting with the council, the government office "
+             "and the audit body, and record its outcome on the case; or decline the proposal "
+             "on the case, giving the reason.")
+    if step.action == PROPOSE_JOINT_MEETING:
+        what = WHAT.get(step.deadline, f"the {step.deadline}")
+        return (f"{step.authority}: a joint local meeting is proposed "
+                f"({step.deadline} overdue since {uk_day(step.due)})"), [
+            f"{_capital(what)} for {step.authority}'s support case was due by "
+            f"{uk_time(step.due)} (UK time) and is {how_long(step.due, now)}; the reminders "
+            "went unanswered, and the council has not agreed to a referral to the RIEP.",
+            "A joint local meeting is proposed to decide the next step.", to_do]
+    return (f"{step.authority}: the proposed joint local meeting is still to be held "
+            f"(proposed {uk_day(step.due)})"), [
+        f"A joint local meeting for {step.authority}'s support case was proposed at "
+        f"{uk_time(step.due)} (UK time) and has been neither held nor declined.",
+        _if_missed(step), to_do]
+
+
 def _if_missed(step: StepFacts) -> str:
     if step.next_at is None:
         return "No further reminder will be sent: the case stays where it is until this is done."
@@ -165,6 +201,9 @@ def _if_missed(step: StepFacts) -> str:
     if step.next_action == ESCALATE:
         return (f"If it is still outstanding at {when}, the case will be escalated to the "
                 f"{step.next_to_stage} stage.")
+    if step.next_action == PROPOSE_JOINT_MEETING:
+        return (f"If it is still outstanding at {when}, a joint local meeting will be "
+                "proposed to the RIEP coordinators.")
     if step.next_action == PROPOSE:
         return (f"If it is still outstanding at {when}, escalating the case to the "
                 f"{step.next_to_stage} stage will be proposed to the RIEP coordinators.")

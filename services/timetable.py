@@ -9,6 +9,7 @@ even between the workflow's read and its write, makes the step moot.
 """
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -20,11 +21,13 @@ from domain.errors import DomainError
 from domain.policy import EscalationPolicy
 from domain.timetable import (
     ESCALATE,
+    JOINT_MEETING_DEADLINE,
     PROPOSE,
+    PROPOSE_JOINT_MEETING,
+    REMIND_OF_JOINT_MEETING,
     REMIND_OF_PROPOSAL,
     CaseFacts,
     Step,
-    next_stage,
     timetable,
 )
 from services.cases import CaseNotFound, CaseService, utc_now
@@ -57,19 +60,21 @@ ACTOR = "escalation-workflow"
 
 def case_facts(case: Case) -> CaseFacts:
     """The facts the timetable needs, straight from the aggregate just loaded."""
-    proposal = case.pending_escalation
+    proposal, joint = case.pending_escalation, case.joint_meeting_proposal
     return CaseFacts(
         status=case.status, stage=case.stage, deadlines=dict(case.deadlines),
         recorded=frozenset(case.reminders) | frozenset(case.escalation_keys),
         since=case.stage_since, proposal_at=proposal["proposed_at"] if proposal else None,
         escalation_allowed=_may_move_up(case),
         started=dict(case.deadline_started),
+        up_to=case.next_rung(),
+        joint_meeting_proposed_at=joint["proposed_at"] if joint else None,
     )
 
 
 def _may_move_up(case: Case) -> bool:
     """Whether the ladder lets the case up a rung now (the council's agreement, for one)."""
-    to_stage = next_stage(case.stage)
+    to_stage = case.next_rung()
     if to_stage is None:
         return False
     try:
@@ -127,15 +132,16 @@ class EscalationSteps:
         case, facts, steps = self._read(request.case_id)
         key = request.step.key
         if key in facts.recorded:  # recorded by an earlier attempt: deliver, record nothing
-            return self._outcome(True, self._notice(case, request.step, facts, steps),
-                                 request.case_id)
-        if key not in {s.key for s in steps}:
+            return self._outcome(True, self._notice(case, _as_recorded(case, request.step),
+                                                    facts, steps), request.case_id)
+        current = next((planned(s) for s in steps if s.key == key), None)
+        if current is None:
             return self._outcome(False, None, request.case_id)
         policy = self.policies.policy_for(case.region)
         recorded = self.cases.record_automated(
             UUID(request.case_id),
-            lambda aggregate, now: self._decide(aggregate, request.step, policy, now))
-        notice = self._notice(case, request.step, facts, steps) if recorded else None
+            lambda aggregate, now: self._decide(aggregate, current, policy, now))
+        notice = self._notice(case, current, facts, steps) if recorded else None
         return self._outcome(recorded, notice, request.case_id)
 
     def record_failure(self, failure: StepFailure) -> StepOutcome:
@@ -186,12 +192,23 @@ class EscalationSteps:
 
     def _decide(self, case: Case, step: PlannedStep, policy: EscalationPolicy,
                 now: datetime) -> bool:
-        """On the copy about to be saved: record the step only if it is still pending."""
+        """On the copy about to be saved: record the step only if it is still pending, as
+        the timetable now has it (a step planned as an escalation under an older rule is
+        taken as the proposal it has become)."""
         facts = case_facts(case)
-        if step.key not in {s.key for s in timetable(facts, policy, self.clock())}:
+        fresh = {s.key: s for s in timetable(facts, policy, self.clock())}.get(step.key)
+        if fresh is None:
             return False
+        step = planned(fresh)
         reason = (f"the {step.deadline} deadline was missed and reminders went unanswered "
                   f"at the {facts.stage} stage")
+        if step.action == PROPOSE_JOINT_MEETING:
+            return case.propose_joint_meeting(
+                reason=f"{reason}, and the council has not agreed to a referral",
+                proposal_key=step.key, recorded_at=now, actor_id=ACTOR)
+        if step.action == REMIND_OF_JOINT_MEETING:
+            return case.remind_of_joint_meeting(recipient=step.recipient,
+                                                reminder_key=step.key, actor_id=ACTOR)
         if step.action == ESCALATE:
             return case.escalate(reason=reason, escalation_key=step.key, recorded_at=now,
                                  actor_id=ACTOR)
@@ -243,6 +260,15 @@ class EscalationSteps:
         return [alert] if alert else []
 
 
+def _as_recorded(case: Case, step: PlannedStep) -> PlannedStep:
+    """A step planned as an escalation that was recorded as a proposal (the move to a
+    government meeting is only ever proposed) is told as the proposal it became."""
+    proposal = case.pending_escalation
+    if step.action == ESCALATE and proposal and proposal["proposal_key"] == step.key:
+        return replace(step, action=PROPOSE)
+    return step
+
+
 def _summary(case: Case) -> dict[str, Any]:
     return {"id": case.id, "authority": case.authority, "region": case.region,
             "risk_band": _risk_band(case)}
@@ -252,7 +278,8 @@ def _step_facts(case: Case, step: PlannedStep, facts: CaseFacts,
                 steps: list[Step]) -> StepFacts:
     """The step, when its deadline (or the proposal) fell due, and what follows it."""
     at = datetime.fromisoformat(step.at)
-    due = facts.deadlines.get(step.deadline) or facts.proposal_at or at
+    joint = facts.joint_meeting_proposed_at if step.deadline == JOINT_MEETING_DEADLINE else None
+    due = facts.deadlines.get(step.deadline) or joint or facts.proposal_at or at
     later = [s for s in steps if s.deadline == step.deadline and s.key != step.key
              and s.at >= at]
     following = later[0] if later else None

@@ -21,7 +21,7 @@ from services.escalation import Notice
 
 TOLERANCE_SECONDS = 300
 TYPES = ("remind", "remind of proposal", "escalate", "propose escalation", "delivery failed",
-         "automation failed")
+         "automation failed", "propose joint local meeting", "remind of joint local meeting")
 
 _TEXT = {"type": "string"}
 _WHEN = {"type": "string", "format": "date-time"}
@@ -54,6 +54,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                   {**_STAGE, "due": {**_WHEN, "description": "When proposed"}}),
     "escalate": _schema("escalate", {**_DEADLINE, **_STAGE}),
     "propose escalation": _schema("propose escalation", {**_DEADLINE, **_STAGE}),
+    "propose joint local meeting": _schema("propose joint local meeting", _DEADLINE),
+    "remind of joint local meeting": _schema(
+        "remind of joint local meeting", {"due": {**_WHEN, "description": "When proposed"}}),
     "delivery failed": _schema("delivery failed", {}),
     "automation failed": _schema("automation failed", {"deadline": _DEADLINE["deadline"]}),
 }

@@ -81,6 +81,11 @@ class PolicyChange(RequestBody):
                                      description="Time between progress reviews.")
     meeting_summary: Line | None = Field(None, max_length=40,
                                          description="Time allowed for a meeting's summary.")
+    next_joint_meeting: Line | None = Field(
+        None, max_length=40, description="From a joint local meeting that found a strong "
+        "local plan to the next one, unless the meeting names its date.")
+    follow_up_review: Line | None = Field(
+        None, max_length=40, description="From a closure as improved to its follow-up review.")
 
 
 def _shown(cases: CaseService, region: str) -> dict[str, Any]:

@@ -81,15 +81,16 @@ async def my_work(request: Request, who: Who, stage: str = "", risk_band: str = 
 
 
 async def _proposals(request: Request, who: Any, rows: list[dict]) -> list[dict[str, Any]]:
-    """Escalation proposals on the cases listed that await this person's decision."""
+    """Escalation proposals, and joint local meetings proposed, on the cases listed that
+    await this person's decision."""
     if not may(who, "confirm escalation"):
         return []
     cases = request.app.state.cases
 
     async def proposal(row: dict[str, Any]) -> dict[str, Any] | None:
         case = await in_thread(cases.get_case, UUID(row["case_id"]))
-        pending = case.get("pending_escalation")
-        return {**row, "proposal": pending} if pending else None
+        pending, joint = case.get("pending_escalation"), case.get("joint_meeting_proposal")
+        return {**row, "proposal": pending, "joint": joint} if pending or joint else None
 
     # The reads overlap on the store's thread pool (each is a round trip on PostgreSQL).
     found = await asyncio.gather(*(proposal(r) for r in rows if r["status"] == "open"))

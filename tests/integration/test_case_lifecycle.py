@@ -90,7 +90,9 @@ def escalated_to_government_meeting(cases: CaseService):
     supported(cases, case_id)
     review(cases, case_id, "off track", "deteriorating")
     cases.hold_joint_local_meeting(case_id, outcome="refer to RIEP with agreement",
-                                   reason="Critical and not solved locally", **C)
+                                   reason="Critical and not solved locally",
+                                   attendees=[{"kind": "council or partnership",
+                                               "name": "Leader of the council"}], **C)
     cases.change_stage(case_id, to_stage="RIEP", reason="Referred at the joint meeting", **C)
     assert cases.propose_escalation(case_id, reason="Reviews off track", proposal_key="p1")
     assert cases.get_case(case_id)["pending_escalation"]["to_stage"] == "government meeting"
@@ -194,7 +196,7 @@ REFUSALS = {
     "plan_agreed_first": (drafted_without_diagnosis, lambda s, i: s.commission_support(
         i, offer_id=seed_registers(s.env)["offer"], days=1, problem_natures=["capacity"],
         reason="r", **C)),
-    "no_stage_skipped": (opened, lambda s, i: s.change_stage(
+    "government_meeting_needs_red_flag": (opened, lambda s, i: s.change_stage(
         i, to_stage="government meeting", reason="r", **C)),
     "referral_needs_council_agreement": (opened, lambda s, i: s.change_stage(
         i, to_stage="RIEP", reason="r", **C)),

@@ -44,7 +44,7 @@ def _variants(name: str, value: Any, annotation: Any) -> st.SearchStrategy:
         return st.sampled_from(["deployment-1", "deployment-2", "deployment-9"])
     if name == "deadline":
         return st.sampled_from([d.value for d in Deadline])
-    if name in ("visited_at", "meeting_at", "next_review_due"):
+    if name in ("visited_at", "meeting_at", "next_review_due", "next_joint_meeting_due"):
         return st.sampled_from([None, START + timedelta(days=3), START + timedelta(days=400),
                                 START - timedelta(days=1)]).map(
                                     lambda d: d.isoformat() if d else None)
@@ -112,7 +112,8 @@ class CaseMachine(RuleBasedStateMachine):
             except DomainError:
                 continue
 
-    @rule(kind=st.sampled_from(["escalate", "propose", "reminder", "remind of proposal"]))
+    @rule(kind=st.sampled_from(["escalate", "propose", "reminder", "remind of proposal",
+                                "propose joint meeting"]))
     def automation_acts(self, kind: str) -> None:
         self.keys += 1
         key = f"key-{self.keys}"
@@ -125,6 +126,8 @@ class CaseMachine(RuleBasedStateMachine):
                 self.case_id, deadline="diagnosis", recipient="cora", reminder_key=key),
             "remind of proposal": lambda: self.cases.remind_of_proposal(
                 self.case_id, recipient="cora", reminder_key=key),
+            "propose joint meeting": lambda: self.cases.propose_joint_meeting(
+                self.case_id, reason="stuck at local", proposal_key=key),
         }
         self._attempt(calls[kind])
 
@@ -158,7 +161,10 @@ class CaseMachine(RuleBasedStateMachine):
             if event["type"] == "StageChanged":
                 moved = LADDER.index(event["data"]["to_stage"]) - LADDER.index(
                     event["data"]["from_stage"])
-                assert abs(moved) == 1, event
+                red_flag_route = moved == 2 and case["red_flag"] is not None
+                assert abs(moved) == 1 or red_flag_route, event
+                if event["data"]["to_stage"] == "government meeting":
+                    assert event["data"]["trigger"] == "person", event
 
 
 @pytest.mark.parametrize("settings", ["sqlite"], indirect=True)

@@ -36,23 +36,65 @@ async def open_agreed_case(cases: CaseService, client, task_queue):
     return case_id, gateway
 
 
-async def test_a_missed_deadline_climbs_the_ladder_once_per_stage_and_stops_at_the_meeting(
+async def test_a_missed_deadline_climbs_to_the_riep_and_only_proposes_the_government_meeting(
+    cases, policies, receiver, escalation_worker, client, task_queue
+):
+    fast_policy(policies, receiver)  # escalation "automatic": still only a proposal at the top
+    case_id, gateway = await open_agreed_case(cases, client, task_queue)
+    [proposal] = await eventually(lambda: events(cases, case_id, "EscalationProposed"),
+                                  timeout=30)
+    await eventually(lambda: len(events(cases, case_id, "ReminderIssued")) >= 7, timeout=30)
+    await asyncio.sleep(2.5)  # the proposal waits for a person: no move, no more reminders
+    [move] = events(cases, case_id, "StageChanged")
+    assert (move["data"]["from_stage"], move["data"]["to_stage"]) == ("local", "RIEP")
+    assert move["data"]["trigger"] == "automated"
+    assert "diagnosis deadline was missed" in move["data"]["reason"]
+    assert proposal["data"]["to_stage"] == "government meeting"
+    assert proposal["actor"]["role"] == "automation"
+    keys = [r["data"]["reminder_key"] for r in events(cases, case_id, "ReminderIssued")]
+    assert len(keys) == len(set(keys)) == 7  # one before, two missed at each stage, two to decide
+    assert cases.get_case(case_id)["stage"] == "RIEP"
+    kinds = lambda: [p["type"] for p in receiver.posts]  # noqa: E731
+    await eventually(lambda: "propose escalation" in kinds() and "escalate" in kinds())
+
+    cases.confirm_escalation(case_id, reason="Meet before any improvement notice", **ACTOR)
+    await gateway.case_changed(str(case_id))
+    moves = events(cases, case_id, "StageChanged")
+    assert [(m["data"]["to_stage"], m["data"]["trigger"]) for m in moves] == [
+        ("RIEP", "automated"), ("government meeting", "person")]
+    assert cases.get_case(case_id)["government_meetings"] == []  # a person convenes it
+
+
+async def test_a_case_stuck_at_local_gets_a_joint_meeting_proposed_and_reminded_until_declined(
     cases, policies, receiver, escalation_worker, client, task_queue
 ):
     fast_policy(policies, receiver)
-    case_id, _ = await open_agreed_case(cases, client, task_queue)
-    await eventually(lambda: len(events(cases, case_id, "StageChanged")) == 2, timeout=30)
-    await eventually(lambda: len(events(cases, case_id, "ReminderIssued")) == 7)
-    await asyncio.sleep(2.5)  # at the government meeting stage nothing more is automated
-    moves = events(cases, case_id, "StageChanged")
-    assert [(m["data"]["from_stage"], m["data"]["to_stage"]) for m in moves] == [
-        ("local", "RIEP"), ("RIEP", "government meeting")]
-    assert {m["data"]["trigger"] for m in moves} == {"automated"}
-    assert all("diagnosis deadline was missed" in m["data"]["reason"] for m in moves)
-    keys = [r["data"]["reminder_key"] for r in events(cases, case_id, "ReminderIssued")]
-    assert len(keys) == len(set(keys)) == 7  # one before, two missed at each of three stages
-    assert cases.get_case(case_id)["stage"] == "government meeting"
-    await eventually(lambda: len(receiver.posts) == 9)  # seven reminders, two escalations
+    case_id = cases.open_case(**OPEN_CASE, **ACTOR)  # the council has not agreed
+    gateway = WorkflowGateway(client, task_queue)
+    await gateway.ensure_started(str(case_id))
+    [proposal] = await eventually(lambda: events(cases, case_id, "JointMeetingProposed"),
+                                  timeout=30)
+    assert proposal["actor"]["role"] == "automation"
+    meeting_reminders = lambda: [r for r in events(cases, case_id, "ReminderIssued")  # noqa: E731
+                                 if r["data"]["deadline"] == "joint local meeting"]
+    await eventually(lambda: len(meeting_reminders()) >= 3, timeout=15)  # past the limit of 2
+    assert "StageChanged" not in event_types(cases.history(case_id))
+    await eventually(lambda: "remind of joint local meeting" in [p["type"] for p in
+                                                                 receiver.posts])
+
+    cases.decline_joint_meeting(case_id, reason="The council's new leader starts Monday",
+                                **ACTOR)
+    await gateway.case_changed(str(case_id))
+    of_the_first = lambda: [r for r in meeting_reminders()  # noqa: E731
+                            if r["data"]["due"] == proposal["data"]["recorded_at"]]
+    await asyncio.sleep(0.5)
+    count = len(of_the_first())
+    await asyncio.sleep(2.5)
+    assert len(of_the_first()) == count  # declined: its reminders stop
+    [declined] = events(cases, case_id, "JointMeetingProposalDeclined")
+    later = events(cases, case_id, "JointMeetingProposed")[1:]
+    # never silent: missed deadlines count again from the decline, and may propose anew
+    assert all(p["recorded_at"] > declined["recorded_at"] for p in later)
 
 
 async def test_a_proposed_escalation_confirmed_by_a_coordinator_moves_the_case_up(

@@ -6,6 +6,7 @@ again on a fresh read and, the deadline being met, recorded nowhere.
 """
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from domain.case import Case
@@ -84,3 +85,37 @@ def test_without_a_concurrent_command_the_step_is_recorded_once(settings):
     finally:
         cases.close()
         policies.close()
+
+
+def test_a_step_planned_as_an_escalation_to_a_government_meeting_is_taken_as_a_proposal(
+        settings):
+    """A workflow that planned the automated move before the rule changed takes the step as
+    the timetable now has it: a proposal for a coordinator, never the move itself."""
+    env = settings.eventsourcing_env()
+    cases = CaseService(env, clock=lambda: OPENED)
+    policies = PolicyService.beside(cases)
+    policies.set_policy(OPEN_CASE["region"], actor_id="coordinator-1",
+                        missed_reminder_limit=0, remind_before="PT1S", escalation="automatic")
+    try:
+        case_id = cases.open_case(**OPEN_CASE, **ACTOR,
+                                  diagnosis_due=OPENED + timedelta(minutes=5))
+        cases.acknowledge_need(case_id, reason="We want help", actor_id="liaison-1",
+                               actor_role="authority liaison")
+        cases.change_stage(case_id, to_stage="RIEP", reason="Referred", **ACTOR)
+        cases.clock = lambda: LATER
+        steps = EscalationSteps(cases, policies, clock=lambda: LATER)
+        step = steps.plan(str(case_id)).steps[0]
+        assert (step.action, step.to_stage) == ("propose escalation", "government meeting")
+        stale = replace(step, action="escalate")
+
+        outcome = steps.take(StepRequest(str(case_id), stale))
+
+        assert outcome.recorded is True and outcome.notice.kind == "propose escalation"
+        retried = steps.take(StepRequest(str(case_id), stale))  # a retried activity
+        assert retried.notice.kind == "propose escalation" and retried.notice.key == step.key
+        case = cases.get_case(case_id)
+        assert case["stage"] == "RIEP"
+        assert case["pending_escalation"]["to_stage"] == "government meeting"
+    finally:
+        policies.close()
+        cases.close()

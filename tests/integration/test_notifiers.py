@@ -54,7 +54,9 @@ async def test_a_failing_webhook_is_retried_and_the_reminder_is_recorded_once(
     cases, policies, receiver, mailbox, escalation_worker, client, task_queue
 ):
     receiver.failures = 2  # the first two posts are refused; backoff brings the third
-    fast_policy(policies, receiver, remind_before="PT0S", missed_reminder_limit=1)
+    # one reminder, once missed; the joint meeting it then proposes is an hour away
+    fast_policy(policies, receiver, remind_before="PT0S", missed_reminder_limit=1,
+                remind_every="PT1H")
     case_id = cases.open_case(**OPEN_CASE, **ACTOR)
     await WorkflowGateway(client, task_queue).ensure_started(str(case_id))
     await eventually(lambda: receiver.posts, timeout=30)

@@ -42,3 +42,24 @@ def test_a_new_diagnosis_is_stored_in_the_current_shape(cases: CaseService):
     cases.record_diagnosis(case_id, summary="capacity", **ACTOR)
     stored = cases.stored_events(case_id)[-1]
     assert b'"class_version":2' in stored.state
+
+
+def test_a_joint_meeting_stored_in_the_first_shape_still_raises_its_red_flag(
+        cases: CaseService):
+    """A 'regulator not satisfied' meeting stored before attendees and the red flag event
+    reads with the red flag raised, and no summary deadline it never had."""
+    case_id = cases.open_case(**OPEN_CASE, **ACTOR)
+    at = {"_type_": "datetime_iso", "_data_": "2026-01-05T10:00:00+00:00"}
+    state = {"timestamp": at, "outcome": "regulator not satisfied", "reason": "Old meeting",
+             "recorded_at": at, "actor_id": "coordinator-1", "actor_role": "coordinator"}
+    stored = StoredEvent(originator_id=case_id, originator_version=2,
+                         topic="domain.case:Case.JointLocalMeetingHeld",
+                         state=json.dumps(state).encode())
+    cases.recorder.insert_events([cases.events._chain(stored, {})])
+
+    case = cases.get_case(case_id)
+    assert case["red_flag"]["reason"] == "Old meeting"
+    assert case["joint_meetings"][0]["attendees"] is None
+    assert "joint meeting summary" not in case["deadlines"]
+    cases.change_stage(case_id, to_stage="government meeting", reason="Red flag", **ACTOR)
+    assert cases.verify(case_id).ok

@@ -1,6 +1,9 @@
 """Stage changes record their trigger; proposals wait for a coordinator; keys stop repeats."""
 
+import pytest
+
 from domain.confidentiality import WITHHELD, redact_case, redact_event
+from domain.errors import RuleViolation
 from tests.unit.case_builder import ACTOR, COUNCIL, NOW, opened, types
 
 
@@ -41,16 +44,21 @@ def test_a_declined_proposal_leaves_the_stage_and_allows_a_later_one():
                                    actor_id="wf") is True
 
 
-def test_the_automated_escalation_is_keyed_and_never_goes_past_the_government_meeting():
+def test_the_automated_escalation_is_keyed_and_never_moves_a_case_to_a_government_meeting():
     case = referable()
     up = dict(reason="Reminders exhausted", recorded_at=NOW, actor_id="wf")
     assert case.escalate(escalation_key="e1", **up) is True
     assert case.escalate(escalation_key="e1", **up) is False
-    assert case.escalate(escalation_key="e2", **up) is True
-    assert case.stage == "government meeting"
-    assert case.escalate(escalation_key="e3", **up) is False
+    assert case.stage == "RIEP"
+    version = case.version
+    with pytest.raises(RuleViolation) as refusal:
+        case.escalate(escalation_key="e2", **up)
+    assert refusal.value.rule == "automation_never_convenes_government_meeting"
+    assert case.version == version and case.stage == "RIEP"
+    assert case.propose_escalation(proposal_key="e2", **up) is True  # a proposal it may make
+    assert case.pending_escalation["to_stage"] == "government meeting"
     changes = [e for e in case.collect_events() if type(e).__name__ == "StageChanged"]
-    assert [(e.trigger, e.actor_role) for e in changes] == [("automated", "automation")] * 2
+    assert [(e.trigger, e.actor_role) for e in changes] == [("automated", "automation")]
 
 
 def test_a_stage_moves_back_down_when_resolved_recording_who_and_why():

@@ -33,6 +33,11 @@ def at_government_meeting():
     return case
 
 
+MEETING = [dict(kind="council or partnership", name="Leader of the council"),
+           dict(kind="government office", name="Locality manager"),
+           dict(kind="audit body", name="Relationship manager")]
+
+
 PEER = dict(peer_id="peer-7", peer_council="Southshire District Council", role="officer peer",
             reason="Children's services expertise", recorded_at=NOW, **ACTOR)
 COMMISSION = dict(provider="IDeA", description="Leadership coaching",
@@ -109,7 +114,8 @@ def test_no_stage_is_skipped_up_or_down():
     assert refused(case, "change_stage", to_stage="local", trigger="person",
                    reason="Resolved", recorded_at=NOW, **ACTOR) == "no_stage_skipped"
     assert refused(opened(), "change_stage", to_stage="government meeting", trigger="person",
-                   reason="x", recorded_at=NOW, **ACTOR) == "no_stage_skipped"
+                   reason="x", recorded_at=NOW,
+                   **ACTOR) == "government_meeting_needs_red_flag"
 
 
 def test_a_referral_to_the_riep_needs_the_councils_agreement():
@@ -117,14 +123,14 @@ def test_a_referral_to_the_riep_needs_the_councils_agreement():
     move = dict(to_stage="RIEP", trigger="person", reason="Refer", recorded_at=NOW, **ACTOR)
     assert refused(case, "change_stage", **move) == "referral_needs_council_agreement"
     case.hold_joint_local_meeting(outcome="strong local plan", reason="Plan in place",
-                                  recorded_at=NOW, **ACTOR)
+                                  attendees=MEETING, recorded_at=NOW, **ACTOR)
     assert refused(case, "change_stage", **move) == "referral_needs_council_agreement"
 
 
-@pytest.mark.parametrize("outcome", ["refer to RIEP with agreement", "regulator not satisfied"])
-def test_a_joint_local_meeting_can_ground_a_referral(outcome):
+def test_a_joint_local_meeting_referring_the_case_with_the_council_grounds_a_referral():
     case = opened()
-    case.hold_joint_local_meeting(outcome=outcome, reason="Met", recorded_at=NOW, **ACTOR)
+    case.hold_joint_local_meeting(outcome="refer to RIEP with agreement", reason="Met",
+                                  attendees=MEETING, recorded_at=NOW, **ACTOR)
     case.change_stage(to_stage="RIEP", trigger="person", reason="Refer", recorded_at=NOW, **ACTOR)
     assert case.stage == "RIEP"
 
@@ -164,7 +170,8 @@ def test_a_government_meeting_is_convened_only_at_its_stage_and_concluded_after(
 
 def test_a_joint_local_meeting_is_held_only_while_the_case_is_local():
     assert refused(at_riep(), "hold_joint_local_meeting", outcome="strong local plan",
-                   reason="r", recorded_at=NOW, **ACTOR) == "joint_meeting_at_local_stage"
+                   reason="r", attendees=MEETING, recorded_at=NOW,
+                   **ACTOR) == "joint_meeting_at_local_stage"
 
 
 def test_nothing_is_recorded_on_a_closed_case_except_reopening():

@@ -71,3 +71,21 @@ def test_the_readmes_example_email_is_what_is_sent():
     text = write_notice(facts, datetime(2026, 11, 23, 17, 0, 2, tzinfo=UTC),
                         "https://casework.example.org/cases/f4dcdcc3-5e1a-4a8e-9a43-0c1b2d3e4f50")
     assert example == f"Subject: {text.subject}\n\n{text.text}"
+
+
+def test_a_case_stuck_at_local_is_told_a_joint_meeting_is_proposed_and_reminded_of_it():
+    proposed = write_notice(reminder(action="propose joint local meeting", at=DUE, next_at=None,
+                                     next_action=None), DUE + timedelta(hours=1), URL)
+    assert proposed.subject == (f"{AUTHORITY}: a joint local meeting is proposed "
+                                "(diagnosis overdue since Friday 22 May 2026)")
+    assert "the council has not agreed to a referral to the RIEP" in proposed.text
+    assert "or decline the proposal on the case, giving the reason" in proposed.text
+    later = DUE + timedelta(days=3)
+    reminded = write_notice(reminder(action="remind of joint local meeting",
+                                     deadline="joint local meeting", at=later,
+                                     next_action="remind of joint local meeting",
+                                     next_at=later + timedelta(days=2)), later, URL)
+    assert reminded.subject == (f"{AUTHORITY}: the proposed joint local meeting is still to "
+                                "be held (proposed Friday 22 May 2026)")
+    assert "has been neither held nor declined" in reminded.text
+    assert "you will be reminded again at" in reminded.text

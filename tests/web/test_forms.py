@@ -64,3 +64,17 @@ def test_days_typed_on_a_form_are_the_whole_number_the_api_takes():
         "peer_id": "6f1c2d4e-0000-4000-8000-000000000002", "days": "two",
         "role": "councillor peer", "reason": "Experienced leader"})
     assert [e.field for e in errors] == ["days"]
+
+
+def test_a_joint_meetings_attendees_are_rows_of_a_kind_and_a_name():
+    body, errors = body_from_form(s.JointLocalMeeting, {
+        "outcome": "refer to RIEP with agreement", "reason": "The council asked",
+        "attendees.0.kind": "council or partnership", "attendees.0.name": "Leader",
+        "attendees.1.kind": "audit body", "attendees.1.name": "Relationship manager",
+        "attendees.2.name": ""})
+    assert errors == [] and body is not None
+    assert [(a.kind.value, a.name) for a in body.attendees] == [
+        ("council or partnership", "Leader"), ("audit body", "Relationship manager")]
+    _, errors = body_from_form(s.JointLocalMeeting, {"outcome": "strong local plan",
+                                                     "reason": "r"})
+    assert [e.field for e in errors] == ["attendees"]
