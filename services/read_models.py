@@ -15,9 +15,7 @@ and is flagged as failing verification, and an error is logged and counted.
 `python -m services.read_models rebuild` rebuilds the tables from scratch.
 """
 
-import base64
 import contextlib
-import json
 import logging
 import re
 import sys
@@ -34,12 +32,20 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import OriginatorIDError, OriginatorVersionError
 from eventsourcing.persistence import DataError
 
-from domain.errors import DomainError, InvalidField
+from domain.errors import DomainError
 from services.cases import CaseService, case_view
 from services.metrics import STREAMS_SET_ASIDE
 from services.settings import Settings
 from services.side_tables import SideTables
 from services.store import mutate_each
+from services.worklist import (
+    CaseFilter,
+    CaseOrder,
+    WorklistCounts,
+    after,
+    cursor_after,
+    order_by,
+)
 
 log = logging.getLogger("casework.read_models")
 
@@ -259,46 +265,47 @@ class CaseListView(SideTables):
                    region: str | None = None, authority: str | None = None,
                    status: str | None = None, overdue: bool | None = None,
                    owner: str | None = None, due_by: datetime | None = None,
-                   now: datetime | None = None, cursor: str | None = None,
+                   now: datetime | None = None, order: CaseOrder = CaseOrder.RAISED,
+                   cursor: str | None = None,
                    limit: int = 50) -> tuple[list[dict[str, Any]], str | None]:
-        """A page of cases, oldest concern first, and the cursor of the next page.
+        """A page of cases in the order asked (oldest concern first unless told), and the
+        cursor of the next page.
 
         `due_by`: only cases whose next deadline falls between now and then (a
         deadline already missed is `overdue`, not due).
         """
-        where, params = [], []
-        for column, value in (("stage", stage), ("risk_band", risk_band), ("region", region),
-                              ("authority", authority), ("status", status), ("owner", owner)):
-            if value is not None:
-                where.append(f"c.{column} = ?")
-                params.append(value)
-        if due_by is not None:
-            where.append("(c.next_due IS NOT NULL AND c.next_due >= ? AND c.next_due <= ?)")
-            params += [(now or datetime.now(UTC)).astimezone(UTC).isoformat(),
-                       due_by.astimezone(UTC).isoformat()]
-        if overdue is not None:
-            moment = (now or datetime.now(UTC)).astimezone(UTC).isoformat()
-            where.append("(next_due IS NOT NULL AND next_due < ?)" if overdue
-                         else "(next_due IS NULL OR next_due >= ?)")
-            params.append(moment)
+        chosen = CaseFilter(stage=stage, risk_band=risk_band, region=region,
+                            authority=authority, status=status, owner=owner,
+                            overdue=overdue, due_by=due_by)
+        where, params = chosen.where(now or datetime.now(UTC))
         if cursor:
-            raised_at, case_id = _position(cursor)
-            where.append("(c.raised_at > ? OR (c.raised_at = ? AND c.case_id > ?))")
-            params += [raised_at, raised_at, case_id]
+            condition, values = after(order, cursor)
+            where.append(condition)
+            params += values
         sql = (f"SELECT {', '.join('c.' + c for c in _COLUMNS)}, p.problem FROM case_list c "
                "LEFT JOIN case_list_problems p ON p.case_id = c.case_id"
                + (" WHERE " + " AND ".join(where) if where else "")
-               + " ORDER BY c.raised_at, c.case_id LIMIT ?")
+               + order_by(order) + " LIMIT ?")
         with self._read() as db:
             db.execute(sql, (*params, limit + 1))
             rows = [_listed(r) for r in db.fetchall()]
         page, more = rows[:limit], len(rows) > limit
-        next_cursor = None
-        if more:
-            last = page[-1]
-            next_cursor = base64.urlsafe_b64encode(
-                json.dumps([last["raised_at"], last["case_id"]]).encode()).decode()
-        return page, next_cursor
+        return page, cursor_after(order, page[-1]) if more else None
+
+    def worklist_counts(self, chosen: CaseFilter, *, soon: datetime,
+                        now: datetime | None = None) -> WorklistCounts:
+        """Over every case the filter matches: how many, how many overdue, how many due
+        between now and `soon`."""
+        moment = (now or datetime.now(UTC)).astimezone(UTC).isoformat()
+        where, params = chosen.where(now or datetime.now(UTC))
+        sql = ("SELECT COUNT(*), "
+               "COALESCE(SUM(CASE WHEN c.next_due < ? THEN 1 ELSE 0 END), 0), "
+               "COALESCE(SUM(CASE WHEN c.next_due >= ? AND c.next_due <= ? THEN 1 ELSE 0 END),"
+               " 0) FROM case_list c" + (" WHERE " + " AND ".join(where) if where else ""))
+        with self._read() as db:
+            db.execute(sql, (moment, moment, soon.astimezone(UTC).isoformat(), *params))
+            total, overdue, due_soon = db.fetchone()
+        return WorklistCounts(int(total), int(overdue), int(due_soon))
 
     def regional_picture(self, *, region: str | None = None,
                          now: datetime | None = None) -> dict[str, Any]:
@@ -422,15 +429,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-
-def _position(cursor: str) -> tuple[str, str]:
-    """Where a page ends, from a cursor this view gave out; InvalidField for any other."""
-    try:
-        raised_at, case_id = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
-        if isinstance(raised_at, str) and isinstance(case_id, str):
-            return raised_at, case_id
-    except (ValueError, TypeError, UnicodeError):
-        pass
-    raise InvalidField("cursor must be a next_cursor this API gave out", field="cursor",
-                       rule="cursor_unknown")

@@ -6,6 +6,7 @@ Each route names its action in `authorize(...)`; the role rules decide the rest.
 import csv
 import io
 import json
+from dataclasses import asdict
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -28,6 +29,7 @@ from domain.identity import Role, may_know_case, may_open_case_in
 from domain.registers import Region
 from domain.vocabulary import CaseStatus, RiskBand, Stage
 from services.checkpoints import verify_against_checkpoint
+from services.worklist import CaseFilter, CaseOrder
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -75,26 +77,52 @@ async def list_cases(
         "`me` for the cases you own, or a coordinator's username.")),
     due_within: int | None = Query(None, ge=0, le=260, description=(
         "Only cases with a deadline due in the next N working days (Europe/London).")),
+    sort: CaseOrder = Query(CaseOrder.RAISED, description=(
+        "`raised` (oldest concern first), `due` (next deadline first) or `risk` (highest "
+        "current risk first), over every case that matches, page after page.")),
     cursor: str | None = Query(None, max_length=500),
     limit: int = Query(50, ge=1, le=200),
 ) -> dict[str, Any]:
-    view = request.app.state.case_list
+    now = datetime.now(UTC)
+    chosen = worklist_filter(
+        access, stage=stage, risk_band=risk_band, region=region, authority=authority,
+        overdue=overdue, case_status=case_status, owner=owner,
+        due_by=None if due_within is None else add_working_days(now, due_within))
+    return await read_worklist(request, cases, access, chosen, order=sort, cursor=cursor,
+                               limit=limit, now=now)
+
+
+def worklist_filter(access: Access, *, stage: Stage | None, risk_band: RiskBand | None,
+                    region: Region | None, authority: str | None, overdue: bool | None,
+                    case_status: CaseStatus | None, owner: str | None,
+                    due_by: datetime | None) -> CaseFilter:
+    """What this person asked for, narrowed to their region or council."""
     who = access.principal
     region_name = _value(region)
     if who.role is Role.COORDINATOR:
         region_name = _narrow(region_name, who.region, "region")
     if who.role is Role.AUTHORITY_LIAISON:
         authority = _narrow(authority, who.authority, "authority")
-    now = datetime.now(UTC)
-    filters = dict(stage=_value(stage), risk_band=_value(risk_band), region=region_name,
-                   authority=authority, status=_value(case_status), overdue=overdue,
-                   owner=who.id if owner == ME else owner, now=now,
-                   due_by=None if due_within is None else add_working_days(now, due_within))
+    return CaseFilter(stage=_value(stage), risk_band=_value(risk_band), region=region_name,
+                      authority=authority, status=_value(case_status), overdue=overdue,
+                      owner=who.id if owner == ME else owner, due_by=due_by)
+
+
+async def read_worklist(request: Request, cases: Any, access: Access, chosen: CaseFilter, *,
+                        order: CaseOrder, cursor: str | None, limit: int, now: datetime,
+                        soon: datetime | None = None) -> dict[str, Any]:
+    """A page of the worklist; with `soon`, also its counts over every matching case
+    (for those who may know of every case the filter matches, not advisers and peers,
+    who are shown only their own cases)."""
+    view = request.app.state.case_list
+    counted = soon is not None and access.principal.role not in (Role.ADVISER, Role.PEER)
 
     def page() -> dict[str, Any]:
         view.catch_up(cases)
-        rows, next_cursor = _visible_page(view, cases, access, filters, cursor, limit)
-        return {"cases": rows, "next_cursor": next_cursor}
+        rows, next_cursor = _visible_page(view, cases, access, chosen, order, now, cursor,
+                                          limit)
+        counts = view.worklist_counts(chosen, soon=soon, now=now) if counted and soon else None
+        return {"cases": rows, "next_cursor": next_cursor, "counts": counts}
 
     return await in_thread(page)
 
@@ -108,9 +136,10 @@ def _narrow(asked: str | None, own: str | None, field: str) -> str | None:
     return own if asked in (None, own) else f"(not your {field})"
 
 
-def _visible_page(view, cases, access: Access, filters: dict, cursor: str | None,
-                  limit: int) -> tuple[list[dict], str | None]:
+def _visible_page(view, cases, access: Access, chosen: CaseFilter, order: CaseOrder,
+                  now: datetime, cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
     """A page of rows this person may know of; advisers and peers are checked case by case."""
+    filters = {**asdict(chosen), "order": order, "now": now}
     if access.principal.role not in (Role.ADVISER, Role.PEER):
         return view.list_cases(**filters, cursor=cursor, limit=limit)
     shown: list[dict] = []

@@ -21,6 +21,7 @@ from domain.register_access import may_use_registers
 from domain.vocabulary import CaseStatus, RiskBand, Stage
 from services.registers import ImportRefused
 from services.store import NotFound
+from services.worklist import CaseOrder, WorklistCounts
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -42,14 +43,6 @@ def _choice(enum: type[E], value: str) -> E | None:
     return enum(value) if value in enum._value2member_map_ else None
 
 
-def _sorted(rows: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
-    if sort == "due":
-        return sorted(rows, key=lambda r: (r["next_due"] is None, r["next_due"] or ""))
-    if sort == "risk":
-        return sorted(rows, key=lambda r: -(r["risk_score"] or 0))
-    return rows
-
-
 @router.get("/my-work")
 async def my_work(request: Request, who: Who, stage: str = "", risk_band: str = "",
                   authority: str = "", overdue: str = "", status: str = "open",
@@ -58,26 +51,31 @@ async def my_work(request: Request, who: Who, stage: str = "", risk_band: str = 
     owner = case_routes.ME if owner == case_routes.ME else ""  # "My cases", or anyone's
     filters = {"stage": stage, "risk_band": risk_band, "authority": authority,
                "overdue": overdue, "status": status, "owner": owner, "sort": sort}
-    page = await case_routes.list_cases(
-        request, request.app.state.cases, access, stage=_choice(Stage, stage),
-        risk_band=_choice(RiskBand, risk_band), region=None, authority=authority or None,
-        overdue=_flag(overdue), case_status=_choice(CaseStatus, status), owner=owner or None,
-        due_within=None, cursor=cursor or None, limit=PAGE_SIZE)
     now = datetime.now(UTC)
-    soon = add_working_days(now, SOON).isoformat()
-    rows = _sorted(page["cases"], sort)
+    soon = add_working_days(now, SOON)
+    chosen = case_routes.worklist_filter(
+        access, stage=_choice(Stage, stage), risk_band=_choice(RiskBand, risk_band),
+        region=None, authority=authority or None, overdue=_flag(overdue),
+        case_status=_choice(CaseStatus, status), owner=owner or None, due_by=None)
+    page = await case_routes.read_worklist(
+        request, request.app.state.cases, access, chosen,
+        order=_choice(CaseOrder, sort) or CaseOrder.RAISED, cursor=cursor or None,
+        limit=PAGE_SIZE, now=now, soon=soon)
+    rows = page["cases"]
     for row in rows:
         row["working_days"] = working_days_until(row["next_due"], now)
         row["overdue"] = bool(row["next_due"] and row["next_due"] < now.isoformat())
-        row["due_soon"] = bool(row["next_due"] and not row["overdue"] and row["next_due"] <= soon)
+        row["due_soon"] = bool(row["next_due"] and not row["overdue"]
+                               and row["next_due"] <= soon.isoformat())
+    counts = page["counts"] or WorklistCounts(
+        len(rows), sum(r["overdue"] for r in rows), sum(r["due_soon"] for r in rows))
     proposals = await _proposals(request, who, rows)
     return render(request, "my_work.html", **page_context(
         request, who, rows=rows, filters=filters, next_cursor=page["next_cursor"],
         proposals=proposals, may_open=may(who, "open case"),
         may_own=who.role is Role.COORDINATOR, stages=[s.value for s in Stage],
         bands=[b.value for b in RiskBand], sorts=SORTS, cursor=cursor,
-        overdue_count=sum(r["overdue"] for r in rows),
-        soon_count=sum(r["due_soon"] for r in rows)))
+        counts=counts, counted_all=page["counts"] is not None))
 
 
 async def _proposals(request: Request, who: Any, rows: list[dict]) -> list[dict[str, Any]]:

@@ -1,0 +1,121 @@
+"""How the case list is filtered, ordered and paged: the SQL behind a worklist.
+
+Sorting and counting happen in the database over every case the filters
+match, not over the page in hand, so "next deadline first" puts the most
+pressing case of the whole worklist at the top of the first page, and the
+overdue count is the worklist's. Pages are keyset pages: the cursor carries
+the order, the last row's sort key and its case id, so a page never repeats
+or skips a case however many there are.
+"""
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from domain.errors import InvalidField
+
+
+class CaseOrder(StrEnum):
+    """The orders a worklist can be read in."""
+
+    RAISED = "raised"  # oldest concern first
+    DUE = "due"  # next deadline first; cases with none last
+    RISK = "risk"  # highest current risk score first; unassessed last
+
+
+_NO_DEADLINE = "9999-12-31"
+_KEYS: dict[CaseOrder, tuple[str, str]] = {
+    CaseOrder.RAISED: ("c.raised_at", "ASC"),
+    CaseOrder.DUE: (f"COALESCE(c.next_due, '{_NO_DEADLINE}')", "ASC"),
+    CaseOrder.RISK: ("COALESCE(c.risk_score, 0)", "DESC"),
+}
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What a worklist asks for; None filters nothing."""
+
+    stage: str | None = None
+    risk_band: str | None = None
+    region: str | None = None
+    authority: str | None = None
+    status: str | None = None
+    owner: str | None = None
+    overdue: bool | None = None
+    due_by: datetime | None = None
+
+    def where(self, now: datetime) -> tuple[list[str], list[Any]]:
+        """SQL conditions on `case_list c` and their '?' parameters."""
+        where, params = [], []
+        for column in ("stage", "risk_band", "region", "authority", "status", "owner"):
+            value = getattr(self, column)
+            if value is not None:
+                where.append(f"c.{column} = ?")
+                params.append(value)
+        moment = now.astimezone(UTC).isoformat()
+        if self.due_by is not None:
+            where.append("(c.next_due IS NOT NULL AND c.next_due >= ? AND c.next_due <= ?)")
+            params += [moment, self.due_by.astimezone(UTC).isoformat()]
+        if self.overdue is not None:
+            where.append("(c.next_due IS NOT NULL AND c.next_due < ?)" if self.overdue
+                         else "(c.next_due IS NULL OR c.next_due >= ?)")
+            params.append(moment)
+        return where, params
+
+
+@dataclass(frozen=True)
+class WorklistCounts:
+    """How many cases the whole worklist holds, are overdue, and fall due soon."""
+
+    cases: int
+    overdue: int
+    due_soon: int
+
+
+def order_by(order: CaseOrder) -> str:
+    key, direction = _KEYS[order]
+    return f" ORDER BY {key} {direction}, c.case_id ASC"
+
+
+def after(order: CaseOrder, cursor: str) -> tuple[str, list[Any]]:
+    """The condition for the rows after the cursor's, in this order."""
+    key_sql, direction = _KEYS[order]
+    key, case_id = _position(order, cursor)
+    beyond = ">" if direction == "ASC" else "<"
+    return f"({key_sql} {beyond} ? OR ({key_sql} = ? AND c.case_id > ?))", [key, key, case_id]
+
+
+def cursor_after(order: CaseOrder, row: dict[str, Any]) -> str:
+    """The cursor of the page that follows this row."""
+    key: Any
+    if order is CaseOrder.DUE:
+        key = row["next_due"] or _NO_DEADLINE
+    elif order is CaseOrder.RISK:
+        key = row["risk_score"] or 0
+    else:
+        key = row["raised_at"]
+    return base64.urlsafe_b64encode(
+        json.dumps([order.value, key, row["case_id"]]).encode()).decode()
+
+
+def _position(order: CaseOrder, cursor: str) -> tuple[Any, str]:
+    """Where a page ends, from a cursor this view gave out for this order; InvalidField
+    for any other (cursors from before sorting, [raised_at, case_id], still work)."""
+    try:
+        parts = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
+        if isinstance(parts, list) and len(parts) == 2:
+            parts = [CaseOrder.RAISED.value, *parts]
+        given, key, case_id = parts
+        if isinstance(case_id, str) and isinstance(key, str | int):
+            if given == order.value:
+                return key, case_id
+            raise InvalidField(f"this cursor belongs to the order {given!r}, not "
+                               f"{order.value!r}: start again without it", field="cursor",
+                               rule="cursor_of_another_order")
+    except (ValueError, TypeError, UnicodeError):
+        pass
+    raise InvalidField("cursor must be a next_cursor this API gave out", field="cursor",
+                       rule="cursor_unknown")

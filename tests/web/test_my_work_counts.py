@@ -1,0 +1,37 @@
+"""My work counts and sorts the whole worklist, not only the page on screen."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from api.web.overview_pages import PAGE_SIZE
+from tests.helpers import OPEN_CASE
+
+
+def _sign_in(client: httpx.Client, token: str) -> None:
+    form = client.get("/sign-in").text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    client.post("/sign-in", data={"csrf_token": csrf, "token": token, "next": "/my-work"})
+
+
+def _open(cases, days: float) -> str:
+    fields = {k: OPEN_CASE[k] for k in ("authority", "region", "summary", "source",
+                                        "issue_type")}
+    return str(cases.open_case(**fields, actor_id="cora", actor_role="coordinator",
+                               diagnosis_due=datetime.now(UTC) + timedelta(days=days)))
+
+
+def test_the_counts_and_the_order_cover_cases_beyond_the_first_page(site, people, web_cases):
+    for _ in range(PAGE_SIZE + 2):
+        _open(web_cases, 60)
+    soon = [_open(web_cases, 1.5 + n / 10) for n in range(3)]  # raised last: page two
+    with httpx.Client(base_url=site) as client:
+        _sign_in(client, people["coordinator"])
+        page = client.get("/my-work").text
+        assert f"{PAGE_SIZE + 5} cases match these filters" in page
+        assert "3 due in the next 5 working days" in page
+        assert soon[0] not in page  # on the second page of the order raised
+        by_due = client.get("/my-work", params={"sort": "due"}).text
+        listed = re.findall(r'href="/case/([0-9a-f-]{36})"', by_due)
+        assert listed[:3] == soon  # the most pressing first, though raised last
