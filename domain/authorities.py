@@ -7,6 +7,7 @@ dates follow the authority-level duties that remind: a self-evaluation every
 year, a peer-led corporate challenge every three to four years.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -32,7 +33,7 @@ PEER_CHALLENGE_FROM_YEARS = 3
 PEER_CHALLENGE_BY_YEARS = 4
 
 
-_FIELD_RULES = {
+_FIELD_RULES: dict[str, Callable[[Any], Any]] = {
     "name": lambda v: required_text(v, "name"),
     "authority_type": lambda v: one_of(v, AuthorityType, "authority_type"),
     "region": lambda v: one_of(v, Region, "region"),

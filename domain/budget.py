@@ -147,7 +147,7 @@ class SupportBudget(Aggregate):
     def release(self, *, commitment_id: str, actor_id: str) -> int:
         """Return what a commitment has not spent to the allocation; the amount released."""
         commitment = self._commitment(commitment_id)
-        unspent = commitment["amount"] - commitment["spent"]
+        unspent = int(commitment["amount"] - commitment["spent"])
         if unspent:
             self._released(commitment_id=commitment_id, amount=unspent, actor_id=actor_id)
         return unspent

@@ -11,6 +11,7 @@ that nothing disappears silently.
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from domain.offers import SupportOffer
 from domain.peers import Peer
@@ -89,13 +90,14 @@ def _reasons(addresses: tuple[str, ...], areas: tuple[str, ...], days_left: int,
     return tuple(found)
 
 
-def _fit(match: Match) -> tuple:
+def _fit(match: Match) -> tuple[Any, ...]:
     """More problems addressed first, then more service areas, then cheaper, sooner, roomier."""
     return (-len(match.addresses), -len(match.service_areas), match.cost_per_day,
             match.lead_time_days, -match.days_left, match.name)
 
 
-def _offer_match(offer: SupportOffer, need: Need, addresses: tuple, areas: tuple) -> Match:
+def _offer_match(offer: SupportOffer, need: Need, addresses: tuple[str, ...],
+                 areas: tuple[str, ...]) -> Match:
     cost = ("free at the point of delivery" if offer.is_free
             else f"costs {pounds(offer.cost_per_day)} a day ({pounds(offer.cost_of(need.days))} "
                  f"for {need.days} days)")
@@ -105,7 +107,8 @@ def _offer_match(offer: SupportOffer, need: Need, addresses: tuple, areas: tuple
                  offer.days_left(need.on), offer.cost_per_day, offer.lead_time_days, reasons)
 
 
-def _peer_match(peer: Peer, need: "Need", addresses: tuple, areas: tuple) -> Match:
+def _peer_match(peer: Peer, need: "Need", addresses: tuple[str, ...],
+                areas: tuple[str, ...]) -> Match:
     left = peer.days_left(need.on)
     reasons = _reasons(addresses, areas, left, "this quarter",
                        f"{peer.role} peer from {peer.council}")

@@ -103,7 +103,7 @@ class SupportOffer(Aggregate):
         one recorded before commissions named their year counts until it ends."""
         year = financial_year(on)
         return self.days_per_year - sum(
-            c["days"] for c in self.commissions.values() if c.get("year", "") in ("", year))
+            int(c["days"]) for c in self.commissions.values() if c.get("year", "") in ("", year))
 
     def serves(self, region: str) -> bool:
         """National offers serve every region; regional ones only their own."""

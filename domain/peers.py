@@ -71,7 +71,8 @@ class Peer(Aggregate):
         """
         quarter = quarter_of(on)
         return self.days_per_quarter - sum(
-            d["days"] for d in self.deployments.values() if d.get("period", "") in ("", quarter))
+            int(d["days"]) for d in self.deployments.values()
+            if d.get("period", "") in ("", quarter))
 
     def conflict_with(self, authority: str) -> str | None:
         """Why this peer may not support `authority`, or None when they may."""

@@ -14,7 +14,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.errors import InvalidField
 from domain.moments import check_date
-from domain.vocabulary import choices, one_of  # noqa: F401 - one_of is shared from here too
+from domain.vocabulary import choices
+from domain.vocabulary import one_of as one_of  # shared from here too
 
 REGISTER_NAMESPACE = uuid5(NAMESPACE_URL, "casework:registers")
 
