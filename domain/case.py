@@ -1435,8 +1435,9 @@ class Case(Aggregate):
                  if m.get("outcome") is None or not m.get("summary")]
         found += [f"the joint local meeting of {m['held_at']:%Y-%m-%d} has no summary"
                   for m in self.joint_meetings if "summary" in m and not m["summary"]]
-        summary = Deadline.MEETING_SUMMARY.value
-        if not found and (summary in self.deadlines or summary in self.paused_deadlines):
+        summaries = (Deadline.MEETING_SUMMARY.value, Deadline.JOINT_MEETING_SUMMARY.value)
+        if not found and any(s in self.deadlines or s in self.paused_deadlines
+                             for s in summaries):
             found.append("a meeting summary is still due")
         return found
 

@@ -14,6 +14,7 @@ from services.timetable import case_facts
 from tests.helpers import EXIT_STRATEGY
 from tests.unit.case_builder import ACTOR, NOW, agreed, diagnosed, opened, types
 from tests.unit.test_case_rules import COMMISSION, PEER, at_government_meeting, refused
+from tests.unit.test_ladder import EVERYONE
 
 IMPROVED = dict(outcome="improved and handed back", exit_strategy=EXIT_STRATEGY,
                 recorded_at=NOW, **ACTOR)
@@ -107,10 +108,10 @@ def test_a_case_is_not_closed_while_a_meeting_lacks_its_conclusion_and_summary()
 def test_a_joint_local_meeting_awaiting_its_summary_holds_the_closure():
     case = agreed()
     case.hold_joint_local_meeting(outcome="strong local plan", reason="Plan credible",
-                                  recorded_at=NOW, **ACTOR)
-    case.joint_meetings[-1]["summary"] = None  # a meeting whose summary is still to come
+                                  attendees=EVERYONE, recorded_at=NOW, **ACTOR)
     assert refused(case, "close", **IMPROVED) == "meetings_concluded_first"
-    case.joint_meetings[-1]["summary"] = "Stay local; review at the next meeting"
+    case.record_joint_meeting_summary(summary="Stay local; review at the next meeting",
+                                      recorded_at=NOW, **ACTOR)
     case.close(**IMPROVED)
 
 
