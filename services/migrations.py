@@ -26,6 +26,7 @@ from services.read_models import _SCHEMA as READ_MODEL_TABLES
 from services.read_models import PROJECTION
 from services.settings import Settings
 from services.web_sessions import SessionStore
+from services.worklist import SUPERSEDED_INDEXES, WORKLIST_INDEXES
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,15 @@ class Migration:
     adds_column: tuple[str, str, str] | None = None
 
 
+RELEASE_0_1_0 = (
+    *(s for s in READ_MODEL_TABLES if s.lstrip().startswith("CREATE TABLE")),
+    "CREATE INDEX IF NOT EXISTS case_list_stage_risk ON case_list (stage, risk_band, raised_at)",
+    "CREATE INDEX IF NOT EXISTS case_list_region ON case_list (region, status, raised_at)",
+    "CREATE INDEX IF NOT EXISTS case_list_order ON case_list (raised_at, case_id)",
+)
+"""Migration 1 as release 0.1.0 made it: its tables (created as today's release creates
+them where missing) and its indexes, never an index on a column a later migration adds."""
+
 REPROJECT_CASE_LIST = (
     "DELETE FROM case_list_problems",
     "DELETE FROM case_list",
@@ -48,7 +58,7 @@ read: how a new column of the list is filled in for the cases already stored."""
 
 MIGRATIONS = (
     Migration(1, "release 0.1.0: the case list and read-model tracking tables",
-              tuple(READ_MODEL_TABLES)),
+              RELEASE_0_1_0),
     Migration(2, "case list: an index for listing an authority's cases",
               ("CREATE INDEX IF NOT EXISTS case_list_authority "
                "ON case_list (authority, status, raised_at)",)),
@@ -58,6 +68,8 @@ MIGRATIONS = (
               ("CREATE INDEX IF NOT EXISTS case_list_owner ON case_list (owner, status, raised_at)",
                *REPROJECT_CASE_LIST),
               adds_column=("case_list", "owner", "TEXT")),
+    Migration(6, "case list: worklist indexes for each order, with the case id for ties",
+              (*WORKLIST_INDEXES, *SUPERSEDED_INDEXES)),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -39,6 +39,8 @@ from services.settings import Settings
 from services.side_tables import SideTables
 from services.store import mutate_each
 from services.worklist import (
+    DUE_KEY,
+    WORKLIST_INDEXES,
     CaseFilter,
     CaseOrder,
     WorklistCounts,
@@ -66,7 +68,7 @@ _SCHEMA = [
         risk_score INTEGER, risk_band TEXT, raised_at TEXT NOT NULL, next_due TEXT,
         version INTEGER NOT NULL, owner TEXT)""",
     "CREATE INDEX IF NOT EXISTS case_list_stage_risk ON case_list (stage, risk_band, raised_at)",
-    "CREATE INDEX IF NOT EXISTS case_list_region ON case_list (region, status, raised_at)",
+    *WORKLIST_INDEXES,
     "CREATE INDEX IF NOT EXISTS case_list_order ON case_list (raised_at, case_id)",
     """CREATE TABLE IF NOT EXISTS read_model_tracking (
         projection TEXT PRIMARY KEY, position INTEGER NOT NULL)""",
@@ -298,13 +300,17 @@ class CaseListView(SideTables):
         between now and `soon`."""
         moment = (now or datetime.now(UTC)).astimezone(UTC).isoformat()
         where, params = chosen.where(now or datetime.now(UTC))
-        sql = ("SELECT COUNT(*), "
-               "COALESCE(SUM(CASE WHEN c.next_due < ? THEN 1 ELSE 0 END), 0), "
-               "COALESCE(SUM(CASE WHEN c.next_due >= ? AND c.next_due <= ? THEN 1 ELSE 0 END),"
-               " 0) FROM case_list c" + (" WHERE " + " AND ".join(where) if where else ""))
+        # Three counts, each a range of the due index, rather than one pass summing cases.
+        ranges = [("", ()), (f" AND {DUE_KEY} < ?", (moment,)),
+                  (f" AND {DUE_KEY} >= ? AND {DUE_KEY} <= ?",
+                   (moment, soon.astimezone(UTC).isoformat()))]
+        counts = []
         with self._read() as db:
-            db.execute(sql, (moment, moment, soon.astimezone(UTC).isoformat(), *params))
-            total, overdue, due_soon = db.fetchone()
+            for extra, values in ranges:
+                db.execute("SELECT COUNT(*) FROM case_list c WHERE "
+                           + " AND ".join(where or ["1 = 1"]) + extra, (*params, *values))
+                counts.append(int(db.fetchone()[0]))
+        total, overdue, due_soon = counts
         return WorklistCounts(int(total), int(overdue), int(due_soon))
 
     def regional_picture(self, *, region: str | None = None,

@@ -38,7 +38,9 @@ def test_the_current_release_schema_is_upgraded_and_keeps_every_case(settings, c
 
     assert migrate(settings) == [m.version for m in MIGRATIONS]
     assert current_version(settings) == LATEST
-    assert "case_list_authority" in _indexes(settings)
+    indexes = _indexes(settings)
+    assert {"case_list_region_due", "case_list_authority_raised"} <= indexes
+    assert not {"case_list_region", "case_list_authority", "case_list_owner"} & indexes
     assert migrate(settings) == []  # a second start changes nothing
 
     view = CaseListView(settings)
@@ -109,7 +111,7 @@ def test_a_case_list_from_before_owners_gets_the_column_and_is_projected_again(s
             (cases.recorder.max_notification_id(),))
     assert migrate(settings, up_to=3) == [1, 2, 3]
 
-    assert 4 in migrate(settings)
+    assert migrate(settings) == [4, 5, 6]
     view = CaseListView(settings)
     view.catch_up(cases)
     mine, _ = view.list_cases(owner="cora")
