@@ -93,6 +93,8 @@ def escalated_to_government_meeting(cases: CaseService):
                                    reason="Critical and not solved locally",
                                    attendees=[{"kind": "council or partnership",
                                                "name": "Leader of the council"}], **C)
+    cases.record_joint_meeting_summary(case_id, summary="Referred to the RIEP, the council "
+                                       "agreeing", **C)
     cases.change_stage(case_id, to_stage="RIEP", reason="Referred at the joint meeting", **C)
     assert cases.propose_escalation(case_id, reason="Reviews off track", proposal_key="p1")
     assert cases.get_case(case_id)["pending_escalation"]["to_stage"] == "government meeting"

@@ -11,7 +11,7 @@ from tests.integration.escalation_support import (  # noqa: F401 - fixtures
     policies,
 )
 
-CORA = {"username": "cora", "role": "coordinator", "region": REGION, "digest": True,
+CORA = {"username": ACTOR["actor_id"],  # who opened, and so owns, the case "role": "coordinator", "region": REGION, "digest": True,
         "active": True, "email": "cora@riep.example"}
 
 
