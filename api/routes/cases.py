@@ -110,8 +110,9 @@ def _narrow(asked: str | None, own: str | None, field: str) -> str | None:
 
 def _visible_page(view, cases, access: Access, filters: dict, cursor: str | None,
                   limit: int) -> tuple[list[dict], str | None]:
-    """A page of rows this person may know of; advisers and peers are checked case by case."""
-    if access.principal.role not in (Role.ADVISER, Role.PEER):
+    """A page of rows this person may know of; advisers, peers and the government office
+    are checked case by case (their reach is recorded on each case, not in the list)."""
+    if access.principal.role not in (Role.ADVISER, Role.PEER, Role.GOVERNMENT_OFFICE):
         return view.list_cases(**filters, cursor=cursor, limit=limit)
     shown: list[dict] = []
     while True:
