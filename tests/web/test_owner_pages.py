@@ -66,4 +66,10 @@ def test_the_government_office_sees_on_the_pages_only_the_case_granted_to_it(
         page = client.get(f"/case/{granted}")
         assert page.status_code == 200 and "A neighbour" in page.text
         assert "/do/" not in page.text  # no command offered
+        assert "History verified" in page.text  # the timeline and its check
+        exported = client.get(f"/case/{granted}/export.csv")
+        assert exported.status_code == 200 and "A neighbour" in exported.text
         assert client.get(f"/case/{other}").status_code == 404
+        web_cases.revoke_confidential_access(granted, grantee="gus", reason="Over", **cora)
+        assert client.get(f"/case/{granted}").status_code == 404
+        assert client.get(f"/case/{granted}/export.csv").status_code == 404
