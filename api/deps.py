@@ -81,10 +81,12 @@ async def principal_for_token(request: Request, token: str) -> Principal:
 
 
 def relations_of(case: dict[str, Any]) -> CaseRelations:
-    """Who is related to a case, read from its view: its adviser(s) and deployed peers."""
+    """Who is related to a case, read from its view: its adviser(s), deployed peers and
+    the people granted its confidential material as it stands now."""
     return CaseRelations(region=case["region"], authority=case["authority"],
                          advisers=frozenset(case.get("advisers") or ()),
-                         peers=frozenset(case.get("peers") or ()))
+                         peers=frozenset(case.get("peers") or ()),
+                         grantees=frozenset(case.get("confidential_access") or ()))
 
 
 class Access:

@@ -3,8 +3,10 @@
 Access to a case follows the people's real relationships to it: a coordinator
 works the cases of their own region, an adviser the cases assigned to them, an
 authority liaison their own council's cases, a peer the cases they are deployed
-to; an inspector reads everything and writes nothing; an admin runs users and
-policy and may hand any case to another owner, but sees no case. The rules are
+to; an inspector reads everything and writes nothing; the government office (the
+ministry's locality team) reads only the cases a coordinator has granted it their
+confidential material on, while the grant stands, and writes nothing; an admin runs
+users and policy and may hand any case to another owner, but sees no case. The rules are
 written once here, as data (`PERMISSIONS`) plus one relationship test per role
 (`is_related`), so the API, its documentation and its tests all read the same table.
 """
@@ -30,24 +32,26 @@ class Role(StrEnum):
     AUTHORITY_LIAISON = "authority liaison"
     PEER = "peer"
     INSPECTOR = "inspector"
+    GOVERNMENT_OFFICE = "government office"
     ADMIN = "admin"
 
 
-C, A, L, P, I, ADM = (Role.COORDINATOR, Role.ADVISER, Role.AUTHORITY_LIAISON, Role.PEER,
-                      Role.INSPECTOR, Role.ADMIN)
+C, A, L, P, I, G, ADM = (Role.COORDINATOR, Role.ADVISER, Role.AUTHORITY_LIAISON, Role.PEER,
+                         Role.INSPECTOR, Role.GOVERNMENT_OFFICE, Role.ADMIN)
 
 # Every action a person can take, and the roles that may take it. For actions on a
 # case, the role must also be related to that case (see `is_related`).
 PERMISSIONS: dict[str, frozenset[Role]] = {
     # cases: reading
-    "list cases": frozenset({C, A, L, P, I}),
-    "read case": frozenset({C, A, L, P, I}),
+    "list cases": frozenset({C, A, L, P, I, G}),
+    "read case": frozenset({C, A, L, P, I, G}),
     "read stage and deadlines": frozenset({C, A, L, I}),
-    "read history": frozenset({C, A, L, I}),
-    "read case as of": frozenset({C, A, L, I}),
-    "verify history": frozenset({C, I}),
-    "export history": frozenset({C, I}),
+    "read history": frozenset({C, A, L, I, G}),
+    "read case as of": frozenset({C, A, L, I, G}),
+    "verify history": frozenset({C, I, G}),
+    "export history": frozenset({C, I, G}),
     "read regional picture": frozenset({C, I}),
+    # (the government office reads only cases granted to it, and makes no command)
     # cases: the coordinator's commands
     "open case": frozenset({C}),
     "add intelligence": frozenset({C}),
@@ -93,7 +97,8 @@ CASE_READERS = PERMISSIONS["read case"]
 
 # How far each role reaches, in the words of the role table.
 REACH: dict[Role, str] = {
-    C: "own region", A: "assigned", L: "own council", P: "deployed", I: "all", ADM: "yes",
+    C: "own region", A: "assigned", L: "own council", P: "deployed", I: "all",
+    G: "granted", ADM: "yes",
 }
 
 
@@ -116,6 +121,9 @@ class CaseRelations:
     authority: str
     advisers: frozenset[str] = field(default_factory=frozenset)
     peers: frozenset[str] = field(default_factory=frozenset)
+    grantees: frozenset[str] = field(default_factory=frozenset)
+    """Whom a coordinator has granted the case's confidential material (and so, for the
+    government office, the case itself), while the grant stands."""
 
 
 def is_related(who: Principal, case: CaseRelations) -> bool:
@@ -131,6 +139,8 @@ def is_related(who: Principal, case: CaseRelations) -> bool:
             return who.id in case.peers
         case Role.INSPECTOR:
             return True
+        case Role.GOVERNMENT_OFFICE:
+            return who.id in case.grantees
     return False
 
 

@@ -7,9 +7,11 @@ changed only by a recorded reassignment.
 Seed 003's Chatham House group (the government office, the improvement agency,
 the audit body and the RIEP's own team) exchanges intelligence whose sources
 must not travel beyond it. Coordinators are the RIEP's team and always see
-them; a member of the group whom casework knows by another role (an adviser of
-the improvement agency, an inspector of the audit body) sees them on one case
-only once a coordinator of that case has granted it, until it is revoked.
+them. The other members are known to casework by their roles: the government
+office's people (the ministry's locality team) by the "government office" role,
+the improvement agency's as advisers, the audit body's as inspectors. Each sees
+the sources on one case only once a coordinator of that case has granted it,
+until it is revoked; the government office reads no case at all without a grant.
 
 The people these rules judge are looked up by the services (the user store) and
 handed in as `Person`s, so the rules stay here and do no I/O. Naming the wrong
@@ -29,7 +31,7 @@ GROUP_RULE = "grant_to_confidential_group"
 ALREADY_GRANTED = "confidential_access_already_granted"
 NOT_GRANTED = "confidential_access_not_granted"
 
-CONFIDENTIAL_GROUP_ROLES = frozenset({Role.ADVISER, Role.INSPECTOR})
+CONFIDENTIAL_GROUP_ROLES = frozenset({Role.GOVERNMENT_OFFICE, Role.ADVISER, Role.INSPECTOR})
 """The roles whose holders may be granted a case's confidential material: the group's
 members as casework knows them (coordinators see it already; a council's own liaison
 and peers from other councils are never part of the group)."""
@@ -77,7 +79,7 @@ def check_confidential_grantee(person: Person) -> str:
     """The grantee's username; refused unless an active member of the confidential group."""
     if person.active and person.role in {r.value for r in CONFIDENTIAL_GROUP_ROLES}:
         return person.username
-    roles = " or ".join(sorted(r.value for r in CONFIDENTIAL_GROUP_ROLES))
+    roles = ", ".join(sorted(r.value for r in CONFIDENTIAL_GROUP_ROLES))
     raise InvalidField(
         f"confidential material is granted only to an active {roles} (the Chatham House "
         f"group's members); {person.username!r} is not", rule=GROUP_RULE, field="grantee")

@@ -34,6 +34,8 @@ from services.worklist import CaseFilter, CaseOrder
 router = APIRouter(prefix="/cases", tags=["cases"])
 
 ME = "me"  # `GET /cases?owner=me`: the cases the person asking owns
+CHECKED_CASE_BY_CASE = (Role.ADVISER, Role.PEER, Role.GOVERNMENT_OFFICE)
+"""Roles whose reach is recorded on each case, not in the case list."""
 
 IdempotencyKey = Annotated[str | None, Header(
     max_length=200, description="Retrying with the same key returns the first answer.")]
@@ -115,7 +117,7 @@ async def read_worklist(request: Request, cases: Any, access: Access, chosen: Ca
     (for those who may know of every case the filter matches, not advisers and peers,
     who are shown only their own cases)."""
     view = request.app.state.case_list
-    counted = soon is not None and access.principal.role not in (Role.ADVISER, Role.PEER)
+    counted = soon is not None and access.principal.role not in CHECKED_CASE_BY_CASE
 
     def page() -> dict[str, Any]:
         view.catch_up(cases)
@@ -138,9 +140,10 @@ def _narrow(asked: str | None, own: str | None, field: str) -> str | None:
 
 def _visible_page(view, cases, access: Access, chosen: CaseFilter, order: CaseOrder,
                   now: datetime, cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
-    """A page of rows this person may know of; advisers and peers are checked case by case."""
+    """A page of rows this person may know of; advisers, peers and the government office
+    are checked case by case (their reach is recorded on each case, not in the list)."""
     filters = {**asdict(chosen), "order": order, "now": now}
-    if access.principal.role not in (Role.ADVISER, Role.PEER):
+    if access.principal.role not in CHECKED_CASE_BY_CASE:
         return view.list_cases(**filters, cursor=cursor, limit=limit)
     shown: list[dict] = []
     while True:

@@ -28,6 +28,7 @@ USERS = {
                               authority=OPEN_CASE["authority"]),
     "peer": dict(username="pete", role="peer"),
     "inspector": dict(username="ines", role="inspector"),
+    "government office": dict(username="gus", role="government office"),
     "admin": dict(username="ada", role="admin"),
     "other coordinator": dict(username="otto", role="coordinator", region="South East"),
     "other liaison": dict(username="olga", role="authority liaison",

@@ -5,6 +5,7 @@ Each rule is shown refused and allowed through the API, with the tokens of real 
 
 from datetime import UTC, datetime, timedelta
 
+from api.commands import COMMANDS
 from domain.calendar import add_working_days
 from tests.e2e.conftest import bearer
 from tests.helpers import OPEN_CASE
@@ -163,3 +164,53 @@ async def test_a_granted_member_of_the_group_reads_the_source_until_the_grant_is
             for e in history if e["type"].startswith("ConfidentialAccess")] == [
         ("ConfidentialAccessGranted", "cora", "ines", body["reason"]),
         ("ConfidentialAccessRevoked", "cora", "ines", "The review is over")]
+
+
+async def test_the_government_office_reads_a_case_only_while_a_grant_to_it_stands(
+        http, tokens):
+    cora, gus = tokens["coordinator"], tokens["government office"]
+    case = await _open(http, cora)
+    added = await _post(http, cora, case, "intelligence", {
+        "content": "The section 151 officer has warned members", "source": SOURCE,
+        "confidentiality": "Chatham House"})
+    assert added.status_code == 200
+    reads = ("", "/history", "/verification", "/export")
+
+    async def refused_everywhere() -> None:
+        for path in reads:
+            response = await http.get(f"/cases/{case['id']}{path}", headers=bearer(gus))
+            assert response.status_code == 404, (path, response.text)
+            assert response.json()["rule"] == "case_not_found"
+        as_of = await http.get(f"/cases/{case['id']}/as-of", params={"version": 1},
+                               headers=bearer(gus))
+        assert as_of.status_code == 404
+        assert await _listed(http, gus) == []
+
+    await refused_everywhere()
+    granted = await _post(http, cora, case, "confidential-access",
+                          {"grantee": "gus", "reason": "The locality team joins the group"})
+    assert granted.status_code == 200, granted.text
+
+    read = (await http.get(f"/cases/{case['id']}", headers=bearer(gus))).json()
+    assert [i["source"] for i in read["intelligence"]] == [SOURCE]
+    history = (await http.get(f"/cases/{case['id']}/history", headers=bearer(gus))).json()
+    assert SOURCE in {e["data"].get("source") for e in history}
+    for path in reads[2:]:
+        response = await http.get(f"/cases/{case['id']}{path}", headers=bearer(gus))
+        assert response.status_code == 200, (path, response.text)
+    as_of = (await http.get(f"/cases/{case['id']}/as-of", params={"version": 2},
+                            headers=bearer(gus))).json()
+    assert as_of["intelligence"][0]["source"] == SOURCE
+    assert await _listed(http, gus) == [case["id"]]
+    for command in COMMANDS:  # every command on the case, even with a valid body
+        body = {"grantee": "ines", "reason": "r"} if command.path.startswith(
+            "confidential-access") else {}
+        response = await _post(http, gus, case, command.path, body)
+        assert response.status_code == 403, (command.path, response.text)
+    assert (await http.post("/cases", json={**OPEN_CASE, "diagnosis_due": LATER},
+                            headers=bearer(gus))).status_code == 403
+
+    revoked = await _post(http, cora, case, "confidential-access/revocation",
+                          {"grantee": "gus", "reason": "The review is over"})
+    assert revoked.status_code == 200
+    await refused_everywhere()

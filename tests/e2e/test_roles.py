@@ -44,8 +44,9 @@ def test_the_readme_role_table_is_the_one_the_routes_and_rules_generate():
 
 
 async def _case_everyone_is_related_to(http, tokens, settings) -> str:
-    """A case in the coordinator's region, for the liaison's council, with adam as adviser
-    and pete deployed, driven there through the API itself."""
+    """A case in the coordinator's region, for the liaison's council, with adam as adviser,
+    pete deployed and its confidential material granted to gus of the government office,
+    driven there through the API itself."""
     def as_(role: str, version: int) -> dict:
         return {**bearer(tokens[role]), "If-Match": f'"{version}"'}
 
@@ -64,6 +65,8 @@ async def _case_everyone_is_related_to(http, tokens, settings) -> str:
         ("coordinator", "peer-deployments", {"peer_id": str(ids["peer"]), "days": 2,
                                              "peer_user": "pete", "role": "officer peer",
                                              "reason": "Experienced"}),
+        ("coordinator", "confidential-access", {"grantee": "gus",
+                                                "reason": "The locality team joins"}),
     ]
     for version, (role, path, body) in enumerate(steps, start=1):
         response = await http.post(f"/cases/{case_id}/{path}", json=body,

@@ -4,6 +4,7 @@ import pytest
 
 from domain.errors import InvalidField
 from domain.identity import (
+    PERMISSIONS,
     CaseRelations,
     Principal,
     Role,
@@ -33,7 +34,24 @@ def test_each_role_knows_only_the_cases_related_to_it():
     assert may_know_case(who(Role.PEER, "pete"), CASE)
     assert not may_know_case(who(Role.PEER, "paula"), CASE)
     assert may_know_case(who(Role.INSPECTOR), CASE)
+    assert not may_know_case(who(Role.GOVERNMENT_OFFICE, "gus"), CASE)
     assert not may_know_case(who(Role.ADMIN), CASE)
+
+
+def test_the_government_office_reads_only_a_case_granted_to_it_and_writes_nothing():
+    gus = who(Role.GOVERNMENT_OFFICE, "gus")
+    granted = CaseRelations(region="North West", authority="Northshire",
+                            grantees=frozenset({"gus"}))
+    assert not may(gus, "read case", CASE) and not may(gus, "read history", CASE)
+    for reading in ("read case", "read history", "read case as of", "verify history",
+                    "export history"):
+        assert may(gus, reading, granted), reading
+    assert not may_know_case(who(Role.GOVERNMENT_OFFICE, "gina"), granted)
+    assert may_see_confidential_sources(gus, granted.grantees)
+    assert not may_see_confidential_sources(gus, CASE.grantees)
+    commands = [a for a, roles in PERMISSIONS.items() if Role.GOVERNMENT_OFFICE in roles]
+    assert set(commands) == {"list cases", "read case", "read history", "read case as of",
+                             "verify history", "export history"}
 
 
 def test_only_the_councils_liaison_records_its_agreement():

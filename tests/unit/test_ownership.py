@@ -109,6 +109,17 @@ def test_grants_go_only_to_active_members_of_the_confidential_group(grantee):
                                            **ACTOR)
 
 
+@pytest.mark.parametrize("grantee", [
+    Person("gus", "government office", active=True),  # the ministry's locality team
+    Person("adam", "adviser", active=True),  # the improvement agency
+    Person("ines", "inspector", active=True),  # the audit body
+])
+def test_each_of_the_groups_three_members_may_be_granted(grantee):
+    case = opened()
+    case.grant_confidential_access(grantee=grantee, reason="r", recorded_at=NOW, **ACTOR)
+    assert grantee.username in case.confidential_access
+
+
 def test_a_grant_is_made_once_and_only_a_grant_is_revoked():
     case = opened()
     case.grant_confidential_access(grantee=INES, reason="r", recorded_at=NOW, **ACTOR)

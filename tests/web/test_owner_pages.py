@@ -45,3 +45,31 @@ def test_my_cases_and_the_owner_on_the_case_page(site, people, web_cases, web_id
         page = client.get(f"/case/{carls}").text
         assert "cora" in page and f"/case/{carls}/do/owner" not in page
         assert 'id="owner"' not in client.get("/my-work").text  # no "My cases" to filter
+
+
+def test_the_government_office_sees_on_the_pages_only_the_case_granted_to_it(
+        site, web_cases, web_identity):
+    web_identity.register_user(username="gus", role="government office")
+    token = web_identity.issue_token("gus")
+    cora = dict(actor_id="cora", actor_role="coordinator")
+    granted, other = (web_cases.open_case(**OPEN_CASE, **cora) for _ in range(2))
+    web_cases.add_intelligence(granted, content="Members were warned", source="A neighbour",
+                               confidentiality="Chatham House", **cora)
+    with httpx.Client(base_url=site) as client:
+        _sign_in(client, token)
+        assert str(granted) not in client.get("/my-work").text
+        assert client.get(f"/case/{granted}").status_code == 404
+        web_cases.grant_confidential_access(granted, grantee="gus", reason="Locality team",
+                                            **cora)
+        work = client.get("/my-work").text
+        assert str(granted) in work and str(other) not in work
+        page = client.get(f"/case/{granted}")
+        assert page.status_code == 200 and "A neighbour" in page.text
+        assert "/do/" not in page.text  # no command offered
+        assert "History verified" in page.text  # the timeline and its check
+        exported = client.get(f"/case/{granted}/export.csv")
+        assert exported.status_code == 200 and "A neighbour" in exported.text
+        assert client.get(f"/case/{other}").status_code == 404
+        web_cases.revoke_confidential_access(granted, grantee="gus", reason="Over", **cora)
+        assert client.get(f"/case/{granted}").status_code == 404
+        assert client.get(f"/case/{granted}/export.csv").status_code == 404
