@@ -14,6 +14,7 @@ from temporalio.client import Client
 from bench.bench_store import ACTOR, CONCERN
 from bench.bench_workflows import _open_cases, _reminder_lateness, _start_all
 from bench.common import Result, progress
+from bench.cpu_shares import Sample, shares
 from bench.stores import throwaway
 from domain.calendar import PolicyDuration
 from domain.case import Case
@@ -25,20 +26,24 @@ from services.workflow_gateway import WorkflowGateway
 
 async def reminder_burst(client: Client, *, n: int, lead: float) -> list[Result]:
     """The same burst, cleared by 1 worker process and then by 2, each on a fresh schema."""
-    cleared = {}
+    cleared, cpu = {}, {}
     for workers in (1, 2):
         with throwaway("postgres") as settings:
-            cleared[workers] = await _burst_with(client, settings, workers, n=n, lead=lead)
+            cleared[workers], cpu[workers] = await _burst_with(client, settings, workers, n=n,
+                                                               lead=lead)
     one, two = cleared[1], cleared[2]
+    for workers, spent in cpu.items():
+        progress(f"scale-out: CPU while {workers} worker(s) cleared the burst: {spent}")
     return [Result("scale-out", f"{n:,} reminders due at one moment, 2 worker processes "
                                 "beside 1 (PostgreSQL): time to clear",
                    two, one, "s", "at most 0.6x of one worker",
                    extra={"one_worker_s": one, "two_workers_s": two,
-                          "cores": os.cpu_count()})]
+                          "cores": os.cpu_count(), "cpu_one_worker": cpu[1],
+                          "cpu_two_workers": cpu[2]})]
 
 
 async def _burst_with(client: Client, settings: Settings, workers: int, *, n: int,
-                      lead: float) -> float:
+                      lead: float) -> tuple[float, dict[str, float]]:
     queue = f"burst-{uuid.uuid4().hex[:6]}"
     env = dict(os.environ, CASEWORK_STORE="postgres", CASEWORK_POSTGRES_URL=settings.postgres_url,
                CASEWORK_POSTGRES_SCHEMA=settings.postgres_schema,
@@ -57,16 +62,25 @@ async def _burst_with(client: Client, settings: Settings, workers: int, *, n: in
         wait = max((moment - datetime.now(UTC)).total_seconds(), 0)
         if wait == 0:
             progress("scale-out: the moment passed while starting; lead too short")
+        sampled = asyncio.create_task(_sample_at(moment))
         lateness = await _reminder_lateness(cases, dues, timeout=wait + 300)
+        after, before = Sample.now(), await sampled
         if len(lateness) < n:
             progress(f"scale-out: {n - len(lateness)} reminders missing")
-        return max(lateness, default=float("inf"))
+        cleared = max(lateness, default=float("inf"))
+        return cleared, shares(before, after, cleared, {p.pid for p in processes})
     finally:
         for process in processes:
             process.terminate()
         for process in processes:
             process.wait(timeout=30)
         cases.close()
+
+
+async def _sample_at(moment: datetime) -> Sample:
+    """The machine's CPU counters at the moment the reminders fall due."""
+    await asyncio.sleep(max((moment - datetime.now(UTC)).total_seconds(), 0))
+    return Sample.now()
 
 
 def rebuild(*, n_cases: int, events_per_case: int = 8) -> list[Result]:

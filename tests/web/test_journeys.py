@@ -225,19 +225,20 @@ def tab_to(page, element_id: str, *, limit: int = 150) -> None:
     raise AssertionError(f"#{element_id} never reached by Tab on {page.url}")
 
 
-def test_the_liaison_agrees_a_plan_with_the_keyboard_alone(browser, site, people):
+def a_drafted_plan(browser, site: str, people) -> tuple[object, str]:
+    """The coordinator's page and a case with its diagnosis and a drafted plan."""
     cora = browser.new_context().new_page()
     sign_in(cora, site, people["coordinator"])
     case_url = open_case(cora, site)
     record_diagnosis(cora, case_url)
     draft_plan(cora, case_url)
+    return cora, case_url
 
-    lia = browser.new_context().new_page()
-    lia.goto(f"{site}/sign-in")
-    tab_to(lia, "token")
-    lia.keyboard.type(people["liaison"])
-    with lia.expect_navigation():
-        lia.keyboard.press("Enter")
+
+def test_the_liaison_agrees_a_plan_with_the_keyboard_alone(browser, site, people):
+    _cora, case_url = a_drafted_plan(browser, site, people)
+
+    lia = keyboard_sign_in(browser, site, people["liaison"])
     assert lia.url.endswith("/my-work")
     press_until(lia, "Northshire County Council")
     accessible(lia)
@@ -278,12 +279,7 @@ def test_a_chatham_house_source_is_withheld_from_the_inspector_as_the_api_withho
 
 def test_a_coordinator_opens_a_case_and_records_a_diagnosis_with_the_keyboard_alone(
         browser, site, people):
-    page = browser.new_context().new_page()
-    page.goto(f"{site}/sign-in")
-    tab_to(page, "token")
-    page.keyboard.type(people["coordinator"])
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    page = keyboard_sign_in(browser, site, people["coordinator"])
     press_until(page, "Open a case")
     tab_to(page, "authority")
     page.keyboard.type("Northshire County Council")
@@ -335,11 +331,7 @@ def keyboard_sign_in(browser, site: str, token: str):
 
 def test_a_peer_records_a_visit_with_the_keyboard_alone(browser, site, people, web_settings):
     peer_id = seed_registers(web_settings.eventsourcing_env())["peer"]
-    cora = browser.new_context().new_page()
-    sign_in(cora, site, people["coordinator"])
-    case_url = open_case(cora, site)
-    record_diagnosis(cora, case_url)
-    draft_plan(cora, case_url)
+    cora, case_url = a_drafted_plan(browser, site, people)
     lia = browser.new_context().new_page()
     sign_in(lia, site, people["liaison"])
     do(lia, case_url, "Agree support plan")
