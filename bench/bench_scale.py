@@ -131,7 +131,8 @@ def _catch_up_from_zero(view: CaseListView, cases: CaseService) -> None:
     with view._transaction(lock=True) as cursor:
         cursor.execute("DELETE FROM case_list")
         cursor.execute("DELETE FROM read_model_tracking")
-    view.catch_up(cases, batch_size=1000)
+    while view._apply_batch(cases, 1000) == 1000:
+        pass
 
 
 def run(*, quick: bool) -> list[Result]:
