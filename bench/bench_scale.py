@@ -67,7 +67,7 @@ async def _burst_with(client: Client, settings: Settings, workers: int, *, n: in
         after, before = Sample.now(), await sampled
         if len(lateness) < n:
             progress(f"scale-out: {n - len(lateness)} reminders missing")
-        cleared = max(lateness, default=float("inf"))
+        cleared = max(lateness.values(), default=float("inf"))
         return cleared, shares(before, after, cleared, {p.pid for p in processes})
     finally:
         for process in processes:

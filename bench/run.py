@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
@@ -93,6 +94,11 @@ def _sections(named: str) -> set[str]:
     return chosen
 
 
+def _queries(store: str, quick: bool) -> list[Result]:
+    with throwaway(store) as settings:
+        return bench_queries.queries(store, settings, n_cases=10_000 if quick else 100_000)
+
+
 def main() -> int:
     quick = os.environ.get("BENCH_QUICK") == "1"
     facts = machine()
@@ -102,25 +108,31 @@ def main() -> int:
         progress("PostgreSQL does not answer at 127.0.0.1:5432; measuring SQLite only")
     only = _sections(os.environ.get("BENCH_ONLY", ""))
     results: list[Result] = []
+
+    def measure(name: str, run: Callable[[], list[Result]]) -> None:
+        """One section's results; a section that fails is reported, and the others kept."""
+        try:
+            results.extend(run())
+        except Exception as failure:  # noqa: BLE001 - a bench run reports, it does not stop
+            progress(f"{name}: FAILED ({type(failure).__name__}: {failure}); going on")
+
     for store in stores:
         if "append" in only:
-            results += bench_store.append(store, count=200 if quick else 1000)
+            measure("append", lambda s=store: bench_store.append(s, count=200 if quick else 1000))
         if "load" in only:
-            results += bench_store.load(store)
+            measure("load", lambda s=store: bench_store.load(s))
         if "queries" in only:
-            with throwaway(store) as settings:
-                results += bench_queries.queries(store, settings,
-                                                 n_cases=10_000 if quick else 100_000)
+            measure("queries", lambda s=store: _queries(s, quick))
         if "api" in only:
-            results += bench_api.api(store, n_cases=10_000 if quick else 100_000,
-                                     requests=100 if quick else 400)
+            measure("api", lambda s=store: bench_api.api(
+                s, n_cases=10_000 if quick else 100_000, requests=100 if quick else 400))
         if "pages" in only:
-            results += bench_pages.pages(store, n_cases=10_000 if quick else 100_000,
-                                         rounds=20 if quick else 100)
+            measure("pages", lambda s=store: bench_pages.pages(
+                s, n_cases=10_000 if quick else 100_000, rounds=20 if quick else 100))
     if "workflows" in only:
-        results += asyncio.run(_workflows(quick))
+        measure("workflows", lambda: asyncio.run(_workflows(quick)))
     if "scale" in only and "postgres" in stores:
-        results += bench_scale.run(quick=quick)
+        measure("scale", lambda: bench_scale.run(quick=quick))
     results = [_judge(r) for r in results]
     facts["seconds"] = round(time.monotonic() - began, 1)
     RESULTS.mkdir(exist_ok=True)
