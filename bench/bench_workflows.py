@@ -3,14 +3,18 @@
 Lateness is measured for two regions side by side in the same minute: one
 whose webhook answers at once, one whose webhook refuses every connection (as
 a misconfigured region's would), so a channel that is down shows whether it
-delays anyone's reminders.
+delays anyone's reminders. The case worker runs as a process of its own, as it
+does in service, so that the bench's own webhook receiver and measuring do not
+share its interpreter.
 """
 
 import asyncio
+import os
 import socket
+import subprocess
+import sys
 import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -25,7 +29,6 @@ from domain.case import Case
 from services.cases import CaseService
 from services.policy import PolicyService
 from services.workflow_gateway import WorkflowGateway
-from workflows.worker import build_worker
 
 
 @workflow.defn(name="BareWorkflow", sandboxed=False)
@@ -110,9 +113,9 @@ async def workflows(client: Client, settings, *, n: int = 1000, lead: float = 45
     refusing = {case_id for i, case_id in enumerate(dues) if i % 2}  # in turn, as opened
     ids, first_due = list(dues), min(dues.values())
     gateway = WorkflowGateway(client, queue)
-    with ThreadPoolExecutor(max_workers=16) as executor:
-        async with build_worker(client, cases, queue, executor), \
-                Worker(client, task_queue=bare_queue, workflows=[BareWorkflow]):
+    worker = _worker_process(client, settings, queue)
+    try:
+        async with Worker(client, task_queue=bare_queue, workflows=[BareWorkflow]):
             progress(f"workflows: starting {n} bare workflows, then {n} case workflows")
             bare = await _start_all([
                 (lambda i=i: client.start_workflow(BareWorkflow.run, "x", id=f"bare-{queue}-{i}",
@@ -125,6 +128,9 @@ async def workflows(client: Client, settings, *, n: int = 1000, lead: float = 45
                      "a minute of reminders")
             late = await _reminder_lateness(cases, dues, timeout=max(wait, 0) + 180)
             burst = await _burst(cases, gateway, n, lead=burst_lead)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
     cases.close()
     healthy_hook.shutdown()
     healthy = [s for case_id, s in late.items() if case_id not in refusing]
@@ -140,6 +146,16 @@ async def workflows(client: Client, settings, *, n: int = 1000, lead: float = 45
                          failing, half, healthy_p99.value),
         burst,
     ]
+
+
+def _worker_process(client: Client, settings, queue: str) -> subprocess.Popen:
+    """`python -m workflows.worker` on the bench's store and task queue."""
+    env = dict(os.environ, CASEWORK_STORE=settings.store, CASEWORK_DATA_DIR=str(settings.data_dir),
+               CASEWORK_POSTGRES_URL=settings.postgres_url,
+               CASEWORK_POSTGRES_SCHEMA=settings.postgres_schema, CASEWORK_TASK_QUEUE=queue,
+               TEMPORAL_ADDRESS=client.service_client.config.target_host,
+               CASEWORK_WORKER_METRICS_PORT="0", CASEWORK_LOG_LEVEL="WARNING")
+    return subprocess.Popen([sys.executable, "-m", "workflows.worker"], env=env)
 
 
 def _lateness_result(who: str, lateness: list[float], expected: int,

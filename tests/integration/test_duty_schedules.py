@@ -94,7 +94,10 @@ async def test_a_duty_never_done_is_reminded_once_not_at_every_daily_refresh(
     round, so no second reminder; recording it done starts the next round."""
     registers, authority_id = _register(settings, "Northdale District Council")
     gateway = WorkflowGateway(client, task_queue)
-    today = datetime.now(UTC)
+    # Past today's 09:00 in London, so the duty due today is already overdue and fires at
+    # once (before 09:00 it would wait for 09:00, as it should: the test would depend on
+    # the hour it runs at).
+    today = datetime.combine(datetime.now(LONDON).date(), time(10), tzinfo=LONDON)
     try:
         await schedule_authority_duties(registers, gateway, now=today)
         await eventually(lambda: _fired(client, authority_id, "self-evaluation"), timeout=10)
