@@ -70,6 +70,9 @@ async def principal_for_token(request: Request, token: str) -> Principal:
     oidc: OidcVerifier | None = request.app.state.oidc
     if oidc is not None and looks_like_jwt(token):
         principal = await in_thread(oidc.verify, token)
+        directory: IdentityService = request.app.state.identity
+        if not directory.seen_signed_in(principal):
+            await in_thread(directory.signed_in, principal)
     else:
         identity: IdentityService = request.app.state.identity
         recognised = identity.recognised(token)

@@ -210,6 +210,27 @@ def _text(value: Any, field_name: str) -> str:
     return value.strip()
 
 
+@dataclass(frozen=True)
+class Reach:
+    """A person's role and where it applies: a coordinator needs a region, an authority
+    liaison their council."""
+
+    role: Role
+    region: str | None = None
+    authority: str | None = None
+
+    @classmethod
+    def of(cls, role: Any, region: str | None, authority: str | None) -> "Reach":
+        role_ = parse_role(role)
+        if role_ is Role.COORDINATOR and not region:
+            raise InvalidField("a coordinator needs a region", field="region")
+        if region:
+            region = one_of(region, Region, "region")
+        if role_ is Role.AUTHORITY_LIAISON and not authority:
+            raise InvalidField("an authority liaison needs an authority", field="authority")
+        return cls(role_, region or None, authority or None)
+
+
 class User(Aggregate):
     """A person who signs in with a token; their role decides what they may do."""
 
@@ -223,15 +244,9 @@ class User(Aggregate):
                  authority: str | None, email: str | None = None,
                  digest: bool = False) -> "User":
         """A coordinator needs a region; an authority liaison needs their council."""
-        role_ = parse_role(role)
-        if role_ is Role.COORDINATOR and not region:
-            raise InvalidField("a coordinator needs a region", field="region")
-        if region:
-            region = one_of(region, Region, "region")
-        if role_ is Role.AUTHORITY_LIAISON and not authority:
-            raise InvalidField("an authority liaison needs an authority", field="authority")
+        reach = Reach.of(role, region, authority)
         return cls(username=_text(username, "username"), name=name or username,
-                   role=role_.value, region=region or None, authority=authority or None,
+                   role=reach.role.value, region=reach.region, authority=reach.authority,
                    email=email_address(email), digest=bool(digest))
 
     @event("UserRegistered")
@@ -278,6 +293,22 @@ class User(Aggregate):
     @event("DigestChosen")
     def _digest_chosen(self, *, digest: bool) -> None:
         self.digest = digest
+
+    def follow_identity_provider(self, reach: "Reach") -> bool:
+        """The identity provider decides a signed-in person's role and reach; the directory
+        follows it, so that the case rules judge them (as owner or grantee) as they are
+        now. False when nothing changed."""
+        if reach == Reach(Role(self.role), self.region, self.authority):
+            return False
+        self._reach_changed(role=reach.role.value, region=reach.region,
+                            authority=reach.authority)
+        return True
+
+    @event("ReachChanged")
+    def _reach_changed(self, *, role: str, region: str | None, authority: str | None) -> None:
+        self.role = role
+        self.region = region
+        self.authority = authority
 
     def deactivate(self) -> None:
         if self.active:

@@ -26,10 +26,11 @@ from uuid import UUID
 
 import jwt
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
 
 from domain.authorities import check_registered
 from domain.errors import DomainError
-from domain.identity import Principal, Role, User, parse_role
+from domain.identity import Principal, Reach, Role, User, parse_role
 from domain.ownership import Person
 from services.settings import Settings, private_sqlite_file
 from services.store import EventStoreApplication
@@ -101,6 +102,7 @@ class IdentityService(EventStoreApplication):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._recognised: dict[str, tuple[Principal, float]] = {}
+        self._signed_in: dict[str, tuple[Principal, float]] = {}
 
     def register_user(self, *, username: str, role: str, region: str | None = None,
                       authority: str | None = None, name: str = "",
@@ -189,7 +191,46 @@ class IdentityService(EventStoreApplication):
             self._recognised[digest] = (principal, time.monotonic() + self.token_cache_seconds)
         return principal
 
+    def seen_signed_in(self, principal: Principal) -> bool:
+        """Whether this person, signed in by the identity provider with this reach, was
+        entered in the directory within the cache time; no I/O."""
+        known = self._signed_in.get(principal.id)
+        return known is not None and known[0] == principal and known[1] > time.monotonic()
+
+    def signed_in(self, principal: Principal) -> None:
+        """Enter a person the identity provider vouches for in the directory, or bring
+        their role and reach up to date, so that a coordinator can name them as a case's
+        owner or grant them its confidential discussion (the rules look people up here).
+
+        A person deactivated here is refused even with a valid identity token. Claims
+        the directory cannot place (a coordinator without a region) are not entered;
+        the person still acts as the token says."""
+        user = self._find(principal.id)
+        if user is not None and not user.active:
+            raise Unauthenticated("the identity token's user is deactivated here")
+        try:
+            reach = Reach.of(principal.role, principal.region, principal.authority)
+        except DomainError:
+            return
+        if user is None:
+            self._enter(principal, reach)
+        elif user.follow_identity_provider(reach):
+            self.save(user)
+        if len(self._signed_in) > 10_000:
+            self._signed_in.clear()
+        self._signed_in[principal.id] = (principal, time.monotonic() + self.token_cache_seconds)
+
+    def _enter(self, principal: Principal, reach: Reach) -> None:
+        user = User.register(username=principal.id, name=principal.name,
+                             role=reach.role.value, region=reach.region,
+                             authority=reach.authority)
+        try:
+            self.save(user)
+        except IntegrityError:  # another process entered them first: theirs stands
+            pass
+
     def _forget(self, username: str) -> None:
+        self._signed_in.pop(username, None)
         for digest, (principal, _) in list(self._recognised.items()):
             if principal.id == username:
                 self._recognised.pop(digest, None)
