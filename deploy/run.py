@@ -32,6 +32,10 @@ PR_SET_PDEATHSIG = 1
 FIRST_BACKOFF_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 30.0
 STABLE_AFTER_SECONDS = 30.0
+GRACE_SECONDS = "10"
+"""How long the API lets requests in flight finish when told to stop, before it cancels
+them: a client stalled mid-request must not hold up a restart (the runner kills a part
+that has not stopped 15 s after SIGTERM)."""
 
 log = logging.getLogger("casework.run")
 
@@ -240,7 +244,8 @@ def main() -> None:
         worker = Part("worker", [python, "-m", "workflows.worker"])
         api = Part("API", [python, "-m", "uvicorn", "--factory", "api.main:production_app",
                            "--host", settings.api_host, "--port", str(settings.api_port),
-                           "--log-level", "warning", "--no-access-log"])
+                           "--log-level", "warning", "--no-access-log",
+                           "--timeout-graceful-shutdown", GRACE_SECONDS])
         parts += [worker, api]
         worker.start()
         api.start()

@@ -60,7 +60,14 @@ async def test_a_killed_worker_comes_back_while_the_api_keeps_answering(service)
     await eventually(lambda: "ReminderIssued" in event_types(history()), timeout=90)
     worker_metrics = httpx.get(f"http://127.0.0.1:{service.worker_metrics_port}/metrics").text
     assert 'casework_escalation_steps_recorded_total{action="remind"} 1.0' in worker_metrics
+
+    # A client stalled mid-request (headers sent, body never) does not hold up the stop.
+    stalled = socket.create_connection(("127.0.0.1", int(service.url.rsplit(":", 1)[1])))
+    stalled.sendall(b"POST /cases HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                    b"\r\nContent-Length: 100\r\n\r\n{")
     assert service.stop() == 0
+    stalled.close()
+    assert not [line for line in service.log_lines() if "did not stop" in line]
 
 
 async def test_the_log_is_json_lines_with_the_access_log_and_no_secrets(service):
