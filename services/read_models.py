@@ -59,9 +59,11 @@ STREAM_ERRORS = (OriginatorIDError, OriginatorVersionError, AggregateNotFoundErr
                  AssertionError)
 PROJECTION = "case_list"
 FOLDED_CASES = 20_000  # cases a rebuild keeps folded in memory
-# A rebuild writes rows once this many cases have changed, or this many events were read.
+# A rebuild writes rows once this many cases have changed, or this many events were read:
+# on SQLite every command waits while it writes (one writer for the whole database), so
+# it writes more often there; PostgreSQL locks only the tracking row.
 WRITE_EVERY = 5_000
-WRITE_EVERY_EVENTS = 50_000
+WRITE_EVERY_EVENTS = {"postgres": 50_000, "sqlite": 10_000}
 
 _COLUMNS = ("case_id", "authority", "region", "stage", "status", "issue_type",
             "risk_score", "risk_band", "raised_at", "next_due", "version", "owner")
@@ -244,7 +246,7 @@ class CaseListView(SideTables):
                 fold.page(page)
                 position = page[-1].id
                 if (len(page) < page_size or fold.changed >= write_every
-                        or fold.read >= WRITE_EVERY_EVENTS):
+                        or fold.read >= WRITE_EVERY_EVENTS[self.settings.store]):
                     break
             if not fold.read:
                 return 0

@@ -82,7 +82,7 @@ def test_a_rebuild_writes_each_case_once_per_write_not_once_per_page(cases, sett
 def test_a_rebuild_writes_after_so_many_events_however_few_cases_changed(cases, settings,
                                                                          monkeypatch):
     """A long log of few cases is still written, and its progress reported, as it goes."""
-    monkeypatch.setattr(read_models, "WRITE_EVERY_EVENTS", 4)
+    monkeypatch.setattr(read_models, "WRITE_EVERY_EVENTS", {"postgres": 4, "sqlite": 4})
     _interleaved_cases(cases)
     last = cases.recorder.max_notification_id()
     reported: list[int] = []
