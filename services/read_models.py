@@ -58,12 +58,6 @@ STREAM_ERRORS = (OriginatorIDError, OriginatorVersionError, AggregateNotFoundErr
                  DataError, psycopg.DataError, ValueError, KeyError, TypeError, AttributeError,
                  AssertionError)
 PROJECTION = "case_list"
-FOLDED_CASES = 20_000  # cases a rebuild keeps folded in memory
-# A rebuild writes rows once this many cases have changed, or this many events were read:
-# on SQLite every command waits while it writes (one writer for the whole database), so
-# it writes more often there; PostgreSQL locks only the tracking row.
-WRITE_EVERY = 5_000
-WRITE_EVERY_EVENTS = {"postgres": 50_000, "sqlite": 10_000}
 
 _COLUMNS = ("case_id", "authority", "region", "stage", "status", "issue_type",
             "risk_score", "risk_band", "raised_at", "next_due", "version", "owner")
@@ -207,24 +201,24 @@ class CaseListView(SideTables):
     )
 
     def rebuild(self, cases: CaseService, *, progress: Any = None,
-                page_size: int = 1000, write_every: int = WRITE_EVERY) -> int:
+                page_size: int = 1000, write_every: int | None = None) -> int:
         """Drop every row and re-apply the whole log, reporting progress as it goes.
 
         It reads the notification log in pages and folds each case's events in
         memory as they pass, instead of reading each touched case back from its
         stream (one round trip per case: most of a rebuild's time on PostgreSQL).
-        Rows are written once `write_every` cases have changed (or WRITE_EVERY_EVENTS
-        events were read), not after every page: a case whose events are spread
-        over the log is written once per write rather than once per page, and
-        writing rows was most of what was left of a rebuild's time.
+        Rows are written once `write_every` (WRITE_EVERY) cases have changed, or
+        WRITE_EVERY_EVENTS events were read, not after every page: a case whose
+        events are spread over the log is written once per write rather than once
+        per page, and writing rows was most of what was left of a rebuild's time.
         """
         with self._transaction(lock=True) as cursor:
             cursor.execute("DELETE FROM case_list")
             cursor.execute("DELETE FROM case_list_problems")
             cursor.execute("DELETE FROM read_model_tracking WHERE projection = ?", (PROJECTION,))
         folded: OrderedDict[UUID, Any] = OrderedDict()
-        total = 0
-        while read := self._apply_folded_page(cases, folded, page_size, write_every=write_every):
+        total, every = 0, WRITE_EVERY if write_every is None else write_every
+        while read := self._apply_folded_page(cases, folded, page_size, write_every=every):
             total += read
             if progress:
                 progress(total)
@@ -355,6 +349,14 @@ class CaseListView(SideTables):
         return {"region": region, "open_cases_by_stage_and_risk": by_stage,
                 "hot_spots": hot_spots, "coasting_authorities": coasting,
                 "overdue_cases": overdue}
+
+
+FOLDED_CASES = 20_000  # cases a rebuild keeps folded in memory
+# A rebuild writes rows once this many cases have changed, or this many events were read:
+# on SQLite every command waits while it writes (one writer for the whole database), so
+# it writes more often there; PostgreSQL locks only the tracking row.
+WRITE_EVERY = 5_000
+WRITE_EVERY_EVENTS = {"postgres": 50_000, "sqlite": 10_000}
 
 
 def _row_view(case: Any) -> dict[str, Any]:
