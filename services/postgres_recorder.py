@@ -18,12 +18,15 @@ creates them one process at a time under the advisory lock the migrations take.
 Tested with eventsourcing 9.5.6 (pinned in constraints.txt).
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from eventsourcing.persistence import AggregateRecorder, ApplicationRecorder
+from eventsourcing.persistence import AggregateRecorder, ApplicationRecorder, Notification
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
+from eventsourcing.utils import retry
+from psycopg import InterfaceError, OperationalError
+from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
 SCHEMA_LOCK = 0x6361_7365  # "case": the one number every casework process locks on
@@ -76,6 +79,27 @@ class PolledPostgresApplicationRecorder(PostgresApplicationRecorder):
         ).format(schema=schema, function=Identifier(function),
                  event=Identifier(self.stored_event_type_name),
                  lock_timeout=datastore.lock_timeout, table=table)
+
+        self.sql_select_page = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state "
+            "FROM {schema}.{table} WHERE notification_id >= %s ORDER BY notification_id LIMIT %s"
+        ).format(schema=schema, table=table)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_notifications(self, start: int | None, limit: int, stop: int | None = None,
+                             topics: Sequence[str] = (), *,
+                             inclusive_of_start: bool = True) -> Sequence[Notification]:
+        """A page of the log from `start`, as the library reads it, but fetched in binary
+        as plain rows: half the time for a page of events, which the read models'
+        rebuild and catch-up read page after page. Other selections go to the library."""
+        if start is None or stop is not None or topics or not inclusive_of_start:
+            return super().select_notifications(start, limit, stop, topics,
+                                                inclusive_of_start=inclusive_of_start)
+        with (self.datastore.get_connection() as conn,
+              conn.cursor(binary=True, row_factory=tuple_row) as curs):
+            curs.execute(self.sql_select_page, (start, limit), prepare=True)
+            return [Notification(id=n, originator_id=o, originator_version=v, topic=t,
+                                 state=bytes(s)) for n, o, v, t, s in curs.fetchall()]
 
     def _notify_channel(self, curs: Any) -> None:
         """Nobody listens: every casework reader polls the notification log."""

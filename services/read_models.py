@@ -132,12 +132,16 @@ class CaseListView(SideTables):
     def _next_page(self, cursor: Any, cases: CaseService, size: int) -> list[Any]:
         """The next page of the notification log after the tracked position, read with
         the tracking row locked, so that concurrent projectors take turns."""
+        position = self._locked_position(cursor)
+        return list(cases.recorder.select_notifications(start=position + 1, limit=size))
+
+    def _locked_position(self, cursor: Any) -> int:
+        """The tracked position, with its row locked until the transaction ends."""
         cursor.execute("INSERT INTO read_model_tracking VALUES (?, 0) "
                        "ON CONFLICT (projection) DO NOTHING", (PROJECTION,))
         cursor.execute("SELECT position FROM read_model_tracking WHERE projection = ?"
                        + (" FOR UPDATE" if self.postgres else ""), (PROJECTION,))
-        position = cursor.fetchone()[0]
-        return list(cases.recorder.select_notifications(start=position + 1, limit=size))
+        return int(cursor.fetchone()[0])
 
     def _apply_batch(self, cases: CaseService, batch_size: int) -> int:
         """A page applied by reading each touched case back from its stream: how catching
@@ -197,55 +201,58 @@ class CaseListView(SideTables):
     )
 
     def rebuild(self, cases: CaseService, *, progress: Any = None,
-                page_size: int = 1000) -> int:
+                page_size: int = 1000, write_every: int | None = None) -> int:
         """Drop every row and re-apply the whole log, reporting progress as it goes.
 
         It reads the notification log in pages and folds each case's events in
         memory as they pass, instead of reading each touched case back from its
         stream (one round trip per case: most of a rebuild's time on PostgreSQL).
+        Rows are written once `write_every` (WRITE_EVERY) cases have changed, or
+        WRITE_EVERY_EVENTS events were read, not after every page: a case whose
+        events are spread over the log is written once per write rather than once
+        per page, and writing rows was most of what was left of a rebuild's time.
         """
         with self._transaction(lock=True) as cursor:
             cursor.execute("DELETE FROM case_list")
             cursor.execute("DELETE FROM case_list_problems")
             cursor.execute("DELETE FROM read_model_tracking WHERE projection = ?", (PROJECTION,))
         folded: OrderedDict[UUID, Any] = OrderedDict()
-        total = 0
-        while read := self._apply_folded_page(cases, folded, page_size):
+        total, every = 0, WRITE_EVERY if write_every is None else write_every
+        while read := self._apply_folded_page(cases, folded, page_size, write_every=every):
             total += read
             if progress:
                 progress(total)
         return total
 
     def _apply_folded_page(self, cases: CaseService, folded: "OrderedDict[UUID, Any]",
-                           page_size: int) -> int:
-        """One page of the log applied from cases folded in memory (a bounded LRU;
-        a case that fell out is read back from its stream, as catch_up does). A
-        stream that cannot be folded is set aside, as catch_up sets it aside."""
+                           page_size: int, *, write_every: int = 0) -> int:
+        """Pages of the log applied from cases folded in memory (a bounded LRU; a case
+        that fell out is read back from its stream, as catch_up does), in one
+        transaction under the tracking lock: one page, or more until `write_every`
+        cases have changed, WRITE_EVERY_EVENTS events were read or the log ends. A
+        stream that cannot be folded is set aside at its first event that fails, as
+        catch_up sets it aside."""
         with self._transaction(lock=True) as cursor:
-            batch = self._next_page(cursor, cases, page_size)
-            if not batch:
+            fold = _Folding(cases, folded)
+            position = self._locked_position(cursor)
+            while page := list(cases.recorder.select_notifications(start=position + 1,
+                                                                    limit=page_size)):
+                fold.page(page)
+                position = page[-1].id
+                if (len(page) < page_size or fold.changed >= write_every
+                        or fold.read >= WRITE_EVERY_EVENTS[self.settings.store]):
+                    break
+            if not fold.read:
                 return 0
-            touched: dict[Any, Any] = {}
-            broken: dict[Any, tuple[int, Exception]] = {}
-            for notification in batch:
-                case_id = notification.originator_id
-                if not notification.topic.startswith(CASE_TOPIC_PREFIX) or case_id in broken:
-                    continue
-                try:
-                    touched[case_id] = _fold(cases, folded, notification)
-                except STREAM_ERRORS as error:
-                    folded.pop(case_id, None)
-                    touched.pop(case_id, None)
-                    broken[case_id] = (notification.originator_version, error)
-            self._upsert_folded(cursor, cases, touched)
-            for case_id, (version, failure) in broken.items():
+            self._upsert_folded(cursor, cases, fold.touched)
+            for case_id, (version, failure) in fold.broken.items():
                 self._set_aside(cursor, cases, case_id, version, failure)
             cursor.execute("UPDATE read_model_tracking SET position = ? WHERE projection = ?",
-                           (batch[-1].id, PROJECTION))
-            return len(batch)
+                           (position, PROJECTION))
+            return fold.read
 
     def _upsert_folded(self, cursor: Any, cases: CaseService, touched: dict[Any, Any]) -> None:
-        """All the page's rows in one statement; if a row is refused, each on its own,
+        """All the write's rows in one statement; if a row is refused, each on its own,
         so that only the case at fault is set aside."""
         try:
             rows = [row_for(_row_view(c)) for c in touched.values()]
@@ -345,6 +352,11 @@ class CaseListView(SideTables):
 
 
 FOLDED_CASES = 20_000  # cases a rebuild keeps folded in memory
+# A rebuild writes rows once this many cases have changed, or this many events were read:
+# on SQLite every command waits while it writes (one writer for the whole database), so
+# it writes more often there; PostgreSQL locks only the tracking row.
+WRITE_EVERY = 5_000
+WRITE_EVERY_EVENTS = {"postgres": 50_000, "sqlite": 10_000}
 
 
 def _row_view(case: Any) -> dict[str, Any]:
@@ -379,6 +391,34 @@ def _fold(cases: CaseService, folded: "OrderedDict[UUID, Any]", notification: An
     if len(folded) > FOLDED_CASES:
         folded.popitem(last=False)
     return case
+
+
+class _Folding:
+    """The cases a write will project, folded page by page: `touched` keeps each case as
+    of its latest event read, `broken` each stream that failed, at the version that
+    failed (its later events are passed over until the next write)."""
+
+    def __init__(self, cases: CaseService, folded: "OrderedDict[UUID, Any]") -> None:
+        self.cases, self.folded, self.read = cases, folded, 0
+        self.touched: dict[Any, Any] = {}
+        self.broken: dict[Any, tuple[int, Exception]] = {}
+
+    @property
+    def changed(self) -> int:
+        return len(self.touched) + len(self.broken)
+
+    def page(self, page: list[Any]) -> None:
+        self.read += len(page)
+        for notification in page:
+            case_id = notification.originator_id
+            if not notification.topic.startswith(CASE_TOPIC_PREFIX) or case_id in self.broken:
+                continue
+            try:
+                self.touched[case_id] = _fold(self.cases, self.folded, notification)
+            except STREAM_ERRORS as error:
+                self.folded.pop(case_id, None)
+                self.touched.pop(case_id, None)
+                self.broken[case_id] = (notification.originator_version, error)
 
 
 def _listed(record: tuple) -> dict[str, Any]:

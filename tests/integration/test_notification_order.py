@@ -9,6 +9,9 @@ casework saves through its own insert function, see services/postgres_recorder.p
 
 import threading
 
+import pytest
+from eventsourcing.postgres import PostgresApplicationRecorder
+
 from services.cases import CaseService
 from tests.helpers import OPEN_CASE
 
@@ -43,3 +46,21 @@ def test_a_follower_sees_every_event_while_four_writers_save(cases: CaseService)
     stored = [n.id for n in cases.recorder.select_notifications(1, 1000)]
     assert len(stored) == 160
     assert seen == stored  # every id, once, in order
+
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("settings", ["postgres"], indirect=True)
+def test_a_page_of_the_log_reads_as_the_library_reads_it(cases: CaseService):
+    """PostgreSQL reads plain pages in binary, its own way; they must be the same events."""
+    for _ in range(3):
+        case_id = cases.open_case(**OPEN_CASE, **ACTOR)
+        cases.pause_deadline(case_id, deadline="diagnosis", reason="waiting", **ACTOR)
+    library = PostgresApplicationRecorder.select_notifications
+    for start, limit in [(1, 100), (2, 3), (6, 1), (7, 10)]:
+        ours = cases.recorder.select_notifications(start, limit)
+        assert ours == library(cases.recorder, start, limit)
+        assert [type(n.state) for n in ours] == [bytes] * len(ours)
+    paused = [cases.recorder.select_notifications(2, 1)[0].topic]  # the first pause
+    assert [n.id for n in cases.recorder.select_notifications(2, 10, stop=5, topics=paused)] \
+        == [n.id for n in library(cases.recorder, 2, 10, stop=5, topics=paused)] == [2, 4]
