@@ -1,7 +1,8 @@
 """The government meeting, the last rung: convened before any intervention, concluded
 with a sector-led approach or intervention, its summary due five working days on."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,36 @@ from domain.errors import InvalidField, RuleViolation
 from domain.vocabulary import Deadline, GovernmentMeetingOutcome, Stage, one_of
 
 
+@dataclass(frozen=True)
+class GovernmentMeeting:
+    """A government meeting as the case holds it (a dict, which its snapshots store):
+    who is called, when, why, and once concluded its outcome and summary."""
+
+    attendees: list[str]
+    meeting_at: datetime
+    reason: str
+    outcome: GovernmentMeetingOutcome | None = None
+    summary: str | None = None
+    concluded_at: datetime | None = None
+
+    @classmethod
+    def of(cls, fields: Mapping[str, Any]) -> "GovernmentMeeting":
+        outcome = fields.get("outcome")
+        return cls(fields["attendees"], fields["meeting_at"], fields["reason"],
+                   None if outcome is None else GovernmentMeetingOutcome(outcome),
+                   fields.get("summary"), fields.get("concluded_at"))
+
+    @property
+    def concluded(self) -> bool:
+        return self.outcome is not None
+
+    def as_fields(self) -> dict[str, Any]:
+        return {"attendees": self.attendees, "meeting_at": self.meeting_at,
+                "reason": self.reason,
+                "outcome": None if self.outcome is None else self.outcome.value,
+                "summary": self.summary, "concluded_at": self.concluded_at}
+
+
 class GovernmentMeetingConvened(Aggregate.Event):
     attendees: list[str]
     meeting_at: datetime
@@ -24,9 +55,8 @@ class GovernmentMeetingConvened(Aggregate.Event):
     actor_role: str
 
     def apply(self, aggregate: CaseState) -> None:
-        aggregate.government_meetings.append({
-            "attendees": self.attendees, "meeting_at": self.meeting_at, "reason": self.reason,
-            "outcome": None, "summary": None, "concluded_at": None})
+        aggregate.government_meetings.append(
+            GovernmentMeeting(self.attendees, self.meeting_at, self.reason).as_fields())
         aggregate._set_deadline(Deadline.MEETING_SUMMARY.value, self.summary_due,
                                 self.meeting_at)
 
@@ -72,9 +102,9 @@ class GovernmentMeetingsPart(DiagnosisPart):
                                    risk_score=self.risk_score),
             recorded_at=recorded_at, **actor(actor_id, actor_role))
 
-    def _open_government_meeting(self) -> dict[str, Any] | None:
-        meetings = self.government_meetings
-        return meetings[-1] if meetings and meetings[-1]["outcome"] is None else None
+    def _open_government_meeting(self) -> GovernmentMeeting | None:
+        meetings = [GovernmentMeeting.of(m) for m in self.government_meetings[-1:]]
+        return meetings[0] if meetings and not meetings[0].concluded else None
 
     def conclude_government_meeting(self, *, outcome: str, summary: str, reason: str,
                                     recorded_at: datetime, actor_id: str,
@@ -92,8 +122,9 @@ class GovernmentMeetingsPart(DiagnosisPart):
 
     def check_government_meeting_decided_intervention(self) -> None:
         """No intervention unless a government meeting was held first and concluded so."""
-        concluded = [m for m in self.government_meetings if m["outcome"] is not None]
-        if not concluded or concluded[-1]["outcome"] != GovernmentMeetingOutcome.INTERVENTION:
+        concluded = [m for m in map(GovernmentMeeting.of, self.government_meetings)
+                     if m.concluded]
+        if not concluded or concluded[-1].outcome != GovernmentMeetingOutcome.INTERVENTION:
             raise RuleViolation(
                 "intervention is recorded only after a government meeting concluded it",
                 rule="intervention_needs_government_meeting", field="outcome")
@@ -110,9 +141,9 @@ class GovernmentMeetingsPart(DiagnosisPart):
         """Meetings whose conclusion or summary is still to be recorded: a government
         meeting not concluded, a joint local meeting whose summary is awaited, or any
         meeting summary deadline still running or paused."""
-        found = [f"the government meeting convened for {m['meeting_at']:%Y-%m-%d} is not "
-                 f"concluded" for m in self.government_meetings
-                 if m.get("outcome") is None or not m.get("summary")]
+        found = [f"the government meeting convened for {m.meeting_at:%Y-%m-%d} is not "
+                 f"concluded" for m in map(GovernmentMeeting.of, self.government_meetings)
+                 if not m.concluded or not m.summary]
         found += [f"the joint local meeting of {m['held_at']:%Y-%m-%d} has no summary"
                   for m in self.joint_meetings if "summary" in m and not m["summary"]]
         summaries = (Deadline.MEETING_SUMMARY.value, Deadline.JOINT_MEETING_SUMMARY.value)

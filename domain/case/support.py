@@ -1,7 +1,8 @@
 """Support commissioned against the diagnosed problems, and peers deployed from other
 councils: both only once the plan is agreed, both ended before a case closes."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -23,6 +24,60 @@ class Delivery(StrEnum):
     ENDED = "ended"
 
 
+@dataclass(frozen=True)
+class Commission:
+    """Support commissioned for the case, as the case holds it (a dict, which its
+    snapshots store): what, from whom, at what cost, and whether still delivering."""
+
+    commission_id: str
+    provider: str
+    description: str
+    problem_natures: list[str]
+    cost: Decimal
+    commissioned_at: datetime
+    offer_id: str = ""
+    days: int = 0
+    status: Delivery = Delivery.ACTIVE
+    ended_at: datetime | None = None
+
+    def as_fields(self) -> dict[str, Any]:
+        return {"provider": self.provider, "description": self.description,
+                "problem_natures": self.problem_natures, "cost": self.cost,
+                "commissioned_at": self.commissioned_at, "commission_id": self.commission_id,
+                "offer_id": self.offer_id, "days": self.days, "status": self.status.value,
+                "ended_at": self.ended_at}
+
+
+@dataclass(frozen=True)
+class PeerDeployment:
+    """A peer from another council deployed to the case, as the case holds it (a dict,
+    which its snapshots store), with the register's ids for the same deployment."""
+
+    peer_id: str
+    peer_council: str
+    role: str
+    deployed_at: datetime
+    registered_peer_id: str = ""
+    register_deployment_id: str = ""
+    days: int = 0
+    status: Delivery = Delivery.ACTIVE
+    ended_at: datetime | None = None
+
+    @classmethod
+    def of(cls, fields: Mapping[str, Any]) -> "PeerDeployment":
+        return cls(fields["peer_id"], fields["peer_council"], fields["role"],
+                   fields["deployed_at"], fields.get("registered_peer_id", ""),
+                   fields.get("register_deployment_id", ""), fields.get("days", 0),
+                   Delivery(fields.get("status", Delivery.ACTIVE)), fields.get("ended_at"))
+
+    def as_fields(self) -> dict[str, Any]:
+        """With no visits yet: each visit is added to the held dict as it is recorded."""
+        return {"peer_id": self.peer_id, "peer_council": self.peer_council, "role": self.role,
+                "deployed_at": self.deployed_at, "status": self.status.value, "visits": [],
+                "ended_at": self.ended_at, "registered_peer_id": self.registered_peer_id,
+                "register_deployment_id": self.register_deployment_id, "days": self.days}
+
+
 class SupportCommissioned(Aggregate.Event):
     """`commission_id`, `offer_id` and `days` came when commissions moved to the
     registers: a commission recorded before carries none, and is named by its place."""
@@ -41,13 +96,10 @@ class SupportCommissioned(Aggregate.Event):
 
     def apply(self, aggregate: CaseState) -> None:
         commissions = aggregate.commissions
-        commissions.append({"provider": self.provider, "description": self.description,
-                            "problem_natures": self.problem_natures, "cost": self.cost,
-                            "commissioned_at": self.recorded_at,
-                            "commission_id": self.commission_id
-                            or f"commission-{len(commissions) + 1}",
-                            "offer_id": self.offer_id, "days": self.days,
-                            "status": Delivery.ACTIVE.value, "ended_at": None})
+        commissions.append(Commission(
+            self.commission_id or f"commission-{len(commissions) + 1}", self.provider,
+            self.description, self.problem_natures, self.cost, self.recorded_at,
+            self.offer_id, self.days).as_fields())
 
 
 class SupportCommissionEnded(Aggregate.Event):
@@ -79,11 +131,9 @@ class PeerDeployed(Aggregate.Event):
     days: int = 0
 
     def apply(self, aggregate: CaseState) -> None:
-        aggregate.deployments[self.deployment_id] = {
-            "peer_id": self.peer_id, "peer_council": self.peer_council, "role": self.role,
-            "deployed_at": self.recorded_at, "status": Delivery.ACTIVE.value, "visits": [],
-            "ended_at": None, "registered_peer_id": self.registered_peer_id,
-            "register_deployment_id": self.register_deployment_id, "days": self.days}
+        aggregate.deployments[self.deployment_id] = PeerDeployment(
+            self.peer_id, self.peer_council, self.role, self.recorded_at,
+            self.registered_peer_id, self.register_deployment_id, self.days).as_fields()
 
 
 class PeerVisitRecorded(Aggregate.Event):
@@ -217,14 +267,14 @@ class SupportPart(PlanPart):
         if deployment_id not in self.deployments:
             raise InvalidField(f"no peer deployment {deployment_id!r} on this case",
                                field="deployment_id")
-        if self.deployments[deployment_id]["status"] != Delivery.ACTIVE:
+        if PeerDeployment.of(self.deployments[deployment_id]).status != Delivery.ACTIVE:
             raise RuleViolation(f"peer deployment {deployment_id!r} has ended",
                                 rule="peer_deployment_active", field="deployment_id")
 
     def check_support_ended(self) -> None:
         """No peer still deployed and no commissioned support still running."""
         active = sorted(d for d, v in self.deployments.items()
-                        if v["status"] == Delivery.ACTIVE)
+                        if PeerDeployment.of(v).status == Delivery.ACTIVE)
         if active:
             raise RuleViolation(
                 f"end the active peer deployments first: {', '.join(active)}",
