@@ -68,7 +68,11 @@ __all__ = ["AUTOMATION", "ESCALATION_DECISION", "JOINT_MEETING_DECISION", "LADDE
 class Case(Aggregate, closure.ClosurePart, joint_meetings.JointMeetingsPart,
            ladder.LadderPart, deadlines.DeadlinesPart, access.AccessPart,
            concern.ConcernPart, notices.NoticesPart):
-    """One authority's support case, from concern raised to closure."""
+    """One authority's support case, from concern raised to closure.
+
+    Aggregate comes first among the bases: its `trigger_event` is the one the parts
+    reach (through this class's, which names the event class declared here).
+    """
 
     # Each event class of the parts, redefined here (by the aggregate's metaclass) as
     # `Case.<Name>` of this module: the topic its events have always been stored under.

@@ -69,13 +69,13 @@ def concern_fields(*, authority: str, region: str, summary: str, source: str,
                            field="diagnosis_due")
     region = required_text(region, "region")
     who = actor(actor_id, actor_role)
+    owner_id = opening_owner(owner, region, **who)
     return dict(
         authority=required_text(authority, "authority"), region=region,
         summary=required_text(summary, "summary"),
         source=one_of(source, ConcernSource, "source"),
         issue_type=one_of(issue_type, IssueType, "issue_type"),
-        raised_at=raised_at, diagnosis_due=diagnosis_due, **who,
-        owner=opening_owner(owner, region, **who))
+        raised_at=raised_at, diagnosis_due=diagnosis_due, **who, owner=owner_id)
 
 
 class IntelligenceAdded(Aggregate.Event):

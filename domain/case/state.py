@@ -2,9 +2,9 @@
 the reading of a command's fields.
 
 Each part (concern, plan, support, ladder, meetings, ...) is a class the `Case`
-aggregate composes; each declares here nothing of its own, so that a part reads
-alone with only this module beside it. The state is kept in plain dicts and lists,
-as the events' apply methods have always built it: a snapshot stores it as it is.
+aggregate composes, and reads with only this module (and the parts it builds on)
+beside it. The state is kept in plain dicts and lists, as the events' apply methods
+have always built it: a snapshot stores it as it is, and the case views show it.
 """
 
 from collections.abc import Mapping
