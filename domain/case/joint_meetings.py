@@ -64,6 +64,37 @@ def meeting_attendees(values: Any) -> list[Attendee]:
     return people
 
 
+@dataclass(frozen=True)
+class JointMeeting:
+    """A joint local meeting as the case holds it (a dict, which its snapshots store):
+    its outcome and reason, who attended (None when recorded before attendees were),
+    and its summary, due five working days on."""
+
+    outcome: JointMeetingOutcome
+    reason: str
+    held_at: datetime
+    attendees: list[dict[str, str]] | None
+    summary: str | None = None
+    summary_due: datetime | None = None
+    next_meeting_due: datetime | None = None
+
+    @classmethod
+    def of(cls, fields: Mapping[str, Any]) -> "JointMeeting":
+        return cls(JointMeetingOutcome(fields["outcome"]), fields["reason"], fields["held_at"],
+                   fields.get("attendees"), fields.get("summary"), fields.get("summary_due"),
+                   fields.get("next_meeting_due"))
+
+    @property
+    def awaits_summary(self) -> bool:
+        """A meeting recorded before summaries were due awaits none."""
+        return self.summary_due is not None and self.summary is None
+
+    def as_fields(self) -> dict[str, Any]:
+        return {"outcome": self.outcome.value, "reason": self.reason, "held_at": self.held_at,
+                "attendees": self.attendees, "summary": self.summary,
+                "summary_due": self.summary_due, "next_meeting_due": self.next_meeting_due}
+
+
 class JointLocalMeetingHeld(Aggregate.Event):
     """Version 2 added who attended, when its summary is due and, for a strong local
     plan, when the next joint meeting reviews it.
@@ -90,10 +121,9 @@ class JointLocalMeetingHeld(Aggregate.Event):
 
     def apply(self, aggregate: CaseState) -> None:
         case, at = aggregate, self.recorded_at
-        case.joint_meetings.append({"outcome": self.outcome, "reason": self.reason,
-                                    "held_at": at, "attendees": self.attendees,
-                                    "summary": None, "summary_due": self.summary_due,
-                                    "next_meeting_due": self.next_meeting_due})
+        case.joint_meetings.append(JointMeeting(
+            JointMeetingOutcome(self.outcome), self.reason, at, self.attendees,
+            summary_due=self.summary_due, next_meeting_due=self.next_meeting_due).as_fields())
         case.joint_meeting_proposal = None
         case._forget_reminders(JOINT_MEETING_DECISION)
         case._clear_deadline(Deadline.NEXT_JOINT_MEETING.value)
@@ -217,11 +247,9 @@ class JointMeetingsPart(DiagnosisPart):
                                field="next_joint_meeting_due")
         return given
 
-    def _joint_meeting_awaiting_summary(self) -> dict[str, Any] | None:
-        meetings = self.joint_meetings
-        last = meetings[-1] if meetings else None
-        awaiting = last is not None and last.get("summary_due") and last.get("summary") is None
-        return last if awaiting else None
+    def _joint_meeting_awaiting_summary(self) -> JointMeeting | None:
+        last = [JointMeeting.of(m) for m in self.joint_meetings[-1:]]
+        return last[0] if last and last[0].awaits_summary else None
 
     def record_joint_meeting_summary(self, *, summary: str, recorded_at: datetime,
                                      actor_id: str, actor_role: str) -> None:
