@@ -3,7 +3,6 @@ of Case event; used to prove what the store holds keeps its shape and still load
 
 import json
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -124,8 +123,8 @@ def the_long_case() -> Case:
 
 
 def the_local_case() -> Case:
-    """A strong local plan at a joint meeting; then closed by intervention is refused, so
-    it is closed as improved."""
+    """An agreed plan, then a joint local meeting that finds a strong local plan: the next
+    joint meeting falls due (a version 2 meeting without a red flag)."""
     case = agreed()
     case.hold_joint_local_meeting(outcome="strong local plan", reason="Credible",
                                   recorded_at=NOW, **ACTOR,
@@ -164,4 +163,3 @@ def _write() -> None:  # run once, on the release before the split
 
 if __name__ == "__main__":
     _write()
-    assert Decimal  # the cost is stored as text
