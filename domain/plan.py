@@ -5,6 +5,7 @@ account, so the plan is refused by the rule `plan_actions_are_smart`.
 """
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -54,29 +55,45 @@ def check_smart(action: Mapping[str, Any], field: str) -> None:
             )
 
 
-def plan_action(action: Mapping[str, Any], index: int) -> dict[str, Any]:
-    """One action as stored: checked, trimmed, due date as ISO text, cost in pounds."""
-    field = f"actions[{index}]"
-    if not isinstance(action, Mapping):
-        raise InvalidField(f"{field} must be an object", field=field)
-    check_smart(action, field)
-    for name in ("description", "provider"):
-        if not _text(action.get(name)):
-            raise InvalidField(f"{field}.{name} is required and must not be blank",
-                               field=f"{field}.{name}")
-    return {
-        "description": _text(action["description"]),
-        "owner": _text(action["owner"]),
-        "provider": _text(action["provider"]),
-        "cost": money(action.get("cost"), f"{field}.cost"),
-        "due": _due_date(action["due"], f"{field}.due"),
-        "measure": _text(action["measure"]),
-    }
+@dataclass(frozen=True)
+class PlanAction:
+    """One SMART action of a support plan: what, who owns it, who provides it, at what
+    cost, due when, and the outcome measure its progress is reviewed against."""
+
+    description: str
+    owner: str
+    provider: str
+    cost: Decimal
+    due: date
+    measure: str
+
+    @classmethod
+    def from_input(cls, action: Any, index: int) -> "PlanAction":
+        """Checked and trimmed; refused by `plan_actions_are_smart` when not SMART."""
+        field = f"actions[{index}]"
+        if not isinstance(action, Mapping):
+            raise InvalidField(f"{field} must be an object", field=field)
+        check_smart(action, field)
+        for name in ("description", "provider"):
+            if not _text(action.get(name)):
+                raise InvalidField(f"{field}.{name} is required and must not be blank",
+                                   field=f"{field}.{name}")
+        return cls(description=_text(action["description"]), owner=_text(action["owner"]),
+                   provider=_text(action["provider"]),
+                   cost=money(action.get("cost"), f"{field}.cost"),
+                   due=date.fromisoformat(_due_date(action["due"], f"{field}.due")),
+                   measure=_text(action["measure"]))
+
+    def as_fields(self) -> dict[str, Any]:
+        """As stored in the plan's events: the due date as ISO text, the cost in pounds."""
+        return {"description": self.description, "owner": self.owner,
+                "provider": self.provider, "cost": self.cost, "due": self.due.isoformat(),
+                "measure": self.measure}
 
 
 def plan_actions(actions: Iterable[Mapping[str, Any]] | None) -> list[dict[str, Any]]:
     """A plan has at least one action, each SMART."""
-    checked = [plan_action(a, i) for i, a in enumerate(actions or [])]
+    checked = [PlanAction.from_input(a, i).as_fields() for i, a in enumerate(actions or [])]
     if not checked:
         raise InvalidField("a support plan needs at least one action", field="actions")
     return checked
