@@ -19,6 +19,7 @@ import contextlib
 import logging
 import re
 import sys
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -39,6 +40,9 @@ from services.settings import Settings
 from services.side_tables import SideTables
 from services.store import mutate_each
 from services.worklist import (
+    AWAITING_COLUMNS,
+    AWAITING_DECISION,
+    AWAITING_INDEX,
     DUE_KEY,
     WORKLIST_INDEXES,
     CaseFilter,
@@ -60,15 +64,18 @@ STREAM_ERRORS = (OriginatorIDError, OriginatorVersionError, AggregateNotFoundErr
 PROJECTION = "case_list"
 
 _COLUMNS = ("case_id", "authority", "region", "stage", "status", "issue_type",
-            "risk_score", "risk_band", "raised_at", "next_due", "version", "owner")
+            "risk_score", "risk_band", "raised_at", "next_due", "version", "owner",
+            *AWAITING_COLUMNS)
 _SCHEMA = [
     """CREATE TABLE IF NOT EXISTS case_list (
         case_id TEXT PRIMARY KEY, authority TEXT NOT NULL, region TEXT NOT NULL,
         stage TEXT NOT NULL, status TEXT NOT NULL, issue_type TEXT NOT NULL,
         risk_score INTEGER, risk_band TEXT, raised_at TEXT NOT NULL, next_due TEXT,
-        version INTEGER NOT NULL, owner TEXT)""",
+        version INTEGER NOT NULL, owner TEXT, escalation_proposed_to TEXT,
+        escalation_proposed_at TEXT, joint_meeting_proposed_at TEXT, red_flag_raised_at TEXT)""",
     "CREATE INDEX IF NOT EXISTS case_list_stage_risk ON case_list (stage, risk_band, raised_at)",
     *WORKLIST_INDEXES,
+    AWAITING_INDEX,
     "CREATE INDEX IF NOT EXISTS case_list_order ON case_list (raised_at, case_id)",
     """CREATE TABLE IF NOT EXISTS read_model_tracking (
         projection TEXT PRIMARY KEY, position INTEGER NOT NULL)""",
@@ -89,12 +96,24 @@ def _risk(view: dict[str, Any]) -> tuple[int | None, str | None]:
     return latest.get("score"), latest.get("band")
 
 
+def _awaiting(view: dict[str, Any]) -> tuple[str | None, ...]:
+    """What waits on the case (an escalation proposed, to which stage and when; a joint
+    local meeting proposed) and when its red flag was raised: for My work to list without
+    reading each case."""
+    escalation = view.get("pending_escalation") or {}
+    joint = view.get("joint_meeting_proposal") or {}
+    flag = view.get("red_flag") or {}
+    return (escalation.get("to_stage"), _iso(escalation.get("proposed_at")),
+            _iso(joint.get("proposed_at")), _iso(flag.get("raised_at")))
+
+
 def row_for(view: dict[str, Any]) -> tuple:
     score, band = _risk(view)
     due = [d for d in (view.get("deadlines") or {}).values() if d is not None]
     return (str(view["id"]), view["authority"], view["region"], view["stage"], view["status"],
             view["issue_type"], score, band, _iso(view["raised_at"]),
-            _iso(min(due)) if due else None, view["version"], view.get("owner"))
+            _iso(min(due)) if due else None, view["version"], view.get("owner"),
+            *_awaiting(view))
 
 
 class CaseListView(SideTables):
@@ -105,6 +124,8 @@ class CaseListView(SideTables):
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
         self.set_aside_total = 0  # streams set aside by this process: the alert's counter
+        self._totals: OrderedDict[tuple[CaseFilter, int], int] = OrderedDict()
+        self._totals_lock = threading.Lock()  # the API's store threads share the view
 
     def position(self) -> int:
         with self._read() as cursor:
@@ -272,6 +293,7 @@ class CaseListView(SideTables):
                    region: str | None = None, authority: str | None = None,
                    status: str | None = None, overdue: bool | None = None,
                    owner: str | None = None, due_by: datetime | None = None,
+                   red_flag: bool | None = None,
                    now: datetime | None = None, order: CaseOrder = CaseOrder.RAISED,
                    cursor: str | None = None,
                    limit: int = 50) -> tuple[list[dict[str, Any]], str | None]:
@@ -283,21 +305,34 @@ class CaseListView(SideTables):
         """
         chosen = CaseFilter(stage=stage, risk_band=risk_band, region=region,
                             authority=authority, status=status, owner=owner,
-                            overdue=overdue, due_by=due_by)
+                            overdue=overdue, due_by=due_by, red_flag=red_flag)
         where, params = chosen.where(now or datetime.now(UTC))
         if cursor:
             condition, values = after(order, cursor)
             where.append(condition)
             params += values
-        sql = (f"SELECT {', '.join('c.' + c for c in _COLUMNS)}, p.problem FROM case_list c "
-               "LEFT JOIN case_list_problems p ON p.case_id = c.case_id"
-               + (" WHERE " + " AND ".join(where) if where else "")
-               + order_by(order) + " LIMIT ?")
-        with self._read() as db:
-            db.execute(sql, (*params, limit + 1))
-            rows = [_listed(r) for r in db.fetchall()]
+        rows = self._select(where, params, order_by(order), limit + 1)
         page, more = rows[:limit], len(rows) > limit
         return page, cursor_after(order, page[-1]) if more else None
+
+    def awaiting_decision(self, chosen: CaseFilter, *, now: datetime | None = None,
+                          limit: int = 50) -> list[dict[str, Any]]:
+        """The cases the filter matches with an escalation or a joint local meeting
+        proposed and not yet decided, longest waiting first: read from the list's own
+        columns through a partial index, not case by case."""
+        where, params = chosen.where(now or datetime.now(UTC))
+        where.append(AWAITING_DECISION)
+        return self._select(where, params, " ORDER BY COALESCE(c.escalation_proposed_at, "
+                            "c.joint_meeting_proposed_at), c.case_id", limit)
+
+    def _select(self, where: list[str], params: list[Any], order: str,
+                limit: int) -> list[dict[str, Any]]:
+        sql = (f"SELECT {', '.join('c.' + c for c in _COLUMNS)}, p.problem FROM case_list c "
+               "LEFT JOIN case_list_problems p ON p.case_id = c.case_id"
+               + (" WHERE " + " AND ".join(where) if where else "") + order + " LIMIT ?")
+        with self._read() as db:
+            db.execute(sql, (*params, limit))
+            return [_listed(r) for r in db.fetchall()]
 
     def worklist_counts(self, chosen: CaseFilter, *, soon: datetime,
                         now: datetime | None = None) -> WorklistCounts:
@@ -305,18 +340,39 @@ class CaseListView(SideTables):
         between now and `soon`."""
         moment = (now or datetime.now(UTC)).astimezone(UTC).isoformat()
         where, params = chosen.where(now or datetime.now(UTC))
-        # Three counts, each a range of the due index, rather than one pass summing cases.
-        ranges = [("", ()), (f" AND {DUE_KEY} < ?", (moment,)),
-                  (f" AND {DUE_KEY} >= ? AND {DUE_KEY} <= ?",
-                   (moment, soon.astimezone(UTC).isoformat()))]
-        counts = []
+        matching = "SELECT COUNT(*) FROM case_list c WHERE " + " AND ".join(where or ["1 = 1"])
         with self._read() as db:
-            for extra, values in ranges:
-                db.execute("SELECT COUNT(*) FROM case_list c WHERE "
-                           + " AND ".join(where or ["1 = 1"]) + extra, (*params, *values))
-                counts.append(int(db.fetchone()[0]))
-        total, overdue, due_soon = counts
-        return WorklistCounts(int(total), int(overdue), int(due_soon))
+            total = self._total(db, chosen, matching, params)
+            # The two counts that move with the clock, each a range of the due index.
+            db.execute(f"{matching} AND {DUE_KEY} < ?", (*params, moment))
+            overdue = int(db.fetchone()[0])
+            db.execute(f"{matching} AND {DUE_KEY} >= ? AND {DUE_KEY} <= ?",
+                       (*params, moment, soon.astimezone(UTC).isoformat()))
+            due_soon = int(db.fetchone()[0])
+        return WorklistCounts(total, overdue, due_soon)
+
+    def _total(self, db: Any, chosen: CaseFilter, matching: str, params: list[Any]) -> int:
+        """How many cases the filter matches: counted once for each position of the list
+        (the same events give the same rows), as counting a region of 100,000 cases costs
+        more than the rest of My work. A filter on the clock (overdue, due by) is counted
+        each time."""
+        timeless = chosen.overdue is None and chosen.due_by is None
+        db.execute("SELECT position FROM read_model_tracking WHERE projection = ?",
+                   (PROJECTION,))
+        found = db.fetchone()
+        key = (chosen, found[0] if found else 0)
+        with self._totals_lock:
+            known = self._totals.get(key) if timeless else None
+        if known is not None:
+            return known
+        db.execute(matching, params)
+        total = int(db.fetchone()[0])
+        if timeless:
+            with self._totals_lock:
+                self._totals[key] = total
+                if len(self._totals) > COUNTED_FILTERS:
+                    self._totals.popitem(last=False)
+        return total
 
     def regional_picture(self, *, region: str | None = None,
                          now: datetime | None = None) -> dict[str, Any]:
@@ -345,6 +401,7 @@ class CaseListView(SideTables):
 
 
 FOLDED_CASES = 20_000  # cases a rebuild keeps folded in memory
+COUNTED_FILTERS = 1000  # worklist totals kept, each for one filter at one position
 
 
 def _row_view(case: Any) -> dict[str, Any]:
@@ -352,11 +409,13 @@ def _row_view(case: Any) -> dict[str, Any]:
     return {"id": case.id, "version": case.version, "authority": case.authority,
             "region": case.region, "stage": case.stage, "status": case.status,
             "issue_type": case.issue_type, "raised_at": case.raised_at,
-            "deadlines": case.deadlines, "risk": case.risk, "owner": case.owner}
+            "deadlines": case.deadlines, "risk": case.risk, "owner": case.owner,
+            "pending_escalation": getattr(case, "pending_escalation", None),
+            "joint_meeting_proposal": case.joint_meeting_proposal, "red_flag": case.red_flag}
 
 
 _ARRAY_TYPES = ("text", "text", "text", "text", "text", "text", "int", "text", "text", "text",
-                "int", "text")
+                "int", "text", "text", "text", "text", "text")
 _UPSERT_ARRAYS = (
     f"INSERT INTO case_list ({', '.join(_COLUMNS)}) SELECT * FROM unnest("
     + ", ".join(f"?::{t}[]" for t in _ARRAY_TYPES) + ") ON CONFLICT (case_id) DO UPDATE SET "
@@ -384,6 +443,7 @@ def _fold(cases: CaseService, folded: "OrderedDict[UUID, Any]", notification: An
 def _listed(record: tuple) -> dict[str, Any]:
     """A row of the list; a case set aside says so, and that its history fails verification."""
     row = dict(zip(_COLUMNS, record[:-1], strict=True))
+    row["red_flag"] = row["red_flag_raised_at"] is not None
     if record[-1] is not None:
         row["verification"] = {"ok": False, "problem": record[-1]}
     return row
