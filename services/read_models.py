@@ -148,7 +148,18 @@ class CaseListView(SideTables):
             read = self._apply_folded_page(cases, folded, batch_size)
             total += read
             if read < batch_size:
+                self._analyse_after(total)
                 return total
+
+    def _analyse_after(self, applied: int) -> None:
+        """After a long catch-up (a list projected again by a migration, a bulk import),
+        PostgreSQL's planner is told what the list now holds, rather than planning with
+        the statistics of an empty table until autovacuum comes round: with those, it
+        reads a whole region to count the overdue cases instead of a range of the due
+        index."""
+        if self.postgres and applied >= ANALYSE_AFTER:
+            with self._read() as db:
+                db.execute("ANALYZE case_list")
 
     def _next_page(self, cursor: Any, cases: CaseService, size: int) -> list[Any]:
         """The next page of the notification log after the tracked position, read with
@@ -235,6 +246,7 @@ class CaseListView(SideTables):
             total += read
             if progress:
                 progress(total)
+        self._analyse_after(total)
         return total
 
     def _apply_folded_page(self, cases: CaseService, folded: "OrderedDict[UUID, Any]",
@@ -343,13 +355,13 @@ class CaseListView(SideTables):
         matching = "SELECT COUNT(*) FROM case_list c WHERE " + " AND ".join(where or ["1 = 1"])
         with self._read() as db:
             total = self._total(db, chosen, matching, params)
-            # The two counts that move with the clock, each a range of the due index.
-            db.execute(f"{matching} AND {DUE_KEY} < ?", (*params, moment))
-            overdue = int(db.fetchone()[0])
-            db.execute(f"{matching} AND {DUE_KEY} >= ? AND {DUE_KEY} <= ?",
-                       (*params, moment, soon.astimezone(UTC).isoformat()))
-            due_soon = int(db.fetchone()[0])
-        return WorklistCounts(total, overdue, due_soon)
+            # The two counts that move with the clock, together: one range of the due index.
+            db.execute(f"SELECT COUNT(CASE WHEN {DUE_KEY} < ? THEN 1 END), COUNT(CASE WHEN "
+                       f"{DUE_KEY} >= ? THEN 1 END) FROM case_list c WHERE "
+                       + " AND ".join([*where, f"{DUE_KEY} <= ?"]),
+                       (moment, moment, *params, soon.astimezone(UTC).isoformat()))
+            overdue, due_soon = db.fetchone()
+        return WorklistCounts(total, int(overdue), int(due_soon))
 
     def _total(self, db: Any, chosen: CaseFilter, matching: str, params: list[Any]) -> int:
         """How many cases the filter matches: counted once for each position of the list
@@ -401,6 +413,7 @@ class CaseListView(SideTables):
 
 
 FOLDED_CASES = 20_000  # cases a rebuild keeps folded in memory
+ANALYSE_AFTER = 10_000  # events applied at once after which PostgreSQL's statistics are renewed
 COUNTED_FILTERS = 1000  # worklist totals kept, each for one filter at one position
 
 
