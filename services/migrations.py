@@ -20,6 +20,7 @@ from typing import Any
 
 import psycopg
 
+from services.case_tally import TALLY_TABLE
 from services.checkpoints import CheckpointLedger
 from services.postgres_recorder import SCHEMA_LOCK as ADVISORY_LOCK
 from services.read_models import _SCHEMA as READ_MODEL_TABLES
@@ -75,9 +76,9 @@ MIGRATIONS = (
               adds_columns=(("case_list", "owner", "TEXT"),)),
     Migration(6, "case list: worklist indexes for each order, with the case id for ties",
               (*WORKLIST_INDEXES, *SUPERSEDED_INDEXES)),
-    Migration(7, "case list: proposals awaiting a decision and the red flag; the list is "
-                 "projected again to fill them in",
-              (AWAITING_INDEX, *REPROJECT_CASE_LIST),
+    Migration(7, "case list: proposals awaiting a decision, the red flag, and a tally of "
+                 "cases for the worklist counts; the list is projected again to fill them in",
+              (AWAITING_INDEX, TALLY_TABLE, *REPROJECT_CASE_LIST, "DELETE FROM case_list_tally"),
               adds_columns=tuple(("case_list", column, "TEXT") for column in AWAITING_COLUMNS)),
 )
 LATEST = MIGRATIONS[-1].version

@@ -19,7 +19,6 @@ import contextlib
 import logging
 import re
 import sys
-import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -34,6 +33,8 @@ from eventsourcing.domain import OriginatorIDError, OriginatorVersionError
 from eventsourcing.persistence import DataError
 
 from domain.errors import DomainError
+from services import case_tally
+from services.case_tally import TALLY_TABLE
 from services.cases import CaseService, case_view
 from services.metrics import STREAMS_SET_ASIDE
 from services.settings import Settings
@@ -79,6 +80,7 @@ _SCHEMA = [
     "CREATE INDEX IF NOT EXISTS case_list_order ON case_list (raised_at, case_id)",
     """CREATE TABLE IF NOT EXISTS read_model_tracking (
         projection TEXT PRIMARY KEY, position INTEGER NOT NULL)""",
+    TALLY_TABLE,
     """CREATE TABLE IF NOT EXISTS case_list_problems (
         case_id TEXT PRIMARY KEY, version INTEGER NOT NULL, problem TEXT NOT NULL,
         noticed_at TEXT NOT NULL)""",
@@ -124,8 +126,6 @@ class CaseListView(SideTables):
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
         self.set_aside_total = 0  # streams set aside by this process: the alert's counter
-        self._totals: OrderedDict[tuple[CaseFilter, int], int] = OrderedDict()
-        self._totals_lock = threading.Lock()  # the API's store threads share the view
 
     def position(self) -> int:
         with self._read() as cursor:
@@ -192,7 +192,7 @@ class CaseListView(SideTables):
         """Write the case's row; a stream that cannot be applied is set aside, not fatal."""
         try:
             with _savepoint(cursor):
-                cursor.execute(self._upsert, row_for(cases.case_as_of(case_id, version=version)))
+                self._upsert_rows(cursor, [row_for(cases.case_as_of(case_id, version=version))])
         except STREAM_ERRORS as error:  # one broken stream must not stop the list
             self._set_aside(cursor, cases, case_id, version, error)
 
@@ -206,7 +206,7 @@ class CaseListView(SideTables):
         partial = cases.as_far_as_it_applies(case_id, version)
         if partial is not None:
             with contextlib.suppress(Exception), _savepoint(cursor):
-                cursor.execute(self._upsert, row_for(case_view(partial)))
+                self._upsert_rows(cursor, [row_for(case_view(partial))])
         cursor.execute(
             "INSERT INTO case_list_problems VALUES (?, ?, ?, ?) ON CONFLICT (case_id) DO UPDATE "
             "SET version = excluded.version, problem = excluded.problem, "
@@ -238,6 +238,7 @@ class CaseListView(SideTables):
         """
         with self._transaction(lock=True) as cursor:
             cursor.execute("DELETE FROM case_list")
+            cursor.execute("DELETE FROM case_list_tally")
             cursor.execute("DELETE FROM case_list_problems")
             cursor.execute("DELETE FROM read_model_tracking WHERE projection = ?", (PROJECTION,))
         folded: OrderedDict[UUID, Any] = OrderedDict()
@@ -290,14 +291,17 @@ class CaseListView(SideTables):
 
     def _upsert_rows(self, cursor: Any, rows: list[tuple]) -> None:
         """Many rows in one statement on PostgreSQL (a column of arrays: one round trip);
-        SQLite, in process, takes them one by one. The rows are of distinct cases."""
+        SQLite, in process, takes them one by one. The rows are of distinct cases. The
+        tally moves with them, in the same transaction."""
         if not rows:
             return
+        moved = case_tally.changes(cursor, [dict(zip(_COLUMNS, r, strict=True)) for r in rows])
         if not self.postgres:
             cursor.executemany(self._upsert, rows)
-            return
-        columns = [list(column) for column in zip(*rows, strict=True)]
-        cursor.execute(_UPSERT_ARRAYS, columns)
+        else:
+            columns = [list(column) for column in zip(*rows, strict=True)]
+            cursor.execute(_UPSERT_ARRAYS, columns)
+        case_tally.apply(cursor, moved)
 
     # -- queries -----------------------------------------------------------------
 
@@ -348,13 +352,16 @@ class CaseListView(SideTables):
 
     def worklist_counts(self, chosen: CaseFilter, *, soon: datetime,
                         now: datetime | None = None) -> WorklistCounts:
-        """Over every case the filter matches: how many, how many overdue, how many due
-        between now and `soon`."""
+        """Over every case the filter matches: how many (from the tally where the filter
+        allows), how many overdue, how many due between now and `soon`."""
         moment = (now or datetime.now(UTC)).astimezone(UTC).isoformat()
         where, params = chosen.where(now or datetime.now(UTC))
-        matching = "SELECT COUNT(*) FROM case_list c WHERE " + " AND ".join(where or ["1 = 1"])
         with self._read() as db:
-            total = self._total(db, chosen, matching, params)
+            total = case_tally.total(db, chosen)
+            if total is None:
+                db.execute("SELECT COUNT(*) FROM case_list c WHERE "
+                           + " AND ".join(where or ["1 = 1"]), params)
+                total = int(db.fetchone()[0])
             # The two counts that move with the clock, together: one range of the due index.
             db.execute(f"SELECT COUNT(CASE WHEN {DUE_KEY} < ? THEN 1 END), COUNT(CASE WHEN "
                        f"{DUE_KEY} >= ? THEN 1 END) FROM case_list c WHERE "
@@ -362,29 +369,6 @@ class CaseListView(SideTables):
                        (moment, moment, *params, soon.astimezone(UTC).isoformat()))
             overdue, due_soon = db.fetchone()
         return WorklistCounts(total, int(overdue), int(due_soon))
-
-    def _total(self, db: Any, chosen: CaseFilter, matching: str, params: list[Any]) -> int:
-        """How many cases the filter matches: counted once for each position of the list
-        (the same events give the same rows), as counting a region of 100,000 cases costs
-        more than the rest of My work. A filter on the clock (overdue, due by) is counted
-        each time."""
-        timeless = chosen.overdue is None and chosen.due_by is None
-        db.execute("SELECT position FROM read_model_tracking WHERE projection = ?",
-                   (PROJECTION,))
-        found = db.fetchone()
-        key = (chosen, found[0] if found else 0)
-        with self._totals_lock:
-            known = self._totals.get(key) if timeless else None
-        if known is not None:
-            return known
-        db.execute(matching, params)
-        total = int(db.fetchone()[0])
-        if timeless:
-            with self._totals_lock:
-                self._totals[key] = total
-                if len(self._totals) > COUNTED_FILTERS:
-                    self._totals.popitem(last=False)
-        return total
 
     def regional_picture(self, *, region: str | None = None,
                          now: datetime | None = None) -> dict[str, Any]:
@@ -414,7 +398,6 @@ class CaseListView(SideTables):
 
 FOLDED_CASES = 20_000  # cases a rebuild keeps folded in memory
 ANALYSE_AFTER = 10_000  # events applied at once after which PostgreSQL's statistics are renewed
-COUNTED_FILTERS = 1000  # worklist totals kept, each for one filter at one position
 
 
 def _row_view(case: Any) -> dict[str, Any]:
