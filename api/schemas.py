@@ -79,6 +79,16 @@ class CaseRow(BaseModel):
     owner: str | None = Field(None, description="The coordinator who owns the case; null "
                                                 "for a case opened before cases had owners.")
     version: int
+    red_flag: bool = Field(False, description="Whether a red flag has been raised: a joint "
+                                              "local meeting at which the regulator was not "
+                                              "satisfied (when: `red_flag_raised_at`).")
+    red_flag_raised_at: datetime | None = None
+    escalation_proposed_to: str | None = Field(None, description=(
+        "The stage an escalation proposed and not yet decided would move the case to "
+        "(proposed at `escalation_proposed_at`); null when none is pending."))
+    escalation_proposed_at: datetime | None = None
+    joint_meeting_proposed_at: datetime | None = Field(None, description=(
+        "When a joint local meeting was proposed, if it is not yet held or declined."))
     verification: dict[str, Any] | None = Field(
         None, description="Present only when the case's history could not be projected: "
                           "{ok: false, problem}. The row then shows what could be applied.")

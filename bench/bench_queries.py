@@ -30,7 +30,8 @@ def fill(view: CaseListView, n_cases: int) -> None:
                      rnd.choice(["coasting", "service-specific issue"]),
                      None if band is None else rnd.randint(1, 9), band, raised.isoformat(),
                      (raised + timedelta(days=rnd.randint(-30, 90))).isoformat(), 3))
-    sql = "INSERT INTO case_list VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+    sql = ("INSERT INTO case_list (case_id, authority, region, stage, status, issue_type, "
+           "risk_score, risk_band, raised_at, next_due, version) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
     with view._transaction(lock=True) as cursor:
         if view.postgres:
             cursor.cursor.executemany(sql.replace("?", "%s"), rows)

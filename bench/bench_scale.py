@@ -130,6 +130,7 @@ def _catch_up_from_zero(view: CaseListView, cases: CaseService) -> None:
     """What a rebuild did before: clear, then apply the log reading each case back."""
     with view._transaction(lock=True) as cursor:
         cursor.execute("DELETE FROM case_list")
+        cursor.execute("DELETE FROM case_list_tally")
         cursor.execute("DELETE FROM read_model_tracking")
     while view._apply_batch(cases, 1000) == 1000:
         pass

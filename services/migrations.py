@@ -20,13 +20,19 @@ from typing import Any
 
 import psycopg
 
+from services.case_tally import TALLY_TABLE
 from services.checkpoints import CheckpointLedger
 from services.postgres_recorder import SCHEMA_LOCK as ADVISORY_LOCK
 from services.read_models import _SCHEMA as READ_MODEL_TABLES
 from services.read_models import PROJECTION
 from services.settings import Settings
 from services.web_sessions import SessionStore
-from services.worklist import SUPERSEDED_INDEXES, WORKLIST_INDEXES
+from services.worklist import (
+    AWAITING_COLUMNS,
+    AWAITING_INDEX,
+    SUPERSEDED_INDEXES,
+    WORKLIST_INDEXES,
+)
 
 
 @dataclass(frozen=True)
@@ -34,9 +40,9 @@ class Migration:
     version: int
     description: str
     statements: tuple[str, ...]
-    # A column the migration adds, as (table, column, SQL type): added only where missing
-    # (a table created by this release's own schema already has it).
-    adds_column: tuple[str, str, str] | None = None
+    # Columns the migration adds, each as (table, column, SQL type): added only where
+    # missing (a table created by this release's own schema already has them).
+    adds_columns: tuple[tuple[str, str, str], ...] = ()
 
 
 RELEASE_0_1_0 = (
@@ -67,9 +73,13 @@ MIGRATIONS = (
     Migration(5, "case list: each case's owner; the list is projected again to fill it in",
               ("CREATE INDEX IF NOT EXISTS case_list_owner ON case_list (owner, status, raised_at)",
                *REPROJECT_CASE_LIST),
-              adds_column=("case_list", "owner", "TEXT")),
+              adds_columns=(("case_list", "owner", "TEXT"),)),
     Migration(6, "case list: worklist indexes for each order, with the case id for ties",
               (*WORKLIST_INDEXES, *SUPERSEDED_INDEXES)),
+    Migration(7, "case list: proposals awaiting a decision, the red flag, and a tally of "
+                 "cases for the worklist counts; the list is projected again to fill them in",
+              (AWAITING_INDEX, TALLY_TABLE, *REPROJECT_CASE_LIST, "DELETE FROM case_list_tally"),
+              adds_columns=tuple(("case_list", column, "TEXT") for column in AWAITING_COLUMNS)),
 )
 LATEST = MIGRATIONS[-1].version
 
@@ -85,10 +95,9 @@ def migrate(settings: Settings, *, up_to: int = LATEST) -> list[int]:
         applied = []
         for migration in MIGRATIONS:
             if current < migration.version <= up_to:
-                if migration.adds_column and not _has_column(run, settings,
-                                                             *migration.adds_column[:2]):
-                    table, column, kind = migration.adds_column
-                    run(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+                for table, column, kind in migration.adds_columns:
+                    if not _has_column(run, settings, table, column):
+                        run(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
                 for statement in migration.statements:
                     run(statement)
                 run("INSERT INTO schema_version VALUES (?, ?, ?)",

@@ -33,12 +33,17 @@ from eventsourcing.domain import OriginatorIDError, OriginatorVersionError
 from eventsourcing.persistence import DataError
 
 from domain.errors import DomainError
+from services import case_tally
+from services.case_tally import TALLY_TABLE
 from services.cases import CaseService, case_view
 from services.metrics import STREAMS_SET_ASIDE
 from services.settings import Settings
 from services.side_tables import SideTables
 from services.store import mutate_each
 from services.worklist import (
+    AWAITING_COLUMNS,
+    AWAITING_DECISION,
+    AWAITING_INDEX,
     DUE_KEY,
     WORKLIST_INDEXES,
     CaseFilter,
@@ -60,18 +65,22 @@ STREAM_ERRORS = (OriginatorIDError, OriginatorVersionError, AggregateNotFoundErr
 PROJECTION = "case_list"
 
 _COLUMNS = ("case_id", "authority", "region", "stage", "status", "issue_type",
-            "risk_score", "risk_band", "raised_at", "next_due", "version", "owner")
+            "risk_score", "risk_band", "raised_at", "next_due", "version", "owner",
+            *AWAITING_COLUMNS)
 _SCHEMA = [
     """CREATE TABLE IF NOT EXISTS case_list (
         case_id TEXT PRIMARY KEY, authority TEXT NOT NULL, region TEXT NOT NULL,
         stage TEXT NOT NULL, status TEXT NOT NULL, issue_type TEXT NOT NULL,
         risk_score INTEGER, risk_band TEXT, raised_at TEXT NOT NULL, next_due TEXT,
-        version INTEGER NOT NULL, owner TEXT)""",
+        version INTEGER NOT NULL, owner TEXT, escalation_proposed_to TEXT,
+        escalation_proposed_at TEXT, joint_meeting_proposed_at TEXT, red_flag_raised_at TEXT)""",
     "CREATE INDEX IF NOT EXISTS case_list_stage_risk ON case_list (stage, risk_band, raised_at)",
     *WORKLIST_INDEXES,
+    AWAITING_INDEX,
     "CREATE INDEX IF NOT EXISTS case_list_order ON case_list (raised_at, case_id)",
     """CREATE TABLE IF NOT EXISTS read_model_tracking (
         projection TEXT PRIMARY KEY, position INTEGER NOT NULL)""",
+    TALLY_TABLE,
     """CREATE TABLE IF NOT EXISTS case_list_problems (
         case_id TEXT PRIMARY KEY, version INTEGER NOT NULL, problem TEXT NOT NULL,
         noticed_at TEXT NOT NULL)""",
@@ -89,12 +98,24 @@ def _risk(view: dict[str, Any]) -> tuple[int | None, str | None]:
     return latest.get("score"), latest.get("band")
 
 
+def _awaiting(view: dict[str, Any]) -> tuple[str | None, ...]:
+    """What waits on the case (an escalation proposed, to which stage and when; a joint
+    local meeting proposed) and when its red flag was raised: for My work to list without
+    reading each case."""
+    escalation = view.get("pending_escalation") or {}
+    joint = view.get("joint_meeting_proposal") or {}
+    flag = view.get("red_flag") or {}
+    return (escalation.get("to_stage"), _iso(escalation.get("proposed_at")),
+            _iso(joint.get("proposed_at")), _iso(flag.get("raised_at")))
+
+
 def row_for(view: dict[str, Any]) -> tuple:
     score, band = _risk(view)
     due = [d for d in (view.get("deadlines") or {}).values() if d is not None]
     return (str(view["id"]), view["authority"], view["region"], view["stage"], view["status"],
             view["issue_type"], score, band, _iso(view["raised_at"]),
-            _iso(min(due)) if due else None, view["version"], view.get("owner"))
+            _iso(min(due)) if due else None, view["version"], view.get("owner"),
+            *_awaiting(view))
 
 
 class CaseListView(SideTables):
@@ -127,7 +148,18 @@ class CaseListView(SideTables):
             read = self._apply_folded_page(cases, folded, batch_size)
             total += read
             if read < batch_size:
+                self._analyse_after(total)
                 return total
+
+    def _analyse_after(self, applied: int) -> None:
+        """After a long catch-up (a list projected again by a migration, a bulk import),
+        PostgreSQL's planner is told what the list now holds, rather than planning with
+        the statistics of an empty table until autovacuum comes round: with those, it
+        reads a whole region to count the overdue cases instead of a range of the due
+        index."""
+        if self.postgres and applied >= ANALYSE_AFTER:
+            with self._read() as db:
+                db.execute("ANALYZE case_list")
 
     def _next_page(self, cursor: Any, cases: CaseService, size: int) -> list[Any]:
         """The next page of the notification log after the tracked position, read with
@@ -164,7 +196,7 @@ class CaseListView(SideTables):
         """Write the case's row; a stream that cannot be applied is set aside, not fatal."""
         try:
             with _savepoint(cursor):
-                cursor.execute(self._upsert, row_for(cases.case_as_of(case_id, version=version)))
+                self._upsert_rows(cursor, [row_for(cases.case_as_of(case_id, version=version))])
         except STREAM_ERRORS as error:  # one broken stream must not stop the list
             self._set_aside(cursor, cases, case_id, version, error)
 
@@ -178,7 +210,7 @@ class CaseListView(SideTables):
         partial = cases.as_far_as_it_applies(case_id, version)
         if partial is not None:
             with contextlib.suppress(Exception), _savepoint(cursor):
-                cursor.execute(self._upsert, row_for(case_view(partial)))
+                self._upsert_rows(cursor, [row_for(case_view(partial))])
         cursor.execute(
             "INSERT INTO case_list_problems VALUES (?, ?, ?, ?) ON CONFLICT (case_id) DO UPDATE "
             "SET version = excluded.version, problem = excluded.problem, "
@@ -214,6 +246,7 @@ class CaseListView(SideTables):
         """
         with self._transaction(lock=True) as cursor:
             cursor.execute("DELETE FROM case_list")
+            cursor.execute("DELETE FROM case_list_tally")
             cursor.execute("DELETE FROM case_list_problems")
             cursor.execute("DELETE FROM read_model_tracking WHERE projection = ?", (PROJECTION,))
         folded: OrderedDict[UUID, Any] = OrderedDict()
@@ -222,6 +255,7 @@ class CaseListView(SideTables):
             total += read
             if progress:
                 progress(total)
+        self._analyse_after(total)
         return total
 
     def _apply_folded_page(self, cases: CaseService, folded: "OrderedDict[UUID, Any]",
@@ -264,14 +298,17 @@ class CaseListView(SideTables):
 
     def _upsert_rows(self, cursor: Any, rows: list[tuple]) -> None:
         """Many rows in one statement on PostgreSQL (a column of arrays: one round trip);
-        SQLite, in process, takes them one by one. The rows are of distinct cases."""
+        SQLite, in process, takes them one by one. The rows are of distinct cases. The
+        tally moves with them, in the same transaction."""
         if not rows:
             return
+        moved = case_tally.changes(cursor, [dict(zip(_COLUMNS, r, strict=True)) for r in rows])
         if not self.postgres:
             cursor.executemany(self._upsert, rows)
-            return
-        columns = [list(column) for column in zip(*rows, strict=True)]
-        cursor.execute(_UPSERT_ARRAYS, columns)
+        else:
+            columns = [list(column) for column in zip(*rows, strict=True)]
+            cursor.execute(_UPSERT_ARRAYS, columns)
+        case_tally.apply(cursor, moved)
 
     # -- queries -----------------------------------------------------------------
 
@@ -279,6 +316,7 @@ class CaseListView(SideTables):
                    region: str | None = None, authority: str | None = None,
                    status: str | None = None, overdue: bool | None = None,
                    owner: str | None = None, due_by: datetime | None = None,
+                   red_flag: bool | None = None,
                    now: datetime | None = None, order: CaseOrder = CaseOrder.RAISED,
                    cursor: str | None = None,
                    limit: int = 50) -> tuple[list[dict[str, Any]], str | None]:
@@ -290,40 +328,54 @@ class CaseListView(SideTables):
         """
         chosen = CaseFilter(stage=stage, risk_band=risk_band, region=region,
                             authority=authority, status=status, owner=owner,
-                            overdue=overdue, due_by=due_by)
+                            overdue=overdue, due_by=due_by, red_flag=red_flag)
         where, params = chosen.where(now or datetime.now(UTC))
         if cursor:
             condition, values = after(order, cursor)
             where.append(condition)
             params += values
-        sql = (f"SELECT {', '.join('c.' + c for c in _COLUMNS)}, p.problem FROM case_list c "
-               "LEFT JOIN case_list_problems p ON p.case_id = c.case_id"
-               + (" WHERE " + " AND ".join(where) if where else "")
-               + order_by(order) + " LIMIT ?")
-        with self._read() as db:
-            db.execute(sql, (*params, limit + 1))
-            rows = [_listed(r) for r in db.fetchall()]
+        rows = self._select(where, params, order_by(order), limit + 1)
         page, more = rows[:limit], len(rows) > limit
         return page, cursor_after(order, page[-1]) if more else None
 
+    def awaiting_decision(self, chosen: CaseFilter, *, now: datetime | None = None,
+                          limit: int = 50) -> list[dict[str, Any]]:
+        """The cases the filter matches with an escalation or a joint local meeting
+        proposed and not yet decided, longest waiting first: read from the list's own
+        columns through a partial index, not case by case."""
+        where, params = chosen.where(now or datetime.now(UTC))
+        where.append(AWAITING_DECISION)
+        return self._select(where, params, " ORDER BY COALESCE(c.escalation_proposed_at, "
+                            "c.joint_meeting_proposed_at), c.case_id", limit)
+
+    def _select(self, where: list[str], params: list[Any], order: str,
+                limit: int) -> list[dict[str, Any]]:
+        sql = (f"SELECT {', '.join('c.' + c for c in _COLUMNS)}, p.problem FROM case_list c "
+               "LEFT JOIN case_list_problems p ON p.case_id = c.case_id"
+               + (" WHERE " + " AND ".join(where) if where else "") + order + " LIMIT ?")
+        with self._read() as db:
+            db.execute(sql, (*params, limit))
+            return [_listed(r) for r in db.fetchall()]
+
     def worklist_counts(self, chosen: CaseFilter, *, soon: datetime,
                         now: datetime | None = None) -> WorklistCounts:
-        """Over every case the filter matches: how many, how many overdue, how many due
-        between now and `soon`."""
+        """Over every case the filter matches: how many (from the tally where the filter
+        allows), how many overdue, how many due between now and `soon`."""
         moment = (now or datetime.now(UTC)).astimezone(UTC).isoformat()
         where, params = chosen.where(now or datetime.now(UTC))
-        # Three counts, each a range of the due index, rather than one pass summing cases.
-        ranges = [("", ()), (f" AND {DUE_KEY} < ?", (moment,)),
-                  (f" AND {DUE_KEY} >= ? AND {DUE_KEY} <= ?",
-                   (moment, soon.astimezone(UTC).isoformat()))]
-        counts = []
         with self._read() as db:
-            for extra, values in ranges:
+            total = case_tally.total(db, chosen)
+            if total is None:
                 db.execute("SELECT COUNT(*) FROM case_list c WHERE "
-                           + " AND ".join(where or ["1 = 1"]) + extra, (*params, *values))
-                counts.append(int(db.fetchone()[0]))
-        total, overdue, due_soon = counts
-        return WorklistCounts(int(total), int(overdue), int(due_soon))
+                           + " AND ".join(where or ["1 = 1"]), params)
+                total = int(db.fetchone()[0])
+            # The two counts that move with the clock, together: one range of the due index.
+            db.execute(f"SELECT COUNT(CASE WHEN {DUE_KEY} < ? THEN 1 END), COUNT(CASE WHEN "
+                       f"{DUE_KEY} >= ? THEN 1 END) FROM case_list c WHERE "
+                       + " AND ".join([*where, f"{DUE_KEY} <= ?"]),
+                       (moment, moment, *params, soon.astimezone(UTC).isoformat()))
+            overdue, due_soon = db.fetchone()
+        return WorklistCounts(total, int(overdue), int(due_soon))
 
     def regional_picture(self, *, region: str | None = None,
                          now: datetime | None = None) -> dict[str, Any]:
@@ -357,6 +409,7 @@ FOLDED_CASES = 20_000  # cases a rebuild keeps folded in memory
 # it writes more often there; PostgreSQL locks only the tracking row.
 WRITE_EVERY = 5_000
 WRITE_EVERY_EVENTS = {"postgres": 50_000, "sqlite": 10_000}
+ANALYSE_AFTER = 10_000  # events applied at once after which PostgreSQL's statistics are renewed
 
 
 def _row_view(case: Any) -> dict[str, Any]:
@@ -364,11 +417,13 @@ def _row_view(case: Any) -> dict[str, Any]:
     return {"id": case.id, "version": case.version, "authority": case.authority,
             "region": case.region, "stage": case.stage, "status": case.status,
             "issue_type": case.issue_type, "raised_at": case.raised_at,
-            "deadlines": case.deadlines, "risk": case.risk, "owner": case.owner}
+            "deadlines": case.deadlines, "risk": case.risk, "owner": case.owner,
+            "pending_escalation": getattr(case, "pending_escalation", None),
+            "joint_meeting_proposal": case.joint_meeting_proposal, "red_flag": case.red_flag}
 
 
 _ARRAY_TYPES = ("text", "text", "text", "text", "text", "text", "int", "text", "text", "text",
-                "int", "text")
+                "int", "text", "text", "text", "text", "text")
 _UPSERT_ARRAYS = (
     f"INSERT INTO case_list ({', '.join(_COLUMNS)}) SELECT * FROM unnest("
     + ", ".join(f"?::{t}[]" for t in _ARRAY_TYPES) + ") ON CONFLICT (case_id) DO UPDATE SET "
@@ -424,6 +479,7 @@ class _Folding:
 def _listed(record: tuple) -> dict[str, Any]:
     """A row of the list; a case set aside says so, and that its history fails verification."""
     row = dict(zip(_COLUMNS, record[:-1], strict=True))
+    row["red_flag"] = row["red_flag_raised_at"] is not None
     if record[-1] is not None:
         row["verification"] = {"ok": False, "problem": record[-1]}
     return row

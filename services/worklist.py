@@ -47,6 +47,16 @@ _KEYS: dict[CaseOrder, tuple[str, str]] = {
     CaseOrder.DUE: (DUE_KEY, "ASC"),
     CaseOrder.RISK: ("COALESCE(c.risk_score, 0)", "DESC"),
 }
+AWAITING_COLUMNS = ("escalation_proposed_to", "escalation_proposed_at",
+                    "joint_meeting_proposed_at", "red_flag_raised_at")
+"""What waits on a case, and its red flag: columns since migration 7."""
+AWAITING_DECISION = ("(c.escalation_proposed_at IS NOT NULL "
+                     "OR c.joint_meeting_proposed_at IS NOT NULL)")
+AWAITING_INDEX = (
+    "CREATE INDEX IF NOT EXISTS case_list_awaiting ON case_list (region, status, case_id) "
+    f"WHERE {AWAITING_DECISION.replace('c.', '')}")
+"""The few cases with a proposal awaiting a decision, found without reading the rest: a
+partial index (the query repeats its condition word for word, as SQLite needs)."""
 SUPERSEDED_INDEXES = tuple(f"DROP INDEX IF EXISTS {name}" for name in (
     "case_list_region", "case_list_authority", "case_list_owner"))
 
@@ -63,6 +73,7 @@ class CaseFilter:
     owner: str | None = None
     overdue: bool | None = None
     due_by: datetime | None = None
+    red_flag: bool | None = None
 
     def where(self, now: datetime) -> tuple[list[str], list[Any]]:
         """SQL conditions on `case_list c` and their '?' parameters."""
@@ -80,6 +91,8 @@ class CaseFilter:
             where.append("(c.next_due IS NOT NULL AND c.next_due < ?)" if self.overdue
                          else "(c.next_due IS NULL OR c.next_due >= ?)")
             params.append(moment)
+        if self.red_flag is not None:
+            where.append("c.red_flag_raised_at IS " + ("NOT NULL" if self.red_flag else "NULL"))
         return where, params
 
 

@@ -74,6 +74,9 @@ async def list_cases(
     stage: Stage | None = None, risk_band: RiskBand | None = None,
     region: Region | None = None, authority: str | None = Query(None, max_length=200),
     overdue: bool | None = None,
+    red_flag: bool | None = Query(None, description=(
+        "`true` for the cases with a red flag raised (a joint local meeting at which the "
+        "regulator was not satisfied), `false` for the rest.")),
     case_status: Annotated[CaseStatus | None, Query(alias="status")] = None,
     owner: str | None = Query(None, max_length=200, description=(
         "`me` for the cases you own, or a coordinator's username.")),
@@ -89,7 +92,8 @@ async def list_cases(
     chosen = worklist_filter(
         access, stage=stage, risk_band=risk_band, region=region, authority=authority,
         overdue=overdue, case_status=case_status, owner=owner,
-        due_by=None if due_within is None else add_working_days(now, due_within))
+        due_by=None if due_within is None else add_working_days(now, due_within),
+        red_flag=red_flag)
     return await read_worklist(request, cases, access, chosen, order=sort, cursor=cursor,
                                limit=limit, now=now)
 
@@ -97,7 +101,7 @@ async def list_cases(
 def worklist_filter(access: Access, *, stage: Stage | None, risk_band: RiskBand | None,
                     region: Region | None, authority: str | None, overdue: bool | None,
                     case_status: CaseStatus | None, owner: str | None,
-                    due_by: datetime | None) -> CaseFilter:
+                    due_by: datetime | None, red_flag: bool | None = None) -> CaseFilter:
     """What this person asked for, narrowed to their region or council."""
     who = access.principal
     region_name = _value(region)
@@ -107,24 +111,30 @@ def worklist_filter(access: Access, *, stage: Stage | None, risk_band: RiskBand 
         authority = _narrow(authority, who.authority, "authority")
     return CaseFilter(stage=_value(stage), risk_band=_value(risk_band), region=region_name,
                       authority=authority, status=_value(case_status), overdue=overdue,
-                      owner=who.id if owner == ME else owner, due_by=due_by)
+                      owner=who.id if owner == ME else owner, due_by=due_by,
+                      red_flag=red_flag)
 
 
 async def read_worklist(request: Request, cases: Any, access: Access, chosen: CaseFilter, *,
                         order: CaseOrder, cursor: str | None, limit: int, now: datetime,
-                        soon: datetime | None = None) -> dict[str, Any]:
-    """A page of the worklist; with `soon`, also its counts over every matching case
-    (for those who may know of every case the filter matches, not advisers and peers,
-    who are shown only their own cases)."""
+                        soon: datetime | None = None,
+                        awaiting: bool = False) -> dict[str, Any]:
+    """A page of the worklist; with `soon`, also its counts over every matching case, and
+    with `awaiting`, its cases with a proposal awaiting a decision (both for those who may
+    know of every case the filter matches, not advisers and peers, who are shown only
+    their own cases). One trip to the store's thread for all of it."""
     view = request.app.state.case_list
-    counted = soon is not None and access.principal.role not in CHECKED_CASE_BY_CASE
+    whole = access.principal.role not in CHECKED_CASE_BY_CASE
 
     def page() -> dict[str, Any]:
         view.catch_up(cases)
         rows, next_cursor = _visible_page(view, cases, access, chosen, order, now, cursor,
                                           limit)
-        counts = view.worklist_counts(chosen, soon=soon, now=now) if counted and soon else None
-        return {"cases": rows, "next_cursor": next_cursor, "counts": counts}
+        counts = view.worklist_counts(chosen, soon=soon, now=now) if whole and soon else None
+        waiting = view.awaiting_decision(chosen, now=now, limit=limit) if whole and awaiting \
+            else []
+        return {"cases": rows, "next_cursor": next_cursor, "counts": counts,
+                "awaiting_decision": waiting}
 
     return await in_thread(page)
 

@@ -1,19 +1,18 @@
 """My work, the regional picture and the registers: lists over the read model and registers."""
 
-import asyncio
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
-from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
+from markupsafe import Markup
 
 from api.deps import Forbidden, check_access
 from api.routes import cases as case_routes
 from api.routes.registers import _registers
 from api.threads import in_thread
-from api.web.rendering import render, working_days_until
+from api.web.rendering import fragment, render, working_days_until
 from api.web.routing import PageRoute, Who, page_context, posted_form
 from domain.calendar import add_working_days
 from domain.identity import Role, may
@@ -60,7 +59,7 @@ async def my_work(request: Request, who: Who, stage: str = "", risk_band: str = 
     page = await case_routes.read_worklist(
         request, request.app.state.cases, access, chosen,
         order=_choice(CaseOrder, sort) or CaseOrder.RAISED, cursor=cursor or None,
-        limit=PAGE_SIZE, now=now, soon=soon)
+        limit=PAGE_SIZE, now=now, soon=soon, awaiting=may(who, "confirm escalation"))
     rows = page["cases"]
     for row in rows:
         row["working_days"] = working_days_until(row["next_due"], now)
@@ -69,30 +68,19 @@ async def my_work(request: Request, who: Who, stage: str = "", risk_band: str = 
                                and row["next_due"] <= soon.isoformat())
     counts = page["counts"] or WorklistCounts(
         len(rows), sum(r["overdue"] for r in rows), sum(r["due_soon"] for r in rows))
-    proposals = await _proposals(request, who, rows)
     return render(request, "my_work.html", **page_context(
         request, who, rows=rows, filters=filters, next_cursor=page["next_cursor"],
-        proposals=proposals, may_open=may(who, "open case"),
-        may_own=who.role is Role.COORDINATOR, stages=[s.value for s in Stage],
-        bands=[b.value for b in RiskBand], sorts=SORTS, cursor=cursor,
-        counts=counts, counted_all=page["counts"] is not None))
+        proposals=page["awaiting_decision"], may_open=may(who, "open case"),
+        filter_form=_filter_form(filters, may_own=who.role is Role.COORDINATOR),
+        cursor=cursor, counts=counts, counted_all=page["counts"] is not None))
 
 
-async def _proposals(request: Request, who: Any, rows: list[dict]) -> list[dict[str, Any]]:
-    """Escalation proposals, and joint local meetings proposed, on the cases listed that
-    await this person's decision."""
-    if not may(who, "confirm escalation"):
-        return []
-    cases = request.app.state.cases
-
-    async def proposal(row: dict[str, Any]) -> dict[str, Any] | None:
-        case = await in_thread(cases.get_case, UUID(row["case_id"]))
-        pending, joint = case.get("pending_escalation"), case.get("joint_meeting_proposal")
-        return {**row, "proposal": pending, "joint": joint} if pending or joint else None
-
-    # The reads overlap on the store's thread pool (each is a round trip on PostgreSQL).
-    found = await asyncio.gather(*(proposal(r) for r in rows if r["status"] == "open"))
-    return [p for p in found if p is not None]
+def _filter_form(filters: dict[str, str], *, may_own: bool) -> Markup:
+    """The filter form, with the filters asked for chosen: rendered once for each choice."""
+    return fragment("my_work_filters.html", (
+        ("filters", tuple(sorted(filters.items()))), ("may_own", may_own),
+        ("stages", tuple(s.value for s in Stage)), ("bands", tuple(b.value for b in RiskBand)),
+        ("sorts", tuple(SORTS.items()))))
 
 
 @router.get("/regional-picture")

@@ -1,6 +1,7 @@
 """Jinja templates with the GOV.UK Frontend macros (govuk-frontend-jinja) and MOJ patterns."""
 
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,6 +16,7 @@ from jinja2 import (
     PrefixLoader,
     select_autoescape,
 )
+from markupsafe import Markup
 
 from domain.calendar import is_working_day
 
@@ -25,6 +27,9 @@ env = Environment(
     loader=ChoiceLoader([FileSystemLoader(TEMPLATES), PrefixLoader(
         {"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja", "templates")})]),
     autoescape=select_autoescape(("html",)), trim_blocks=True, lstrip_blocks=True,
+    # The templates ship with the release: checking each one's file for changes on every
+    # render (a dozen GOV.UK macro files a page) costs more than a page's queries.
+    auto_reload=False,
 )
 
 
@@ -89,7 +94,15 @@ def choices(values: list[str], chosen: str, any_text: str) -> list[dict[str, Any
         {"value": v, "text": v[0].upper() + v[1:], "selected": v == chosen} for v in values]
 
 
-env.globals.update(choices=choices)
+@lru_cache(maxsize=512)
+def fragment(template: str, values: tuple[tuple[str, Any], ...] = ()) -> Markup:
+    """A part of a page that is the same whoever asks with the same values (the header,
+    the footer, a filter form), rendered once: GOV.UK's macros cost more than the rest
+    of a page."""
+    return Markup(env.get_template(template).render(**dict(values)))
+
+
+env.globals.update(choices=choices, fragment=fragment)
 env.filters.update(when=when, day=day, working_days=working_days_until, words=words)
 env.tests.update(overdue=is_overdue)
 

@@ -111,9 +111,45 @@ def test_a_case_list_from_before_owners_gets_the_column_and_is_projected_again(s
             (cases.recorder.max_notification_id(),))
     assert migrate(settings, up_to=3) == [1, 2, 3]
 
-    assert migrate(settings) == [4, 5, 6]
+    assert migrate(settings) == [4, 5, 6, 7]
     view = CaseListView(settings)
     view.catch_up(cases)
     mine, _ = view.list_cases(owner="cora")
     view.close()
     assert [(row["case_id"], row["owner"]) for row in mine] == [(str(case_id), "cora")]
+
+
+_CASE_LIST_BEFORE_PROPOSALS = _CASE_LIST_BEFORE_OWNERS.replace(
+    "version INTEGER NOT NULL)", "version INTEGER NOT NULL, owner TEXT)")
+
+
+def test_a_case_list_from_before_proposals_gets_the_columns_and_is_projected_again(
+        settings, cases):
+    """Migration 7: the proposals awaiting a decision and the red flag, filled in for the
+    cases already listed, as of their events."""
+    from services.migrations import _locked
+    from services.worklist import CaseFilter
+
+    case_id = cases.open_case(**OPEN_CASE, **ACTOR)
+    assert cases.propose_escalation(case_id, reason="Deadlines missed", proposal_key="p1")
+    with _locked(settings) as run:  # the list as schema version 6 kept it
+        run(_CASE_LIST_BEFORE_PROPOSALS)
+        run("CREATE TABLE read_model_tracking (projection TEXT PRIMARY KEY, "
+            "position INTEGER NOT NULL)")
+    assert migrate(settings, up_to=6) == [1, 2, 3, 4, 5, 6]
+    with _locked(settings) as run:  # ... and up to date, the proposal already projected
+        run("INSERT INTO case_list VALUES (?, ?, ?, 'local', 'open', ?, NULL, NULL, "
+            "'2026-01-01T00:00:00+00:00', NULL, 2, 'cora')",
+            (str(case_id), OPEN_CASE["authority"], OPEN_CASE["region"],
+             OPEN_CASE["issue_type"]))
+        run("INSERT INTO read_model_tracking VALUES ('case_list', ?)",
+            (cases.recorder.max_notification_id(),))
+
+    assert migrate(settings) == [7]
+    assert "case_list_awaiting" in _indexes(settings)
+    view = CaseListView(settings)
+    view.catch_up(cases)
+    waiting = view.awaiting_decision(CaseFilter(region=OPEN_CASE["region"]))
+    view.close()
+    assert [(row["case_id"], row["escalation_proposed_to"], row["red_flag"])
+            for row in waiting] == [(str(case_id), "RIEP", False)]

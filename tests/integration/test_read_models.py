@@ -2,6 +2,7 @@
 
 import threading
 from datetime import UTC, datetime, timedelta, timezone
+from uuid import UUID
 
 import pytest
 
@@ -132,3 +133,143 @@ def test_a_long_lag_folds_each_case_instead_of_reading_it_back_page_after_page(
     assert view.catch_up(cases, batch_size=4) == 21
     assert read_back == []
     assert sorted(r["version"] for r in view.list_cases()[0]) == [7, 7, 7]
+
+
+GOVERNMENT_OFFICE = {"kind": "government office", "name": "Locality manager"}
+AUDIT_BODY = {"kind": "audit body", "name": "Audit Commission relationship manager"}
+
+
+def proposed_and_flagged(cases: CaseService) -> tuple:
+    """Three cases: an escalation proposed; a red flag raised and a joint local meeting
+    proposed; nothing waiting."""
+    escalating, flagged, quiet = open_cases(cases, [{}, {}, {}])
+    assert cases.propose_escalation(escalating, reason="Deadlines missed", proposal_key="p1")
+    cases.hold_joint_local_meeting(flagged, outcome="regulator not satisfied",
+                                   reason="The regulator is not satisfied",
+                                   attendees=[GOVERNMENT_OFFICE, AUDIT_BODY], **ACTOR)
+    assert cases.propose_joint_meeting(flagged, reason="Stuck at local", proposal_key="j1")
+    return escalating, flagged, quiet
+
+
+def _waiting(row: dict) -> tuple:
+    return (row["escalation_proposed_to"], row["escalation_proposed_at"] is not None,
+            row["joint_meeting_proposed_at"] is not None, row["red_flag"])
+
+
+def test_the_list_carries_proposals_awaiting_a_decision_and_the_red_flag(cases, settings,
+                                                                          views):
+    from services.worklist import CaseFilter
+
+    escalating, flagged, quiet = proposed_and_flagged(cases)
+    view = views()
+    view.catch_up(cases)
+    rows = {row["case_id"]: row for row in view.list_cases()[0]}
+    assert _waiting(rows[str(escalating)]) == ("RIEP", True, False, False)
+    assert _waiting(rows[str(flagged)]) == (None, False, True, True)
+    assert _waiting(rows[str(quiet)]) == (None, False, False, False)
+    assert [r["case_id"] for r in view.list_cases(red_flag=True)[0]] == [str(flagged)]
+    assert {r["case_id"] for r in view.list_cases(red_flag=False)[0]} == {str(escalating),
+                                                                         str(quiet)}
+    region = CaseFilter(region=OPEN_CASE["region"], status="open")
+    assert [r["case_id"] for r in view.awaiting_decision(region)] == [str(escalating),
+                                                                      str(flagged)]
+
+    cases.decline_escalation(escalating, reason="Not yet", **ACTOR)
+    view.catch_up(cases)
+    assert [r["case_id"] for r in view.awaiting_decision(region)] == [str(flagged)]
+    assert _waiting(view.list_cases(red_flag=False)[0][0])[:3] == (None, False, False)
+
+
+def test_a_rebuild_and_a_case_read_back_give_the_same_proposal_and_flag_columns(
+        cases, settings, views):
+    proposed_and_flagged(cases)
+    view = views()
+    view.catch_up(cases)
+    caught_up = view.list_cases()[0]
+    view.rebuild(cases)
+    assert view.list_cases()[0] == caught_up
+    view._apply_batch(cases, 500)  # nothing left: the log is read to its end
+    with view._transaction(lock=True) as cursor:  # each case read back from its stream
+        for row in caught_up:
+            cursor.execute("UPDATE case_list SET version = 0 WHERE case_id = ?",
+                           (row["case_id"],))
+            view._project(cursor, cases, UUID(row["case_id"]), row["version"])
+    assert view.list_cases()[0] == caught_up
+
+
+def test_worklist_counts_follow_the_list_and_the_clock(cases, settings, views):
+    """The total follows the list as it moves on; overdue and due soon are counted for the
+    moment asked about."""
+    from services.worklist import CaseFilter
+
+    now = datetime.now(UTC)
+    open_cases(cases, [{"diagnosis_due": now + timedelta(days=2)}])
+    view = views()
+    view.catch_up(cases)
+    region = CaseFilter(region=OPEN_CASE["region"], status="open")
+    soon = now + timedelta(days=7)
+    first = view.worklist_counts(region, soon=soon, now=now)
+    assert (first.cases, first.overdue, first.due_soon) == (1, 0, 1)
+    later = view.worklist_counts(region, soon=soon + timedelta(days=3),
+                                 now=now + timedelta(days=3))
+    assert (later.cases, later.overdue, later.due_soon) == (1, 1, 0)
+
+    open_cases(cases, [{"diagnosis_due": now + timedelta(days=30)}])
+    view.catch_up(cases)
+    again = view.worklist_counts(region, soon=soon, now=now)
+    assert (again.cases, again.overdue, again.due_soon) == (2, 0, 1)
+
+
+@pytest.mark.postgres
+def test_a_long_catch_up_renews_postgresqls_statistics_of_the_list(cases, settings, views,
+                                                                  monkeypatch):
+    """Planned with an empty table's statistics, PostgreSQL counts a region's overdue cases
+    by reading the whole region instead of a range of the due index."""
+    import psycopg
+
+    from services import read_models
+
+    if settings.store != "postgres":
+        pytest.skip("PostgreSQL's planner statistics")
+    monkeypatch.setattr(read_models, "ANALYSE_AFTER", 3)
+    open_cases(cases, [{}] * 3)
+    views().catch_up(cases)
+    with psycopg.connect(settings.postgres_url) as conn:
+        [(tuples,)] = conn.execute(
+            "SELECT reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relname = 'case_list'",
+            (settings.postgres_schema,)).fetchall()
+    assert tuples == 3
+
+
+def _counted(view: CaseListView, chosen) -> tuple[int | None, int]:
+    """(the tally's total, the list's own count) for a filter."""
+    from services import case_tally
+
+    where, params = chosen.where(datetime.now(UTC))
+    with view._read() as db:
+        tallied = case_tally.total(db, chosen)
+        db.execute("SELECT COUNT(*) FROM case_list c WHERE " + " AND ".join(where or ["1 = 1"]),
+                   params)
+        return tallied, int(db.fetchone()[0])
+
+
+def test_the_tally_agrees_with_the_list_as_cases_move_and_after_a_rebuild(cases, settings,
+                                                                           views):
+    from services.worklist import CaseFilter
+
+    moved, *_ = open_cases(cases, [{}, {}, {"authority": "Eastvale"}, {"region": "London"}])
+    cases.assess_risk(moved, kind="inherent", impact="high", likelihood="high",
+                      reason="Director gone", **ACTOR)  # from not assessed to a band
+    view = views()
+    view.catch_up(cases)
+    band = view.list_cases()[0][0]["risk_band"]
+    filters = [CaseFilter(), CaseFilter(region="North West", status="open"),
+               CaseFilter(stage="local"), CaseFilter(risk_band=band, region="North West"),
+               CaseFilter(authority="Eastvale"), CaseFilter(region="London", status="closed")]
+    assert [_counted(view, f) for f in filters] == [(4, 4), (3, 3), (4, 4), (1, 1), (1, 1),
+                                                    (0, 0)]
+    view.rebuild(cases)
+    assert [_counted(view, f) for f in filters] == [(4, 4), (3, 3), (4, 4), (1, 1), (1, 1),
+                                                    (0, 0)]
+    assert _counted(view, CaseFilter(overdue=True))[0] is None  # the clock: counted each time
