@@ -521,8 +521,10 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m services.read_models rebuild", file=sys.stderr)
         return 2
     from services.bootstrap import build_case_service
+    from services.migrations import migrate
 
     settings = Settings()
+    migrate(settings)  # a list kept by an older release gets its new columns first
     cases = build_case_service(settings)
     began = time.monotonic()
     view = CaseListView(settings)

@@ -153,3 +153,28 @@ def test_a_case_list_from_before_proposals_gets_the_columns_and_is_projected_aga
     view.close()
     assert [(row["case_id"], row["escalation_proposed_to"], row["red_flag"])
             for row in waiting] == [(str(case_id), "RIEP", False)]
+
+
+def test_the_rebuild_command_brings_an_older_database_up_to_date_first(settings, cases,
+                                                                       monkeypatch, capsys):
+    """`python -m services.read_models rebuild` on a list kept by schema version 6 (no
+    proposal columns): it migrates, then rebuilds, instead of failing on the new index."""
+    from services.migrations import _locked
+    from services.read_models import main
+
+    case_id = cases.open_case(**OPEN_CASE, **ACTOR)
+    with _locked(settings) as run:
+        run(_CASE_LIST_BEFORE_PROPOSALS)
+        run("CREATE TABLE read_model_tracking (projection TEXT PRIMARY KEY, "
+            "position INTEGER NOT NULL)")
+    assert migrate(settings, up_to=6) == [1, 2, 3, 4, 5, 6]
+    for name, value in settings.model_dump().items():
+        if value is not None and not isinstance(value, (dict, list)):
+            monkeypatch.setenv(f"CASEWORK_{name.upper()}", str(value))
+
+    assert main(["rebuild"]) == 0
+    assert "rebuilt the case list" in capsys.readouterr().out
+    view = CaseListView(settings)
+    listed = [row["case_id"] for row in view.list_cases()[0]]
+    view.close()
+    assert listed == [str(case_id)]
