@@ -220,7 +220,7 @@ def test_worklist_counts_follow_the_list_and_the_clock(cases, settings, views):
     assert (again.cases, again.overdue, again.due_soon) == (2, 0, 1)
 
 
-@pytest.mark.postgres
+@pytest.mark.parametrize("settings", ["postgres"], indirect=True)
 def test_a_long_catch_up_renews_postgresqls_statistics_of_the_list(cases, settings, views,
                                                                   monkeypatch):
     """Planned with an empty table's statistics, PostgreSQL counts a region's overdue cases
@@ -229,8 +229,6 @@ def test_a_long_catch_up_renews_postgresqls_statistics_of_the_list(cases, settin
 
     from services import read_models
 
-    if settings.store != "postgres":
-        pytest.skip("PostgreSQL's planner statistics")
     monkeypatch.setattr(read_models, "ANALYSE_AFTER", 3)
     open_cases(cases, [{}] * 3)
     views().catch_up(cases)
