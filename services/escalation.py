@@ -132,6 +132,12 @@ class Notice:
 NOTICE_DELIVERY_WORKFLOW = "NoticeDeliveryWorkflow"
 
 
+def notice_task_queue(task_queue: str) -> str:
+    """Where notices are delivered: a queue of their own beside the timetable's, so that
+    no delivery, however slow or retried, holds a thread or a cached place a step needs."""
+    return f"{task_queue}-notices"
+
+
 def notice_workflow_id(notice: Notice) -> str:
     """One delivery workflow per notice, named after its key, so it runs once."""
     digest = hashlib.sha256(notice.key.encode()).hexdigest()[:20]
