@@ -51,7 +51,7 @@ class NotifierSettings(BaseSettings):
 
     def retry(self) -> RetrySchedule:
         return RetrySchedule(self.delivery_attempts, self.delivery_first_retry_seconds,
-                             self.delivery_max_retry_seconds)
+                             self.delivery_max_retry_seconds, by_temporal=True)
 
 
 class DeliveryFailed(Exception):

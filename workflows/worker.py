@@ -93,7 +93,8 @@ def build_worker(client: Client, cases: CaseService, task_queue: str,
     digest = DigestActivities(MorningDigest(
         cases, directory.users if directory else list, notify if notify.enabled else email,
         public_base_url=notifiers.public_base_url))
-    delivering: list[Callable[..., Any]] = [escalation.deliver_notice,
+    delivering: list[Callable[..., Any]] = [escalation.deliver_and_record,
+                                            escalation.deliver_notice,
                                             escalation.record_delivery]
     timetable = Worker(
         client,
