@@ -96,11 +96,19 @@ class Delivery:
 
 @dataclass
 class RetrySchedule:
-    """How a delivery is retried: exponential backoff from `first_wait_seconds`, capped."""
+    """How a delivery is retried: exponential backoff from `first_wait_seconds`, capped.
+
+    `by_temporal`: each delivery is one activity that Temporal retries, waiting as
+    the activity says (the backoff with its jitter), and that records how the
+    delivery ended. A retry then costs the workflow nothing: no timer, no
+    workflow task. Notices handed over by earlier workers lack it, and their
+    workflows run on as they began (an attempt per activity, retried by timers).
+    """
 
     attempts: int = 8
     first_wait_seconds: float = 1.0
     max_wait_seconds: float = 60.0
+    by_temporal: bool = False
 
 
 @dataclass
@@ -130,6 +138,12 @@ class Notice:
 
 
 NOTICE_DELIVERY_WORKFLOW = "NoticeDeliveryWorkflow"
+
+
+def notice_task_queue(task_queue: str) -> str:
+    """Where notices are delivered: a queue of their own beside the timetable's, so that
+    no delivery, however slow or retried, holds a thread or a cached place a step needs."""
+    return f"{task_queue}-notices"
 
 
 def notice_workflow_id(notice: Notice) -> str:
@@ -162,6 +176,19 @@ class DeliveryOutcome:
     delivery: Delivery
     result: DeliveryResult
     attempts: int
+
+
+NOT_DELIVERED = "NotDelivered"  # the error type of an attempt that Temporal tries again
+
+
+@dataclass
+class DeliveryReport:
+    """How one delivery ended, already on the case's record, and the alerts its failure
+    raised (to deliver in turn)."""
+
+    result: DeliveryResult
+    attempts: int
+    alerts: list[Notice] = field(default_factory=list)
 
 
 @dataclass

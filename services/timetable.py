@@ -110,7 +110,7 @@ class EscalationSteps:
                  public_base_url: str = "") -> None:
         self.cases, self.policies, self.clock = cases, policies, clock
         self.index_cases = index_cases  # the search attributes are registered on Temporal
-        self.channels, self.retry = channels, retry or RetrySchedule()
+        self.channels, self.retry = channels, retry or RetrySchedule(by_temporal=True)
         self.directory = directory or NoDirectory()
         self.public_base_url = public_base_url.rstrip("/")
 

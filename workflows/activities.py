@@ -5,28 +5,34 @@ date overflows the calendar) fails the activity as non-retryable, so that the
 workflow hears of it at once and carries on, instead of retrying for ever.
 """
 
+import random
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
+from datetime import timedelta
 from uuid import UUID
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from domain.errors import DomainError
 from services.cases import CaseService, StaleVersion
 from services.digest import MorningDigest
 from services.escalation import (
+    NOT_DELIVERED,
     AuthorityDuty,
     CaseDeadlines,
     CasePlan,
     DeliveryAttempt,
     DeliveryOutcome,
+    DeliveryReport,
     DeliveryResult,
     Notice,
     ReminderRequest,
     StepFailure,
     StepOutcome,
     StepRequest,
+    retry_wait,
 )
 from services.notices import Recipients
 from services.notifiers import Channels, EmailNotifier, NotifyNotifier, WebhookNotifier
@@ -138,6 +144,22 @@ class EscalationActivities:
     def deliver_notice(self, attempt: DeliveryAttempt) -> DeliveryResult:
         """One attempt at one delivery; never raises, so the log has no traceback."""
         return self.channels.attempt(attempt)
+
+    @activity.defn(name="deliver_and_record")
+    def deliver_and_record(self, delivery: DeliveryAttempt) -> DeliveryReport:
+        """One attempt; a failure before the last asks Temporal to try again after the
+        backoff with its jitter (one log line, no traceback). How the delivery ended, at
+        the attempt that delivered or the last, is recorded on the case here."""
+        number = activity.info().attempt
+        retry = delivery.notice.retry
+        result = self.channels.attempt(replace(delivery, attempt=number))
+        if not result.delivered and number < retry.attempts:
+            raise ApplicationError(
+                result.reason, type=NOT_DELIVERED, category=ApplicationErrorCategory.BENIGN,
+                next_retry_delay=timedelta(seconds=retry_wait(retry, number, random.random())))
+        alerts = self.steps.record_outcome(
+            DeliveryOutcome(delivery.notice, delivery.delivery, result, number))
+        return DeliveryReport(result, number, alerts)
 
     @activity.defn(name="record_delivery")
     def record_delivery(self, outcome: DeliveryOutcome) -> list[Notice]:

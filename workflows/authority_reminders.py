@@ -15,6 +15,7 @@ with workflow.unsafe.imports_passed_through():
         NOTICE_DELIVERY_WORKFLOW,
         AuthorityDuty,
         Notice,
+        notice_task_queue,
         notice_workflow_id,
     )
     from workflows.case_workflow import ACTIVITY_TIMEOUT, DELIVERY_RETRY, DELIVERY_TIMEOUT
@@ -30,8 +31,9 @@ class AuthorityReminderWorkflow:
         )
         if workflow.patched("authority-deliver-apart"):
             if notice.deliveries:
-                await workflow.execute_child_workflow(NOTICE_DELIVERY_WORKFLOW, notice,
-                                                      id=notice_workflow_id(notice))
+                await workflow.execute_child_workflow(
+                    NOTICE_DELIVERY_WORKFLOW, notice, id=notice_workflow_id(notice),
+                    task_queue=notice_task_queue(workflow.info().task_queue))
             return f"reminded {duty.authority} of {duty.duty}"
         for name in ("send_email", "post_webhook"):
             await workflow.execute_activity(name, notice, start_to_close_timeout=DELIVERY_TIMEOUT,

@@ -9,7 +9,8 @@ the plan as it then stands, which the workflow sleeps on next. A signal
 moved is seen at once; a policy change is seen at the next step. Recording and
 delivering are apart: each notice recorded is handed to a delivery workflow of
 its own (workflows/notice_delivery.py) that the case workflow starts and does
-not wait for, so no channel, however slow or down, delays the next step.
+not wait for, on the notices' own task queue, so no channel, however slow or
+down, delays the next step.
 
 A step that can never be taken (its activity fails as non-retryable: a rule
 refused it, a date overflowed) is recorded on the case as failed, the region
@@ -46,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
         StepFailure,
         StepOutcome,
         StepRequest,
+        notice_task_queue,
         notice_workflow_id,
     )
 
@@ -203,6 +205,7 @@ class CaseWorkflow:
         try:
             await workflow.start_child_workflow(
                 NOTICE_DELIVERY_WORKFLOW, notice, id=notice_workflow_id(notice),
+                task_queue=notice_task_queue(workflow.info().task_queue),
                 parent_close_policy=workflow.ParentClosePolicy.ABANDON,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             )

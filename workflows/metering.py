@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 from temporalio.worker import (
     ActivityInboundInterceptor,
     ExecuteActivityInput,
@@ -16,7 +17,14 @@ from temporalio.worker import (
 )
 
 from services import metrics
-from services.escalation import DeliveryAttempt, DeliveryResult, StepOutcome, StepRequest
+from services.escalation import (
+    NOT_DELIVERED,
+    DeliveryAttempt,
+    DeliveryReport,
+    DeliveryResult,
+    StepOutcome,
+    StepRequest,
+)
 
 CHANNELS = {"send_email": "email", "post_webhook": "webhook"}
 
@@ -31,6 +39,14 @@ class _Metered(ActivityInboundInterceptor):
         name = activity.info().activity_type
         try:
             result = await self.next.execute_activity(input)
+        except ApplicationError as error:
+            if error.type != NOT_DELIVERED:  # an attempt to retry is no activity failure
+                metrics.ACTIVITY_FAILURES.labels(name).inc()
+            if name in CHANNELS:
+                metrics.NOTICES.labels(CHANNELS[name], "failed").inc()
+            elif error.type == NOT_DELIVERED:
+                _attempt_metered(input.args[0] if input.args else None, DeliveryResult(False))
+            raise
         except Exception:
             metrics.ACTIVITY_FAILURES.labels(name).inc()
             if name in CHANNELS:
@@ -40,6 +56,8 @@ class _Metered(ActivityInboundInterceptor):
             metrics.NOTICES.labels(CHANNELS[name], "sent" if result else "not_set").inc()
         elif name == "deliver_notice" and isinstance(result, DeliveryResult):
             _attempt_metered(input.args[0] if input.args else None, result)
+        elif name == "deliver_and_record" and isinstance(result, DeliveryReport):
+            _attempt_metered(input.args[0] if input.args else None, result.result)
         elif name == "take_step" and isinstance(result, StepOutcome) and result.recorded:
             _step_recorded(input.args[0] if input.args else None)
         return result

@@ -3,7 +3,9 @@
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from prometheus_client import start_http_server
 from temporalio.client import Client
@@ -13,6 +15,7 @@ from temporalio.worker import Worker
 from services.bootstrap import build_case_service
 from services.cases import CaseService
 from services.digest import MorningDigest
+from services.escalation import notice_task_queue
 from services.identity import IdentityService, build_identity_service
 from services.logs import configure_logging
 from services.migrations import migrate
@@ -37,11 +40,39 @@ from workflows.sdk_metrics import keep_draining, metered_runtime
 log = logging.getLogger("casework.worker")
 
 
+NOTICE_THREADS = 8  # deliveries at once; a slow channel holds one of these, never a step's
+
+
+class Workers:
+    """The timetable's worker and the notices' worker, run together as one.
+
+    Notices are delivered on a task queue of their own (`notice_task_queue`)
+    with their own threads and workflow cache, so a delivery, however slow or
+    retried, never holds a thread a step needs nor pushes a case's workflow out
+    of the cache (and a cached workflow need not be replayed from its history).
+    """
+
+    def __init__(self, cases: Worker, notices: Worker, threads: ThreadPoolExecutor) -> None:
+        self.cases, self.notices, self.threads = cases, notices, threads
+
+    async def __aenter__(self) -> "Workers":
+        await self.cases.__aenter__()
+        await self.notices.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            await self.notices.__aexit__(None, None, None)
+            await self.cases.__aexit__(None, None, None)
+        finally:
+            self.threads.shutdown(wait=False)
+
+
 def build_worker(client: Client, cases: CaseService, task_queue: str,
                  executor: ThreadPoolExecutor, *, policies: PolicyService | None = None,
                  notifiers: NotifierSettings | None = None, index_cases: bool = False,
-                 directory: IdentityService | None = None) -> Worker:
-    """The worker with every workflow and activity; tests build the same one.
+                 directory: IdentityService | None = None) -> Workers:
+    """The workers with every workflow and activity; tests build the same ones.
 
     The policy store defaults to the cases' own database, the notifiers to the
     CASEWORK_SMTP_* settings. `index_cases` says casework's search attributes
@@ -62,20 +93,30 @@ def build_worker(client: Client, cases: CaseService, task_queue: str,
     digest = DigestActivities(MorningDigest(
         cases, directory.users if directory else list, notify if notify.enabled else email,
         public_base_url=notifiers.public_base_url))
-    return Worker(
+    delivering: list[Callable[..., Any]] = [escalation.deliver_and_record,
+                                            escalation.deliver_notice,
+                                            escalation.record_delivery]
+    timetable = Worker(
         client,
         task_queue=task_queue,
         workflows=[CaseWorkflow, AuthorityReminderWorkflow, NoticeDeliveryWorkflow,
-                   MorningDigestWorkflow],
+                   MorningDigestWorkflow],  # notices handed over here before their own queue
         activities=[first.read_case_deadlines, first.issue_reminder,
                     escalation.read_case_plan, escalation.take_step, escalation.record_step_failure,
                     escalation.send_email,
                     escalation.post_webhook, escalation.authority_notice,
-                    escalation.deliver_notice, escalation.record_delivery,
-                    digest.send_morning_digests],
+                    *delivering, digest.send_morning_digests],
         activity_executor=executor,
         interceptors=[MeteredActivities()],
     )
+    threads = ThreadPoolExecutor(max_workers=NOTICE_THREADS, thread_name_prefix="notices")
+    notices = Worker(
+        client, task_queue=notice_task_queue(task_queue), workflows=[NoticeDeliveryWorkflow],
+        activities=delivering, activity_executor=threads,
+        max_concurrent_activities=NOTICE_THREADS,  # an attempt waits on the server, not
+        interceptors=[MeteredActivities()],         # in a queue where its timeout runs
+    )
+    return Workers(timetable, notices, threads)
 
 
 async def _keep_duty_schedules(settings: Settings, gateway: WorkflowGateway,

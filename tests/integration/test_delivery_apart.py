@@ -7,10 +7,13 @@ seconds late. The
 margin allowed (2.5 s) is for a busy machine, far below what waiting would cost.
 """
 
+import socket
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 
+from services.escalation import Notice, notice_task_queue, notice_workflow_id
 from services.notifiers import NotifierSettings
 from services.workflow_gateway import WorkflowGateway
 from tests.helpers import OPEN_CASE, eventually
@@ -56,3 +59,36 @@ async def test_a_webhook_that_refuses_every_connection_delays_no_reminder(
     lateness = [r["recorded_at"] - step_time(r) for r in issued]
     assert all(timedelta(0) <= late < ON_TIME for late in lateness), lateness
     await eventually(lambda: len(mailbox[0].messages) == 3)  # email went regardless
+
+
+@pytest.fixture
+def silent_url() -> Iterator[str]:
+    """A webhook that takes every connection and never answers: each attempt holds
+    its thread until the delivery timeout."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(128)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/hook"
+
+
+async def test_deliveries_that_hang_hold_no_thread_a_reminder_needs(
+    cases, policies, mailbox, escalation_worker, client, task_queue, silent_url
+):
+    """Six cases at once against a webhook that never answers: six deliveries wait ten
+    seconds each, more than the worker's four threads for steps. On the notices' own
+    queue they wait there, and every reminder is still taken on time."""
+    fast_policy(policies, webhook_url=silent_url, remind_before="PT3S", remind_every="PT3S",
+                missed_reminder_limit=3)
+    ids = [cases.open_case(**OPEN_CASE, **ACTOR) for _ in range(6)]
+    gateway = WorkflowGateway(client, task_queue)
+    for case_id in ids:
+        await gateway.ensure_started(str(case_id))
+    issued = await eventually(
+        lambda: all(len(reminders(cases, c)) == 3 for c in ids)
+        and [r for c in ids for r in reminders(cases, c)], timeout=60)
+    lateness = [r["recorded_at"] - step_time(r) for r in issued]
+    assert all(timedelta(0) <= late < ON_TIME for late in lateness), lateness
+    notice = Notice(key=issued[0]["data"]["reminder_key"], case_id=str(ids[0]), authority="",
+                    region="", subject="", body="")
+    delivery = await client.get_workflow_handle(notice_workflow_id(notice)).describe()
+    assert delivery.task_queue == notice_task_queue(task_queue)

@@ -12,13 +12,20 @@ import sys
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from services.cases import CaseService
+from services.escalation import Notice, notice_workflow_id
 from services.settings import Settings
 from services.workflow_gateway import WorkflowGateway
 from tests.helpers import OPEN_CASE, eventually
-from tests.integration.escalation_support import ACTOR, fast_policy, policies  # noqa: F401
+from tests.integration.escalation_support import (  # noqa: F401 - fixtures
+    ACTOR,
+    fast_policy,
+    policies,
+    refusing_url,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,3 +76,45 @@ async def test_a_worker_killed_mid_case_and_restarted_loses_and_duplicates_nothi
     assert [m["data"]["to_stage"] for m in kinds(cases, case_id, "StageChanged")] == ["RIEP"]
     [proposal] = kinds(cases, case_id, "EscalationProposed")  # never a move by itself
     assert proposal["data"]["to_stage"] == "government meeting"
+
+
+async def test_a_delivery_being_retried_when_the_worker_dies_ends_recorded_once(
+    settings, cases, policies, temporal, client, task_queue, monkeypatch
+):
+    """Temporal keeps a delivery's retries: a worker killed between attempts and started
+    again goes on with the next, and the outcome is recorded once, after every attempt."""
+    for name, value in (("ATTEMPTS", "4"), ("FIRST_RETRY_SECONDS", "2")):
+        monkeypatch.setenv(f"CASEWORK_DELIVERY_{name}", value)
+    hook = refusing_url()
+    fast_policy(policies, webhook_url=hook, remind_before="PT0S", missed_reminder_limit=1,
+                remind_every="PT1H")
+    worker = start_worker(settings, temporal, task_queue)
+    try:
+        case_id = cases.open_case(**OPEN_CASE, **ACTOR)
+        await WorkflowGateway(client, task_queue).ensure_started(str(case_id))
+        [reminder] = await eventually(lambda: kinds(cases, case_id, "ReminderIssued"), timeout=30)
+        notice = Notice(key=reminder["data"]["reminder_key"], case_id=str(case_id),
+                        authority="", region="", subject="", body="")
+        delivery = client.get_workflow_handle(notice_workflow_id(notice))
+        await eventually(lambda: attempts_begun(delivery), timeout=30)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+        await asyncio.sleep(3)
+        assert not kinds(cases, case_id, "NoticeFailed")
+        worker = start_worker(settings, temporal, task_queue)
+        [failed] = await eventually(lambda: kinds(cases, case_id, "NoticeFailed"), timeout=90)
+        await asyncio.sleep(2)
+    finally:
+        worker.kill()
+        worker.wait()
+    assert (failed["data"]["address"], failed["data"]["attempts"]) == (hook, 4)
+    assert len(kinds(cases, case_id, "NoticeFailed")) == 1
+
+
+async def attempts_begun(delivery) -> bool:
+    """Whether the delivery's first attempt has failed and Temporal waits to try again."""
+    try:
+        pending = (await delivery.describe()).raw_description.pending_activities
+    except RPCError:
+        return False
+    return bool(pending) and pending[0].attempt >= 2

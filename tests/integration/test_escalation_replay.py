@@ -17,6 +17,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from workflows.case_workflow import CaseWorkflow
+from workflows.notice_delivery import NoticeDeliveryWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
 
@@ -55,6 +56,17 @@ async def test_a_history_recorded_by_the_current_definition_replays_unchanged():
     history = WorkflowHistory.from_json("case-recorded-v4", recorded)
     result = await Replayer(workflows=[CaseWorkflow]).replay_workflow(history,
                                                                      raise_on_replay_failure=False)
+    assert result.replay_failure is None
+
+
+async def test_a_notice_handed_over_before_temporal_retried_its_deliveries_replays_unchanged():
+    """Recorded from the delivery workflow that tried each attempt as an activity of its
+    own and waited on timers between: such a notice still in flight runs on as it began."""
+    recorded = (HISTORIES / "notice_delivery_v1_failed.json").read_text()
+    assert recorded.count('"name": "deliver_notice"') == 3 and "TIMER_STARTED" in recorded
+    history = WorkflowHistory.from_json("notice-recorded-v1", recorded)
+    result = await Replayer(workflows=[NoticeDeliveryWorkflow]).replay_workflow(
+        history, raise_on_replay_failure=False)
     assert result.replay_failure is None
 
 

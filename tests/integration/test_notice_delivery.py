@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from prometheus_client import REGISTRY
 
 from domain.calendar import PolicyDuration
-from services.escalation import RetrySchedule, retry_wait
+from services.escalation import Notice, RetrySchedule, notice_workflow_id, retry_wait
 from services.workflow_gateway import WorkflowGateway
 from tests.helpers import OPEN_CASE, eventually
 from tests.integration.escalation_support import (  # noqa: F401 - fixtures
@@ -75,6 +75,19 @@ async def test_every_delivery_outcome_is_on_the_case_and_a_final_failure_alerts_
     attempts = [r for r in caplog.records if f"by webhook to {hook}" in r.getMessage()]
     assert len(attempts) == 3 and not any(r.exc_info for r in attempts)
     assert "Traceback" not in caplog.text
+    retried = await delivery_history(client, reminder["data"]["reminder_key"], case_id)
+    assert "TIMER_STARTED" not in retried  # Temporal retried the attempts, not the workflow
+    # one activity per delivery, its retries in it: the webhook, two emails, the alert's
+    assert retried.count('"name": "deliver_and_record"') == 4
+    assert retried.count("EVENT_TYPE_ACTIVITY_TASK_SCHEDULED") == 4
+
+
+async def delivery_history(client, key: str, case_id) -> str:
+    """The notice's delivery workflow's history, once it has finished."""
+    notice = Notice(key=key, case_id=str(case_id), authority="", region="", subject="", body="")
+    handle = client.get_workflow_handle(notice_workflow_id(notice))
+    await handle.result()
+    return (await handle.fetch_history()).to_json()
 
 
 def test_retries_back_off_exponentially_with_jitter_up_to_the_cap():

@@ -1,5 +1,7 @@
 """Reminders reach people by SMTP email and webhook, against real loopback servers."""
 
+import ssl
+
 import pytest
 
 from services.escalation import Notice
@@ -42,6 +44,20 @@ def test_a_webhook_posts_the_notice_with_an_idempotency_key(receiver):
     WebhookNotifier().post(Notice(**{**vars(NOTICE), "webhook_url": receiver.url}))
     assert receiver.posts[0]["subject"] == NOTICE.subject
     assert receiver.keys == [NOTICE.key]
+
+
+def test_a_webhook_pays_for_its_tls_context_once_not_at_every_post(receiver, monkeypatch):
+    """Building one loads every CA certificate; per post, a refusing webhook's retries
+    took the worker's CPU from the timetable."""
+    made = []
+    real = ssl.create_default_context
+    monkeypatch.setattr(ssl, "create_default_context", lambda *a, **k: made.append(1) or real(*a, **k))
+    webhook = WebhookNotifier()
+    for n in range(3):
+        webhook.post(Notice(**{**vars(NOTICE), "key": f"k{n}", "webhook_url": receiver.url}))
+    with pytest.raises(DeliveryFailed):
+        webhook.post(NOTICE, f"http://127.0.0.1:{free_port()}/hook")
+    assert len(receiver.posts) == 3 and len(made) == 1
 
 
 def test_a_webhook_answering_an_error_is_a_failure_to_retry(receiver):
