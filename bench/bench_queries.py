@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 
 from bench.common import Result, best_time, progress
-from services.read_models import CaseListView
+from services.read_models import LISTED_COLUMNS, CaseListView
 
 STAGES = ["local", "RIEP", "government meeting"]
 BANDS = ["immediate action needed", "key risk", "monitor", "no action", None]
@@ -42,10 +42,11 @@ def fill(view: CaseListView, n_cases: int) -> None:
 
 
 def raw_query(settings):
-    """The same filtered page as one indexed SQL query on a kept-open connection."""
-    sql = ("SELECT case_id, authority, region, stage, status, issue_type, risk_score, "
-           "risk_band, raised_at, next_due, version FROM case_list WHERE stage = ? AND "
-           "risk_band = ? ORDER BY raised_at, case_id LIMIT 51")
+    """The same filtered page as one indexed SQL query on a kept-open connection: the
+    list's columns and a stream's problem, as the page carries them."""
+    sql = (f"SELECT {', '.join('c.' + c for c in LISTED_COLUMNS)}, p.problem FROM case_list c "
+           "LEFT JOIN case_list_problems p ON p.case_id = c.case_id WHERE c.stage = ? AND "
+           "c.risk_band = ? ORDER BY c.raised_at, c.case_id LIMIT 51")
     if settings.store == "postgres":
         conn = psycopg.connect(settings.postgres_url, autocommit=True)
         conn.execute(f'SET search_path TO "{settings.postgres_schema}"')

@@ -67,6 +67,8 @@ PROJECTION = "case_list"
 _COLUMNS = ("case_id", "authority", "region", "stage", "status", "issue_type",
             "risk_score", "risk_band", "raised_at", "next_due", "version", "owner",
             *AWAITING_COLUMNS)
+LISTED_COLUMNS = _COLUMNS
+"""What a page of the list carries of each case (with a stream's problem, if any)."""
 _SCHEMA = [
     """CREATE TABLE IF NOT EXISTS case_list (
         case_id TEXT PRIMARY KEY, authority TEXT NOT NULL, region TEXT NOT NULL,
