@@ -9,6 +9,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from bench.bench_store import ACTOR, CONCERN
@@ -19,6 +20,7 @@ from bench.stores import throwaway
 from domain.calendar import PolicyDuration
 from domain.case import Case
 from services.cases import CaseService
+from services.escalation import case_workflow_id
 from services.read_models import CaseListView
 from services.settings import Settings
 from services.workflow_gateway import WorkflowGateway
@@ -68,13 +70,26 @@ async def _burst_with(client: Client, settings: Settings, workers: int, *, n: in
         if len(lateness) < n:
             progress(f"scale-out: {n - len(lateness)} reminders missing")
         cleared = max(lateness.values(), default=float("inf"))
-        return cleared, shares(before, after, cleared, {p.pid for p in processes})
+        spent = shares(before, after, cleared, {p.pid for p in processes})
+        spent["handed_on"] = await _handed_on(client, list(dues))
+        return cleared, spent
     finally:
         for process in processes:
             process.terminate()
         for process in processes:
             process.wait(timeout=30)
         cases.close()
+
+
+async def _handed_on(client: Client, case_ids: list[str]) -> float:
+    """Workflow tasks that waited too long for the worker caching their workflow and went
+    to the normal queue, where a worker may have to replay the whole history first."""
+    timed_out = 0
+    for case_id in case_ids:
+        history = await client.get_workflow_handle(case_workflow_id(case_id)).fetch_history()
+        timed_out += sum(e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT
+                         for e in history.events)
+    return float(timed_out)
 
 
 async def _sample_at(moment: datetime) -> Sample:
@@ -150,8 +165,8 @@ def run(*, quick: bool, with_burst: bool = True) -> list[Result]:
         env = await WorkflowEnvironment.start_local(dev_server_existing_path=temporal_binary(),
                                                     dev_server_log_level="error")
         try:
-            return await reminder_burst(env.client, n=200 if quick else 1000,
-                                        lead=30 if quick else 90)
+            n = int(os.environ.get("BENCH_BURST", 200 if quick else 1000))
+            return await reminder_burst(env.client, n=n, lead=30 if quick else 90)
         finally:
             await env.shutdown()
 

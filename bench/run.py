@@ -3,7 +3,8 @@
 Writes bench/results/<timestamp>.json and .md (git ignores the folder) and
 prints the Markdown table. `BENCH_QUICK=1` runs smaller sizes for a smoke test;
 `BENCH_ONLY=api,workflows` runs only the sections named; `BENCH_ONLY=rebuild`
-runs the scale section's read-model rebuild without its reminder burst.
+runs the scale section's read-model rebuild without its reminder burst;
+`BENCH_BURST=300` sets the burst's size (1,000 reminders, 200 when quick).
 """
 
 import asyncio

@@ -5,6 +5,7 @@ import logging
 import signal
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 from prometheus_client import start_http_server
@@ -41,6 +42,15 @@ log = logging.getLogger("casework.worker")
 
 
 NOTICE_THREADS = 8  # deliveries at once; a slow channel holds one of these, never a step's
+
+# How long a workflow task waits for the worker that has the workflow in its cache
+# before any worker may take it (replaying the workflow's history first). The SDK's
+# 10 s is shorter than a busy worker takes to reach the tail of a large burst (1,000
+# reminders at once: 15 to 20 s on two cores), so the tail was handed on and replayed,
+# by a second worker from scratch: a third more CPU, and a slower burst. The price:
+# tasks already waiting on a worker killed outright wait this long (not 10 s) before
+# another worker takes them.
+STICKY_WAIT = timedelta(seconds=30)
 
 
 class Workers:
@@ -108,6 +118,7 @@ def build_worker(client: Client, cases: CaseService, task_queue: str,
                     *delivering, digest.send_morning_digests],
         activity_executor=executor,
         interceptors=[MeteredActivities()],
+        sticky_queue_schedule_to_start_timeout=STICKY_WAIT,
     )
     threads = ThreadPoolExecutor(max_workers=NOTICE_THREADS, thread_name_prefix="notices")
     notices = Worker(
@@ -115,6 +126,7 @@ def build_worker(client: Client, cases: CaseService, task_queue: str,
         activities=delivering, activity_executor=threads,
         max_concurrent_activities=NOTICE_THREADS,  # an attempt waits on the server, not
         interceptors=[MeteredActivities()],         # in a queue where its timeout runs
+        sticky_queue_schedule_to_start_timeout=STICKY_WAIT,
     )
     return Workers(timetable, notices, threads)
 
