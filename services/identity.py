@@ -204,18 +204,19 @@ class IdentityService(EventStoreApplication):
 
         A person deactivated here is refused even with a valid identity token. Claims
         the directory cannot place (a coordinator without a region) are not entered;
-        the person still acts as the token says."""
+        the person still acts as the token says, and is not looked up again until the
+        cache time has passed."""
         user = self._find(principal.id)
         if user is not None and not user.active:
             raise Unauthenticated("the identity token's user is deactivated here")
         try:
             reach = Reach.of(principal.role, principal.region, principal.authority)
+            if user is None:
+                self._enter(principal, reach)
+            elif user.follow_identity_provider(reach):
+                self.save(user)
         except DomainError:
-            return
-        if user is None:
-            self._enter(principal, reach)
-        elif user.follow_identity_provider(reach):
-            self.save(user)
+            pass
         if len(self._signed_in) > 10_000:
             self._signed_in.clear()
         self._signed_in[principal.id] = (principal, time.monotonic() + self.token_cache_seconds)

@@ -207,14 +207,24 @@ class Header:
     plain: bytes
 
 
+def header_length(state: bytes) -> int:
+    """How many bytes of a stored state `split` takes as its header (0: none)."""
+    if state.startswith(MAGIC_V2) and len(state) >= _HEADER_V2:
+        return _HEADER_V2
+    if state.startswith(MAGIC) and len(state) >= _HEADER:
+        return _HEADER
+    return 0
+
+
 def split(state: bytes) -> Header | None:
     """The header of a chained state, or None for an unchained one."""
-    if state.startswith(MAGIC_V2) and len(state) >= _HEADER_V2:
-        text = state[len(MAGIC_V2):_HEADER_V2].decode("ascii", errors="replace")
-        return Header("hc2", text[:64], text[64:128], text[128:], state[_HEADER_V2:])
-    if state.startswith(MAGIC) and len(state) >= _HEADER:
-        text = state[len(MAGIC):_HEADER].decode("ascii", errors="replace")
-        return Header("hc1", text[:64], text[64:], None, state[_HEADER:])
+    cut = header_length(state)
+    if cut == _HEADER_V2:
+        text = state[len(MAGIC_V2):cut].decode("ascii", errors="replace")
+        return Header("hc2", text[:64], text[64:128], text[128:], state[cut:])
+    if cut == _HEADER:
+        text = state[len(MAGIC):cut].decode("ascii", errors="replace")
+        return Header("hc1", text[:64], text[64:], None, state[cut:])
     return None
 
 
@@ -223,15 +233,6 @@ def class_version_of(event_class: type) -> int:
 
 
 # -- the store ---------------------------------------------------------------------------
-
-
-def header_length(state: bytes) -> int:
-    """How many bytes of a stored state `split` would take as its header (0: none)."""
-    if state.startswith(MAGIC_V2) and len(state) >= _HEADER_V2:
-        return _HEADER_V2
-    if state.startswith(MAGIC) and len(state) >= _HEADER:
-        return _HEADER
-    return 0
 
 
 class ChainedMapper(Mapper):
