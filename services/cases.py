@@ -21,9 +21,10 @@ from domain.errors import DomainError
 from domain.ownership import Person
 from services.case_commands import CaseCommands
 from services.case_support import SupportThroughRegisters
+from services.integrity import header_length
 from services.policy import PolicyService
 from services.registers import RegisterService
-from services.store import EventStoreApplication, HistoryBroken, NotFound
+from services.store import EventStoreApplication, HistoryBroken, HistoryUnreadable, NotFound
 
 
 class CaseNotFound(NotFound):
@@ -50,6 +51,14 @@ class CaseHistoryBroken(HistoryBroken):
     rule = "case_history_broken"
 
 
+class CaseHistoryUnreadable(HistoryUnreadable, CaseHistoryBroken):
+    """An event of the case cannot be read back (poison): answered, to those who may know
+    of the case, as a problem naming the version and why; never as a 500."""
+
+    rule = "case_history_unreadable"
+    noun = "case"
+
+
 AuthorityRegions = Callable[[str], str | None]
 """The register of authorities, as the region of a council (None: not registered)."""
 
@@ -67,6 +76,7 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
     name = "casework"
     not_found_error = CaseNotFound
     history_broken_error = CaseHistoryBroken
+    history_unreadable_error = CaseHistoryUnreadable
     snapshotting_intervals = {Case: 50}
 
     def __init__(
@@ -259,14 +269,38 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
     def readable_case(self, case_id: UUID) -> dict[str, Any]:
         """The case, for deciding who may read it; if its history no longer applies, the
         case as far as it does, marked `history_broken`, so that its verification,
-        history and export still answer the people who may see it."""
+        history and export still answer the people who may see it.
+
+        If an event cannot be read at all (poison), the case as far as it can be read
+        also carries `history_unreadable`, the problem its readers answer with. When not
+        even its first event can be rebuilt, whom it relates to comes from that event's
+        stored values if they still decode, else it is related to no region or council:
+        only those who may know of every case hear of it, the rest get 404.
+        """
         try:
             return self.get_case(case_id)
+        except CaseHistoryUnreadable as unreadable:
+            partial = self.as_far_as_it_applies(case_id)
+            known = case_view(partial) if partial is not None else self._first_known(case_id)
+            return {**known, "history_broken": True, "history_unreadable": unreadable}
         except CaseHistoryBroken:
             partial = self.as_far_as_it_applies(case_id)
             if partial is None:
                 raise CaseNotFound(f"no case with id {case_id}", field="case_id") from None
             return {**case_view(partial), "history_broken": True}
+
+    def _first_known(self, case_id: UUID) -> dict[str, Any]:
+        """Whom a case relates to, from its first event's stored values alone."""
+        first = next(iter(self.recorder.select_events(case_id, lte=1)), None)
+        values: Any = {}
+        if first is not None:
+            with contextlib.suppress(Exception):
+                values = self.decode_state(first.state[header_length(first.state):])
+        text = {k: v for k, v in (values if isinstance(values, dict) else {}).items()
+                if k in ("region", "authority", "owner") and isinstance(v, str)}
+        return {"id": case_id, "version": 0, "region": text.get("region", ""),
+                "authority": text.get("authority", ""), "owner": text.get("owner"),
+                "advisers": [], "peers": [], "confidential_access": {}}
 
     def case_after_write(self, case_id: UUID) -> dict[str, Any]:
         """The case as this service just saved it (or later), without reading it back."""
@@ -282,7 +316,8 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
         return event_view(event)
 
     def history(self, case_id: UUID) -> list[dict[str, Any]]:
-        events = list(self.events.get(case_id))
+        with self.readable(case_id):
+            events = list(self.events.get(case_id))
         if not events:
             raise CaseNotFound(f"no case with id {case_id}", field="case_id")
         return [event_view(e) for e in events]
@@ -295,7 +330,8 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
 
     def _load(self, case_id: UUID, expected_version: int | None = None) -> Case:
         try:
-            case: Case = self.repository.get(case_id)
+            with self.readable(case_id):
+                case: Case = self.repository.get(case_id)
         except AggregateNotFoundError:
             raise CaseNotFound(f"no case with id {case_id}", field="case_id") from None
         except (OriginatorVersionError, AssertionError):  # a gap: the first event or another

@@ -22,6 +22,7 @@ can check it with `python -m services.integrity verify FILE` (services/exports.p
 import hashlib
 import json
 import os
+import re
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -34,10 +35,15 @@ from uuid import UUID
 from eventsourcing.persistence import (
     EventStore,
     Mapper,
+    MapperDeserialisationError,
     Notification,
     Recording,
     StoredEvent,
 )
+from eventsourcing.utils import TopicError
+
+from domain.errors import DomainError
+from domain.recorded import recorded_value_problem
 
 MAGIC = b"hc1:"
 MAGIC_V2 = b"hc2:"
@@ -235,23 +241,98 @@ def class_version_of(event_class: type) -> int:
 # -- the store ---------------------------------------------------------------------------
 
 
+class UnreadableEvent(DomainError):
+    """A stored event that cannot be turned back into a valid event: poison.
+
+    Raised by the one mapper every reader goes through, whatever went wrong (an
+    unknown type, bytes that are not JSON, a header that does not parse, a value
+    of the wrong type, an upcaster that failed), so that each reader contains it
+    to the one stream it belongs to instead of failing for everyone.
+    """
+
+    rule = "event_unreadable"
+
+    def __init__(self, originator_id: Any, version: int, reason: str) -> None:
+        super().__init__(f"version {version} of {originator_id} cannot be read: {reason}",
+                         field="state")
+        self.originator_id = originator_id
+        self.version = version
+        self.reason = reason
+
+
+_HEX = re.compile(rb"[0-9a-f]*")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def why_unreadable(error: BaseException, topic: str) -> str:
+    """A short reason, in words an operator can act on, fit to store and to show."""
+    cause = error.__cause__ if isinstance(error, MapperDeserialisationError) else error
+    if isinstance(error, TopicError):
+        reason = f"its type {topic!r} is not one this release knows"
+    elif isinstance(cause, UnicodeDecodeError):
+        reason = f"its stored bytes are not UTF-8 text (byte {cause.start})"
+    elif isinstance(cause, ValueError) and isinstance(error, MapperDeserialisationError):
+        reason = f"its stored bytes are not valid JSON ({cause})"
+    elif isinstance(error, AttributeError) and "upcast_" in str(error):
+        reason = f"no upcaster brings it to this release's class version ({error})"
+    else:
+        reason = f"it could not be rebuilt ({type(cause).__name__}: {cause})"
+    return _CONTROL.sub("?", reason)[:300]
+
+
+def header_problem(state: bytes) -> str | None:
+    """Why a stored event's chain header is missing or does not parse; None when it is fine."""
+    cut = header_length(state)
+    if not cut:
+        return "its chain header is missing or cut short"
+    if not _HEX.fullmatch(state[len(MAGIC):cut]):
+        return "its chain header does not parse (the hashes are not hexadecimal)"
+    return None
+
+
 class ChainedMapper(Mapper):
     """Reads chained stored events: strips the header before decoding.
 
     By its length alone, without reading it: every event a case is loaded or a
-    read model rebuilt from passes through here.
+    read model rebuilt from passes through here. Any failure to rebuild a valid
+    event, and a value its class does not declare (domain/recorded.py), is raised
+    as `UnreadableEvent` naming the version and why. With `require_header` (the
+    event store's events, not its snapshots) a header that does not parse is too.
     """
 
+    require_header = False
+
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        state = stored_event.state
+        problem = header_problem(state) if self.require_header else None
+        if problem is not None:
+            raise UnreadableEvent(stored_event.originator_id,
+                                  stored_event.originator_version, problem)
+        try:
+            event = super().to_domain_event(self._without_header(stored_event))
+        except Exception as error:  # noqa: BLE001 - poison of any kind is contained here
+            raise UnreadableEvent(stored_event.originator_id, stored_event.originator_version,
+                                  why_unreadable(error, stored_event.topic)) from error
+        problem = recorded_value_problem(event)
+        if problem is not None:
+            raise UnreadableEvent(stored_event.originator_id,
+                                  stored_event.originator_version, problem)
+        return event
+
+    @staticmethod
+    def _without_header(stored_event: StoredEvent) -> StoredEvent:
         cut = header_length(stored_event.state)
-        if cut:
-            stored_event = StoredEvent(
-                originator_id=stored_event.originator_id,
-                originator_version=stored_event.originator_version,
-                topic=stored_event.topic,
-                state=stored_event.state[cut:],
-            )
-        return super().to_domain_event(stored_event)
+        if not cut:
+            return stored_event
+        return StoredEvent(originator_id=stored_event.originator_id,
+                           originator_version=stored_event.originator_version,
+                           topic=stored_event.topic, state=stored_event.state[cut:])
+
+
+class ChainedEventMapper(ChainedMapper):
+    """The event store's mapper: every stored event must carry a header that parses."""
+
+    require_header = True
 
 
 class ChainedEventStore(EventStore):
@@ -357,6 +438,7 @@ class ChainLink:
     previous_hash: str
     hash: str
     recomputed: str
+    unreadable: str | None = None  # why the stored event cannot be rebuilt, if it cannot
 
 
 @dataclass
@@ -391,13 +473,25 @@ def link_of_stored(event: StoredEvent, decode: Decoder) -> ChainLink:
     return ChainLink(str(key), version, header.previous, header.own, recomputed)
 
 
-def links_from_stored(stored: Iterable[StoredEvent], decode: Decoder
+Readable = Callable[[StoredEvent], str | None]
+"""Why a stored event cannot be rebuilt into a valid event (None: it can)."""
+
+
+def links_from_stored(stored: Iterable[StoredEvent], decode: Decoder,
+                      unreadable: Readable | None = None
                       ) -> Iterator[ChainLink | tuple[int, str]]:
+    """Each stored event's link; with `unreadable`, also whether every reader can rebuild it."""
     for event in stored:
         try:
-            yield link_of_stored(event, decode)
+            link = link_of_stored(event, decode)
         except (ValueError, TypeError, KeyError, AttributeError) as error:
-            yield (event.originator_version, f"the event cannot be read ({error})")
+            reason = unreadable(event) if unreadable is not None else None
+            yield (event.originator_version,
+                   f"the event cannot be read: {reason or _CONTROL.sub('?', str(error))}")
+            continue
+        if unreadable is not None:
+            link.unreadable = unreadable(event)
+        yield link
 
 
 def verify_links(links: Iterable[ChainLink | tuple[int, str]]) -> Verification:
@@ -415,8 +509,12 @@ def verify_links(links: Iterable[ChainLink | tuple[int, str]]) -> Verification:
                                 "the event does not follow the one before it "
                                 "(altered, removed or reordered)")
         if link.recomputed != link.hash:
+            also = f"; and it cannot be read: {link.unreadable}" if link.unreadable else ""
             return Verification(False, checked, link.version,
-                                "the event's content does not match its hash (altered)")
+                                "the event's content does not match its hash (altered)" + also)
+        if link.unreadable:
+            return Verification(False, checked, link.version,
+                                f"the event cannot be read: {link.unreadable}")
         previous, expected_version, checked = link.hash, expected_version + 1, checked + 1
     return Verification(True, checked, head_hash=previous if checked else None)
 

@@ -24,8 +24,10 @@ from eventsourcing.persistence import EventStore, Mapper, StoredEvent
 from domain.errors import DomainError, InvalidField
 from services.exports import dumps, export_end, export_record
 from services.integrity import (
+    ChainedEventMapper,
     ChainedEventStore,
     ChainedMapper,
+    UnreadableEvent,
     Verification,
     decode_as_read,
     links_from_stored,
@@ -41,6 +43,20 @@ class HistoryBroken(DomainError):
     """A record's stored history no longer applies (a row lost or altered): verify it."""
 
     rule = "history_broken"
+
+
+class HistoryUnreadable(HistoryBroken):
+    """A stored event of the record cannot be turned back into a valid event (poison):
+    the record answers this problem, naming the version and why, rather than a 500."""
+
+    rule = "history_unreadable"
+    noun = "record"
+
+    def __init__(self, record_id: Any, unreadable: UnreadableEvent) -> None:
+        super().__init__(f"the history of {self.noun} {record_id} cannot be read from version "
+                         f"{unreadable.version}: {unreadable.reason}", field="id")
+        self.version = unreadable.version
+        self.reason = unreadable.reason
 
 
 def mutate_each(aggregate: Any, events: Iterable[Any]) -> Any:
@@ -169,10 +185,36 @@ class EventStoreApplication(Application[UUID]):
                                   cache_maxsize=maxsize or None)
     not_found_error: type[DomainError] = NotFound
     history_broken_error: type[HistoryBroken] = HistoryBroken
+    history_unreadable_error: type[HistoryUnreadable] = HistoryUnreadable
 
     def construct_mapper(self) -> Mapper[UUID]:
+        """The events' mapper: every reader rebuilds stored events through it, so poison
+        of every kind is raised here as `UnreadableEvent` (services/integrity.py)."""
         return self.factory.mapper(transcoder=self.construct_transcoder(),
-                                   mapper_class=ChainedMapper)
+                                   mapper_class=ChainedEventMapper)
+
+    def construct_snapshot_store(self) -> EventStore[UUID]:
+        """Snapshots carry no chain header, so their mapper does not require one."""
+        mapper = self.factory.mapper(transcoder=self.mapper.transcoder,
+                                     mapper_class=ChainedMapper)
+        return self.factory.event_store(
+            mapper=mapper, recorder=self.factory.aggregate_recorder(purpose="snapshots"))
+
+    @contextlib.contextmanager
+    def readable(self, aggregate_id: UUID) -> Iterator[None]:
+        """Within this block, an unreadable event of the record is its history's problem."""
+        try:
+            yield
+        except UnreadableEvent as error:
+            raise self.history_unreadable_error(aggregate_id, error) from None
+
+    def unreadable_reason(self, stored: StoredEvent) -> str | None:
+        """Why a stored event cannot be rebuilt by the readers' mapper (None: it can)."""
+        try:
+            self.mapper.to_domain_event(stored)
+        except UnreadableEvent as error:
+            return error.reason
+        return None
 
     def construct_event_store(self) -> EventStore[UUID]:
         return ChainedEventStore(mapper=self.mapper, recorder=self.recorder)
@@ -246,7 +288,8 @@ class EventStoreApplication(Application[UUID]):
         stored = self.stored_events(aggregate_id)
         if not stored:
             raise self.not_found_error(f"no record with id {aggregate_id}", field="id")
-        return verify_links(links_from_stored(stored, self.decode_state))
+        return verify_links(links_from_stored(stored, self.decode_state,
+                                              self.unreadable_reason))
 
     def decode_state(self, plain: bytes) -> Any:
         """A stored event's state as recorded, before any upcasting (what its hash covers)."""
@@ -281,9 +324,13 @@ class EventStoreApplication(Application[UUID]):
         out, with its commitment; the rest of the event stays verifiable. `end`
         adds to the closing line (a checkpoint and its inclusion proof).
         """
+        every = self.stored_events(aggregate_id)
+        with self.readable(aggregate_id):  # an export holds only events every reader can read
+            for stored in every:
+                self.mapper.to_domain_event(stored)
         records = [export_record(stored, self.decode_state, redact=redact,
                                  v1_view=self._view_of_stored)
-                   for stored in self.stored_events(aggregate_id)]
+                   for stored in every]
         if not records:
             raise self.not_found_error(f"no record with id {aggregate_id}", field="id")
         return [dumps(r) for r in records] + [dumps(export_end(records, **end))]
@@ -299,7 +346,8 @@ class EventStoreApplication(Application[UUID]):
         if at is not None:
             version = self._version_at(aggregate_id, at)
         try:
-            aggregate: Aggregate = self.repository.get(aggregate_id, version=version)
+            with self.readable(aggregate_id):
+                aggregate: Aggregate = self.repository.get(aggregate_id, version=version)
         except AggregateNotFoundError:
             raise self.not_found_error(f"no record with id {aggregate_id}", field="id") from None
         except (OriginatorVersionError, AssertionError):  # a gap, at the first event or later
@@ -313,10 +361,11 @@ class EventStoreApplication(Application[UUID]):
     def _version_at(self, aggregate_id: UUID, at: datetime) -> int:
         version = None
         event: Any
-        for event in self.events.get(aggregate_id):
-            if event.timestamp > at:
-                break
-            version = event.originator_version
+        with self.readable(aggregate_id):
+            for event in self.events.get(aggregate_id):
+                if event.timestamp > at:
+                    break
+                version = event.originator_version
         if version is None:
             raise self.not_found_error(f"{aggregate_id} did not exist yet at {at.isoformat()}",
                                        field="at")

@@ -1,7 +1,7 @@
 """The concern that opens a case, what more becomes known, and the council's own position."""
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from eventsourcing.domain import Aggregate
 
@@ -27,8 +27,8 @@ class ConcernRaised(Aggregate.Created):
     authority: str
     region: str
     summary: str
-    source: str
-    issue_type: str
+    source: Annotated[str, ConcernSource]
+    issue_type: Annotated[str, IssueType]
     raised_at: datetime
     diagnosis_due: datetime
     actor_id: str
@@ -81,7 +81,7 @@ def concern_fields(*, authority: str, region: str, summary: str, source: str,
 class IntelligenceAdded(Aggregate.Event):
     content: str
     source: str
-    confidentiality: str
+    confidentiality: Annotated[str, Confidentiality]
     recorded_at: datetime
     actor_id: str
     actor_role: str
