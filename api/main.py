@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None, *, cases: CaseService | None = 
         if cases is None:  # the real service: bring its tables up to date first
             await asyncio.to_thread(migrate, settings)
         app.state.case_list = CaseListView(settings)
+        app.state.cases.unreadable_found = app.state.case_list.set_aside_unreadable  # poison
         app.state.checkpoints = CheckpointLedger.configured(settings)
         app.state.web_sessions = SessionStore(settings,
                                               idle_seconds=settings.session_idle_minutes * 60)

@@ -91,6 +91,8 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
         super().__init__(env)
         self.authorities = authorities
         self.people: People | None = None  # set by the API from its user store
+        # Told of each case found with an unreadable event (the API flags its list row).
+        self.unreadable_found: Callable[[UUID, int, str], None] | None = None
         self._saving = threading.local()
         self.policy = policy or DeadlinePolicy()
         if diagnosis_deadline is not None:
@@ -280,6 +282,8 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
         try:
             return self.get_case(case_id)
         except CaseHistoryUnreadable as unreadable:
+            if self.unreadable_found is not None:
+                self.unreadable_found(case_id, unreadable.version, unreadable.reason)
             partial = self.as_far_as_it_applies(case_id)
             known = case_view(partial) if partial is not None else self._first_known(case_id)
             return {**known, "history_broken": True, "history_unreadable": unreadable}

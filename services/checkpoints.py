@@ -23,10 +23,16 @@ from typing import Any
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from eventsourcing.persistence import StoredEvent
 
 from domain.errors import DomainError
-from services.integrity import Verification, split
+from services.integrity import (
+    SignedHead,
+    Verification,
+    links_from_stored,
+    split,
+    stored_hashes,
+    verify_history,
+)
 from services.merkle import Head, inclusion_proof, merkle_root
 from services.settings import Settings
 from services.side_tables import SideTables
@@ -171,40 +177,23 @@ class CheckpointLedger(SideTables):
 
     # -- checking ----------------------------------------------------------------
 
-    def check(self, stream_id: UUID, stored: list[StoredEvent]) -> dict[str, Any] | None:
-        """The stream as stored now against the latest checkpoint (None: no checkpoint yet)."""
+    def signed_head(self, stream_id: UUID) -> SignedHead | None:
+        """What the latest checkpoint signed of the stream, its signature and root checked
+        (None: no checkpoint yet)."""
         latest = self.latest()
         if latest is None:
             return None
         checkpoint, heads = self._with_heads(latest.id)
-        report = {"id": checkpoint.id, "created_at": checkpoint.created_at,
-                  "key_id": checkpoint.key_id, "ok": True, "problem": None,
-                  "first_broken_version": None, "included_version": None}
+        signed = SignedHead(checkpoint.id, checkpoint.created_at, checkpoint.key_id)
         problem = signature_problem(checkpoint.body(), self.public_keys)
         if problem is None and merkle_root([h.leaf() for h in sorted(heads.values())]) \
                 != checkpoint.root:
             problem = f"checkpoint {checkpoint.id}'s stored heads do not give its signed root"
+        if problem is not None:
+            return replace(signed, problem=problem)
         head = heads.get(str(stream_id))
-        if problem is None and head is not None:
-            report["included_version"] = head.version
-            report["first_broken_version"], problem = _against(head, stored, checkpoint.id)
-        report.update(ok=problem is None, problem=problem)
-        return report
-
-
-def _against(head: Head, stored: list[StoredEvent], checkpoint_id: int
-             ) -> tuple[int | None, str | None]:
-    """Where a history departs from the head a checkpoint signed, and how."""
-    versions = {event.originator_version: event for event in stored}
-    last = max(versions, default=0)
-    if head.version > last:
-        return last + 1, (f"checkpoint {checkpoint_id} signed version {head.version}, but the "
-                          f"history ends at version {last}: events were cut off the end")
-    header = split(versions[head.version].state) if head.version in versions else None
-    if header is None or header.own != head.hash:
-        return head.version, (f"the history up to version {head.version} is not the one "
-                              f"checkpoint {checkpoint_id} signed: rewritten")
-    return None, None
+        return signed if head is None else replace(signed, version=head.version,
+                                                   hash=head.hash)
 
 
 def _follow(store: EventStoreApplication, position: int, heads: dict[str, Head]) -> int:
@@ -227,12 +216,10 @@ def _after(store: EventStoreApplication, position: int) -> Iterator[Any]:
 
 def verify_against_checkpoint(store: EventStoreApplication, ledger: "CheckpointLedger",
                               stream_id: UUID) -> Verification:
-    """The chain walked, then checked against the latest checkpoint; the first failure named."""
-    result = store.verify(stream_id)
-    report = ledger.check(stream_id, store.stored_events(stream_id))
-    result.checkpoint = report
-    if report is not None and not report["ok"] and result.ok:
-        result.ok = False
-        result.first_broken_version = report["first_broken_version"]
-        result.problem = report["problem"]
-    return result
+    """The stored history through the one verification (services/integrity.py), against
+    the latest checkpoint: what the API and the case page answer."""
+    stored = store.stored_events(stream_id)
+    if not stored:
+        raise store.not_found_error(f"no record with id {stream_id}", field="id")
+    links = links_from_stored(stored, store.decode_state, store.unreadable_reason)
+    return verify_history(links, stored_hashes(stored), ledger.signed_head(stream_id))

@@ -17,6 +17,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
@@ -25,6 +26,7 @@ from services.integrity import (
     ChainLink,
     Decoder,
     EventParts,
+    SignedHead,
     Verification,
     data_commitment,
     field_commitment,
@@ -33,7 +35,7 @@ from services.integrity import (
     link_hash_v2,
     split,
     state_digest,
-    verify_links,
+    verify_history,
 )
 from services.merkle import leaf_hash, root_from_proof
 
@@ -199,19 +201,23 @@ def verify_export(lines: Iterable[str], *, checkpoint: Mapping[str, Any] | None 
             raise Refused(None, "the export has no closing line stating its head: "
                                 "it may have been cut short")
         events = records[:-1]
-        result = verify_links(_links(events))
-        if result.ok:
-            _check_end(events, end)
-            if public_keys is not None:
-                result.checkpoint = _check_checkpoint(events, records[-1], checkpoint or {},
-                                                      public_keys)
+        signed = _signed_head(events, records[-1], checkpoint or {}, public_keys) \
+            if public_keys is not None else None
+        hashes = {r["version"]: str(r.get("hash")) for r in events
+                  if isinstance(r, dict) and isinstance(r.get("version"), int)}
+        result = verify_history(_links(events), hashes, signed)
+        if result.ok or (result.checkpoint is not None
+                         and result.problem == result.checkpoint["problem"]):
+            _check_end(events, end)  # the file's own end first: a cut file is named as such
         return result
     except Refused as refused:
         return Verification(False, 0, refused.version, refused.problem)
 
 
-def _check_checkpoint(events: list[dict[str, Any]], end: Mapping[str, Any],
-                      given: Mapping[str, Any], keys: Mapping[str, Any]) -> dict[str, Any]:
+def _signed_head(events: list[dict[str, Any]], end: Mapping[str, Any],
+                 given: Mapping[str, Any], keys: Mapping[str, Any]) -> SignedHead:
+    """What the checkpoint given (or the one the export carries) signed of this history,
+    its signature and this history's inclusion proof checked."""
     from services.signing import signature_problem  # needs `cryptography`; only here
 
     body = given.get("checkpoint") or end.get("checkpoint")
@@ -220,27 +226,20 @@ def _check_checkpoint(events: list[dict[str, Any]], end: Mapping[str, Any],
     proof = given.get("inclusion_proof")
     if proof is None and (end.get("inclusion_proof") or {}).get("checkpoint_id") == body.get("id"):
         proof = end["inclusion_proof"]
+    signed = SignedHead(body.get("id"), body.get("created_at"), body.get("key_id"))
+    stream = str(events[-1].get("originator_id")) if events else ""
     problem = signature_problem(body, keys)
-    if problem:
-        raise Refused(None, problem)
-    stream = events[-1]["originator_id"]
-    if not isinstance(proof, dict) or proof.get("originator_id") != stream:
-        raise Refused(None, f"checkpoint {body['id']} comes with no inclusion proof for this "
-                            "history (ask GET /checkpoints/{id}?case=...)")
-    leaf = leaf_hash(stream, proof["version"], proof["hash"])
-    if root_from_proof(leaf, proof["path"]) != body["root"]:
-        raise Refused(None, f"the inclusion proof does not lead to checkpoint {body['id']}'s "
-                            "signed root")
-    by_version = {r["version"]: r for r in events}
-    last = events[-1]["version"]
-    if proof["version"] > last:
-        raise Refused(last + 1, f"checkpoint {body['id']} signed version {proof['version']}, "
-                                f"but the history ends at version {last}: events were cut off")
-    if by_version.get(proof["version"], {}).get("hash") != proof["hash"]:
-        raise Refused(proof["version"], f"the history up to version {proof['version']} is not "
-                                        f"the one checkpoint {body['id']} signed: rewritten")
-    return {"id": body["id"], "created_at": body.get("created_at"), "key_id": body["key_id"],
-            "included_version": proof["version"], "ok": True}
+    if problem is None and (not isinstance(proof, dict) or proof.get("originator_id") != stream):
+        problem = (f"checkpoint {body.get('id')} comes with no inclusion proof for this "
+                   "history (ask GET /checkpoints/{id}?case=...)")
+    if problem is None and isinstance(proof, dict):
+        leaf = leaf_hash(stream, proof["version"], proof["hash"])
+        if root_from_proof(leaf, proof["path"]) != body.get("root"):
+            problem = (f"the inclusion proof does not lead to checkpoint {body.get('id')}'s "
+                       "signed root")
+    if problem is not None or not isinstance(proof, dict):
+        return replace(signed, problem=problem)
+    return replace(signed, version=proof["version"], hash=proof["hash"])
 
 
 def _links(events: list[dict[str, Any]]) -> Iterator[ChainLink | tuple[int, str]]:

@@ -519,6 +519,67 @@ def verify_links(links: Iterable[ChainLink | tuple[int, str]]) -> Verification:
     return Verification(True, checked, head_hash=previous if checked else None)
 
 
+@dataclass(frozen=True)
+class SignedHead:
+    """What a signed checkpoint says of one stream, once its signature (and the stream's
+    inclusion under its root) has been checked: `version` and `hash` are the head it
+    signed (None: the stream was not in it); `problem`, why the checkpoint itself does
+    not hold (a bad signature, a root its heads do not give, a proof that fails)."""
+
+    checkpoint_id: Any
+    created_at: Any
+    key_id: Any
+    version: int | None = None
+    hash: str | None = None
+    problem: str | None = None
+
+
+def verify_history(links: Iterable[ChainLink | tuple[int, str]], hashes: Mapping[int, str],
+                   signed: SignedHead | None) -> Verification:
+    """The one verification of a history, wherever it is asked for: the API, the case
+    page, the export check and the command line all come here, so they give the same
+    answer. The chain is walked (the first link that does not hold is named); then the
+    history (`hashes`: each version's own link hash, as stored or as exported) is
+    compared with the head a checkpoint signed, which names a rewrite with every later
+    link recomputed, or events cut off the end. The chain's failure, being the earlier
+    in the history, is the one named when both fail; the checkpoint's report is kept
+    beside it either way.
+    """
+    result = verify_links(links)
+    if signed is None:
+        return result
+    broken, problem = None, signed.problem
+    if problem is None and signed.version is not None:
+        broken, problem = _departure(signed, hashes)
+    result.checkpoint = {"id": signed.checkpoint_id, "created_at": signed.created_at,
+                         "key_id": signed.key_id, "ok": problem is None, "problem": problem,
+                         "first_broken_version": broken, "included_version": signed.version}
+    if problem is not None and result.ok:
+        result.ok, result.first_broken_version, result.problem = False, broken, problem
+    return result
+
+
+def _departure(signed: SignedHead, hashes: Mapping[int, str]) -> tuple[int | None, str | None]:
+    """Where a history departs from the head a checkpoint signed, and how."""
+    version, last = signed.version or 0, max(hashes, default=0)
+    if version > last:
+        return last + 1, (f"checkpoint {signed.checkpoint_id} signed version {version}, but "
+                          f"the history ends at version {last}: events were cut off the end")
+    if hashes.get(version) != signed.hash:
+        return version, (f"the history up to version {version} is not the one checkpoint "
+                         f"{signed.checkpoint_id} signed: rewritten")
+    return None, None
+
+
+def stored_hashes(stored: Iterable[StoredEvent]) -> dict[int, str]:
+    """Each stored version's own link hash, as its header claims it."""
+    found = {}
+    for event in stored:
+        header = split(event.state)
+        found[event.originator_version] = header.own if header is not None else ""
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     """`python -m services.integrity verify FILE`: see services/exports.py."""
     from services.exports import main as verify_main

@@ -31,6 +31,7 @@ import psycopg
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import OriginatorIDError, OriginatorVersionError
 from eventsourcing.persistence import DataError
+from eventsourcing.utils import TopicError, resolve_topic
 
 from domain.errors import DomainError
 from services import case_tally
@@ -218,6 +219,28 @@ class CaseListView(SideTables):
             "SET version = excluded.version, problem = excluded.problem, "
             "noticed_at = excluded.noticed_at",
             (str(case_id), version, problem, _iso(datetime.now(UTC))))
+
+    def set_aside_unreadable(self, case_id: UUID, version: int, reason: str) -> None:
+        """A reader found an event of the case it cannot read (a row altered after it was
+        projected, say, so the catch-up never sees it again): its row is flagged, logged
+        and counted as the catch-up would, once per version found."""
+        problem = _plain(f"its history fails verification at version {version}: the event "
+                         f"cannot be read: {reason}")[:1000]
+        with self._read() as cursor:
+            cursor.execute("SELECT version FROM case_list_problems WHERE case_id = ?",
+                           (str(case_id),))
+            known = cursor.fetchone()
+        if known is not None and known[0] <= version:
+            return  # flagged already, at this version or before
+        with self._transaction(lock=True) as cursor:
+            cursor.execute(
+                "INSERT INTO case_list_problems VALUES (?, ?, ?, ?) ON CONFLICT (case_id) DO "
+                "UPDATE SET version = excluded.version, problem = excluded.problem, "
+                "noticed_at = excluded.noticed_at",
+                (str(case_id), version, problem, _iso(datetime.now(UTC))))
+        self.set_aside_total += 1
+        STREAMS_SET_ASIDE.inc()
+        log.error("case list: set aside case %s at version %s: %s", case_id, version, problem)
 
     def problems(self) -> list[dict[str, Any]]:
         """Every case set aside, with why: for operators (and the alert's follow-up)."""
@@ -468,7 +491,7 @@ class _Folding:
         self.read += len(page)
         for notification in page:
             case_id = notification.originator_id
-            if not notification.topic.startswith(CASE_TOPIC_PREFIX) or case_id in self.broken:
+            if case_id in self.broken or not self._of_a_case(notification):
                 continue
             try:
                 self.touched[case_id] = _fold(self.cases, self.folded, notification)
@@ -476,6 +499,23 @@ class _Folding:
                 self.folded.pop(case_id, None)
                 self.touched.pop(case_id, None)
                 self.broken[case_id] = (notification.originator_version, error)
+
+
+    def _of_a_case(self, notification: Any) -> bool:
+        """Whether the event belongs to a case's stream. By its topic, unless the topic
+        names no known type (an altered row, say): then by the stream's first event, so
+        that a case whose event was given a foreign topic is still set aside."""
+        if notification.topic.startswith(CASE_TOPIC_PREFIX):
+            return True
+        case_id = notification.originator_id
+        if case_id in self.folded or case_id in self.touched:
+            return True
+        try:
+            resolve_topic(notification.topic)
+            return False
+        except (TopicError, ValueError, ImportError, AttributeError):
+            first = list(self.cases.recorder.select_events(case_id, lte=1))
+            return bool(first) and first[0].topic.startswith(CASE_TOPIC_PREFIX)
 
 
 def _listed(record: tuple) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from services.integrity import (
     Verification,
     decode_as_read,
     links_from_stored,
-    verify_links,
+    verify_history,
 )
 
 
@@ -288,8 +288,8 @@ class EventStoreApplication(Application[UUID]):
         stored = self.stored_events(aggregate_id)
         if not stored:
             raise self.not_found_error(f"no record with id {aggregate_id}", field="id")
-        return verify_links(links_from_stored(stored, self.decode_state,
-                                              self.unreadable_reason))
+        return verify_history(links_from_stored(stored, self.decode_state,
+                                                self.unreadable_reason), {}, None)
 
     def decode_state(self, plain: bytes) -> Any:
         """A stored event's state as recorded, before any upcasting (what its hash covers)."""

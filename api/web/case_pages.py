@@ -30,6 +30,7 @@ from domain.errors import DomainError
 from domain.identity import Principal, may
 from domain.register_access import may_use_registers
 from services.cases import CaseNotFound, StaleVersion
+from services.checkpoints import verify_against_checkpoint
 from services.store import NotFound
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -87,6 +88,7 @@ def _end_of(day: str) -> datetime:
 async def case_page(request: Request, case_id: UUID, who: Who, as_of: str = "",
                     done: str = "") -> Response:
     access, known = await case_access(request, who, "read case")
+    case_routes.readable(access)  # poison: the problem page, naming the version and why
     relations = relations_of(known)
     cases = request.app.state.cases
     at, as_of_error = None, ""
@@ -109,7 +111,8 @@ async def case_page(request: Request, case_id: UUID, who: Who, as_of: str = "",
             events = [e for e in events if e["recorded_at"] <= at]
     verification = None
     if may(who, "verify history", relations):
-        verification = (await in_thread(cases.verify, case_id)).as_dict()
+        verification = (await in_thread(verify_against_checkpoint, cases,
+                                        request.app.state.checkpoints, case_id)).as_dict()
     return render(request, "case.html", **page_context(
         request, who, case=case, events=list(reversed(events)) if events is not None else None,
         commands=[] if at else commands_for(who, known), as_of=as_of, at=at,
