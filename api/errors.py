@@ -13,7 +13,7 @@ from domain.errors import DomainError, InvalidField
 from services.cases import CaseNotFound, StaleVersion
 from services.idempotency import KeyInUse
 from services.identity import Unauthenticated, UserExists
-from services.store import NotFound
+from services.store import HistoryUnreadable, NotFound
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -46,6 +46,8 @@ async def domain_error(_: Request, error: DomainError) -> JSONResponse:
     extra: dict[str, object] = {"rule": error.rule, "field": error.field}
     if isinstance(error, StaleVersion):
         extra["current_version"] = error.current_version
+    if isinstance(error, HistoryUnreadable):
+        extra.update(version=error.version, reason=error.reason)
     response = problem(_status_for(error), error.rule.replace("_", " "), error.message, **extra)
     if isinstance(error, StaleVersion):
         response.headers["ETag"] = f'"{error.current_version}"'

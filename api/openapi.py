@@ -19,7 +19,9 @@ REFUSALS = {
     "403": "Your role may not take this action here (`rule`: role_may_not).",
     "404": "Not found, or a case you may not know of (it is not revealed to exist).",
     "409": "Refused in the current state: a stale version (`current_version`), "
-           "a rule of the case's lifecycle, or a name already taken.",
+           "a rule of the case's lifecycle, or a name already taken; or, on a case, its "
+           "history cannot be read from a version on (`rule`: case_history_unreadable, "
+           "with `version` and `reason`; see docs/poison-events.md).",
     "413": "The body is over the size limit (CASEWORK_API_MAX_BODY_BYTES).",
     "422": "Invalid input: the problem names each field and the rule it breaks "
            "(malformed JSON: its line and column).",
@@ -39,7 +41,7 @@ def statuses(path: str, method: str, operation: dict[str, Any]) -> list[str]:
                           for p in operation.get("parameters", []))
     if "{" in path or method in _WRITES or names_something:
         found.append("404")
-    if method in _WRITES:
+    if method in _WRITES or path.startswith("/cases/{case_id}"):
         found.append("409")
     if "requestBody" in operation:
         found.append("413")

@@ -15,8 +15,12 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import OriginatorVersionError
+
 from domain.calendar import add_working_days, is_working_day
 from domain.case import Case
+from domain.errors import DomainError
 from domain.identity import Role
 from services.cases import CaseService
 from services.escalation import Delivery, Notice
@@ -64,10 +68,19 @@ class MorningDigest:
         return sum(self._send_to(reader, cases, now) for reader in readers)
 
     def _open_cases(self) -> list[Case]:
-        loaded: list[Case] = [self.cases.repository.get(case_id)
-                              for case_id in self.cases.case_ids()]
+        loaded: list[Case] = [case for case_id in self.cases.case_ids()
+                              if (case := self._readable(case_id)) is not None]
         # a closed case's only deadline is its follow-up review, which is reminded too
         return [case for case in loaded if case.status == "open" or case.deadlines]
+
+    def _readable(self, case_id: Any) -> Case | None:
+        """The case, or None when its history cannot be read (poison, set aside in the case
+        list): one broken case must not stop every reader's digest."""
+        try:
+            return self.cases.repository.get(case_id)
+        except (DomainError, AggregateNotFoundError, OriginatorVersionError) as error:
+            log.error("morning digest: case %s left out: %s", case_id, error)
+            return None
 
     def _send_to(self, reader: dict[str, Any], cases: list[Case], now: datetime) -> int:
         items = self.items_for(reader, cases, now)

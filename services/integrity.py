@@ -501,20 +501,20 @@ def verify_links(links: Iterable[ChainLink | tuple[int, str]]) -> Verification:
         if isinstance(link, tuple):
             return Verification(False, checked, link[0], link[1])
         if link.version != expected_version:
-            problem = (f"expected version {expected_version} but found {link.version}: "
-                       "an event was removed or reordered")
-            return Verification(False, checked, expected_version, problem)
+            return Verification(False, checked, expected_version,
+                                f"expected version {expected_version} but found "
+                                f"{link.version}: an event was removed or reordered")
+        problem = None
         if link.previous_hash != previous:
+            problem = ("the event does not follow the one before it "
+                       "(altered, removed or reordered)")
+        elif link.recomputed != link.hash:
+            problem = "the event's content does not match its hash (altered)"
+        if problem is not None or link.unreadable:
+            unreadable = f"the event cannot be read: {link.unreadable}" if link.unreadable \
+                else None
             return Verification(False, checked, link.version,
-                                "the event does not follow the one before it "
-                                "(altered, removed or reordered)")
-        if link.recomputed != link.hash:
-            also = f"; and it cannot be read: {link.unreadable}" if link.unreadable else ""
-            return Verification(False, checked, link.version,
-                                "the event's content does not match its hash (altered)" + also)
-        if link.unreadable:
-            return Verification(False, checked, link.version,
-                                f"the event cannot be read: {link.unreadable}")
+                                "; and ".join(p for p in (problem, unreadable) if p))
         previous, expected_version, checked = link.hash, expected_version + 1, checked + 1
     return Verification(True, checked, head_hash=previous if checked else None)
 
