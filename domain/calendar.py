@@ -122,6 +122,19 @@ class PolicyDuration:
         parts = {k: float(v) for k, v in match.groupdict().items() if v}
         return cls(elapsed=timedelta(**parts))
 
+    @property
+    def is_zero(self) -> bool:
+        """No time at all: '0' working days or 'PT0S'."""
+        return self.shortest() == timedelta(0)
+
+    def shortest(self) -> timedelta:
+        """The least time this duration can span: a working day is at least 24 hours
+        (clocks change on Sundays, so every working day is a whole day long)."""
+        if self.working_days is not None:
+            return timedelta(days=self.working_days)
+        assert self.elapsed is not None
+        return self.elapsed
+
     def due_after(self, start: datetime) -> datetime:
         """When a deadline of this duration, started at `start`, falls due."""
         if self.working_days is not None:
