@@ -40,6 +40,20 @@ def is_working_day(day: date) -> bool:
 LONDON = ZoneInfo("Europe/London")
 
 
+def working_day_on_or_after(day: date) -> date:
+    """`day` itself if it is a working day, else the next one (Saturday to Monday,
+    Good Friday to the Tuesday after Easter Monday)."""
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def london_date(moment: datetime) -> date:
+    """The date in London at `moment` (a moment without a zone is London's): between
+    midnight and 1am in summer, the UTC date is still the day before."""
+    return _london(moment).date()
+
+
 def add_working_days(start: datetime, days: int) -> datetime:
     """The same London time of day, `days` working days after (or, negative, before)
     `start`, in `start`'s own zone. A moment without a zone is taken as London's."""
