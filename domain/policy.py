@@ -61,6 +61,9 @@ class PolicyLimits:
         floor = (PolicyDuration.parse(shortest_reminder_interval,
                                       field="shortest_reminder_interval").shortest()
                  if shortest_reminder_interval else SHORTEST_REMINDER_INTERVAL)
+        if not floor:  # a floor of nothing would let a stored 'PT0S' policy flood again
+            raise InvalidField("shortest_reminder_interval must be longer than no time at all",
+                               field="shortest_reminder_interval", rule="zero_duration")
         hosts = frozenset(h.strip().lower().strip("[]")
                           for h in (webhook_allowed_hosts or "").split(",") if h.strip())
         return cls(floor, hosts)

@@ -61,8 +61,9 @@ def test_the_limits_read_from_settings_text():
     assert limits.shortest_reminder_interval == timedelta(seconds=30)
     assert limits.webhook_allowed_hosts == {"hooks.internal", "127.0.0.1", "::1"}
     assert PolicyLimits.parse(None, None) == PolicyLimits()
-    with pytest.raises(InvalidField):
-        PolicyLimits.parse("hourly", "")
+    for bad in ("hourly", "PT0S", "0"):
+        with pytest.raises(InvalidField):
+            PolicyLimits.parse(bad, "")
 
 
 @pytest.mark.parametrize("url", ["http://hooks.example.org/x", "ftp://hooks.example.org/x",
