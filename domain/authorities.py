@@ -15,7 +15,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.calendar import LONDON
+from domain.calendar import LONDON, is_working_day, london_date, working_day_on_or_after
 from domain.errors import InvalidField
 from domain.registers import (
     AuthorityType,
@@ -124,7 +124,8 @@ class Authority(Aggregate):
 
     def duties(self, as_of: date) -> list["Duty"]:
         return authority_duties(self.name, self.region, self.last_self_evaluation,
-                                self.last_peer_challenge, as_of)
+                                self.last_peer_challenge, as_of,
+                                known_since=london_date(self.created_on))
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ class Duty:
     due: date
     latest: date
     status: str  # "not yet due", "due" or "overdue"
+    reminder_on: date  # the working day its reminder falls on: `due`, or the next working day
 
 
 def years_after(day: date, years: int) -> date:
@@ -149,13 +151,25 @@ def years_after(day: date, years: int) -> date:
 
 
 DUTY_REMINDER_TIME = time(9)
-"""When on its due day an authority's duty is reminded of, UK time."""
+"""When on its reminder day (its due day, or the working day after) a duty is reminded of,
+UK time."""
 
 
-def duty_reminder_at(due: date, at: time = DUTY_REMINDER_TIME) -> datetime:
-    """The moment a duty due on `due` is reminded of: that day at `at`, London time,
-    so a duty due on 30 June is reminded of on 30 June, not on some other date."""
-    return datetime.combine(due, at.replace(tzinfo=None), tzinfo=LONDON)
+def duty_reminder_at(due: date, at: time = DUTY_REMINDER_TIME, *,
+                     now: datetime | None = None) -> datetime:
+    """The moment a duty due on `due` is reminded of: at `at`, London time, on the first
+    working day on or after its due day (due on a Saturday or a bank holiday, it is
+    reminded of on the next working day). Once that moment has passed (at `now`), the
+    reminder is due at once, so it is answered unchanged on a working day (the caller
+    reminds now); on a day off, it moves to `at` on the next working day."""
+    moment = _london_at(working_day_on_or_after(due), at)
+    if now is None or moment > now or is_working_day(london_date(now)):
+        return moment
+    return _london_at(working_day_on_or_after(london_date(now)), at)
+
+
+def _london_at(day: date, at: time) -> datetime:
+    return datetime.combine(day, at.replace(tzinfo=None), tzinfo=LONDON)
 
 
 def duty_status(due: date, latest: date, as_of: date) -> str:
@@ -165,10 +179,13 @@ def duty_status(due: date, latest: date, as_of: date) -> str:
 
 
 def authority_duties(authority: str, region: str, last_self_evaluation: date | None,
-                     last_peer_challenge: date | None, as_of: date) -> list[Duty]:
+                     last_peer_challenge: date | None, as_of: date, *,
+                     known_since: date) -> list[Duty]:
     """Self-evaluation yearly; corporate peer challenge from 3 and at latest 4 years on.
 
-    A duty never done is due today, which is when the register first learns of it.
+    A duty never done fell due on `known_since`, the day the register first knew the
+    authority (London's date), and stays due from then: overdue from the day after,
+    and more overdue each day, never due afresh "today" (which hid it as never late).
     """
     duties = []
     for duty, last, due_years, latest_years in (
@@ -177,10 +194,10 @@ def authority_duties(authority: str, region: str, last_self_evaluation: date | N
         (CORPORATE_PEER_CHALLENGE, last_peer_challenge, PEER_CHALLENGE_FROM_YEARS,
          PEER_CHALLENGE_BY_YEARS),
     ):
-        due = years_after(last, due_years) if last else as_of
-        latest = years_after(last, latest_years) if last else as_of
+        due = years_after(last, due_years) if last else known_since
+        latest = years_after(last, latest_years) if last else known_since
         duties.append(Duty(authority, region, duty, last, due, latest,
-                           duty_status(due, latest, as_of)))
+                           duty_status(due, latest, as_of), working_day_on_or_after(due)))
     return duties
 
 

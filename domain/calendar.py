@@ -40,6 +40,20 @@ def is_working_day(day: date) -> bool:
 LONDON = ZoneInfo("Europe/London")
 
 
+def working_day_on_or_after(day: date) -> date:
+    """`day` itself if it is a working day, else the next one (Saturday to Monday,
+    Good Friday to the Tuesday after Easter Monday)."""
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def london_date(moment: datetime) -> date:
+    """The date in London at `moment` (a moment without a zone is London's): between
+    midnight and 1am in summer, the UTC date is still the day before."""
+    return _london(moment).date()
+
+
 def add_working_days(start: datetime, days: int) -> datetime:
     """The same London time of day, `days` working days after (or, negative, before)
     `start`, in `start`'s own zone. A moment without a zone is taken as London's."""
@@ -121,6 +135,19 @@ class PolicyDuration:
             )
         parts = {k: float(v) for k, v in match.groupdict().items() if v}
         return cls(elapsed=timedelta(**parts))
+
+    @property
+    def is_zero(self) -> bool:
+        """No time at all: '0' working days or 'PT0S'."""
+        return self.shortest() == timedelta(0)
+
+    def shortest(self) -> timedelta:
+        """The least time this duration can span: a working day is at least 24 hours
+        (clocks change on Sundays, so every working day is a whole day long)."""
+        if self.working_days is not None:
+            return timedelta(days=self.working_days)
+        assert self.elapsed is not None
+        return self.elapsed
 
     def due_after(self, start: datetime) -> datetime:
         """When a deadline of this duration, started at `start`, falls due."""

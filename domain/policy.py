@@ -5,7 +5,8 @@ change is recorded (who changed it, when) and reaches running cases the next
 time their workflow re-reads it; deadlines already set keep their due times.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -29,6 +30,43 @@ class EscalationMode(StrEnum):
 
 def _days(n: int) -> PolicyDuration:
     return PolicyDuration(working_days=n)
+
+
+DEADLINE_FIELDS: tuple[str, ...] = ("diagnosis", "plan_agreed", "next_review",
+                                    "meeting_summary", "next_joint_meeting", "follow_up_review")
+
+
+SHORTEST_REMINDER_INTERVAL = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class PolicyLimits:
+    """What the operator lets any region's policy do (the CASEWORK_SHORTEST_REMINDER_INTERVAL
+    and CASEWORK_WEBHOOK_ALLOWED_HOSTS settings).
+
+    A reminder interval of nothing sent 153 reminders in 15 seconds, so every interval
+    has a floor: an hour unless the operator lowers it (tests lower it to seconds).
+    A webhook may reach a private, link-local or loopback address only on a host
+    the operator names here, for a receiver inside their own network.
+    """
+
+    shortest_reminder_interval: timedelta = SHORTEST_REMINDER_INTERVAL
+    webhook_allowed_hosts: frozenset[str] = frozenset()
+
+    @classmethod
+    def parse(cls, shortest_reminder_interval: str | None,
+              webhook_allowed_hosts: str | None) -> "PolicyLimits":
+        """From the settings' text: a duration ('PT1H', or working days; none: an hour)
+        and host names separated by commas."""
+        floor = (PolicyDuration.parse(shortest_reminder_interval,
+                                      field="shortest_reminder_interval").shortest()
+                 if shortest_reminder_interval else SHORTEST_REMINDER_INTERVAL)
+        if not floor:  # a floor of nothing would let a stored 'PT0S' policy flood again
+            raise InvalidField("shortest_reminder_interval must be longer than no time at all",
+                               field="shortest_reminder_interval", rule="zero_duration")
+        hosts = frozenset(h.strip().lower().strip("[]")
+                          for h in (webhook_allowed_hosts or "").split(",") if h.strip())
+        return cls(floor, hosts)
 
 
 @dataclass(frozen=True)
@@ -62,9 +100,7 @@ class EscalationPolicy:
         }
         deadlines = {
             name: PolicyDuration.parse(values[name], field=name)
-            for name in ("diagnosis", "plan_agreed", "next_review", "meeting_summary",
-                         "next_joint_meeting", "follow_up_review")
-            if name in values
+            for name in DEADLINE_FIELDS if name in values
         }
         return cls(
             **durations,
@@ -86,6 +122,40 @@ class EscalationPolicy:
             raise InvalidField(f"{unknown[0]} is not a policy field; the fields are "
                                f"{', '.join(POLICY_FIELDS)}", field=unknown[0])
         return EscalationPolicy.from_fields(**{**self.as_fields(), **changes})
+
+    def check_limits(self, limits: PolicyLimits) -> "EscalationPolicy":
+        """Refuse a timetable that would flood people, naming the field: a deadline or an
+        interval of no time at all, or reminders closer together than the operator's
+        floor. Checked when a policy is set; a policy recorded before the floor is read
+        `within` it instead."""
+        for name in ("remind_every", *DEADLINE_FIELDS):
+            if self.duration(name).is_zero:
+                raise InvalidField(f"{name} must be longer than no time at all; got "
+                                   f"{_text(self.duration(name))}", field=name,
+                                   rule="zero_duration")
+        floor = limits.shortest_reminder_interval
+        if self.remind_every.shortest() < floor:
+            raise InvalidField(
+                f"remind_every must be at least {_text(PolicyDuration(elapsed=floor))} "
+                f"(the shortest interval between reminders this service allows); got "
+                f"{_text(self.remind_every)}", field="remind_every",
+                rule="reminder_interval_too_short")
+        return self
+
+    def within(self, limits: PolicyLimits) -> "EscalationPolicy":
+        """This policy with its reminder interval raised to the floor, so that one
+        recorded before the floor existed (even 'PT0S') cannot flood anyone."""
+        floor = limits.shortest_reminder_interval
+        if self.remind_every.shortest() >= floor:
+            return self
+        return replace(self, remind_every=PolicyDuration(elapsed=floor))
+
+    def duration(self, name: str) -> PolicyDuration:
+        """One of the policy's durations by its field name."""
+        owner = self if name in ("remind_before", "remind_every") else self.deadlines
+        value = getattr(owner, name)
+        assert isinstance(value, PolicyDuration), name
+        return value
 
     def shown(self) -> dict[str, Any]:
         """The fields as people may read them: the webhook key itself is never shown."""

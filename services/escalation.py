@@ -161,11 +161,15 @@ class DeliveryAttempt:
 
 @dataclass
 class DeliveryResult:
-    """One attempt's answer: delivered, or the reason it was not (no exception, no trace)."""
+    """One attempt's answer: delivered, or the reason it was not (no exception, no trace).
+
+    `refused`: the service would not deliver there (a webhook address it may not
+    reach), so no later attempt can succeed and none is made."""
 
     delivered: bool
     reason: str = ""
     at: str = ""
+    refused: bool = False
 
 
 @dataclass

@@ -21,6 +21,7 @@ from notifications_python_client.notifications import NotificationsAPIClient
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.errors import InvalidField
 from services import webhooks
 from services.escalation import DeliveryAttempt, DeliveryResult, Notice, RetrySchedule
 
@@ -56,6 +57,11 @@ class NotifierSettings(BaseSettings):
 
 class DeliveryFailed(Exception):
     """A notifier could not deliver; the workflow retries with backoff."""
+
+
+class DeliveryRefused(DeliveryFailed):
+    """The service will not deliver there (a webhook address it may not reach): trying
+    again cannot help, so it is recorded as refused at once, not retried."""
 
 
 class EmailNotifier:
@@ -96,15 +102,21 @@ class WebhookNotifier:
     connections to a healthy webhook open between notices.
     """
 
-    def __init__(self, *, timeout: float = 10.0) -> None:
-        self.timeout = timeout
+    def __init__(self, *, timeout: float = 10.0,
+                 allowed_hosts: frozenset[str] = frozenset()) -> None:
+        self.timeout, self.allowed_hosts = timeout, allowed_hosts
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
 
     def post(self, notice: Notice, url: str = "", secret: str = "") -> None:
         """POST the notice as JSON, signed when the region set a secret; any non-2xx
-        answer is a failure to retry."""
+        answer is a failure to retry. The address is checked again first (its host
+        may resolve elsewhere since the policy was set): refused, nothing is sent."""
         url = url or notice.webhook_url
+        try:
+            webhooks.checked_address(url, self.allowed_hosts)
+        except InvalidField as refused:
+            raise DeliveryRefused(f"webhook refused: {refused.message}") from None
         body = webhooks.body_of(notice)
         headers = webhooks.signed_headers(notice, secret, body, int(time.time()))
         try:
@@ -169,6 +181,9 @@ class Channels:
         where = f"notice {notice.key} by {delivery.channel} to {delivery.address}"
         try:
             self._send(notice, delivery.channel, delivery.address)
+        except DeliveryRefused as refusal:
+            log.warning("%s: refused, not retried: %s", where, refusal)
+            return DeliveryResult(False, str(refusal), refused=True)
         except DeliveryFailed as failure:
             log.warning("%s: attempt %d failed: %s", where, attempt.attempt, failure)
             return DeliveryResult(False, str(failure))
@@ -208,10 +223,13 @@ def build_notify(settings: NotifierSettings) -> NotifyNotifier:
                           settings.notify_base_url, timeout=settings.delivery_timeout_seconds)
 
 
-def build_notifiers(settings: NotifierSettings | None = None
+def build_notifiers(settings: NotifierSettings | None = None, *,
+                    allowed_hosts: frozenset[str] = frozenset()
                     ) -> tuple[EmailNotifier, WebhookNotifier]:
+    """`allowed_hosts`: where a webhook may reach inside the network, the same list the
+    policy store checks against when a policy is set (PolicyService.limits)."""
     settings = settings or NotifierSettings()
     timeout = settings.delivery_timeout_seconds
     return (EmailNotifier(settings.smtp_host, settings.smtp_port, settings.smtp_sender,
                           timeout=timeout),
-            WebhookNotifier(timeout=timeout))
+            WebhookNotifier(timeout=timeout, allowed_hosts=allowed_hosts))

@@ -6,6 +6,7 @@ with who made it, and every worker reads the current one at a case's next step.
 
 import argparse
 import sys
+from functools import cached_property
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
@@ -14,12 +15,14 @@ from domain.errors import DomainError, InvalidField
 from domain.policy import (
     POLICY_FIELDS,
     EscalationPolicy,
+    PolicyLimits,
     RegionPolicy,
     region_policy_id,
     shown_fields,
 )
 from domain.registers import Region
 from domain.vocabulary import one_of
+from services import webhooks
 from services.settings import Settings
 from services.store import EventStoreApplication
 
@@ -34,11 +37,24 @@ class PolicyService(EventStoreApplication):
         """The policy store in the same database as another application."""
         return cls(dict(other.env))
 
+    @cached_property
+    def limits(self) -> PolicyLimits:
+        """The operator's limits (services/settings.py carries them in the store's settings;
+        without them, the safe defaults: reminders at most hourly, no internal webhooks)."""
+        return PolicyLimits.parse(self.env.get("CASEWORK_SHORTEST_REMINDER_INTERVAL"),
+                                  self.env.get("CASEWORK_WEBHOOK_ALLOWED_HOSTS"))
+
     def set_policy(self, region: str, *, actor_id: str, **fields: Any) -> dict[str, Any]:
-        """Record a region's policy; omitted fields take the defaults. Bad fields write nothing."""
+        """Record a region's policy; omitted fields take the defaults. Bad fields write nothing.
+
+        Every way of setting a policy (the API, the page, the command line) comes
+        here, so the limits are checked once: no flooding timetable, and a webhook
+        only at an address the service may reach (resolved now)."""
         if not isinstance(region, str) or not region.strip():
             raise InvalidField("region is required and must not be blank", field="region")
-        policy = EscalationPolicy.from_fields(**fields)
+        policy = EscalationPolicy.from_fields(**fields).check_limits(self.limits)
+        if policy.webhook_url:
+            webhooks.checked_address(policy.webhook_url, self.limits.webhook_allowed_hosts)
         try:
             record: RegionPolicy = self.repository.get(region_policy_id(region))
             record.change(fields=policy.as_fields(), actor_id=actor_id)
@@ -82,12 +98,13 @@ class PolicyService(EventStoreApplication):
         return self.recorded_policy(region) or EscalationPolicy()
 
     def recorded_policy(self, region: str) -> EscalationPolicy | None:
-        """The policy the region set, or None when it set none."""
+        """The policy the region set, or None when it set none; one recorded before the
+        reminder floor is read with its interval raised to the floor."""
         try:
             record: RegionPolicy = self.repository.get(region_policy_id(region))
         except AggregateNotFoundError:
             return None
-        return record.policy
+        return record.policy.within(self.limits)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -175,7 +175,7 @@ class RegisterService(EventStoreApplication):
         The escalation workflows keep one reminder schedule per authority and duty
         from this list (`authority_id` and `duty` name the schedule).
         """
-        as_of = as_of or self.clock().date()
+        as_of = as_of or self.today()  # London's date: after midnight BST, UTC's is yesterday
         duties = [(d, a.id) for a in self._all(Authority) for d in a.duties(as_of)]
         duties.sort(key=lambda pair: (pair[0].due, pair[0].authority, pair[0].duty))
         return [duty_view(d, authority_id) for d, authority_id in duties]

@@ -5,8 +5,11 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.errors import InvalidField
+from domain.policy import PolicyLimits
 
 
 def private_directory(path: Path) -> Path:
@@ -69,6 +72,24 @@ class Settings(BaseSettings):
     otel_endpoint: str = ""
     session_cookie_secure: bool = False
     session_idle_minutes: int = Field(480, ge=1)
+    shortest_reminder_interval: str = "PT1H"
+    webhook_allowed_hosts: str = ""
+
+    @field_validator("shortest_reminder_interval")
+    @classmethod
+    def _a_duration(cls, value: str) -> str:
+        """A bad floor stops the service at start, not a coordinator's change later."""
+        try:
+            PolicyLimits.parse(value, "")
+        except InvalidField as refused:
+            raise ValueError(refused.message) from None
+        return value
+
+    def policy_env(self) -> dict[str, str]:
+        """What every region policy must keep to, carried to the policy store with the
+        store's own settings (services/policy.py reads them back)."""
+        return {"CASEWORK_SHORTEST_REMINDER_INTERVAL": self.shortest_reminder_interval,
+                "CASEWORK_WEBHOOK_ALLOWED_HOSTS": self.webhook_allowed_hosts}
 
     @property
     def sqlite_path(self) -> Path:
@@ -82,6 +103,7 @@ class Settings(BaseSettings):
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(self.sqlite_path),
                 "SQLITE_LOCK_TIMEOUT": "10",
+                **self.policy_env(),
             }
         url = urlparse(self.postgres_url)
         env = {
@@ -97,6 +119,7 @@ class Settings(BaseSettings):
             "POSTGRES_CONNECT_TIMEOUT": "5",
             "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
             "POSTGRES_MAX_OVERFLOW": str(self.postgres_max_overflow),
+            **self.policy_env(),
         }
         if self.postgres_schema:
             env["POSTGRES_SCHEMA"] = self.postgres_schema

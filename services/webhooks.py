@@ -15,8 +15,10 @@ The body is one of the JSON schemas below, by its `type`.
 import hashlib
 import hmac
 import json
+import socket
 from typing import Any
 
+from domain.webhook_address import WebhookAddress, check_resolved, webhook_address
 from services.escalation import Notice
 
 TOLERANCE_SECONDS = 300
@@ -89,3 +91,21 @@ def signed_headers(notice: Notice, secret: str, body: bytes, now: int) -> dict[s
     if secret:
         headers["Casework-Signature"] = signature(secret, now, body)
     return headers
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """Every address `host` resolves to now; none when it does not resolve."""
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):  # socket.gaierror is an OSError
+        return []
+    return sorted({str(info[4][0]) for info in found})
+
+
+def checked_address(url: str, allowed_hosts: frozenset[str]) -> WebhookAddress:
+    """The webhook address rule (domain/webhook_address.py) with the host resolved now:
+    when a policy is set, and again before every delivery, since DNS can change."""
+    address = webhook_address(url)
+    resolved = [] if address.host in allowed_hosts else resolve(address.host, address.port)
+    check_resolved(address, resolved, allowed_hosts)
+    return address

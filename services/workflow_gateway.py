@@ -23,6 +23,7 @@ from temporalio.client import (
     ScheduleActionStartWorkflow,
     ScheduleAlreadyRunningError,
     ScheduleCalendarSpec,
+    ScheduleDescription,
     ScheduleRange,
     ScheduleSpec,
     ScheduleState,
@@ -119,36 +120,45 @@ class WorkflowGateway:
         return asdict(status) if status is not None else None
 
     async def schedule_authority_duty(self, duty: AuthorityDuty, *, due_at: datetime,
-                                      now: datetime, cycle: str = "") -> str:
-        """Remind of an authority's duty at `due_at` (its due day, 9am London), or at once
-        when that has passed. `cycle` names this round of the duty (by default its due
-        moment): while it stays the same the schedule is kept, so refreshing it reminds
-        no one twice, even once the moment has passed; a new round replaces it."""
+                                      now: datetime, cycle: str = "",
+                                      earlier: tuple[str, ...] = ()) -> str:
+        """Remind of an authority's duty at `due_at` (its reminder day, 9am London), or at
+        once when that has passed. `cycle` names this round of the duty (by default its
+        due moment): while it stays the same the schedule is kept, so refreshing it
+        reminds no one twice, even once the moment has passed; a new round replaces it.
+        A schedule whose note is one of `earlier` (the same round, named as an earlier
+        version did) is renamed, reminding no one: moved to `due_at` if it has not
+        fired yet, else left as it was, since this round has been reminded of."""
         schedule_id = authority_schedule_id(duty.authority_id, duty.duty)
         note = cycle or f"due {due_at.isoformat()}"
         handle = self.client.get_schedule_handle(schedule_id)
         try:
-            if (await handle.describe()).schedule.state.note == note:
-                return schedule_id
-            existed = True
+            described: ScheduleDescription | None = await handle.describe()
         except RPCError:
-            existed = False
+            described = None
+        if described is not None and described.schedule.state.note == note:
+            return schedule_id
+        spec, same_round = _on_the_day(due_at), False
+        if described is not None:
+            same_round = (described.schedule.state.note or "") in earlier
+            if same_round and described.info.recent_actions:
+                spec = described.schedule.spec  # this round has been reminded of
         schedule = Schedule(
             action=ScheduleActionStartWorkflow(
                 AUTHORITY_REMINDER_WORKFLOW, duty, id=f"{schedule_id}-reminder",
                 task_queue=self.task_queue,
             ),
-            spec=_on_the_day(due_at),
+            spec=spec,
             state=ScheduleState(note=note),
         )
-        if existed:
+        if described is not None:
             await handle.update(lambda _: ScheduleUpdate(schedule=schedule))
         else:
             try:
                 await self.client.create_schedule(schedule_id, schedule)
             except ScheduleAlreadyRunningError:
                 await handle.update(lambda _: ScheduleUpdate(schedule=schedule))
-        if due_at <= now:
+        if due_at <= now and not same_round:
             await handle.trigger()  # overdue, or due earlier today: remind now, once
         return schedule_id
 

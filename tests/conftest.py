@@ -28,6 +28,10 @@ from workflows.worker import build_worker
 PG_URL = os.environ.get("CASEWORK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
+TEST_POLICY_LIMITS = dict(shortest_reminder_interval="PT1S", webhook_allowed_hosts="127.0.0.1")
+LOOPBACK = frozenset({"127.0.0.1"})
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -64,13 +68,17 @@ def postgres_schema(postgres_url: str) -> Iterator[str]:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    """Settings for one store; every test that takes it runs on both stores."""
+    """Settings for one store; every test that takes it runs on both stores.
+
+    Region policies may remind every second and post to a webhook on loopback (the
+    tests' receiver): a service left to its defaults refuses both (services/policy.py).
+    """
     if request.param == "sqlite":
-        return Settings(data_dir=tmp_path / "var", store="sqlite")
+        return Settings(data_dir=tmp_path / "var", store="sqlite", **TEST_POLICY_LIMITS)
     schema = request.getfixturevalue("postgres_schema")
     url = request.getfixturevalue("postgres_url")
     return Settings(data_dir=tmp_path / "var", store="postgres", postgres_url=url,
-                    postgres_schema=schema)
+                    postgres_schema=schema, **TEST_POLICY_LIMITS)
 
 
 @pytest.fixture

@@ -35,7 +35,13 @@ from services.escalation import (
     retry_wait,
 )
 from services.notices import Recipients
-from services.notifiers import Channels, EmailNotifier, NotifyNotifier, WebhookNotifier
+from services.notifiers import (
+    Channels,
+    DeliveryRefused,
+    EmailNotifier,
+    NotifyNotifier,
+    WebhookNotifier,
+)
 from services.store import NotFound
 from services.timetable import EscalationSteps
 
@@ -137,7 +143,11 @@ class EscalationActivities:
         """POST to the region's webhook; False when none is configured."""
         if not notice.webhook_url:
             return False
-        self.webhook.post(notice, secret=self.channels.secret_for(notice.region))
+        try:
+            self.webhook.post(notice, secret=self.channels.secret_for(notice.region))
+        except DeliveryRefused as refusal:  # no retry can mend it
+            raise ApplicationError(str(refusal), type="DeliveryRefused",
+                                   non_retryable=True) from None
         return True
 
     @activity.defn(name="deliver_notice")
@@ -153,7 +163,7 @@ class EscalationActivities:
         number = activity.info().attempt
         retry = delivery.notice.retry
         result = self.channels.attempt(replace(delivery, attempt=number))
-        if not result.delivered and number < retry.attempts:
+        if not result.delivered and not result.refused and number < retry.attempts:
             raise ApplicationError(
                 result.reason, type=NOT_DELIVERED, category=ApplicationErrorCategory.BENIGN,
                 next_retry_delay=timedelta(seconds=retry_wait(retry, number, random.random())))

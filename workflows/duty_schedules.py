@@ -2,11 +2,15 @@
 
 The registers know when each authority's self-evaluation (yearly) and
 corporate peer challenge (every three to four years) falls due; each duty is
-reminded of on its due day at 9am London time (domain/authorities.py), and a
-duty already due or overdue at once. When a duty is done its due day moves on
-and the next refresh moves its schedule with it; the worker runs this at start
-and then every so often, and a refresh within the same round (the duty not done
-since) reminds no one again.
+reminded of at 9am London time on its due day, or the next working day when
+that is a weekend or a bank holiday (domain/authorities.py), and a duty
+already due or overdue at once on a working day, else at 9am on the next one.
+When a duty is done its due day moves on and the next refresh moves its
+schedule with it; the worker runs this at start and then every so often, and a
+refresh within the same round (the duty not done since) reminds no one again.
+
+Schedules are computed here, outside any workflow, so no running workflow's
+history depends on the working-day rule.
 """
 
 import asyncio
@@ -36,12 +40,18 @@ async def schedule_authority_duties(registers: RegisterService, gateway: Workflo
         await gateway.schedule_authority_duty(
             AuthorityDuty(authority_id=duty["authority_id"], authority=duty["authority"],
                           region=duty["region"], duty=duty["duty"]),
-            due_at=duty_reminder_at(due_day(duty["due"]), at), now=now, cycle=cycle(duty, at))
+            due_at=duty_reminder_at(due_day(duty["due"]), at, now=now), now=now,
+            cycle=cycle(duty, at), earlier=(cycle_before_working_days(duty, at),))
     return len(duties)
 
 
 def cycle(duty: dict[str, Any], at: time) -> str:
-    """One round of a duty lasts until it is next recorded done. A duty never done is
-    due 'today' every day, so its due day cannot name the round: its last doing can,
-    and an overdue duty is then reminded once, not at every refresh."""
+    """One round of a duty lasts until it is next recorded done: its last doing names
+    the round, and an overdue duty is then reminded once, not at every refresh."""
+    return f"{cycle_before_working_days(duty, at)} on a working day"
+
+
+def cycle_before_working_days(duty: dict[str, Any], at: time) -> str:
+    """The same round as schedules made before reminders kept to working days named it:
+    such a schedule is moved to its working day, without reminding anyone again."""
     return f"last done {duty['last_done'] or 'never'}; reminded at {at.isoformat()}"

@@ -85,7 +85,7 @@ class NoticeDeliveryWorkflow:
         attempts = max(notice.retry.attempts, 1)
         for attempt in range(1, attempts + 1):
             result = await self._attempt(DeliveryAttempt(notice, delivery, attempt))
-            if result.delivered or attempt == attempts:
+            if result.delivered or result.refused or attempt == attempts:
                 return result, attempt
             await workflow.sleep(retry_wait(notice.retry, attempt, workflow.random().random()))
         raise AssertionError("unreachable: the last attempt returns")

@@ -91,9 +91,11 @@ def build_worker(client: Client, cases: CaseService, task_queue: str,
     """
     first = CaseActivities(cases)
     notifiers = notifiers or NotifierSettings()
-    email, webhook = build_notifiers(notifiers)
+    policies = policies or PolicyService.beside(cases)
+    email, webhook = build_notifiers(
+        notifiers, allowed_hosts=policies.limits.webhook_allowed_hosts)
     notify = build_notify(notifiers)
-    steps = EscalationSteps(cases, policies or PolicyService.beside(cases), cases.clock,
+    steps = EscalationSteps(cases, policies, cases.clock,
                             index_cases=index_cases,
                             channels=Channels(email, webhook, notify=notify).available(),
                             retry=notifiers.retry(),

@@ -1,19 +1,22 @@
 """Authority duties in the registers become Temporal Schedules that fire on the due day.
 
-Each duty is reminded of on its due date at 9am London time (never on dates an
-interval would align to), and an overdue duty at once, once.
+Each duty is reminded of at 9am London time on its due date, or the next working
+day when that is a weekend or bank holiday (never on dates an interval would
+align to), and an overdue duty at once, once, on a working day.
 """
 
 import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
+
 from domain.authorities import duty_reminder_at
-from domain.calendar import LONDON
-from services.escalation import authority_schedule_id
+from domain.calendar import LONDON, is_working_day, working_day_on_or_after
+from services.escalation import AuthorityDuty, authority_schedule_id
 from services.registers import RegisterService
 from services.workflow_gateway import WorkflowGateway
 from tests.helpers import eventually
-from workflows.duty_schedules import schedule_authority_duties
+from workflows.duty_schedules import cycle_before_working_days, schedule_authority_duties
 
 
 def _register(settings, name: str, **last_done) -> tuple[RegisterService, str]:
@@ -49,7 +52,8 @@ async def test_each_duty_is_reminded_on_its_due_day_at_nine_in_london(settings, 
         summer = await _described(client, authority_id, "self-evaluation")
         assert summer.info.next_action_times == [datetime(2027, 6, 30, 8, tzinfo=UTC)]  # BST
         winter = await _described(client, authority_id, "corporate peer challenge")
-        assert winter.info.next_action_times == [datetime(2028, 1, 15, 9, tzinfo=UTC)]  # GMT
+        # due on Saturday 15 January 2028: reminded on the Monday, 9am GMT
+        assert winter.info.next_action_times == [datetime(2028, 1, 17, 9, tzinfo=UTC)]
         assert summer.schedule.action.workflow == "AuthorityReminderWorkflow"
         assert summer.info.recent_actions == []  # neither is due yet: nothing fired
     finally:
@@ -59,6 +63,8 @@ async def test_each_duty_is_reminded_on_its_due_day_at_nine_in_london(settings, 
 async def test_a_duty_due_today_fires_at_its_moment_and_an_overdue_one_at_once(
         settings, client, task_queue):
     today = datetime.now(LONDON).date()
+    if not is_working_day(today):  # then both wait for the next working day: see below
+        pytest.skip("a duty fires on the day it falls due only on a working day")
     registers, authority_id = _register(
         settings, "Westdale District Council",
         last_self_evaluation=today.replace(year=today.year - 1),  # due today
@@ -94,10 +100,12 @@ async def test_a_duty_never_done_is_reminded_once_not_at_every_daily_refresh(
     round, so no second reminder; recording it done starts the next round."""
     registers, authority_id = _register(settings, "Northdale District Council")
     gateway = WorkflowGateway(client, task_queue)
-    # Past today's 09:00 in London, so the duty due today is already overdue and fires at
-    # once (before 09:00 it would wait for 09:00, as it should: the test would depend on
-    # the hour it runs at).
-    today = datetime.combine(datetime.now(LONDON).date(), time(10), tzinfo=LONDON)
+    # Past 09:00 in London on the first working day from the day it was registered, so
+    # the duty due then is already overdue and fires at once (before 09:00, or on a day
+    # off, it would wait for 09:00 on a working day, as it should: the test would depend
+    # on the hour and day it runs on).
+    registered = datetime.now(LONDON).date()
+    today = datetime.combine(working_day_on_or_after(registered), time(10), tzinfo=LONDON)
     try:
         await schedule_authority_duties(registers, gateway, now=today)
         await eventually(lambda: _fired(client, authority_id, "self-evaluation"), timeout=10)
@@ -110,12 +118,89 @@ async def test_a_duty_never_done_is_reminded_once_not_at_every_daily_refresh(
         await asyncio.sleep(1)
         assert len(await _fired(client, authority_id, "self-evaluation")) == 1
         registers.record_self_evaluation("Northdale District Council",
-                                         on=today.date(), actor_id="admin-1")
+                                         on=registered, actor_id="admin-1")
         await schedule_authority_duties(registers, gateway, now=today)
         described = await _described(client, authority_id, "self-evaluation")
-        next_year = duty_reminder_at(today.date().replace(year=today.year + 1))
+        next_year = duty_reminder_at(registered.replace(year=registered.year + 1))
         assert described.info.next_action_times == [next_year]
         assert len(described.info.recent_actions) == 1
     finally:
         registers.close()
         await _delete(client, authority_id)
+
+
+def _next_saturday(after: date) -> date:
+    return after + timedelta(days=(5 - after.weekday()) % 7 or 7)
+
+
+async def test_an_overdue_duty_found_on_a_day_off_waits_for_nine_on_the_next_working_day(
+        settings, client, task_queue):
+    registers, authority_id = _register(
+        settings, "Southdale District Council", last_self_evaluation=date(2024, 6, 3),
+        last_peer_challenge=date(2024, 6, 3))
+    gateway = WorkflowGateway(client, task_queue)
+    saturday = _next_saturday(datetime.now(LONDON).date())
+    while not is_working_day(saturday + timedelta(days=2)):  # a bank holiday Monday
+        saturday = _next_saturday(saturday)
+    try:
+        await schedule_authority_duties(registers, gateway,
+                                        now=datetime.combine(saturday, time(10), tzinfo=LONDON))
+        described = await _described(client, authority_id, "self-evaluation")
+        monday = datetime.combine(saturday + timedelta(days=2), time(9), tzinfo=LONDON)
+        assert described.info.next_action_times == [monday]
+        await asyncio.sleep(1)
+        assert described.info.recent_actions == []  # not at once on the Saturday
+        assert await _fired(client, authority_id, "self-evaluation") == []
+    finally:
+        registers.close()
+        await _delete(client, authority_id)
+
+
+async def test_a_schedule_made_before_working_days_moves_without_reminding_anyone_again(
+        settings, client, task_queue):
+    """Schedules named as earlier versions named them: one not yet fired moves to its
+    working day; one already fired (an overdue duty, reminded) is renamed, not re-fired."""
+    registers, authority_id = _register(
+        settings, "Westmoor District Council", last_self_evaluation=date(2026, 12, 5),
+        last_peer_challenge=date(2020, 1, 6))
+    gateway = WorkflowGateway(client, task_queue)
+    try:
+        duties = {d["duty"]: d for d in registers.authority_duties()
+                  if d["authority"] == "Westmoor District Council"}
+        for duty in duties.values():  # as the earlier version scheduled them
+            old_moment = datetime.combine(duty["due"], time(9), tzinfo=LONDON)
+            await gateway.schedule_authority_duty(
+                _duty(authority_id, duty), due_at=old_moment, now=datetime.now(UTC),
+                cycle=cycle_before_working_days(duty, time(9)))
+        await eventually(lambda: _fired(client, authority_id, "corporate peer challenge"),
+                         timeout=10)
+        await schedule_authority_duties(registers, gateway)
+        await asyncio.sleep(1)
+        assert len(await _fired(client, authority_id, "corporate peer challenge")) == 1
+        moved = await _described(client, authority_id, "self-evaluation")
+        assert moved.info.next_action_times == [datetime(2027, 12, 6, 9, tzinfo=UTC)]  # Sun
+        assert moved.schedule.state.note.endswith("on a working day")
+    finally:
+        registers.close()
+        await _delete(client, authority_id)
+
+
+def _duty(authority_id: str, duty: dict) -> AuthorityDuty:
+    return AuthorityDuty(authority_id=authority_id, authority=duty["authority"],
+                         region=duty["region"], duty=duty["duty"])
+
+
+def test_the_duties_list_decides_today_by_londons_date(settings):
+    """At 00:30 BST on 1 July the UTC date is still 30 June: a duty due on 1 July is due."""
+    registers = RegisterService(settings.eventsourcing_env(),
+                                clock=lambda: datetime(2027, 6, 30, 23, 30, tzinfo=UTC))
+    try:
+        registers.register_authority(
+            name="Eastmoor District Council", authority_type="district", region="East Midlands",
+            actor_id="admin-1", last_self_evaluation=date(2026, 7, 1),
+            last_peer_challenge=date(2026, 1, 1))
+        [duty] = [d for d in registers.authority_duties() if d["duty"] == "self-evaluation"]
+    finally:
+        registers.close()
+    assert (duty["due"], duty["status"], duty["reminder_on"]) == (
+        date(2027, 7, 1), "due", date(2027, 7, 1))

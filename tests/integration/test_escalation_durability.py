@@ -35,7 +35,7 @@ def start_worker(settings: Settings, temporal: WorkflowEnvironment, task_queue: 
            "CASEWORK_TASK_QUEUE": task_queue, "CASEWORK_STORE": settings.store,
            "CASEWORK_DATA_DIR": str(settings.data_dir),
            "CASEWORK_POSTGRES_URL": settings.postgres_url,
-           "CASEWORK_POSTGRES_SCHEMA": settings.postgres_schema}
+           "CASEWORK_POSTGRES_SCHEMA": settings.postgres_schema, **settings.policy_env()}
     return subprocess.Popen([sys.executable, "-m", "workflows.worker"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

@@ -13,7 +13,8 @@ TODAY = date(2026, 11, 23)
 
 def duties_by_name(**dates):
     duties = authority_duties("Eastshire County Council", "East Midlands",
-                              dates.get("self_evaluation"), dates.get("peer_challenge"), TODAY)
+                              dates.get("self_evaluation"), dates.get("peer_challenge"), TODAY,
+                              known_since=dates.get("known_since", TODAY))
     return {d.duty: d for d in duties}
 
 
@@ -33,10 +34,12 @@ def test_a_corporate_peer_challenge_is_due_from_three_years_and_overdue_after_fo
     assert late.status == "overdue"
 
 
-def test_a_duty_never_done_is_due_now():
+def test_a_duty_never_done_is_due_from_the_day_the_register_knew_the_authority():
     duties = duties_by_name()
     assert {d.status for d in duties.values()} == {"due"}
     assert {d.due for d in duties.values()} == {TODAY}
+    weeks_ago = duties_by_name(known_since=date(2026, 11, 2))
+    assert {(d.due, d.status) for d in weeks_ago.values()} == {(date(2026, 11, 2), "overdue")}
 
 
 def test_a_leap_day_anniversary_falls_on_28_february():

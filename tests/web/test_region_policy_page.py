@@ -19,6 +19,9 @@ def test_a_coordinator_changes_their_regions_policy_and_sees_it_recorded(
     submit(cora, "Change the policy")
     assert "There is a problem" in cora.content()
     assert "remind_every" in cora.locator(".govuk-error-summary").inner_text()
+    cora.fill("#remind-every", "PT0S")  # the flood of issue 19: refused here as over HTTP
+    submit(cora, "Change the policy")
+    assert "no time at all" in cora.locator(".govuk-error-summary").inner_text()
 
     cora.fill("#remind-every", "PT1H")
     cora.fill("#missed-reminder-limit", "4")
