@@ -27,8 +27,9 @@ def offer(title, *, natures=("financial",), areas=("finance",), region="East Mid
 
 def peer(name, *, council="Westshire County Council", natures=("financial",),
          areas=("finance",), days=10):
-    return Peer.accredit(name=name, role="officer", council=council, problem_natures=natures,
-                         service_areas=areas, days_per_quarter=days, actor_id="coordinator")
+    return Peer.accredit(name=name, role="officer", organisation=council,
+                         problem_natures=natures, service_areas=areas, days_per_quarter=days,
+                         actor_id="coordinator", registered=lambda named: named)
 
 
 def names(matches):
