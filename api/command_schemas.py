@@ -151,9 +151,11 @@ class CommissionEnd(Command):
 
 
 class PeerDeploy(Command):
-    """Deploy an accredited peer from the register (`GET /peers`): their council, their
-    days and the own-council rule come from the register. `peer_user` is the peer's
-    casework account, if any: it may then read the case and record visits."""
+    """Deploy an accredited peer from the register (`GET /peers`): their organisation
+    (recorded on the case as `peer_council`, a council or a partner organisation), their
+    days, the own-council rule and the conflicts of interest come from the register.
+    `peer_user` is the peer's casework account, if any: it may then read the case and
+    record visits."""
 
     model_config = _example(peer_id="6f1c2d4e-0000-4000-8000-000000000002", days=3,
                             peer_user="pete", role="councillor peer",

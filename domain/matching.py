@@ -111,7 +111,8 @@ def _peer_match(peer: Peer, need: "Need", addresses: tuple[str, ...],
                 areas: tuple[str, ...]) -> Match:
     left = peer.days_left(need.on)
     reasons = _reasons(addresses, areas, left, "this quarter",
-                       f"{peer.role} peer from {peer.council}")
+                       f"{peer.role} peer from {peer.organisation}"
+                       + ("" if peer.council else f" ({peer.organisation_kind})"))
     return Match("peer", str(peer.id), peer.name, addresses, areas, left, 0, 0, reasons)
 
 

@@ -40,7 +40,8 @@ def regional_picture(authorities: Iterable[Authority], offers: Iterable[SupportO
             region = region_of.get(same_name(d["authority"]))
             if region:
                 picture[region]["peers_deployed"].append({
-                    "peer": peer.name, "council": peer.council, "authority": d["authority"],
+                    "peer": peer.name, "council": peer.council,
+                    "organisation": peer.organisation, "authority": d["authority"],
                     "case_id": d["case_id"], "days": d["days"]})
     for budget in budgets:
         picture[budget.region]["budget"] = {

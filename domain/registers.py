@@ -70,8 +70,23 @@ class ProviderType(StrEnum):
 
 
 class PeerRole(StrEnum):
+    """A councillor (a member peer) or officer of a council, or an official of a partner
+    organisation (seed 004's Midthorpe team had "an official from the NSPCC")."""
+
     COUNCILLOR = "councillor"
     OFFICER = "officer"
+    OFFICIAL = "official"
+
+
+class OrganisationKind(StrEnum):
+    """The kind of organisation a peer comes from: a council, or a partner of the sector's
+    improvement work. A peer recorded before partners were admitted is a council's."""
+
+    COUNCIL = "council"
+    CHARITY = "charity"
+    NATIONAL_IMPROVEMENT_BODY = "national improvement body"
+    PROFESSIONAL_BODY = "professional body"
+    PUBLIC_BODY = "public body"
 
 
 def register_id(kind: str, name: str) -> UUID:

@@ -74,7 +74,8 @@ class SupportThroughRegisters:
 
         def record(aggregate: Case, now: datetime) -> None:
             aggregate.deploy_peer(
-                peer_id=peer_user or str(peer_id), peer_council=peer["council"], role=role,
+                peer_id=peer_user or str(peer_id), peer_council=peer["organisation"],
+                role=role,
                 reason=reason, recorded_at=now, actor_id=actor_id, actor_role=actor_role,
                 registered_peer_id=str(peer_id), register_deployment_id=deployment_id,
                 days=days)

@@ -2,7 +2,8 @@
 
 The councils are the demo registers' invented ones (services/demo_data.py); the
 stories follow the paper's appendix of case studies: a children's safeguarding
-peer team (deployed, at the RIEP stage), a council out of special measures
+peer team of two council officers, a children's charity's official and a member peer
+(deployed, at the RIEP stage), a council out of special measures
 asking for peer challenge to keep improving (diagnosed, still local), and a
 finance and governance recovery with an improvement group (closed, improved and
 handed back). Each is driven through the same commands people use, so its
@@ -100,11 +101,21 @@ def _peers_at_work(cases: CaseService, registers: RegisterService, case_id: UUID
                           "due": _next_spring(), "measure": "Caseloads within agreed limits"}],
                      **study.coordinator)
     cases.agree_plan(case_id, reason="Cabinet agreed the plan", **study.liaison)
-    peer = _peer(registers, "Rachel Okafor")
-    if peer is not None:
-        cases.deploy_peer(case_id, peer_id=peer, days=4, role="officer peer",
-                          reason="Integrated children's services experience",
-                          **study.coordinator)
+    for name, role, reason in SAFEGUARDING_TEAM:
+        peer = _peer(registers, name)
+        if peer is not None:
+            cases.deploy_peer(case_id, peer_id=peer, days=4, role=role, reason=reason,
+                              **study.coordinator)
+
+
+SAFEGUARDING_TEAM = [
+    ("Rachel Okafor", "officer peer", "Integrated children's services experience"),
+    ("Hannah Reid", "officer peer", "A Beacon council's safeguarding board"),
+    ("Marcus Bell", "official from a children's charity", "Safeguarding practice"),
+    ("Cllr Amira Haddad", "member peer", "Scrutiny of children's services"),
+]
+"""Seed 004's Midthorpe team, as the demo's invented people: two officers of Beacon
+councils, an official of a children's charity (the NSPCC in the seed) and a member peer."""
 
 
 def _closed_improved(cases: CaseService, _: RegisterService, case_id: UUID,

@@ -82,6 +82,23 @@ PEERS: list[tuple[str, str, str, list[str], list[str], int]] = [
      ["capacity", "capability"], ["waste", "planning"], 8),
     ("Sophie Clarke", "officer", "Ouse Valley County Council",
      ["financial", "capability"], ["finance", "corporate leadership"], 7),
+    ("Hannah Reid", "officer", "Colnebury Borough Council",
+     ["capability", "capacity"], ["children's services"], 8),
+    ("Cllr Amira Haddad", "councillor", "Tamewell Metropolitan Borough Council",
+     ["capability", "political"], ["children's services", "governance"], 6),
+]
+
+# Peers from partner organisations (seed 004's Midthorpe team had "an official from
+# the NSPCC"): the organisation and its kind, and the councils they may not support.
+PARTNER_PEERS: list[dict[str, Any]] = [
+    dict(name="Marcus Bell", role="official", organisation="Safe Childhoods Trust",
+         organisation_kind="charity", problem_natures=["capability", "capacity"],
+         service_areas=["children's services"], days_per_quarter=8,
+         conflicts_of_interest=["Ouse Valley County Council"]),
+    dict(name="Helen Ashworth", role="official", organisation="National Improvement Body",
+         organisation_kind="national improvement body",
+         problem_natures=["capability", "political"],
+         service_areas=["corporate leadership", "governance"], days_per_quarter=10),
 ]
 
 NATIONAL_OFFERS: list[dict[str, Any]] = [
@@ -164,6 +181,8 @@ def load_demo(registers: RegisterService, *, today: datetime | None = None) -> d
         added["peers"] += _register(registers.accredit_peer, name=name, role=role,
                                     council=council, problem_natures=natures,
                                     service_areas=areas, days_per_quarter=days, **ACTOR)
+    for fields in PARTNER_PEERS:
+        added["peers"] += _register(registers.accredit_peer, **fields, **ACTOR)
     return added
 
 

@@ -27,10 +27,14 @@ def duty_view(duty: Duty, authority_id: Any) -> dict[str, Any]:
 
 
 def peer_view(peer: Peer, on: date) -> dict[str, Any]:
-    """The peer, with the days left in the quarter holding `on`."""
+    """The peer, with the days left in the quarter holding `on`; `council` is their own
+    council, None for a peer from a partner organisation (`organisation`)."""
     return {
         "id": peer.id, "version": peer.version, "name": peer.name, "role": peer.role,
-        "council": peer.council, "problem_natures": list(peer.problem_natures),
+        "council": peer.council, "organisation": peer.organisation,
+        "organisation_kind": peer.organisation_kind,
+        "conflicts_of_interest": list(peer.conflicts_of_interest),
+        "problem_natures": list(peer.problem_natures),
         "service_areas": list(peer.service_areas), "days_per_quarter": peer.days_per_quarter,
         "days_left": peer.days_left(on),
         "deployments": [{"deployment_id": k, **v} for k, v in peer.deployments.items()],

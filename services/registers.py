@@ -21,7 +21,7 @@ from domain.calendar import LONDON
 from domain.errors import InvalidField, RuleViolation
 from domain.matching import Need, match_support
 from domain.offers import SupportOffer
-from domain.peers import Peer
+from domain.peers import Peer, one_organisation
 from domain.regional_picture import regional_picture
 from services.authority_csv import ImportRefused, read_csv, refusal
 from services.register_views import (
@@ -182,12 +182,24 @@ class RegisterService(EventStoreApplication):
 
     # -- peers ------------------------------------------------------------------
 
-    def accredit_peer(self, *, council: str, actor_id: str, **fields: Any) -> UUID:
-        """Add a peer; their own council must be registered so conflicts can be seen."""
-        own = self._authority(council, field="council")
-        peer = Peer.accredit(council=own.name, actor_id=actor_id, **fields)
-        self._save_new(peer, f"{peer.name} of {peer.council} is already accredited", "name")
+    def accredit_peer(self, *, actor_id: str, council: str | None = None,
+                      organisation: str | None = None, **fields: Any) -> UUID:
+        """Add a peer from a council (`council`, as before partners were admitted, or
+        `organisation`) or from a partner organisation (`organisation` with its
+        `organisation_kind`); the register of authorities is consulted for the rules."""
+        named, field = one_organisation(council, organisation)
+        peer = Peer.accredit(organisation=named, organisation_field=field,
+                             registered=self.registered_name, actor_id=actor_id, **fields)
+        self._save_new(peer, f"{peer.name} of {peer.organisation} is already accredited",
+                       "name")
         return peer.id
+
+    def registered_name(self, name: str) -> str | None:
+        """A council's name as the register of authorities holds it; None if not there."""
+        try:
+            return self._authority(name).name
+        except (NotRegistered, InvalidField):
+            return None
 
     def list_peers(self) -> list[dict[str, Any]]:
         today = self.today()
@@ -324,11 +336,13 @@ class RegisterService(EventStoreApplication):
             return None
 
     def region_of_peer(self, peer_id: UUID) -> str | None:
-        """A peer belongs to the region of their own council."""
+        """A council's peer belongs to the region of their council; a partner
+        organisation's peer to none (national, like a national offer)."""
         try:
-            return self.region_of_authority(self._get(Peer, peer_id).council)
+            council = self._get(Peer, peer_id).council
         except NotRegistered:
             return None
+        return self.region_of_authority(council) if council else None
 
     def region_of_deployment(self, peer_id: UUID, deployment_id: str) -> str | None:
         try:

@@ -199,9 +199,21 @@ async def sign_mutuality_statement(name: str, body: DateIn, registers: Registers
 # -- peers ------------------------------------------------------------------------
 
 class PeerIn(Input):
+    """A peer from a council (`council`, or `organisation` of kind `council`) or from a
+    partner organisation (`organisation` with its `organisation_kind`)."""
+
     name: str = Field(max_length=200)
-    role: str = Field(examples=["officer"])
-    council: str = Field(examples=["Eastshire County Council"])
+    role: str = Field(examples=["officer"],
+                      description="councillor or officer of a council; official of a partner "
+                                  "organisation.")
+    council: str | None = Field(None, max_length=200, examples=["Eastshire County Council"],
+                                description="A council peer's own council, as registered.")
+    organisation: str | None = Field(None, max_length=200, examples=["NSPCC"],
+                                     description="The peer's own organisation.")
+    organisation_kind: str = Field("council", examples=["charity"])
+    conflicts_of_interest: list[str] = Field(
+        [], max_length=100, examples=[["Munbridge City Council"]],
+        description="Registered councils this peer may not support, besides their own.")
     problem_natures: list[str] = Field(examples=[["financial", "capacity"]])
     service_areas: list[str] = Field(examples=[["finance"]])
     days_per_quarter: Count
@@ -214,7 +226,8 @@ async def list_peers(registers: RegistersDep, _: Reader) -> list[dict]:
 
 @router.post("/peers", status_code=status.HTTP_201_CREATED)
 async def accredit_peer(body: PeerIn, registers: RegistersDep, who: Keeper) -> dict:
-    await check_region_of(who, "accredit a peer", registers.region_of_authority, body.council)
+    await check_region_of(who, "accredit a peer", registers.region_of_authority,
+                          body.council or body.organisation)
     peer_id = await call(registers.accredit_peer, **body.model_dump(), actor_id=who.id)
     return await call(registers.get_peer, peer_id)
 

@@ -50,8 +50,10 @@ class Commission:
 
 @dataclass(frozen=True)
 class PeerDeployment:
-    """A peer from another council deployed to the case, as the case holds it (a dict,
-    which its snapshots store), with the register's ids for the same deployment."""
+    """A peer from another council or a partner organisation deployed to the case, as
+    the case holds it (a dict, which its snapshots store), with the register's ids for
+    the same deployment. `peer_council` is the peer's own organisation as the register
+    names it (the name is older than partner organisations' peers)."""
 
     peer_id: str
     peer_council: str

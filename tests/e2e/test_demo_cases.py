@@ -49,4 +49,7 @@ def test_the_demo_loads_the_case_studies_at_their_stages_once(settings: Settings
     assert [c["authority"] for c in mine] == ["Soarbridge City Council"]
     case = api.get(f"/cases/{mine[0]['case_id']}").json()
     assert case["plan"]["status"] == "agreed"
-    assert [d["status"] for d in case["deployments"].values()] == ["active"]
+    assert [d["status"] for d in case["deployments"].values()] == ["active"] * 4
+    assert sorted(d["peer_council"] for d in case["deployments"].values()) == [  # seed 004
+        "Colnebury Borough Council", "London Borough of Riverside", "Safe Childhoods Trust",
+        "Tamewell Metropolitan Borough Council"]

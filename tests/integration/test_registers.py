@@ -132,9 +132,9 @@ def test_duties_list_every_authority_soonest_first(registers):
 
 
 def test_a_peer_needs_their_own_council_registered(registers):
-    with pytest.raises(NotRegistered) as refused:
+    with pytest.raises(InvalidField) as refused:
         peer(registers, "Pat Jones", "Nowhere Council")
-    assert refused.value.field == "council"
+    assert (refused.value.field, refused.value.rule) == ("council", "authority_not_registered")
 
 
 def test_matching_excludes_conflicts_and_commissioning_reserves_capacity(registers):

@@ -29,5 +29,13 @@ def test_the_demo_set_covers_every_region_and_loads_only_once(settings: Settings
         own = registers.match(authority="Eastshire County Council",
                               problem_natures=["financial"])
         assert "Dev Sharma" in {e["name"] for e in own["excluded"]}  # his own council
+
+        children = registers.match(authority="Soarbridge City Council",
+                                   problem_natures=["capability"],
+                                   service_areas=["children's services"])
+        assert "Marcus Bell" in {m["name"] for m in children["peers"]}  # a charity's official
+        conflicted = registers.match(authority="Ouse Valley County Council",
+                                     problem_natures=["capability"])
+        assert "Marcus Bell" in {e["name"] for e in conflicted["excluded"]}  # recorded conflict
     finally:
         registers.close()

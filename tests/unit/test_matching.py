@@ -27,8 +27,9 @@ def offer(title, *, natures=("financial",), areas=("finance",), region="East Mid
 
 def peer(name, *, council="Westshire County Council", natures=("financial",),
          areas=("finance",), days=10):
-    return Peer.accredit(name=name, role="officer", council=council, problem_natures=natures,
-                         service_areas=areas, days_per_quarter=days, actor_id="coordinator")
+    return Peer.accredit(name=name, role="officer", organisation=council,
+                         problem_natures=natures, service_areas=areas, days_per_quarter=days,
+                         actor_id="coordinator", registered=lambda named: named)
 
 
 def names(matches):
@@ -184,3 +185,27 @@ def test_an_offers_days_renew_each_financial_year():
                       region="East Midlands", days=10, on=date(2027, 4, 1),
                       actor_id="coordinator")
     assert review.days_left(date(2027, 4, 1)) == 0
+
+
+def partner_peer(name, *, conflicts=()):
+    """A charity's official; the register knows only councils whose names end so."""
+    return Peer.accredit(name=name, role="official", organisation="NSPCC",
+                         organisation_kind="charity", problem_natures=["financial"],
+                         service_areas=["finance"], days_per_quarter=10,
+                         conflicts_of_interest=conflicts, actor_id="coordinator",
+                         registered=lambda named: named if named.endswith("Council") else None)
+
+
+def test_a_partner_organisations_peer_is_matched_with_their_organisation_named():
+    [match] = match_support(NEED, [], [partner_peer("Nadia Shah")]).peers
+    assert "official peer from NSPCC (charity)" in match.reasons
+
+
+def test_a_recorded_conflict_excludes_a_partner_peer_and_refuses_their_deployment():
+    nadia = partner_peer("Nadia Shah", conflicts=["Eastshire County Council"])
+    found = match_support(NEED, [], [nadia])
+    assert found.peers == [] and "conflict of interest" in found.excluded[0].reason
+    with pytest.raises(RuleViolation) as refused:
+        nadia.deploy(deployment_id="d1", case_id="c1", authority="Eastshire County Council",
+                     days=1, on=TODAY, actor_id="coordinator")
+    assert refused.value.rule == "peer_conflict_of_interest"

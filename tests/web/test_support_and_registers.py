@@ -82,3 +82,16 @@ def test_a_bad_csv_lists_every_bad_row_by_line_field_and_rule(browser, site, peo
     drawn = [t for t in cora.locator("svg.app-heat text").all_text_contents() if t.isdigit()]
     tabled = cora.locator("table").first.locator("td").all_inner_texts()
     assert drawn == tabled and "1" in drawn
+
+
+def test_the_peer_register_shows_each_peers_organisation_and_recorded_conflicts(
+        browser, site, people, demo_registers):
+    ines = browser.new_context().new_page()
+    sign_in(ines, site, people["inspector"])
+    visit(ines, f"{site}/registers/peers")
+    rows = {r.locator("td").first.inner_text(): r.inner_text()
+            for r in ines.locator("tbody tr").all()}
+    assert "Safe Childhoods Trust (charity)" in rows["Marcus Bell"]
+    assert "Ouse Valley County Council" in rows["Marcus Bell"]
+    assert "Eastshire County Council" in rows["Dev Sharma"]
+    assert "None recorded" in rows["Dev Sharma"]
