@@ -27,6 +27,7 @@ test: $(STAMP) assets
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
 	$(BIN)/mypy domain services workflows api
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Benchmarks (not part of `make test`): results in bench/results/, about 20 minutes.

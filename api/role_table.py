@@ -1,11 +1,11 @@
 """The role table: every endpoint against every role, generated from the routes.
 
 Each route declares its action through `authorize(action)`; domain/identity.py
-says which roles may take each action and how far each role reaches. The README
-carries this table (between the role-table markers) and a test checks that the
-README, these rules and the API's real answers all agree.
+says which roles may take each action and how far each role reaches.
+docs/api-and-roles.md carries this table (between the role-table markers) and a
+test checks that the page, these rules and the API's real answers all agree.
 
-    python -m api.role_table     # print the table for the README
+    python -m api.role_table     # print the table for docs/api-and-roles.md
 """
 
 from fastapi import FastAPI

@@ -1,4 +1,4 @@
-"""All configuration, read once from the environment (see the README's table)."""
+"""All configuration, read once from the environment (see docs/configuration.md's table)."""
 
 import contextlib
 import os

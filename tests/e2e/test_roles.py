@@ -1,8 +1,8 @@
-"""The README's role table is the truth: generated from the routes, and obeyed over HTTP.
+"""The documented role table is the truth: generated from the routes, obeyed over HTTP.
 
 For every endpoint and every role, a real request with that role's token is
 refused (403, or 404 where the case is not theirs to know of) exactly where the
-README's table says "—", and passes the gate everywhere else. Bodies are empty,
+documented table says "—", and passes the gate everywhere else. Bodies are empty,
 so a request that passes the gate stops at validation (422) and writes nothing.
 """
 
@@ -20,27 +20,28 @@ from tests.e2e.conftest import bearer
 from tests.helpers import OPEN_CASE
 from tests.support_registers import seed_registers
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+ROLE_TABLE_PAGE = Path(__file__).resolve().parents[2] / "docs" / "api-and-roles.md"
 _ROW = re.compile(r"^\| `(\w+) (\S+)` \| [^|]+ \|(.*)\|$")
 
 
-def readme_table() -> str:
-    text = README.read_text()
+def documented_table() -> str:
+    text = ROLE_TABLE_PAGE.read_text()
     return text.split("<!-- role-table -->\n", 1)[1].split("\n<!-- /role-table -->", 1)[0]
 
 
-def readme_rows() -> list[tuple[str, str, dict[Role, str]]]:
+def documented_rows() -> list[tuple[str, str, dict[Role, str]]]:
     rows = []
-    for line in readme_table().splitlines():
+    for line in documented_table().splitlines():
         if match := _ROW.match(line):
             cells = [c.strip() for c in match.group(3).split("|")]
             rows.append((match.group(1), match.group(2), dict(zip(Role, cells, strict=True))))
     return rows
 
 
-def test_the_readme_role_table_is_the_one_the_routes_and_rules_generate():
-    assert readme_table() == render(create_app()), (
-        "README's role table is out of date: paste `python -m api.role_table` into it")
+def test_the_documented_role_table_is_the_one_the_routes_and_rules_generate():
+    assert documented_table() == render(create_app()), (
+        "the role table in docs/api-and-roles.md is out of date: paste "
+        "`python -m api.role_table` between its role-table markers")
 
 
 async def _case_everyone_is_related_to(http, tokens, settings) -> str:
@@ -88,11 +89,11 @@ _QUERIES = {"/cases/{case_id}/as-of": {"version": 1}}
 
 
 @pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
-async def test_the_api_answers_every_role_exactly_as_the_readme_table_says(http, tokens,
-                                                                          settings):
+async def test_the_api_answers_every_role_exactly_as_the_documented_table_says(
+        http, tokens, settings):
     case_id = await _case_everyone_is_related_to(http, tokens, settings)
     wrong = []
-    for method, path, cells in readme_rows():
+    for method, path, cells in documented_rows():
         for role, cell in cells.items():
             response = await http.request(
                 method, _url(path, case_id), params=_QUERIES.get(path),

@@ -50,7 +50,7 @@ class Mailbox:
 class Receiver(ThreadingHTTPServer):
     """A webhook receiver; refuses the first `failures` posts with 503 to test retries.
 
-    With a `secret`, it checks each request as the README tells receivers to:
+    With a `secret`, it checks each request as docs/reminders-and-notices.md tells receivers to:
     HMAC-SHA256 over the timestamp, a dot and the body, compared in constant
     time, and a timestamp within five minutes; otherwise it answers 401.
     """

@@ -1,4 +1,4 @@
-"""Webhooks a receiver can trust: signed, keyed, and shaped as the README's schemas say."""
+"""Webhooks a receiver can trust: signed, keyed, and shaped as docs/webhooks/ says."""
 
 import time
 

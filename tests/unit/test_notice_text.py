@@ -60,12 +60,12 @@ def test_time_left_is_counted_in_working_days_in_uk_time():
     assert how_long(DUE, DUE + timedelta(hours=1)) == "overdue since earlier today"
 
 
-def test_the_readmes_example_email_is_what_is_sent():
+def test_the_documented_example_email_is_what_is_sent():
     import re
     from pathlib import Path
 
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
-    [example] = re.findall(r"```text\n(Subject: .*?)```", readme, re.S)
+    page = (Path(__file__).parents[2] / "docs" / "reminders-and-notices.md").read_text()
+    [example] = re.findall(r"```text\n(Subject: .*?)```", page, re.S)
     due = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)
     facts = reminder(due=due, at=due - timedelta(days=2), next_at=due)
     text = write_notice(facts, datetime(2026, 11, 23, 17, 0, 2, tzinfo=UTC),

@@ -1,7 +1,6 @@
-"""Every notice type's payload matches its JSON schema, and the README shows each schema."""
+"""Every notice type's payload matches its JSON schema, and docs/webhooks/ holds each schema."""
 
 import json
-import re
 from pathlib import Path
 
 import jsonschema
@@ -10,7 +9,7 @@ import pytest
 from services.escalation import Notice
 from services.webhooks import SCHEMAS, TYPES, body_of, payload
 
-README = Path(__file__).parents[2] / "README.md"
+SCHEMA_FILES = Path(__file__).parents[2] / "docs" / "webhooks"
 
 
 def notice(kind: str) -> Notice:
@@ -38,14 +37,24 @@ def test_a_payload_that_misses_a_field_or_adds_one_is_refused_by_the_schema():
         jsonschema.validate({**body, "email_to": "x@y"}, SCHEMAS["remind"])
 
 
-def test_the_readme_shows_every_notice_types_schema_as_it_is():
-    shown = {}
-    for block in re.findall(r"```json\n(\{\n  \"\$schema\".*?)```", README.read_text(), re.S):
-        document = json.loads(block)
-        if isinstance(document, dict) and "title" in document:
-            shown[document["title"]] = document
+def schema_file(kind: str) -> Path:
+    """Where the documentation keeps a notice type's schema: its name, spaces as hyphens."""
+    return SCHEMA_FILES / f"{kind.replace(' ', '-')}.json"
+
+
+def test_the_docs_hold_every_notice_types_schema_as_it_is_and_no_other():
     for kind, schema in SCHEMAS.items():
-        assert shown.get(schema["title"]) == schema, f"the README's schema for {kind!r}"
+        shown = json.loads(schema_file(kind).read_text()) if schema_file(kind).exists() else None
+        assert shown == schema, (
+            f"{schema_file(kind)} is not the schema in force for {kind!r}: write it again with "
+            "json.dumps(services.webhooks.SCHEMAS[kind], indent=2)")
+    assert sorted(SCHEMA_FILES.glob("*.json")) == sorted(map(schema_file, SCHEMAS))
+
+
+def test_the_reminders_page_links_every_schema_file():
+    page = (SCHEMA_FILES.parent / "reminders-and-notices.md").read_text()
+    for kind in SCHEMAS:
+        assert f"](webhooks/{schema_file(kind).name})" in page, kind
 
 
 def test_a_regions_webhook_secret_is_long_enough_or_refused_naming_the_field():
