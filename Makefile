@@ -20,13 +20,13 @@ assets: $(STAMP)
 	$(BIN)/python -m api.web.assets fetch
 
 run: $(STAMP) assets
-	$(if $(DEMO),$(BIN)/python -m services.demo_data,)
-	$(BIN)/python -m deploy.run
+	$(if $(DEMO),$(BIN)/casework demo,)
+	$(BIN)/casework run
 
 test: $(STAMP) assets
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
-	$(BIN)/mypy domain services workflows api
+	$(BIN)/mypy domain services workflows api deploy
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Benchmarks (not part of `make test`): results in bench/results/, about 20 minutes.

@@ -19,18 +19,18 @@ from api.routes import policy as policy_routes
 from api.routes import registers as register_routes
 from api.text import PlainQuery
 from api.web import mount as web
+from services.audit.checkpoints import CheckpointLedger
 from services.bootstrap import build_case_service
-from services.cases import CaseService
-from services.checkpoints import CheckpointLedger
-from services.idempotency import IdempotencyStore
-from services.identity import IdentityService, OidcVerifier, build_identity_service
-from services.logs import configure_logging
-from services.migrations import migrate
-from services.read_models import CaseListView
-from services.settings import Settings
-from services.tracing import tracer_provider
-from services.web_sessions import SessionStore
-from services.workflow_gateway import WorkflowGateway, connect
+from services.caselist.migrations import migrate
+from services.caselist.projection import CaseListView
+from services.cases.idempotency import IdempotencyStore
+from services.cases.service import CaseService
+from services.cases.workflow_gateway import WorkflowGateway, connect
+from services.identity.service import IdentityService, OidcVerifier, build_identity_service
+from services.identity.web_sessions import SessionStore
+from services.platform.logs import configure_logging
+from services.platform.settings import Settings
+from services.platform.tracing import tracer_provider
 
 log = logging.getLogger("casework.api")
 
@@ -68,7 +68,7 @@ def _oidc(settings: Settings) -> OidcVerifier | None:
 def _warn_if_no_users(identity: IdentityService, oidc: OidcVerifier | None) -> None:
     if oidc is None and not identity.has_users():
         log.warning("casework: no users yet. Create the first coordinator and print a token:\n"
-                    "  .venv/bin/python -m services.identity add-user YOU --role coordinator "
+                    "  .venv/bin/casework users add YOU --role coordinator "
                     "--region 'North West'")
 
 

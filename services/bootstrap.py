@@ -1,8 +1,8 @@
 """The one wiring point: builds the real adapters from configuration."""
 
 from domain.calendar import PolicyDuration
-from services.cases import CaseService
-from services.settings import Settings
+from services.cases.service import CaseService
+from services.platform.settings import Settings
 
 
 def build_case_service(settings: Settings) -> CaseService:

@@ -19,10 +19,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from deploy.run import temporal_binary
 from domain.calendar import PolicyDuration
-from services.cases import CaseService
-from services.escalation import CASE_SEARCH_ATTRIBUTES
-from services.identity import IdentityService, build_identity_service
-from services.settings import Settings
+from services.cases.service import CaseService
+from services.cases.workflow_contract import CASE_SEARCH_ATTRIBUTES
+from services.identity.service import IdentityService, build_identity_service
+from services.platform.settings import Settings
 from workflows.worker import build_worker
 
 PG_URL = os.environ.get("CASEWORK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

@@ -14,20 +14,20 @@ from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.worker import Worker
 
 from services.bootstrap import build_case_service
-from services.cases import CaseService
-from services.digest import MorningDigest
-from services.escalation import notice_task_queue
-from services.identity import IdentityService, build_identity_service
-from services.logs import configure_logging
-from services.migrations import migrate
-from services.notices import CachedDirectory
-from services.notifiers import Channels, NotifierSettings, build_notifiers, build_notify
-from services.policy import PolicyService
-from services.registers import RegisterService
-from services.settings import Settings
-from services.timetable import EscalationSteps
-from services.tracing import tracer_provider
-from services.workflow_gateway import WorkflowGateway, connect
+from services.caselist.migrations import migrate
+from services.cases.service import CaseService
+from services.cases.workflow_contract import notice_task_queue
+from services.cases.workflow_gateway import WorkflowGateway, connect
+from services.identity.service import IdentityService, build_identity_service
+from services.platform.logs import configure_logging
+from services.platform.settings import Settings
+from services.platform.tracing import tracer_provider
+from services.policy.service import PolicyService
+from services.registers.service import RegisterService
+from services.reminders.digest import MorningDigest
+from services.reminders.escalation_steps import EscalationSteps
+from services.reminders.notices import CachedDirectory
+from services.reminders.notifiers import Channels, NotifierSettings, build_notifiers, build_notify
 from workflows.activities import CaseActivities, DigestActivities, EscalationActivities
 from workflows.authority_reminders import AuthorityReminderWorkflow
 from workflows.case_workflow import CaseWorkflow

@@ -20,8 +20,8 @@ from api.text import RequestBody
 from api.threads import in_thread
 from domain.identity import Principal
 from domain.register_access import may_use_registers, region_refusal
-from services.registers import ImportRefused, RegisterService
-from services.settings import Settings
+from services.platform.settings import Settings
+from services.registers.service import ImportRefused, RegisterService
 
 router = APIRouter(tags=["registers"])
 

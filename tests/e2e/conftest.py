@@ -14,10 +14,10 @@ import pytest
 import uvicorn
 
 from api.main import create_app
-from services.cases import CaseService
-from services.identity import IdentityService
-from services.registers import AlreadyRegistered, RegisterService
-from services.settings import Settings
+from services.cases.service import CaseService
+from services.identity.service import IdentityService
+from services.platform.settings import Settings
+from services.registers.service import AlreadyRegistered, RegisterService
 from tests.conftest import free_port
 from tests.helpers import OPEN_CASE
 

@@ -7,8 +7,8 @@ import httpx
 import pytest
 
 from api.main import create_app
-from services.exports import main as verify_cli
-from services.signing import SigningKey, public_path
+from services.audit.exports import main as verify_cli
+from services.audit.signing import SigningKey, public_path
 from tests.e2e.conftest import bearer, serve
 from tests.integration.test_checkpoints import a_case, rewrite_with_recomputed_links
 

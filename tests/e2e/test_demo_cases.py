@@ -7,11 +7,11 @@ import httpx
 import pytest
 
 from api.main import create_app
-from services.cases import CaseService
-from services.demo_cases import CASE_STUDIES
-from services.demo_data import load_everything
-from services.identity import IdentityService
-from services.settings import Settings
+from services.cases.service import CaseService
+from services.identity.service import IdentityService
+from services.ops.demo_cases import CASE_STUDIES
+from services.ops.demo_data import load_everything
+from services.platform.settings import Settings
 from tests.conftest import free_port
 from tests.e2e.conftest import bearer, serve
 

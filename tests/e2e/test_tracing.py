@@ -13,7 +13,7 @@ from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
 
 from api.main import create_app
-from services.tracing import tracer_provider
+from services.platform.tracing import tracer_provider
 from tests.e2e.conftest import bearer, register_authorities, serve
 from tests.helpers import OPEN_CASE, eventually
 from workflows.worker import build_worker

@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from domain.authorities import duty_reminder_at
 from domain.calendar import LONDON
-from services.escalation import authority_schedule_id
-from services.registers import RegisterService
-from services.workflow_gateway import WorkflowGateway
+from services.cases.workflow_contract import authority_schedule_id
+from services.cases.workflow_gateway import WorkflowGateway
+from services.registers.service import RegisterService
 from tests.helpers import eventually
 from workflows.duty_schedules import schedule_authority_duties
 

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from services.identity import Unauthenticated, UserExists, build_identity_service
+from services.identity.service import Unauthenticated, UserExists, build_identity_service
 
 
 @pytest.fixture
@@ -62,8 +62,8 @@ def test_a_username_is_taken_once(open_identity):
 @pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
 def test_the_command_line_refuses_a_liaison_for_a_council_not_in_the_register(
         settings, monkeypatch, capsys):
-    from services.identity import main
-    from services.registers import RegisterService
+    from services.identity.service import main
+    from services.registers.service import RegisterService
 
     monkeypatch.setenv("CASEWORK_DATA_DIR", str(settings.data_dir))
     args = ["add-user", "lia", "--role", "authority liaison", "--authority",
@@ -80,7 +80,7 @@ def test_the_command_line_refuses_a_liaison_for_a_council_not_in_the_register(
 
 def test_an_email_address_is_kept_changed_and_read_by_the_notices(open_identity, settings,
                                                                    monkeypatch, capsys):
-    from services.identity import main
+    from services.identity.service import main
 
     monkeypatch.setenv("CASEWORK_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("CASEWORK_STORE", settings.store)

@@ -4,9 +4,9 @@ import contextlib
 import logging
 
 from domain.case import Case
-from services.cases import CaseService
-from services.read_models import CaseListView
-from services.registers import AlreadyRegistered
+from services.caselist.projection import CaseListView
+from services.cases.service import CaseService
+from services.registers.service import AlreadyRegistered
 from tests.helpers import OPEN_CASE
 from tests.integration.test_history_integrity import key, run_sql
 

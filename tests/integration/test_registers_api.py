@@ -9,9 +9,9 @@ from eventsourcing.domain import EventSourcingError
 
 from api.main import create_app
 from domain.budget import financial_year
-from services.cases import CaseService
-from services.identity import IdentityService
-from services.settings import Settings
+from services.cases.service import CaseService
+from services.identity.service import IdentityService
+from services.platform.settings import Settings
 from tests.conftest import free_port
 from tests.e2e.conftest import bearer, serve
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from services.escalation import Notice
-from services.webhooks import SCHEMAS, TYPES, body_of, payload
+from services.cases.workflow_contract import Notice
+from services.reminders.webhooks import SCHEMAS, TYPES, body_of, payload
 
 README = Path(__file__).parents[2] / "README.md"
 

@@ -14,9 +14,9 @@ import pytest
 from api.main import create_app
 from api.web.assets import VENDOR, all_fetched
 from domain.calendar import PolicyDuration
-from services.cases import CaseService
-from services.identity import IdentityService, build_identity_service
-from services.settings import Settings
+from services.cases.service import CaseService
+from services.identity.service import IdentityService, build_identity_service
+from services.platform.settings import Settings
 from tests.conftest import free_port
 from tests.e2e.conftest import register_authorities, serve
 

@@ -12,11 +12,11 @@ from playwright.sync_api import sync_playwright
 
 from api.main import create_app
 from domain.calendar import PolicyDuration
-from services.cases import CaseService
-from services.demo_data import load_demo
-from services.identity import build_identity_service
-from services.registers import RegisterService
-from services.settings import Settings
+from services.cases.service import CaseService
+from services.identity.service import build_identity_service
+from services.ops.demo_data import load_demo
+from services.platform.settings import Settings
+from services.registers.service import RegisterService
 from tests.conftest import free_port
 from tests.e2e.conftest import serve
 from tests.web.browser import sign_in
