@@ -19,6 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from deploy.run import temporal_binary
 from domain.calendar import PolicyDuration
+from services.bootstrap import Services, build_services
 from services.cases.service import CaseService
 from services.cases.workflow_contract import CASE_SEARCH_ATTRIBUTES
 from services.identity.service import IdentityService, build_identity_service
@@ -79,6 +80,15 @@ def cases(settings: Settings) -> Iterator[CaseService]:
                           diagnosis_deadline=PolicyDuration.parse("PT2S"))
     yield service
     service.close()
+
+
+@pytest.fixture
+def services(settings: Settings) -> Iterator[Services]:
+    """One process's services, built as the API and the worker build theirs, on the
+    test's store, with a diagnosis deadline of two seconds."""
+    built = build_services(settings.model_copy(update={"diagnosis_deadline": "PT2S"}))
+    yield built
+    built.close()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import argparse
 import sys
 import time
 
-from services.bootstrap import build_case_service
+from services.bootstrap import build_services
 from services.caselist.migrations import current_version, migrate
 from services.caselist.projection import CaseListView
 from services.platform.settings import Settings
@@ -36,15 +36,15 @@ def _migrate(_args: argparse.Namespace) -> int:
 def _rebuild(_args: argparse.Namespace) -> int:
     settings = Settings()
     migrate(settings)  # a list kept by an older release gets its new columns first
-    cases = build_case_service(settings)
+    services = build_services(settings)
     view = CaseListView(settings)
     began = time.monotonic()
     try:
         total = view.rebuild(
-            cases, progress=lambda n: print(f"  {n} events applied", file=sys.stderr,
-                                            flush=True))
+            services.cases, progress=lambda n: print(f"  {n} events applied",
+                                                     file=sys.stderr, flush=True))
     finally:
         view.close()
-        cases.close()
+        services.close()
     print(f"rebuilt the case list from {total} events in {time.monotonic() - began:.1f}s")
     return 0

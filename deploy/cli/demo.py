@@ -3,6 +3,7 @@
 import argparse
 import sys
 
+from services.bootstrap import build_services
 from services.ops.demo_data import load_everything
 from services.platform.settings import Settings
 
@@ -17,7 +18,11 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
 
 
 def _load(_args: argparse.Namespace) -> int:
-    added = load_everything(Settings())
+    services = build_services(Settings())
+    try:
+        added = load_everything(services.registers, services.cases)
+    finally:
+        services.close()
     print("casework: demo registers and cases loaded (" + ", ".join(
         f"{count} {kind}" for kind, count in added.items()) + " new)", file=sys.stderr)
     return 0

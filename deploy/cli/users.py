@@ -8,9 +8,9 @@ import sys
 
 from domain.errors import DomainError
 from domain.identity import Role
+from services.bootstrap import build_services
 from services.identity.service import IdentityService, build_identity_service
 from services.platform.settings import Settings
-from services.registers.service import RegisterService
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -69,22 +69,17 @@ def _with(action):  # type: ignore[no-untyped-def]
 
 def _add(args: argparse.Namespace) -> int:
     """A council liaison's council is looked up in the register of authorities."""
-    settings = Settings()
-    registers = RegisterService(settings.eventsourcing_env()) if args.authority else None
-    service = build_identity_service(
-        settings, authorities=registers.authority_region if registers else None)
+    services = build_services(Settings())
     try:
-        service.register_user(username=args.username, role=args.role, region=args.region,
-                              authority=args.authority, name=args.name, email=args.email,
-                              digest=args.digest)
-        print(service.issue_token(args.username, label="first"))
+        services.identity.register_user(
+            username=args.username, role=args.role, region=args.region,
+            authority=args.authority, name=args.name, email=args.email, digest=args.digest)
+        print(services.identity.issue_token(args.username, label="first"))
     except DomainError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return 2
     finally:
-        service.close()
-        if registers is not None:
-            registers.close()
+        services.close()
     return 0
 
 

@@ -77,19 +77,25 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
         policy: DeadlinePolicy | None = None,
         clock: Callable[[], datetime] = utc_now,
         authorities: AuthorityRegions | None = None,
+        people: People | None = None,
+        registers: RegisterService | None = None,
+        policies: PolicyService | None = None,
     ) -> None:
+        """`registers` and `policies` are the process's own (services/bootstrap.py); a case
+        service built alone (a test, a bench) opens its own beside it on first use."""
         super().__init__(env)
         self.authorities = authorities
-        self.people: People | None = None  # set by the API from its user store
+        self.people = people
         self._saving = threading.local()
         self.policy = policy or DeadlinePolicy()
         if diagnosis_deadline is not None:
             self.policy = replace(self.policy, diagnosis=diagnosis_deadline)
         self.diagnosis_deadline = self.policy.diagnosis
         self.clock = clock
-        self._policies: PolicyService | None = None
+        self._policies = policies
         self._policies_lock = threading.Lock()
-        self._registers: RegisterService | None = None
+        self._registers = registers
+        self._owned: list[EventStoreApplication] = []  # opened here, so closed here
 
     @contextlib.contextmanager
     def saved_with(self, companion: Callable[[Case], Aggregate]) -> Iterator[None]:
@@ -131,6 +137,7 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
         with self._policies_lock:
             if self._policies is None:
                 self._policies = PolicyService.beside(self)
+                self._owned.append(self._policies)
             return self._policies
 
     def register_service(self) -> RegisterService:
@@ -139,15 +146,16 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
         with self._policies_lock:
             if self._registers is None:
                 self._registers = RegisterService(dict(self.env), clock=self.clock)
+                self._owned.append(self._registers)
             return self._registers
 
     def close(self) -> None:
-        if self._registers is not None:
-            self._registers.close()
-            self._registers = None
-        if self._policies is not None:
-            self._policies.close()
-            self._policies = None
+        """Closes what this service opened itself; the process's own registers and
+        policies are closed by whoever built them (services/bootstrap.py)."""
+        for opened in self._owned:
+            opened.close()
+        self._owned.clear()
+        self._registers = self._policies = None
         super().close()
 
     # -- commands ---------------------------------------------------------------

@@ -12,9 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.budget import financial_year
-from services.bootstrap import build_case_service
+from services.cases.service import CaseService
 from services.ops.demo_cases import load_demo_cases
-from services.platform.settings import Settings
 from services.registers.service import AlreadyRegistered, NotRegistered, RegisterService
 
 ACTOR = {"actor_id": "demo-data"}
@@ -166,15 +165,8 @@ def load_demo(registers: RegisterService, *, today: datetime | None = None) -> d
     return added
 
 
-def load_everything(settings: Settings) -> dict[str, int]:
+def load_everything(registers: RegisterService, cases: CaseService) -> dict[str, int]:
     """The registers, then the case studies' cases on them; what was newly added."""
-    registers = RegisterService(settings.eventsourcing_env())
-    cases = build_case_service(settings)
-    cases.authorities = registers.authority_region
-    try:
-        added = load_demo(registers)
-        added["cases"] = load_demo_cases(cases, registers)
-    finally:
-        cases.close()
-        registers.close()
+    added = load_demo(registers)
+    added["cases"] = load_demo_cases(cases, registers)
     return added

@@ -5,8 +5,8 @@ import stat
 
 import pytest
 
+from deploy.cli import main as verify_cli
 from services.audit.checkpoints import CheckpointLedger, verify_against_checkpoint
-from services.audit.exports import main as verify_cli
 from services.audit.exports import verify_export
 from services.audit.merkle import leaf_hash, root_from_proof
 from services.audit.signing import SigningKey, load_public_keys, public_path, signature_problem

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
+from deploy.cli import main as verify_cli
 from domain.confidentiality import redact_event
-from services.audit.exports import main as verify_cli
 from services.audit.exports import verify_export
 from services.cases.service import CaseService
 from services.eventstore.chain import canonical, field_commitment

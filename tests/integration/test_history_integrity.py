@@ -6,9 +6,9 @@ import uuid
 import psycopg
 import pytest
 
+from deploy.cli import main as verify_cli
 from services.audit.exports import verify_export
 from services.cases.service import CaseService
-from services.eventstore.chain import main as verify_cli
 from services.platform.settings import Settings
 from tests.helpers import OPEN_CASE
 

@@ -159,8 +159,8 @@ def test_the_rebuild_command_brings_an_older_database_up_to_date_first(settings,
                                                                        monkeypatch, capsys):
     """`casework rebuild` on a list kept by schema version 6 (no
     proposal columns): it migrates, then rebuilds, instead of failing on the new index."""
+    from deploy.cli import main
     from services.caselist.migrations import _locked
-    from services.caselist.projection import main
 
     case_id = cases.open_case(**OPEN_CASE, **ACTOR)
     with _locked(settings) as run:

@@ -6,8 +6,8 @@ from uuid import UUID
 
 import pytest
 
+from deploy.cli import main as read_models_cli
 from services.caselist.projection import CaseListView
-from services.caselist.projection import main as read_models_cli
 from services.cases.service import CaseService
 from tests.helpers import OPEN_CASE
 

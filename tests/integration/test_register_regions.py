@@ -14,6 +14,7 @@ import pytest
 
 from api.main import create_app
 from domain.budget import financial_year
+from services.bootstrap import Services
 from services.cases.service import CaseService
 from services.identity.service import IdentityService
 from services.platform.settings import Settings
@@ -26,6 +27,17 @@ PEER_COUNCIL = "Riverside London Borough Council"
 
 
 @pytest.fixture
+def cases(services: Services) -> CaseService:
+    """The API's own case service, built by the composition root."""
+    return services.cases
+
+
+@pytest.fixture
+def identity(services: Services) -> IdentityService:
+    return services.identity
+
+
+@pytest.fixture
 def tokens(identity: IdentityService) -> dict[str, str]:
     made = {}
     for username, region in (("lulu", "London"), ("nora", "North West")):
@@ -35,12 +47,12 @@ def tokens(identity: IdentityService) -> dict[str, str]:
 
 
 @pytest.fixture
-def url(settings: Settings, cases: CaseService, identity: IdentityService, provider
+def url(settings: Settings, services: Services, provider
         ) -> Iterator[str]:  # noqa: F811 - the fixture
     configured = settings.model_copy(update={
         "temporal_address": f"127.0.0.1:{free_port()}", "oidc_issuer": ISSUER,
         "oidc_jwks_url": provider[1], "oidc_audience": "casework"})
-    server, thread, address = serve(create_app(configured, cases=cases, identity=identity))
+    server, thread, address = serve(create_app(configured, services=services))
     yield address
     server.should_exit = True
     thread.join(timeout=10)

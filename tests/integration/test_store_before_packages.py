@@ -14,7 +14,7 @@ from uuid import UUID
 import pytest
 
 from services.audit.checkpoints import CheckpointLedger, verify_against_checkpoint
-from services.bootstrap import build_case_service
+from services.bootstrap import build_services
 from services.caselist.migrations import migrate
 from services.caselist.projection import CaseListView
 from services.cases.idempotency import IdempotencyStore, KeyedRequest
@@ -46,10 +46,10 @@ def _notifications(application) -> list:
 
 def test_every_stored_event_of_the_old_release_resolves_and_decodes(old_store: Settings):
     """Each event is read by the application that wrote it (its own transcodings)."""
-    env = old_store.eventsourcing_env()
-    cases, people = build_case_service(old_store), build_identity_service(old_store)
-    registers, policies = RegisterService(env), PolicyService(env)
-    reader = {"domain.case": cases, "services.idempotency": cases, "domain.policy": policies}
+    services = build_services(old_store)
+    cases, people, registers = services.cases, services.identity, services.registers
+    reader = {"domain.case": cases, "services.idempotency": cases,
+              "domain.policy": services.policies}
     try:
         read = [(reader.get(n.topic.split(":")[0], registers).mapper.to_domain_event(n))
                 for n in _notifications(cases)]
@@ -60,12 +60,12 @@ def test_every_stored_event_of_the_old_release_resolves_and_decodes(old_store: S
                 "RegionPolicy.PolicySet", "User.UserRegistered"} <= kinds
         assert len(read) == 105 + 3  # every row of both files
     finally:
-        for application in (cases, people, registers, policies):
-            application.close()
+        services.close()
 
 
 def test_the_old_case_verifies_against_the_checkpoint_signed_then(old_store: Settings):
-    cases = build_case_service(old_store)
+    services = build_services(old_store)
+    cases = services.cases
     ledger = CheckpointLedger.configured(old_store)
     try:
         result = verify_against_checkpoint(cases, ledger, CASE)
@@ -74,20 +74,19 @@ def test_the_old_case_verifies_against_the_checkpoint_signed_then(old_store: Set
         assert cases.get_case(CASE)["version"] == 2
     finally:
         ledger.close()
-        cases.close()
+        services.close()
 
 
 def test_the_old_token_signs_in_and_the_old_keys_still_answer(old_store: Settings):
-    people = build_identity_service(old_store)
-    cases = build_case_service(old_store)
+    services = build_services(old_store)
+    people, cases = services.identity, services.cases
     try:
         assert people.authenticate(TOKEN).id == "cora"
         store = IdempotencyStore(cases)
         record = cases.repository.get(KeyedRequest.create_id("cora", "fixture-1"))
         assert store.recorded(_keyed("cora", "fixture-1", record.request)).case_id == CASE
     finally:
-        people.close()
-        cases.close()
+        services.close()
 
 
 def test_the_old_page_session_still_opens(old_store: Settings):
@@ -101,7 +100,8 @@ def test_the_old_page_session_still_opens(old_store: Settings):
 
 def test_the_case_list_catches_up_from_the_old_log(old_store: Settings):
     migrate(old_store)
-    cases = build_case_service(old_store)
+    services = build_services(old_store)
+    cases = services.cases
     view = CaseListView(old_store)
     try:
         view.catch_up(cases)
@@ -111,7 +111,7 @@ def test_the_case_list_catches_up_from_the_old_log(old_store: Settings):
         assert len(listed) == 4
     finally:
         view.close()
-        cases.close()
+        services.close()
 
 
 def _keyed(owner: str, key: str, request: str):
