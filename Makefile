@@ -20,13 +20,13 @@ assets: $(STAMP)
 	$(BIN)/python -m api.web.assets fetch
 
 run: $(STAMP) assets
-	$(if $(DEMO),$(BIN)/python -m services.demo_data,)
-	$(BIN)/python -m deploy.run
+	$(if $(DEMO),$(BIN)/casework demo,)
+	$(BIN)/casework run
 
 test: $(STAMP) assets
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
-	$(BIN)/mypy domain services workflows api
+	$(BIN)/mypy domain services workflows api deploy
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -16,10 +16,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from api.threads import in_thread
 from domain.errors import DomainError
 from domain.identity import CaseRelations, Principal, may, may_know_case
-from services import logs
-from services.cases import CaseNotFound, CaseService
-from services.identity import IdentityService, OidcVerifier, Unauthenticated, looks_like_jwt
-from services.workflow_gateway import WorkflowGateway
+from services.cases.service import CaseNotFound, CaseService
+from services.cases.workflow_gateway import WorkflowGateway
+from services.identity.service import IdentityService, OidcVerifier, Unauthenticated, looks_like_jwt
+from services.platform import logs
 
 _bearer = HTTPBearer(auto_error=False, description="A casework token or an OIDC JWT.")
 

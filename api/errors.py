@@ -10,10 +10,10 @@ from starlette.exceptions import HTTPException
 
 from api.deps import Forbidden, PreconditionRequired
 from domain.errors import DomainError, InvalidField
-from services.cases import CaseNotFound, StaleVersion
-from services.idempotency import KeyInUse
-from services.identity import Unauthenticated, UserExists
-from services.store import HistoryUnreadable, NotFound
+from services.cases.idempotency import KeyInUse
+from services.cases.service import CaseNotFound, StaleVersion
+from services.eventstore.store import HistoryUnreadable, NotFound
+from services.identity.service import Unauthenticated, UserExists
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"

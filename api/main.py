@@ -19,18 +19,15 @@ from api.routes import policy as policy_routes
 from api.routes import registers as register_routes
 from api.text import PlainQuery
 from api.web import mount as web
-from services.bootstrap import build_case_service
-from services.cases import CaseService
-from services.checkpoints import CheckpointLedger
-from services.idempotency import IdempotencyStore
-from services.identity import IdentityService, OidcVerifier, build_identity_service
-from services.logs import configure_logging
-from services.migrations import migrate
-from services.read_models import CaseListView
-from services.settings import Settings
-from services.tracing import tracer_provider
-from services.web_sessions import SessionStore
-from services.workflow_gateway import WorkflowGateway, connect
+from services.audit.checkpoints import CheckpointLedger
+from services.bootstrap import Services, build_services
+from services.cases.idempotency import IdempotencyStore
+from services.cases.workflow_gateway import WorkflowGateway, connect
+from services.identity.service import IdentityService, OidcVerifier
+from services.identity.web_sessions import SessionStore
+from services.platform.logs import configure_logging
+from services.platform.settings import Settings
+from services.platform.tracing import tracer_provider
 
 log = logging.getLogger("casework.api")
 
@@ -68,12 +65,13 @@ def _oidc(settings: Settings) -> OidcVerifier | None:
 def _warn_if_no_users(identity: IdentityService, oidc: OidcVerifier | None) -> None:
     if oidc is None and not identity.has_users():
         log.warning("casework: no users yet. Create the first coordinator and print a token:\n"
-                    "  .venv/bin/python -m services.identity add-user YOU --role coordinator "
+                    "  .venv/bin/casework users add YOU --role coordinator "
                     "--region 'North West'")
 
 
-def create_app(settings: Settings | None = None, *, cases: CaseService | None = None,
-               identity: IdentityService | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, services: Services | None = None
+               ) -> FastAPI:
+    """The API and pages; with `services` (a test's), those are served and left open."""
     settings = settings or Settings()
     tracing = tracer_provider(settings, "casework-api")
     tracer = tracing.get_tracer("casework.api") if tracing else None
@@ -81,17 +79,14 @@ def create_app(settings: Settings | None = None, *, cases: CaseService | None = 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.cases = cases or build_case_service(settings)
-        app.state.identity = identity or build_identity_service(settings)
-        app.state.idempotency = IdempotencyStore(app.state.cases)
-        app.state.cases.authorities = register_routes.authority_regions(app.state)
-        app.state.identity.authorities = app.state.cases.authorities
-        app.state.cases.people = app.state.identity.person  # owners and grantees
+        built: Services = (services if services is not None
+                           else await asyncio.to_thread(build_services, settings))
+        app.state.cases = built.cases
+        app.state.identity = built.identity
+        app.state.registers = built.registers
+        app.state.idempotency = IdempotencyStore(built.cases)
+        app.state.case_list = built.case_list
         app.state.oidc = _oidc(settings)
-        if cases is None:  # the real service: bring its tables up to date first
-            await asyncio.to_thread(migrate, settings)
-        app.state.case_list = CaseListView(settings)
-        app.state.cases.unreadable_found = app.state.case_list.set_aside_unreadable  # poison
         app.state.checkpoints = CheckpointLedger.configured(settings)
         app.state.web_sessions = SessionStore(settings,
                                               idle_seconds=settings.session_idle_minutes * 60)
@@ -107,13 +102,10 @@ def create_app(settings: Settings | None = None, *, cases: CaseService | None = 
             task.cancel()
         if tracing is not None:
             tracing.shutdown()  # sends the spans still buffered
-        app.state.case_list.close()
         app.state.checkpoints.close()
         app.state.web_sessions.close()
-        if cases is None:
-            app.state.cases.close()
-        if identity is None:
-            app.state.identity.close()
+        if services is None:
+            built.close()
 
     app = FastAPI(
         title="casework",
@@ -137,7 +129,7 @@ def create_app(settings: Settings | None = None, *, cases: CaseService | None = 
     app.include_router(command_routes.router)
     app.include_router(users.router)
     app.include_router(policy_routes.router)
-    register_routes.install(app, settings)
+    app.include_router(register_routes.router)
     web.install(app, settings)
     return app
 

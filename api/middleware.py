@@ -15,7 +15,7 @@ from opentelemetry.trace import SpanKind, Tracer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import problem
-from services import logs, metrics
+from services.platform import logs, metrics
 
 access_log = logging.getLogger("casework.access")
 

@@ -2,7 +2,7 @@
 
 from uuid import UUID
 
-from services.workflow_gateway import WorkflowGateway
+from services.cases.workflow_gateway import WorkflowGateway
 
 
 async def tell_workflow(gateway: WorkflowGateway | None, case_id: UUID, *, start: bool) -> None:

@@ -3,7 +3,7 @@
 A write names the version it was decided on, so two coordinators acting on the
 same stale page never both land; and a client that retries after a lost answer
 (with the same Idempotency-Key) gets the first answer back instead of a second
-event. The key's outcome is saved with the case's events (services/idempotency.py).
+event. The key's outcome is saved with the case's events (services/cases/idempotency.py).
 """
 
 import json
@@ -22,7 +22,7 @@ from api import errors
 from api.deps import Access, PreconditionRequired
 from api.threads import in_thread
 from domain.errors import DomainError, InvalidField
-from services.idempotency import IdempotencyStore, Keyed, Outcome, fingerprint
+from services.cases.idempotency import IdempotencyStore, Keyed, Outcome, fingerprint
 
 _KEPT_HEADERS = ("etag", "location")
 

@@ -22,10 +22,10 @@ from bench.http_load import post_many, prepare
 from bench.stores import RawFloor, throwaway
 from domain.calendar import PolicyDuration
 from domain.case import Case
-from services.cases import CaseService
-from services.identity import build_identity_service
-from services.read_models import CaseListView
-from services.registers import RegisterService
+from services.caselist.projection import CaseListView
+from services.cases.service import CaseService
+from services.identity.service import build_identity_service
+from services.registers.service import RegisterService
 
 
 def _free_port() -> int:

@@ -19,7 +19,7 @@ from bench.bench_api import _fill, _free_port, _serve, _stop, _token
 from bench.bench_store import ACTOR
 from bench.common import Result, progress
 from bench.stores import throwaway
-from services.cases import CaseService
+from services.cases.service import CaseService
 
 
 def _median_ms(call: Callable[[], httpx.Response], samples: list[float],

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 
 from bench.common import Result, best_time, progress
-from services.read_models import LISTED_COLUMNS, CaseListView
+from services.caselist.projection import LISTED_COLUMNS, CaseListView
 
 STAGES = ["local", "RIEP", "government meeting"]
 BANDS = ["immediate action needed", "key risk", "monitor", "no action", None]

@@ -19,11 +19,11 @@ from bench.cpu_shares import Sample, shares
 from bench.stores import throwaway
 from domain.calendar import PolicyDuration
 from domain.case import Case
-from services.cases import CaseService
-from services.escalation import case_workflow_id
-from services.read_models import CaseListView
-from services.settings import Settings
-from services.workflow_gateway import WorkflowGateway
+from services.caselist.projection import CaseListView
+from services.cases.service import CaseService
+from services.cases.workflow_contract import case_workflow_id
+from services.cases.workflow_gateway import WorkflowGateway
+from services.platform.settings import Settings
 
 
 async def reminder_burst(client: Client, *, n: int, lead: float) -> list[Result]:
@@ -53,7 +53,7 @@ async def _burst_with(client: Client, settings: Settings, workers: int, *, n: in
                TEMPORAL_ADDRESS=client.service_client.config.target_host,
                CASEWORK_WORKER_METRICS_PORT="0", CASEWORK_LOG_LEVEL="WARNING")
     cases = CaseService(settings.eventsourcing_env(), diagnosis_deadline=PolicyDuration.parse("10"))
-    processes = [subprocess.Popen([sys.executable, "-m", "workflows.worker"], env=env)
+    processes = [subprocess.Popen([sys.executable, "-m", "deploy.cli", "worker"], env=env)
                  for _ in range(workers)]
     try:
         progress(f"scale-out: {n} cases due at one moment, {workers} worker process(es)")

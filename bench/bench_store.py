@@ -11,8 +11,8 @@ from bench.common import Result, best_time, interleaved_rates, progress
 from bench.stores import RawFloor, throwaway
 from domain.calendar import PolicyDuration
 from domain.case import Case
-from services.cases import CaseService
-from services.integrity import split
+from services.cases.service import CaseService
+from services.eventstore.chain import split
 
 ACTOR = dict(actor_id="bench", actor_role="coordinator")
 CONCERN = dict(authority="Northshire County Council", region="North West",

@@ -26,9 +26,9 @@ from bench.bench_store import ACTOR, CONCERN
 from bench.common import Result, percentile, progress
 from domain.calendar import PolicyDuration
 from domain.case import Case
-from services.cases import CaseService
-from services.policy import PolicyService
-from services.workflow_gateway import WorkflowGateway
+from services.cases.service import CaseService
+from services.cases.workflow_gateway import WorkflowGateway
+from services.policy.service import PolicyService
 
 
 @workflow.defn(name="BareWorkflow", sandboxed=False)
@@ -151,14 +151,14 @@ async def workflows(client: Client, settings, *, n: int = 1000, lead: float = 45
 
 
 def _worker_process(client: Client, settings, queue: str) -> subprocess.Popen:
-    """`python -m workflows.worker` on the bench's store and task queue."""
+    """`casework worker` on the bench's store and task queue."""
     env = dict(os.environ, CASEWORK_STORE=settings.store, CASEWORK_DATA_DIR=str(settings.data_dir),
                CASEWORK_POSTGRES_URL=settings.postgres_url,
                CASEWORK_POSTGRES_SCHEMA=settings.postgres_schema, CASEWORK_TASK_QUEUE=queue,
                CASEWORK_WEBHOOK_ALLOWED_HOSTS=settings.webhook_allowed_hosts,
                TEMPORAL_ADDRESS=client.service_client.config.target_host,
                CASEWORK_WORKER_METRICS_PORT="0", CASEWORK_LOG_LEVEL="WARNING")
-    return subprocess.Popen([sys.executable, "-m", "workflows.worker"], env=env)
+    return subprocess.Popen([sys.executable, "-m", "deploy.cli", "worker"], env=env)
 
 
 def _lateness_result(who: str, lateness: list[float], expected: int,

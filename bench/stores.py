@@ -10,7 +10,7 @@ from typing import Any
 
 import psycopg
 
-from services.settings import Settings
+from services.platform.settings import Settings
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 

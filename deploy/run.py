@@ -24,9 +24,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from services.logs import configure_logging
-from services.settings import Settings, private_sqlite_file
-from services.signing import SigningKey, public_path
+from services.audit.signing import SigningKey, public_path
+from services.platform.logs import configure_logging
+from services.platform.settings import Settings, private_sqlite_file
 
 PR_SET_PDEATHSIG = 1
 FIRST_BACKOFF_SECONDS = 1.0
@@ -187,7 +187,7 @@ def _checkpoint_key(settings: Settings) -> Path:
 
 def dev_server_argv(settings: Settings, host: str) -> list[str]:
     """The dev server, with casework's search attributes registered (see workflows)."""
-    from services.escalation import CASE_SEARCH_ATTRIBUTES
+    from services.cases.workflow_contract import CASE_SEARCH_ATTRIBUTES
 
     argv = [temporal_binary(), "server", "start-dev",
             "--ip", host, "--port", str(settings.dev_temporal_port),

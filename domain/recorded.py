@@ -4,7 +4,7 @@ An event is checked when it is made (each command's rules), but a stored event
 is rebuilt from bytes without running those rules again: a row altered in the
 database, or written by a faulty release, could give a case a number where its
 content should be text, or a confidentiality outside the vocabulary. Every reader
-rebuilds events through one mapper (services/integrity.py), which asks here, so a
+rebuilds events through one mapper (services/eventstore/chain.py), which asks here, so a
 value of the wrong type is refused in one place rather than served as it is.
 
 The check follows each event class's own annotations: `str`, `int`, `bool`,

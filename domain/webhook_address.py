@@ -8,7 +8,7 @@ webhook must use https (plain http only to this machine, for local use), and
 every address its host resolves to must be a public one, unless the operator
 names the host as allowed (a receiver inside their own network).
 
-The domain does no I/O: the caller resolves the host (services/webhooks.py) and
+The domain does no I/O: the caller resolves the host (services/reminders/webhooks.py) and
 hands the addresses in. Checking again at delivery matters because DNS can
 change after the policy was set.
 """

@@ -1,14 +1,58 @@
-"""The one wiring point: builds the real adapters from configuration."""
+"""The composition root: every service of a process, built once from one `Settings`.
+
+The API, the worker and the command line each call `build_services` once, and
+hand its parts to what needs them; collaborators go in through constructors and
+nothing is wired afterwards. So one register service serves a process, and the
+rule that a case (or a council liaison) names a registered council holds in
+every process that records one.
+"""
+
+from dataclasses import dataclass
 
 from domain.calendar import PolicyDuration
-from services.cases import CaseService
-from services.settings import Settings
+from services.caselist.migrations import migrate
+from services.caselist.projection import CaseListView
+from services.cases.service import CaseService
+from services.identity.service import IdentityService, build_identity_service
+from services.platform.settings import Settings
+from services.policy.service import PolicyService
+from services.registers.service import RegisterService
 
 
-def build_case_service(settings: Settings) -> CaseService:
-    return CaseService(
-        settings.eventsourcing_env(),
+@dataclass(frozen=True)
+class Services:
+    """What one process uses; `close` closes each, the case service last."""
+
+    settings: Settings
+    registers: RegisterService
+    policies: PolicyService
+    identity: IdentityService
+    cases: CaseService
+    case_list: CaseListView
+
+    def close(self) -> None:
+        for service in (self.case_list, self.identity, self.policies, self.registers,
+                        self.cases):
+            service.close()
+
+
+def build_services(settings: Settings) -> Services:
+    """Brings the side tables up to date, then opens the stores: call it off the event
+    loop. A case found with an unreadable event is set aside in the case list."""
+    migrate(settings)
+    env = settings.eventsourcing_env()
+    registers = RegisterService(env)
+    policies = PolicyService(env)
+    identity = build_identity_service(settings, authorities=registers.authority_region)
+    case_list = CaseListView(settings)
+    cases = CaseService(
+        env,
         diagnosis_deadline=PolicyDuration.parse(
-            settings.diagnosis_deadline, field="CASEWORK_DIAGNOSIS_DEADLINE"
-        ),
+            settings.diagnosis_deadline, field="CASEWORK_DIAGNOSIS_DEADLINE"),
+        authorities=registers.authority_region,
+        people=identity.person,
+        registers=registers,
+        policies=policies,
+        unreadable_found=case_list.set_aside_unreadable,
     )
+    return Services(settings, registers, policies, identity, cases, case_list)

@@ -19,10 +19,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from deploy.run import temporal_binary
 from domain.calendar import PolicyDuration
-from services.cases import CaseService
-from services.escalation import CASE_SEARCH_ATTRIBUTES
-from services.identity import IdentityService, build_identity_service
-from services.settings import Settings
+from services.bootstrap import Services, build_services
+from services.cases.service import CaseService
+from services.cases.workflow_contract import CASE_SEARCH_ATTRIBUTES
+from services.identity.service import IdentityService, build_identity_service
+from services.platform.settings import Settings
 from workflows.worker import build_worker
 
 PG_URL = os.environ.get("CASEWORK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -71,7 +72,7 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     """Settings for one store; every test that takes it runs on both stores.
 
     Region policies may remind every second and post to a webhook on loopback (the
-    tests' receiver): a service left to its defaults refuses both (services/policy.py).
+    tests' receiver): a service left to its defaults refuses both (services/policy/service.py).
     """
     if request.param == "sqlite":
         return Settings(data_dir=tmp_path / "var", store="sqlite", **TEST_POLICY_LIMITS)
@@ -87,6 +88,15 @@ def cases(settings: Settings) -> Iterator[CaseService]:
                           diagnosis_deadline=PolicyDuration.parse("PT2S"))
     yield service
     service.close()
+
+
+@pytest.fixture
+def services(settings: Settings) -> Iterator[Services]:
+    """One process's services, built as the API and the worker build theirs, on the
+    test's store, with a diagnosis deadline of two seconds."""
+    built = build_services(settings.model_copy(update={"diagnosis_deadline": "PT2S"}))
+    yield built
+    built.close()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from uuid import UUID
 from domain.budget import financial_year
 from domain.offers import SupportOffer
 from domain.peers import Peer
-from services.registers import AlreadyRegistered, RegisterService
+from services.registers.service import AlreadyRegistered, RegisterService
 from tests.helpers import OPEN_CASE
 
 PEER_COUNCIL = "Eastshire County Council"

@@ -16,9 +16,8 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from domain.errors import DomainError
-from services.cases import CaseService, StaleVersion
-from services.digest import MorningDigest
-from services.escalation import (
+from services.cases.service import CaseService, StaleVersion
+from services.cases.workflow_contract import (
     NOT_DELIVERED,
     AuthorityDuty,
     CaseDeadlines,
@@ -34,16 +33,17 @@ from services.escalation import (
     StepRequest,
     retry_wait,
 )
-from services.notices import Recipients
-from services.notifiers import (
+from services.eventstore.store import NotFound
+from services.reminders.digest import MorningDigest
+from services.reminders.escalation_steps import EscalationSteps
+from services.reminders.notices import Recipients
+from services.reminders.notifiers import (
     Channels,
     DeliveryRefused,
     EmailNotifier,
     NotifyNotifier,
     WebhookNotifier,
 )
-from services.store import NotFound
-from services.timetable import EscalationSteps
 
 NOT_FOUND_ATTEMPTS = 5
 """With the default backoff (1, 2, 4, 8 seconds), about 15 seconds to become visible."""

@@ -10,7 +10,7 @@ as case notices are; runs started before that delivered it here.
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from services.escalation import (
+    from services.cases.workflow_contract import (
         AUTHORITY_REMINDER_WORKFLOW,
         NOTICE_DELIVERY_WORKFLOW,
         AuthorityDuty,

@@ -32,7 +32,7 @@ from temporalio.common import RetryPolicy, SearchAttributeKey, WorkflowIDReusePo
 from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
-    from services.escalation import (
+    from services.cases.workflow_contract import (
         CASE_CHANGED_SIGNAL,
         CASE_STATUS_QUERY,
         CASE_WORKFLOW,

@@ -10,7 +10,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from services.escalation import MORNING_DIGEST_WORKFLOW
+    from services.cases.workflow_contract import MORNING_DIGEST_WORKFLOW
 
 
 @workflow.defn(name=MORNING_DIGEST_WORKFLOW)

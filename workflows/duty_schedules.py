@@ -18,9 +18,9 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from domain.authorities import DUTY_REMINDER_TIME, duty_reminder_at
-from services.escalation import AuthorityDuty
-from services.registers import RegisterService
-from services.workflow_gateway import WorkflowGateway
+from services.cases.workflow_contract import AuthorityDuty
+from services.cases.workflow_gateway import WorkflowGateway
+from services.registers.service import RegisterService
 
 
 def due_day(due: Any) -> date:

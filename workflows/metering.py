@@ -16,8 +16,7 @@ from temporalio.worker import (
     Interceptor,
 )
 
-from services import metrics
-from services.escalation import (
+from services.cases.workflow_contract import (
     NOT_DELIVERED,
     DeliveryAttempt,
     DeliveryReport,
@@ -25,6 +24,7 @@ from services.escalation import (
     StepOutcome,
     StepRequest,
 )
+from services.platform import metrics
 
 CHANNELS = {"send_email": "email", "post_webhook": "webhook"}
 

@@ -22,7 +22,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from services.escalation import (
+    from services.cases.workflow_contract import (
         NOTICE_DELIVERY_WORKFLOW,
         Delivery,
         DeliveryAttempt,

@@ -9,8 +9,8 @@ Starting is idempotent by workflow id, so re-reading from the start is safe.
 import asyncio
 import logging
 
-from services.cases import CaseService
-from services.workflow_gateway import WorkflowGateway
+from services.cases.service import CaseService
+from services.cases.workflow_gateway import WorkflowGateway
 
 log = logging.getLogger(__name__)
 OPENING_TOPIC = "Case.ConcernRaised"

@@ -9,7 +9,7 @@ import asyncio
 
 from temporalio.runtime import BUFFERED_METRIC_KIND_COUNTER, MetricBuffer, Runtime, TelemetryConfig
 
-from services import metrics
+from services.platform import metrics
 
 FAILURES = {"temporal_workflow_failed": "workflow run",
             "temporal_workflow_task_execution_failed": "workflow task"}

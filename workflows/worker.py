@@ -13,21 +13,20 @@ from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.worker import Worker
 
-from services.bootstrap import build_case_service
-from services.cases import CaseService
-from services.digest import MorningDigest
-from services.escalation import notice_task_queue
-from services.identity import IdentityService, build_identity_service
-from services.logs import configure_logging
-from services.migrations import migrate
-from services.notices import CachedDirectory
-from services.notifiers import Channels, NotifierSettings, build_notifiers, build_notify
-from services.policy import PolicyService
-from services.registers import RegisterService
-from services.settings import Settings
-from services.timetable import EscalationSteps
-from services.tracing import tracer_provider
-from services.workflow_gateway import WorkflowGateway, connect
+from services.bootstrap import build_services
+from services.cases.service import CaseService
+from services.cases.workflow_contract import notice_task_queue
+from services.cases.workflow_gateway import WorkflowGateway, connect
+from services.identity.service import IdentityService
+from services.platform.logs import configure_logging
+from services.platform.settings import Settings
+from services.platform.tracing import tracer_provider
+from services.policy.service import PolicyService
+from services.registers.service import RegisterService
+from services.reminders.digest import MorningDigest
+from services.reminders.escalation_steps import EscalationSteps
+from services.reminders.notices import CachedDirectory
+from services.reminders.notifiers import Channels, NotifierSettings, build_notifiers, build_notify
 from workflows.activities import CaseActivities, DigestActivities, EscalationActivities
 from workflows.authority_reminders import AuthorityReminderWorkflow
 from workflows.case_workflow import CaseWorkflow
@@ -133,20 +132,16 @@ def build_worker(client: Client, cases: CaseService, task_queue: str,
     return Workers(timetable, notices, threads)
 
 
-async def _keep_duty_schedules(settings: Settings, gateway: WorkflowGateway,
+async def _keep_duty_schedules(registers: RegisterService, gateway: WorkflowGateway,
                                every_seconds: float = 3600) -> None:
     """Authority duty schedules follow the registers: now, then hourly."""
-    registers = RegisterService(settings.eventsourcing_env())
-    try:
-        while True:
-            try:
-                count = await schedule_authority_duties(registers, gateway)
-                log.info("%d authority duty schedules in place", count)
-            except Exception:  # the next round retries
-                log.exception("authority duty schedules not refreshed")
-            await asyncio.sleep(every_seconds)
-    finally:
-        registers.close()
+    while True:
+        try:
+            count = await schedule_authority_duties(registers, gateway)
+            log.info("%d authority duty schedules in place", count)
+        except Exception:  # the next round retries
+            log.exception("authority duty schedules not refreshed")
+        await asyncio.sleep(every_seconds)
 
 
 def _serve_metrics(settings: Settings) -> None:
@@ -162,10 +157,9 @@ def _serve_metrics(settings: Settings) -> None:
 
 
 async def serve(settings: Settings) -> None:
-    migrate(settings)
     _serve_metrics(settings)
-    cases = build_case_service(settings)
-    people = build_identity_service(settings)
+    services = build_services(settings)
+    cases = services.cases
     runtime, sdk_metrics = metered_runtime()
     tracing = tracer_provider(settings, "casework-worker")
     client = await connect(settings, runtime=runtime, interceptors=[
@@ -175,14 +169,14 @@ async def serve(settings: Settings) -> None:
     reconciler = Reconciler(cases, gateway)
     with ThreadPoolExecutor(max_workers=8) as executor:
         worker = build_worker(client, cases, settings.task_queue, executor, index_cases=indexed,
-                              directory=people)
+                              directory=services.identity)
         log.info("worker on task queue %r at %s", settings.task_queue, settings.temporal_address)
         stop = asyncio.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             asyncio.get_running_loop().add_signal_handler(signum, stop.set)
         await gateway.schedule_morning_digest(NotifierSettings().digest_at())
         following = asyncio.create_task(reconciler.run_forever())
-        scheduling = asyncio.create_task(_keep_duty_schedules(settings, gateway))
+        scheduling = asyncio.create_task(_keep_duty_schedules(services.registers, gateway))
         draining = asyncio.create_task(keep_draining(sdk_metrics))
         try:
             async with worker:  # runs until the block exits, then drains gracefully
@@ -191,8 +185,7 @@ async def serve(settings: Settings) -> None:
             following.cancel()
             scheduling.cancel()
             draining.cancel()
-            cases.close()
-            people.close()
+            services.close()
             if tracing is not None:
                 tracing.shutdown()
     log.info("worker stopped")

@@ -28,8 +28,8 @@ from domain.errors import InvalidField
 from domain.identity import Role, may_know_case, may_open_case_in
 from domain.registers import Region
 from domain.vocabulary import CaseStatus, RiskBand, Stage
-from services.checkpoints import verify_against_checkpoint
-from services.worklist import CaseFilter, CaseOrder
+from services.audit.checkpoints import verify_against_checkpoint
+from services.caselist.worklist import CaseFilter, CaseOrder
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 

@@ -1,7 +1,7 @@
 """Signed checkpoints: written on demand, listed and downloaded by inspectors.
 
 GET /checkpoints/{id}?case={case id} adds the inclusion proof of that case's
-head, which `python -m services.integrity verify ... --checkpoint` checks.
+head, which `casework verify ... --checkpoint` checks.
 """
 
 from typing import Annotated, Any
@@ -14,7 +14,7 @@ from api.fields import SerialNumber
 from api.threads import in_thread
 from domain.checkpoint_access import may_use_checkpoints
 from domain.identity import Principal
-from services.checkpoints import CheckpointLedger
+from services.audit.checkpoints import CheckpointLedger
 
 router = APIRouter(prefix="/checkpoints", tags=["checkpoints"])
 

@@ -18,7 +18,7 @@ from api.schemas import CasePublic
 from api.views import case_for
 from api.workflow import tell_workflow
 from api.writes import case_response, expected_version, idempotent
-from services.cases import CaseService
+from services.cases.service import CaseService
 
 router = APIRouter(prefix="/cases", tags=["case commands"])
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
 from api.threads import in_thread
-from services.cases import CaseService
-from services.read_models import CaseListView
+from services.caselist.projection import CaseListView
+from services.cases.service import CaseService
 
 router = APIRouter(tags=["health"])
 

@@ -18,9 +18,9 @@ from api.threads import in_thread
 from domain.identity import Principal
 from domain.policy_access import policy_refusal
 from domain.registers import Region
-from services.cases import CaseService
-from services.read_models import CaseListView
-from services.workflow_gateway import WorkflowGateway
+from services.caselist.projection import CaseListView
+from services.cases.service import CaseService
+from services.cases.workflow_gateway import WorkflowGateway
 
 router = APIRouter(prefix="/regions/{region}/policy", tags=["region policy"])
 

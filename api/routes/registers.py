@@ -4,13 +4,10 @@ Each route parses its input, makes one call to the register service and maps
 the answer back; every rule lives in domain/, every refusal is problem+json.
 """
 
-import contextlib
-import threading
-from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Depends, FastAPI, Query, Request, status
+from fastapi import APIRouter, Body, Depends, Query, Request, status
 from pydantic import ConfigDict, Field
 
 from api.deps import CasesDep, Forbidden, PrincipalDep
@@ -20,54 +17,15 @@ from api.text import RequestBody
 from api.threads import in_thread
 from domain.identity import Principal
 from domain.register_access import may_use_registers, region_refusal
-from services.registers import ImportRefused, RegisterService
-from services.settings import Settings
+from services.registers.service import ImportRefused, RegisterService
 
 router = APIRouter(tags=["registers"])
 
 
-def install(app: FastAPI, settings: Settings) -> None:
-    """Include the routes; the register service opens on first use, closes on shutdown."""
-    app.state.registers_env = settings.eventsourcing_env()
-    app.include_router(router)
-    app_lifespan = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app_: FastAPI) -> AsyncIterator[Any]:
-        async with app_lifespan(app_) as state:
-            yield state
-        registers = getattr(app_.state, "registers", None)
-        if registers is not None:
-            app_.state.registers = None
-            registers.close()
-
-    app.router.lifespan_context = lifespan
-
-
 def _registers(request: Request) -> RegisterService:
-    """A plain `def`, so FastAPI runs it in a thread: the first call opens the store."""
-    return registers_of(request.app.state)
-
-
-_opening = threading.Lock()
-
-
-def registers_of(state: Any) -> RegisterService:
-    """The app's register service, opened on first use (which must be off the event loop).
-
-    Opened once under a lock: requests arriving together would otherwise each open
-    one, and their concurrent CREATE TABLEs fail on PostgreSQL.
-    """
-    if getattr(state, "registers", None) is None:
-        with _opening:
-            if getattr(state, "registers", None) is None:
-                state.registers = RegisterService(state.registers_env)
-    return state.registers
-
-
-def authority_regions(state: Any) -> Callable[[str], str | None]:
-    """The register of authorities as cases and users consult it (called in a thread)."""
-    return lambda name: registers_of(state).authority_region(name)
+    """The process's register service (services/bootstrap.py)."""
+    registers: RegisterService = request.app.state.registers
+    return registers
 
 
 def allowed(action: str):

@@ -29,9 +29,9 @@ from api.web.routing import PageRoute, Who, page_context, posted_form
 from domain.errors import DomainError
 from domain.identity import Principal, may
 from domain.register_access import may_use_registers
-from services.cases import CaseNotFound, StaleVersion
-from services.checkpoints import verify_against_checkpoint
-from services.store import NotFound
+from services.audit.checkpoints import verify_against_checkpoint
+from services.cases.service import CaseNotFound, StaleVersion
+from services.eventstore.store import NotFound
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 

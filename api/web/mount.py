@@ -7,7 +7,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.web import case_pages, oidc, overview_pages, policy_pages, sign_in, support_pages
 from api.web.assets import SITE_ASSETS, VENDOR
-from services.settings import Settings
+from services.platform.settings import Settings
 
 
 def install(app: FastAPI, settings: Settings) -> None:

@@ -27,8 +27,8 @@ from api.deps import principal_for_token
 from api.threads import in_thread
 from api.web.routing import PageRoute, problem_page, sessions
 from api.web.sessions import COOKIE, same_token, set_cookie
-from services.identity import Unauthenticated
-from services.settings import Settings
+from services.identity.service import Unauthenticated
+from services.platform.settings import Settings
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 

@@ -18,9 +18,9 @@ from domain.calendar import add_working_days
 from domain.identity import Role, may
 from domain.register_access import may_use_registers
 from domain.vocabulary import CaseStatus, RiskBand, Stage
-from services.registers import ImportRefused
-from services.store import NotFound
-from services.worklist import CaseOrder, WorklistCounts
+from services.caselist.worklist import CaseOrder, WorklistCounts
+from services.eventstore.store import NotFound
+from services.registers.service import ImportRefused
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 

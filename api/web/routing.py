@@ -22,9 +22,9 @@ from domain.errors import DomainError
 from domain.identity import PERMISSIONS, Principal, may
 from domain.policy_access import POLICY_PERMISSIONS
 from domain.register_access import may_use_registers
-from services.cases import CaseNotFound
-from services.identity import Unauthenticated
-from services.store import NotFound
+from services.cases.service import CaseNotFound
+from services.eventstore.store import NotFound
+from services.identity.service import Unauthenticated
 
 
 class SignInNeeded(Exception):

@@ -1,4 +1,4 @@
-"""Cookies for the pages' sessions; the sessions themselves are services/web_sessions.py's.
+"""Cookies for the pages' sessions; the sessions themselves are services/identity/web_sessions.py's.
 
 The session holds the token the person signed in with, so every page asks
 api/deps.py who that token belongs to (the same path as a bearer token): a
@@ -10,7 +10,7 @@ import secrets
 
 from fastapi import Request, Response
 
-from services.web_sessions import SessionStore, WebSession
+from services.identity.web_sessions import SessionStore, WebSession
 
 __all__ = ["COOKIE", "SIGN_IN_COOKIE", "SessionStore", "WebSession", "is_secure", "set_cookie",
            "same_token"]

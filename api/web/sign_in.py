@@ -12,7 +12,7 @@ from api.web import oidc
 from api.web.rendering import render
 from api.web.routing import PageRoute, Who, page_context, posted_form, sessions
 from api.web.sessions import COOKIE, SIGN_IN_COOKIE, same_token, set_cookie
-from services.identity import Unauthenticated
+from services.identity.service import Unauthenticated
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 

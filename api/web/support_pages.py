@@ -1,7 +1,7 @@
 """Support that matches a case's diagnosis, with commission and deploy actions.
 
 The ranking is the registers' own (`RegisterService.match`); commissioning and
-deploying are the case's own commands (services/case_support.py), the one path
+deploying are the case's own commands (services/cases/support.py), the one path
 through the registers, after the same role rules the API's case routes apply.
 """
 

@@ -14,10 +14,11 @@ import pytest
 import uvicorn
 
 from api.main import create_app
-from services.cases import CaseService
-from services.identity import IdentityService
-from services.registers import AlreadyRegistered, RegisterService
-from services.settings import Settings
+from services.bootstrap import Services
+from services.cases.service import CaseService
+from services.identity.service import IdentityService
+from services.platform.settings import Settings
+from services.registers.service import AlreadyRegistered, RegisterService
 from tests.conftest import free_port
 from tests.helpers import OPEN_CASE
 
@@ -90,10 +91,30 @@ def register_authorities(settings: Settings) -> None:
 
 
 @pytest.fixture
-def api_url(api_settings: Settings, cases: CaseService, identity: IdentityService,
-            worker) -> Iterator[str]:
+def services(services: Services) -> Services:
+    """The API's services, with the councils the tests' cases and users name registered
+    (a case, or a council liaison, must name a registered council)."""
+    for authority in AUTHORITIES:
+        with contextlib.suppress(AlreadyRegistered):
+            services.registers.register_authority(actor_id="test", **authority)
+    return services
+
+
+@pytest.fixture
+def cases(services: Services) -> CaseService:
+    """The API's own case service: what a test records directly, the API serves."""
+    return services.cases
+
+
+@pytest.fixture
+def identity(services: Services) -> IdentityService:
+    return services.identity
+
+
+@pytest.fixture
+def api_url(api_settings: Settings, services: Services, worker) -> Iterator[str]:
     register_authorities(api_settings)
-    server, thread, url = serve(create_app(api_settings, cases=cases, identity=identity))
+    server, thread, url = serve(create_app(api_settings, services=services))
     yield url
     server.should_exit = True
     thread.join(timeout=10)

@@ -44,7 +44,7 @@ async def test_a_broken_case_still_answers_its_verification_history_and_export(
     broken, *_ = three_cases(cases)
     run_sql(settings, "DELETE FROM {table} WHERE originator_id=%s AND originator_version=2",
             (key(broken, settings),))
-    server, thread, url = serve(create_app(api_settings, identity=identity))  # its own cases
+    server, thread, url = serve(create_app(api_settings))  # its own services
     try:
         async with httpx.AsyncClient(base_url=url, timeout=10) as http:
             inspector = bearer(tokens["inspector"])

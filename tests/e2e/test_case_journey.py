@@ -95,7 +95,7 @@ async def test_a_whole_case_with_a_different_user_for_each_role(http, tokens, tm
     assert SOURCE not in export and "Two senior officers resigned" in export
     path = tmp_path / "case.jsonl"
     path.write_text(export)
-    verified = subprocess.run([sys.executable, "-m", "services.integrity", "verify", str(path)],
+    verified = subprocess.run([sys.executable, "-m", "deploy.cli", "verify", str(path)],
                               capture_output=True, text=True)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert json.loads(verified.stdout)["ok"] is True

@@ -7,8 +7,8 @@ import httpx
 import pytest
 
 from api.main import create_app
-from services.exports import main as verify_cli
-from services.signing import SigningKey, public_path
+from deploy.cli import main as verify_cli
+from services.audit.signing import SigningKey, public_path
 from tests.e2e.conftest import bearer, serve
 from tests.integration.test_checkpoints import a_case, rewrite_with_recomputed_links
 
@@ -66,9 +66,9 @@ async def test_only_coordinators_and_admins_write_checkpoints(http, tokens):
             ).status_code == 404
 
 
-async def test_a_service_without_a_signing_key_says_so(api_settings, cases, identity, tokens):
+async def test_a_service_without_a_signing_key_says_so(api_settings, services, tokens):
     unkeyed = api_settings.model_copy(update={"checkpoint_key_file": None})
-    server, thread, url = serve(create_app(unkeyed, cases=cases, identity=identity))
+    server, thread, url = serve(create_app(unkeyed, services=services))
     try:
         async with httpx.AsyncClient(base_url=url, timeout=10) as client:
             response = await client.post("/checkpoints", headers=bearer(tokens["coordinator"]))

@@ -7,22 +7,22 @@ import httpx
 import pytest
 
 from api.main import create_app
-from services.cases import CaseService
-from services.demo_cases import CASE_STUDIES
-from services.demo_data import load_everything
-from services.identity import IdentityService
-from services.settings import Settings
+from services.cases.service import CaseService
+from services.identity.service import IdentityService
+from services.ops.demo_cases import CASE_STUDIES
+from services.ops.demo_data import load_everything
+from services.platform.settings import Settings
 from tests.conftest import free_port
 from tests.e2e.conftest import bearer, serve
 
 
 @pytest.fixture
-def api(settings: Settings, cases: CaseService, identity: IdentityService
+def api(settings: Settings, services, identity: IdentityService
         ) -> Iterator[httpx.Client]:
     identity.register_user(username="ines", role="inspector")
     identity.register_user(username="emma", role="coordinator", region="East Midlands")
     settings = settings.model_copy(update={"temporal_address": f"127.0.0.1:{free_port()}"})
-    server, thread, url = serve(create_app(settings, cases=cases, identity=identity))
+    server, thread, url = serve(create_app(settings, services=services))
     with httpx.Client(base_url=url, timeout=10) as client:
         client.headers.update(bearer(identity.issue_token("ines")))
         client.emma = bearer(identity.issue_token("emma"))  # type: ignore[attr-defined]
@@ -31,10 +31,9 @@ def api(settings: Settings, cases: CaseService, identity: IdentityService
     thread.join(timeout=10)
 
 
-def test_the_demo_loads_the_case_studies_at_their_stages_once(settings: Settings,
-                                                              api: httpx.Client):
-    first = load_everything(settings)
-    again = load_everything(settings)
+def test_the_demo_loads_the_case_studies_at_their_stages_once(services, api: httpx.Client):
+    first = load_everything(services.registers, services.cases)
+    again = load_everything(services.registers, services.cases)
     assert first["cases"] == len(CASE_STUDIES) == 3 and again["cases"] == 0
     assert again == {"authorities": 0, "peers": 0, "offers": 0, "budgets": 0, "cases": 0}
 

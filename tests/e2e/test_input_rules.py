@@ -7,7 +7,7 @@ from uuid import UUID
 import httpx
 import pytest
 
-from services.registers import RegisterService
+from services.registers.service import RegisterService
 from tests.e2e.conftest import bearer
 from tests.helpers import OPEN_CASE
 

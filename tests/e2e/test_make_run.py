@@ -20,7 +20,7 @@ def register_council(env: dict[str, str]) -> None:
     its duties done today (so no duty reminder runs beside the test's own)."""
     script = ("from datetime import date\n"
               "from services.registers import RegisterService\n"
-              "from services.settings import Settings\n"
+              "from services.platform.settings import Settings\n"
               "registers = RegisterService(Settings().eventsourcing_env())\n"
               f"registers.register_authority(name={OPEN_CASE['authority']!r}, "
               f"authority_type='county', region={OPEN_CASE['region']!r}, actor_id='test', "
@@ -49,7 +49,7 @@ class RunningService:
         the tests' council goes in the register of authorities."""
         register_council(self.env)
         token = subprocess.run(
-            [sys.executable, "-m", "services.identity", "add-user", "cora", "--role",
+            [sys.executable, "-m", "deploy.cli", "users", "add", "cora", "--role",
              "coordinator", "--region", OPEN_CASE["region"]],
             env=self.env, capture_output=True, text=True, check=True).stdout.strip()
         return {"Authorization": f"Bearer {token}"}
@@ -58,7 +58,7 @@ class RunningService:
         """Start and return the seconds until /health/ready answered 200."""
         began = time.monotonic()
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "deploy.run"], env=self.env,
+            self.process = subprocess.Popen([sys.executable, "-m", "deploy.cli", "run"], env=self.env,
                                             stdout=log, stderr=subprocess.STDOUT)
         while time.monotonic() - began < 90:
             try:

@@ -12,7 +12,7 @@ on the case; the case and the registers show the same team.
 
 from datetime import UTC, datetime, timedelta
 
-from services.identity import IdentityService
+from services.identity.service import IdentityService
 from tests.e2e.conftest import bearer
 from tests.e2e.test_case_journey import PLAN
 from tests.helpers import OPEN_CASE

@@ -8,8 +8,8 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.main import create_app
-from services.cases import CaseService
-from services.settings import Settings
+from services.cases.service import CaseService
+from services.platform.settings import Settings
 from tests.conftest import free_port
 from tests.e2e.conftest import bearer, serve
 from tests.helpers import OPEN_CASE, event_types, eventually
@@ -66,9 +66,9 @@ async def test_a_case_workflow_is_found_in_temporal_by_its_authority(http, token
 
 
 async def test_not_ready_while_temporal_is_unreachable_yet_alive(settings: Settings,
-                                                                 cases: CaseService, identity):
+                                                                 services):
     nowhere = settings.model_copy(update={"temporal_address": f"127.0.0.1:{free_port()}"})
-    server, thread, url = serve(create_app(nowhere, cases=cases, identity=identity))
+    server, thread, url = serve(create_app(nowhere, services=services))
     try:
         async with httpx.AsyncClient(base_url=url, timeout=10) as http:
             ready = await http.get("/health/ready")

@@ -56,12 +56,12 @@ def _token(private, *, kid: str = "key-1", issuer: str = ISSUER, minutes: int = 
 
 
 @pytest.fixture
-def oidc_url(provider, settings, cases, identity):
+def oidc_url(provider, settings, services):
     configured = settings.model_copy(update={
         "oidc_issuer": ISSUER, "oidc_jwks_url": provider[1], "oidc_audience": "casework",
         "temporal_address": "127.0.0.1:1"})
     register_authorities(settings)
-    server, thread, url = serve(create_app(configured, cases=cases, identity=identity))
+    server, thread, url = serve(create_app(configured, services=services))
     yield url
     server.should_exit = True
     thread.join(timeout=10)

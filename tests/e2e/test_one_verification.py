@@ -3,7 +3,7 @@
 Each way someone with the database could tamper with a history (flip a byte, delete
 an event, swap two, rewrite one and recompute every later link, cut the head off) is
 tried on its own case after a checkpoint signed every head; all four give the same
-answer, because all four come from `verify_history` (services/integrity.py).
+answer, because all four come from `verify_history` (services/eventstore/chain.py).
 """
 
 import html
@@ -15,9 +15,9 @@ import sys
 import httpx
 
 from api.main import create_app
-from services.checkpoints import CheckpointLedger
-from services.exports import verify_export
-from services.signing import SigningKey, load_public_keys, public_path
+from services.audit.checkpoints import CheckpointLedger
+from services.audit.exports import verify_export
+from services.audit.signing import SigningKey, load_public_keys, public_path
 from tests.e2e.conftest import bearer, register_authorities, serve
 from tests.e2e.test_ladder import signed_in
 from tests.helpers import OPEN_CASE
@@ -110,7 +110,7 @@ async def _four_answers(url, token, case_id, public_key, tmp_path) -> dict[str, 
     file = tmp_path / f"{case_id}.jsonl"
     file.write_text(export.text)
     cli = json.loads(subprocess.run(
-        [sys.executable, "-m", "services.integrity", "verify", str(file), "--public-key",
+        [sys.executable, "-m", "deploy.cli", "verify", str(file), "--public-key",
          str(public_key)], capture_output=True, text=True, check=False).stdout)
     async with signed_in(url, token) as browser:
         page = (await browser.get(f"/case/{case_id}")).text

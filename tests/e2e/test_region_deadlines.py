@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from services.policy import PolicyService
+from services.policy.service import PolicyService
 from tests.e2e.conftest import bearer
 from tests.helpers import OPEN_CASE
 

@@ -72,7 +72,7 @@ def cluster(postgres_url, postgres_schema, temporal, tmp_path):
 def _token(env: dict[str, str]) -> str:
     register_council(env)
     return subprocess.run(
-        [sys.executable, "-m", "services.identity", "add-user", "cora", "--role", "coordinator",
+        [sys.executable, "-m", "deploy.cli", "users", "add", "cora", "--role", "coordinator",
          "--region", OPEN_CASE["region"]],
         env=env, capture_output=True, text=True, check=True).stdout.strip()
 

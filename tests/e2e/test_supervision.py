@@ -101,7 +101,7 @@ async def test_the_log_is_json_lines_with_the_access_log_and_no_secrets(service)
 
 def test_a_second_instance_on_busy_ports_names_the_port_and_its_variable(service):
     service.start()
-    second = subprocess.run([sys.executable, "-m", "deploy.run"], env=service.env,
+    second = subprocess.run([sys.executable, "-m", "deploy.cli", "run"], env=service.env,
                             capture_output=True, text=True, timeout=60)
     assert second.returncode == 2
     assert f"port {service.api_port}" in second.stderr
@@ -119,7 +119,7 @@ def test_a_worker_whose_metrics_port_is_taken_still_works(tmp_path):
         env = dict(os.environ, CASEWORK_DATA_DIR=str(tmp_path / "var"),
                    TEMPORAL_ADDRESS=f"127.0.0.1:{free_port()}",
                    CASEWORK_WORKER_METRICS_PORT=str(taken.getsockname()[1]))
-        worker = subprocess.Popen([sys.executable, "-m", "workflows.worker"], env=env,
+        worker = subprocess.Popen([sys.executable, "-m", "deploy.cli", "worker"], env=env,
                                   stderr=subprocess.PIPE, text=True)
         try:
             # With no Temporal it waits to connect; it has passed the metrics by then.

@@ -9,7 +9,7 @@ from datetime import date
 from uuid import UUID
 
 from domain.budget import financial_year
-from services.registers import RegisterService
+from services.registers.service import RegisterService
 from tests.e2e.conftest import bearer
 from tests.e2e.test_case_journey import PLAN, Journey
 from tests.helpers import OPEN_CASE

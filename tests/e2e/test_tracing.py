@@ -13,7 +13,7 @@ from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
 
 from api.main import create_app
-from services.tracing import tracer_provider
+from services.platform.tracing import tracer_provider
 from tests.e2e.conftest import bearer, register_authorities, serve
 from tests.helpers import OPEN_CASE, eventually
 from workflows.worker import build_worker
@@ -61,7 +61,7 @@ def test_tracing_is_off_without_an_endpoint(settings):
 
 
 async def test_a_request_is_traced_into_its_workflow_and_activities(
-        settings, cases, identity, temporal, collector):
+        settings, services, cases, identity, temporal, collector):
     traced = settings.model_copy(update={
         "otel_endpoint": collector.url, "task_queue": f"traced-{uuid.uuid4().hex[:8]}",
         "temporal_address": temporal.client.service_client.config.target_host})
@@ -71,7 +71,7 @@ async def test_a_request_is_traced_into_its_workflow_and_activities(
     client = await Client.connect(traced.temporal_address, interceptors=[
         TracingInterceptor(worker_tracing.get_tracer("casework.worker"))])
     register_authorities(traced)
-    server, thread, url = serve(create_app(traced, cases=cases, identity=identity))
+    server, thread, url = serve(create_app(traced, services=services))
     try:
         with ThreadPoolExecutor(4) as executor:
             async with build_worker(client, cases, traced.task_queue, executor):

@@ -20,11 +20,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from temporalio.testing import WorkflowEnvironment
 
-from services.cases import CaseService
-from services.identity import IdentityService
-from services.notifiers import NotifierSettings
-from services.policy import PolicyService
-from services.settings import Settings
+from services.cases.service import CaseService
+from services.identity.service import IdentityService
+from services.platform.settings import Settings
+from services.policy.service import PolicyService
+from services.reminders.notifiers import NotifierSettings
 from tests.conftest import free_port
 from workflows.worker import build_worker
 

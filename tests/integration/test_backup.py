@@ -19,13 +19,13 @@ import psycopg
 import pytest
 
 from domain.calendar import PolicyDuration
-from services.backup import BackupError, copy_to_postgres
-from services.cases import CaseService
-from services.identity import build_identity_service
-from services.integrity import links_from_stored, verify_links
-from services.policy import PolicyService
-from services.settings import Settings
-from services.workflow_gateway import WorkflowGateway
+from services.cases.service import CaseService
+from services.cases.workflow_gateway import WorkflowGateway
+from services.eventstore.chain import links_from_stored, verify_links
+from services.identity.service import build_identity_service
+from services.ops.backup import BackupError, copy_to_postgres
+from services.platform.settings import Settings
+from services.policy.service import PolicyService
 from tests.helpers import OPEN_CASE, eventually
 from workflows.reconciler import Reconciler
 from workflows.worker import build_worker
@@ -38,7 +38,7 @@ def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, CASEWORK_STORE=settings.store, CASEWORK_DATA_DIR=str(settings.data_dir),
                CASEWORK_POSTGRES_URL=settings.postgres_url,
                CASEWORK_POSTGRES_SCHEMA=settings.postgres_schema)
-    return subprocess.run([sys.executable, "-m", "services.backup", *args], env=env,
+    return subprocess.run([sys.executable, "-m", "services.ops.backup", *args], env=env,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -146,7 +146,7 @@ def test_copy_to_postgres_keeps_every_stream_and_its_chain(tmp_path, postgres_ur
     identity.close()
 
     done = subprocess.run(
-        [sys.executable, "-m", "services.backup", "copy-to-postgres", postgres_url,
+        [sys.executable, "-m", "deploy.cli", "copy-to-postgres", postgres_url,
          "--schema", postgres_schema],
         env=dict(os.environ, CASEWORK_DATA_DIR=str(source.data_dir), CASEWORK_STORE="sqlite"),
         capture_output=True, text=True, timeout=120)

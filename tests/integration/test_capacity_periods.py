@@ -12,9 +12,9 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from domain.errors import RuleViolation
-from services.cases import CaseService
-from services.registers import RegisterService
-from services.settings import Settings
+from services.cases.service import CaseService
+from services.platform.settings import Settings
+from services.registers.service import RegisterService
 from tests.integration.test_registers import WHO, council, offer, peer
 from tests.integration.test_registers_api import agreed_case, api, commission, tokens  # noqa: F401
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timezone
 import pytest
 
 from domain.errors import RuleViolation
-from services.cases import CaseService
+from services.cases.service import CaseService
 from tests.helpers import EXIT_STRATEGY, OPEN_CASE, event_types
 from tests.support_registers import seed_registers
 

@@ -20,8 +20,8 @@ from api.commands import COMMANDS, CommandSpec
 from domain.errors import DomainError
 from domain.ownership import Person
 from domain.vocabulary import Deadline
-from services.cases import CaseService, case_view
-from services.store import mutate_each
+from services.cases.service import CaseService, case_view
+from services.eventstore.store import mutate_each
 from tests.helpers import OPEN_CASE
 
 START = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)  # a Monday

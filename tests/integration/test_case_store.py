@@ -6,7 +6,7 @@ import pytest
 
 from domain.case import Case
 from domain.errors import InvalidField
-from services.cases import CaseNotFound, CaseService, StaleVersion
+from services.cases.service import CaseNotFound, CaseService, StaleVersion
 from tests.helpers import OPEN_CASE, event_types
 
 ACTOR = dict(actor_id="coordinator-1", actor_role="coordinator")

@@ -6,8 +6,8 @@ The fixture's cases fall due two seconds after opening; the region's policy
 
 import asyncio
 
-from services.cases import CaseService
-from services.workflow_gateway import WorkflowGateway
+from services.cases.service import CaseService
+from services.cases.workflow_gateway import WorkflowGateway
 from tests.helpers import EXIT_STRATEGY, OPEN_CASE, event_types, eventually
 from tests.integration.escalation_support import (  # noqa: F401 - fixtures
     ACTOR,

@@ -5,12 +5,12 @@ import stat
 
 import pytest
 
-from services.checkpoints import CheckpointLedger, verify_against_checkpoint
-from services.exports import main as verify_cli
-from services.exports import verify_export
-from services.integrity import MAGIC_V2, EventParts, split
-from services.merkle import leaf_hash, root_from_proof
-from services.signing import SigningKey, load_public_keys, public_path, signature_problem
+from deploy.cli import main as verify_cli
+from services.audit.checkpoints import CheckpointLedger, verify_against_checkpoint
+from services.audit.exports import verify_export
+from services.audit.merkle import leaf_hash, root_from_proof
+from services.audit.signing import SigningKey, load_public_keys, public_path, signature_problem
+from services.eventstore.chain import MAGIC_V2, EventParts, split
 from tests.helpers import OPEN_CASE
 from tests.integration.test_history_integrity import key, run_sql
 

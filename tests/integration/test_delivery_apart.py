@@ -13,9 +13,9 @@ from datetime import timedelta
 
 import pytest
 
-from services.escalation import Notice, notice_task_queue, notice_workflow_id
-from services.notifiers import NotifierSettings
-from services.workflow_gateway import WorkflowGateway
+from services.cases.workflow_contract import Notice, notice_task_queue, notice_workflow_id
+from services.cases.workflow_gateway import WorkflowGateway
+from services.reminders.notifiers import NotifierSettings
 from tests.helpers import OPEN_CASE, eventually
 from tests.integration.escalation_support import (  # noqa: F401 - fixtures
     ACTOR,

@@ -4,9 +4,9 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from domain.calendar import is_working_day
-from services.notice_text import UK
-from services.notifiers import NotifierSettings
-from services.workflow_gateway import WorkflowGateway
+from services.cases.workflow_gateway import WorkflowGateway
+from services.reminders.notice_text import UK
+from services.reminders.notifiers import NotifierSettings
 from tests.helpers import OPEN_CASE, eventually
 from tests.integration.escalation_support import (  # noqa: F401 - fixtures
     ACTOR,

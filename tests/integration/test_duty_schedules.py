@@ -12,9 +12,9 @@ import pytest
 
 from domain.authorities import duty_reminder_at
 from domain.calendar import LONDON, is_working_day, working_day_on_or_after
-from services.escalation import AuthorityDuty, authority_schedule_id
-from services.registers import RegisterService
-from services.workflow_gateway import WorkflowGateway
+from services.cases.workflow_contract import AuthorityDuty, authority_schedule_id
+from services.cases.workflow_gateway import WorkflowGateway
+from services.registers.service import RegisterService
 from tests.helpers import eventually
 from workflows.duty_schedules import cycle_before_working_days, schedule_authority_duties
 

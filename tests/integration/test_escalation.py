@@ -7,8 +7,8 @@ before, then every second once missed, and escalates after two missed reminders.
 import asyncio
 from datetime import datetime
 
-from services.cases import CaseService
-from services.workflow_gateway import WorkflowGateway
+from services.cases.service import CaseService
+from services.cases.workflow_gateway import WorkflowGateway
 from tests.helpers import OPEN_CASE, event_types, eventually
 from tests.integration.escalation_support import (  # noqa: F401 - fixtures
     ACTOR,

@@ -1,6 +1,6 @@
 """A worker killed mid-case loses no reminder and duplicates none.
 
-The worker runs as a real subprocess (`python -m workflows.worker`), killed
+The worker runs as a real subprocess (`casework worker`), killed
 with SIGKILL between two steps and started again while steps fall due.
 """
 
@@ -15,10 +15,10 @@ from pathlib import Path
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from services.cases import CaseService
-from services.escalation import Notice, notice_workflow_id
-from services.settings import Settings
-from services.workflow_gateway import WorkflowGateway
+from services.cases.service import CaseService
+from services.cases.workflow_contract import Notice, notice_workflow_id
+from services.cases.workflow_gateway import WorkflowGateway
+from services.platform.settings import Settings
 from tests.helpers import OPEN_CASE, eventually
 from tests.integration.escalation_support import (  # noqa: F401 - fixtures
     ACTOR,
@@ -36,7 +36,7 @@ def start_worker(settings: Settings, temporal: WorkflowEnvironment, task_queue: 
            "CASEWORK_DATA_DIR": str(settings.data_dir),
            "CASEWORK_POSTGRES_URL": settings.postgres_url,
            "CASEWORK_POSTGRES_SCHEMA": settings.postgres_schema, **settings.policy_env()}
-    return subprocess.Popen([sys.executable, "-m", "workflows.worker"], cwd=ROOT, env=env,
+    return subprocess.Popen([sys.executable, "-m", "deploy.cli", "worker"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

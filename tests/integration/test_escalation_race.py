@@ -10,10 +10,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from domain.case import Case
-from services.cases import CaseService
-from services.escalation import StepRequest
-from services.policy import PolicyService
-from services.timetable import EscalationSteps
+from services.cases.service import CaseService
+from services.cases.workflow_contract import StepRequest
+from services.policy.service import PolicyService
+from services.reminders.escalation_steps import EscalationSteps
 from tests.helpers import OPEN_CASE, event_types
 
 ACTOR = dict(actor_id="coordinator-1", actor_role="coordinator")

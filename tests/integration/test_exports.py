@@ -5,11 +5,11 @@ import json
 
 import pytest
 
+from deploy.cli import main as verify_cli
 from domain.confidentiality import redact_event
-from services.cases import CaseService
-from services.exports import main as verify_cli
-from services.exports import verify_export
-from services.integrity import canonical, field_commitment
+from services.audit.exports import verify_export
+from services.cases.service import CaseService
+from services.eventstore.chain import canonical, field_commitment
 from tests.helpers import OPEN_CASE
 
 ACTOR = dict(actor_id="coordinator-1", actor_role="coordinator")

@@ -4,10 +4,10 @@ import stat
 from pathlib import Path
 
 from domain.calendar import PolicyDuration
-from services.cases import CaseService
-from services.identity import build_identity_service
-from services.read_models import CaseListView
-from services.settings import Settings
+from services.caselist.projection import CaseListView
+from services.cases.service import CaseService
+from services.identity.service import build_identity_service
+from services.platform.settings import Settings
 from tests.helpers import OPEN_CASE
 
 ACTOR = dict(actor_id="coordinator-1", actor_role="coordinator")

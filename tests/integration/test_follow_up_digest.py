@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from services.digest import MorningDigest
+from services.reminders.digest import MorningDigest
 from tests.helpers import EXIT_STRATEGY, OPEN_CASE
 from tests.integration.escalation_support import (  # noqa: F401 - fixtures
     ACTOR,

@@ -7,7 +7,7 @@ The region's policy puts the follow-up review three seconds after the closure
 
 import asyncio
 
-from services.workflow_gateway import WorkflowGateway
+from services.cases.workflow_gateway import WorkflowGateway
 from tests.helpers import EXIT_STRATEGY, OPEN_CASE, eventually
 from tests.integration.escalation_support import (  # noqa: F401 - fixtures
     ACTOR,

@@ -6,10 +6,10 @@ import uuid
 import psycopg
 import pytest
 
-from services.cases import CaseService
-from services.exports import verify_export
-from services.integrity import main as verify_cli
-from services.settings import Settings
+from deploy.cli import main as verify_cli
+from services.audit.exports import verify_export
+from services.cases.service import CaseService
+from services.platform.settings import Settings
 from tests.helpers import OPEN_CASE
 
 ACTOR = dict(actor_id="coordinator-1", actor_role="coordinator")
@@ -84,7 +84,7 @@ def test_the_as_of_view_equals_the_state_at_that_version_and_time(cases: CaseSer
     then = cases.get_case(case_id)
     moment = cases.history(case_id)[-1]["recorded_at"]
     cases.record_diagnosis(case_id, summary="capacity", **ACTOR)
-    from services.cases import case_view
+    from services.cases.service import case_view
 
     assert case_view(cases.aggregate_as_of(case_id, version=2)) == then
     assert case_view(cases.aggregate_as_of(case_id, at=moment)) == then

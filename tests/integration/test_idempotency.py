@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.cases import CaseService
-from services.idempotency import IdempotencyStore, Keyed, KeyInUse, Outcome
+from services.cases.idempotency import IdempotencyStore, Keyed, KeyInUse, Outcome
+from services.cases.service import CaseService
 from tests.helpers import OPEN_CASE
 
 ACTOR = dict(actor_id="cora", actor_role="coordinator")

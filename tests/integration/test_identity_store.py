@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from services.identity import Unauthenticated, UserExists, build_identity_service
+from services.identity.service import Unauthenticated, UserExists, build_identity_service
 
 
 @pytest.fixture
@@ -62,11 +62,11 @@ def test_a_username_is_taken_once(open_identity):
 @pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
 def test_the_command_line_refuses_a_liaison_for_a_council_not_in_the_register(
         settings, monkeypatch, capsys):
-    from services.identity import main
-    from services.registers import RegisterService
+    from deploy.cli import main
+    from services.registers.service import RegisterService
 
     monkeypatch.setenv("CASEWORK_DATA_DIR", str(settings.data_dir))
-    args = ["add-user", "lia", "--role", "authority liaison", "--authority",
+    args = ["users", "add", "lia", "--role", "authority liaison", "--authority",
             "Northshire County Council"]
     assert main(args) == 2
     assert "register of authorities" in capsys.readouterr().err
@@ -75,26 +75,26 @@ def test_the_command_line_refuses_a_liaison_for_a_council_not_in_the_register(
                                  authority_type="county", region="North West")
     registers.close()
     assert main(args) == 0
-    assert main(["add-user", "rex", "--role", "coordinator", "--region", "Atlantis"]) == 2
+    assert main(["users", "add", "rex", "--role", "coordinator", "--region", "Atlantis"]) == 2
 
 
 def test_an_email_address_is_kept_changed_and_read_by_the_notices(open_identity, settings,
                                                                    monkeypatch, capsys):
-    from services.identity import main
+    from deploy.cli import main
 
     monkeypatch.setenv("CASEWORK_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("CASEWORK_STORE", settings.store)
     monkeypatch.setenv("CASEWORK_POSTGRES_URL", settings.postgres_url)
     monkeypatch.setenv("CASEWORK_POSTGRES_SCHEMA", settings.postgres_schema)
-    assert main(["add-user", "cora", "--role", "coordinator", "--region", "North West",
+    assert main(["users", "add", "cora", "--role", "coordinator", "--region", "North West",
                  "--email", "cora@riep.example"]) == 0
-    assert main(["add-user", "carl", "--role", "coordinator", "--region", "North West"]) == 0
-    assert main(["add-user", "bad", "--role", "peer", "--email", "nobody"]) == 2
+    assert main(["users", "add", "carl", "--role", "coordinator", "--region", "North West"]) == 0
+    assert main(["users", "add", "bad", "--role", "peer", "--email", "nobody"]) == 2
     assert "email must be an email address" in capsys.readouterr().err
     service = open_identity()
     assert service.email_of("cora") == "cora@riep.example"
     assert service.coordinators_of("North West") == ["cora@riep.example"]
-    assert main(["set-email", "carl", "carl@riep.example"]) == 0
+    assert main(["users", "set-email", "carl", "carl@riep.example"]) == 0
     assert sorted(open_identity().coordinators_of("North West")) == [
         "carl@riep.example", "cora@riep.example"]
     service.deactivate("cora")

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from domain.calendar import LONDON, PolicyDuration
-from services.cases import CaseService
+from services.cases.service import CaseService
 from tests.helpers import OPEN_CASE
 
 ACTOR = dict(actor_id="coordinator-1", actor_role="coordinator")

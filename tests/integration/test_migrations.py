@@ -8,10 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 
-from services.cases import CaseService
-from services.migrations import LATEST, MIGRATIONS, current_version, migrate
-from services.read_models import CaseListView
-from services.settings import Settings
+from services.caselist.migrations import LATEST, MIGRATIONS, current_version, migrate
+from services.caselist.projection import CaseListView
+from services.cases.service import CaseService
+from services.platform.settings import Settings
 from tests.helpers import OPEN_CASE
 
 ACTOR = dict(actor_id="cora", actor_role="coordinator")
@@ -73,11 +73,11 @@ def test_a_second_service_in_a_process_keeps_the_first_ones_writes_visible(tmp_p
     first = CaseService(settings.eventsourcing_env())
     second = CaseService(settings.eventsourcing_env())
     env = dict(os.environ, CASEWORK_DATA_DIR=str(settings.data_dir))
-    subprocess.run([sys.executable, "-m", "services.migrations"], env=env, check=True,
+    subprocess.run([sys.executable, "-m", "deploy.cli", "migrate"], env=env, check=True,
                    capture_output=True)
     case_id = first.open_case(**OPEN_CASE, **ACTOR)
     read = subprocess.run(
-        [sys.executable, "-c", "import sys; from uuid import UUID; from services.settings "
+        [sys.executable, "-c", "import sys; from uuid import UUID; from services.platform.settings "
          "import Settings; from services.cases import CaseService; print(CaseService("
          "Settings().eventsourcing_env()).get_case(UUID(sys.argv[1]))['version'])",
          str(case_id)], env=env, capture_output=True, text=True)
@@ -96,7 +96,7 @@ _CASE_LIST_BEFORE_OWNERS = """CREATE TABLE case_list (
 
 def test_a_case_list_from_before_owners_gets_the_column_and_is_projected_again(settings,
                                                                               cases):
-    from services.migrations import _locked
+    from services.caselist.migrations import _locked
 
     case_id = cases.open_case(**OPEN_CASE, **ACTOR)
     with _locked(settings) as run:  # the list as release 0.1.0 kept it, already up to date
@@ -127,8 +127,8 @@ def test_a_case_list_from_before_proposals_gets_the_columns_and_is_projected_aga
         settings, cases):
     """Migration 7: the proposals awaiting a decision and the red flag, filled in for the
     cases already listed, as of their events."""
-    from services.migrations import _locked
-    from services.worklist import CaseFilter
+    from services.caselist.migrations import _locked
+    from services.caselist.worklist import CaseFilter
 
     case_id = cases.open_case(**OPEN_CASE, **ACTOR)
     assert cases.propose_escalation(case_id, reason="Deadlines missed", proposal_key="p1")
@@ -157,10 +157,10 @@ def test_a_case_list_from_before_proposals_gets_the_columns_and_is_projected_aga
 
 def test_the_rebuild_command_brings_an_older_database_up_to_date_first(settings, cases,
                                                                        monkeypatch, capsys):
-    """`python -m services.read_models rebuild` on a list kept by schema version 6 (no
+    """`casework rebuild` on a list kept by schema version 6 (no
     proposal columns): it migrates, then rebuilds, instead of failing on the new index."""
-    from services.migrations import _locked
-    from services.read_models import main
+    from deploy.cli import main
+    from services.caselist.migrations import _locked
 
     case_id = cases.open_case(**OPEN_CASE, **ACTOR)
     with _locked(settings) as run:

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from prometheus_client import REGISTRY
 
 from domain.calendar import PolicyDuration
-from services.escalation import Notice, RetrySchedule, notice_workflow_id, retry_wait
-from services.workflow_gateway import WorkflowGateway
+from services.cases.workflow_contract import Notice, RetrySchedule, notice_workflow_id, retry_wait
+from services.cases.workflow_gateway import WorkflowGateway
 from tests.helpers import OPEN_CASE, eventually
 from tests.integration.escalation_support import (  # noqa: F401 - fixtures
     ACTOR,

@@ -4,7 +4,7 @@ The read models and the reconciler follow the log by position: they ask for
 everything after the last id they saw. If an event could commit with an id
 lower than one already seen, they would pass over it for ever. The store must
 therefore commit notification ids in order, on SQLite and on PostgreSQL (where
-casework saves through its own insert function, see services/postgres_recorder.py).
+casework saves through its own insert function, see services/eventstore/postgres_recorder.py).
 """
 
 import threading
@@ -12,7 +12,7 @@ import threading
 import pytest
 from eventsourcing.postgres import PostgresApplicationRecorder
 
-from services.cases import CaseService
+from services.cases.service import CaseService
 from tests.helpers import OPEN_CASE
 
 ACTOR = dict(actor_id="coordinator-1", actor_role="coordinator")

@@ -4,9 +4,9 @@ import ssl
 
 import pytest
 
-from services.escalation import Notice
-from services.notifiers import DeliveryFailed, EmailNotifier, WebhookNotifier
-from services.workflow_gateway import WorkflowGateway
+from services.cases.workflow_contract import Notice
+from services.cases.workflow_gateway import WorkflowGateway
+from services.reminders.notifiers import DeliveryFailed, EmailNotifier, WebhookNotifier
 from tests.conftest import LOOPBACK, free_port
 from tests.helpers import OPEN_CASE, eventually
 from tests.integration.escalation_support import (  # noqa: F401 - fixtures

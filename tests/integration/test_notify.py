@@ -15,9 +15,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import jwt
 import pytest
 
-from services.escalation import Notice
-from services.notifiers import DeliveryFailed, NotifierSettings, NotifyNotifier
-from services.workflow_gateway import WorkflowGateway
+from services.cases.workflow_contract import Notice
+from services.cases.workflow_gateway import WorkflowGateway
+from services.reminders.notifiers import DeliveryFailed, NotifierSettings, NotifyNotifier
 from tests.conftest import free_port
 from tests.helpers import OPEN_CASE, eventually
 from tests.integration.escalation_support import (  # noqa: F401 - fixtures

@@ -6,7 +6,7 @@ import uuid
 from eventsourcing.persistence import StoredEvent
 
 from domain.ownership import Person
-from services.cases import CaseService
+from services.cases.service import CaseService
 from tests.helpers import OPEN_CASE
 
 ACTOR = dict(actor_id="coordinator-1", actor_role="coordinator")

@@ -3,7 +3,7 @@ link to the case; a plan deadline's also to the plan's adviser; a reassignment m
 
 from datetime import UTC, datetime, timedelta
 
-from services.workflow_gateway import WorkflowGateway
+from services.cases.workflow_gateway import WorkflowGateway
 from tests.helpers import OPEN_CASE, eventually
 from tests.integration.escalation_support import (  # noqa: F401 - fixtures
     ACTOR,
@@ -67,8 +67,8 @@ async def test_after_a_reassignment_the_new_owner_and_the_adviser_hear_of_the_pl
 
 def test_the_digest_lists_a_coordinators_own_cases_and_those_no_reachable_owner_has(
         cases, identity, mailbox):
-    from services.digest import MorningDigest
-    from services.notifiers import EmailNotifier
+    from services.reminders.digest import MorningDigest
+    from services.reminders.notifiers import EmailNotifier
     from tests.unit.case_builder import NOW  # a Monday, a working day
 
     identity.register_user(username="cora", role="coordinator", region=REGION,

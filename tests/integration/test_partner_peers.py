@@ -19,8 +19,8 @@ from eventsourcing.persistence import StoredEvent
 
 from domain.errors import DomainError, RuleViolation
 from domain.peers import Peer
-from services.registers import RegisterService
-from services.settings import Settings
+from services.platform.settings import Settings
+from services.registers.service import RegisterService
 from tests.integration.test_registers import NOW, WHO, council
 
 MIDTHORPE, OXTOWN, MUNBRIDGE = ("Midthorpe Council", "Oxtown Borough Council",

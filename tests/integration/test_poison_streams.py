@@ -9,10 +9,10 @@ import psycopg
 import pytest
 
 from domain.case import Case
-from services.cases import CaseService
-from services.integrity import header_length
-from services.read_models import CaseListView
-from services.registers import AlreadyRegistered
+from services.caselist.projection import CaseListView
+from services.cases.service import CaseService
+from services.eventstore.chain import header_length
+from services.registers.service import AlreadyRegistered
 from tests.helpers import OPEN_CASE
 from tests.integration.test_history_integrity import key, run_sql
 
@@ -179,13 +179,13 @@ def test_poison_of_each_kind_is_set_aside_by_the_catch_up_and_the_rebuild(
 def test_a_case_poisoned_after_it_was_listed_is_flagged_when_it_is_read(cases, settings):
     broken = poisonable_case(cases)
     view = CaseListView(settings)
-    fresh = CaseService(settings.eventsourcing_env())  # a process that never cached it
+    fresh = CaseService(settings.eventsourcing_env(),  # a process that never cached it
+                        unreadable_found=view.set_aside_unreadable)
     try:
         view.catch_up(cases)
         poison(settings, broken, "broken JSON")
         view.catch_up(cases)  # nothing new in the log: the list cannot know
         assert "verification" not in view.list_cases()[0][0]
-        fresh.unreadable_found = view.set_aside_unreadable
         known = fresh.readable_case(broken)
         assert known["history_unreadable"].version == POISONED_VERSION
         assert known["region"] == OPEN_CASE["region"]  # whom it relates to, from version 1

@@ -1,11 +1,11 @@
-"""`python -m services.policy get|set`: the same rules and the same recorded changes."""
+"""`casework policy get|set`: the same rules and the same recorded changes."""
 
 from pathlib import Path
 
 import pytest
 
-from services.policy import PolicyService, main
-from services.settings import Settings
+from services.platform.settings import Settings
+from services.policy.service import PolicyService, main
 
 
 def test_set_changes_the_named_fields_records_the_actor_and_refuses_bad_values(

@@ -2,8 +2,8 @@
 
 import pytest
 
-from services import read_models
-from services.read_models import CaseListView
+from services.caselist import projection as read_models
+from services.caselist.projection import CaseListView
 from tests.helpers import OPEN_CASE
 from tests.integration.test_history_integrity import key, run_sql
 from tests.integration.test_poison_streams import three_cases

@@ -6,9 +6,9 @@ from uuid import UUID
 
 import pytest
 
-from services.cases import CaseService
-from services.read_models import CaseListView
-from services.read_models import main as read_models_cli
+from deploy.cli import main as read_models_cli
+from services.caselist.projection import CaseListView
+from services.cases.service import CaseService
 from tests.helpers import OPEN_CASE
 
 ACTOR = dict(actor_id="coordinator-1", actor_role="coordinator")
@@ -158,7 +158,7 @@ def _waiting(row: dict) -> tuple:
 
 def test_the_list_carries_proposals_awaiting_a_decision_and_the_red_flag(cases, settings,
                                                                           views):
-    from services.worklist import CaseFilter
+    from services.caselist.worklist import CaseFilter
 
     escalating, flagged, quiet = proposed_and_flagged(cases)
     view = views()
@@ -200,7 +200,7 @@ def test_a_rebuild_and_a_case_read_back_give_the_same_proposal_and_flag_columns(
 def test_worklist_counts_follow_the_list_and_the_clock(cases, settings, views):
     """The total follows the list as it moves on; overdue and due soon are counted for the
     moment asked about."""
-    from services.worklist import CaseFilter
+    from services.caselist.worklist import CaseFilter
 
     now = datetime.now(UTC)
     open_cases(cases, [{"diagnosis_due": now + timedelta(days=2)}])
@@ -227,7 +227,7 @@ def test_a_long_catch_up_renews_postgresqls_statistics_of_the_list(cases, settin
     by reading the whole region instead of a range of the due index."""
     import psycopg
 
-    from services import read_models
+    from services.caselist import projection as read_models
 
     monkeypatch.setattr(read_models, "ANALYSE_AFTER", 3)
     open_cases(cases, [{}] * 3)
@@ -242,7 +242,7 @@ def test_a_long_catch_up_renews_postgresqls_statistics_of_the_list(cases, settin
 
 def _counted(view: CaseListView, chosen) -> tuple[int | None, int]:
     """(the tally's total, the list's own count) for a filter."""
-    from services import case_tally
+    from services.caselist import tally as case_tally
 
     where, params = chosen.where(datetime.now(UTC))
     with view._read() as db:
@@ -254,7 +254,7 @@ def _counted(view: CaseListView, chosen) -> tuple[int | None, int]:
 
 def test_the_tally_agrees_with_the_list_as_cases_move_and_after_a_rebuild(cases, settings,
                                                                            views):
-    from services.worklist import CaseFilter
+    from services.caselist.worklist import CaseFilter
 
     moved, *_ = open_cases(cases, [{}, {}, {"authority": "Eastvale"}, {"region": "London"}])
     cases.assess_risk(moved, kind="inherent", impact="high", likelihood="high",

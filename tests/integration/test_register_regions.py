@@ -14,15 +14,27 @@ import pytest
 
 from api.main import create_app
 from domain.budget import financial_year
-from services.cases import CaseService
-from services.identity import IdentityService
-from services.settings import Settings
+from services.bootstrap import Services
+from services.cases.service import CaseService
+from services.identity.service import IdentityService
+from services.platform.settings import Settings
 from tests.conftest import free_port
 from tests.e2e.conftest import bearer, serve
 from tests.e2e.test_oidc import ISSUER, _token, provider  # noqa: F401 - fixture
 
 LONDON_COUNCIL = "Thamesbank London Borough Council"
 PEER_COUNCIL = "Riverside London Borough Council"
+
+
+@pytest.fixture
+def cases(services: Services) -> CaseService:
+    """The API's own case service, built by the composition root."""
+    return services.cases
+
+
+@pytest.fixture
+def identity(services: Services) -> IdentityService:
+    return services.identity
 
 
 @pytest.fixture
@@ -35,12 +47,12 @@ def tokens(identity: IdentityService) -> dict[str, str]:
 
 
 @pytest.fixture
-def url(settings: Settings, cases: CaseService, identity: IdentityService, provider
+def url(settings: Settings, services: Services, provider
         ) -> Iterator[str]:  # noqa: F811 - the fixture
     configured = settings.model_copy(update={
         "temporal_address": f"127.0.0.1:{free_port()}", "oidc_issuer": ISSUER,
         "oidc_jwks_url": provider[1], "oidc_audience": "casework"})
-    server, thread, address = serve(create_app(configured, cases=cases, identity=identity))
+    server, thread, address = serve(create_app(configured, services=services))
     yield address
     server.should_exit = True
     thread.join(timeout=10)

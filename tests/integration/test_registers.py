@@ -6,13 +6,13 @@ from datetime import UTC, date, datetime, timezone
 import pytest
 
 from domain.errors import InvalidField, RuleViolation
-from services.registers import (
+from services.platform.settings import Settings
+from services.registers.service import (
     AlreadyRegistered,
     ImportRefused,
     NotRegistered,
     RegisterService,
 )
-from services.settings import Settings
 
 WHO = dict(actor_id="coordinator-1")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

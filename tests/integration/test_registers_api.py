@@ -9,14 +9,26 @@ from eventsourcing.domain import EventSourcingError
 
 from api.main import create_app
 from domain.budget import financial_year
-from services.cases import CaseService
-from services.identity import IdentityService
-from services.settings import Settings
+from services.bootstrap import Services
+from services.cases.service import CaseService
+from services.identity.service import IdentityService
+from services.platform.settings import Settings
 from tests.conftest import free_port
 from tests.e2e.conftest import bearer, serve
 
 CSV_HEADER = ("name,authority_type,region,sub_region,mutuality_signed_on,"
               "last_self_evaluation,last_peer_challenge\n")
+
+
+@pytest.fixture
+def cases(services: Services) -> CaseService:
+    """The API's own case service, built by the composition root."""
+    return services.cases
+
+
+@pytest.fixture
+def identity(services: Services) -> IdentityService:
+    return services.identity
 
 
 @pytest.fixture
@@ -31,11 +43,11 @@ def tokens(identity: IdentityService) -> dict[str, str]:
 
 
 @pytest.fixture
-def api(settings: Settings, cases: CaseService, identity: IdentityService,
+def api(settings: Settings, services: Services,
         tokens: dict[str, str]) -> Iterator[httpx.Client]:
     # No Temporal is needed here: point the API at a port where nothing listens.
     settings = settings.model_copy(update={"temporal_address": f"127.0.0.1:{free_port()}"})
-    server, thread, url = serve(create_app(settings, cases=cases, identity=identity))
+    server, thread, url = serve(create_app(settings, services=services))
     with httpx.Client(base_url=url, timeout=10,
                       headers=bearer(tokens["cora"])) as client:
         yield client
@@ -146,16 +158,14 @@ def test_commissioning_through_the_api_and_the_regional_picture(api: httpx.Clien
     assert bad.status_code == 422 and bad.json()["field"] == "role"
 
 
-def test_the_register_service_closes_when_the_api_stops(settings: Settings, cases: CaseService,
-                                                         identity: IdentityService,
+def test_the_services_the_api_built_close_when_it_stops(settings: Settings,
                                                          tokens: dict[str, str]):
     settings = settings.model_copy(update={"temporal_address": f"127.0.0.1:{free_port()}"})
-    app = create_app(settings, cases=cases, identity=identity)
+    app = create_app(settings)  # builds its own, so closes its own
     server, thread, url = serve(app)
     assert httpx.get(f"{url}/authorities", headers=bearer(tokens["cora"])).json() == []
     opened = app.state.registers
     server.should_exit = True
     thread.join(timeout=10)
-    assert app.state.registers is None
     with pytest.raises(EventSourcingError):  # its connection pool is closed
         opened.list_authorities()

@@ -2,9 +2,9 @@
 
 from datetime import UTC, datetime, timezone
 
-from services.demo_data import load_demo
-from services.registers import RegisterService
-from services.settings import Settings
+from services.ops.demo_data import load_demo
+from services.platform.settings import Settings
+from services.registers.service import RegisterService
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 

@@ -3,8 +3,8 @@
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from services.escalation import AuthorityDuty, authority_schedule_id
-from services.workflow_gateway import WorkflowGateway
+from services.cases.workflow_contract import AuthorityDuty, authority_schedule_id
+from services.cases.workflow_gateway import WorkflowGateway
 from tests.helpers import OPEN_CASE, eventually
 from tests.integration.escalation_support import (  # noqa: F401 - fixtures
     ACTOR,

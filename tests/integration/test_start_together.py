@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from services.cases import CaseService
-from services.identity import build_identity_service
-from services.migrations import migrate
-from services.read_models import CaseListView
-from services.settings import Settings
+from services.caselist.migrations import migrate
+from services.caselist.projection import CaseListView
+from services.cases.service import CaseService
+from services.identity.service import build_identity_service
+from services.platform.settings import Settings
 
 pytestmark = pytest.mark.postgres
 PROCESSES = 6

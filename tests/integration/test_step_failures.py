@@ -13,9 +13,9 @@ from temporalio.client import WorkflowExecutionStatus
 
 import workflows.worker
 from domain.errors import RuleViolation
-from services.escalation import StepOutcome, StepRequest, case_workflow_id
-from services.timetable import EscalationSteps
-from services.workflow_gateway import WorkflowGateway
+from services.cases.workflow_contract import StepOutcome, StepRequest, case_workflow_id
+from services.cases.workflow_gateway import WorkflowGateway
+from services.reminders.escalation_steps import EscalationSteps
 from tests.helpers import OPEN_CASE, eventually
 from tests.integration.escalation_support import (  # noqa: F401 - fixtures
     ACTOR,

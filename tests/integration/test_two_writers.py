@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from domain.errors import RuleViolation
-from services.cases import CaseService, StaleVersion
+from services.cases.service import CaseService, StaleVersion
 from tests.helpers import EXIT_STRATEGY, OPEN_CASE, event_types
 
 ACTOR = dict(actor_id="coordinator-1", actor_role="coordinator")

@@ -4,7 +4,7 @@ import json
 
 from eventsourcing.persistence import StoredEvent
 
-from services.cases import CaseService
+from services.cases.service import CaseService
 from tests.helpers import OPEN_CASE
 
 ACTOR = dict(actor_id="coordinator-1", actor_role="coordinator")

@@ -1,7 +1,7 @@
 """Sessions kept in the store's database, on both stores: any process finds them."""
 
-from services.settings import Settings
-from services.web_sessions import SessionStore
+from services.identity.web_sessions import SessionStore
+from services.platform.settings import Settings
 
 
 def test_a_session_started_by_one_process_is_found_and_ended_by_another(settings: Settings):

@@ -9,10 +9,10 @@ import pytest
 
 from domain.errors import InvalidField
 from domain.webhook_address import HTTPS_ONLY, NOT_PUBLIC
-from services.policy import PolicyService
-from services.settings import Settings
-from services.webhooks import checked_address, resolve
-from services.workflow_gateway import WorkflowGateway
+from services.cases.workflow_gateway import WorkflowGateway
+from services.platform.settings import Settings
+from services.policy.service import PolicyService
+from services.policy.webhook_address import checked_address, resolve
 from tests.helpers import OPEN_CASE, eventually
 from tests.integration.escalation_support import (  # noqa: F401 - fixtures
     ACTOR,

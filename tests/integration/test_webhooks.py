@@ -5,8 +5,8 @@ import time
 import httpx
 import jsonschema
 
-from services.webhooks import SCHEMAS, signature
-from services.workflow_gateway import WorkflowGateway
+from services.cases.workflow_gateway import WorkflowGateway
+from services.reminders.webhooks import SCHEMAS, signature
 from tests.helpers import OPEN_CASE, eventually
 from tests.integration.escalation_support import (  # noqa: F401 - fixtures
     ACTOR,

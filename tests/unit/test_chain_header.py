@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.integrity import GENESIS, MAGIC, MAGIC_V2, header_length, split
+from services.eventstore.chain import GENESIS, MAGIC, MAGIC_V2, header_length, split
 
 PLAIN = b'{"summary":"hc1: or hc2: in the data is data"}'
 

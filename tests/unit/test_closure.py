@@ -9,8 +9,8 @@ from domain.deadlines import DeadlinePolicy
 from domain.errors import InvalidField, RuleViolation
 from domain.policy import EscalationPolicy
 from domain.timetable import timetable
-from services.notice_text import StepFacts, write_notice
-from services.timetable import case_facts
+from services.reminders.escalation_steps import case_facts
+from services.reminders.notice_text import StepFacts, write_notice
 from tests.helpers import EXIT_STRATEGY
 from tests.unit.case_builder import ACTOR, NOW, agreed, diagnosed, opened, types
 from tests.unit.test_case_rules import COMMISSION, PEER, at_government_meeting, refused

@@ -2,7 +2,7 @@
 
 from domain.ownership import Person
 from domain.policy import EscalationPolicy
-from services.notices import recipients
+from services.reminders.notices import recipients
 from tests.unit.case_builder import ACTOR, NOW, drafted, opened
 
 ADDRESSES = {"olive": "olive@riep.example", "adviser-1": "adam@riep.example",

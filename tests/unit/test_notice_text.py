@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from services.notice_text import StepFacts, how_long, write_notice
+from services.reminders.notice_text import StepFacts, how_long, write_notice
 
 AUTHORITY = "Northshire County Council"
 # Friday 22 May 2026, 17:30 UTC, is 18:30 in London (BST); Monday 25 May is a bank holiday.

@@ -5,7 +5,7 @@ from datetime import timedelta
 from domain.case import Case
 from domain.policy import EscalationPolicy
 from domain.timetable import timetable
-from services.timetable import case_facts
+from services.reminders.escalation_steps import case_facts
 from tests.helpers import EXIT_STRATEGY
 from tests.unit.case_builder import ACTIONS, ACTOR, COUNCIL, NOW, agreed, drafted
 from tests.unit.test_case_rules import PEER, refused

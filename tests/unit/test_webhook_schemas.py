@@ -6,8 +6,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from services.escalation import Notice
-from services.webhooks import SCHEMAS, TYPES, body_of, payload
+from services.cases.workflow_contract import Notice
+from services.reminders.webhooks import SCHEMAS, TYPES, body_of, payload
 
 SCHEMA_FILES = Path(__file__).parents[2] / "docs" / "webhooks"
 
@@ -47,7 +47,7 @@ def test_the_docs_hold_every_notice_types_schema_as_it_is_and_no_other():
         shown = json.loads(schema_file(kind).read_text()) if schema_file(kind).exists() else None
         assert shown == schema, (
             f"{schema_file(kind)} is not the schema in force for {kind!r}: write it again with "
-            "json.dumps(services.webhooks.SCHEMAS[kind], indent=2)")
+            "json.dumps(services.reminders.webhooks.SCHEMAS[kind], indent=2)")
     assert sorted(SCHEMA_FILES.glob("*.json")) == sorted(map(schema_file, SCHEMAS))
 
 

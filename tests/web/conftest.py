@@ -13,10 +13,10 @@ import pytest
 
 from api.main import create_app
 from api.web.assets import VENDOR, all_fetched
-from domain.calendar import PolicyDuration
-from services.cases import CaseService
-from services.identity import IdentityService, build_identity_service
-from services.settings import Settings
+from services.bootstrap import Services, build_services
+from services.cases.service import CaseService
+from services.identity.service import IdentityService
+from services.platform.settings import Settings
 from tests.conftest import free_port
 from tests.e2e.conftest import register_authorities, serve
 
@@ -63,18 +63,21 @@ def web_settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def web_cases(web_settings: Settings) -> Iterator[CaseService]:
-    service = CaseService(web_settings.eventsourcing_env(),
-                          diagnosis_deadline=PolicyDuration.parse("10"))
-    yield service
-    service.close()
+def web_services(web_settings: Settings) -> Iterator[Services]:
+    """The pages' services, built as the API builds its own."""
+    built = build_services(web_settings)
+    yield built
+    built.close()
 
 
 @pytest.fixture
-def web_identity(web_settings: Settings) -> Iterator[IdentityService]:
-    service = build_identity_service(web_settings)
-    yield service
-    service.close()
+def web_cases(web_services: Services) -> CaseService:
+    return web_services.cases
+
+
+@pytest.fixture
+def web_identity(web_services: Services) -> IdentityService:
+    return web_services.identity
 
 
 @pytest.fixture
@@ -88,10 +91,9 @@ def people(web_identity: IdentityService) -> dict[str, str]:
 
 
 @pytest.fixture
-def site(web_settings: Settings, web_cases: CaseService, web_identity: IdentityService
-         ) -> Iterator[str]:
+def site(web_settings: Settings, web_services: Services) -> Iterator[str]:
     register_authorities(web_settings)
-    server, thread, url = serve(create_app(web_settings, cases=web_cases, identity=web_identity))
+    server, thread, url = serve(create_app(web_settings, services=web_services))
     yield url
     server.should_exit = True
     thread.join(timeout=10)

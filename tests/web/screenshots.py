@@ -11,12 +11,9 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from api.main import create_app
-from domain.calendar import PolicyDuration
-from services.cases import CaseService
-from services.demo_data import load_demo
-from services.identity import build_identity_service
-from services.registers import RegisterService
-from services.settings import Settings
+from services.bootstrap import build_services
+from services.ops.demo_data import load_demo
+from services.platform.settings import Settings
 from tests.conftest import free_port
 from tests.e2e.conftest import serve
 from tests.web.browser import sign_in
@@ -29,17 +26,14 @@ def main(out: Path) -> None:
     with tempfile.TemporaryDirectory() as data:
         settings = Settings(data_dir=Path(data), store="sqlite",
                             temporal_address=f"127.0.0.1:{free_port()}")
-        registers = RegisterService(settings.eventsourcing_env())
-        load_demo(registers)
-        registers.close()
-        cases = CaseService(settings.eventsourcing_env(),
-                            diagnosis_deadline=PolicyDuration.parse("10"))
-        identity = build_identity_service(settings)
+        services = build_services(settings)
+        load_demo(services.registers)
+        identity = services.identity
         tokens = {}
         for who, user in PEOPLE.items():
             identity.register_user(**user)
             tokens[who] = identity.issue_token(user["username"])
-        server, thread, site = serve(create_app(settings, cases=cases, identity=identity))
+        server, thread, site = serve(create_app(settings, services=services))
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
@@ -49,8 +43,7 @@ def main(out: Path) -> None:
         finally:
             server.should_exit = True
             thread.join(timeout=10)
-            cases.close()
-            identity.close()
+            services.close()
 
 
 def shoot(browser, site: str, tokens: dict[str, str], out: Path) -> None:

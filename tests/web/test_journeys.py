@@ -134,7 +134,7 @@ def test_a_case_from_concern_to_peer_visit_and_a_verified_export(browser, site, 
         ines.get_by_role("link", name="JSON Lines", exact=False).click()
     saved = tmp_path / "case.jsonl"
     downloading.value.save_as(saved)
-    check = subprocess.run([sys.executable, "-m", "services.integrity", "verify", str(saved)],
+    check = subprocess.run([sys.executable, "-m", "deploy.cli", "verify", str(saved)],
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
 
@@ -378,6 +378,6 @@ def test_an_inspector_reads_as_of_a_date_and_downloads_with_the_keyboard_alone(
         ines.keyboard.press("Enter")
     saved = tmp_path / "case.jsonl"
     downloading.value.save_as(saved)
-    check = subprocess.run([sys.executable, "-m", "services.integrity", "verify", str(saved)],
+    check = subprocess.run([sys.executable, "-m", "deploy.cli", "verify", str(saved)],
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr

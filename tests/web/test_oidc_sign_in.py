@@ -112,11 +112,11 @@ def provider():
 
 
 @pytest.fixture
-def sso_site(provider, web_settings, web_cases, web_identity):
+def sso_site(provider, web_settings, web_services):
     settings = web_settings.model_copy(update={
         "oidc_issuer": provider.issuer, "oidc_jwks_url": f"{provider.issuer}/jwks",
         "oidc_audience": CLIENT, "oidc_client_id": CLIENT})
-    server, thread, url = serve(create_app(settings, cases=web_cases, identity=web_identity))
+    server, thread, url = serve(create_app(settings, services=web_services))
     yield url
     server.should_exit = True
     thread.join(timeout=10)

@@ -1,7 +1,7 @@
 """The region policy page: a coordinator changes their own region's policy in the browser,
 sees the change listed with their name, and a bad value is named on the form."""
 
-from services.policy import PolicyService
+from services.policy.service import PolicyService
 from tests.web.browser import accessible, sign_in, visit
 from tests.web.test_journeys import submit
 

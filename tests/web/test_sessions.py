@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from api.main import create_app
-from services import web_sessions as session_module
-from services.web_sessions import SessionStore
+from services.identity.service import web_sessions as session_module
+from services.identity.web_sessions import SessionStore
 from tests.e2e.conftest import serve
 
 
@@ -17,9 +17,9 @@ def _sign_in(client: httpx.Client, token: str) -> httpx.Response:
     return client.post("/sign-in", data={"csrf_token": csrf, "token": token, "next": "/my-work"})
 
 
-def test_the_cookie_is_secure_when_configured(web_settings, web_cases, web_identity, people):
+def test_the_cookie_is_secure_when_configured(web_settings, web_services, people):
     settings = web_settings.model_copy(update={"session_cookie_secure": True})
-    server, thread, url = serve(create_app(settings, cases=web_cases, identity=web_identity))
+    server, thread, url = serve(create_app(settings, services=web_services))
     try:
         with httpx.Client(base_url=url) as client:
             cookie = client.get("/sign-in").headers["set-cookie"]
@@ -71,10 +71,9 @@ def test_a_session_unused_for_longer_than_the_idle_time_ends(
 
 
 def test_every_api_process_knows_a_session_and_a_sign_out_ends_it_everywhere(
-        site, web_settings, web_cases, web_identity, people):
+        site, web_settings, web_services, people):
     """Behind a load balancer each request may reach another process."""
-    server, thread, other = serve(create_app(web_settings, cases=web_cases,
-                                             identity=web_identity))
+    server, thread, other = serve(create_app(web_settings, services=web_services))
     try:
         with httpx.Client(base_url=site) as first:
             _sign_in(first, people["coordinator"])

@@ -4,8 +4,8 @@ from uuid import UUID
 
 import pytest
 
-from services.demo_data import load_demo
-from services.registers import RegisterService
+from services.ops.demo_data import load_demo
+from services.registers.service import RegisterService
 from tests.web.browser import accessible, sign_in, visit
 from tests.web.test_journeys import open_case, record_diagnosis, submit
 

@@ -1,0 +1,1 @@
+"""What an inspector relies on: exports checkable offline, Merkle proofs, signed checkpoints."""

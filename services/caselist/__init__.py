@@ -1,0 +1,1 @@
+"""The case list: its projection, worklists, tallies and the side-table migrations."""

@@ -1,0 +1,1 @@
+"""The case use cases: one handler per command, idempotency, and the case's workflow."""

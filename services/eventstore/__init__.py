@@ -1,0 +1,1 @@
+"""The event store every application shares: the chained store, its recorders and side tables."""

@@ -1,0 +1,98 @@
+"""Tables of casework's own beside the event store, in the same database.
+
+SQLite keeps one connection per thread (opening costs more than a query);
+PostgreSQL a small pool. The same '?'-style SQL runs on both.
+"""
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from psycopg_pool import ConnectionPool
+
+from services.eventstore.postgres_recorder import SCHEMA_LOCK
+from services.platform.settings import Settings
+
+
+class SideTables:
+    """A connection to the event store's database, and the schema to create in it."""
+
+    schema: list[str] = []
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.postgres = settings.store == "postgres"
+        self._local = threading.local()
+        self._sqlite_connections: list[sqlite3.Connection] = []
+        if self.postgres:  # a small pool: PostgreSQL counts every connection
+            schema = settings.postgres_schema
+            self._pool = ConnectionPool(settings.postgres_url, min_size=1, max_size=4, open=True,
+                                        kwargs={
+                "autocommit": True,
+                **({"options": f"-c search_path={schema}"} if schema else {})})
+        with self._transaction() as cursor:
+            if self.postgres:  # one process at a time: IF NOT EXISTS races in PostgreSQL
+                cursor.execute("SELECT pg_advisory_xact_lock(?)", (SCHEMA_LOCK,))
+            for statement in self.schema:
+                cursor.execute(statement)
+
+    # -- storage -----------------------------------------------------------------
+
+    def _connection(self) -> Any:
+        """SQLite: one connection per thread, kept open (opening costs more than a query)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.settings.sqlite_path, timeout=30,
+                                   isolation_level=None, check_same_thread=False)
+            self._local.conn = conn
+            self._sqlite_connections.append(conn)
+        return conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Any]:
+        """A single read in autocommit: no BEGIN/COMMIT round trips for one query."""
+        if not self.postgres:
+            yield self._connection().cursor()
+            return
+        with self._pool.connection() as conn, conn.cursor() as cursor:
+            yield _PgCursor(cursor)
+
+    @contextmanager
+    def _transaction(self, *, lock: bool = False) -> Iterator[Any]:
+        if self.postgres:
+            with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
+                yield _PgCursor(cursor)
+            return
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE" if lock else "BEGIN")
+        try:
+            yield conn.cursor()
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        if self.postgres:
+            self._pool.close()
+        for conn in self._sqlite_connections:
+            conn.close()
+        self._sqlite_connections.clear()
+
+
+class _PgCursor:
+    """Lets the same '?'-style SQL run on psycopg."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+
+    def execute(self, sql: str, params: Any = ()) -> None:
+        self.cursor.execute(sql.replace("?", "%s"), params)
+
+    def fetchone(self) -> Any:
+        return self.cursor.fetchone()
+
+    def fetchall(self) -> Any:
+        return self.cursor.fetchall()

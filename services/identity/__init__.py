@@ -1,0 +1,1 @@
+"""Who people are: users, bearer tokens, identity-provider tokens and page sessions."""

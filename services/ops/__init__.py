@@ -1,0 +1,1 @@
+"""Operating casework: backup and restore, moving stores, demo data."""

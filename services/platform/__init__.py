@@ -1,0 +1,1 @@
+"""How a process is configured and observed: settings, logs, metrics, tracing."""

@@ -1,0 +1,127 @@
+"""All configuration, read once from the environment (see docs/configuration.md's table)."""
+
+import contextlib
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.errors import InvalidField
+from domain.policy import PolicyLimits
+
+
+def private_directory(path: Path) -> Path:
+    """A directory only the service's user may enter (0700), made or tightened."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+def private_sqlite_file(path: Path) -> Path:
+    """An SQLite file only the service's user may read (0600), made before SQLite opens it.
+
+    SQLite gives its journal, WAL and shared-memory files the database file's mode,
+    so they are private too; any already there are tightened as well.
+    """
+    private_directory(path.parent)
+    if not path.exists():  # never open and close a database this process may hold open:
+        # closing any descriptor of a file drops every POSIX lock the process holds on
+        # it, SQLite's included, and another process may then reset the WAL under us
+        with contextlib.suppress(FileExistsError):  # another process made it first
+            os.close(os.open(path, os.O_CREAT | os.O_RDWR | os.O_EXCL, 0o600))
+    for each in (path, *(path.with_name(path.name + s) for s in ("-journal", "-wal", "-shm"))):
+        if each.exists():
+            os.chmod(each, 0o600)
+    return path
+
+
+class Settings(BaseSettings):
+    """Configuration with sensible local defaults: SQLite under ./var, local Temporal."""
+
+    model_config = SettingsConfigDict(env_prefix="CASEWORK_", extra="ignore")
+
+    data_dir: Path = Path("var")
+    store: str = Field("sqlite", pattern="^(sqlite|postgres)$")
+    postgres_url: str = "postgresql://postgres@127.0.0.1:5432/casework"
+    postgres_schema: str = ""
+    postgres_pool_size: int = 2
+    postgres_max_overflow: int = 8
+    temporal_address: str = Field("127.0.0.1:7233", validation_alias="TEMPORAL_ADDRESS")
+    temporal_namespace: str = Field("default", validation_alias="TEMPORAL_NAMESPACE")
+    dev_temporal_port: int = 7233
+    dev_temporal_ui_port: int = 8233
+    task_queue: str = "casework"
+    diagnosis_deadline: str = "10"
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    api_max_body_bytes: int = 1_000_000
+    token_cache_seconds: float = Field(5.0, ge=0)
+    oidc_issuer: str = ""
+    oidc_jwks_url: str = ""
+    oidc_audience: str = ""
+    checkpoint_key_file: Path | None = None
+    checkpoint_public_keys: str = ""
+    checkpoint_interval: float = Field(3600.0, ge=0)
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    log_level: str = Field("INFO", pattern="(?i)^(DEBUG|INFO|WARNING|ERROR)$")
+    worker_metrics_host: str = "127.0.0.1"
+    worker_metrics_port: int = Field(9464, ge=0, le=65535)
+    otel_endpoint: str = ""
+    session_cookie_secure: bool = False
+    session_idle_minutes: int = Field(480, ge=1)
+    shortest_reminder_interval: str = "PT1H"
+    webhook_allowed_hosts: str = ""
+
+    @field_validator("shortest_reminder_interval")
+    @classmethod
+    def _a_duration(cls, value: str) -> str:
+        """A bad floor stops the service at start, not a coordinator's change later."""
+        try:
+            PolicyLimits.parse(value, "")
+        except InvalidField as refused:
+            raise ValueError(refused.message) from None
+        return value
+
+    def policy_env(self) -> dict[str, str]:
+        """What every region policy must keep to, carried to the policy store with the
+        store's own settings (services/policy/service.py reads them back)."""
+        return {"CASEWORK_SHORTEST_REMINDER_INTERVAL": self.shortest_reminder_interval,
+                "CASEWORK_WEBHOOK_ALLOWED_HOSTS": self.webhook_allowed_hosts}
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "casework.sqlite"
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The eventsourcing library's own settings for the chosen store."""
+        if self.store == "sqlite":
+            private_sqlite_file(self.sqlite_path)  # confidential text: the service's user only
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.sqlite_path),
+                "SQLITE_LOCK_TIMEOUT": "10",
+                **self.policy_env(),
+            }
+        url = urlparse(self.postgres_url)
+        env = {
+            "PERSISTENCE_MODULE":
+                "services.eventstore.postgres_recorder:SchemaLockedPostgresFactory",
+            "APPLICATION_RECORDER_TOPIC":
+                "services.eventstore.postgres_recorder:PolledPostgresApplicationRecorder",
+            "POSTGRES_ENABLE_DB_FUNCTIONS": "y",
+            "POSTGRES_DBNAME": url.path.lstrip("/") or "casework",
+            "POSTGRES_HOST": url.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(url.port or 5432),
+            "POSTGRES_USER": unquote(url.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(url.password or ""),
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(self.postgres_max_overflow),
+            **self.policy_env(),
+        }
+        if self.postgres_schema:
+            env["POSTGRES_SCHEMA"] = self.postgres_schema
+        return env

@@ -1,0 +1,1 @@
+"""Each region's recorded policy: its reminder, escalation and deadline timetable."""

@@ -1,0 +1,1 @@
+"""The registers: councils, peers, support offers, the support matrix and budgets."""
