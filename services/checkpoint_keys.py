@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from psycopg import sql
 
 from services.settings import Settings
-from services.signing import SigningKey, load_public_keys, public_path, public_pem
+from services.signing import SigningKey, load_public_keys, public_pem
 
 
 def key_file(settings: Settings) -> Path:
@@ -60,14 +60,13 @@ def sqlite_key_ids(path: Path) -> list[str]:
 
 def known_public_keys(settings: Settings, extra: Iterable[Path] = ()
                       ) -> dict[str, Ed25519PublicKey]:
-    """The public keys this host has: the signing key's own (from the key file or the
-    `.pub.pem` beside it), those CASEWORK_CHECKPOINT_PUBLIC_KEYS names, and `extra`."""
+    """The public keys this host has: the signing key's own, those
+    CASEWORK_CHECKPOINT_PUBLIC_KEYS names, and `extra` (files that do not exist are
+    not keys this host has)."""
     path = key_file(settings)
     texts = []
     if path.exists():
         texts.append(public_pem(SigningKey.load(path).public_key).encode())
-    elif public_path(path).exists():
-        texts.append(public_path(path).read_bytes())
     named = [Path(p.strip()) for p in settings.checkpoint_public_keys.split(",") if p.strip()]
     texts += [p.read_bytes() for p in (*named, *extra) if p.exists()]
     return load_public_keys(texts)

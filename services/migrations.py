@@ -25,7 +25,7 @@ from services.checkpoints import CheckpointLedger
 from services.postgres_recorder import SCHEMA_LOCK as ADVISORY_LOCK
 from services.read_models import _SCHEMA as READ_MODEL_TABLES
 from services.read_models import PROJECTION
-from services.settings import Settings
+from services.settings import Settings, private_sqlite_file
 from services.web_sessions import SessionStore
 from services.worklist import (
     AWAITING_COLUMNS,
@@ -144,7 +144,7 @@ def _locked(settings: Settings) -> Iterator[Runner]:
 
             yield run_pg
         return
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_sqlite_file(settings.sqlite_path)  # 0600 in 0700 before SQLite makes it
     lite = sqlite3.connect(settings.sqlite_path, timeout=30, isolation_level=None)
     try:
         lite.execute("BEGIN IMMEDIATE")
@@ -155,7 +155,8 @@ def _locked(settings: Settings) -> Iterator[Runner]:
         yield run_sqlite
         lite.execute("COMMIT")
     except BaseException:
-        lite.execute("ROLLBACK")
+        if lite.in_transaction:  # a file that is not a database never began one
+            lite.execute("ROLLBACK")
         raise
     finally:
         lite.close()
