@@ -119,11 +119,14 @@ class WorkflowGateway:
         return asdict(status) if status is not None else None
 
     async def schedule_authority_duty(self, duty: AuthorityDuty, *, due_at: datetime,
-                                      now: datetime, cycle: str = "") -> str:
+                                      now: datetime, cycle: str = "",
+                                      reminded: bool = False) -> str:
         """Remind of an authority's duty at `due_at` (its due day, 9am London), or at once
         when that has passed. `cycle` names this round of the duty (by default its due
         moment): while it stays the same the schedule is kept, so refreshing it reminds
-        no one twice, even once the moment has passed; a new round replaces it."""
+        no one twice, even once the moment has passed; a new round replaces it.
+        `reminded` says the store records this round as reminded already (the schedule
+        was lost with Temporal's state, after a restore say): then no reminder at once."""
         schedule_id = authority_schedule_id(duty.authority_id, duty.duty)
         note = cycle or f"due {due_at.isoformat()}"
         handle = self.client.get_schedule_handle(schedule_id)
@@ -148,7 +151,7 @@ class WorkflowGateway:
                 await self.client.create_schedule(schedule_id, schedule)
             except ScheduleAlreadyRunningError:
                 await handle.update(lambda _: ScheduleUpdate(schedule=schedule))
-        if due_at <= now:
+        if due_at <= now and not reminded:
             await handle.trigger()  # overdue, or due earlier today: remind now, once
         return schedule_id
 

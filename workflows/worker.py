@@ -16,6 +16,7 @@ from temporalio.worker import Worker
 from services.bootstrap import build_case_service
 from services.cases import CaseService
 from services.digest import MorningDigest
+from services.duty_reminders import DutyReminders
 from services.escalation import notice_task_queue
 from services.identity import IdentityService, build_identity_service
 from services.logs import configure_logging
@@ -81,13 +82,15 @@ class Workers:
 def build_worker(client: Client, cases: CaseService, task_queue: str,
                  executor: ThreadPoolExecutor, *, policies: PolicyService | None = None,
                  notifiers: NotifierSettings | None = None, index_cases: bool = False,
-                 directory: IdentityService | None = None) -> Workers:
+                 directory: IdentityService | None = None,
+                 duty_reminders: DutyReminders | None = None) -> Workers:
     """The workers with every workflow and activity; tests build the same ones.
 
     The policy store defaults to the cases' own database, the notifiers to the
     CASEWORK_SMTP_* settings. `index_cases` says casework's search attributes
     are registered on the Temporal namespace, so workflows may upsert them.
-    Without a directory of users, notices go only to the region's address.
+    Without a directory of users, notices go only to the region's address; without
+    `duty_reminders`, authority duty reminders are made but not recorded.
     """
     first = CaseActivities(cases)
     notifiers = notifiers or NotifierSettings()
@@ -99,7 +102,7 @@ def build_worker(client: Client, cases: CaseService, task_queue: str,
                             retry=notifiers.retry(),
                             directory=CachedDirectory(directory) if directory else None,
                             public_base_url=notifiers.public_base_url)
-    escalation = EscalationActivities(steps, email, webhook, notify)
+    escalation = EscalationActivities(steps, email, webhook, notify, duty_reminders)
     digest = DigestActivities(MorningDigest(
         cases, directory.users if directory else list, notify if notify.enabled else email,
         public_base_url=notifiers.public_base_url))
@@ -135,15 +138,17 @@ async def _keep_duty_schedules(settings: Settings, gateway: WorkflowGateway,
                                every_seconds: float = 3600) -> None:
     """Authority duty schedules follow the registers: now, then hourly."""
     registers = RegisterService(settings.eventsourcing_env())
+    reminders = DutyReminders(settings)
     try:
         while True:
             try:
-                count = await schedule_authority_duties(registers, gateway)
+                count = await schedule_authority_duties(registers, gateway, reminders=reminders)
                 log.info("%d authority duty schedules in place", count)
             except Exception:  # the next round retries
                 log.exception("authority duty schedules not refreshed")
             await asyncio.sleep(every_seconds)
     finally:
+        reminders.close()
         registers.close()
 
 
@@ -171,9 +176,10 @@ async def serve(settings: Settings) -> None:
     gateway = WorkflowGateway(client, settings.task_queue)
     indexed = await gateway.register_search_attributes(settings.temporal_namespace)
     reconciler = Reconciler(cases, gateway)
+    reminders = DutyReminders(settings)
     with ThreadPoolExecutor(max_workers=8) as executor:
         worker = build_worker(client, cases, settings.task_queue, executor, index_cases=indexed,
-                              directory=people)
+                              directory=people, duty_reminders=reminders)
         log.info("worker on task queue %r at %s", settings.task_queue, settings.temporal_address)
         stop = asyncio.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -191,6 +197,7 @@ async def serve(settings: Settings) -> None:
             draining.cancel()
             cases.close()
             people.close()
+            reminders.close()
             if tracing is not None:
                 tracing.shutdown()
     log.info("worker stopped")
