@@ -49,6 +49,7 @@ from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import StoredEvent
+from pydantic import ValidationError
 
 from services.cases import CaseService
 from services.checkpoint_keys import (
@@ -185,10 +186,10 @@ def _schema_args(settings: Settings) -> list[str]:
     return [f"--schema={settings.postgres_schema}"] if settings.postgres_schema else []
 
 
-def _run(argv: list[str], *, failed: str = "") -> str:
+def _run(argv: list[str], *, failed: str = "", error: type[BackupError] = BackupError) -> str:
     done = subprocess.run(argv, capture_output=True, text=True)
     if done.returncode != 0:  # the message, never the command line (it holds the URL)
-        raise BackupError(f"{argv[0]} failed{failed}: {done.stderr.strip()}")
+        raise error(f"{argv[0]} failed{failed}: {done.stderr.strip()}")
     return done.stdout
 
 
@@ -424,7 +425,8 @@ def _settle(staging: Path, names: list[str]) -> None:
 def _restore_postgres(settings: Settings, source: Path, manifest: dict[str, Any],
                       extra_keys: list[Path], progress: Progress) -> None:
     dump = source / PG_DUMP_FILE
-    listing = _run(["pg_restore", "--list", str(dump)], failed=f" to read {PG_DUMP_FILE}")
+    listing = _run(["pg_restore", "--list", str(dump)], failed=f" to read {PG_DUMP_FILE}",
+                   error=BackupDamaged)
     scratch = Path(tempfile.mkdtemp(prefix="casework-restore-"))  # 0700
     try:
         staged = settings.model_copy(update={"store": "sqlite", "data_dir": scratch})
@@ -606,7 +608,11 @@ def _copy_log(old: EventStoreApplication, targets: dict[str, EventStoreApplicati
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(f"casework: the configuration is not valid: {error}", file=sys.stderr)
+        return 2
     try:
         _command(args, settings)
     except BackupError as error:
