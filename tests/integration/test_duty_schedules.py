@@ -5,15 +5,23 @@ interval would align to), and an overdue duty at once, once.
 """
 
 import asyncio
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta
+
+import psycopg
 
 from domain.authorities import duty_reminder_at
 from domain.calendar import LONDON
+from services.duty_reminders import DutyReminders
 from services.escalation import authority_schedule_id
 from services.registers import RegisterService
 from services.workflow_gateway import WorkflowGateway
 from tests.helpers import eventually
-from workflows.duty_schedules import schedule_authority_duties
+from workflows.duty_schedules import cycle, schedule_authority_duties
+from workflows.worker import build_worker
 
 
 def _register(settings, name: str, **last_done) -> tuple[RegisterService, str]:
@@ -119,3 +127,57 @@ async def test_a_duty_never_done_is_reminded_once_not_at_every_daily_refresh(
     finally:
         registers.close()
         await _delete(client, authority_id)
+
+
+async def test_a_duty_reminded_before_a_restore_is_not_reminded_again_after_it(
+        settings, cases, client, task_queue, tmp_path):
+    """The reminder is recorded in the store when made; a restore brings the store back
+    but not Temporal's schedules, and the scheduler, making them anew, consults it."""
+    registers, authority_id = _register(settings, "Southdale District Council",
+                                        last_peer_challenge=date(2019, 3, 1))  # overdue
+    reminders = DutyReminders(settings)
+    gateway = WorkflowGateway(client, task_queue)
+    try:
+        with ThreadPoolExecutor(4) as executor:
+            async with build_worker(client, cases, task_queue, executor,
+                                    duty_reminders=reminders):
+                await schedule_authority_duties(registers, gateway, reminders=reminders)
+                await eventually(lambda: _fired(client, authority_id, "corporate peer challenge"))
+                round_ = cycle(next(d for d in registers.authority_duties()
+                                    if d["duty"] == "corporate peer challenge"), time(9))
+                await eventually(lambda: reminders.reminded(
+                    authority_schedule_id(authority_id, "corporate peer challenge"), round_))
+    finally:
+        reminders.close()
+        registers.close()
+        await _delete(client, authority_id)  # Temporal's state is lost with the old host
+
+    restored = _restored_copy(settings, tmp_path)
+    registers = RegisterService(restored.eventsourcing_env())
+    reminders = DutyReminders(restored)
+    try:
+        await schedule_authority_duties(registers, gateway, reminders=reminders)
+        await asyncio.sleep(1.5)
+        assert await _fired(client, authority_id, "corporate peer challenge") == []
+    finally:
+        reminders.close()
+        registers.close()
+        await _delete(client, authority_id)
+
+
+def _restored_copy(settings, tmp_path):
+    """The store backed up and restored with the operator's commands."""
+    target = settings.model_copy(update={"data_dir": tmp_path / "restored"})  # same schema
+    env = dict(os.environ, CASEWORK_STORE=settings.store, CASEWORK_POSTGRES_URL=settings.postgres_url,
+               CASEWORK_POSTGRES_SCHEMA=settings.postgres_schema)
+    for data_dir, args in ((settings.data_dir, ["backup", str(tmp_path / "backup")]),
+                           (target.data_dir, ["restore", str(tmp_path / "backup")])):
+        if settings.store == "postgres" and args[0] == "restore":
+            with psycopg.connect(settings.postgres_url, autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA "{settings.postgres_schema}" CASCADE')
+                conn.execute(f'CREATE SCHEMA "{settings.postgres_schema}"')
+        done = subprocess.run([sys.executable, "-m", "services.backup", *args],
+                              env=dict(env, CASEWORK_DATA_DIR=str(data_dir)),
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+    return target
