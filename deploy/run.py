@@ -18,15 +18,20 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
+import psycopg
+
+from services.audit.checkpoint_keys import how_to_supply, key_file, known_public_keys, store_key_ids
 from services.audit.signing import SigningKey, public_path
 from services.platform.logs import configure_logging
-from services.platform.settings import Settings, private_sqlite_file
+from services.platform.settings import Settings, private_directory, private_sqlite_file
 
 PR_SET_PDEATHSIG = 1
 FIRST_BACKOFF_SECONDS = 1.0
@@ -62,7 +67,7 @@ class Part:
     _log_file: object = field(default=None, repr=False)
 
     def start(self) -> None:
-        out = open(self.log_path, "ab") if self.log_path else None  # noqa: SIM115 - the child's
+        out = _private_log(self.log_path) if self.log_path else None
         self.process = subprocess.Popen(
             self.argv, preexec_fn=_die_with_parent, start_new_session=True,
             stdout=out, stderr=subprocess.STDOUT if out else None,
@@ -105,6 +110,14 @@ class Part:
             log.warning("%s did not stop in 15s; killing it", self.name)
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def _private_log(path: Path) -> BinaryIO:
+    """The part's log, appended to, readable by the service's user only (0600), like
+    its data: a log may name cases and people."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.fchmod(descriptor, 0o600)  # one made before, under a looser umask, is tightened
+    return os.fdopen(descriptor, "ab")
 
 
 def _exit_cause(code: int | None) -> str:
@@ -177,12 +190,33 @@ def temporal_binary() -> str:
 
 def _checkpoint_key(settings: Settings) -> Path:
     """The checkpoint signing key, outside the data directory (and so the database):
-    CASEWORK_CHECKPOINT_KEY_FILE, or `keys/` beside the data directory, made if missing."""
-    path = settings.checkpoint_key_file or (
-        settings.data_dir.resolve().parent / "keys" / "checkpoint-ed25519.pem")
+    CASEWORK_CHECKPOINT_KEY_FILE, or `keys/` beside the data directory, made if missing,
+    but never for a store whose checkpoints another key signed (a restore on a new host)
+    unless CASEWORK_CHECKPOINT_NEW_KEY says so: the new key could not verify them."""
+    path = key_file(settings)
+    unknown = unverifiable_key_ids(settings)
+    if unknown and not settings.checkpoint_new_key:
+        raise SystemExit(f"casework: {how_to_supply(unknown, settings)}. If the old key is "
+                         "lost and you accept that its checkpoints cannot be verified here, "
+                         "set CASEWORK_CHECKPOINT_NEW_KEY=yes to start signing with a new key")
+    if not path.exists() and public_path(path).exists():
+        raise SystemExit(f"casework: {public_path(path)} has no private key beside it, and a "
+                         "new key would overwrite it: move it elsewhere (naming it in "
+                         "CASEWORK_CHECKPOINT_PUBLIC_KEYS if checkpoints need it), or put "
+                         f"the private key back at {path}")
     SigningKey.load_or_create(path)
     os.environ["CASEWORK_CHECKPOINT_KEY_FILE"] = str(path)  # for the API
     return path
+
+
+def unverifiable_key_ids(settings: Settings) -> set[str]:
+    """Keys that signed the store's checkpoints whose public keys this host lacks."""
+    try:
+        signed = set(store_key_ids(settings))
+    except (sqlite3.Error, psycopg.Error) as error:  # the API will say so more clearly
+        log.warning("checkpoint keys not checked: %s", error)
+        return set()
+    return signed - set(known_public_keys(settings)) if signed else set()
 
 
 def dev_server_argv(settings: Settings, host: str) -> list[str]:
@@ -219,7 +253,8 @@ def main() -> None:
         for sentence in taken:
             print(f"casework: {sentence}", file=sys.stderr, flush=True)
         raise SystemExit(2)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    os.umask(0o077)  # whatever the parts write (Temporal's files too) is this user's alone
+    private_directory(settings.data_dir)
     key = _checkpoint_key(settings)
     parts: list[Part] = []
     stopping = False

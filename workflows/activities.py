@@ -31,10 +31,12 @@ from services.cases.workflow_contract import (
     StepFailure,
     StepOutcome,
     StepRequest,
+    authority_schedule_id,
     retry_wait,
 )
 from services.eventstore.store import NotFound
 from services.reminders.digest import MorningDigest
+from services.reminders.duty_reminders import DutyReminders
 from services.reminders.escalation_steps import EscalationSteps
 from services.reminders.notices import Recipients
 from services.reminders.notifiers import (
@@ -106,8 +108,10 @@ class EscalationActivities:
     """
 
     def __init__(self, steps: EscalationSteps, email: EmailNotifier,
-                 webhook: WebhookNotifier, notify: NotifyNotifier | None = None) -> None:
+                 webhook: WebhookNotifier, notify: NotifyNotifier | None = None,
+                 duty_reminders: DutyReminders | None = None) -> None:
         self.steps, self.email, self.webhook = steps, email, webhook
+        self.duty_reminders = duty_reminders
         self.channels = Channels(
             email, webhook, lambda region: steps.policies.policy_for(region).webhook_secret,
             notify)
@@ -178,9 +182,13 @@ class EscalationActivities:
 
     @activity.defn(name="authority_notice")
     def authority_notice(self, duty: AuthorityDuty) -> Notice:
-        """What an authority-level reminder says, and where the region wants it."""
+        """What an authority-level reminder says, and where the region wants it; the round
+        is recorded as reminded, so that a restore on a new host does not remind again."""
         policy = self.steps.policies.policy_for(duty.region)
         fired = activity.info().workflow_id
+        if self.duty_reminders is not None and duty.round:
+            self.duty_reminders.record(authority_schedule_id(duty.authority_id, duty.duty),
+                                       duty.round)
         return Notice(
             key=f"{fired}", case_id="", authority=duty.authority, region=duty.region,
             subject=f"{duty.authority}: {duty.duty} due",

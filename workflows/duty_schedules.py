@@ -18,9 +18,10 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from domain.authorities import DUTY_REMINDER_TIME, duty_reminder_at
-from services.cases.workflow_contract import AuthorityDuty
+from services.cases.workflow_contract import AuthorityDuty, authority_schedule_id
 from services.cases.workflow_gateway import WorkflowGateway
 from services.registers.service import RegisterService
+from services.reminders.duty_reminders import DutyReminders
 
 
 def due_day(due: Any) -> date:
@@ -29,19 +30,27 @@ def due_day(due: Any) -> date:
 
 async def schedule_authority_duties(registers: RegisterService, gateway: WorkflowGateway, *,
                                     now: datetime | None = None,
-                                    at: time = DUTY_REMINDER_TIME) -> int:
+                                    at: time = DUTY_REMINDER_TIME,
+                                    reminders: DutyReminders | None = None) -> int:
     """Create or refresh every duty's schedule; returns how many there are.
 
     `at` is the time of day on the due day (9am in service; a test sets it seconds ahead).
+    A round `reminders` records as reminded already is not reminded again at once: after
+    a restore, Temporal's schedules are made anew but the store remembers.
     """
     now = now or datetime.now(UTC)
     duties = await asyncio.to_thread(registers.authority_duties)
     for duty in duties:
+        this_round = cycle(duty, at)
+        reminding = AuthorityDuty(authority_id=duty["authority_id"], authority=duty["authority"],
+                                  region=duty["region"], duty=duty["duty"], round=this_round)
+        reminded = reminders is not None and await asyncio.to_thread(
+            reminders.reminded, authority_schedule_id(duty["authority_id"], duty["duty"]),
+            this_round)
         await gateway.schedule_authority_duty(
-            AuthorityDuty(authority_id=duty["authority_id"], authority=duty["authority"],
-                          region=duty["region"], duty=duty["duty"]),
-            due_at=duty_reminder_at(due_day(duty["due"]), at, now=now), now=now,
-            cycle=cycle(duty, at), earlier=(cycle_before_working_days(duty, at),))
+            reminding, due_at=duty_reminder_at(due_day(duty["due"]), at, now=now), now=now,
+            cycle=this_round, earlier=(cycle_before_working_days(duty, at),),
+            reminded=reminded)
     return len(duties)
 
 

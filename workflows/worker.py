@@ -24,6 +24,7 @@ from services.platform.tracing import tracer_provider
 from services.policy.service import PolicyService
 from services.registers.service import RegisterService
 from services.reminders.digest import MorningDigest
+from services.reminders.duty_reminders import DutyReminders
 from services.reminders.escalation_steps import EscalationSteps
 from services.reminders.notices import CachedDirectory
 from services.reminders.notifiers import Channels, NotifierSettings, build_notifiers, build_notify
@@ -80,13 +81,15 @@ class Workers:
 def build_worker(client: Client, cases: CaseService, task_queue: str,
                  executor: ThreadPoolExecutor, *, policies: PolicyService | None = None,
                  notifiers: NotifierSettings | None = None, index_cases: bool = False,
-                 directory: IdentityService | None = None) -> Workers:
+                 directory: IdentityService | None = None,
+                 duty_reminders: DutyReminders | None = None) -> Workers:
     """The workers with every workflow and activity; tests build the same ones.
 
     The policy store defaults to the cases' own database, the notifiers to the
     CASEWORK_SMTP_* settings. `index_cases` says casework's search attributes
     are registered on the Temporal namespace, so workflows may upsert them.
-    Without a directory of users, notices go only to the region's address.
+    Without a directory of users, notices go only to the region's address; without
+    `duty_reminders`, authority duty reminders are made but not recorded.
     """
     first = CaseActivities(cases)
     notifiers = notifiers or NotifierSettings()
@@ -100,7 +103,7 @@ def build_worker(client: Client, cases: CaseService, task_queue: str,
                             retry=notifiers.retry(),
                             directory=CachedDirectory(directory) if directory else None,
                             public_base_url=notifiers.public_base_url)
-    escalation = EscalationActivities(steps, email, webhook, notify)
+    escalation = EscalationActivities(steps, email, webhook, notify, duty_reminders)
     digest = DigestActivities(MorningDigest(
         cases, directory.users if directory else list, notify if notify.enabled else email,
         public_base_url=notifiers.public_base_url))
@@ -133,11 +136,12 @@ def build_worker(client: Client, cases: CaseService, task_queue: str,
 
 
 async def _keep_duty_schedules(registers: RegisterService, gateway: WorkflowGateway,
-                               every_seconds: float = 3600) -> None:
-    """Authority duty schedules follow the registers: now, then hourly."""
+                               reminders: DutyReminders, every_seconds: float = 3600) -> None:
+    """Authority duty schedules follow the registers: now, then hourly. A round the
+    store records as reminded is not reminded again (after a restore, say)."""
     while True:
         try:
-            count = await schedule_authority_duties(registers, gateway)
+            count = await schedule_authority_duties(registers, gateway, reminders=reminders)
             log.info("%d authority duty schedules in place", count)
         except Exception:  # the next round retries
             log.exception("authority duty schedules not refreshed")
@@ -167,16 +171,18 @@ async def serve(settings: Settings) -> None:
     gateway = WorkflowGateway(client, settings.task_queue)
     indexed = await gateway.register_search_attributes(settings.temporal_namespace)
     reconciler = Reconciler(cases, gateway)
+    reminders = DutyReminders(settings)
     with ThreadPoolExecutor(max_workers=8) as executor:
         worker = build_worker(client, cases, settings.task_queue, executor, index_cases=indexed,
-                              directory=services.identity)
+                              directory=services.identity, duty_reminders=reminders)
         log.info("worker on task queue %r at %s", settings.task_queue, settings.temporal_address)
         stop = asyncio.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             asyncio.get_running_loop().add_signal_handler(signum, stop.set)
         await gateway.schedule_morning_digest(NotifierSettings().digest_at())
         following = asyncio.create_task(reconciler.run_forever())
-        scheduling = asyncio.create_task(_keep_duty_schedules(services.registers, gateway))
+        scheduling = asyncio.create_task(_keep_duty_schedules(services.registers, gateway,
+                                                                reminders))
         draining = asyncio.create_task(keep_draining(sdk_metrics))
         try:
             async with worker:  # runs until the block exits, then drains gracefully
@@ -185,6 +191,7 @@ async def serve(settings: Settings) -> None:
             following.cancel()
             scheduling.cancel()
             draining.cancel()
+            reminders.close()
             services.close()
             if tracing is not None:
                 tracing.shutdown()

@@ -31,7 +31,7 @@ from services.caselist.worklist import (
 )
 from services.eventstore.postgres_recorder import SCHEMA_LOCK as ADVISORY_LOCK
 from services.identity.web_sessions import SessionStore
-from services.platform.settings import Settings
+from services.platform.settings import Settings, private_sqlite_file
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ def _locked(settings: Settings) -> Iterator[Runner]:
 
             yield run_pg
         return
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_sqlite_file(settings.sqlite_path)  # 0600 in 0700 before SQLite makes it
     lite = sqlite3.connect(settings.sqlite_path, timeout=30, isolation_level=None)
     try:
         lite.execute("BEGIN IMMEDIATE")
@@ -154,7 +154,8 @@ def _locked(settings: Settings) -> Iterator[Runner]:
         yield run_sqlite
         lite.execute("COMMIT")
     except BaseException:
-        lite.execute("ROLLBACK")
+        if lite.in_transaction:  # a file that is not a database never began one
+            lite.execute("ROLLBACK")
         raise
     finally:
         lite.close()

@@ -237,6 +237,7 @@ class AuthorityDuty:
     authority: str
     region: str
     duty: str
+    round: str = ""  # which round of the duty this reminder is for (recorded when made)
 
 
 def authority_schedule_id(authority_id: str, duty: str) -> str:

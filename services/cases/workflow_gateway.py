@@ -121,14 +121,17 @@ class WorkflowGateway:
 
     async def schedule_authority_duty(self, duty: AuthorityDuty, *, due_at: datetime,
                                       now: datetime, cycle: str = "",
-                                      earlier: tuple[str, ...] = ()) -> str:
+                                      earlier: tuple[str, ...] = (),
+                                      reminded: bool = False) -> str:
         """Remind of an authority's duty at `due_at` (its reminder day, 9am London), or at
         once when that has passed. `cycle` names this round of the duty (by default its
         due moment): while it stays the same the schedule is kept, so refreshing it
         reminds no one twice, even once the moment has passed; a new round replaces it.
         A schedule whose note is one of `earlier` (the same round, named as an earlier
         version did) is renamed, reminding no one: moved to `due_at` if it has not
-        fired yet, else left as it was, since this round has been reminded of."""
+        fired yet, else left as it was, since this round has been reminded of.
+        `reminded` says the store records this round as reminded already (the schedule
+        was lost with Temporal's state, after a restore say): then no reminder at once."""
         schedule_id = authority_schedule_id(duty.authority_id, duty.duty)
         note = cycle or f"due {due_at.isoformat()}"
         handle = self.client.get_schedule_handle(schedule_id)
@@ -158,7 +161,7 @@ class WorkflowGateway:
                 await self.client.create_schedule(schedule_id, schedule)
             except ScheduleAlreadyRunningError:
                 await handle.update(lambda _: ScheduleUpdate(schedule=schedule))
-        if due_at <= now and not same_round:
+        if due_at <= now and not same_round and not reminded:
             await handle.trigger()  # overdue, or due earlier today: remind now, once
         return schedule_id
 

@@ -2,114 +2,541 @@
 
     casework backup DIR            a consistent copy of the store
     casework restore DIR           into an empty data directory or database
+        [--public-key FILE ...] [--unchecked]
     casework copy-to-postgres URL [--schema NAME]
                                                     every stream from SQLite to PostgreSQL
 
 A backup holds the event streams (cases, registers, policies, users and their
-idempotency keys) and the tables beside them. It leaves out what is rebuilt:
-Temporal's state (the worker's reconciler starts every open case's workflow
-again, and each workflow re-reads its timetable) and nothing else needs to be.
-On SQLite each database file is copied with SQLite's online backup API, which
-gives a consistent snapshot while writers carry on; on PostgreSQL `pg_dump`
-reads the whole schema in one snapshot. Restoring refuses a target that already
-holds casework data, so that a restore never mixes two histories.
+idempotency keys) and the tables beside them, in a folder only the service's
+user may read (0700, files 0600: it holds confidential sources in clear). It
+leaves out what is rebuilt: Temporal's state (the worker's reconciler starts
+every open case's workflow again, and each workflow re-reads its timetable). On
+SQLite each database file is copied with SQLite's online backup API, which gives
+a consistent snapshot while writers carry on; on PostgreSQL `pg_dump` reads the
+whole schema in one snapshot. `backup.json`, written last, records the SHA-256
+and size of every file and the public keys of the keys that signed the store's
+checkpoints (public keys are safe to keep anywhere).
+
+Restore trusts nothing it has not checked, and checks everything before it
+touches the target: the target must hold no casework data (a restore never
+mixes two histories); every file must match its SHA-256; every database must
+open; the keys that signed its checkpoints must be known to this host; and every
+case's hash chain, and its head against the latest signed checkpoint, must hold.
+The checks run on a staging copy (SQLite: a folder in the data directory whose
+files are then renamed into place; PostgreSQL: a scratch SQLite store read from
+the dump), and PostgreSQL is then restored in one transaction, so a refused or
+failed restore leaves the target as it was. Exit codes: 0 restored; 1 refused
+(the target holds data, the wrong store, a tool failed); 2 a command-line
+mistake; 3 the backup is damaged (the message names the file or the case);
+4 a public key needed to verify the checkpoints is missing.
 """
 
-import argparse
+import hashlib
 import json
+import os
+import re
 import shutil
 import sqlite3
 import subprocess
-import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
+import psycopg
 from eventsourcing.persistence import StoredEvent
 
+from services.audit.checkpoint_keys import (
+    how_to_supply,
+    known_public_keys,
+    sqlite_key_ids,
+    store_key_ids,
+)
+from services.audit.checkpoints import CheckpointLedger, verify_against_checkpoint
+from services.audit.signing import public_pem
 from services.caselist.migrations import current_version, migrate
 from services.cases.service import CaseService
+from services.eventstore.chain import Verification
 from services.eventstore.store import EventStoreApplication
 from services.identity.service import IdentityService
-from services.platform.settings import Settings
+from services.platform.settings import Settings, private_directory, private_sqlite_file
 from services.policy.service import PolicyService
 from services.registers.service import RegisterService
 
 SQLITE_FILES = ("casework.sqlite", "access.sqlite")
 PG_DUMP_FILE = "casework.pgdump"
 MANIFEST = "backup.json"
+KEYS_FOLDER = "checkpoint-keys"
+FORMAT = 2
+"""Format 1 (before checksums) listed the files only; restore takes it with --unchecked."""
+CASE_TOPIC = "domain.case:"
+STAGING_PREFIX = ".restoring-"
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_message: str) -> None:
+    """No progress wanted (tests, library callers)."""
 
 
 class BackupError(Exception):
-    """Refused: the message says why and what to do."""
+    """Refused: the message says why and what to do; `exit_code` tells scripts which kind."""
+
+    exit_code = 1
+
+
+class BackupDamaged(BackupError):
+    """The backup itself does not hold: a file altered, cut short, unreadable, or a case
+    whose history does not verify."""
+
+    exit_code = 3
+
+
+class KeysMissing(BackupError):
+    """The checkpoints cannot be verified on this host without another public key."""
+
+    exit_code = 4
 
 
 # -- backup --------------------------------------------------------------------------
 
 
-def backup(settings: Settings, target: Path) -> dict[str, Any]:
-    """Write a consistent backup into `target` (a new or empty directory)."""
+def backup(settings: Settings, target: Path, progress: Progress = _quiet) -> dict[str, Any]:
+    """Write a consistent backup into `target` (a new or empty directory), 0700 and 0600."""
     if target.exists() and any(target.iterdir()):
         raise BackupError(f"{target} is not empty; back up into a new directory")
-    target.mkdir(parents=True, exist_ok=True)
+    private_directory(target)
     if settings.store == "sqlite":
-        files = [_sqlite_online_copy(settings.data_dir / name, target / name)
+        files = [_sqlite_online_copy(settings.data_dir / name, target / name, progress)
                  for name in SQLITE_FILES if (settings.data_dir / name).exists()]
+        key_ids = sqlite_key_ids(target / "casework.sqlite")
     else:
+        progress(f"dumping the PostgreSQL store with pg_dump into {PG_DUMP_FILE}")
+        _private_file(target / PG_DUMP_FILE)  # pg_dump truncates it and keeps the mode
         _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
               *_schema_args(settings), "--file", str(target / PG_DUMP_FILE),
               "--dbname", settings.postgres_url])
-        files = [PG_DUMP_FILE]
-    manifest = {"store": settings.store, "made_at": datetime.now(UTC).isoformat(),
+        files, key_ids = [PG_DUMP_FILE], store_key_ids(settings)
+    keys = _keep_public_keys(settings, target, key_ids, progress)
+    files += [path for path in keys.values() if path]
+    progress(f"computing the SHA-256 of {len(files)} files")
+    manifest = {"format": FORMAT, "store": settings.store,
+                "made_at": datetime.now(UTC).isoformat(),
                 "schema_version": current_version(settings), "files": files,
+                "sha256": {name: _sha256(target / name) for name in files},
+                "bytes": {name: (target / name).stat().st_size for name in files},
+                "checkpoint_keys": keys,
                 "postgres_schema": settings.postgres_schema or None}
-    (target / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    _write_private(target / MANIFEST, json.dumps(manifest, indent=2) + "\n")
     return manifest
 
 
-def _sqlite_online_copy(source: Path, target: Path) -> str:
+def _sqlite_online_copy(source: Path, target: Path, progress: Progress) -> str:
     """SQLite's backup API: a snapshot consistent at one commit, while others write."""
-    with sqlite3.connect(source, timeout=30) as src, sqlite3.connect(target) as dst:
-        src.backup(dst, pages=1024)
+    private_sqlite_file(target)  # 0600 before SQLite writes a byte (and its journal too)
+    tenths = _Tenths(f"{target.name}: copied", "pages", progress)
+    src = sqlite3.connect(source, timeout=30)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst, pages=1024, progress=lambda _s, left, total: tenths(total - left, total))
+    finally:
+        dst.close()
+        src.close()
     return target.name
+
+
+class _Tenths:
+    """Reports progress at each tenth of the way, not at every step."""
+
+    def __init__(self, doing: str, unit: str, progress: Progress) -> None:
+        self.doing, self.unit, self.progress, self.last = doing, unit, progress, -1
+
+    def __call__(self, done: int, total: int) -> None:
+        tenth = done * 10 // total if total else 10
+        if tenth != self.last:
+            self.last = tenth
+            self.progress(f"{self.doing} {done} of {total} {self.unit}")
+
+
+def _keep_public_keys(settings: Settings, target: Path, key_ids: Iterable[str],
+                      progress: Progress) -> dict[str, str | None]:
+    """The public key of each key that signed a checkpoint, saved beside the data; None
+    for one this host does not have (restore will then ask for it)."""
+    known = known_public_keys(settings)
+    kept: dict[str, str | None] = {}
+    for key_id in key_ids:
+        if key_id not in known:
+            progress(f"warning: this host has no public key for checkpoint key {key_id}; "
+                     "keep the inspectors' copy of it with this backup")
+            kept[key_id] = None
+            continue
+        name = f"{KEYS_FOLDER}/{key_id}.pub.pem"
+        private_directory(target / KEYS_FOLDER)
+        _write_private(target / name, public_pem(known[key_id]))
+        kept[key_id] = name
+    return kept
 
 
 def _schema_args(settings: Settings) -> list[str]:
     return [f"--schema={settings.postgres_schema}"] if settings.postgres_schema else []
 
 
-def _run(argv: list[str]) -> None:
+def _run(argv: list[str], *, failed: str = "", error: type[BackupError] = BackupError) -> str:
     done = subprocess.run(argv, capture_output=True, text=True)
     if done.returncode != 0:  # the message, never the command line (it holds the URL)
-        raise BackupError(f"{argv[0]} failed: {done.stderr.strip()}")
+        raise error(f"{argv[0]} failed{failed}: {done.stderr.strip()}")
+    return done.stdout
 
 
-# -- restore -------------------------------------------------------------------------
+def _private_file(path: Path) -> Path:
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600))
+    return path
 
 
-def restore(settings: Settings, source: Path) -> dict[str, Any]:
-    """Restore a backup into an empty data directory (SQLite) or database (PostgreSQL)."""
-    manifest = json.loads((source / MANIFEST).read_text())
+def _write_private(path: Path, text: str) -> None:
+    """Written 0600 whatever the umask, and tightened if it was there before."""
+    with os.fdopen(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600), "w") as file:
+        file.write(text)
+    os.chmod(path, 0o600)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# -- restore: what is checked before anything is written ---------------------------------
+
+
+def restore(settings: Settings, source: Path, *, public_keys: Iterable[Path] = (),
+            unchecked: bool = False, progress: Progress = _quiet) -> dict[str, Any]:
+    """Restore a backup into an empty data directory (SQLite) or database (PostgreSQL),
+    after checking all of it; a refusal or failure leaves the target as it was."""
+    manifest = read_manifest(source, unchecked=unchecked)
     if manifest["store"] != settings.store:
         raise BackupError(f"the backup is of a {manifest['store']} store, but "
                           f"CASEWORK_STORE is {settings.store}")
+    if settings.store == "postgres" and \
+            manifest.get("postgres_schema") != (settings.postgres_schema or None):
+        raise BackupError(f"the backup is of schema {manifest.get('postgres_schema')!r}; "
+                          "set CASEWORK_POSTGRES_SCHEMA to match")
+    refuse_a_target_with_data(settings)
+    if not unchecked:
+        check_files(source, manifest, progress)
+    extra = list(public_keys)
     if settings.store == "sqlite":
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        present = [n for n in manifest["files"] if (settings.data_dir / n).exists()]
+        _restore_sqlite(settings, source, manifest, extra, progress)
+    else:
+        _restore_postgres(settings, source, manifest, extra, progress)
+    return manifest
+
+
+def read_manifest(source: Path, *, unchecked: bool = False) -> dict[str, Any]:
+    """backup.json, refused when missing, unreadable, or (unless told) without checksums."""
+    path = source / MANIFEST
+    if not path.is_file():
+        raise BackupDamaged(f"{source} holds no {MANIFEST}: not a casework backup, or one "
+                            "that did not finish (the manifest is written last)")
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BackupDamaged(f"{MANIFEST} cannot be read ({error}); the backup is damaged") \
+            from None
+    if not isinstance(manifest, dict) or manifest.get("store") not in ("sqlite", "postgres") \
+            or not isinstance(manifest.get("files"), list):
+        raise BackupDamaged(f"{MANIFEST} is not a casework backup manifest")
+    for name in manifest["files"]:
+        if not isinstance(name, str) or Path(name).is_absolute() or ".." in Path(name).parts:
+            raise BackupDamaged(f"{MANIFEST} names a file outside the backup ({name!r})")
+    if not unchecked and not isinstance(manifest.get("sha256"), dict):
+        raise BackupDamaged(f"{MANIFEST} records no checksums (a backup made before they were "
+                            "added), so its files cannot be checked; restore it with "
+                            "--unchecked to rely on the cases' hash chains alone")
+    return manifest
+
+
+def check_files(source: Path, manifest: dict[str, Any], progress: Progress = _quiet) -> None:
+    """Every file is there, of its recorded size, with its recorded SHA-256."""
+    sizes = manifest.get("bytes") or {}
+    for name in manifest["files"]:
+        path = source / name
+        if not path.is_file():
+            raise BackupDamaged(f"{name} is missing from the backup")
+        size = path.stat().st_size
+        if name in sizes and size != sizes[name]:
+            raise BackupDamaged(f"{name} is {size} bytes, but {MANIFEST} says {sizes[name]}: "
+                                "cut short or altered; restore from another backup")
+        progress(f"checking the SHA-256 of {name} ({size} bytes)")
+        if _sha256(path) != manifest["sha256"].get(name):
+            raise BackupDamaged(f"{name} does not match its SHA-256 in {MANIFEST}: damaged or "
+                                "altered; restore from another backup")
+
+
+def refuse_a_target_with_data(settings: Settings) -> None:
+    """A restore never mixes two histories: the target must hold no casework data."""
+    if settings.store == "sqlite":
+        present = [n for n in SQLITE_FILES if (settings.data_dir / n).exists()
+                   and (settings.data_dir / n).stat().st_size > 0]
         if present:
             raise BackupError(f"{settings.data_dir} already holds {', '.join(present)}; "
                               "restore into an empty data directory")
-        for name in manifest["files"]:
-            shutil.copyfile(source / name, settings.data_dir / name)
-    else:
-        if manifest["postgres_schema"] != (settings.postgres_schema or None):
-            raise BackupError(f"the backup is of schema {manifest['postgres_schema']!r}; "
-                              "set CASEWORK_POSTGRES_SCHEMA to match")
-        _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
-              "--dbname", settings.postgres_url, str(source / PG_DUMP_FILE)])
+        return
+    schema = settings.postgres_schema or "public"
+    try:
+        with psycopg.connect(settings.postgres_url, connect_timeout=5) as conn:
+            tables = [r[0] for r in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
+                "ORDER BY table_name", (schema,))]
+    except psycopg.Error as error:
+        raise BackupError(f"cannot reach the target PostgreSQL database: {error}") from None
+    if tables:
+        raise BackupError(f"the target database's schema {schema!r} already holds tables "
+                          f"({', '.join(tables[:5])}{', ...' if len(tables) > 5 else ''}); "
+                          "restore into an empty database or schema")
+
+
+def verify_staged(staged: Settings, settings: Settings, manifest: dict[str, Any],
+                  source: Path, extra_keys: list[Path], progress: Progress) -> int:
+    """Every case of the staged store verifies: its chain, and its head against the latest
+    signed checkpoint, with keys this host (or the operator) supplies. How many cases."""
+    needed = set(sqlite_key_ids(staged.sqlite_path)) | set(manifest.get("checkpoint_keys") or {})
+    keys = known_public_keys(settings, extra_keys)
+    missing = needed - set(keys)
+    if missing:
+        raise KeysMissing(how_to_supply(missing, settings) + _kept_in(source, manifest, missing))
+    cases = CaseService(staged.eventsourcing_env())
+    ledger = CheckpointLedger(staged, public_keys=keys)
+    try:
+        ids = _case_ids(cases)
+        tenths = _Tenths("verified", "cases", progress)
+        for done, case_id in enumerate(ids, 1):
+            result = _verified(cases, ledger, case_id)
+            if not result.ok:
+                raise BackupDamaged(f"case {case_id} does not verify from version "
+                                    f"{result.first_broken_version}: {result.problem}; "
+                                    "restore from another backup")
+            tenths(done, len(ids))
+        return len(ids)
+    finally:
+        ledger.close()
+        cases.close()
+
+
+def _kept_in(source: Path, manifest: dict[str, Any], missing: set[str]) -> str:
+    kept = [manifest["checkpoint_keys"][k] for k in sorted(missing)
+            if (manifest.get("checkpoint_keys") or {}).get(k)]
+    return f". This backup holds a copy: {', '.join(str(source / k) for k in kept)}" if kept else ""
+
+
+def _case_ids(cases: CaseService) -> list[UUID]:
+    """Every case stream, including one whose first event is gone."""
+    seen: dict[UUID, None] = {}
+    position = 0
+    while batch := cases.recorder.select_notifications(start=position + 1, limit=1000):
+        for n in batch:
+            if n.topic.startswith(CASE_TOPIC):
+                seen.setdefault(UUID(str(n.originator_id)), None)
+        position = batch[-1].id
+    return list(seen)
+
+
+def _verified(cases: CaseService, ledger: CheckpointLedger, case_id: UUID) -> Verification:
+    try:
+        return verify_against_checkpoint(cases, ledger, case_id)
+    except Exception as error:  # noqa: BLE001 - any unreadable event is a damaged backup
+        return Verification(False, 0, None, f"it cannot be read ({error})")
+
+
+# -- restore: SQLite, staged in the data directory, then renamed into place --------------
+
+
+def _restore_sqlite(settings: Settings, source: Path, manifest: dict[str, Any],
+                    extra_keys: list[Path], progress: Progress) -> None:
+    data = private_directory(settings.data_dir)
+    for leftover in data.glob(f"{STAGING_PREFIX}*"):  # from a restore killed half-way
+        shutil.rmtree(leftover, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=data))  # 0700
+    names = [n for n in manifest["files"] if n in SQLITE_FILES]
+    try:
+        for name in names:
+            progress(f"copying {name} into {staging.name}")
+            _private_copy(source / name, staging / name)
+            _readable_sqlite(staging / name)
+        staged = settings.model_copy(update={"data_dir": staging})
+        try:
+            migrate(staged)  # a backup from an older release comes up to date
+        except sqlite3.DatabaseError as error:
+            raise BackupDamaged(f"casework.sqlite cannot be brought up to date ({error})") \
+                from None
+        count = verify_staged(staged, settings, manifest, source, extra_keys, progress)
+        progress(f"all {count} cases verified; moving the files into {data}")
+        _settle(staging, names)
+        refuse_a_target_with_data(settings)  # nothing arrived meanwhile
+        for name in names:
+            os.replace(staging / name, data / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _private_copy(source: Path, target: Path) -> None:
+    with source.open("rb") as src, os.fdopen(
+            os.open(target, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600), "wb") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+
+
+def _readable_sqlite(path: Path) -> None:
+    """Opens as SQLite and passes its quick check, or the file is named as damaged."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True)
+        try:
+            verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as error:
+        raise BackupDamaged(f"{path.name} is not a readable SQLite database ({error}); "
+                            "restore from another backup") from None
+    if verdict != "ok":
+        raise BackupDamaged(f"{path.name} fails SQLite's check ({verdict}); "
+                            "restore from another backup")
+
+
+def _settle(staging: Path, names: list[str]) -> None:
+    """Fold each file's write-ahead log into it, so that one rename moves all of it."""
+    for name in names:
+        conn = sqlite3.connect(staging / name)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            conn.close()
+
+
+# -- restore: PostgreSQL, checked in a scratch store, then one transaction ---------------
+
+
+def _restore_postgres(settings: Settings, source: Path, manifest: dict[str, Any],
+                      extra_keys: list[Path], progress: Progress) -> None:
+    dump = source / PG_DUMP_FILE
+    listing = _run(["pg_restore", "--list", str(dump)], failed=f" to read {PG_DUMP_FILE}",
+                   error=BackupDamaged)
+    scratch = Path(tempfile.mkdtemp(prefix="casework-restore-"))  # 0700
+    try:
+        staged = settings.model_copy(update={"store": "sqlite", "data_dir": scratch})
+        _load_cases_from_dump(staged, dump, progress)
+        count = verify_staged(staged, settings, manifest, source, extra_keys, progress)
+        progress(f"all {count} cases verified; restoring into PostgreSQL in one transaction")
+        argv = ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
+                "--single-transaction", "--dbname", settings.postgres_url]
+        if settings.postgres_schema and _schema_exists(settings):
+            entries = scratch / "entries.list"  # all but the CREATE SCHEMA it would trip on
+            skip = re.compile(rf"^\d+; \d+ \d+ SCHEMA - {re.escape(settings.postgres_schema)} ")
+            entries.write_text("".join(line for line in listing.splitlines(keepends=True)
+                                       if not skip.match(line)))
+            argv += ["--use-list", str(entries)]
+        _run([*argv, str(dump)], failed="; nothing was restored (one transaction)")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     migrate(settings)  # a backup from an older release comes up to date
-    return manifest
+
+
+def _schema_exists(settings: Settings) -> bool:
+    with psycopg.connect(settings.postgres_url, connect_timeout=5) as conn:
+        return conn.execute("SELECT 1 FROM information_schema.schemata WHERE schema_name = %s",
+                            (settings.postgres_schema,)).fetchone() is not None
+
+
+def _load_cases_from_dump(staged: Settings, dump: Path, progress: Progress) -> None:
+    """The dump's case events and checkpoints, byte for byte, into a scratch SQLite store."""
+    cases = CaseService(staged.eventsourcing_env())
+    ledger = CheckpointLedger(staged)
+    try:
+        batch: list[StoredEvent] = []
+        loaded = 0
+        for row in _dump_rows(dump, f"{CaseService.name.lower()}_events"):
+            batch.append(StoredEvent(
+                originator_id=UUID(str(row["originator_id"])),
+                originator_version=int(str(row["originator_version"])),
+                topic=str(row["topic"]), state=_bytea(row["state"])))
+            if len(batch) == 1000:
+                cases.recorder.insert_events(batch)
+                loaded += len(batch)
+                batch = []
+                progress(f"read {loaded} case events from {PG_DUMP_FILE}")
+        if batch:
+            cases.recorder.insert_events(batch)
+        _load_checkpoints(staged, _dump_rows(dump, "checkpoints"))
+    except (ValueError, KeyError, TypeError) as error:
+        raise BackupDamaged(f"{PG_DUMP_FILE} holds events that cannot be read ({error}); "
+                            "restore from another backup") from None
+    finally:
+        ledger.close()
+        cases.close()
+
+
+def _load_checkpoints(staged: Settings, rows: Iterable[dict[str, str | None]]) -> None:
+    """The dump's checkpoints as they are, signature and heads included."""
+    conn = sqlite3.connect(staged.sqlite_path)
+    try:
+        with conn:
+            for row in rows:
+                names = ", ".join(row)
+                conn.execute(f"INSERT INTO checkpoints ({names}) VALUES "
+                             f"({', '.join('?' for _ in row)})", tuple(row.values()))
+    finally:
+        conn.close()
+
+
+def _dump_rows(dump: Path, table: str) -> Iterator[dict[str, str | None]]:
+    """One table's rows from a custom-format dump, as pg_restore writes them for COPY."""
+    reader = subprocess.Popen(["pg_restore", "--data-only", f"--table={table}", "--file=-",
+                               str(dump)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, errors="replace")
+    assert reader.stdout is not None
+    columns: list[str] | None = None
+    for line in reader.stdout:
+        line = line.rstrip("\n")
+        if columns is None:
+            found = re.match(r"COPY \S+ \((.*)\) FROM stdin;$", line)
+            columns = [c.strip().strip('"') for c in found.group(1).split(",")] if found else None
+        elif line == "\\.":
+            columns = None
+        else:
+            yield dict(zip(columns, map(_copy_field, line.split("\t")), strict=True))
+    problem = reader.stderr.read() if reader.stderr else ""
+    if reader.wait() != 0:
+        raise BackupDamaged(f"{PG_DUMP_FILE} cannot be read by pg_restore ({problem.strip()}); "
+                            "restore from another backup")
+
+
+_ESCAPED = re.compile(r"\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)")
+_SIMPLE = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+
+
+def _copy_field(text: str) -> str | None:
+    """A field of COPY's text format: `\\N` is NULL; backslash escapes as PostgreSQL's."""
+    if text == "\\N":
+        return None
+    return _ESCAPED.sub(_unescape, text)
+
+
+def _unescape(found: re.Match[str]) -> str:
+    code = found.group(1)
+    if code[0] == "x" and len(code) > 1:
+        return chr(int(code[1:], 16))
+    if code[0] in "01234567":
+        return chr(int(code, 8))
+    return _SIMPLE.get(code, code)
+
+
+def _bytea(text: str | None) -> bytes:
+    if text is None or not text.startswith("\\x"):
+        raise ValueError("a state that is not bytea in hex")
+    return bytes.fromhex(text[2:])
 
 
 # -- SQLite to PostgreSQL ---------------------------------------------------------------
@@ -174,37 +601,3 @@ def _copy_log(old: EventStoreApplication, targets: dict[str, EventStoreApplicati
 
 
 # -- command line -----------------------------------------------------------------------
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m services.ops.backup", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("backup").add_argument("directory", type=Path)
-    commands.add_parser("restore").add_argument("directory", type=Path)
-    copy = commands.add_parser("copy-to-postgres")
-    copy.add_argument("postgres_url")
-    copy.add_argument("--schema", default="")
-    args = parser.parse_args(argv)
-    settings = Settings()
-    try:
-        if args.command == "backup":
-            made = backup(settings, args.directory)
-            print(f"backed up {', '.join(made['files'])} to {args.directory}")
-        elif args.command == "restore":
-            made = restore(settings, args.directory)
-            print(f"restored the backup made at {made['made_at']}")
-        else:
-            target = settings.model_copy(update={"store": "postgres",
-                                                 "postgres_url": args.postgres_url,
-                                                 "postgres_schema": args.schema})
-            for name, count in copy_to_postgres(settings, target).items():
-                print(f"copied {count} {name} events")
-    except BackupError as error:
-        print(f"casework: {error}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

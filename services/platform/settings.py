@@ -63,6 +63,7 @@ class Settings(BaseSettings):
     oidc_audience: str = ""
     checkpoint_key_file: Path | None = None
     checkpoint_public_keys: str = ""
+    checkpoint_new_key: bool = False  # make a new signing key for a store another key signed
     checkpoint_interval: float = Field(3600.0, ge=0)
     oidc_client_id: str = ""
     oidc_client_secret: str = ""

@@ -6,8 +6,13 @@ align to), and an overdue duty at once, once, on a working day.
 """
 
 import asyncio
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta
 
+import psycopg
 import pytest
 
 from domain.authorities import duty_reminder_at
@@ -15,8 +20,10 @@ from domain.calendar import LONDON, is_working_day, working_day_on_or_after
 from services.cases.workflow_contract import AuthorityDuty, authority_schedule_id
 from services.cases.workflow_gateway import WorkflowGateway
 from services.registers.service import RegisterService
+from services.reminders.duty_reminders import DutyReminders
 from tests.helpers import eventually
-from workflows.duty_schedules import cycle_before_working_days, schedule_authority_duties
+from workflows.duty_schedules import cycle, cycle_before_working_days, schedule_authority_duties
+from workflows.worker import build_worker
 
 
 def _register(settings, name: str, **last_done) -> tuple[RegisterService, str]:
@@ -156,6 +163,42 @@ async def test_an_overdue_duty_found_on_a_day_off_waits_for_nine_on_the_next_wor
         await _delete(client, authority_id)
 
 
+async def test_a_duty_reminded_before_a_restore_is_not_reminded_again_after_it(
+        settings, cases, client, task_queue, tmp_path):
+    """The reminder is recorded in the store when made; a restore brings the store back
+    but not Temporal's schedules, and the scheduler, making them anew, consults it."""
+    registers, authority_id = _register(settings, "Southdale District Council",
+                                        last_peer_challenge=date(2019, 3, 1))  # overdue
+    reminders = DutyReminders(settings)
+    gateway = WorkflowGateway(client, task_queue)
+    try:
+        with ThreadPoolExecutor(4) as executor:
+            async with build_worker(client, cases, task_queue, executor,
+                                    duty_reminders=reminders):
+                await schedule_authority_duties(registers, gateway, reminders=reminders)
+                await eventually(lambda: _fired(client, authority_id, "corporate peer challenge"))
+                round_ = cycle(next(d for d in registers.authority_duties()
+                                    if d["duty"] == "corporate peer challenge"), time(9))
+                await eventually(lambda: reminders.reminded(
+                    authority_schedule_id(authority_id, "corporate peer challenge"), round_))
+    finally:
+        reminders.close()
+        registers.close()
+        await _delete(client, authority_id)  # Temporal's state is lost with the old host
+
+    restored = _restored_copy(settings, tmp_path)
+    registers = RegisterService(restored.eventsourcing_env())
+    reminders = DutyReminders(restored)
+    try:
+        await schedule_authority_duties(registers, gateway, reminders=reminders)
+        await asyncio.sleep(1.5)
+        assert await _fired(client, authority_id, "corporate peer challenge") == []
+    finally:
+        reminders.close()
+        registers.close()
+        await _delete(client, authority_id)
+
+
 async def test_a_schedule_made_before_working_days_moves_without_reminding_anyone_again(
         settings, client, task_queue):
     """Schedules named as earlier versions named them: one not yet fired moves to its
@@ -204,3 +247,21 @@ def test_the_duties_list_decides_today_by_londons_date(settings):
         registers.close()
     assert (duty["due"], duty["status"], duty["reminder_on"]) == (
         date(2027, 7, 1), "due", date(2027, 7, 1))
+
+
+def _restored_copy(settings, tmp_path):
+    """The store backed up and restored with the operator's commands."""
+    target = settings.model_copy(update={"data_dir": tmp_path / "restored"})  # same schema
+    env = dict(os.environ, CASEWORK_STORE=settings.store, CASEWORK_POSTGRES_URL=settings.postgres_url,
+               CASEWORK_POSTGRES_SCHEMA=settings.postgres_schema)
+    for data_dir, args in ((settings.data_dir, ["backup", str(tmp_path / "backup")]),
+                           (target.data_dir, ["restore", str(tmp_path / "backup")])):
+        if settings.store == "postgres" and args[0] == "restore":
+            with psycopg.connect(settings.postgres_url, autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA "{settings.postgres_schema}" CASCADE')
+                conn.execute(f'CREATE SCHEMA "{settings.postgres_schema}"')
+        done = subprocess.run([sys.executable, "-m", "deploy.cli", *args],
+                              env=dict(env, CASEWORK_DATA_DIR=str(data_dir)),
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+    return target
