@@ -20,7 +20,7 @@ from domain.policy import (
 from domain.registers import Region
 from domain.vocabulary import one_of
 from services.eventstore.store import EventStoreApplication
-from services.policy.service.webhook_address import checked_address
+from services.policy.webhook_address import checked_address
 
 
 class PolicyService(EventStoreApplication):

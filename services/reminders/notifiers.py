@@ -23,7 +23,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.errors import InvalidField
 from services.cases.workflow_contract import DeliveryAttempt, DeliveryResult, Notice, RetrySchedule
-from services.policy.service.webhook_address import checked_address
+from services.policy.webhook_address import checked_address
 from services.reminders import webhooks
 
 log = logging.getLogger("casework.notices")

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from services.policy.service.webhook_address import checked_address, resolve
+from services.policy.webhook_address import checked_address, resolve
 
 from domain.errors import InvalidField
 from domain.webhook_address import HTTPS_ONLY, NOT_PUBLIC
