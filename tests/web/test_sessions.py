@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from api.main import create_app
-from services.identity.service import web_sessions as session_module
+from services.identity import web_sessions as session_module
 from services.identity.web_sessions import SessionStore
 from tests.e2e.conftest import serve
 
