@@ -13,7 +13,7 @@ import uuid
 
 from opentelemetry import propagate
 from opentelemetry.trace import SpanKind, Tracer
-from starlette.routing import Match, Route
+from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import problem
@@ -237,12 +237,10 @@ def page_policy(nonce: str, form_targets: str = "") -> str:
 
 def allowed_methods(scope: Scope) -> list[str]:
     """Every method some route of the app answers on this path (Starlette's 405 names
-    only the first route's)."""
-    app = scope.get("app")
-    found: set[str] = set()
-    for route in getattr(app, "routes", []):
-        if isinstance(route, Route) and route.methods:
-            match, _ = route.matches({**scope, "method": "GET"})
-            if match is not Match.NONE:
-                found |= route.methods
-    return sorted(found)
+    only the first matching route's), asking each route as the router itself does."""
+    routes = [r for r in getattr(scope.get("app"), "routes", []) if not isinstance(r, Mount)]
+    return [method for method in _METHODS if any(
+        route.matches({**scope, "method": method})[0] is Match.FULL for route in routes)]
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
