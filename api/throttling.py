@@ -49,16 +49,22 @@ class Gate:
         self.max_held = settings.throttle_max_held
         self.held = 0
 
-    async def admit(self, keys: list[Key], way: str) -> None:
-        """Return when these keys may try; raise Throttled when that is too far off."""
-        wait = self.throttle.wait(keys, time.monotonic())
-        if wait <= 0:
-            return
-        if wait > self.max_hold or self.held >= self.max_held:
+    async def admit(self, keys: list[Key], way: str, *, count: bool) -> None:
+        """Return when these keys may try; raise Throttled when that is too far off.
+
+        An attempt that will be checked is counted as it is admitted, before any hold,
+        so the next one waits behind it: a burst is served one by one, not all at once."""
+        now = time.monotonic()
+        wait = self.throttle.wait(keys, now)
+        if wait > self.max_hold or (wait > 0 and self.held >= self.max_held):
             metrics.SIGN_INS_THROTTLED.labels(way, "refused").inc()
             log.info("casework: sign-in refused for %.1f s more (%s)", wait, _named(keys),
                      extra={"way": way, "retry_after": wait, **_fields(keys)})
             raise Throttled(wait)
+        if count:
+            self.throttle.begin(keys, now)
+        if wait <= 0:
+            return
         metrics.SIGN_INS_THROTTLED.labels(way, "held").inc()
         self.held += 1
         try:
@@ -100,11 +106,11 @@ async def checked(request: Request, token: str, way: str,
     raised as the Unauthenticated it was."""
     keys = keys_for(request, token)
     throttle = gate(request)
-    await throttle.admit(keys, way)
     identity: IdentityService = request.app.state.identity
-    if not looks_like_jwt(token) and identity.recognised(token) is not None:
-        return await verify(request, token)  # known good moments ago: nothing to count
-    throttle.throttle.begin(keys, time.monotonic())
+    known = not looks_like_jwt(token) and identity.recognised(token) is not None
+    await throttle.admit(keys, way, count=not known)  # known good moments ago: not counted
+    if known:
+        return await verify(request, token)
     try:
         principal = await verify(request, token)
     except Unauthenticated:
@@ -117,7 +123,8 @@ async def checked(request: Request, token: str, way: str,
 def _failed(throttle: FailureThrottle, keys: list[Key], way: str) -> None:
     metrics.SIGN_IN_FAILURES.labels(way).inc()
     counts = {k.kind: throttle.failures(k) for k in keys}
-    log.warning("casework: failed sign-in (%s): %s", way, _named(keys),
+    log.warning("casework: failed sign-in (%s): %s; failures: %s", way, _named(keys),
+                ", ".join(f"{kind} {n}" for kind, n in counts.items()),
                 extra={"way": way, **_fields(keys),
                        **{f"{kind}_failures": n for kind, n in counts.items()}})
 
