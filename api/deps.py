@@ -14,6 +14,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.threads import in_thread
+from api.throttling import checked
 from domain.errors import DomainError
 from domain.identity import CaseRelations, Principal, may, may_know_case
 from services.cases.service import CaseNotFound, CaseService
@@ -58,11 +59,13 @@ async def current_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The person behind the bearer token: a local token, or a JWT from the OIDC issuer."""
+    """The person behind the bearer token: a local token, or a JWT from the OIDC issuer.
+
+    Wrong tokens are throttled per client address and account (api/throttling.py)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("send a bearer token: Authorization: Bearer <token>",
                               field="Authorization")
-    return await principal_for_token(request, credentials.credentials)
+    return await checked(request, credentials.credentials, "bearer", principal_for_token)
 
 
 async def principal_for_token(request: Request, token: str) -> Principal:

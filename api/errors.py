@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from api.deps import Forbidden, PreconditionRequired
+from api.throttling import Throttled
 from domain.errors import DomainError, InvalidField
 from services.cases.idempotency import KeyInUse
 from services.cases.service import CaseNotFound, StaleVersion
@@ -102,6 +103,15 @@ async def http_error(_: Request, error: HTTPException) -> JSONResponse:
     return response
 
 
+async def too_many(_: Request, error: Throttled) -> JSONResponse:
+    """429 with Retry-After: too many failed credentials from this address or account."""
+    response = problem(429, "too many failed sign-ins", str(error),
+                       rule="too_many_failed_sign_ins", field="Authorization",
+                       retry_after=error.retry_after)
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
 async def unexpected_error(_: Request, error: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=error)
     return problem(500, "internal error", "something went wrong; it has been logged")
@@ -112,4 +122,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(Forbidden, forbidden)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Throttled, too_many)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, unexpected_error)

@@ -4,13 +4,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from urllib.parse import urlparse
 
 from fastapi import FastAPI
 from temporalio.client import Interceptor
 from temporalio.contrib.opentelemetry import TracingInterceptor
 
 from api import errors, openapi
-from api.middleware import AccessLog, BodyLimit, TracedRequests
+from api.middleware import AccessLog, BodyLimit, SecurityHeaders, TracedRequests
 from api.routes import cases as case_routes
 from api.routes import checkpoints as checkpoint_routes
 from api.routes import commands as command_routes
@@ -18,6 +19,7 @@ from api.routes import health, metrics, users
 from api.routes import policy as policy_routes
 from api.routes import registers as register_routes
 from api.text import PlainQuery
+from api.throttling import Gate
 from api.web import mount as web
 from services.audit.checkpoints import CheckpointLedger
 from services.bootstrap import Services, build_services
@@ -60,6 +62,13 @@ def _oidc(settings: Settings) -> OidcVerifier | None:
         return None
     return OidcVerifier(issuer=settings.oidc_issuer, jwks_url=settings.oidc_jwks_url,
                         audience=settings.oidc_audience)
+
+
+def _origin(url: str) -> str:
+    """The scheme and host of a URL: where the pages' sign-out form may lead (the
+    identity provider's end-session endpoint)."""
+    parts = urlparse(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
 def _warn_if_no_users(identity: IdentityService, oidc: OidcVerifier | None) -> None:
@@ -115,6 +124,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         docs_url=None,  # served by api/web from the service's own Swagger UI and Redoc
         redoc_url=None,
     )
+    app.state.throttle = Gate(settings)  # failed credentials, per address and account
     errors.install(app)
     openapi.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
@@ -122,6 +132,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.add_middleware(AccessLog)
     if tracer is not None:
         app.add_middleware(TracedRequests, tracer=tracer)
+    app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds,
+                       form_targets=_origin(settings.oidc_issuer))
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(case_routes.router)

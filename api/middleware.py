@@ -1,4 +1,4 @@
-"""Request limits and the access log.
+"""Request limits, the access log, and the security headers on every answer.
 
 Bodies larger than the limit are refused with 413 before they are read in full.
 The access log records who did what (method, path, status, user) and never a
@@ -7,11 +7,13 @@ request body, so nothing confidential, such as a Chatham House source, reaches i
 
 import logging
 import re
+import secrets
 import time
 import uuid
 
 from opentelemetry import propagate
 from opentelemetry.trace import SpanKind, Tracer
+from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import problem
@@ -162,3 +164,83 @@ class TracedRequests:
                 span.set_attribute("http.request.method", scope["method"])
                 span.set_attribute("http.route", route)
                 span.set_attribute("http.response.status_code", status)
+
+
+class SecurityHeaders:
+    """The headers every answer carries, and a CSP nonce for each page.
+
+    Pages get a strict Content-Security-Policy: scripts and styles only from the
+    service itself or carrying this request's nonce (`request.state.csp_nonce`,
+    which api/web/rendering.py puts on the GOV.UK template's scripts), no framing.
+    Other answers get `default-src 'none'`. Everything but the fixed front-end
+    assets is `Cache-Control: no-store`: pages, exports and JSON about cases can
+    hold confidential sources. HSTS is sent only on answers served over TLS,
+    which is uvicorn's scheme (it believes X-Forwarded-Proto only from the
+    proxies in FORWARDED_ALLOW_IPS). A 405 lists every method the path allows.
+    """
+
+    def __init__(self, app: ASGIApp, hsts_seconds: int = 0, form_targets: str = "") -> None:
+        self.app = app
+        self.hsts_seconds = hsts_seconds
+        self.form_targets = form_targets
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        nonce = secrets.token_urlsafe(18)
+        scope.setdefault("state", {})["csp_nonce"] = nonce
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = self._headers(scope, message, nonce)
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+    def _headers(self, scope: Scope, message: Message, nonce: str) -> list[tuple[bytes, bytes]]:
+        headers = list(message.get("headers", []))
+        names = {name.lower() for name, _ in headers}
+        html = any(n.lower() == b"content-type" and v.startswith(b"text/html")
+                   for n, v in headers)
+        policy = page_policy(nonce, self.form_targets) if html else "default-src 'none'; " \
+            "frame-ancestors 'none'"
+        headers += [(b"content-security-policy", policy.encode()),
+                    (b"x-frame-options", b"DENY"), (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin")]
+        if b"cache-control" not in names and not scope["path"].startswith(_FIXED_ASSETS):
+            headers.append((b"cache-control", b"no-store"))
+        if self.hsts_seconds and scope.get("scheme") == "https":
+            headers.append((b"strict-transport-security",
+                            f"max-age={self.hsts_seconds}; includeSubDomains".encode()))
+        if message["status"] == 405:
+            headers = [(n, v) for n, v in headers if n.lower() != b"allow"]
+            headers.append((b"allow", ", ".join(allowed_methods(scope)).encode()))
+        return headers
+
+
+_FIXED_ASSETS = ("/assets/", "/vendor/")
+
+
+def page_policy(nonce: str, form_targets: str = "") -> str:
+    """The pages' CSP: nothing inline without this request's nonce, nothing from elsewhere.
+
+    Swagger UI and Redoc (/docs, /redoc) run under it too. It blocks, on purpose, what
+    Redoc 3 tries beyond the service: its logo from cdn.redoc.ly, and a `Function`
+    probe for a search worker (Redoc then searches without one); docs/security.md."""
+    return "; ".join([
+        "default-src 'self'", f"script-src 'self' 'nonce-{nonce}'",
+        f"style-src 'self' 'nonce-{nonce}'", "img-src 'self' data:", "font-src 'self' data:",
+        "connect-src 'self'", "object-src 'none'",
+        "base-uri 'none'", f"form-action 'self'{' ' + form_targets if form_targets else ''}",
+        "frame-ancestors 'none'"])
+
+
+def allowed_methods(scope: Scope) -> list[str]:
+    """Every method some route of the app answers on this path (Starlette's 405 names
+    only the first matching route's), asking each route as the router itself does."""
+    routes = [r for r in getattr(scope.get("app"), "routes", []) if not isinstance(r, Mount)]
+    return [method for method in _METHODS if any(
+        route.matches({**scope, "method": method})[0] is Match.FULL for route in routes)]
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")

@@ -27,7 +27,11 @@ REFUSALS = {
            "(malformed JSON: its line and column).",
     "428": "A write must name the case version it was decided on: send If-Match "
            "(or expected_version in the body).",
+    "429": "Too many wrong tokens from this address or for this account "
+           "(`rule`: too_many_failed_sign_ins): wait `Retry-After` seconds.",
 }
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again.",
+                                "schema": {"type": "integer", "minimum": 1}}}
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _WRITES = ("post", "put", "patch", "delete")
 
@@ -49,6 +53,7 @@ def statuses(path: str, method: str, operation: dict[str, Any]) -> list[str]:
         found.append("422")
     if _is_case_command(path, method):
         found.append("428")
+    found.append("429")  # with the 401: wrong tokens are throttled (api/throttling.py)
     return found
 
 
@@ -88,6 +93,8 @@ def _declare(path: str, method: str, operation: dict[str, Any]) -> None:
     for status in statuses(path, method, operation):
         responses[status] = {"description": REFUSALS[status],
                              "content": {PROBLEM: {"schema": _PROBLEM_REF}}}
+        if status == "429":
+            responses[status]["headers"] = _RETRY_AFTER
     if _is_case_command(path, method):
         for parameter in operation.get("parameters", []):
             if parameter["in"] == "header" and parameter["name"].lower() == "if-match":

@@ -1,7 +1,6 @@
 """Mounting the pages, their assets and the local API documentation on the app."""
 
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -24,19 +23,59 @@ def install(app: FastAPI, settings: Settings) -> None:
 
 
 def _documentation(app: FastAPI) -> None:
-    """/docs and /redoc from the service's own copies of Swagger UI and Redoc: no CDN."""
+    """/docs and /redoc from the service's own copies of Swagger UI and Redoc: no CDN.
+
+    FastAPI's own pages start Swagger UI from an inline script and style Redoc's body
+    inline; these carry the request's CSP nonce instead (api/middleware.py). Redoc's
+    styled-components read the nonce for the styles it adds from the csp-nonce meta
+    element. Redoc 3's standalone bundle is an ES module, so it loads as one."""
 
     @app.get("/docs", include_in_schema=False)
-    async def swagger(_: Request) -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} - API",
-            swagger_js_url="/vendor/swagger-ui-dist/swagger-ui-bundle.js",
-            swagger_css_url="/vendor/swagger-ui-dist/swagger-ui.css",
-            swagger_favicon_url="/assets/images/favicon.ico")
+    async def swagger(request: Request) -> HTMLResponse:
+        return HTMLResponse(_SWAGGER.format(nonce=request.state.csp_nonce, title=app.title,
+                                            openapi=app.openapi_url or "/openapi.json"))
 
     @app.get("/redoc", include_in_schema=False)
-    async def redoc(_: Request) -> HTMLResponse:
-        return get_redoc_html(
-            openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} - API",
-            redoc_js_url="/vendor/redoc/bundles/redoc.standalone.js",
-            redoc_favicon_url="/assets/images/favicon.ico", with_google_fonts=False)
+    async def redoc(request: Request) -> HTMLResponse:
+        return HTMLResponse(_REDOC.format(nonce=request.state.csp_nonce, title=app.title,
+                                          openapi=app.openapi_url or "/openapi.json"))
+
+
+_SWAGGER = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="/vendor/swagger-ui-dist/swagger-ui.css">
+<link rel="icon" href="/assets/images/favicon.ico">
+<title>{title} - API</title>
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/vendor/swagger-ui-dist/swagger-ui-bundle.js"></script>
+<script nonce="{nonce}">
+SwaggerUIBundle({{url: "{openapi}", dom_id: "#swagger-ui", layout: "BaseLayout",
+  deepLinking: true, showExtensions: true, showCommonExtensions: true,
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset]}})
+</script>
+</body>
+</html>
+"""
+
+_REDOC = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="/assets/images/favicon.ico">
+<title>{title} - API</title>
+<meta property="csp-nonce" nonce="{nonce}">
+<style nonce="{nonce}">body {{ margin: 0; padding: 0; }}</style>
+</head>
+<body>
+<noscript>Redoc needs JavaScript: the same document is at {openapi}.</noscript>
+<redoc spec-url="{openapi}" disable-telemetry="true"></redoc>
+<script type="module" src="/vendor/redoc/bundles/redoc.standalone.js"></script>
+</body>
+</html>
+"""

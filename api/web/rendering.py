@@ -108,5 +108,6 @@ env.tests.update(overdue=is_overdue)
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    page = env.get_template(template).render(request=request, **context)
+    nonce = getattr(request.state, "csp_nonce", "")  # api/middleware.py SecurityHeaders
+    page = env.get_template(template).render(request=request, cspNonce=nonce, **context)
     return HTMLResponse(page, status_code=status)

@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse
 
 from api.deps import principal_for_token
 from api.threads import in_thread
+from api.throttling import Throttled, checked
 from api.web import oidc
 from api.web.rendering import render
 from api.web.routing import PageRoute, Who, page_context, posted_form, sessions
@@ -40,6 +41,16 @@ def _sign_in_page(request: Request, *, status: int = 200, error: str = "",
     return response
 
 
+def _throttled_page(request: Request, wait: Throttled, next_path: str) -> Response:
+    """429 as a page: too many wrong tokens from here, and how long to wait."""
+    response = _sign_in_page(
+        request, status=429, next_path=next_path,
+        error=f"Too many wrong tokens have been tried from here. Wait {wait.retry_after} "
+              "seconds, then paste your token again")
+    response.headers["Retry-After"] = str(wait.retry_after)
+    return response
+
+
 @router.get("/sign-in", name="sign_in_form")
 async def sign_in_form(request: Request) -> Response:
     return _sign_in_page(request, next_path=_safe_next(request.query_params.get("next")))
@@ -57,10 +68,12 @@ async def sign_in(request: Request) -> Response:
         return _sign_in_page(request, status=422, next_path=next_path,
                              error="Enter your token")
     try:
-        await principal_for_token(request, token)
+        await checked(request, token, "sign_in_page", principal_for_token)
     except Unauthenticated:
         return _sign_in_page(request, status=401, next_path=next_path,
                              error="That token is not one casework recognises")
+    except Throttled as wait:
+        return _throttled_page(request, wait, next_path)
     session = await in_thread(sessions(request).start, token)
     response = RedirectResponse(next_path, status_code=303)
     set_cookie(response, request, COOKIE, session.id,

@@ -42,3 +42,11 @@ STREAMS_SET_ASIDE = Counter(
     "casework_case_streams_set_aside_total",
     "Cases the case list could not apply and set aside (flagged as failing verification; "
     "every other case is still served). Alert on any increase.")
+SIGN_IN_FAILURES = Counter(
+    "casework_sign_in_failures_total",
+    "Wrong credentials: bearer tokens (way=bearer) and tokens pasted into the sign-in page "
+    "(way=sign_in_page). A steady rise is someone guessing.", ["way"])
+SIGN_INS_THROTTLED = Counter(
+    "casework_sign_ins_throttled_total",
+    "Credential checks slowed by the throttle: held briefly (outcome=held) or refused with "
+    "429 (outcome=refused), by way.", ["way", "outcome"])

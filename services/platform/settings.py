@@ -73,6 +73,18 @@ class Settings(BaseSettings):
     otel_endpoint: str = ""
     session_cookie_secure: bool = False
     session_idle_minutes: int = Field(480, ge=1)
+    # Security headers (docs/security.md). HSTS is sent on answers served over TLS:
+    # uvicorn's scheme, which follows X-Forwarded-Proto only from FORWARDED_ALLOW_IPS.
+    hsts_seconds: int = Field(31_536_000, ge=0)
+    # Throttling failed sign-ins and bearer tokens, per client address and per account.
+    throttle_address_failures: int = Field(20, ge=0)
+    throttle_account_failures: int = Field(5, ge=0)
+    throttle_first_delay: float = Field(1.0, ge=0)
+    throttle_max_delay: float = Field(60.0, ge=0)
+    throttle_max_hold: float = Field(2.0, ge=0)
+    throttle_forget_after: float = Field(900.0, gt=0)
+    throttle_max_held: int = Field(100, ge=0)
+    throttle_max_tracked: int = Field(10_000, ge=1)
     shortest_reminder_interval: str = "PT1H"
     webhook_allowed_hosts: str = ""
 

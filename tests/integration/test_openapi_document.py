@@ -36,8 +36,17 @@ def test_every_refusal_is_problem_json_with_its_schema(document):
 
 def test_reads_and_writes_declare_what_they_can_answer(document):
     paths = document["paths"]
-    assert set(paths["/cases"]["get"]["responses"]) == {"200", "401", "403", "422"}
+    assert set(paths["/cases"]["get"]["responses"]) == {"200", "401", "403", "422", "429"}
     assert set(paths["/cases"]["post"]["responses"]) == {
-        "201", "401", "403", "404", "409", "413", "422"}
+        "201", "401", "403", "404", "409", "413", "422", "429"}
     assert set(paths["/cases/{case_id}"]["get"]["responses"]) >= {"200", "401", "403", "404"}
     assert set(paths["/health"]["get"]["responses"]) == {"200", "503"}
+
+
+def test_every_operation_that_takes_a_token_declares_the_throttles_429(document):
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if "401" in operation["responses"]:
+                refused = operation["responses"].get("429")
+                assert refused is not None, (path, method)
+                assert "Retry-After" in refused["headers"], (path, method)
