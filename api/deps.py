@@ -17,6 +17,7 @@ from api.threads import in_thread
 from api.throttling import checked
 from domain.errors import DomainError
 from domain.identity import CaseRelations, Principal, may, may_know_case
+from services.cases.handler import CaseCommandHandler
 from services.cases.service import CaseNotFound, CaseService
 from services.cases.workflow_gateway import WorkflowGateway
 from services.identity.service import IdentityService, OidcVerifier, Unauthenticated, looks_like_jwt
@@ -49,6 +50,10 @@ async def _cases(request: Request) -> CaseService:
 
 async def _gateway(request: Request) -> WorkflowGateway | None:
     return request.app.state.gateway
+
+
+async def _commands(request: Request) -> CaseCommandHandler:
+    return request.app.state.commands
 
 
 async def _identity(request: Request) -> IdentityService:
@@ -161,6 +166,7 @@ def _is_uuid(request: Request) -> bool:
 
 CasesDep = Annotated[CaseService, Depends(_cases)]
 GatewayDep = Annotated[WorkflowGateway | None, Depends(_gateway)]
+CommandsDep = Annotated[CaseCommandHandler, Depends(_commands)]
 IdentityDep = Annotated[IdentityService, Depends(_identity)]
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 # The person acting, for routes that only need to know who (their events' actor).

@@ -19,10 +19,12 @@ from api.routes import health, metrics, users
 from api.routes import policy as policy_routes
 from api.routes import registers as register_routes
 from api.text import PlainQuery
+from api.threads import in_thread
 from api.throttling import Gate
 from api.web import mount as web
 from services.audit.checkpoints import CheckpointLedger
 from services.bootstrap import Services, build_services
+from services.cases.handler import CaseCommandHandler
 from services.cases.idempotency import IdempotencyStore
 from services.cases.workflow_gateway import WorkflowGateway, connect
 from services.identity.service import IdentityService, OidcVerifier
@@ -94,6 +96,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         app.state.identity = built.identity
         app.state.registers = built.registers
         app.state.idempotency = IdempotencyStore(built.cases)
+        app.state.commands = CaseCommandHandler(
+            built.cases, app.state.idempotency, gateway=lambda: app.state.gateway,
+            blocking=in_thread)
         app.state.case_list = built.case_list
         app.state.oidc = _oidc(settings)
         app.state.checkpoints = CheckpointLedger.configured(settings)

@@ -3,11 +3,12 @@
 A write names the version it was decided on, so two coordinators acting on the
 same stale page never both land; and a client that retries after a lost answer
 (with the same Idempotency-Key) gets the first answer back instead of a second
-event. The key's outcome is saved with the case's events (services/cases/idempotency.py).
+event. The rules are the command handler's (services/cases/handler.py), which the
+pages use too; this module reads them off the request and writes the answer.
 """
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -20,9 +21,9 @@ from fastapi.responses import JSONResponse, Response
 
 from api import errors
 from api.deps import Access, PreconditionRequired
-from api.threads import in_thread
 from domain.errors import DomainError, InvalidField
-from services.cases.idempotency import IdempotencyStore, Keyed, Outcome, fingerprint
+from services.cases.handler import Handled, Refusal
+from services.cases.idempotency import Keyed, fingerprint
 
 _KEPT_HEADERS = ("etag", "location")
 
@@ -69,46 +70,37 @@ def _json_value(value: Any) -> Any:
     return jsonable_encoder(value)
 
 
-async def idempotent(request: Request, access: Access, key: str | None,
-                     write: Callable[[], dict[str, Any]],
-                     answer: Callable[[dict[str, Any]], Awaitable[Response]],
-                     *, status: int = 200) -> Response:
-    """Run a POST once per Idempotency-Key; a retry gets the first request's outcome.
-
-    `write` runs the case command in a thread and returns the case's view;
-    `answer` turns a view into the response (and wakes the case's workflow).
-    """
+async def keyed(request: Request, access: Access, key: str | None) -> Keyed | None:
+    """The request's Idempotency-Key, with what the request asked (its fingerprint), so
+    that the key used again for a different request is refused."""
     if key is None:
-        return await answer(await in_thread(write))
-    store: IdempotencyStore = request.app.state.idempotency
-    keyed = Keyed(owner=access.id, key=key, request=fingerprint(
+        return None
+    return Keyed(owner=access.id, key=key, request=fingerprint(
         request.method, request.url.path,
         request.headers.get("if-match", "").encode() + b"\n" + await request.body()))
-    try:
-        outcome, view = await in_thread(store.run, keyed, status, write)
-    except DomainError as error:
-        refusal = await errors.domain_error(request, error)
-        kept = {k: v for k, v in refusal.headers.items() if k in _KEPT_HEADERS}
-        problem = json.loads(bytes(refusal.body))
-        outcome = await in_thread(store.refused, keyed, refusal.status_code, problem, kept)
-        if outcome.problem == problem:
-            return refusal
-        view = None
-    if view is None:
-        return await _replay(request, outcome, answer)
-    return await answer(view)
 
 
-async def _replay(request: Request, outcome: Outcome,
-                  answer: Callable[[dict[str, Any]], Awaitable[Response]]) -> Response:
-    """The first request's outcome again: its refusal, or the case as that request left it."""
-    if outcome.problem is not None:
-        response: Response = JSONResponse(outcome.problem, status_code=outcome.status,
-                                          headers=outcome.headers,
-                                          media_type=errors.PROBLEM)
+def refusal_for(request: Request) -> Refusal:
+    """How a refusal is answered here, kept with the key so a retry is answered alike."""
+
+    async def refusal(error: DomainError) -> tuple[int, dict[str, Any], dict[str, str]]:
+        answered = await errors.domain_error(request, error)
+        kept = {k: v for k, v in answered.headers.items() if k in _KEPT_HEADERS}
+        return answered.status_code, json.loads(bytes(answered.body)), kept
+
+    return refusal
+
+
+def handled_response(handled: Handled, respond: Callable[[dict[str, Any]], Response]
+                     ) -> Response:
+    """The case as saved; for a retry, the first request's answer again, marked so."""
+    first = handled.first
+    if handled.case is None:
+        assert first is not None and first.problem is not None
+        response: Response = JSONResponse(first.problem, status_code=first.status,
+                                          headers=first.headers, media_type=errors.PROBLEM)
     else:
-        cases = request.app.state.cases
-        view = await in_thread(lambda: cases.case_as_of(outcome.case_id, version=outcome.version))
-        response = await answer(view)
-    response.headers["Idempotent-Replayed"] = "true"
+        response = respond(handled.case)
+    if first is not None:
+        response.headers["Idempotent-Replayed"] = "true"
     return response

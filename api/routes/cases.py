@@ -16,13 +16,20 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import PlainTextResponse
 
-from api.deps import Access, CasesDep, Forbidden, GatewayDep, authorize, relations_of
+from api.deps import (
+    Access,
+    CasesDep,
+    CommandsDep,
+    Forbidden,
+    GatewayDep,
+    authorize,
+    relations_of,
+)
 from api.fields import Moment, VersionQuery
 from api.schemas import CaseOpen, CasePage, CasePublic, EventPublic, StageAndDeadlines
 from api.threads import in_thread
 from api.views import case_for, event_for, redactor_for
-from api.workflow import tell_workflow
-from api.writes import case_response, idempotent
+from api.writes import case_response, handled_response, keyed, refusal_for
 from domain.calendar import add_working_days
 from domain.errors import InvalidField
 from domain.identity import Role, may_know_case, may_open_case_in
@@ -30,6 +37,7 @@ from domain.registers import Region
 from domain.vocabulary import CaseStatus, RiskBand, Stage
 from services.audit.checkpoints import verify_against_checkpoint
 from services.caselist.worklist import CaseFilter, CaseOrder
+from services.cases.handler import Actor
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -43,28 +51,30 @@ IdempotencyKey = Annotated[str | None, Header(
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CasePublic,
              summary="Open a case: a concern raised about one authority")
-async def open_case(request: Request, body: CaseOpen, cases: CasesDep, gateway: GatewayDep,
+async def open_case(request: Request, body: CaseOpen, commands: CommandsDep,
                     access: Annotated[Access, Depends(authorize("open case", on_case=False))],
                     idempotency_key: IdempotencyKey = None) -> Response:
+    check_may_open(access, body)
+    handled = await commands.open_case(
+        opening_of(body), Actor(access.id, access.role),
+        key=await keyed(request, access, idempotency_key), refusal=refusal_for(request))
+    return handled_response(handled, lambda case: case_response(
+        case_for(access.principal, case), status=201,
+        headers={"Location": f"/cases/{case['id']}"}))
+
+
+def check_may_open(access: Access, body: CaseOpen) -> None:
+    """A coordinator opens cases in their own region (the route and the page alike)."""
     if not may_open_case_in(access.principal, body.region):
         raise Forbidden(f"open a case in {body.region!r} (your region is "
                         f"{access.principal.region!r})", access.role)
 
-    def open_and_view() -> dict:
-        case_id = cases.open_case(
-            authority=body.authority, region=body.region, summary=body.summary,
-            source=body.source.value, issue_type=body.issue_type.value,
-            diagnosis_due=body.diagnosis_due, owner=body.owner, actor_id=access.id,
-            actor_role=access.role)
-        return cases.case_after_write(case_id)
 
-    async def answer(case: dict) -> Response:
-        await tell_workflow(gateway, case["id"], start=True)
-        return case_response(case_for(access.principal, case), status=201,
-                             headers={"Location": f"/cases/{case['id']}"})
-
-    return await idempotent(request, access, idempotency_key, open_and_view, answer,
-                            status=201)
+def opening_of(body: CaseOpen) -> dict[str, Any]:
+    """The concern as the case service takes it: primitives."""
+    return dict(authority=body.authority, region=body.region, summary=body.summary,
+                source=body.source.value, issue_type=body.issue_type.value,
+                diagnosis_due=body.diagnosis_due, owner=body.owner)
 
 
 @router.get("", response_model=CasePage, summary="List the cases you may see, a page at a time")
@@ -245,6 +255,13 @@ async def verify_history(request: Request, case_id: UUID, cases: CasesDep,
 async def export_history(request: Request, case_id: UUID, cases: CasesDep,
                          access: Annotated[Access, Depends(authorize("export history"))],
                          format: Literal["jsonl", "csv"] = "jsonl") -> Response:
+    return await export_download(request, case_id, access, format)
+
+
+async def export_download(request: Request, case_id: UUID, access: Access,
+                          format: Literal["jsonl", "csv"]) -> Response:
+    """The case's history as a file this person may have (the route and the page)."""
+    cases = request.app.state.cases
     redact = redactor_for(access.principal, access.seen_case)
     if format == "csv":
         events = await in_thread(cases.history, case_id)

@@ -1,13 +1,13 @@
 """A case: its summary, risk, deadlines, plan, people, meetings and timeline; and its forms.
 
 Each form is a case command of api/commands.py, offered only when the role
-rules allow this person to make it; a submitted form runs the API's own route
-for that command (version check, role check, service call, workflow signal),
-so a page can do nothing the API would not, and a posted form the person may
-not make is refused with 403 as the API refuses it.
+rules allow this person to make it; a submitted form goes through the same role
+checks as the API's route and to the same command handler
+(services/cases/handler.py: the version check, the service call, the workflow
+told), so a page can do nothing the API would not, and a posted form the person
+may not make is refused with 403 as the API refuses it.
 """
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime, time, timedelta
 from typing import Any, Literal
 from uuid import UUID
@@ -30,15 +30,14 @@ from domain.errors import DomainError
 from domain.identity import Principal, may
 from domain.register_access import may_use_registers
 from services.audit.checkpoints import verify_against_checkpoint
+from services.cases.handler import Actor
 from services.cases.service import CaseNotFound, StaleVersion
 from services.eventstore.store import NotFound
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-# The API's own route for each command, called by the page that submits its form.
-_ENDPOINTS: dict[str, Callable[..., Awaitable[Any]]] = {
-    route.path: route.endpoint for route in command_routes.router.routes
-    if isinstance(route, APIRoute)}
+# The commands the API offers (a command appears once the case service has its method).
+_ROUTED = {route.path for route in command_routes.router.routes if isinstance(route, APIRoute)}
 
 
 async def case_access(request: Request, who: Principal, action: str
@@ -50,7 +49,7 @@ async def case_access(request: Request, who: Principal, action: str
 
 
 def _offered() -> list[CommandSpec]:
-    return [s for s in COMMANDS if f"/cases/{{case_id}}/{s.path}" in _ENDPOINTS]
+    return [s for s in COMMANDS if f"/cases/{{case_id}}/{s.path}" in _ROUTED]
 
 
 def commands_for(who: Principal, case: dict[str, Any]) -> list[CommandSpec]:
@@ -126,9 +125,7 @@ async def case_page(request: Request, case_id: UUID, who: Who, as_of: str = "",
 async def export(request: Request, case_id: UUID, who: Who,
                  fmt: Literal["jsonl", "csv"]) -> Response:
     access = await check_access(request, who, "export history")
-    return await case_routes.export_history(request=request, case_id=case_id,
-                                            cases=request.app.state.cases, access=access,
-                                            format=fmt)
+    return await case_routes.export_download(request, case_id, access, fmt)
 
 
 @router.get("/case/{case_id}/do/{command:path}")
@@ -161,11 +158,11 @@ async def run_command(request: Request, case_id: UUID, command: str, who: Who) -
     if errors or body is None or version is None:
         return _form_page(request, who, spec, case, version=version or 0, values=form,
                           errors=errors, status=422)
-    endpoint = _ENDPOINTS[f"/cases/{{case_id}}/{spec.path}"]
+    command_routes.check_allowed(spec, access, body)
     try:
-        await endpoint(request=request, case_id=case_id, body=body,
-                       cases=request.app.state.cases, gateway=request.app.state.gateway,
-                       access=access, if_match=f'"{version}"', idempotency_key=None)
+        await request.app.state.commands.handle(
+            case_id, spec.method, spec.arguments(body), Actor(access.id, access.role),
+            expected_version=version)
     except StaleVersion as stale:
         changes = await _changes_since(request, who, case_id, version)
         return _form_page(request, who, spec, case, version=stale.current_version,
@@ -217,12 +214,12 @@ async def open_case(request: Request, who: Who) -> Response:
     body, errors = body_from_form(CaseOpen, form)
     if errors or not isinstance(body, CaseOpen):
         return _new_case_page(request, who, values=form, errors=errors, status=422)
+    case_routes.check_may_open(access, body)
     try:
-        answer = await case_routes.open_case(request, body, request.app.state.cases,
-                                             request.app.state.gateway, access,
-                                             idempotency_key=None)
+        handled = await request.app.state.commands.open_case(
+            case_routes.opening_of(body), Actor(access.id, access.role))
     except DomainError as refused:
         return _new_case_page(request, who, values=form, status=422, errors=[
             FieldError(refused.field or "authority", refused.rule, refused.message)])
-    return RedirectResponse(f"{answer.headers['location'].replace('/cases/', '/case/')}"
-                            "?done=open_case", status_code=303)
+    assert handled.case is not None
+    return RedirectResponse(f"/case/{handled.case['id']}?done=open_case", status_code=303)

@@ -2,7 +2,9 @@
 
 The ranking is the registers' own (`RegisterService.match`); commissioning and
 deploying are the case's own commands (services/cases/support.py), the one path
-through the registers, after the same role rules the API's case routes apply.
+through the registers, after the same role rules the API's case routes apply,
+handed to the same command handler (services/cases/handler.py) on the version
+the page showed.
 """
 
 from typing import Any
@@ -17,10 +19,10 @@ from api.threads import in_thread
 from api.web.forms import FieldError
 from api.web.rendering import render
 from api.web.routing import PageRoute, Who, page_context, posted_form
-from api.workflow import tell_workflow
 from domain.errors import DomainError
 from domain.identity import Principal, may
 from domain.register_access import may_use_registers
+from services.cases.handler import Actor
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -66,26 +68,27 @@ async def take_up(request: Request, case_id: UUID, kind: str, who: Who) -> Respo
     if action is None:
         raise Forbidden(kind, who.role.value)
     access = await check_access(request, who, action)
-    cases = request.app.state.cases
-    natures = list(((access.case or {}).get("diagnosis") or {}).get("problem_natures") or [])
-    actor = dict(actor_id=who.id, actor_role=who.role.value)
+    case = access.case or {}
+    natures = list((case.get("diagnosis") or {}).get("problem_natures") or [])
+    version = str(form.get("expected_version") or case.get("version") or "")
     try:
         chosen = UUID(str(form.get("offer_id" if kind == "commission" else "peer_id")))
-        if kind == "commission":
-            await in_thread(lambda: cases.commission_support(
-                case_id, offer_id=chosen, days=days, problem_natures=natures,
-                reason="Chosen from the support that matches the diagnosis", **actor))
-        else:
-            await in_thread(lambda: cases.deploy_peer(
-                case_id, peer_id=chosen, days=days, role="peer",
-                reason="Chosen from the peers that match the diagnosis", **actor))
+        method, arguments = (
+            ("commission_support", dict(
+                offer_id=chosen, days=days, problem_natures=natures,
+                reason="Chosen from the support that matches the diagnosis"))
+            if kind == "commission" else
+            ("deploy_peer", dict(peer_id=chosen, days=days, role="peer",
+                                 reason="Chosen from the peers that match the diagnosis")))
+        await request.app.state.commands.handle(
+            case_id, method, arguments, Actor(who.id, who.role.value),
+            expected_version=int(version) if version.isdigit() else 0)
     except DomainError as refused:
         return await _matches_page(request, who, days, status=422, errors=[
             FieldError(refused.field or "days", refused.rule, refused.message)])
     except ValueError:
         return await _matches_page(request, who, days, status=422, errors=[
             FieldError("offer_id", "invalid", "Choose one of the matches listed")])
-    await tell_workflow(request.app.state.gateway, case_id, start=False)
     done = "commissioned" if kind == "commission" else "deployed"
     return RedirectResponse(f"/case/{case_id}/support-matches?days={days}&done={done}",
                             status_code=303)

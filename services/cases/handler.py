@@ -1,0 +1,125 @@
+"""One handler per case command: the key, the version, the command, the workflow told.
+
+The API's route for a command and the page that submits its form both come here,
+so a page can do nothing the API would not, and a fact is recorded the same way
+whichever door it came in by: once per Idempotency-Key (a retry gets the first
+outcome back and records nothing twice), on the version the person decided on
+(a stale one is refused by the case), and the case's workflow is told afterwards
+(best effort: the worker's reconciler starts or wakes any it misses).
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from domain.errors import DomainError
+from services.cases.idempotency import IdempotencyStore, Keyed, Outcome
+from services.cases.service import CaseService
+from services.cases.workflow_gateway import WorkflowGateway
+
+log = logging.getLogger("casework.commands")
+
+Refusal = Callable[[DomainError], Awaitable[tuple[int, dict[str, Any], dict[str, str]]]]
+"""How the caller answers a refusal (status, problem, headers): kept with the key, so
+that a retry is refused in the very same words."""
+
+Blocking = Callable[..., Awaitable[Any]]
+"""Runs a call of the synchronous event store off the event loop."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who decided the command, as the case records it."""
+
+    id: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Handled:
+    """The case as the command left it, or, for a retry, as the first request left it;
+    `first` is that first request's outcome (a refusal has no case)."""
+
+    case: dict[str, Any] | None
+    first: Outcome | None = None
+
+
+class CaseCommandHandler:
+    """Carries out case commands for every door: the API and the pages."""
+
+    def __init__(self, cases: CaseService, idempotency: IdempotencyStore, *,
+                 gateway: Callable[[], WorkflowGateway | None],
+                 blocking: Blocking = asyncio.to_thread) -> None:
+        self.cases = cases
+        self.idempotency = idempotency
+        self._gateway = gateway  # connected in the background; None until then
+        self._blocking = blocking
+
+    async def open_case(self, arguments: dict[str, Any], actor: Actor, *,
+                        key: Keyed | None = None, refusal: Refusal | None = None) -> Handled:
+        """Open a case (a concern raised) and start its workflow."""
+
+        def write() -> dict[str, Any]:
+            case_id = self.cases.open_case(**arguments, actor_id=actor.id,
+                                           actor_role=actor.role)
+            return self.cases.case_after_write(case_id)
+
+        return await self._once(write, start=True, status=201, key=key, refusal=refusal)
+
+    async def handle(self, case_id: UUID, method: str, arguments: dict[str, Any],
+                     actor: Actor, *, expected_version: int, key: Keyed | None = None,
+                     refusal: Refusal | None = None) -> Handled:
+        """Run the case service's `method` on the version the person decided on."""
+        command = getattr(self.cases, method)
+
+        def write() -> dict[str, Any]:
+            command(case_id, **arguments, actor_id=actor.id, actor_role=actor.role,
+                    expected_version=expected_version)
+            return self.cases.case_after_write(case_id)
+
+        return await self._once(write, start=False, status=200, key=key, refusal=refusal)
+
+    async def _once(self, write: Callable[[], dict[str, Any]], *, start: bool, status: int,
+                    key: Keyed | None, refusal: Refusal | None) -> Handled:
+        """`write` once per key; without a key, once. A refusal is raised as it came,
+        except a retry's, which is given back as the first request's outcome."""
+        if key is None:
+            case = await self._blocking(write)
+            await self.tell_workflow(case["id"], start=start)
+            return Handled(case)
+        try:
+            outcome, case = await self._blocking(self.idempotency.run, key, status, write)
+        except DomainError as error:
+            if refusal is None:
+                raise
+            answered, problem, headers = await refusal(error)
+            outcome = await self._blocking(self.idempotency.refused, key, answered, problem,
+                                           headers)
+            if outcome.problem == problem:
+                raise  # the first time this key was refused: answered as any refusal
+            return Handled(None, outcome)
+        if case is None:  # a retry: the first request's outcome again
+            if outcome.problem is not None or outcome.case_id is None:
+                return Handled(None, outcome)
+            first = await self._blocking(self.cases.case_as_of, outcome.case_id,
+                                         version=outcome.version)
+            return Handled(first, outcome)
+        await self.tell_workflow(case["id"], start=start)
+        return Handled(case)
+
+    async def tell_workflow(self, case_id: UUID, *, start: bool = False) -> None:
+        """Start the case's workflow, or tell it the case changed. Best effort: the event
+        is stored, and the worker's reconciler starts any workflow this misses."""
+        gateway = self._gateway()
+        if gateway is None:
+            return
+        try:
+            if start:
+                await gateway.ensure_started(str(case_id))
+            else:
+                await gateway.case_changed(str(case_id))
+        except Exception:  # noqa: BLE001 - the reconciler catches up
+            log.debug("case %s: workflow not told; the reconciler will catch up", case_id)
