@@ -82,7 +82,7 @@ async def test_the_api_the_page_the_export_check_and_the_cli_agree(
         else:
             TAMPERS[name](settings, case_id)
     served = api_settings.model_copy(update={"checkpoint_key_file": key_file})
-    server, thread, url = serve(create_app(served, identity=identity))
+    server, thread, url = serve(create_app(served))  # its own services
     try:
         for name, case_id in {**tampered, "intact": intact}.items():
             answers = await _four_answers(url, tokens["coordinator"], case_id,

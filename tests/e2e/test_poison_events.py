@@ -38,7 +38,7 @@ async def test_one_poisoned_event_is_contained_to_its_case(kind, settings, cases
     register_authorities(settings)
     healthy, broken = poisonable_case(cases), poisonable_case(cases)
     poison(settings, broken, kind)
-    server, thread, url = serve(create_app(api_settings, identity=identity))
+    server, thread, url = serve(create_app(api_settings))
     try:
         async with httpx.AsyncClient(base_url=url, timeout=10) as http:
             await _everyone_still_lists_cases(http, tokens, healthy, broken)
@@ -100,7 +100,7 @@ async def test_a_case_whose_first_event_is_poisoned_is_known_only_to_whom_it_rel
     register_authorities(settings)
     broken = poisonable_case(cases)
     poison(settings, broken, "unknown topic", version=1)
-    server, thread, url = serve(create_app(api_settings, identity=identity))
+    server, thread, url = serve(create_app(api_settings))
     try:
         async with httpx.AsyncClient(base_url=url, timeout=10) as http:
             for who in ("coordinator", "inspector", "authority liaison"):

@@ -21,12 +21,10 @@ def live_url(api_settings, identity) -> Iterator[str]:
     live = api_settings.model_copy(update={"shortest_reminder_interval": "PT1H",
                                            "webhook_allowed_hosts": ""})
     register_authorities(live)
-    cases = CaseService(live.eventsourcing_env())
-    server, thread, url = serve(create_app(live, cases=cases, identity=identity))
+    server, thread, url = serve(create_app(live))  # its own services, on these settings
     yield url
     server.should_exit = True
     thread.join(timeout=10)
-    cases.close()
 
 
 @pytest.mark.parametrize("settings", ["sqlite"], indirect=True)

@@ -70,8 +70,8 @@ def test_the_fixed_front_end_assets_may_be_cached(site):
     assert "no-store" not in answer.headers.get("cache-control", "")
 
 
-def test_hsts_only_over_tls_as_told_by_a_trusted_proxy(web_settings, web_cases, web_identity):
-    app = create_app(web_settings, cases=web_cases, identity=web_identity)
+def test_hsts_only_over_tls_as_told_by_a_trusted_proxy(web_settings, web_services):
+    app = create_app(web_settings, services=web_services)
     trusted, thread, url = serve(app)  # uvicorn trusts X-Forwarded-* from 127.0.0.1
     try:
         plain = httpx.get(url + "/sign-in")
@@ -84,7 +84,7 @@ def test_hsts_only_over_tls_as_told_by_a_trusted_proxy(web_settings, web_cases, 
 
     port = free_port()  # the same header from a client that is not a trusted proxy
     untrusted = uvicorn.Server(uvicorn.Config(
-        create_app(web_settings, cases=web_cases, identity=web_identity), host="127.0.0.1",
+        create_app(web_settings, services=web_services), host="127.0.0.1",
         port=port, log_level="warning", forwarded_allow_ips="192.0.2.1"))
     server, thread, url = _started(untrusted, port)
     try:

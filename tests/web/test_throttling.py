@@ -30,9 +30,9 @@ def limits() -> dict[str, float]:
 
 
 @pytest.fixture
-def throttled_site(web_settings, web_cases, web_identity, people, limits) -> Iterator[str]:
+def throttled_site(web_settings, web_services, people, limits) -> Iterator[str]:
     settings = web_settings.model_copy(update=limits)
-    server, thread, url = serve(create_app(settings, cases=web_cases, identity=web_identity))
+    server, thread, url = serve(create_app(settings, services=web_services))
     yield url
     server.should_exit = True
     thread.join(timeout=10)
