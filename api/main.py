@@ -17,7 +17,7 @@ from api.routes import commands as command_routes
 from api.routes import health, metrics, users
 from api.routes import policy as policy_routes
 from api.routes import registers as register_routes
-from api.text import PlainQuery
+from api.text import NoDuplicateKeys, PlainQuery
 from api.web import mount as web
 from services.bootstrap import build_case_service
 from services.cases import CaseService
@@ -124,6 +124,7 @@ def create_app(settings: Settings | None = None, *, cases: CaseService | None = 
     )
     errors.install(app)
     openapi.install(app)
+    app.add_middleware(NoDuplicateKeys)  # inside BodyLimit: sees only bodies within the limit
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
     app.add_middleware(PlainQuery)
     app.add_middleware(AccessLog)
