@@ -1,12 +1,14 @@
 """The input types every request body and query shares, so a rule at the edge is written once.
 
 Each refuses at the edge what the domain would refuse later (or, before these
-types, accepted by mistake): a date given as a number (JSON has no dates, and
-`0` silently meant 1970-01-01), a time without a time zone, a date outside
+types, accepted by mistake): a date given as a number or as digits (JSON has no
+dates, and `0` or `as_of=0` silently meant 1970-01-01), a time without a time zone, a date outside
 casework's span (domain/moments.py), a version that is `true` or beyond what a
 stream can hold. The refusal names the rule, and the problem names the field.
 """
 
+import re
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -32,6 +34,22 @@ def _text_only(value: Any) -> Any:
     return value
 
 
+# Pydantic also reads digits ("0", "1700000000", "0.0") as seconds since 1970, which
+# in a query string (always text) made `as_of=0` mean 1 January 1970.
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ISO_MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}.*", re.DOTALL)
+
+
+def _iso(pattern: re.Pattern[str], example: str) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        value = _text_only(value)
+        if isinstance(value, str) and not pattern.fullmatch(value):
+            raise PydanticCustomError(
+                "date_not_iso8601", f"must be an ISO 8601 date{example}")
+        return value
+    return check
+
+
 def _moment_in_span(value: datetime) -> datetime:
     if not EARLIEST_MOMENT <= value <= LATEST_MOMENT:
         raise PydanticCustomError("date_out_of_range", f"must be a date and time {SPAN}")
@@ -46,12 +64,13 @@ def _date_in_span(value: date) -> date:
 
 _SPAN_NOTE = f"ISO 8601 with a time zone, {SPAN}."
 
-Moment = Annotated[AwareDatetime, BeforeValidator(_text_only), AfterValidator(_moment_in_span),
-                   Field(description=_SPAN_NOTE)]
+Moment = Annotated[AwareDatetime,
+                   BeforeValidator(_iso(_ISO_MOMENT, " and time such as 2027-01-31T12:00:00Z")),
+                   AfterValidator(_moment_in_span), Field(description=_SPAN_NOTE)]
 """A date and time with a time zone, inside casework's span."""
 
-Day = Annotated[date, BeforeValidator(_text_only), AfterValidator(_date_in_span),
-                Field(description=f"ISO 8601 (YYYY-MM-DD), {SPAN}.")]
+Day = Annotated[date, BeforeValidator(_iso(_ISO_DATE, " such as 2027-01-31")),
+                AfterValidator(_date_in_span), Field(description=f"ISO 8601 (YYYY-MM-DD), {SPAN}.")]
 """A calendar date inside casework's span."""
 
 Version = Annotated[StrictInt, Field(ge=1, le=MAX_VERSION)]

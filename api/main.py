@@ -18,7 +18,7 @@ from api.routes import commands as command_routes
 from api.routes import health, metrics, users
 from api.routes import policy as policy_routes
 from api.routes import registers as register_routes
-from api.text import PlainQuery
+from api.text import NoDuplicateKeys, PlainQuery
 from api.threads import in_thread
 from api.throttling import Gate
 from api.web import mount as web
@@ -132,6 +132,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.state.throttle = Gate(settings)  # failed credentials, per address and account
     errors.install(app)
     openapi.install(app)
+    app.add_middleware(NoDuplicateKeys)  # inside BodyLimit: sees only bodies within the limit
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
     app.add_middleware(PlainQuery)
     app.add_middleware(AccessLog)

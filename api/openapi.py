@@ -75,6 +75,7 @@ def _document(app: FastAPI) -> dict[str, Any]:
         for method, operation in operations.items():
             _declare(path, method, operation)
     _health(spec)
+    _link_cases(spec)
     return spec
 
 
@@ -101,6 +102,46 @@ def _declare(path: str, method: str, operation: dict[str, Any]) -> None:
                 parameter["required"] = True
                 parameter["schema"] = {"type": "string", "maxLength": 50,
                                        "examples": ['"3"']}
+
+
+_CASE = "/cases/{case_id}"
+
+
+def _link_cases(spec: dict[str, Any]) -> None:
+    """OpenAPI links: the case an answer shows (its `id`, and its version as the ETag) feeds
+    every operation on that case, so a client, or a fuzzer's stateful phase, can follow an
+    opened case through sequences of commands without guessing its id or version.
+
+    Each link is written once under components/links and referred to from every answer
+    that shows a case (the opening, the case itself, every command)."""
+    paths = spec.get("paths", {})
+    targets = [(path, method, operation) for path, operations in paths.items()
+               if path == _CASE or path.startswith(_CASE + "/")
+               for method, operation in operations.items()]
+    if "/cases" not in paths or not targets:
+        return
+    links = {_link_name(path, method): _link(path, method, operation)
+             for path, method, operation in targets}
+    spec["components"]["links"] = links
+    refs = {name: {"$ref": f"#/components/links/{name}"} for name in links}
+    sources = [(paths["/cases"]["post"], "201")]
+    sources += [(operation, "200") for path, method, operation in targets
+                if _is_case_command(path, method) or (path, method) == (_CASE, "get")]
+    for operation, status in sources:
+        operation["responses"][status]["links"] = refs
+
+
+def _link_name(path: str, method: str) -> str:
+    """`diagnosis.post` for POST /cases/{case_id}/diagnosis; `case.get` for the case."""
+    return f"{path.removeprefix(_CASE).strip('/').replace('/', '-') or 'case'}.{method}"
+
+
+def _link(path: str, method: str, operation: dict[str, Any]) -> dict[str, Any]:
+    parameters = {"path.case_id": "$response.body#/id"}
+    if _is_case_command(path, method):
+        parameters["header.if-match"] = "$response.header.ETag"
+    return {"operationId": operation["operationId"], "parameters": parameters,
+            "description": f"{operation.get('summary', path)}, on the case in this answer"}
 
 
 def install(app: FastAPI) -> None:

@@ -111,10 +111,10 @@ async def register_authority(body: AuthorityIn, registers: RegistersDep, who: Ke
                  "type": "string"}}}}})
 async def import_authorities(request: Request, registers: RegistersDep, who: Keeper):
     """A CSV file imports whole or not at all; a refusal lists every bad row."""
-    text = (await request.body()).decode("utf-8", errors="replace")
+    data = await request.body()  # decoded by the import, which refuses what is not UTF-8
     check_region(who, None, "import authorities")
     try:
-        return await call(registers.import_authorities_csv, text, actor_id=who.id,
+        return await call(registers.import_authorities_csv, data, actor_id=who.id,
                           only_region=who.region if who.role.value != "admin" else None)
     except ImportRefused as refused:
         return problem(422, "csv rows refused", refused.message, rule=refused.rule,

@@ -20,7 +20,7 @@ under (`domain.case:Case.<Name>`): hash chains, exports and backups name them so
 
 The rules, each refused with a RuleViolation of that name:
   closed_case_is_read_only, one_diagnosis, plan_needs_diagnosis, plan_drafted_first,
-  plan_actions_are_smart, plan_agreed_first, peer_not_from_own_council,
+  plan_actions_are_smart, plan_agreed_first, peer_own_council,
   peer_deployment_active, no_stage_skipped,
   referral_needs_council_agreement, government_meeting_needs_red_flag,
   automation_never_convenes_government_meeting, joint_meeting_at_local_stage,
@@ -60,7 +60,7 @@ from domain.case.joint_meetings import JOINT_MEETING_DECISION
 from domain.case.ladder import LADDER
 from domain.case.state import AUTOMATION
 from domain.ownership import Person
-from domain.text import refuse_control_characters
+from domain.text import refuse_bad_text
 
 __all__ = ["AUTOMATION", "ESCALATION_DECISION", "JOINT_MEETING_DECISION", "LADDER", "Case"]
 
@@ -141,11 +141,11 @@ class Case(Aggregate, closure.ClosurePart, joint_meetings.JointMeetingsPart,
     @classmethod
     def _create(cls, event_class: Any, **kwargs: Any) -> Any:
         """Every event's text is plain text (domain/text.py), whichever command made it."""
-        refuse_control_characters(kwargs)
+        refuse_bad_text(kwargs)
         return super()._create(cls._stored_as(event_class), **kwargs)
 
     def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
-        refuse_control_characters(kwargs)
+        refuse_bad_text(kwargs)
         super().trigger_event(self._stored_as(event_class), **kwargs)
 
     @classmethod

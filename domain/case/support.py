@@ -235,7 +235,7 @@ class SupportPart(PlanPart):
         council = required_text(peer_council, "peer_council")
         if council.casefold() == self.authority.casefold():
             raise RuleViolation("a peer is never deployed to their own council",
-                                rule="peer_not_from_own_council", field="peer_council")
+                                rule="peer_own_council", field="peer_council")
         deployment_id = f"deployment-{len(self.deployments) + 1}"
         self.trigger_event(
             PeerDeployed, deployment_id=deployment_id,

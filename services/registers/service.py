@@ -97,7 +97,7 @@ class RegisterService(EventStoreApplication):
         self._save_new(authority, f"{authority.name} is already registered", "name")
         return authority.id
 
-    def import_authorities_csv(self, text: str, *, actor_id: str,
+    def import_authorities_csv(self, text: str | bytes, *, actor_id: str,
                                only_region: str | None = None) -> dict[str, Any]:
         """Import a whole file or nothing; every bad row is reported with its line number.
 

@@ -50,3 +50,27 @@ def test_every_operation_that_takes_a_token_declares_the_throttles_429(document)
                 refused = operation["responses"].get("429")
                 assert refused is not None, (path, method)
                 assert "Retry-After" in refused["headers"], (path, method)
+
+
+def _linked(response: dict, document: dict) -> dict[str, dict]:
+    """The links of an answer, each resolved from components/links."""
+    return {name: document["components"]["links"][link["$ref"].rsplit("/", 1)[1]]
+            for name, link in response.get("links", {}).items()}
+
+
+def test_an_opened_case_links_its_id_and_etag_to_every_operation_on_it(document):
+    """So a client (or schemathesis's stateful phase) follows a case through its commands."""
+    ids = {operation["operationId"]: (path, method)
+           for path, operations in document["paths"].items()
+           for method, operation in operations.items()}
+    on_a_case = {(p, m) for p, m in ids.values() if p.startswith("/cases/{case_id}")}
+    opened = _linked(document["paths"]["/cases"]["post"]["responses"]["201"], document)
+    assert {ids[link["operationId"]] for link in opened.values()} == on_a_case
+    for link in opened.values():
+        path, method = ids[link["operationId"]]
+        assert link["parameters"]["path.case_id"] == "$response.body#/id"
+        assert ("header.if-match" in link["parameters"]) == (method == "post"), path
+    for spec in COMMANDS:
+        answer = document["paths"][f"/cases/{{case_id}}/{spec.path}"]["post"]["responses"]["200"]
+        assert _linked(answer, document) == opened, spec.path
+    assert "id" in document["components"]["schemas"]["CasePublic"]["properties"]

@@ -89,7 +89,7 @@ def test_a_revised_plan_needs_the_councils_agreement_again():
 @pytest.mark.parametrize("council", ["Northshire County Council", "northshire county council "])
 def test_no_peer_is_deployed_to_their_own_council(council):
     assert refused(agreed(), "deploy_peer",
-                   **dict(PEER, peer_council=council)) == "peer_not_from_own_council"
+                   **dict(PEER, peer_council=council)) == "peer_own_council"
 
 
 def test_a_conflict_of_interest_is_not_the_commissioners_to_declare():
