@@ -2,10 +2,9 @@
 
 `authorize(action)` is the one gate every route passes: it names the action the
 route performs (the role table in docs/api-and-roles.md is generated from these
-names), checks
-the bearer token, and for a case route loads the case and applies the role rules
-of domain/identity.py: a person who may not know the case gets 404, one who may
-know it but not act on it gets 403.
+names), checks the bearer token, and for a case route loads the case and applies
+the role rules of domain/identity.py: a person who may not know the case gets
+404, one who may know it but not act on it gets 403.
 """
 
 from typing import Annotated, Any
