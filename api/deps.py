@@ -1,10 +1,10 @@
 """Dependencies shared by the routes: the services, the signed-in person, their access.
 
 `authorize(action)` is the one gate every route passes: it names the action the
-route performs (the README's role table is generated from these names), checks
-the bearer token, and for a case route loads the case and applies the role rules
-of domain/identity.py: a person who may not know the case gets 404, one who may
-know it but not act on it gets 403.
+route performs (the role table in docs/api-and-roles.md is generated from these
+names), checks the bearer token, and for a case route loads the case and applies
+the role rules of domain/identity.py: a person who may not know the case gets
+404, one who may know it but not act on it gets 403.
 """
 
 from typing import Annotated, Any
