@@ -3,9 +3,11 @@
     casework --help              every subcommand, one line each
     casework COMMAND --help      what it does, its options and its exit codes
 
-Exit codes, for every subcommand: 0 done; 1 a check found a problem (verify,
-restore's checks); 2 refused (bad arguments, a rule of casework, a file that
-cannot be read), with the reason on standard error.
+Exit codes: 0 done; anything else, not done, with the reason on standard error.
+Each subcommand's --help gives its own: `verify` 1 the history is not intact,
+2 a file could not be read; `users` and `policy` 2 refused by a rule (or bad
+arguments); `backup`, `restore` and `copy-to-postgres` 1 refused, 2 a
+command-line or configuration mistake, 3 a damaged backup, 4 a missing key.
 """
 
 import argparse
@@ -21,8 +23,9 @@ def parser() -> argparse.ArgumentParser:
         prog="casework",
         description="Run and operate casework: the service, its users, region policies, "
                     "verification, backups and the case list.",
-        epilog="Exit codes: 0 done; 1 a check found a problem; 2 refused (the reason is "
-               "printed). Configuration comes from CASEWORK_* variables (docs/configuration.md).")
+        epilog="Exit codes: 0 done; anything else, not done, with the reason printed "
+               "(each COMMAND --help gives its own). Configuration comes from CASEWORK_* "
+               "variables (docs/configuration.md).")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in GROUPS:
         group.register(commands)
