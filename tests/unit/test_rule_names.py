@@ -23,6 +23,8 @@ from pydantic_core.core_schema import ErrorType
 
 ROOT = Path(__file__).resolve().parents[2]
 CODE = ("domain", "services", "api", "workflows")
+# Read for names only (the docs cite tests and commands by name; neither gives rules).
+NAMED_ONLY = ("deploy", "tests", "bench")
 NAME_IN_BACKTICKS = re.compile(r"`([a-z][a-z0-9]*(?:_[a-z0-9]+)+)`")
 BLOCKS = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*] |\d+\. |\|))")
 # Named in such paragraphs, not rules, and not spelled whole in the code: the identity
@@ -116,6 +118,11 @@ def code_names() -> tuple[set[str], set[str]]:
         for path in sorted((ROOT / folder).rglob("*.py")):
             source.visit(ast.parse(path.read_text(), str(path)))
     rules = set(source.rules) | set(typing.get_args(ErrorType))
+    for folder in NAMED_ONLY:  # functions and classes only: a test's strings are no names
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            source.names |= {node.name for node in ast.walk(ast.parse(path.read_text()))
+                             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef
+                                           | ast.ClassDef)}
     for given in source.given:
         if _text(given) is not None:
             rules.add(_text(given))  # type: ignore[arg-type]
