@@ -5,14 +5,12 @@ page or with `PUT /regions/{region}/policy`: recorded with who made it.
 """
 
 import argparse
-import sys
 from typing import Any
 
-from domain.errors import DomainError
+from deploy.cli.running import on_services
 from domain.policy import POLICY_FIELDS
 from domain.registers import Region
 from domain.vocabulary import one_of
-from services.platform.settings import Settings
 from services.policy.service import PolicyService
 
 
@@ -54,15 +52,7 @@ def _set(args: argparse.Namespace) -> int:
 
 
 def _on_policies(action: Any) -> int:
-    service = PolicyService(Settings().eventsourcing_env())
-    try:
-        action(service)
-    except DomainError as error:
-        print(f"error: {error.message}", file=sys.stderr)
-        return 2
-    finally:
-        service.close()
-    return 0
+    return on_services(lambda services: action(services.policies))
 
 
 def _print(fields: dict[str, Any]) -> None:
