@@ -342,6 +342,15 @@ class RegisterService(EventStoreApplication):
             return None
         return commission["region"] if commission else None
 
+    def case_of_commission(self, offer_id: UUID, commission_id: str) -> str | None:
+        """The case a current commission of the offer was made for, as the register
+        recorded it; None when the offer holds no such commission now."""
+        try:
+            commission = self._get(SupportOffer, offer_id).commissions.get(commission_id)
+        except NotRegistered:
+            return None
+        return str(commission["case_id"]) if commission else None
+
     def region_of_commitment(self, commitment_id: str) -> str | None:
         budget = self._budget_holding(commitment_id)
         return budget.region if budget else None
