@@ -146,6 +146,13 @@ async def check_access(request: Request, principal: Principal, action: str, *,
     case_id = UUID(request.path_params["case_id"]) if _is_uuid(request) else None
     if case_id is None:
         raise CaseNotFound("no case with that id", field="case_id")
+    return await check_case_access(request, principal, action, case_id)
+
+
+async def check_case_access(request: Request, principal: Principal, action: str,
+                            case_id: UUID) -> Access:
+    """The same rules for a case a route found rather than named in its path (the
+    register's route for ending a commission finds the case it belongs to)."""
     case = await in_thread(request.app.state.cases.readable_case, case_id)
     relations = relations_of(case)
     if not may_know_case(principal, relations) and not may(principal, action, relations):

@@ -23,10 +23,6 @@ def may_use_registers(who: Principal, action: str) -> bool:
     return who.role in REGISTER_PERMISSIONS[action]
 
 
-def may_act_in_region(who: Principal, region: str | None) -> bool:
-    return region_refusal(who, region) is None
-
-
 def region_refusal(who: Principal, region: str | None) -> str | None:
     """Why `who` may not change `region`'s registers, or None when they may.
 

@@ -27,7 +27,12 @@ from services.reminders.digest import MorningDigest
 from services.reminders.duty_reminders import DutyReminders
 from services.reminders.escalation_steps import EscalationSteps
 from services.reminders.notices import CachedDirectory
-from services.reminders.notifiers import Channels, NotifierSettings, build_notifiers, build_notify
+from services.reminders.notifiers import (
+    Channels,
+    build_notifiers,
+    build_notify,
+    retry_schedule,
+)
 from workflows.activities import CaseActivities, DigestActivities, EscalationActivities
 from workflows.authority_reminders import AuthorityReminderWorkflow
 from workflows.case_workflow import CaseWorkflow
@@ -80,33 +85,35 @@ class Workers:
 
 def build_worker(client: Client, cases: CaseService, task_queue: str,
                  executor: ThreadPoolExecutor, *, policies: PolicyService | None = None,
-                 notifiers: NotifierSettings | None = None, index_cases: bool = False,
+                 settings: Settings | None = None, index_cases: bool = False,
                  directory: IdentityService | None = None,
                  duty_reminders: DutyReminders | None = None) -> Workers:
     """The workers with every workflow and activity; tests build the same ones.
 
-    The policy store defaults to the cases' own database, the notifiers to the
-    CASEWORK_SMTP_* settings. `index_cases` says casework's search attributes
-    are registered on the Temporal namespace, so workflows may upsert them.
+    The policy store defaults to the cases' own database; `settings` (by default read
+    from the environment) say how notices go out (CASEWORK_SMTP_*, _NOTIFY_*,
+    _DELIVERY_*) and the address their links start with (CASEWORK_PUBLIC_BASE_URL).
+    `index_cases` says casework's search attributes are registered on the Temporal
+    namespace, so workflows may upsert them.
     Without a directory of users, notices go only to the region's address; without
     `duty_reminders`, authority duty reminders are made but not recorded.
     """
     first = CaseActivities(cases)
-    notifiers = notifiers or NotifierSettings()
+    settings = settings or Settings()
     policies = policies or PolicyService.beside(cases)
     email, webhook = build_notifiers(
-        notifiers, allowed_hosts=policies.limits.webhook_allowed_hosts)
-    notify = build_notify(notifiers)
+        settings, allowed_hosts=policies.limits.webhook_allowed_hosts)
+    notify = build_notify(settings)
     steps = EscalationSteps(cases, policies, cases.clock,
                             index_cases=index_cases,
                             channels=Channels(email, webhook, notify=notify).available(),
-                            retry=notifiers.retry(),
+                            retry=retry_schedule(settings),
                             directory=CachedDirectory(directory) if directory else None,
-                            public_base_url=notifiers.public_base_url)
+                            public_base_url=settings.public_base_url)
     escalation = EscalationActivities(steps, email, webhook, notify, duty_reminders)
     digest = DigestActivities(MorningDigest(
         cases, directory.users if directory else list, notify if notify.enabled else email,
-        public_base_url=notifiers.public_base_url))
+        public_base_url=settings.public_base_url))
     delivering: list[Callable[..., Any]] = [escalation.deliver_and_record,
                                             escalation.deliver_notice,
                                             escalation.record_delivery]
@@ -173,13 +180,14 @@ async def serve(settings: Settings) -> None:
     reconciler = Reconciler(cases, gateway)
     reminders = DutyReminders(settings)
     with ThreadPoolExecutor(max_workers=8) as executor:
-        worker = build_worker(client, cases, settings.task_queue, executor, index_cases=indexed,
+        worker = build_worker(client, cases, settings.task_queue, executor,
+                              settings=settings, index_cases=indexed,
                               directory=services.identity, duty_reminders=reminders)
         log.info("worker on task queue %r at %s", settings.task_queue, settings.temporal_address)
         stop = asyncio.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             asyncio.get_running_loop().add_signal_handler(signum, stop.set)
-        await gateway.schedule_morning_digest(NotifierSettings().digest_at())
+        await gateway.schedule_morning_digest(settings.digest_at())
         following = asyncio.create_task(reconciler.run_forever())
         scheduling = asyncio.create_task(_keep_duty_schedules(services.registers, gateway,
                                                                 reminders))

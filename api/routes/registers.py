@@ -10,16 +10,25 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Depends, Query, Request, status
 from pydantic import ConfigDict, Field
 
-from api.deps import CasesDep, Forbidden, PrincipalDep
+from api.deps import (
+    CasesDep,
+    CommandsDep,
+    Forbidden,
+    PrincipalDep,
+    check_case_access,
+)
 from api.errors import problem
 from api.fields import Count, Day
 from api.text import RequestBody
 from api.threads import in_thread
 from domain.identity import Principal
 from domain.register_access import may_use_registers, region_refusal
+from services.cases.handler import Actor, CaseCommandHandler
 from services.registers.service import ImportRefused, RegisterService
 
 router = APIRouter(tags=["registers"])
+
+ENDED_IN_THE_REGISTER = "Ended through the register (the support matrix's end route)"
 
 
 def _registers(request: Request) -> RegisterService:
@@ -228,12 +237,39 @@ async def get_offer(offer_id: UUID, registers: RegistersDep, _: Reader) -> dict:
     return await call(registers.get_offer, offer_id)
 
 
+class CommissionEndIn(Input):
+    reason: str = Field(ENDED_IN_THE_REGISTER, min_length=1, max_length=5000,
+                        description="Why: kept in the case's history.")
+
+
 @router.post("/support-offers/{offer_id}/commissions/{commission_id}/end")
-async def end_commission(offer_id: UUID, commission_id: str, registers: RegistersDep,
-                         who: Commissioner) -> dict:
+async def end_commission(request: Request, offer_id: UUID, commission_id: str,
+                         registers: RegistersDep, cases: CasesDep, commands: CommandsDep,
+                         who: Commissioner, body: CommissionEndIn | None = None) -> dict:
+    """Ends the commission on the case it was made for, as `POST
+    /cases/{id}/commission-ends` does, so the case and the register agree; answers with
+    the offer. Only a commission no case shows running is ended in the register alone."""
     await check_region_of(who, "end a commission", registers.region_of_commission, offer_id,
                           commission_id)
-    return await call(registers.end_commission, offer_id, commission_id, actor_id=who.id)
+    case_id = await call(cases.case_running_commission, offer_id, commission_id)
+    if case_id is None:
+        await call(registers.end_commission, offer_id, commission_id, actor_id=who.id)
+    else:
+        await end_on_the_case(request, who, case_id, commission_id,
+                              (body or CommissionEndIn()).reason, commands)
+    return await call(registers.get_offer, offer_id)
+
+
+async def end_on_the_case(request: Request, who: Principal, case_id: UUID,
+                          commission_id: str, reason: str,
+                          commands: CaseCommandHandler) -> None:
+    """The case command, behind the case's own role rules and through the one command
+    handler; no version is asked for, as the register's clients never had one to give:
+    ending names one commission, and a second end of it is refused."""
+    access = await check_case_access(request, who, "end commission", case_id)
+    await commands.handle(case_id, "end_commission",
+                          {"commission_id": commission_id, "reason": reason},
+                          Actor(access.id, access.role), expected_version=None)
 
 
 @router.get("/support-matches")

@@ -19,7 +19,7 @@ from api.web.forms import multi_dict
 from api.web.rendering import render
 from api.web.sessions import COOKIE, SessionStore, WebSession, same_token
 from domain.errors import DomainError
-from domain.identity import PERMISSIONS, Principal, may
+from domain.identity import Principal, may
 from domain.policy_access import POLICY_PERMISSIONS
 from domain.register_access import may_use_registers
 from services.cases.service import CaseNotFound
@@ -117,7 +117,3 @@ def page_context(request: Request, who: Principal, **context: Any) -> dict[str, 
     session: WebSession = request.state.web_session
     return {"who": who, "csrf": session.csrf, "session": session,
             "navigation": navigation(who), "path": request.url.path, **context}
-
-
-def may_any(who: Principal, *actions: str) -> bool:
-    return any(a in PERMISSIONS and may(who, a) for a in actions)

@@ -176,23 +176,6 @@ class CaseListView(SideTables):
                        + (" FOR UPDATE" if self.postgres else ""), (PROJECTION,))
         return int(cursor.fetchone()[0])
 
-    def _apply_batch(self, cases: CaseService, batch_size: int) -> int:
-        """A page applied by reading each touched case back from its stream: how catching
-        up worked before it folded, kept as the bench's baseline."""
-        with self._transaction(lock=True) as cursor:
-            batch = self._next_page(cursor, cases, batch_size)
-            if not batch:
-                return 0
-            touched: dict[UUID, int] = {}
-            for notification in batch:
-                if notification.topic.startswith(CASE_TOPIC_PREFIX):
-                    touched[notification.originator_id] = notification.originator_version
-            for case_id, version in touched.items():
-                self._project(cursor, cases, case_id, version)
-            cursor.execute("UPDATE read_model_tracking SET position = ? WHERE projection = ?",
-                           (batch[-1].id, PROJECTION))
-            return len(batch)
-
     def _project(self, cursor: Any, cases: CaseService, case_id: UUID, version: int) -> None:
         """Write the case's row; a stream that cannot be applied is set aside, not fatal."""
         try:

@@ -70,9 +70,11 @@ class CaseCommandHandler:
         return await self._once(write, start=True, status=201, key=key, refusal=refusal)
 
     async def handle(self, case_id: UUID, method: str, arguments: dict[str, Any],
-                     actor: Actor, *, expected_version: int, key: Keyed | None = None,
+                     actor: Actor, *, expected_version: int | None, key: Keyed | None = None,
                      refusal: Refusal | None = None) -> Handled:
-        """Run the case service's `method` on the version the person decided on."""
+        """Run the case service's `method` on the version the person decided on (None
+        only for a door whose callers never had a version: the register's end of a
+        commission, which names the one commission it ends)."""
         command = getattr(self.cases, method)
 
         def write() -> dict[str, Any]:

@@ -6,7 +6,9 @@ and reserve it in one transaction of theirs; the case then records the same
 commission or deployment, by the same id, in its history. If the case refuses
 (a rule, or a stale version), the reservation is given back, recorded, so the
 registers never hold a commitment that no case shows. Ending a deployment on
-the case gives the peer's days back in the register.
+the case gives the peer's days back in the register, and ending a commission
+gives back its days and unspent money; the register's own route for ending a
+commission finds its case (`case_running_commission`) and ends it here too.
 """
 
 from collections.abc import Callable, Iterable
@@ -121,6 +123,18 @@ class SupportThroughRegisters:
             except (RuleViolation, NotFound):
                 pass  # already ended in the register: nothing to give back
         return version
+
+    def case_running_commission(self, offer_id: UUID, commission_id: str) -> UUID | None:
+        """The case that shows this register commission still running, found from the
+        register's record of it: ending it there is the one way to end it, so the case and
+        the register agree. None when no case does (one made in the register before support
+        went through the case, or one its case has ended): the register alone then holds it."""
+        recorded = self.register_service().case_of_commission(offer_id, commission_id)
+        try:
+            case = self._load(UUID(recorded or ""))
+        except (ValueError, NotFound):
+            return None
+        return case.id if commission_id in case.active_commissions else None
 
     def check_takes_support(self, case_id: str, authority: str) -> None:
         """Money is committed only to an open case of `authority` with an agreed plan."""

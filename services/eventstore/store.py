@@ -305,11 +305,6 @@ class EventStoreApplication(Application[UUID]):
                 aggregate = event.mutate(aggregate)
         return aggregate
 
-    def events_with_stored(self, aggregate_id: UUID) -> Iterator[tuple[Any, StoredEvent]]:
-        """Each domain event beside the stored form it was read from (for exports)."""
-        for stored in self.stored_events(aggregate_id):
-            yield self.mapper.to_domain_event(stored), stored
-
     def event_view(self, event: Any) -> dict[str, Any]:
         """An event as primitives for readers; applications name their own fields."""
         return {"type": type(event).__name__, "recorded_at": event.timestamp,

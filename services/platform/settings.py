@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+from datetime import time as time_of_day
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -87,6 +88,19 @@ class Settings(BaseSettings):
     throttle_max_tracked: int = Field(10_000, ge=1)
     shortest_reminder_interval: str = "PT1H"
     webhook_allowed_hosts: str = ""
+    # Notices and the morning digest (the worker sends them; no SMTP host: no email)
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_sender: str = "casework@localhost"
+    notify_api_key: str = ""
+    notify_template_id: str = ""
+    notify_base_url: str = "https://api.notifications.service.gov.uk"
+    delivery_timeout_seconds: float = 10.0
+    delivery_attempts: int = 8
+    delivery_first_retry_seconds: float = 1.0
+    delivery_max_retry_seconds: float = 60.0
+    public_base_url: str = ""
+    digest_time: str = Field("09:00", pattern=r"^\d\d:\d\d(:\d\d)?$")
 
     @field_validator("shortest_reminder_interval")
     @classmethod
@@ -97,6 +111,10 @@ class Settings(BaseSettings):
         except InvalidField as refused:
             raise ValueError(refused.message) from None
         return value
+
+    def digest_at(self) -> time_of_day:
+        """When the morning digest goes, UK time (CASEWORK_DIGEST_TIME, HH:MM)."""
+        return time_of_day.fromisoformat(self.digest_time)
 
     def policy_env(self) -> dict[str, str]:
         """What every region policy must keep to, carried to the policy store with the

@@ -335,34 +335,21 @@ class RegisterService(EventStoreApplication):
         except (NotRegistered, InvalidField):
             return None
 
-    def region_of_peer(self, peer_id: UUID) -> str | None:
-        """A council's peer belongs to the region of their council; a partner
-        organisation's peer to none (national, like a national offer)."""
-        try:
-            council = self._get(Peer, peer_id).council
-        except NotRegistered:
-            return None
-        return self.region_of_authority(council) if council else None
-
-    def region_of_deployment(self, peer_id: UUID, deployment_id: str) -> str | None:
-        try:
-            deployment = self._get(Peer, peer_id).deployments.get(deployment_id)
-        except NotRegistered:
-            return None
-        return self.region_of_authority(deployment["authority"]) if deployment else None
-
-    def region_of_offer(self, offer_id: UUID) -> str | None:
-        try:
-            return self._get(SupportOffer, offer_id).region
-        except NotRegistered:
-            return None
-
     def region_of_commission(self, offer_id: UUID, commission_id: str) -> str | None:
         try:
             commission = self._get(SupportOffer, offer_id).commissions.get(commission_id)
         except NotRegistered:
             return None
         return commission["region"] if commission else None
+
+    def case_of_commission(self, offer_id: UUID, commission_id: str) -> str | None:
+        """The case a current commission of the offer was made for, as the register
+        recorded it; None when the offer holds no such commission now."""
+        try:
+            commission = self._get(SupportOffer, offer_id).commissions.get(commission_id)
+        except NotRegistered:
+            return None
+        return str(commission["case_id"]) if commission else None
 
     def region_of_commitment(self, commitment_id: str) -> str | None:
         budget = self._budget_holding(commitment_id)

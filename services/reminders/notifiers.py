@@ -12,48 +12,19 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from datetime import time as time_of_day
 from email.message import EmailMessage
 
 import httpx
 from notifications_python_client.errors import APIError
 from notifications_python_client.notifications import NotificationsAPIClient
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.errors import InvalidField
 from services.cases.workflow_contract import DeliveryAttempt, DeliveryResult, Notice, RetrySchedule
+from services.platform.settings import Settings
 from services.policy.webhook_address import checked_address
 from services.reminders import webhooks
 
 log = logging.getLogger("casework.notices")
-
-
-class NotifierSettings(BaseSettings):
-    """Where email goes out; read from CASEWORK_SMTP_* (no SMTP host: no email)."""
-
-    model_config = SettingsConfigDict(env_prefix="CASEWORK_", extra="ignore")
-
-    smtp_host: str = ""
-    smtp_port: int = 25
-    smtp_sender: str = "casework@localhost"
-    delivery_timeout_seconds: float = 10.0
-    delivery_attempts: int = 8
-    delivery_first_retry_seconds: float = 1.0
-    delivery_max_retry_seconds: float = 60.0
-    public_base_url: str = ""
-    notify_api_key: str = ""
-    notify_template_id: str = ""
-    notify_base_url: str = "https://api.notifications.service.gov.uk"
-    digest_time: str = Field("09:00", pattern=r"^\d\d:\d\d(:\d\d)?$")
-
-    def digest_at(self) -> time_of_day:
-        """When the morning digest goes, UK time (CASEWORK_DIGEST_TIME, HH:MM)."""
-        return time_of_day.fromisoformat(self.digest_time)
-
-    def retry(self) -> RetrySchedule:
-        return RetrySchedule(self.delivery_attempts, self.delivery_first_retry_seconds,
-                             self.delivery_max_retry_seconds, by_temporal=True)
 
 
 class DeliveryFailed(Exception):
@@ -219,17 +190,21 @@ def _safe(key: str) -> str:
     return "".join(c if c.isalnum() or c in "-." else "-" for c in key)
 
 
-def build_notify(settings: NotifierSettings) -> NotifyNotifier:
+def retry_schedule(settings: Settings) -> RetrySchedule:
+    """How each delivery is retried (CASEWORK_DELIVERY_*), by Temporal's activity retries."""
+    return RetrySchedule(settings.delivery_attempts, settings.delivery_first_retry_seconds,
+                         settings.delivery_max_retry_seconds, by_temporal=True)
+
+
+def build_notify(settings: Settings) -> NotifyNotifier:
     return NotifyNotifier(settings.notify_api_key, settings.notify_template_id,
                           settings.notify_base_url, timeout=settings.delivery_timeout_seconds)
 
 
-def build_notifiers(settings: NotifierSettings | None = None, *,
-                    allowed_hosts: frozenset[str] = frozenset()
+def build_notifiers(settings: Settings, *, allowed_hosts: frozenset[str] = frozenset()
                     ) -> tuple[EmailNotifier, WebhookNotifier]:
     """`allowed_hosts`: where a webhook may reach inside the network, the same list the
     policy store checks against when a policy is set (PolicyService.limits)."""
-    settings = settings or NotifierSettings()
     timeout = settings.delivery_timeout_seconds
     return (EmailNotifier(settings.smtp_host, settings.smtp_port, settings.smtp_sender,
                           timeout=timeout),

@@ -2,13 +2,19 @@
 
 Over HTTP: the conflict of interest, the peer's council, the days and the
 budget come from the registers; a refusal anywhere writes nothing anywhere;
-the registers no longer take case work that bypasses the case.
+the registers no longer take case work that bypasses the case, and a
+commission ended through the register's route is ended on its case.
 """
 
 from datetime import date
 from uuid import UUID
 
+import pytest
+
+from api.main import create_app
+from api.routes.registers import ENDED_IN_THE_REGISTER
 from domain.budget import financial_year
+from services.platform.settings import Settings
 from services.registers.service import RegisterService
 from tests.e2e.conftest import bearer
 from tests.e2e.test_case_journey import PLAN, Journey
@@ -157,3 +163,98 @@ async def test_the_registers_take_no_case_work_that_bypasses_the_case(http, toke
                            json={**commitment, "case_id": case.case_id})
     assert made.status_code == 201, made.text
     assert UUID(case.case_id)
+
+
+# -- one way to end a commission ---------------------------------------------------
+
+async def commissioned(http, tokens, settings) -> tuple[Journey, UUID, str]:
+    """An agreed case with a paid commission: 2 days at £1,000 committed from the budget."""
+    ids = seed_registers(settings.eventsourcing_env(), paid_per_day=1_000, allocation=50_000)
+    case = await agreed_case(http, tokens)
+    made = await case.do("coordinator", "support", {
+        "offer_id": str(ids["offer"]), "days": 2, "problem_natures": ["capacity"],
+        "reason": "Fits"})
+    return case, ids["offer"], made["commissions"][0]["commission_id"]
+
+
+def running_in_the_register(settings, offer_id: UUID) -> tuple[set[str], int]:
+    """The commissions the register holds as current, and the money it has committed."""
+    registers = registers_of(settings)
+    try:
+        held = {c["commission_id"] for c in registers.get_offer(offer_id)["commissions"]}
+        return held, registers.get_budget(OPEN_CASE["region"], YEAR)["committed"]
+    finally:
+        registers.close()
+
+
+async def running_on_the_case(case: Journey) -> set[str]:
+    view = (await case.read("coordinator")).json()
+    return {c["commission_id"] for c in view["commissions"] if c["status"] == "active"}
+
+
+ENDINGS = {
+    "on the case": lambda case, offer, commission: (
+        f"/cases/{case.case_id}/commission-ends",
+        {"json": {"commission_id": commission, "reason": "Coaching delivered"},
+         "headers": {"If-Match": case.etag}}, "Coaching delivered"),
+    "in the register": lambda case, offer, commission: (
+        f"/support-offers/{offer}/commissions/{commission}/end",
+        {"json": {"reason": "Coaching delivered"}}, "Coaching delivered"),
+    "in the register, with no body (as before)": lambda case, offer, commission: (
+        f"/support-offers/{offer}/commissions/{commission}/end", {},
+        ENDED_IN_THE_REGISTER),
+}
+
+
+@pytest.mark.parametrize("way", ENDINGS)
+async def test_after_either_way_of_ending_a_commission_the_case_and_the_register_agree(
+        http, tokens, settings, way):
+    case, offer, commission = await commissioned(http, tokens, settings)
+    assert await running_on_the_case(case) == {commission}
+    assert running_in_the_register(settings, offer) == ({commission}, 2_000)
+    path, request, reason = ENDINGS[way](case, offer, commission)
+    coordinator = bearer(tokens["coordinator"])
+    ended = await http.post(path, **{**request, "headers": {
+        **coordinator, **request.get("headers", {})}})
+    assert ended.status_code == 200, ended.text
+    assert await running_on_the_case(case) == set()
+    assert running_in_the_register(settings, offer) == (set(), 0)  # days and money back
+    history = (await case.read("inspector", "/history")).json()
+    [recorded] = [e for e in history if e["type"] == "SupportCommissionEnded"]
+    assert (recorded["data"]["commission_id"], recorded["data"]["reason"],
+            recorded["actor"]["role"]) == (commission, reason, "coordinator")
+    again = await http.post(f"/support-offers/{offer}/commissions/{commission}/end",
+                            headers=coordinator)
+    assert again.status_code == 409 and again.json()["rule"] == "commission_not_current"
+    assert len([e for e in (await case.read("inspector", "/history")).json()
+                if e["type"] == "SupportCommissionEnded"]) == 1
+
+
+async def test_a_commission_no_case_shows_running_ends_in_the_register_alone(
+        http, tokens, settings):
+    """One made in the register before support went through the case names no case:
+    the register holds it alone, so ending it there is what makes the two agree."""
+    ids = seed_registers(settings.eventsourcing_env(), allocation=50_000)
+    registers = registers_of(settings)
+    try:
+        made = registers.commission_offer(ids["offer"], case_id="made-before-the-case-path",
+                                          authority=OPEN_CASE["authority"], days=1,
+                                          actor_id="cora")
+    finally:
+        registers.close()
+    ended = await http.post(
+        f"/support-offers/{ids['offer']}/commissions/{made['commission_id']}/end",
+        headers=bearer(tokens["coordinator"]))
+    assert ended.status_code == 200, ended.text
+    assert ended.json()["commissions"] == []
+    assert running_in_the_register(settings, ids["offer"])[0] == set()
+
+
+def test_no_route_ends_a_peer_deployment_in_the_register_alone():
+    """A deployment ends only on its case (`peer-deployment-ends`), which gives the
+    peer's days back in the register: the registers offer no write on a deployment."""
+    paths = create_app(Settings()).openapi()["paths"]
+    writes = {path for path, methods in paths.items() if path.startswith("/peers")
+              and set(methods) & {"post", "put", "patch", "delete"}}
+    assert writes == {"/peers"}
+    assert "/cases/{case_id}/peer-deployment-ends" in paths

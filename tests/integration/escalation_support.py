@@ -24,7 +24,6 @@ from services.cases.service import CaseService
 from services.identity.service import IdentityService
 from services.platform.settings import Settings
 from services.policy.service import PolicyService
-from services.reminders.notifiers import NotifierSettings
 from tests.conftest import free_port
 from workflows.worker import build_worker
 
@@ -134,11 +133,13 @@ def policies(settings: Settings) -> Iterator[PolicyService]:
 
 
 @pytest.fixture
-def notifier_settings(mailbox) -> NotifierSettings:
-    """Quick retries (three attempts, a fifth of a second apart at first) keep tests short."""
-    return NotifierSettings(smtp_host="127.0.0.1", smtp_port=mailbox[1], delivery_attempts=3,
-                            delivery_first_retry_seconds=0.2, delivery_max_retry_seconds=1,
-                            public_base_url=PUBLIC_URL)
+def notifier_settings(settings: Settings, mailbox) -> Settings:
+    """The test's settings, delivering to its mailbox; quick retries (three attempts, a
+    fifth of a second apart at first) keep tests short."""
+    return settings.model_copy(update=dict(
+        smtp_host="127.0.0.1", smtp_port=mailbox[1], delivery_attempts=3,
+        delivery_first_retry_seconds=0.2, delivery_max_retry_seconds=1,
+        public_base_url=PUBLIC_URL))
 
 
 @pytest.fixture
@@ -148,7 +149,7 @@ async def escalation_worker(temporal: WorkflowEnvironment, cases: CaseService,
     """A real worker on this test's store and task queue, delivering to loopback."""
     with ThreadPoolExecutor(max_workers=4) as executor:
         async with build_worker(temporal.client, cases, task_queue, executor,
-                                policies=policies, notifiers=notifier_settings,
+                                policies=policies, settings=notifier_settings,
                                 directory=identity) as running:
             yield running
 

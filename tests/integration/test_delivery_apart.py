@@ -15,7 +15,7 @@ import pytest
 
 from services.cases.workflow_contract import Notice, notice_task_queue, notice_workflow_id
 from services.cases.workflow_gateway import WorkflowGateway
-from services.reminders.notifiers import NotifierSettings
+from services.platform.settings import Settings
 from tests.helpers import OPEN_CASE, eventually
 from tests.integration.escalation_support import (  # noqa: F401 - fixtures
     ACTOR,
@@ -31,10 +31,11 @@ ON_TIME = timedelta(seconds=2.5)
 
 
 @pytest.fixture
-def notifier_settings(mailbox) -> NotifierSettings:
+def notifier_settings(settings: Settings, mailbox) -> Settings:
     """Slow retries: a failing delivery takes fifteen seconds or more to give up."""
-    return NotifierSettings(smtp_host="127.0.0.1", smtp_port=mailbox[1], delivery_attempts=3,
-                            delivery_first_retry_seconds=10, delivery_max_retry_seconds=20)
+    return settings.model_copy(update=dict(
+        smtp_host="127.0.0.1", smtp_port=mailbox[1], delivery_attempts=3,
+        delivery_first_retry_seconds=10, delivery_max_retry_seconds=20))
 
 
 def reminders(cases, case_id) -> list[dict]:

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 from domain.calendar import is_working_day
 from services.cases.workflow_gateway import WorkflowGateway
+from services.platform.settings import Settings
 from services.reminders.notice_text import UK
-from services.reminders.notifiers import NotifierSettings
 from tests.helpers import OPEN_CASE, eventually
 from tests.integration.escalation_support import (  # noqa: F401 - fixtures
     ACTOR,
@@ -20,8 +20,8 @@ from tests.integration.escalation_support import (  # noqa: F401 - fixtures
 
 
 def test_the_digest_goes_at_nine_uk_time_unless_configured():
-    assert NotifierSettings().digest_at().isoformat() == "09:00:00"
-    assert NotifierSettings(digest_time="07:30").digest_at().isoformat() == "07:30:00"
+    assert Settings().digest_at().isoformat() == "09:00:00"
+    assert Settings(digest_time="07:30").digest_at().isoformat() == "07:30:00"
 
 
 async def test_the_digest_arrives_at_its_configured_time_listing_overdue_and_coming(

@@ -17,7 +17,8 @@ import pytest
 
 from services.cases.workflow_contract import Notice
 from services.cases.workflow_gateway import WorkflowGateway
-from services.reminders.notifiers import DeliveryFailed, NotifierSettings, NotifyNotifier
+from services.platform.settings import Settings
+from services.reminders.notifiers import DeliveryFailed, NotifyNotifier
 from tests.conftest import free_port
 from tests.helpers import OPEN_CASE, eventually
 from tests.integration.escalation_support import (  # noqa: F401 - fixtures
@@ -89,11 +90,12 @@ def notify() -> Iterator[NotifyStandIn]:
 
 
 @pytest.fixture
-def notifier_settings(notify) -> NotifierSettings:
+def notifier_settings(settings: Settings, notify) -> Settings:
     """Notify instead of SMTP (no SMTP host), retried quickly."""
-    return NotifierSettings(notify_api_key=API_KEY, notify_template_id=TEMPLATE_ID,
-                            notify_base_url=notify.url, delivery_attempts=3,
-                            delivery_first_retry_seconds=0.2, delivery_max_retry_seconds=1)
+    return settings.model_copy(update=dict(
+        smtp_host="", notify_api_key=API_KEY, notify_template_id=TEMPLATE_ID,
+        notify_base_url=notify.url, delivery_attempts=3, delivery_first_retry_seconds=0.2,
+        delivery_max_retry_seconds=1))
 
 
 async def test_a_reminder_goes_by_gov_uk_notify_and_its_delivery_is_recorded(
