@@ -136,6 +136,15 @@ async def test_a_duty_never_done_is_reminded_once_not_at_every_daily_refresh(
         await _delete(client, authority_id)
 
 
+def _last_working_morning() -> datetime:
+    """10:00 London on the latest working day up to today: a test that needs an overdue
+    duty reminded at once runs on a Saturday too (on a day off it would wait)."""
+    day = datetime.now(LONDON).date()
+    while not is_working_day(day):
+        day -= timedelta(days=1)
+    return datetime.combine(day, time(10), tzinfo=LONDON)
+
+
 def _next_saturday(after: date) -> date:
     return after + timedelta(days=(5 - after.weekday()) % 7 or 7)
 
@@ -171,11 +180,13 @@ async def test_a_duty_reminded_before_a_restore_is_not_reminded_again_after_it(
                                         last_peer_challenge=date(2019, 3, 1))  # overdue
     reminders = DutyReminders(settings)
     gateway = WorkflowGateway(client, task_queue)
+    working_morning = _last_working_morning()  # an overdue duty is reminded at once then
     try:
         with ThreadPoolExecutor(4) as executor:
             async with build_worker(client, cases, task_queue, executor,
                                     duty_reminders=reminders):
-                await schedule_authority_duties(registers, gateway, reminders=reminders)
+                await schedule_authority_duties(registers, gateway, reminders=reminders,
+                                                now=working_morning)
                 await eventually(lambda: _fired(client, authority_id, "corporate peer challenge"))
                 round_ = cycle(next(d for d in registers.authority_duties()
                                     if d["duty"] == "corporate peer challenge"), time(9))
@@ -190,7 +201,8 @@ async def test_a_duty_reminded_before_a_restore_is_not_reminded_again_after_it(
     registers = RegisterService(restored.eventsourcing_env())
     reminders = DutyReminders(restored)
     try:
-        await schedule_authority_duties(registers, gateway, reminders=reminders)
+        await schedule_authority_duties(registers, gateway, reminders=reminders,
+                                        now=working_morning)
         await asyncio.sleep(1.5)
         assert await _fired(client, authority_id, "corporate peer challenge") == []
     finally:
