@@ -38,7 +38,8 @@ def env(tmp_path: Path) -> dict[str, str]:
     made = dict(os.environ, CASEWORK_DATA_DIR=str(tmp_path / "var"),
                 CASEWORK_API_PORT=str(free_port()),
                 CASEWORK_DEV_TEMPORAL_PORT=str(free_port()),
-                CASEWORK_DEV_TEMPORAL_UI_PORT=str(free_port()))
+                CASEWORK_DEV_TEMPORAL_UI_PORT=str(free_port()),
+                CASEWORK_WORKER_METRICS_PORT=str(free_port()))
     made.pop("TEMPORAL_ADDRESS", None)
     return made
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from services.platform.settings import Settings
 from deploy.cli import main as casework
+from services.platform.settings import Settings
 from services.policy.service import PolicyService
 
 

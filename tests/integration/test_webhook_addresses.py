@@ -6,23 +6,15 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from services.policy.webhook_address import checked_address, resolve
 
 from domain.errors import InvalidField
 from domain.webhook_address import HTTPS_ONLY, NOT_PUBLIC
 from services.cases.workflow_gateway import WorkflowGateway
 from services.platform.settings import Settings
 from services.policy.service import PolicyService
+from services.policy.webhook_address import checked_address, resolve
 from tests.helpers import OPEN_CASE, eventually
-from tests.integration.escalation_support import (  # noqa: F401 - fixtures
-    ACTOR,
-    REGION,
-    escalation_worker,
-    fast_policy,
-    mailbox,
-    notifier_settings,
-    receiver,
-)
+from tests.integration.escalation_support import ACTOR, REGION, fast_policy
 
 NOBODY_ALLOWED: frozenset[str] = frozenset()
 
