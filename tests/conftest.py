@@ -34,6 +34,13 @@ from workflows.worker import build_worker
 PG_URL = os.environ.get("CASEWORK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
+WHOLE_SERVICE = pytest.mark.xdist_group("whole service")
+"""For tests that start the whole service (`casework run`: a dev server, the API, workers).
+
+`make test` runs the suite with pytest-xdist's `--dist loadgroup`: tests marked with this
+run one at a time in one worker, so two whole services never compete for the machine
+while one of them is timed (test_make_run asserts a start within a minute)."""
+
 TEST_POLICY_LIMITS = dict(shortest_reminder_interval="PT1S", webhook_allowed_hosts="127.0.0.1")
 LOOPBACK = frozenset({"127.0.0.1"})
 

@@ -15,7 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import WHOLE_SERVICE, free_port
+
+# Starts the whole service (dev server, API, workers): under pytest-xdist, one such
+# test at a time, in one worker (tests/conftest.py, WHOLE_SERVICE).
+pytestmark = WHOLE_SERVICE
 
 ROOT = Path(__file__).resolve().parents[2]
 
