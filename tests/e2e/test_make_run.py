@@ -23,7 +23,7 @@ def register_council(env: dict[str, str]) -> None:
     """The tests' council in the register of authorities of the service `env` configures,
     its duties done today (so no duty reminder runs beside the test's own)."""
     script = ("from datetime import date\n"
-              "from services.registers import RegisterService\n"
+              "from services.registers.service import RegisterService\n"
               "from services.platform.settings import Settings\n"
               "registers = RegisterService(Settings().eventsourcing_env())\n"
               f"registers.register_authority(name={OPEN_CASE['authority']!r}, "

@@ -78,7 +78,7 @@ def test_a_second_service_in_a_process_keeps_the_first_ones_writes_visible(tmp_p
     case_id = first.open_case(**OPEN_CASE, **ACTOR)
     read = subprocess.run(
         [sys.executable, "-c", "import sys; from uuid import UUID; from services.platform.settings "
-         "import Settings; from services.cases import CaseService; print(CaseService("
+         "import Settings; from services.cases.service import CaseService; print(CaseService("
          "Settings().eventsourcing_env()).get_case(UUID(sys.argv[1]))['version'])",
          str(case_id)], env=env, capture_output=True, text=True)
     second.close()
