@@ -28,7 +28,7 @@ test: $(STAMP) assets
 	$(BIN)/ruff check .
 	$(BIN)/mypy domain services workflows api deploy
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 # Benchmarks (not part of `make test`): results in bench/results/, about 20 minutes.
 bench: $(STAMP)

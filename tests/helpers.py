@@ -1,9 +1,15 @@
 """Small helpers shared by the tests."""
 
 import asyncio
+import json
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
 
 T = TypeVar("T")
 
@@ -38,3 +44,23 @@ async def eventually(check: Callable[[], T | Awaitable[T]], *, timeout: float = 
 
 def event_types(history: list[dict]) -> list[str]:
     return [e["type"] for e in history]
+
+
+ISSUER = "https://login.example.gov.uk"
+"""The identity provider the OIDC tests trust (the `provider` fixture publishes its key)."""
+
+
+def signing_key(kid: str) -> tuple[rsa.RSAPrivateKey, dict[str, Any]]:
+    """A new RSA key and its public half as a JWK, as an identity provider publishes it."""
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = json.loads(RSAAlgorithm.to_jwk(private.public_key()))
+    return private, {**public, "kid": kid, "use": "sig", "alg": "RS256"}
+
+
+def id_token(private: rsa.RSAPrivateKey, *, kid: str = "key-1", issuer: str = ISSUER,
+             minutes: int = 5, **claims: Any) -> str:
+    """A JWT the identity provider would issue for casework, signed with `private`."""
+    now = datetime.now(UTC)
+    payload = {"iss": issuer, "sub": "dana@northwest.example", "aud": "casework",
+               "iat": now, "exp": now + timedelta(minutes=minutes), **claims}
+    return jwt.encode(payload, private, algorithm="RS256", headers={"kid": kid})

@@ -1,6 +1,6 @@
 """The HTTP API over a real socket, with a real worker and Temporal behind it."""
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from tests.e2e.conftest import bearer

@@ -3,7 +3,7 @@
 import json
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tests.e2e.conftest import bearer
 from tests.helpers import EXIT_STRATEGY, OPEN_CASE, event_types, eventually

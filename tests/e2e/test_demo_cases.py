@@ -7,7 +7,6 @@ import httpx
 import pytest
 
 from api.main import create_app
-from services.cases.service import CaseService
 from services.identity.service import IdentityService
 from services.ops.demo_cases import CASE_STUDIES
 from services.ops.demo_data import load_everything

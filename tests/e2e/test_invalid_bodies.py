@@ -1,6 +1,6 @@
 """An invalid body for any command gets a 4xx naming the field and writes nothing."""
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from api.commands import COMMANDS

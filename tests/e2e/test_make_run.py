@@ -11,8 +11,12 @@ import httpx
 import pytest
 from temporalio.client import Client
 
-from tests.conftest import free_port
+from tests.conftest import WHOLE_SERVICE, free_port
 from tests.helpers import OPEN_CASE, event_types, eventually
+
+# Starts the whole service (dev server, API, workers): under pytest-xdist, one such
+# test at a time, in one worker (tests/conftest.py, WHOLE_SERVICE).
+pytestmark = WHOLE_SERVICE
 
 
 def register_council(env: dict[str, str]) -> None:

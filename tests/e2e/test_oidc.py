@@ -1,58 +1,13 @@
 """OIDC: JWTs signed by the identity provider's key, fetched from its JWKS URL over HTTP."""
 
-import json
-import threading
-from datetime import UTC, datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from uuid import UUID
 
 import httpx
-import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm
 
 from api.main import create_app
 from tests.e2e.conftest import bearer, register_authorities, serve
-from tests.helpers import OPEN_CASE
-
-ISSUER = "https://login.example.gov.uk"
-
-
-def _key(kid: str):
-    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    public = json.loads(RSAAlgorithm.to_jwk(private.public_key()))
-    return private, {**public, "kid": kid, "use": "sig", "alg": "RS256"}
-
-
-@pytest.fixture(scope="module")
-def provider():
-    """A real local HTTP server publishing the provider's signing key as a JWKS."""
-    private, jwk = _key("key-1")
-    body = json.dumps({"keys": [jwk]}).encode()
-
-    class Jwks(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - the standard library's name
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *_):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Jwks)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield private, f"http://127.0.0.1:{server.server_address[1]}/jwks.json"
-    server.shutdown()
-
-
-def _token(private, *, kid: str = "key-1", issuer: str = ISSUER, minutes: int = 5,
-           **claims) -> str:
-    now = datetime.now(UTC)
-    payload = {"iss": issuer, "sub": "dana@northwest.example", "aud": "casework",
-               "iat": now, "exp": now + timedelta(minutes=minutes), **claims}
-    return jwt.encode(payload, private, algorithm="RS256", headers={"kid": kid})
+from tests.helpers import ISSUER, OPEN_CASE, id_token, signing_key
 
 
 @pytest.fixture
@@ -70,7 +25,7 @@ def oidc_url(provider, settings, services):
 @pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
 def test_a_coordinator_signed_in_with_the_identity_provider_opens_a_case(
         provider, oidc_url, cases):
-    token = _token(provider[0], casework_role="coordinator", casework_region="North West")
+    token = id_token(provider[0], casework_role="coordinator", casework_region="North West")
     response = httpx.post(f"{oidc_url}/cases", json=OPEN_CASE, headers=bearer(token))
     assert response.status_code == 201, response.text
     history = cases.history(UUID(response.json()["id"]))
@@ -80,15 +35,15 @@ def test_a_coordinator_signed_in_with_the_identity_provider_opens_a_case(
 @pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
 def test_tokens_that_are_expired_forged_foreign_or_roleless_are_refused(provider, oidc_url,
                                                                         cases):
-    forger, _ = _key("key-1")
+    forger, _ = signing_key("key-1")
     refused = {
-        "expired": _token(provider[0], minutes=-1, casework_role="coordinator",
+        "expired": id_token(provider[0], minutes=-1, casework_role="coordinator",
                           casework_region="North West"),
-        "forged": _token(forger, casework_role="coordinator", casework_region="North West"),
-        "other issuer": _token(provider[0], issuer="https://evil.example",
+        "forged": id_token(forger, casework_role="coordinator", casework_region="North West"),
+        "other issuer": id_token(provider[0], issuer="https://evil.example",
                                casework_role="coordinator", casework_region="North West"),
-        "no role": _token(provider[0]),
-        "unknown role": _token(provider[0], casework_role="superuser"),
+        "no role": id_token(provider[0]),
+        "unknown role": id_token(provider[0], casework_role="superuser"),
     }
     for why, token in refused.items():
         response = httpx.post(f"{oidc_url}/cases", json=OPEN_CASE, headers=bearer(token))
@@ -111,7 +66,7 @@ def _post_on(url: str, token: str, case_id: str, path: str, body: dict) -> httpx
 @pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
 def test_the_government_office_signed_in_with_the_provider_reads_a_case_while_granted(
         provider, oidc_url, tokens):
-    gus = _token(provider[0], sub="gus@locality.example.gov.uk",
+    gus = id_token(provider[0], sub="gus@locality.example.gov.uk",
                  casework_role="government office")
     cora = tokens["coordinator"]
     opened = httpx.post(f"{oidc_url}/cases", json=OPEN_CASE, headers=bearer(cora)).json()
@@ -139,7 +94,7 @@ def test_the_government_office_signed_in_with_the_provider_reads_a_case_while_gr
 def test_the_directory_follows_the_provider_and_a_deactivation_here_still_refuses(
         provider, oidc_url, tokens, identity):
     sub = "dana@northwest.example"
-    as_coordinator = _token(provider[0], sub=sub, casework_role="coordinator",
+    as_coordinator = id_token(provider[0], sub=sub, casework_role="coordinator",
                             casework_region="North West")
     cora = tokens["coordinator"]
     opened = httpx.post(f"{oidc_url}/cases", json=OPEN_CASE, headers=bearer(cora))
@@ -152,7 +107,7 @@ def test_the_directory_follows_the_provider_and_a_deactivation_here_still_refuse
                       {"owner": sub, "reason": "Dana takes the case on"})
     assert handed.status_code == 200 and handed.json()["owner"] == sub, handed.text
 
-    as_inspector = _token(provider[0], sub=sub, casework_role="inspector")
+    as_inspector = id_token(provider[0], sub=sub, casework_role="inspector")
     assert httpx.get(f"{oidc_url}/cases", headers=bearer(as_inspector)).status_code == 200
     assert (identity.user(sub)["role"], identity.user(sub)["region"]) == ("inspector", None)
     identity.deactivate(sub)

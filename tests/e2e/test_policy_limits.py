@@ -8,7 +8,6 @@ import httpx
 import pytest
 
 from api.main import create_app
-from services.cases.service import CaseService
 from tests.e2e.conftest import bearer, register_authorities, serve
 from tests.helpers import OPEN_CASE
 

@@ -15,7 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import WHOLE_SERVICE, free_port
+
+# Starts the whole service (dev server, API, workers): under pytest-xdist, one such
+# test at a time, in one worker (tests/conftest.py, WHOLE_SERVICE).
+pytestmark = WHOLE_SERVICE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,7 +42,8 @@ def env(tmp_path: Path) -> dict[str, str]:
     made = dict(os.environ, CASEWORK_DATA_DIR=str(tmp_path / "var"),
                 CASEWORK_API_PORT=str(free_port()),
                 CASEWORK_DEV_TEMPORAL_PORT=str(free_port()),
-                CASEWORK_DEV_TEMPORAL_UI_PORT=str(free_port()))
+                CASEWORK_DEV_TEMPORAL_UI_PORT=str(free_port()),
+                CASEWORK_WORKER_METRICS_PORT=str(free_port()))
     made.pop("TEMPORAL_ADDRESS", None)
     return made
 

@@ -8,7 +8,7 @@ so a request that passes the gate stops at validation (422) and writes nothing.
 
 import re
 import uuid
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest

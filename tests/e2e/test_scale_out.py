@@ -18,11 +18,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import WHOLE_SERVICE, free_port
 from tests.e2e.test_make_run import register_council
 from tests.helpers import OPEN_CASE, eventually
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, WHOLE_SERVICE]
 CASES = 6
 
 

@@ -13,9 +13,13 @@ import sys
 import httpx
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import WHOLE_SERVICE, free_port
 from tests.e2e.test_make_run import RunningService
 from tests.helpers import OPEN_CASE, event_types, eventually
+
+# Starts the whole service (dev server, API, workers): under pytest-xdist, one such
+# test at a time, in one worker (tests/conftest.py, WHOLE_SERVICE).
+pytestmark = WHOLE_SERVICE
 
 
 @pytest.fixture

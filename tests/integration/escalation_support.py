@@ -1,31 +1,23 @@
-"""Real parts for the escalation tests: a policy store, an SMTP server, a webhook receiver.
+"""What the escalation tests share besides fixtures: an SMTP mailbox, a webhook receiver,
+a quick region policy.
 
-Import the fixtures into a test module to use them. The SMTP server (aiosmtpd)
-and the webhook receiver (the standard library's HTTP server) listen on
-loopback and keep what they receive, so tests read real deliveries.
+The fixtures that start them (`mailbox`, `receiver`, `policies`, `notifier_settings`,
+`escalation_worker`) are in tests/integration/conftest.py, so a test names them as
+arguments and imports nothing. The SMTP server (aiosmtpd) and the webhook receiver (the
+standard library's HTTP server) listen on loopback and keep what they receive, so tests
+read real deliveries.
 """
 
 import hashlib
 import hmac
 import json
-import threading
 import time
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
-from aiosmtpd.controller import Controller
-from temporalio.testing import WorkflowEnvironment
-
-from services.cases.service import CaseService
-from services.identity.service import IdentityService
-from services.platform.settings import Settings
 from services.policy.service import PolicyService
 from tests.conftest import free_port
-from workflows.worker import build_worker
 
 REGION = "North West"
 PUBLIC_URL = "https://casework.example.org"
@@ -101,57 +93,9 @@ class _ReceiverHandler(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    box, port = Mailbox(), free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield box, port
-    controller.stop()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver(free_port())
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
 def refusing_url() -> str:
     """A webhook address where nothing listens: every connection is refused."""
     return f"http://127.0.0.1:{free_port()}/hook"
-
-
-@pytest.fixture
-def policies(settings: Settings) -> Iterator[PolicyService]:
-    service = PolicyService(settings.eventsourcing_env())
-    yield service
-    service.close()
-
-
-@pytest.fixture
-def notifier_settings(settings: Settings, mailbox) -> Settings:
-    """The test's settings, delivering to its mailbox; quick retries (three attempts, a
-    fifth of a second apart at first) keep tests short."""
-    return settings.model_copy(update=dict(
-        smtp_host="127.0.0.1", smtp_port=mailbox[1], delivery_attempts=3,
-        delivery_first_retry_seconds=0.2, delivery_max_retry_seconds=1,
-        public_base_url=PUBLIC_URL))
-
-
-@pytest.fixture
-async def escalation_worker(temporal: WorkflowEnvironment, cases: CaseService,
-                            policies: PolicyService, notifier_settings, task_queue: str,
-                            identity: IdentityService):
-    """A real worker on this test's store and task queue, delivering to loopback."""
-    with ThreadPoolExecutor(max_workers=4) as executor:
-        async with build_worker(temporal.client, cases, task_queue, executor,
-                                policies=policies, settings=notifier_settings,
-                                directory=identity) as running:
-            yield running
 
 
 def fast_policy(policies: PolicyService, receiver: Receiver | None = None, **overrides) -> None:

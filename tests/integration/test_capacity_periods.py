@@ -16,7 +16,7 @@ from services.cases.service import CaseService
 from services.platform.settings import Settings
 from services.registers.service import RegisterService
 from tests.integration.test_registers import WHO, council, offer, peer
-from tests.integration.test_registers_api import agreed_case, api, commission, tokens  # noqa: F401
+from tests.integration.test_registers_api import agreed_case
 
 LAST_DAY_OF_Q4 = datetime(2026, 12, 31, 16, tzinfo=UTC)
 FIRST_DAY_OF_Q1 = datetime(2027, 1, 4, 9, tzinfo=UTC)

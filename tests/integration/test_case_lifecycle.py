@@ -1,7 +1,7 @@
 """Three whole cases through the service on a real store (SQLite and PostgreSQL),
 and every rule's refusal writing nothing."""
 
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 

@@ -1,6 +1,6 @@
 """The case service on a real store: the same tests run on SQLite and PostgreSQL."""
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 

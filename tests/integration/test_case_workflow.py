@@ -9,15 +9,7 @@ import asyncio
 from services.cases.service import CaseService
 from services.cases.workflow_gateway import WorkflowGateway
 from tests.helpers import EXIT_STRATEGY, OPEN_CASE, event_types, eventually
-from tests.integration.escalation_support import (  # noqa: F401 - fixtures
-    ACTOR,
-    escalation_worker,
-    fast_policy,
-    mailbox,
-    notifier_settings,
-    policies,
-    receiver,
-)
+from tests.integration.escalation_support import ACTOR, fast_policy
 from workflows.reconciler import Reconciler
 
 

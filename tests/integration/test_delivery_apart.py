@@ -17,14 +17,7 @@ from services.cases.workflow_contract import Notice, notice_task_queue, notice_w
 from services.cases.workflow_gateway import WorkflowGateway
 from services.platform.settings import Settings
 from tests.helpers import OPEN_CASE, eventually
-from tests.integration.escalation_support import (  # noqa: F401 - fixtures
-    ACTOR,
-    escalation_worker,
-    fast_policy,
-    mailbox,
-    policies,
-    refusing_url,
-)
+from tests.integration.escalation_support import ACTOR, fast_policy, refusing_url
 
 EVERY = timedelta(seconds=3)
 ON_TIME = timedelta(seconds=2.5)

@@ -8,15 +8,7 @@ from services.cases.workflow_gateway import WorkflowGateway
 from services.platform.settings import Settings
 from services.reminders.notice_text import UK
 from tests.helpers import OPEN_CASE, eventually
-from tests.integration.escalation_support import (  # noqa: F401 - fixtures
-    ACTOR,
-    PUBLIC_URL,
-    REGION,
-    escalation_worker,
-    mailbox,
-    notifier_settings,
-    policies,
-)
+from tests.integration.escalation_support import ACTOR, PUBLIC_URL, REGION
 
 
 def test_the_digest_goes_at_nine_uk_time_unless_configured():

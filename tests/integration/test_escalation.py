@@ -10,15 +10,7 @@ from datetime import datetime
 from services.cases.service import CaseService
 from services.cases.workflow_gateway import WorkflowGateway
 from tests.helpers import OPEN_CASE, event_types, eventually
-from tests.integration.escalation_support import (  # noqa: F401 - fixtures
-    ACTOR,
-    escalation_worker,
-    fast_policy,
-    mailbox,
-    notifier_settings,
-    policies,
-    receiver,
-)
+from tests.integration.escalation_support import ACTOR, fast_policy
 
 COUNCIL = dict(actor_id="liaison-1", actor_role="council liaison officer")
 

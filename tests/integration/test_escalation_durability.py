@@ -9,7 +9,7 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from temporalio.service import RPCError
@@ -20,12 +20,7 @@ from services.cases.workflow_contract import Notice, notice_workflow_id
 from services.cases.workflow_gateway import WorkflowGateway
 from services.platform.settings import Settings
 from tests.helpers import OPEN_CASE, eventually
-from tests.integration.escalation_support import (  # noqa: F401 - fixtures
-    ACTOR,
-    fast_policy,
-    policies,
-    refusing_url,
-)
+from tests.integration.escalation_support import ACTOR, fast_policy, refusing_url
 
 ROOT = Path(__file__).resolve().parents[2]
 

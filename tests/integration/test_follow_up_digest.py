@@ -4,12 +4,7 @@ from datetime import timedelta
 
 from services.reminders.digest import MorningDigest
 from tests.helpers import EXIT_STRATEGY, OPEN_CASE
-from tests.integration.escalation_support import (  # noqa: F401 - fixtures
-    ACTOR,
-    REGION,
-    fast_policy,
-    policies,
-)
+from tests.integration.escalation_support import ACTOR, fast_policy
 
 CORA = {"username": ACTOR["actor_id"],  # who opened, and so owns, the case "role": "coordinator", "region": REGION, "digest": True,
         "active": True, "email": "cora@riep.example"}

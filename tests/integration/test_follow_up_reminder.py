@@ -9,14 +9,7 @@ import asyncio
 
 from services.cases.workflow_gateway import WorkflowGateway
 from tests.helpers import EXIT_STRATEGY, OPEN_CASE, eventually
-from tests.integration.escalation_support import (  # noqa: F401 - fixtures
-    ACTOR,
-    escalation_worker,
-    fast_policy,
-    mailbox,
-    notifier_settings,
-    policies,
-)
+from tests.integration.escalation_support import ACTOR, fast_policy
 
 FOLLOW_UP = "follow-up review"
 

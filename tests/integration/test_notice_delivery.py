@@ -2,26 +2,14 @@
 
 import asyncio
 import logging
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from prometheus_client import REGISTRY
 
-from domain.calendar import PolicyDuration
 from services.cases.workflow_contract import Notice, RetrySchedule, notice_workflow_id, retry_wait
 from services.cases.workflow_gateway import WorkflowGateway
 from tests.helpers import OPEN_CASE, eventually
-from tests.integration.escalation_support import (  # noqa: F401 - fixtures
-    ACTOR,
-    REGION,
-    escalation_worker,
-    fast_policy,
-    mailbox,
-    notifier_settings,
-    policies,
-    receiver,
-    refusing_url,
-)
+from tests.integration.escalation_support import ACTOR, REGION, fast_policy, refusing_url
 from tests.unit.case_builder import ACTIONS
 
 

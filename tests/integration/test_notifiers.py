@@ -9,15 +9,7 @@ from services.cases.workflow_gateway import WorkflowGateway
 from services.reminders.notifiers import DeliveryFailed, EmailNotifier, WebhookNotifier
 from tests.conftest import LOOPBACK, free_port
 from tests.helpers import OPEN_CASE, eventually
-from tests.integration.escalation_support import (  # noqa: F401 - fixtures
-    ACTOR,
-    escalation_worker,
-    fast_policy,
-    mailbox,
-    notifier_settings,
-    policies,
-    receiver,
-)
+from tests.integration.escalation_support import ACTOR, fast_policy
 
 NOTICE = Notice(key="diagnosis:2026-01-05T09:00:00+00:00:before", case_id="c-1",
                 authority="Northshire County Council", region="North West",

@@ -9,7 +9,6 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
@@ -21,12 +20,7 @@ from services.platform.settings import Settings
 from services.reminders.notifiers import DeliveryFailed, NotifyNotifier
 from tests.conftest import free_port
 from tests.helpers import OPEN_CASE, eventually
-from tests.integration.escalation_support import (  # noqa: F401 - fixtures
-    ACTOR,
-    escalation_worker,
-    fast_policy,
-    policies,
-)
+from tests.integration.escalation_support import ACTOR, fast_policy
 
 SERVICE_ID, SECRET = str(uuid.uuid4()), str(uuid.uuid4())
 API_KEY = f"casework_test-{SERVICE_ID}-{SECRET}"

@@ -5,16 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from services.cases.workflow_gateway import WorkflowGateway
 from tests.helpers import OPEN_CASE, eventually
-from tests.integration.escalation_support import (  # noqa: F401 - fixtures
-    ACTOR,
-    PUBLIC_URL,
-    REGION,
-    escalation_worker,
-    fast_policy,
-    mailbox,
-    notifier_settings,
-    policies,
-)
+from tests.integration.escalation_support import ACTOR, PUBLIC_URL, REGION, fast_policy
 from tests.unit.case_builder import ACTIONS
 
 REGION_COPY = "coordinators@riep.example"

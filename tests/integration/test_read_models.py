@@ -1,7 +1,7 @@
 """The case list and regional picture, on both stores, across crashes and rebuilds."""
 
 import threading
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import pytest

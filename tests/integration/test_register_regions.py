@@ -20,7 +20,7 @@ from services.identity.service import IdentityService
 from services.platform.settings import Settings
 from tests.conftest import free_port
 from tests.e2e.conftest import bearer, serve
-from tests.e2e.test_oidc import ISSUER, _token, provider  # noqa: F401 - fixture
+from tests.helpers import ISSUER, id_token
 
 LONDON_COUNCIL = "Thamesbank London Borough Council"
 PEER_COUNCIL = "Riverside London Borough Council"
@@ -47,8 +47,7 @@ def tokens(identity: IdentityService) -> dict[str, str]:
 
 
 @pytest.fixture
-def url(settings: Settings, services: Services, provider
-        ) -> Iterator[str]:  # noqa: F811 - the fixture
+def url(settings: Settings, services: Services, provider) -> Iterator[str]:
     configured = settings.model_copy(update={
         "temporal_address": f"127.0.0.1:{free_port()}", "oidc_issuer": ISSUER,
         "oidc_jwks_url": provider[1], "oidc_audience": "casework"})
@@ -145,7 +144,7 @@ def test_a_coordinator_of_another_region_changes_nothing_in_london(url, tokens, 
 @pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
 def test_a_coordinator_whose_token_names_no_region_acts_in_none(url, tokens, cases,
                                                                provider):  # noqa: F811
-    regionless = bearer(_token(provider[0], casework_role="coordinator"))
+    regionless = bearer(id_token(provider[0], casework_role="coordinator"))
     with httpx.Client(base_url=url, timeout=10, headers=bearer(tokens["lulu"])) as london:
         ids = london_work(london, cases)
         for method, path, body in writes(ids) + [

@@ -1,7 +1,7 @@
 """The registers on a real store: every test runs on SQLite and on PostgreSQL."""
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 

@@ -1,6 +1,5 @@
 """The register routes over real HTTP, with real users and tokens, on both stores."""
 
-from collections.abc import Iterator
 from datetime import date
 
 import httpx
@@ -29,30 +28,6 @@ def cases(services: Services) -> CaseService:
 @pytest.fixture
 def identity(services: Services) -> IdentityService:
     return services.identity
-
-
-@pytest.fixture
-def tokens(identity: IdentityService) -> dict[str, str]:
-    made = {}
-    for username, role, region in (("cora", "coordinator", "East Midlands"),
-                                   ("otto", "coordinator", "South East"),
-                                   ("ines", "inspector", None), ("pete", "peer", None)):
-        identity.register_user(username=username, role=role, region=region)
-        made[username] = identity.issue_token(username)
-    return made
-
-
-@pytest.fixture
-def api(settings: Settings, services: Services,
-        tokens: dict[str, str]) -> Iterator[httpx.Client]:
-    # No Temporal is needed here: point the API at a port where nothing listens.
-    settings = settings.model_copy(update={"temporal_address": f"127.0.0.1:{free_port()}"})
-    server, thread, url = serve(create_app(settings, services=services))
-    with httpx.Client(base_url=url, timeout=10,
-                      headers=bearer(tokens["cora"])) as client:
-        yield client
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 def test_a_csv_with_bad_rows_is_refused_whole_with_each_row_named(api: httpx.Client):

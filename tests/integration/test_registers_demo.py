@@ -1,6 +1,6 @@
 """The demo set: the nine regions with councils, peers, offers and budgets."""
 
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 
 from services.ops.demo_data import load_demo
 from services.platform.settings import Settings

@@ -6,16 +6,7 @@ from datetime import UTC, datetime, timedelta
 from services.cases.workflow_contract import AuthorityDuty, authority_schedule_id
 from services.cases.workflow_gateway import WorkflowGateway
 from tests.helpers import OPEN_CASE, eventually
-from tests.integration.escalation_support import (  # noqa: F401 - fixtures
-    ACTOR,
-    REGION,
-    escalation_worker,
-    fast_policy,
-    mailbox,
-    notifier_settings,
-    policies,
-    receiver,
-)
+from tests.integration.escalation_support import ACTOR, REGION, fast_policy
 
 SELF_EVALUATION = AuthorityDuty(authority_id="northshire", authority="Northshire County Council",
                                 region=REGION, duty="annual self-evaluation")

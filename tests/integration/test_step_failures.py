@@ -17,14 +17,7 @@ from services.cases.workflow_contract import StepOutcome, StepRequest, case_work
 from services.cases.workflow_gateway import WorkflowGateway
 from services.reminders.escalation_steps import EscalationSteps
 from tests.helpers import OPEN_CASE, eventually
-from tests.integration.escalation_support import (  # noqa: F401 - fixtures
-    ACTOR,
-    escalation_worker,
-    fast_policy,
-    mailbox,
-    notifier_settings,
-    policies,
-)
+from tests.integration.escalation_support import ACTOR, fast_policy
 
 
 class RefusesTheFirstMissedReminder(EscalationSteps):

@@ -18,11 +18,8 @@ from services.bootstrap import build_services
 from services.caselist.migrations import migrate
 from services.caselist.projection import CaseListView
 from services.cases.idempotency import IdempotencyStore, KeyedRequest
-from services.identity.service import build_identity_service
 from services.identity.web_sessions import SessionStore
 from services.platform.settings import Settings
-from services.policy.service import PolicyService
-from services.registers.service import RegisterService
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "store-before-packages"
 CASE = UUID("a39aee3b-11e7-4568-9eb9-df8b13a4c4c5")

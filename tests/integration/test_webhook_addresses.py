@@ -14,15 +14,7 @@ from services.platform.settings import Settings
 from services.policy.service import PolicyService
 from services.policy.webhook_address import checked_address, resolve
 from tests.helpers import OPEN_CASE, eventually
-from tests.integration.escalation_support import (  # noqa: F401 - fixtures
-    ACTOR,
-    REGION,
-    escalation_worker,
-    fast_policy,
-    mailbox,
-    notifier_settings,
-    receiver,
-)
+from tests.integration.escalation_support import ACTOR, REGION, fast_policy
 
 NOBODY_ALLOWED: frozenset[str] = frozenset()
 

@@ -8,15 +8,7 @@ import jsonschema
 from services.cases.workflow_gateway import WorkflowGateway
 from services.reminders.webhooks import SCHEMAS, signature
 from tests.helpers import OPEN_CASE, eventually
-from tests.integration.escalation_support import (  # noqa: F401 - fixtures
-    ACTOR,
-    escalation_worker,
-    fast_policy,
-    mailbox,
-    notifier_settings,
-    policies,
-    receiver,
-)
+from tests.integration.escalation_support import ACTOR, fast_policy
 
 SECRET = "north-west-webhook-secret-2026"
 

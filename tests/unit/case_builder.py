@@ -1,6 +1,6 @@
 """A case walked to a given point, for the domain's unit tests."""
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from domain.case import Case
 from tests.helpers import OPEN_CASE

@@ -1,6 +1,6 @@
 """Deadlines from policy in working days; a risk of 9 compresses them; pauses keep time used."""
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from domain.calendar import PolicyDuration
 from domain.deadlines import DeadlinePolicy, compress

@@ -11,7 +11,6 @@ import importlib
 import importlib.util
 import json
 import re
-import shlex
 from pathlib import Path
 from typing import Any
 

@@ -7,7 +7,7 @@ import pytest
 
 from domain.calendar import add_working_days
 from domain.errors import InvalidField, RuleViolation
-from tests.unit.case_builder import ACTOR, COUNCIL, NOW, opened, types
+from tests.unit.case_builder import ACTOR, NOW, opened, types
 
 COUNCIL_AT_TABLE = dict(kind="council or partnership", name="Leader of the council")
 GO = dict(kind="government office", name="Locality manager")

@@ -1,6 +1,6 @@
 """The escalation timetable: pure rules, no clocks or stores."""
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from domain.calendar import PolicyDuration
 from domain.policy import EscalationPolicy

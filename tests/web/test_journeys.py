@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.support_registers import seed_registers
 from tests.web.browser import accessible, sign_in, visit
