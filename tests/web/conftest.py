@@ -18,7 +18,7 @@ from services.cases.service import CaseService
 from services.identity.service import IdentityService
 from services.platform.settings import Settings
 from tests.conftest import free_port
-from tests.e2e.conftest import register_authorities, serve
+from tests.e2e.conftest import AUTHORITIES, register_authorities, serve
 
 CHROMIUM = Path(os.environ.get("CASEWORK_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -66,6 +66,8 @@ def web_settings(tmp_path: Path) -> Settings:
 def web_services(web_settings: Settings) -> Iterator[Services]:
     """The pages' services, built as the API builds its own."""
     built = build_services(web_settings)
+    for authority in AUTHORITIES:  # the councils the pages' cases and liaisons name
+        built.registers.register_authority(actor_id="test", **authority)
     yield built
     built.close()
 
