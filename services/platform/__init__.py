@@ -1,1 +1,2 @@
-"""How a process is configured and observed: settings, logs, metrics, tracing."""
+"""How a process is configured, observed and guarded: settings, logs, metrics, tracing, and
+the throttle on guessed credentials."""
