@@ -89,7 +89,7 @@ async def regional_picture(request: Request, who: Who, region: str = "") -> Resp
     if who.role is Role.COORDINATOR:
         region = who.region or ""
     view, cases = request.app.state.case_list, request.app.state.cases
-    registers = await in_thread(_registers, request)
+    registers = _registers(request)  # built at start: no I/O
 
     def gather() -> tuple[dict[str, Any], list[dict], list[dict]]:
         view.catch_up(cases)
@@ -114,7 +114,7 @@ async def register_page(request: Request, who: Who, register: str) -> Response:
         raise NotFound("no such register", field="register")
     if not may_use_registers(who, "read registers"):
         raise Forbidden("read registers", who.role.value)
-    registers = await in_thread(_registers, request)
+    registers = _registers(request)  # built at start: no I/O
     lister = {"authorities": registers.list_authorities, "peers": registers.list_peers,
               "offers": registers.list_offers}[register]
     items = await in_thread(lister)
@@ -129,7 +129,7 @@ async def import_authorities(request: Request, who: Who) -> Response:
     form = await posted_form(request)
     if not may_use_registers(who, "keep registers"):
         raise Forbidden("keep registers", who.role.value)
-    registers = await in_thread(_registers, request)
+    registers = _registers(request)  # built at start: no I/O
     text = str(form.get("csv") or "")
     try:
         result = await in_thread(lambda: registers.import_authorities_csv(text, actor_id=who.id))

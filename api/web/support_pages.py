@@ -49,7 +49,7 @@ async def _matches_page(request: Request, who: Principal, days: int, *, done: st
     _require(who, "match support")
     case = access.case or {}
     natures = list((case.get("diagnosis") or {}).get("problem_natures") or [])
-    registers = await in_thread(register_routes._registers, request)
+    registers = register_routes._registers(request)  # built at start: no I/O
     found = None
     if natures:
         found = await in_thread(lambda: registers.match(
@@ -70,7 +70,11 @@ async def take_up(request: Request, case_id: UUID, kind: str, who: Who) -> Respo
     access = await check_access(request, who, action)
     case = access.case or {}
     natures = list((case.get("diagnosis") or {}).get("problem_natures") or [])
-    version = str(form.get("expected_version") or case.get("version") or "")
+    version = str(form.get("expected_version") or "")
+    if not version.isdigit():  # the page always sends it; a command names its version
+        return await _matches_page(request, who, days, status=422, errors=[FieldError(
+            "days", "missing", "The page did not say which version of the case it showed: "
+                               "open the matches again and choose once more")])
     try:
         chosen = UUID(str(form.get("offer_id" if kind == "commission" else "peer_id")))
         method, arguments = (
@@ -82,7 +86,7 @@ async def take_up(request: Request, case_id: UUID, kind: str, who: Who) -> Respo
                                  reason="Chosen from the peers that match the diagnosis")))
         await request.app.state.commands.handle(
             case_id, method, arguments, Actor(who.id, who.role.value),
-            expected_version=int(version) if version.isdigit() else 0)
+            expected_version=int(version))
     except DomainError as refused:
         return await _matches_page(request, who, days, status=422, errors=[
             FieldError(refused.field or "days", refused.rule, refused.message)])
