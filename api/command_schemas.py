@@ -117,6 +117,15 @@ class PlanReview(Command):
     suggestions: list[str] = Field(min_length=1, max_length=100)
 
 
+class AgreementRequest(Command):
+    """Ask the council to agree the drafted plan: its liaisons are emailed, and the plan
+    heads their My work until they agree it. Once per revision of the plan."""
+
+    model_config = _example(note="Co-designed with your chief executive; ready for cabinet")
+    note: str | None = Field(None, max_length=5000,
+                             description="A note for the council's liaison, if any.")
+
+
 class PlanRevision(Command):
     model_config = _example(actions=[_ACTION], reason="The interim appointment was made early",
                             summary="Leadership stabilised; now capacity")
@@ -225,6 +234,14 @@ class JointMeetingSummary(Command):
 
     model_config = _example(summary="Agreed to refer to the RIEP; the leader will write")
     summary: str = Text
+
+
+class JointMeetingProposal(Command):
+    """Propose a joint local meeting of the council, the government office and the audit
+    body while the case is local; reminders to hold or decline it follow."""
+
+    model_config = _example(reason="Deadlines keep slipping; time to decide the next step")
+    reason: str = Reason
 
 
 class JointMeetingDecline(Command):

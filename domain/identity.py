@@ -64,6 +64,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "change stage": frozenset({C}),
     "record joint local meeting": frozenset({C}),
     "record joint meeting summary": frozenset({C}),
+    "propose joint meeting": frozenset({C}),
     "decline joint meeting proposal": frozenset({C}),
     "convene government meeting": frozenset({C}),
     "conclude government meeting": frozenset({C}),
@@ -82,6 +83,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "draft support plan": frozenset({C, A}),
     "review support plan": frozenset({C, A}),
     "revise support plan": frozenset({C, A}),
+    "ask council to agree plan": frozenset({C, A}),
     "review progress": frozenset({C, A}),
     # cases: the council's own decisions, only ever its own liaison's
     "acknowledge need": frozenset({L}),

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.calendar import PolicyDuration, add_working_days
-from domain.case import ESCALATION_DECISION, JOINT_MEETING_DECISION, LADDER
+from domain.case import AGREEMENT_REQUESTED, ESCALATION_DECISION, JOINT_MEETING_DECISION, LADDER
 from domain.policy import EscalationMode, EscalationPolicy
 from domain.vocabulary import Deadline, Stage
 
@@ -24,9 +24,12 @@ PROPOSAL_DEADLINE = ESCALATION_DECISION
 PROPOSE_JOINT_MEETING = "propose joint local meeting"
 REMIND_OF_JOINT_MEETING = "remind of joint local meeting"
 JOINT_MEETING_DEADLINE = JOINT_MEETING_DECISION
+ASK_COUNCIL = "ask council to agree plan"
+AGREEMENT_REQUEST = AGREEMENT_REQUESTED
 
 CASE_OWNER = "case owner"
 COORDINATOR = "RIEP coordinator"
+COUNCIL_LIAISON = "authority liaison"
 
 AFTER_CLOSURE = frozenset({Deadline.FOLLOW_UP_REVIEW.value})
 """The deadlines a closed case is still reminded of: only its follow-up review."""
@@ -55,6 +58,8 @@ class CaseFacts:
     next rung (a red flag leads from local straight to the government meeting).
     joint_meeting_proposed_at: when a proposed joint local meeting was proposed,
     while it is neither held nor declined.
+    agreement_requested_at: when the council was asked to agree the plan as it stands,
+    while it has not agreed it.
     """
 
     status: str
@@ -67,6 +72,7 @@ class CaseFacts:
     started: dict[str, datetime] = field(default_factory=dict)
     up_to: str | None = None
     joint_meeting_proposed_at: datetime | None = None
+    agreement_requested_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,7 @@ def timetable(facts: CaseFacts, policy: EscalationPolicy, now: datetime) -> list
     if open_case:
         steps += _within_the_calendar(_proposal_steps, facts, policy)
         steps += _within_the_calendar(_joint_meeting_steps, facts, policy, now)
+        steps += _agreement_request(facts)
     return sorted((s for s in steps if s.key not in facts.recorded), key=lambda s: s.at)
 
 
@@ -196,6 +203,15 @@ def _joint_meeting_steps(facts: CaseFacts, policy: EscalationPolicy,
     return [Step(moment, REMIND_OF_JOINT_MEETING, JOINT_MEETING_DEADLINE,
                  f"{prefix}:{number}", COORDINATOR)
             for number, moment in _latest_and_next(start, policy.remind_every, now)]
+
+
+def _agreement_request(facts: CaseFacts) -> list[Step]:
+    """The council asked to agree the plan is told at once, once per request."""
+    asked = facts.agreement_requested_at
+    if asked is None:
+        return []
+    return [Step(asked, ASK_COUNCIL, AGREEMENT_REQUEST,
+                 f"{AGREEMENT_REQUEST}:{asked.isoformat()}", COUNCIL_LIAISON)]
 
 
 def _latest_and_next(start: datetime, every: PolicyDuration,

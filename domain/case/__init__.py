@@ -11,7 +11,8 @@ position), diagnosis (risk and diagnosis), support_plan, support (commissions an
 peer deployments), ladder (stages and escalation proposals), joint_meetings,
 government_meetings, deadlines (pauses and reminders), access (owner and
 confidential access), closure (closing, follow-up, reopening) and notices.
-state.py holds what they share.
+state.py holds what they share. next_steps.py says which commands the case can take
+now, by asking the same `check_may_*` methods each command calls first.
 
 Every event is a class with typed fields; a field added in a later release has a
 default, so a stored event from before it still reads. The event classes are
@@ -20,6 +21,7 @@ under (`domain.case:Case.<Name>`): hash chains, exports and backups name them so
 
 The rules, each refused with a RuleViolation of that name:
   closed_case_is_read_only, one_diagnosis, plan_needs_diagnosis, plan_drafted_first,
+  agreement_already_requested, joint_meeting_already_proposed,
   plan_actions_are_smart, plan_agreed_first, peer_own_council,
   peer_deployment_active, no_stage_skipped,
   referral_needs_council_agreement, government_meeting_needs_red_flag,
@@ -59,10 +61,12 @@ from domain.case.deadlines import ESCALATION_DECISION
 from domain.case.joint_meetings import JOINT_MEETING_DECISION
 from domain.case.ladder import LADDER
 from domain.case.state import AUTOMATION
+from domain.case.support_plan import AGREEMENT_REQUESTED
 from domain.ownership import Person
 from domain.text import refuse_bad_text
 
-__all__ = ["AUTOMATION", "ESCALATION_DECISION", "JOINT_MEETING_DECISION", "LADDER", "Case"]
+__all__ = ["AGREEMENT_REQUESTED", "AUTOMATION", "ESCALATION_DECISION", "JOINT_MEETING_DECISION",
+           "LADDER", "Case"]
 
 
 class Case(Aggregate, closure.ClosurePart, joint_meetings.JointMeetingsPart,
@@ -84,6 +88,7 @@ class Case(Aggregate, closure.ClosurePart, joint_meetings.JointMeetingsPart,
     DiagnosisRecorded = diagnosis.DiagnosisRecorded
     LGAAskedToBroker = diagnosis.LGAAskedToBroker
     SupportPlanDrafted = support_plan.SupportPlanDrafted
+    PlanAgreementRequested = support_plan.PlanAgreementRequested
     SupportPlanReviewed = support_plan.SupportPlanReviewed
     SupportPlanAgreed = support_plan.SupportPlanAgreed
     SupportPlanRevised = support_plan.SupportPlanRevised

@@ -82,9 +82,16 @@ class AccessPart(CaseState):
                            grantee_role=str(grantee.role), reason=required_text(reason, "reason"),
                            recorded_at=recorded_at, **actor(actor_id, actor_role))
 
+    def check_may_revoke_confidential_access(self) -> None:
+        """Someone holds a grant to withdraw."""
+        if not self.confidential_access:
+            raise RuleViolation("no one has been granted this case's confidential material",
+                                rule=NOT_GRANTED, field="grantee")
+
     def revoke_confidential_access(self, *, grantee: str, reason: str, recorded_at: datetime,
                                    actor_id: str, actor_role: str) -> None:
         """Withdraw a grant. Allowed on a closed case too: withdrawing access never waits."""
+        self.check_may_revoke_confidential_access()
         username = required_text(grantee, "grantee")
         if username not in self.confidential_access:
             raise RuleViolation(f"{username!r} has no access to this case's confidential "

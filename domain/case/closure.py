@@ -88,6 +88,24 @@ class CaseReopened(Aggregate.Event):
 class ClosurePart(SupportPart, GovernmentMeetingsPart):
     """The closure criteria, the follow-up review and reopening."""
 
+    def check_may_close(self) -> None:
+        """The closure criteria that do not hang on the outcome: no support still running,
+        every meeting concluded and summarised."""
+        self.check_open()
+        self.check_support_ended()
+        self.check_meetings_concluded()
+
+    def check_may_record_follow_up_review(self) -> None:
+        if self.status != CaseStatus.CLOSED or Deadline.FOLLOW_UP_REVIEW not in self.deadlines:
+            raise RuleViolation(
+                "a follow-up review is recorded once, on a case closed as improved whose "
+                "follow-up review is due", rule="follow_up_review_due", field="judgement")
+
+    def check_may_reopen(self) -> None:
+        if self.status != CaseStatus.CLOSED:
+            raise RuleViolation("only a closed case can be reopened",
+                                rule="only_a_closed_case_reopens")
+
     def close(self, *, outcome: str, recorded_at: datetime, actor_id: str, actor_role: str,
               exit_note: str | None = None, exit_strategy: Mapping[str, Any] | None = None,
               policy: DeadlinePolicy = DEFAULT_POLICY) -> None:
@@ -102,12 +120,10 @@ class ClosurePart(SupportPart, GovernmentMeetingsPart):
         improved is reviewed again twelve months on (seed 001): its follow-up review
         falls due then. Closed by intervention, it needs an exit note instead.
         """
-        self.check_open()
-        self.check_support_ended()
+        self.check_may_close()
         outcome = one_of(outcome, CaseOutcome, "outcome")
         if outcome == CaseOutcome.INTERVENTION:
             self.check_government_meeting_decided_intervention()
-        self.check_meetings_concluded()
         strategy = None if exit_strategy is None else ExitStrategy.from_input(exit_strategy)
         follow_up_due = None
         if outcome == CaseOutcome.INTERVENTION:
@@ -135,10 +151,7 @@ class ClosurePart(SupportPart, GovernmentMeetingsPart):
         """Has the improvement lasted? Recorded once per closure as improved; it meets the
         follow-up deadline, and the judgement "reopen" reopens the case, the notes its
         reason. A case may also be reopened on its own (`reopen`), which ends the wait."""
-        if self.status != CaseStatus.CLOSED or Deadline.FOLLOW_UP_REVIEW not in self.deadlines:
-            raise RuleViolation(
-                "a follow-up review is recorded once, on a case closed as improved whose "
-                "follow-up review is due", rule="follow_up_review_due", field="judgement")
+        self.check_may_record_follow_up_review()
         judgement = one_of(judgement, FollowUpJudgement, "judgement")
         notes = required_text(notes, "notes")
         who = actor(actor_id, actor_role)
@@ -152,8 +165,6 @@ class ClosurePart(SupportPart, GovernmentMeetingsPart):
     def reopen(self, *, reason: str, recorded_at: datetime, actor_id: str,
                actor_role: str) -> None:
         """Open a closed case again; the closure stays in its history."""
-        if self.status != CaseStatus.CLOSED:
-            raise RuleViolation("only a closed case can be reopened",
-                                rule="only_a_closed_case_reopens")
+        self.check_may_reopen()
         self.trigger_event(CaseReopened, reason=required_text(reason, "reason"),
                            recorded_at=recorded_at, **actor(actor_id, actor_role))

@@ -95,10 +95,24 @@ class AutomatedStepFailed(Aggregate.Event):
 class DeadlinesPart(CaseState):
     """Stopping and restarting a deadline's clock; reminders, each recorded once per key."""
 
+    def check_may_pause_deadline(self) -> None:
+        """Some deadline is running to pause."""
+        self.check_open()
+        if not self.deadlines:
+            raise RuleViolation("no deadline is running", rule="deadline_not_running",
+                                field="deadline")
+
+    def check_may_resume_deadline(self) -> None:
+        """Some deadline is paused to resume."""
+        self.check_open()
+        if not self.paused_deadlines:
+            raise RuleViolation("no deadline is paused", rule="deadline_not_paused",
+                                field="deadline")
+
     def pause_deadline(self, *, deadline: str, reason: str, recorded_at: datetime,
                        actor_id: str, actor_role: str) -> None:
         """Stop a deadline's clock; no reminders while it is paused."""
-        self.check_open()
+        self.check_may_pause_deadline()
         name = one_of(deadline, Deadline, "deadline")
         if name not in self.deadlines:
             raise RuleViolation(f"the {name} deadline is not running", rule="deadline_not_running",
@@ -112,7 +126,7 @@ class DeadlinesPart(CaseState):
                         policy: DeadlinePolicy = DEFAULT_POLICY) -> None:
         """Restart the clock keeping the time already used: due moves out by the pause
         (by the working time it took, for a deadline the policy counts in working days)."""
-        self.check_open()
+        self.check_may_resume_deadline()
         name = one_of(deadline, Deadline, "deadline")
         if name not in self.paused_deadlines:
             raise RuleViolation(f"the {name} deadline is not paused", rule="deadline_not_paused",

@@ -177,6 +177,13 @@ class DiagnosisPart(CaseState):
                 moved[name] = sooner
         return moved
 
+    def check_may_record_diagnosis(self) -> None:
+        """One diagnosis per case, on an open case."""
+        self.check_open()
+        if self.diagnosis is not None:
+            raise RuleViolation("a diagnosis is already recorded for this case",
+                                rule="one_diagnosis", field="summary")
+
     def record_diagnosis(
         self, *, summary: str, recorded_at: datetime, actor_id: str, actor_role: str,
         problem_natures: Iterable[str] | None = None, evidence: Any = None,
@@ -184,10 +191,7 @@ class DiagnosisPart(CaseState):
     ) -> None:
         """Record the evidence-based diagnosis; it meets the diagnosis deadline and
         starts the clock for an agreed plan. A political problem asks the LGA to broker."""
-        self.check_open()
-        if self.diagnosis is not None:
-            raise RuleViolation("a diagnosis is already recorded for this case",
-                                rule="one_diagnosis", field="summary")
+        self.check_may_record_diagnosis()
         natures = [one_of(n, ProblemNature, f"problem_natures[{i}]")
                    for i, n in enumerate(texts(problem_natures, "problem_natures"))]
         self.trigger_event(

@@ -78,12 +78,8 @@ class GovernmentMeetingConcluded(Aggregate.Event):
 class GovernmentMeetingsPart(DiagnosisPart):
     """Convening and concluding the government meeting; the meetings a closure waits for."""
 
-    def convene_government_meeting(
-        self, *, attendees: Iterable[str], meeting_at: datetime, reason: str,
-        recorded_at: datetime, actor_id: str, actor_role: str,
-        policy: DeadlinePolicy = DEFAULT_POLICY,
-    ) -> None:
-        """The meeting before any intervention; its summary is due five working days on."""
+    def check_may_convene_government_meeting(self) -> None:
+        """At the government meeting stage, one meeting at a time."""
         self.check_open()
         if self.stage != Stage.GOVERNMENT_MEETING:
             raise RuleViolation("a government meeting is convened only at that stage",
@@ -91,6 +87,20 @@ class GovernmentMeetingsPart(DiagnosisPart):
         if self._open_government_meeting() is not None:
             raise RuleViolation("a government meeting is already convened and not concluded",
                                 rule="one_government_meeting_at_a_time")
+
+    def check_may_conclude_government_meeting(self) -> None:
+        self.check_open()
+        if self._open_government_meeting() is None:
+            raise RuleViolation("no government meeting has been convened to conclude",
+                                rule="government_meeting_convened_first")
+
+    def convene_government_meeting(
+        self, *, attendees: Iterable[str], meeting_at: datetime, reason: str,
+        recorded_at: datetime, actor_id: str, actor_role: str,
+        policy: DeadlinePolicy = DEFAULT_POLICY,
+    ) -> None:
+        """The meeting before any intervention; its summary is due five working days on."""
+        self.check_may_convene_government_meeting()
         people = texts(attendees, "attendees")
         if not people:
             raise InvalidField("attendees must name who is called", field="attendees")
@@ -110,10 +120,7 @@ class GovernmentMeetingsPart(DiagnosisPart):
                                     recorded_at: datetime, actor_id: str,
                                     actor_role: str) -> None:
         """Sector-led approach agreed, or intervention; the summary meets its deadline."""
-        self.check_open()
-        if self._open_government_meeting() is None:
-            raise RuleViolation("no government meeting has been convened to conclude",
-                                rule="government_meeting_convened_first")
+        self.check_may_conclude_government_meeting()
         self.trigger_event(
             GovernmentMeetingConcluded,
             outcome=one_of(outcome, GovernmentMeetingOutcome, "outcome"),

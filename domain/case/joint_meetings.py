@@ -195,6 +195,39 @@ class JointMeetingProposalDeclined(Aggregate.Event):
 class JointMeetingsPart(DiagnosisPart):
     """Holding a joint local meeting and recording its summary; proposing and declining one."""
 
+    def check_may_hold_joint_meeting(self) -> None:
+        """At the local stage, once the last meeting's summary is recorded."""
+        self.check_open()
+        if self.stage != Stage.LOCAL:
+            raise RuleViolation("a joint local meeting is held while the case is local",
+                                rule="joint_meeting_at_local_stage")
+        if self._joint_meeting_awaiting_summary() is not None:
+            raise RuleViolation("record the summary of the last joint local meeting first",
+                                rule="joint_meeting_summary_first", field="outcome")
+
+    def check_may_record_joint_meeting_summary(self) -> None:
+        self.check_open()
+        if self._joint_meeting_awaiting_summary() is None:
+            raise RuleViolation("no joint local meeting awaits its summary",
+                                rule="joint_meeting_held_first", field="summary")
+
+    def check_may_propose_joint_meeting(self) -> None:
+        """A coordinator proposes one while the case is local and none is proposed."""
+        self.check_open()
+        if self.stage != Stage.LOCAL:
+            raise RuleViolation("a joint local meeting is held while the case is local",
+                                rule="joint_meeting_at_local_stage")
+        if self.joint_meeting_proposal is not None:
+            raise RuleViolation("a joint local meeting is already proposed; hold it or "
+                                "decline it", rule="joint_meeting_already_proposed")
+
+    def check_may_decline_joint_meeting(self) -> dict[str, Any]:
+        self.check_open()
+        if self.joint_meeting_proposal is None:
+            raise RuleViolation("no joint local meeting is proposed",
+                                rule="no_joint_meeting_proposed", field="reason")
+        return self.joint_meeting_proposal
+
     def hold_joint_local_meeting(
         self, *, outcome: str, reason: str, recorded_at: datetime, actor_id: str,
         actor_role: str, attendees: Iterable[Mapping[str, Any]] | None = None,
@@ -206,13 +239,7 @@ class JointMeetingsPart(DiagnosisPart):
         deadline); a referral to the RIEP is the council's agreement, so the council must
         be at the table; a regulator not satisfied raises the red flag. Its summary is due
         five working days on, and the previous meeting's summary comes first."""
-        self.check_open()
-        if self.stage != Stage.LOCAL:
-            raise RuleViolation("a joint local meeting is held while the case is local",
-                                rule="joint_meeting_at_local_stage")
-        if self._joint_meeting_awaiting_summary() is not None:
-            raise RuleViolation("record the summary of the last joint local meeting first",
-                                rule="joint_meeting_summary_first", field="outcome")
+        self.check_may_hold_joint_meeting()
         outcome = one_of(outcome, JointMeetingOutcome, "outcome")
         people = meeting_attendees(attendees)
         if outcome == JointMeetingOutcome.REFER_TO_RIEP and not any(
@@ -254,10 +281,7 @@ class JointMeetingsPart(DiagnosisPart):
     def record_joint_meeting_summary(self, *, summary: str, recorded_at: datetime,
                                      actor_id: str, actor_role: str) -> None:
         """The last joint local meeting's summary; it meets its five-working-day deadline."""
-        self.check_open()
-        if self._joint_meeting_awaiting_summary() is None:
-            raise RuleViolation("no joint local meeting awaits its summary",
-                                rule="joint_meeting_held_first", field="summary")
+        self.check_may_record_joint_meeting_summary()
         self.trigger_event(JointMeetingSummaryRecorded, summary=required_text(summary, "summary"),
                            recorded_at=recorded_at, **actor(actor_id, actor_role))
 
@@ -275,15 +299,21 @@ class JointMeetingsPart(DiagnosisPart):
                            **actor(actor_id, actor_role))
         return True
 
+    def propose_joint_meeting_now(self, *, reason: str, recorded_at: datetime, actor_id: str,
+                                  actor_role: str) -> None:
+        """A coordinator proposes a joint local meeting, saying why: the reminders to hold
+        or decline it follow, as for one automation proposed."""
+        self.check_may_propose_joint_meeting()
+        who = actor(actor_id, actor_role)
+        key = f"proposed by {who['actor_id']} ({len(self.escalation_keys) + 1})"
+        self.trigger_event(JointMeetingProposed, reason=required_text(reason, "reason"),
+                           proposal_key=key, recorded_at=recorded_at, **who)
+
     def decline_joint_meeting(self, *, reason: str, recorded_at: datetime, actor_id: str,
                               actor_role: str) -> None:
         """A coordinator declines the proposed joint local meeting, saying why; the
         reminders stop, and missed deadlines count again from now."""
-        self.check_open()
-        proposal = self.joint_meeting_proposal
-        if proposal is None:
-            raise RuleViolation("no joint local meeting is proposed",
-                                rule="no_joint_meeting_proposed", field="reason")
+        proposal = self.check_may_decline_joint_meeting()
         self.trigger_event(
             JointMeetingProposalDeclined, proposal_key=proposal["proposal_key"],
             reason=required_text(reason, "reason"), recorded_at=recorded_at,

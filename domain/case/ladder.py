@@ -142,12 +142,37 @@ class LadderPart(CaseState):
             recorded_at=recorded_at, **actor(actor_id, actor_role))
         return True
 
-    def confirm_escalation(self, *, reason: str, recorded_at: datetime, actor_id: str,
-                           actor_role: str) -> None:
-        """A coordinator confirms the pending proposal: the case moves up, by a person."""
+    def check_may_change_stage(self) -> None:
+        """Some move, up or down a rung, is open to the case now (the first refusal else)."""
+        self.check_open()
+        here = LADDER.index(self.stage)
+        moves = {LADDER[i] for i in (here - 1, here + 1) if 0 <= i < len(LADDER)}
+        rung = self.next_rung()
+        if rung is not None:
+            moves.add(rung)
+        refusals = []
+        for to_stage in sorted(moves, key=LADDER.index, reverse=True):
+            try:
+                self.check_stage_move(to_stage)
+                return
+            except RuleViolation as refused:
+                refusals.append(refused)
+        raise refusals[0]
+
+    def check_may_confirm_escalation(self) -> dict[str, Any]:
         self.check_open()
         proposal = self.check_escalation_pending()
         self.check_stage_move(proposal["to_stage"])
+        return proposal
+
+    def check_may_decline_escalation(self) -> dict[str, Any]:
+        self.check_open()
+        return self.check_escalation_pending()
+
+    def confirm_escalation(self, *, reason: str, recorded_at: datetime, actor_id: str,
+                           actor_role: str) -> None:
+        """A coordinator confirms the pending proposal: the case moves up, by a person."""
+        proposal = self.check_may_confirm_escalation()
         reason = required_text(reason, "reason")
         who = actor(actor_id, actor_role)
         self.trigger_event(EscalationConfirmed, proposal_key=proposal["proposal_key"],
@@ -159,8 +184,7 @@ class LadderPart(CaseState):
     def decline_escalation(self, *, reason: str, recorded_at: datetime, actor_id: str,
                            actor_role: str) -> None:
         """A coordinator declines the pending proposal; the case stays where it is."""
-        self.check_open()
-        proposal = self.check_escalation_pending()
+        proposal = self.check_may_decline_escalation()
         self.trigger_event(EscalationDeclined, proposal_key=proposal["proposal_key"],
                            reason=required_text(reason, "reason"), recorded_at=recorded_at,
                            **actor(actor_id, actor_role))

@@ -184,6 +184,29 @@ class SupportPart(PlanPart):
         return [(c["commission_id"] or f"commission-{i + 1}", c)
                 for i, c in enumerate(self.commissions)]
 
+    def check_may_commission_support(self) -> None:
+        self.check_open()
+        self.check_plan_agreed("support commissioned")
+
+    def check_may_end_commission(self) -> None:
+        """Some commissioned support is still running to end."""
+        self.check_open()
+        if not self.active_commissions:
+            raise RuleViolation("no commissioned support is running on this case",
+                                rule="commission_active", field="commission_id")
+
+    def check_may_deploy_peer(self) -> None:
+        self.check_open()
+        self.check_plan_agreed("peer deployed")
+
+    def check_may_act_on_deployments(self) -> None:
+        """A visit is recorded, or a deployment ended, only while some peer is deployed."""
+        self.check_open()
+        if not any(PeerDeployment.of(d).status == Delivery.ACTIVE
+                   for d in self.deployments.values()):
+            raise RuleViolation("no peer is deployed on this case",
+                                rule="peer_deployment_active", field="deployment_id")
+
     def commission_support(
         self, *, provider: str, description: str, problem_natures: Iterable[str], cost: Any,
         reason: str, recorded_at: datetime, actor_id: str, actor_role: str,
@@ -195,8 +218,7 @@ class SupportPart(PlanPart):
         commitment) is made in the registers first; `commission_id` names that one
         record, seen from the case and from the registers alike.
         """
-        self.check_open()
-        self.check_plan_agreed("support commissioned")
+        self.check_may_commission_support()
         self.trigger_event(
             SupportCommissioned, provider=required_text(provider, "provider"),
             description=required_text(description, "description"),
@@ -210,10 +232,10 @@ class SupportPart(PlanPart):
                        actor_id: str, actor_role: str) -> None:
         """The commissioned support is delivered (or stopped): a decision with its reason,
         which a closure waits for, as it waits for peers' deployments to end."""
-        self.check_open()
         key = required_text(commission_id, "commission_id")
         if key not in dict(self._commission_keys()):
             raise InvalidField(f"no commission {key!r} on this case", field="commission_id")
+        self.check_may_end_commission()
         if key not in self.active_commissions:
             raise RuleViolation(f"commission {key!r} has ended", rule="commission_active",
                                 field="commission_id")
@@ -230,8 +252,7 @@ class SupportPart(PlanPart):
         The peer's days and council come from the register, which deploys them first;
         `register_deployment_id` names that same deployment there.
         """
-        self.check_open()
-        self.check_plan_agreed("peer deployed")
+        self.check_may_deploy_peer()
         council = required_text(peer_council, "peer_council")
         if council.casefold() == self.authority.casefold():
             raise RuleViolation("a peer is never deployed to their own council",
@@ -249,7 +270,7 @@ class SupportPart(PlanPart):
     def record_peer_visit(self, *, deployment_id: str, visited_at: datetime, notes: str,
                           recorded_at: datetime, actor_id: str, actor_role: str) -> None:
         """A visit made under an active deployment."""
-        self.check_open()
+        self.check_may_act_on_deployments()
         self.check_deployment_active(deployment_id)
         self.trigger_event(PeerVisitRecorded, deployment_id=deployment_id,
                            visited_at=a_moment(visited_at, "visited_at"),
@@ -259,7 +280,7 @@ class SupportPart(PlanPart):
     def end_peer_deployment(self, *, deployment_id: str, reason: str, recorded_at: datetime,
                             actor_id: str, actor_role: str) -> None:
         """The peer's work on this case is done."""
-        self.check_open()
+        self.check_may_act_on_deployments()
         self.check_deployment_active(deployment_id)
         self.trigger_event(PeerDeploymentEnded, deployment_id=deployment_id,
                            reason=required_text(reason, "reason"), recorded_at=recorded_at,

@@ -9,8 +9,10 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
+from domain.case.deadlines import ReminderIssued
 from domain.case.diagnosis import DiagnosisPart
 from domain.case.state import (
+    AUTOMATION,
     DEFAULT_POLICY,
     CaseState,
     a_moment,
@@ -22,7 +24,10 @@ from domain.case.state import (
 from domain.deadlines import DeadlinePolicy
 from domain.errors import InvalidField, RuleViolation
 from domain.plan import measures, plan_actions
-from domain.vocabulary import Deadline, MeasureStatus, ProgressJudgement, one_of
+from domain.vocabulary import CaseStatus, Deadline, MeasureStatus, ProgressJudgement, one_of
+
+AGREEMENT_REQUESTED = "plan agreement request"
+"""What the notice telling the council's liaisons that a plan awaits them is about."""
 
 
 class PlanStatus(StrEnum):
@@ -36,6 +41,22 @@ def agreed_part(plan: Mapping[str, Any]) -> dict[str, Any]:
     """What the council agreed: kept apart, so a revision awaiting agreement leaves it live."""
     return deepcopy({key: plan[key] for key in ("summary", "actions", "revision",
                                                 "agreed_by", "agreed_at")})
+
+
+class PlanAgreementRequested(Aggregate.Event):
+    """A coordinator or adviser asks the council to agree this revision of the plan: its
+    liaisons are told, and the plan waits on them."""
+
+    revision: int
+    note: str
+    recorded_at: datetime
+    actor_id: str
+    actor_role: str
+
+    def apply(self, aggregate: "PlanPart") -> None:
+        aggregate.drafted_plan.update(agreement_requested={
+            "revision": self.revision, "requested_at": self.recorded_at,
+            "requested_by": self.actor_id})
 
 
 class SupportPlanDrafted(Aggregate.Event):
@@ -156,41 +177,26 @@ class PlanPart(DiagnosisPart):
             raise RuleViolation(f"no {what} before the council agrees the support plan",
                                 rule="plan_agreed_first")
 
-    def draft_plan(
-        self, *, summary: str, actions: Iterable[Mapping[str, Any]], adviser_id: str,
-        recorded_at: datetime, actor_id: str, actor_role: str,
-    ) -> None:
-        """A plan of SMART actions, coordinated by one improvement adviser.
-
-        Once a plan is agreed, a new draft would silently replace what the council
-        agreed; changes to an agreed plan are revisions, which it agrees in turn.
-        """
+    def check_may_draft_plan(self) -> None:
+        """A first plan only: once agreed, a plan changes by revision."""
         self.check_open()
         if self.agreed_plan is not None:
             raise RuleViolation(
                 "the support plan is already agreed; change it with a revision "
                 "(POST /cases/{id}/plan/revisions), which the council then agrees",
                 rule="agreed_plan_is_revised")
-        self.trigger_event(
-            SupportPlanDrafted, summary=required_text(summary, "summary"),
-            actions=plan_actions(actions), adviser_id=required_text(adviser_id, "adviser_id"),
-            recorded_at=recorded_at, **actor(actor_id, actor_role))
 
-    def review_plan(self, *, suggestions: Any, recorded_at: datetime, actor_id: str,
-                    actor_role: str) -> None:
-        """The confidential (Chatham House) group's suggestions on the plan."""
+    def check_may_review_plan(self) -> None:
+        """The confidential group reviews a plan once one is drafted."""
         self.check_open()
         self.check_plan_drafted()
-        given = texts(suggestions, "suggestions")
-        if not given:
-            raise InvalidField("suggestions must name at least one suggestion",
-                               field="suggestions")
-        self.trigger_event(SupportPlanReviewed, suggestions=given, recorded_at=recorded_at,
-                           **actor(actor_id, actor_role))
 
-    def agree_plan(self, *, reason: str, recorded_at: datetime, actor_id: str, actor_role: str,
-                   policy: DeadlinePolicy = DEFAULT_POLICY) -> None:
-        """The council agrees the plan, which makes it live; the first review falls due."""
+    def check_may_revise_plan(self) -> None:
+        self.check_open()
+        self.check_plan_drafted()
+
+    def check_may_agree_plan(self) -> None:
+        """A drafted plan (or revision) not yet agreed, on a diagnosed case."""
         self.check_open()
         self.check_plan_drafted()
         if self.diagnosis is None:
@@ -201,6 +207,80 @@ class PlanPart(DiagnosisPart):
             raise RuleViolation(
                 f"revision {plan['revision']} of the support plan is already agreed; "
                 f"only a new revision awaits agreement", rule="revision_already_agreed")
+
+    def check_may_ask_council_to_agree(self) -> None:
+        """Only a plan the council could agree now, and only once per revision."""
+        self.check_may_agree_plan()
+        if self.agreement_requested is not None:
+            raise RuleViolation("the council has already been asked to agree this revision "
+                                "of the plan", rule="agreement_already_requested")
+
+    @property
+    def agreement_requested(self) -> dict[str, Any] | None:
+        """When and by whom the council was asked to agree the plan as it now stands
+        (None once agreed, or when a new revision has not been put to it)."""
+        plan = self.plan or {}
+        asked = plan.get("agreement_requested")
+        if plan.get("status") != PlanStatus.DRAFT or not asked:
+            return None
+        return asked if asked["revision"] == plan["revision"] else None
+
+    def tell_council_of_request(self, *, recipient: str, reminder_key: str,
+                                actor_id: str) -> bool:
+        """Record once per key that the council's liaisons were told the plan awaits their
+        agreement; False, writing nothing, when told already or no longer awaited."""
+        asked = self.agreement_requested
+        if reminder_key in self.reminders or asked is None or self.status != CaseStatus.OPEN:
+            return False
+        self.trigger_event(ReminderIssued, deadline=AGREEMENT_REQUESTED,
+                           due=asked["requested_at"],
+                           recipient=required_text(recipient, "recipient"),
+                           reminder_key=reminder_key, actor_id=actor_id, actor_role=AUTOMATION)
+        return True
+
+    def check_may_review_progress(self) -> None:
+        self.check_open()
+        self.check_plan_live("progress reviewed")
+
+    def ask_council_to_agree(self, *, note: str | None, recorded_at: datetime, actor_id: str,
+                             actor_role: str) -> None:
+        """Put the drafted plan to the council: its liaisons are told it waits on them."""
+        self.check_may_ask_council_to_agree()
+        self.trigger_event(PlanAgreementRequested, revision=self.drafted_plan["revision"],
+                           note=optional_text(note, "note"), recorded_at=recorded_at,
+                           **actor(actor_id, actor_role))
+
+    def draft_plan(
+        self, *, summary: str, actions: Iterable[Mapping[str, Any]], adviser_id: str,
+        recorded_at: datetime, actor_id: str, actor_role: str,
+    ) -> None:
+        """A plan of SMART actions, coordinated by one improvement adviser.
+
+        Once a plan is agreed, a new draft would silently replace what the council
+        agreed; changes to an agreed plan are revisions, which it agrees in turn.
+        """
+        self.check_may_draft_plan()
+        self.trigger_event(
+            SupportPlanDrafted, summary=required_text(summary, "summary"),
+            actions=plan_actions(actions), adviser_id=required_text(adviser_id, "adviser_id"),
+            recorded_at=recorded_at, **actor(actor_id, actor_role))
+
+    def review_plan(self, *, suggestions: Any, recorded_at: datetime, actor_id: str,
+                    actor_role: str) -> None:
+        """The confidential (Chatham House) group's suggestions on the plan."""
+        self.check_may_review_plan()
+        given = texts(suggestions, "suggestions")
+        if not given:
+            raise InvalidField("suggestions must name at least one suggestion",
+                               field="suggestions")
+        self.trigger_event(SupportPlanReviewed, suggestions=given, recorded_at=recorded_at,
+                           **actor(actor_id, actor_role))
+
+    def agree_plan(self, *, reason: str, recorded_at: datetime, actor_id: str, actor_role: str,
+                   policy: DeadlinePolicy = DEFAULT_POLICY) -> None:
+        """The council agrees the plan, which makes it live; the first review falls due."""
+        self.check_may_agree_plan()
+        plan = self.drafted_plan
         review_due = self.deadlines.get(Deadline.NEXT_REVIEW.value) or policy.due(
             Deadline.NEXT_REVIEW, recorded_at, risk_score=self.risk_score)
         self.trigger_event(SupportPlanAgreed, reason=required_text(reason, "reason"),
@@ -213,8 +293,7 @@ class PlanPart(DiagnosisPart):
         """New actions as things change; the council must agree the revision before it is
         live. Until then the plan it last agreed stays live: its progress is reviewed
         against that plan's measures, so its review deadline can still be met."""
-        self.check_open()
-        self.check_plan_drafted()
+        self.check_may_revise_plan()
         plan = self.drafted_plan
         self.trigger_event(
             SupportPlanRevised, actions=plan_actions(actions),
@@ -229,8 +308,7 @@ class PlanPart(DiagnosisPart):
         next_review_due: datetime | None = None, policy: DeadlinePolicy = DEFAULT_POLICY,
     ) -> None:
         """Each outcome measure on track or not, an overall judgement, the next review date."""
-        self.check_open()
-        self.check_plan_live("progress reviewed")
+        self.check_may_review_progress()
         statuses = self._measure_statuses(measures)
         if next_review_due is None:
             next_review_due = policy.due(Deadline.NEXT_REVIEW, recorded_at,

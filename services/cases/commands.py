@@ -100,6 +100,13 @@ class CaseCommands:
             reason=reason, recorded_at=now, actor_id=actor_id, actor_role=actor_role,
             policy=self._policy(case)))
 
+    def ask_council_to_agree(self, case_id: UUID, *, actor_id: str, actor_role: str,
+                             note: str | None = None,
+                             expected_version: int | None = None) -> int:
+        """Put the drafted plan to the council; its liaisons are told it waits on them."""
+        return self._run(case_id, expected_version, lambda case, now: case.ask_council_to_agree(
+            note=note, recorded_at=now, actor_id=actor_id, actor_role=actor_role))
+
     def revise_plan(self, case_id: UUID, *, actions: list[Mapping[str, Any]], reason: str,
                     actor_id: str, actor_role: str, summary: str | None = None,
                     expected_version: int | None = None) -> int:
@@ -152,6 +159,15 @@ class CaseCommands:
                          case.record_joint_meeting_summary(
                              summary=summary, recorded_at=now, actor_id=actor_id,
                              actor_role=actor_role))
+
+    def propose_joint_local_meeting(self, case_id: UUID, *, reason: str, actor_id: str,
+                                    actor_role: str,
+                                    expected_version: int | None = None) -> int:
+        """A coordinator proposes a joint local meeting; reminders to hold it follow."""
+        return self._run(case_id, expected_version, lambda case, now:
+                         case.propose_joint_meeting_now(reason=reason, recorded_at=now,
+                                                        actor_id=actor_id,
+                                                        actor_role=actor_role))
 
     def decline_joint_meeting(self, case_id: UUID, *, reason: str, actor_id: str,
                               actor_role: str, expected_version: int | None = None) -> int:

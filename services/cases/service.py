@@ -16,6 +16,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.authorities import check_registered
 from domain.calendar import PolicyDuration
 from domain.case import Case
+from domain.case.next_steps import offered_now, tasks
 from domain.deadlines import DeadlinePolicy
 from domain.errors import DomainError
 from domain.ownership import Person
@@ -432,4 +433,7 @@ def case_view(case: Case) -> dict[str, Any]:
         "closure": deepcopy(case.closure),
         "follow_up_reviews": deepcopy(case.follow_up_reviews),
         "confidential_access": deepcopy(dict(case.confidential_access)),
+        "agreement_requested": deepcopy(case.agreement_requested),
+        "next_steps": offered_now(case),
+        "tasks": [task.as_fields() for task in tasks(case)],
     }

@@ -152,6 +152,17 @@ class IdentityService(EventStoreApplication):
                 if u["role"] == Role.COORDINATOR.value and u["region"] == region
                 and u["active"] and u["email"]]
 
+    def liaisons_of(self, authority: str) -> list[str]:
+        """The addresses of the council's active liaisons who gave one."""
+        return [u["email"] for u in self.users()
+                if u["role"] == Role.AUTHORITY_LIAISON.value and u["authority"] == authority
+                and u["active"] and u["email"]]
+
+    def name_of(self, username: str) -> str:
+        """A person's name as notices give it (the username only for one unknown)."""
+        user = self._find(username)
+        return str(user.name or username) if user is not None else username
+
     def person(self, username: str) -> Person:
         """A user as the case's rules judge them (owners, grantees); unknown if none."""
         user = self._find(username)

@@ -111,7 +111,7 @@ class MorningDigest:
         return owner if self._reachable is None or owner in self._reachable else None
 
     def _url(self, case: Case) -> str:
-        return f"{self.base}/cases/{case.id}" if self.base else ""
+        return f"{self.base}/case/{case.id}" if self.base else ""
 
     def _notice(self, reader: dict[str, Any], items: list[DigestItem], now: datetime) -> Notice:
         overdue = [i for i in items if i.due < now]

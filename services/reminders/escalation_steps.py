@@ -20,6 +20,7 @@ from domain.case import Case
 from domain.errors import DomainError
 from domain.policy import EscalationPolicy
 from domain.timetable import (
+    ASK_COUNCIL,
     ESCALATE,
     JOINT_MEETING_DEADLINE,
     PROPOSE,
@@ -69,6 +70,7 @@ def case_facts(case: Case) -> CaseFacts:
         started=dict(case.deadline_started),
         up_to=case.next_rung(),
         joint_meeting_proposed_at=joint["proposed_at"] if joint else None,
+        agreement_requested_at=(case.agreement_requested or {}).get("requested_at"),
     )
 
 
@@ -215,6 +217,9 @@ class EscalationSteps:
         if step.action == PROPOSE:
             return case.propose_escalation(reason=reason, proposal_key=step.key,
                                            recorded_at=now, actor_id=ACTOR)
+        if step.action == ASK_COUNCIL:
+            return case.tell_council_of_request(recipient=step.recipient,
+                                                reminder_key=step.key, actor_id=ACTOR)
         if step.action == REMIND_OF_PROPOSAL:
             return case.remind_of_proposal(recipient=step.recipient, reminder_key=step.key,
                                            actor_id=ACTOR)
@@ -227,18 +232,21 @@ class EscalationSteps:
         policy = self.policies.policy_for(aggregate.region)
         to = recipients(aggregate, step.deadline, step.recipient, policy, self.directory)
         url = self.case_url(str(aggregate.id))
-        facts_ = _step_facts(aggregate, step, facts, steps)
+        facts_ = _step_facts(aggregate, step, facts, steps, self.directory)
         text = write_notice(facts_, self.clock(), url)
+        # the council's own notice goes by email to its people, not to the region's webhook
+        webhook = "" if step.action == ASK_COUNCIL else policy.webhook_url
         return Notice(key=step.key, case_id=str(aggregate.id), authority=aggregate.authority,
                       region=aggregate.region, subject=text.subject, body=text.text,
-                      email_to=policy.notify_email, webhook_url=policy.webhook_url,
-                      deliveries=to.deliveries(policy.webhook_url, self.channels),
+                      email_to=policy.notify_email, webhook_url=webhook,
+                      deliveries=to.deliveries(webhook, self.channels),
                       retry=self.retry, kind=step.action, html=text.html,
                       deadline=step.deadline, due=facts_.due.isoformat(),
                       to_stage=step.to_stage or "", case_url=url)
 
     def case_url(self, case_id: str) -> str:
-        return f"{self.public_base_url}/cases/{case_id}" if self.public_base_url else ""
+        """The case's page in a browser (through sign-in when needed), not the JSON API."""
+        return f"{self.public_base_url}/case/{case_id}" if self.public_base_url else ""
 
     def record_outcome(self, outcome: DeliveryOutcome) -> list[Notice]:
         """Put one delivery's outcome on the case; a final failure is counted and its
@@ -275,10 +283,11 @@ def _summary(case: Case) -> dict[str, Any]:
 
 
 def _step_facts(case: Case, step: PlannedStep, facts: CaseFacts,
-                steps: list[Step]) -> StepFacts:
+                steps: list[Step], directory: Directory) -> StepFacts:
     """The step, when its deadline (or the proposal) fell due, and what follows it."""
     at = datetime.fromisoformat(step.at)
     joint = facts.joint_meeting_proposed_at if step.deadline == JOINT_MEETING_DEADLINE else None
+    asked = case.agreement_requested if step.action == ASK_COUNCIL else None
     due = facts.deadlines.get(step.deadline) or joint or facts.proposal_at or at
     later = [s for s in steps if s.deadline == step.deadline and s.key != step.key
              and s.at >= at]
@@ -288,4 +297,6 @@ def _step_facts(case: Case, step: PlannedStep, facts: CaseFacts,
                      to_stage=step.to_stage,
                      next_action=following.action if following else None,
                      next_at=following.at if following else None,
-                     next_to_stage=following.to_stage if following else None)
+                     next_to_stage=following.to_stage if following else None,
+                     asked_by=directory.name_of(asked["requested_by"]) if asked else "",
+                     plan_due=facts.deadlines.get("plan agreed"))

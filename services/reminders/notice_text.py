@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from domain.calendar import is_working_day
 from domain.timetable import (
+    ASK_COUNCIL,
     ESCALATE,
     PROPOSAL_DEADLINE,
     PROPOSE,
@@ -71,6 +72,9 @@ class StepFacts:
     next_action: str | None = None
     next_at: datetime | None = None
     next_to_stage: str | None = None
+    asked_by: str = ""
+    """Who put the plan to the council, by name (for a request to agree it)."""
+    plan_due: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,9 @@ def _days(n: int) -> str:
 
 
 def write_notice(step: StepFacts, now: datetime, case_url: str) -> NoticeText:
-    if step.action in (PROPOSE_JOINT_MEETING, REMIND_OF_JOINT_MEETING):
+    if step.action == ASK_COUNCIL:
+        subject, paragraphs = _agreement_request(step)
+    elif step.action in (PROPOSE_JOINT_MEETING, REMIND_OF_JOINT_MEETING):
         subject, paragraphs = _joint_meeting(step, now)
     elif step.action in (ESCALATE, PROPOSE):
         subject, paragraphs = _escalation(step, now)
@@ -192,6 +198,18 @@ def _joint_meeting(step: StepFacts, now: datetime) -> tuple[str, list[str]]:
         f"A joint local meeting for {step.authority}'s support case was proposed at "
         f"{uk_time(step.due)} (UK time) and has been neither held nor declined.",
         _if_missed(step), to_do]
+
+
+def _agreement_request(step: StepFacts) -> tuple[str, list[str]]:
+    """The plan is put to the council: its liaison reads it and agrees it on the case."""
+    by = f"{step.asked_by or 'The RIEP'} asked"
+    due = (f" It is due to be agreed by {uk_day(step.plan_due)}." if step.plan_due else "")
+    return (f"{step.authority}: the support plan awaits your agreement"), [
+        f"{by} {step.authority} to agree its support plan, on {uk_day(step.due)}.{due}",
+        "What to do: read the plan on the case and, if the council agrees it, record the "
+        "council's agreement there, giving the reason. If it does not, tell the RIEP "
+        "coordinator what should change.",
+    ]
 
 
 def _if_missed(step: StepFacts) -> str:

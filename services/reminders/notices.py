@@ -17,7 +17,7 @@ from uuid import UUID
 
 from domain.case import Case
 from domain.policy import EscalationPolicy
-from domain.timetable import CASE_OWNER
+from domain.timetable import CASE_OWNER, COUNCIL_LIAISON
 from domain.vocabulary import Deadline
 from services.cases.workflow_contract import Delivery, DeliveryOutcome, Notice, RetrySchedule
 from services.platform import metrics
@@ -35,6 +35,10 @@ class Directory(Protocol):
 
     def digest_addresses(self) -> set[str]: ...
 
+    def liaisons_of(self, authority: str) -> list[str]: ...
+
+    def name_of(self, username: str) -> str: ...
+
 
 class NoDirectory:
     """A worker without a user store: only the region's own address is known."""
@@ -47,6 +51,12 @@ class NoDirectory:
 
     def digest_addresses(self) -> set[str]:
         return set()
+
+    def liaisons_of(self, authority: str) -> list[str]:
+        return []
+
+    def name_of(self, username: str) -> str:
+        return username
 
 
 class CachedDirectory:
@@ -68,6 +78,14 @@ class CachedDirectory:
     def digest_addresses(self) -> set[str]:
         answer = self._ask(("digest", ""), self.directory.digest_addresses)
         return set(answer) if isinstance(answer, set) else set()
+
+    def liaisons_of(self, authority: str) -> list[str]:
+        answer = self._ask(("council", authority),
+                           lambda: self.directory.liaisons_of(authority))
+        return list(answer) if isinstance(answer, list) else []
+
+    def name_of(self, username: str) -> str:
+        return str(self._ask(("name", username), lambda: self.directory.name_of(username)))
 
     def _ask(self, question: tuple[str, str], read: Callable[[], object]) -> object:
         with self._lock:
@@ -99,7 +117,10 @@ class Recipients:
 def recipients(case: Case, deadline: str, recipient: str, policy: EscalationPolicy,
                directory: Directory) -> Recipients:
     """A reminder to the owner (else the coordinators), a plan's also to its adviser;
-    people who chose the morning digest read their reminders there instead."""
+    people who chose the morning digest read their reminders there instead. A plan put
+    to the council goes to the council's liaisons (and the region's copy)."""
+    if recipient == COUNCIL_LIAISON:
+        return Recipients(directory.liaisons_of(case.authority), policy.notify_email)
     coordinators = directory.coordinators_of(case.region)
     owner = getattr(case, "owner", None)  # the case's owner, once cases carry one
     owner_email = directory.email_of(owner) if isinstance(owner, str) and owner else ""

@@ -20,7 +20,7 @@ from eventsourcing.persistence import (
 from domain.case import Case
 from domain.ownership import Person
 from tests.helpers import EXIT_STRATEGY, OPEN_CASE
-from tests.unit.case_builder import ACTIONS, ACTOR, COUNCIL, NOW, agreed, opened
+from tests.unit.case_builder import ACTIONS, ACTOR, COUNCIL, NOW, agreed, drafted, opened
 
 STORED = Path(__file__).with_name("stored_case_events.json")
 """Every kind of Case event as the release before the case was split into parts stored
@@ -132,6 +132,14 @@ def the_local_case() -> Case:
     return case
 
 
+def the_requested_case() -> Case:
+    """A drafted plan put to the council for its agreement (an event added since the
+    split, stored in a stream of its own, appended once)."""
+    case = drafted()
+    case.ask_council_to_agree(note="Ready for your cabinet", recorded_at=NOW, **ACTOR)
+    return case
+
+
 def stored(case: Case) -> list[StoredEvent]:
     return [mapper().to_stored_event(event) for event in case.collect_events()]
 
@@ -158,6 +166,11 @@ def replay(events: list[CanMutateAggregate[UUID]]) -> Case:
 
 def _write() -> None:  # run once, on the release before the split
     streams = [as_json(stored(the_long_case())), as_json(stored(the_local_case()))]
+    STORED.write_text(json.dumps(streams, indent=1, sort_keys=False) + "\n")
+
+
+def _append_requested() -> None:  # run once, when the plan's agreement request was added
+    streams = json.loads(STORED.read_text()) + [as_json(stored(the_requested_case()))]
     STORED.write_text(json.dumps(streams, indent=1, sort_keys=False) + "\n")
 
 

@@ -19,6 +19,7 @@ from tests.unit.every_case_event import (
     stored,
     the_local_case,
     the_long_case,
+    the_requested_case,
 )
 
 STORED_NAMES = [
@@ -35,6 +36,9 @@ STORED_NAMES = [
     "SupportPlanDrafted", "SupportPlanReviewed", "SupportPlanRevised",
 ]
 """Every kind of event the case recorded before it was split into parts."""
+LATER_NAMES = ["PlanAgreementRequested"]
+"""Kinds of event added since, each with a stream of its own in the stored streams."""
+ALL_NAMES = STORED_NAMES + LATER_NAMES
 
 LATER_FIELDS = {"ConcernRaised": {"owner": None},
                 "SupportCommissioned": {"commission_id": "", "offer_id": "", "days": 0},
@@ -47,7 +51,7 @@ def stored_streams() -> list[list[dict]]:
     return json.loads(STORED.read_text())
 
 
-@pytest.mark.parametrize("name", STORED_NAMES)
+@pytest.mark.parametrize("name", ALL_NAMES)
 def test_every_event_keeps_the_topic_it_is_stored_under(name):
     assert get_topic(getattr(Case, name)) == f"domain.case:Case.{name}"
 
@@ -63,7 +67,7 @@ def test_every_event_of_the_parts_is_declared_on_the_case():
     declared = {name for part in parts for name, value in vars(part).items()
                 if inspect.isclass(value) and issubclass(value, CanMutateAggregate)
                 and value.__module__ == part.__name__}
-    assert sorted(declared) == sorted(STORED_NAMES)
+    assert sorted(declared) == sorted(ALL_NAMES)
 
 
 def test_an_event_not_declared_on_the_case_is_refused():
@@ -77,18 +81,20 @@ def test_an_event_not_declared_on_the_case_is_refused():
 
 def test_every_kind_of_stored_event_is_in_the_stored_streams():
     names = {e["topic"] for stream in stored_streams() for e in stream}
-    assert names == {f"domain.case:Case.{name}" for name in STORED_NAMES}
+    assert names == {f"domain.case:Case.{name}" for name in ALL_NAMES}
 
 
 def test_events_recorded_now_are_stored_in_the_same_shape():
     """Same topics, same fields in the same order: hash chains and exports see no change."""
-    now = [as_json(stored(the_long_case())), as_json(stored(the_local_case()))]
+    now = [as_json(stored(the_long_case())), as_json(stored(the_local_case())),
+           as_json(stored(the_requested_case()))]
     shape = [[(e["topic"], list(e["state"])) for e in stream] for stream in now]
     assert shape == [[(e["topic"], list(e["state"])) for e in s] for s in stored_streams()]
 
 
 def test_events_stored_by_the_release_before_the_parts_still_load():
-    long, local = (replay(from_json(stream, uuid.uuid4())) for stream in stored_streams())
+    long, local, requested = (replay(from_json(stream, uuid.uuid4()))
+                              for stream in stored_streams())
     assert (long.status, long.stage, long.owner) == ("open", "RIEP", "olive")
     assert long.closure is None and long.follow_up_reviews[0]["judgement"] == "reopen"
     assert long.agreed_plan is not None and long.agreed_plan["revision"] == 2
@@ -101,6 +107,7 @@ def test_events_stored_by_the_release_before_the_parts_still_load():
                                                  "n-2|email|a@example.org"]
     assert local.joint_meetings[0]["outcome"] == "strong local plan"
     assert "next joint meeting" in local.deadlines
+    assert requested.agreement_requested["requested_by"] == "coordinator-1"
 
 
 def test_events_stored_before_their_later_fields_read_with_the_defaults():

@@ -150,7 +150,8 @@ def test_no_intervention_without_a_government_meeting_first():
     case = at_government_meeting()
     case.convene_government_meeting(attendees=["council leader"], meeting_at=NOW,
                                     reason="Before any notice", recorded_at=NOW, **ACTOR)
-    assert refused(case, "close", **close) == "intervention_needs_government_meeting"
+    # a meeting not yet concluded refuses any closure, whatever its outcome, first
+    assert refused(case, "close", **close) == "meetings_concluded_first"
     case.conclude_government_meeting(outcome="sector-led approach agreed", summary="s",
                                      reason="Feasible", recorded_at=NOW, **ACTOR)
     assert refused(case, "close", **close) == "intervention_needs_government_meeting"
