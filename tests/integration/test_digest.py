@@ -45,7 +45,7 @@ async def test_the_digest_arrives_at_its_configured_time_listing_overdue_and_com
         text = digest.get_body(("plain",)).get_content()
         overdue_part, coming_part = text.split("Due in the next 5 working days (1):")
         assert "Northshire County Council: the diagnosis" in overdue_part
-        assert f"{PUBLIC_URL}/cases/{overdue}" in overdue_part
+        assert f"{PUBLIC_URL}/case/{overdue}" in overdue_part
         assert "Eastshire Borough Council" in coming_part and f"/cases/{soon}" in coming_part
         assert "Farshire" not in text
         assert digest.get_body(("html",)) is not None

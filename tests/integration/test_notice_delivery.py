@@ -143,7 +143,7 @@ async def test_each_reminder_email_reads_as_written_for_a_person_once_per_recipi
     assert first.get_content_type() == "multipart/alternative"
     assert "(UK time): due later today" in text
     assert "you will be reminded again at" in text and "What to do: Record the diagnosis" in text
-    assert f"Open the case: https://casework.example.org/cases/{case_id}" in text
-    assert f'href="https://casework.example.org/cases/{case_id}"' in html
+    assert f"Open the case: https://casework.example.org/case/{case_id}" in text
+    assert f'href="https://casework.example.org/case/{case_id}"' in html
     last_text = last.get_body(("plain",)).get_content()
     assert "a joint local meeting will be proposed to the RIEP coordinators" in last_text

@@ -35,7 +35,7 @@ async def test_a_reminder_goes_to_the_owner_not_every_coordinator_with_a_link_to
     assert sent == [REGION_COPY, "olive@riep.example"]  # not cora, who does not own it
     [to_olive] = [m for m in mailbox[0].messages if m["To"] == "olive@riep.example"]
     text = to_olive.get_body(("plain",)).get_content()
-    assert f"Open the case: {PUBLIC_URL}/cases/{case_id}" in text
+    assert f"Open the case: {PUBLIC_URL}/case/{case_id}" in text
 
 
 async def test_after_a_reassignment_the_new_owner_and_the_adviser_hear_of_the_plan_deadline(
@@ -80,5 +80,5 @@ def test_the_digest_lists_a_coordinators_own_cases_and_those_no_reachable_owner_
     [sent] = mailbox[0].messages
     text = sent.get_body(("plain",)).get_content()
     assert sent["To"] == "cora@riep.example"
-    assert f"/cases/{owned_by_cora}" in text and f"/cases/{unreachable}" in text
-    assert f"/cases/{owned_by_olive}" not in text
+    assert f"/case/{owned_by_cora}" in text and f"/case/{unreachable}" in text
+    assert f"/case/{owned_by_olive}" not in text
