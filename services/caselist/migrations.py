@@ -27,6 +27,8 @@ from services.caselist.worklist import (
     AWAITING_COLUMNS,
     AWAITING_INDEX,
     SUPERSEDED_INDEXES,
+    TASK_COLUMNS,
+    TASKS_INDEX,
     WORKLIST_INDEXES,
 )
 from services.eventstore.postgres_recorder import SCHEMA_LOCK as ADVISORY_LOCK
@@ -79,6 +81,11 @@ MIGRATIONS = (
                  "cases for the worklist counts; the list is projected again to fill them in",
               (AWAITING_INDEX, TALLY_TABLE, *REPROJECT_CASE_LIST, "DELETE FROM case_list_tally"),
               adds_columns=tuple(("case_list", column, "TEXT") for column in AWAITING_COLUMNS)),
+    Migration(8, "case list: the tasks waiting on people (a plan put to the council, a joint "
+                 "meeting's summary, the next review, the plan's adviser); the list is "
+                 "projected again to fill them in",
+              (TASKS_INDEX, *REPROJECT_CASE_LIST, "DELETE FROM case_list_tally"),
+              adds_columns=tuple(("case_list", column, "TEXT") for column in TASK_COLUMNS)),
 )
 LATEST = MIGRATIONS[-1].version
 

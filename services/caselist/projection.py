@@ -32,6 +32,7 @@ from eventsourcing.persistence import DataError
 from eventsourcing.utils import TopicError, resolve_topic
 
 from domain.errors import DomainError
+from domain.vocabulary import Deadline
 from services.caselist import tally as case_tally
 from services.caselist.tally import TALLY_TABLE
 from services.caselist.worklist import (
@@ -39,6 +40,8 @@ from services.caselist.worklist import (
     AWAITING_DECISION,
     AWAITING_INDEX,
     DUE_KEY,
+    TASK_COLUMNS,
+    TASKS_INDEX,
     WORKLIST_INDEXES,
     CaseFilter,
     CaseOrder,
@@ -46,6 +49,7 @@ from services.caselist.worklist import (
     after,
     cursor_after,
     order_by,
+    waiting_on,
 )
 from services.cases.service import CaseService, case_view
 from services.eventstore.side_tables import SideTables
@@ -65,7 +69,7 @@ PROJECTION = "case_list"
 
 _COLUMNS = ("case_id", "authority", "region", "stage", "status", "issue_type",
             "risk_score", "risk_band", "raised_at", "next_due", "version", "owner",
-            *AWAITING_COLUMNS)
+            *AWAITING_COLUMNS, *TASK_COLUMNS)
 LISTED_COLUMNS = _COLUMNS
 """What a page of the list carries of each case (with a stream's problem, if any)."""
 _SCHEMA = [
@@ -74,10 +78,13 @@ _SCHEMA = [
         stage TEXT NOT NULL, status TEXT NOT NULL, issue_type TEXT NOT NULL,
         risk_score INTEGER, risk_band TEXT, raised_at TEXT NOT NULL, next_due TEXT,
         version INTEGER NOT NULL, owner TEXT, escalation_proposed_to TEXT,
-        escalation_proposed_at TEXT, joint_meeting_proposed_at TEXT, red_flag_raised_at TEXT)""",
+        escalation_proposed_at TEXT, joint_meeting_proposed_at TEXT, red_flag_raised_at TEXT,
+        agreement_requested_at TEXT, agreement_requested_by TEXT, joint_summary_due TEXT,
+        review_due TEXT, adviser TEXT)""",
     "CREATE INDEX IF NOT EXISTS case_list_stage_risk ON case_list (stage, risk_band, raised_at)",
     *WORKLIST_INDEXES,
     AWAITING_INDEX,
+    TASKS_INDEX,
     "CREATE INDEX IF NOT EXISTS case_list_order ON case_list (raised_at, case_id)",
     """CREATE TABLE IF NOT EXISTS read_model_tracking (
         projection TEXT PRIMARY KEY, position INTEGER NOT NULL)""",
@@ -110,13 +117,24 @@ def _awaiting(view: dict[str, Any]) -> tuple[str | None, ...]:
             _iso(joint.get("proposed_at")), _iso(flag.get("raised_at")))
 
 
+def _tasks(view: dict[str, Any]) -> tuple[str | None, ...]:
+    """What waits on people (TASK_COLUMNS): for My work to list without reading each case."""
+    asked = view.get("agreement_requested") or {}
+    deadlines = view.get("deadlines") or {}
+    advisers = view.get("advisers") or []
+    return (_iso(asked.get("requested_at")), asked.get("requested_by"),
+            _iso(deadlines.get(Deadline.JOINT_MEETING_SUMMARY.value)),
+            _iso(deadlines.get(Deadline.NEXT_REVIEW.value)),
+            advisers[0] if advisers else None)
+
+
 def row_for(view: dict[str, Any]) -> tuple:
     score, band = _risk(view)
     due = [d for d in (view.get("deadlines") or {}).values() if d is not None]
     return (str(view["id"]), view["authority"], view["region"], view["stage"], view["status"],
             view["issue_type"], score, band, _iso(view["raised_at"]),
             _iso(min(due)) if due else None, view["version"], view.get("owner"),
-            *_awaiting(view))
+            *_awaiting(view), *_tasks(view))
 
 
 class CaseListView(SideTables):
@@ -354,6 +372,17 @@ class CaseListView(SideTables):
         return self._select(where, params, " ORDER BY COALESCE(c.escalation_proposed_at, "
                             "c.joint_meeting_proposed_at), c.case_id", limit)
 
+    def tasks_waiting(self, chosen: CaseFilter, *, role: Any, username: str, soon: datetime,
+                      now: datetime | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        """The open cases the filter matches with a task waiting on this person, from the
+        list's own columns (a partial index), not case by case."""
+        condition = waiting_on(role, username, soon)
+        if condition is None:
+            return []
+        where, params = chosen.where(now or datetime.now(UTC))
+        where.append(condition[0])
+        return self._select(where, [*params, *condition[1]], " ORDER BY c.case_id", limit)
+
     def _select(self, where: list[str], params: list[Any], order: str,
                 limit: int) -> list[dict[str, Any]]:
         sql = (f"SELECT {', '.join('c.' + c for c in _COLUMNS)}, p.problem FROM case_list c "
@@ -425,11 +454,13 @@ def _row_view(case: Any) -> dict[str, Any]:
             "issue_type": case.issue_type, "raised_at": case.raised_at,
             "deadlines": case.deadlines, "risk": case.risk, "owner": case.owner,
             "pending_escalation": getattr(case, "pending_escalation", None),
-            "joint_meeting_proposal": case.joint_meeting_proposal, "red_flag": case.red_flag}
+            "joint_meeting_proposal": case.joint_meeting_proposal, "red_flag": case.red_flag,
+            "agreement_requested": case.agreement_requested, "advisers": case.advisers}
 
 
 _ARRAY_TYPES = ("text", "text", "text", "text", "text", "text", "int", "text", "text", "text",
-                "int", "text", "text", "text", "text", "text")
+                "int", "text", "text", "text", "text", "text", "text", "text", "text", "text",
+                "text")
 _UPSERT_ARRAYS = (
     f"INSERT INTO case_list ({', '.join(_COLUMNS)}) SELECT * FROM unnest("
     + ", ".join(f"?::{t}[]" for t in _ARRAY_TYPES) + ") ON CONFLICT (case_id) DO UPDATE SET "

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from domain.errors import InvalidField
+from domain.identity import Role
 
 
 class CaseOrder(StrEnum):
@@ -57,6 +58,31 @@ AWAITING_INDEX = (
     f"WHERE {AWAITING_DECISION.replace('c.', '')}")
 """The few cases with a proposal awaiting a decision, found without reading the rest: a
 partial index (the query repeats its condition word for word, as SQLite needs)."""
+TASK_COLUMNS = ("agreement_requested_at", "agreement_requested_by", "joint_summary_due",
+                "review_due", "adviser")
+"""What waits on a person, read by My work without loading each case: the plan put to the
+council (when, by whom), a joint local meeting's summary awaited, the next progress review
+and the plan's adviser. Columns since migration 8."""
+TASKS_INDEX = (
+    "CREATE INDEX IF NOT EXISTS case_list_tasks ON case_list (status, case_id) WHERE "
+    "agreement_requested_at IS NOT NULL OR joint_summary_due IS NOT NULL "
+    "OR review_due IS NOT NULL")
+
+
+def waiting_on(role: Role, username: str, soon: datetime) -> tuple[str, list[Any]] | None:
+    """The condition on `case_list c` for the cases with a task waiting on this person:
+    a plan to agree (a liaison), a joint meeting's summary or a review falling due (a
+    coordinator), a review falling due (the plan's adviser); None for the other roles."""
+    by = soon.astimezone(UTC).isoformat()
+    if role is Role.AUTHORITY_LIAISON:
+        return "c.agreement_requested_at IS NOT NULL", []
+    if role is Role.COORDINATOR:
+        return "(c.joint_summary_due IS NOT NULL OR c.review_due <= ?)", [by]
+    if role is Role.ADVISER:
+        return "(c.adviser = ? AND c.review_due <= ?)", [username, by]
+    return None
+
+
 SUPERSEDED_INDEXES = tuple(f"DROP INDEX IF EXISTS {name}" for name in (
     "case_list_region", "case_list_authority", "case_list_owner"))
 

@@ -111,7 +111,7 @@ def test_a_case_list_from_before_owners_gets_the_column_and_is_projected_again(s
             (cases.recorder.max_notification_id(),))
     assert migrate(settings, up_to=3) == [1, 2, 3]
 
-    assert migrate(settings) == [4, 5, 6, 7]
+    assert migrate(settings) == [4, 5, 6, 7, 8]
     view = CaseListView(settings)
     view.catch_up(cases)
     mine, _ = view.list_cases(owner="cora")
@@ -145,7 +145,7 @@ def test_a_case_list_from_before_proposals_gets_the_columns_and_is_projected_aga
         run("INSERT INTO read_model_tracking VALUES ('case_list', ?)",
             (cases.recorder.max_notification_id(),))
 
-    assert migrate(settings) == [7]
+    assert migrate(settings) == [7, 8]
     assert "case_list_awaiting" in _indexes(settings)
     view = CaseListView(settings)
     view.catch_up(cases)
@@ -153,6 +153,40 @@ def test_a_case_list_from_before_proposals_gets_the_columns_and_is_projected_aga
     view.close()
     assert [(row["case_id"], row["escalation_proposed_to"], row["red_flag"])
             for row in waiting] == [(str(case_id), "RIEP", False)]
+
+
+def test_a_case_list_from_before_tasks_gets_the_columns_and_is_projected_again(
+        settings, cases):
+    """Migration 8: a plan put to the council waits on its liaison, filled in for the cases
+    already listed, as of their events."""
+    from datetime import UTC, datetime, timedelta
+
+    from domain.identity import Role
+    from services.caselist.migrations import _locked
+    from services.caselist.worklist import CaseFilter
+    from tests.unit.case_builder import ACTIONS
+
+    case_id = cases.open_case(**OPEN_CASE, **ACTOR)
+    cases.record_diagnosis(case_id, summary="Weak leadership", **ACTOR)
+    cases.draft_plan(case_id, summary="Stabilise", actions=ACTIONS, adviser_id="adam", **ACTOR)
+    cases.ask_council_to_agree(case_id, **ACTOR)
+    with _locked(settings) as run:  # the list as schema version 7 kept it
+        run(_CASE_LIST_BEFORE_PROPOSALS.replace("owner TEXT)", "owner TEXT, "
+            "escalation_proposed_to TEXT, escalation_proposed_at TEXT, "
+            "joint_meeting_proposed_at TEXT, red_flag_raised_at TEXT)"))
+        run("CREATE TABLE read_model_tracking (projection TEXT PRIMARY KEY, "
+            "position INTEGER NOT NULL)")
+    assert migrate(settings, up_to=7) == [1, 2, 3, 4, 5, 6, 7]
+    assert migrate(settings) == [8]
+    assert "case_list_tasks" in _indexes(settings)
+    view = CaseListView(settings)
+    view.catch_up(cases)
+    soon = datetime.now(UTC) + timedelta(days=7)
+    waiting = view.tasks_waiting(CaseFilter(authority=OPEN_CASE["authority"], status="open"),
+                                 role=Role.AUTHORITY_LIAISON, username="lia", soon=soon)
+    view.close()
+    assert [(row["case_id"], row["agreement_requested_by"], row["adviser"])
+            for row in waiting] == [(str(case_id), ACTOR["actor_id"], "adam")]
 
 
 def test_the_rebuild_command_brings_an_older_database_up_to_date_first(settings, cases,
