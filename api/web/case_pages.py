@@ -53,10 +53,50 @@ def _offered() -> list[CommandSpec]:
 
 
 def commands_for(who: Principal, case: dict[str, Any]) -> list[CommandSpec]:
-    """The commands this person may make on this case, and only those."""
+    """The commands this person may make on this case now: the role rules allow them, and
+    the case would take them (its `next_steps`, which ask each command's own checks)."""
     relations = relations_of(case)
+    not_now = case.get("next_steps") or {}
     return [s for s in _offered() if may(who, s.action, relations)
-            and (s.allows is None or _may_some(who, s, case))]
+            and (s.allows is None or _may_some(who, s, case)) and not not_now.get(s.action)]
+
+
+TASK_TITLES = {
+    "record diagnosis": "Record the diagnosis",
+    "draft support plan": "Draft the support plan",
+    "ask council to agree plan": "Ask the council to agree the plan",
+    "agree support plan": "Agree the support plan",
+    "review progress": "Review progress against the plan",
+    "record joint meeting summary": "Record the joint local meeting's summary",
+    "record joint local meeting": "Hold the proposed joint local meeting",
+    "confirm escalation": "Decide the proposed escalation",
+    "convene government meeting": "Convene the government meeting",
+    "conclude government meeting": "Record the government meeting's conclusion",
+    "close case": "Close the case",
+    "record follow-up review": "Record the follow-up review",
+    "reopen case": "Reopen the case",
+}
+"""Each main step of a case, in the words of the task list."""
+
+
+def tasks_for(who: Principal, case: dict[str, Any],
+              offered: list[CommandSpec]) -> list[dict[str, Any]]:
+    """The case's main steps this person takes, each linking to its form when it can be
+    taken now; those who put the plan to the council also see whether it has agreed."""
+    relations, by_action = relations_of(case), {s.action: s for s in offered}
+    shown = []
+    for task in case.get("tasks") or []:
+        action, spec = task["action"], by_action.get(task["action"])
+        watched = action == "agree support plan" and may(who, "ask council to agree plan",
+                                                          relations)
+        if action not in TASK_TITLES or not (may(who, action, relations) or watched):
+            continue
+        status = task["status"]
+        if spec is not None and status == "Waiting for the council":
+            status = "Not started"  # the council's own liaison: it waits on them
+        shown.append({"action": action, "title": TASK_TITLES[action], "status": status,
+                      "href": f"/case/{case['id']}/do/{spec.path}" if spec else None})
+    return shown
 
 
 def _may_some(who: Principal, spec: CommandSpec, case: dict[str, Any]) -> bool:
@@ -112,9 +152,13 @@ async def case_page(request: Request, case_id: UUID, who: Who, as_of: str = "",
     if may(who, "verify history", relations):
         verification = (await in_thread(verify_against_checkpoint, cases,
                                         request.app.state.checkpoints, case_id)).as_dict()
+    commands = [] if at else commands_for(who, known)
+    tasks = [] if at else tasks_for(who, known, commands)
+    linked = {t["action"] for t in tasks if t["href"]}
     return render(request, "case.html", **page_context(
         request, who, case=case, events=list(reversed(events)) if events is not None else None,
-        commands=[] if at else commands_for(who, known), as_of=as_of, at=at,
+        commands=commands, tasks=tasks, other_commands=[
+            s for s in commands if s.action not in linked], as_of=as_of, at=at,
         as_of_error=as_of_error, may_as_of=may(who, "read case as of", relations),
         verification=verification, may_export=may(who, "export history", relations),
         done=done, before_case=before_case,

@@ -12,6 +12,7 @@ from api.deps import Forbidden, check_access
 from api.routes import cases as case_routes
 from api.routes.registers import _registers
 from api.threads import in_thread
+from api.web.people import Directory, directory
 from api.web.rendering import fragment, render, working_days_until
 from api.web.routing import PageRoute, Who, page_context, posted_form
 from domain.calendar import add_working_days
@@ -68,11 +69,52 @@ async def my_work(request: Request, who: Who, stage: str = "", risk_band: str = 
                                and row["next_due"] <= soon.isoformat())
     counts = page["counts"] or WorklistCounts(
         len(rows), sum(r["overdue"] for r in rows), sum(r["due_soon"] for r in rows))
+    tasks = await _my_tasks(request, access, now, soon)
     return render(request, "my_work.html", **page_context(
         request, who, rows=rows, filters=filters, next_cursor=page["next_cursor"],
-        proposals=page["awaiting_decision"], may_open=may(who, "open case"),
+        proposals=page["awaiting_decision"], may_open=may(who, "open case"), tasks=tasks,
         filter_form=_filter_form(filters, may_own=who.role is Role.COORDINATOR),
         cursor=cursor, counts=counts, counted_all=page["counts"] is not None))
+
+
+async def _my_tasks(request: Request, access: Any, now: datetime,
+                    soon: datetime) -> list[dict[str, str]]:
+    """The tasks waiting on this person, over every open case they may act on (not only
+    the filtered page), read from the case list's own columns."""
+    who = access.principal
+    chosen = case_routes.worklist_filter(
+        access, stage=None, risk_band=None, region=None, authority=None, overdue=None,
+        case_status=CaseStatus.OPEN, owner=None, due_by=None)
+    view, cases = request.app.state.case_list, request.app.state.cases
+
+    def read() -> list[dict[str, Any]]:
+        view.catch_up(cases)
+        return view.tasks_waiting(chosen, role=who.role, username=who.id, soon=soon, now=now)
+
+    rows = await in_thread(read)
+    people = await directory(request)
+    return [task for row in rows for task in _tasks_of(row, who.role, people, soon)]
+
+
+def _tasks_of(row: dict[str, Any], role: Role, people: Directory,
+              soon: datetime) -> list[dict[str, str]]:
+    """A case's tasks for this person, each in words and linking to its form."""
+    case, authority = f"/case/{row['case_id']}", row["authority"]
+    found = []
+    if role is Role.AUTHORITY_LIAISON and row["agreement_requested_at"]:
+        found.append({"text": f"Agree the support plan for {authority}",
+                      "href": f"{case}/do/plan/agreement",
+                      "asked_by": people.name_of(row["agreement_requested_by"]),
+                      "on": row["agreement_requested_at"]})
+    if role is Role.COORDINATOR and row["joint_summary_due"]:
+        found.append({"text": f"Record the joint local meeting's summary for {authority}",
+                      "href": f"{case}/do/joint-local-meetings/summary",
+                      "due": row["joint_summary_due"]})
+    review = row["review_due"]
+    if role in (Role.COORDINATOR, Role.ADVISER) and review and review <= soon.astimezone(UTC).isoformat():
+        found.append({"text": f"Review progress for {authority}",
+                      "href": f"{case}/do/progress-reviews", "due": review})
+    return found
 
 
 def _filter_form(filters: dict[str, str], *, may_own: bool) -> Markup:

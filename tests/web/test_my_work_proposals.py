@@ -26,11 +26,11 @@ def test_my_work_shows_the_proposals_awaiting_a_decision_and_the_red_flag(
     with httpx.Client(base_url=site) as client:
         _sign_in(client, people["coordinator"])
         work = client.get("/my-work").text
-    awaiting, listed = work.split("Escalation proposals awaiting your decision")[1].split(
-        '<table class="govuk-table"')
-    assert f'/case/{escalating}">' in awaiting and "from local to RIEP, proposed on" in awaiting
-    assert f'/case/{flagged}">' in awaiting
-    assert "a joint local meeting to hold or decline, proposed on" in awaiting
+    awaiting, listed = work.split('id="my-tasks"')[1].split('<table class="govuk-table"')
+    assert f'/case/{escalating}/do/escalation/confirmation">' in awaiting
+    assert "from local to RIEP, proposed on" in awaiting
+    assert f'/case/{flagged}#tasks">' in awaiting
+    assert "Hold or decline the joint local meeting proposed for" in awaiting
     assert quiet not in awaiting
     rows = {case_id: listed.split(f'/case/{case_id}"')[1].split("</tr>")[0]
             for case_id in (escalating, flagged, quiet)}
@@ -43,7 +43,7 @@ def test_my_work_shows_no_proposals_to_those_who_do_not_decide_them(site, people
     with httpx.Client(base_url=site) as client:
         _sign_in(client, people["inspector"])
         work = client.get("/my-work").text
-    assert "awaiting your decision" not in work and "Red flag</strong>" in work
+    assert 'id="my-tasks"' not in work and "Red flag</strong>" in work
 
 
 def test_the_case_list_carries_the_red_flag_and_filters_by_it(site, people, web_cases):
