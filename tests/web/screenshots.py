@@ -61,7 +61,7 @@ def shoot(browser, site: str, tokens: dict[str, str], out: Path) -> None:
         cora.screenshot(path=str(out / f"{name}.png"), full_page=name != "case")
     lia = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
     sign_in(lia, site, tokens["liaison"])
-    lia.goto(f"{case_url}#actions")
+    lia.goto(f"{case_url}#tasks")
     lia.screenshot(path=str(out / "council-view.png"))
     ines = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
     sign_in(ines, site, tokens["inspector"])
