@@ -165,7 +165,7 @@ async def test_the_case_page_shows_the_risk_entry_the_lga_and_closes_by_its_form
     page = (await http.get(f"/case/{case.case_id}")).text
     assert "Risk owner" in page and "RIEP and the council" in page
     assert "LGA intervention/consultation" in page
-    assert f"/case/{case.case_id}/do/follow-up-review" in page
+    assert f"/case/{case.case_id}/do/follow-up-review" not in page  # none due while open
 
     form = (await http.get(f"/case/{case.case_id}/do/closure")).text
     assert 'name="exit_strategy.handover"' in form and 'name="exit_strategy.led_by"' in form
@@ -181,3 +181,4 @@ async def test_the_case_page_shows_the_risk_entry_the_lga_and_closes_by_its_form
     assert done.status_code == 303
     page = (await http.get(f"/case/{case.case_id}")).text
     assert "Closure and follow-up" in page and EXIT_STRATEGY["led_by"] in page
+    assert f"/case/{case.case_id}/do/follow-up-review" in page  # due now it is closed

@@ -28,6 +28,8 @@ async def test_every_command_refuses_a_missing_required_field_naming_it(http, to
     case_id = await _case(http, tokens)
     for spec in COMMANDS:
         required = [n for n, f in spec.schema.model_fields.items() if f.is_required()]
+        if not required:  # asking the council to agree: its note may be left out
+            continue
         body = {**_example(spec.schema), required[0]: None}
         response = await http.post(f"/cases/{case_id}/{spec.path}", json=body, headers={
             **bearer(tokens[_role_for(spec)]), "If-Match": '"1"'})

@@ -150,7 +150,7 @@ async def test_the_case_page_shows_the_red_flag_and_offers_the_meeting_forms(
             f"/case/{case.case_id}/do/joint-local-meetings")).text
         assert "attendees-0-kind" in form and "council or partnership" in form
         work = (await coordinator.get("/my-work")).text
-        assert "a joint local meeting to hold or decline, proposed on" in work
+        assert "Hold or decline the joint local meeting proposed for" in work
         assert "Red flag</strong>" in work  # on its row of the list
     async with signed_in(api_url, tokens["authority liaison"]) as liaison:
         page = (await liaison.get(f"/case/{case.case_id}")).text
