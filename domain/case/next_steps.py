@@ -115,12 +115,12 @@ def _closed_tasks(case: Any) -> list[Task]:
 
 
 def _waiting_decisions(case: Any) -> list[str]:
-    """Steps that only arise at times: a summary awaited, a proposal to decide, a meeting
-    at the government meeting stage."""
-    arising = ["record joint meeting summary", "confirm escalation",
-               "decline joint meeting proposal", "convene government meeting",
-               "conclude government meeting"]
-    return [action for action in arising if not why_not(case, action)]
+    """Steps that only arise at times: a summary awaited, a proposal to decide (a proposed
+    joint local meeting to hold), a meeting at the government meeting stage."""
+    arising = {"record joint meeting summary": True, "confirm escalation": True,
+               "record joint local meeting": case.joint_meeting_proposal is not None,
+               "convene government meeting": True, "conclude government meeting": True}
+    return [action for action, fits in arising.items() if fits and not why_not(case, action)]
 
 
 def _task(case: Any, action: str, status: TaskStatus) -> Task:

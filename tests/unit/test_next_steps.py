@@ -225,5 +225,10 @@ def test_the_council_is_asked_once_per_revision():
     assert case.agreement_requested is None
 
 
+def test_a_proposed_joint_local_meeting_is_a_task_to_hold_until_held_or_declined():
+    assert "record joint local meeting" in [t.action for t in tasks(proposed())]
+    assert "record joint local meeting" not in [t.action for t in tasks(opened())]
+
+
 def test_a_closed_case_lists_its_follow_up_review_and_reopening():
     assert [t.action for t in tasks(closed())] == ["record follow-up review", "reopen case"]
