@@ -110,8 +110,8 @@ def _tasks_of(row: dict[str, Any], role: Role, people: Directory,
         found.append({"text": f"Record the joint local meeting's summary for {authority}",
                       "href": f"{case}/do/joint-local-meetings/summary",
                       "due": row["joint_summary_due"]})
-    review = row["review_due"]
-    if role in (Role.COORDINATOR, Role.ADVISER) and review and review <= soon.astimezone(UTC).isoformat():
+    review, by = row["review_due"], soon.astimezone(UTC).isoformat()
+    if role in (Role.COORDINATOR, Role.ADVISER) and review and review <= by:
         found.append({"text": f"Review progress for {authority}",
                       "href": f"{case}/do/progress-reviews", "due": review})
     return found
