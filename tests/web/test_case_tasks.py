@@ -191,3 +191,27 @@ def test_a_keyboard_only_liaison_agrees_a_plan_from_my_work_in_at_most_25_key_pr
     assert keys.count <= 25, keys.count
     accessible(lia)
     assert dict(_tasks(lia)).get("Agree the support plan") in (None, "Done")
+
+
+def test_a_review_falling_due_waits_on_the_coordinator_and_the_adviser_not_the_council(
+        site, people, web_cases):
+    import httpx
+
+    from tests.web.test_sessions import _sign_in
+
+    case_id = web_cases.open_case(**OPEN_CASE, **CORA)
+    web_cases.record_diagnosis(case_id, summary="Weak leadership", **CORA)
+    web_cases.draft_plan(case_id, summary="Stabilise", actions=ACTIONS, adviser_id="adam",
+                         **CORA)
+    web_cases.agree_plan(case_id, reason="Agreed", actor_id="lia",
+                         actor_role="authority liaison")
+    web_cases.review_progress(
+        case_id, measures={"Director in post": "on track", "Caseloads under 20": "on track"},
+        judgement="improving", reason="Early days", **CORA,
+        next_review_due=datetime.now(UTC) + timedelta(days=1))
+    for who, expected in (("coordinator", True), ("adviser", True), ("liaison", False)):
+        with httpx.Client(base_url=site) as client:
+            _sign_in(client, people[who])
+            work = client.get("/my-work").text
+        link = f'href="/case/{case_id}/do/progress-reviews">Review progress for {AUTHORITY}'
+        assert (link in work) is expected, who
