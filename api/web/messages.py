@@ -108,7 +108,7 @@ _OWN_ARTICLE = ("the ", "a ", "an ", "how ", "what ", "who ", "when ", "why ", "
                 "which ", "whether ")
 
 
-def _lower(label: str) -> str:
+def mid_sentence(label: str) -> str:
     """A label mid-sentence: "the due date", keeping names that begin with a capital
     letter in the sector (RIEP, CAA)."""
     first = label.split(" ", 1)[0]
@@ -123,7 +123,8 @@ def _limit(message: str) -> str:
 
 def by_kind(field: FormField, kind: str, message: str) -> str | None:
     """A message for a problem pydantic names by its kind, or None if it has no words."""
-    label, lower = field.label, _lower(field.label)
+    lower = mid_sentence(field.label)
+    label = lower[:1].upper() + lower[1:]
     choose = field.kind in _CHOOSE_KINDS or field.kind == "rows"
     if kind == "missing" or kind in ("string_too_short", "too_short") and "at least 1" in message:
         return f"Choose {lower}" if choose else f"Enter {lower}"
