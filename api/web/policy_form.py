@@ -69,10 +69,11 @@ def _duration(field: FormField, number: str, unit: str) -> tuple[str | None, Fie
     if not number:
         return None, None
     if not number.isdigit():
-        return None, FieldError(field.name, "whole_number", f"Enter {mid_sentence(field.label)} as a "
-                                "whole number, like 2")
+        return None, FieldError(field.name, "whole_number",
+                                f"Enter {mid_sentence(field.label)} as a whole number, like 2")
     if unit not in UNITS:
-        return None, FieldError(field.name, "unit", f"Choose the unit of {mid_sentence(field.label)}")
+        return None, FieldError(field.name, "unit",
+                                f"Choose the unit of {mid_sentence(field.label)}")
     n = int(number)
     return UNITS[unit].format(n=n, days=365 * n), None
 

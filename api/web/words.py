@@ -77,6 +77,9 @@ PHRASES: dict[str, str] = {
     "reopen": "reopen the case",
     # EscalationMode
     "automatic": "automatic", "proposed": "proposed",
+    # What the pages add: an unassessed case, an authority duty's state
+    "not assessed": "not assessed", "not started": "not started", "not yet due": "not yet due",
+    "due": "due", "overdue": "overdue",
     # Roles (api/web/people.py says them)
     **{role.casefold(): words for role, words in ROLE_WORDS.items()},
 }
