@@ -138,7 +138,8 @@ def did(event: Data, people: Directory, case: Data | None = None) -> str:
 
 def sentence(event: Data, people: Directory, case: Data | None = None) -> str:
     """The timeline title: who, their role and organisation, and what they did."""
-    return f"{say(who_did(event.get('actor') or {}, people))}, {did(event, people, case)}"
+    who = who_did(event.get("actor") or {}, people)
+    return f"{say(who)}{'' if who == 'casework' else ','} {did(event, people, case)}"
 
 
 def short_sentence(event: Data, people: Directory, case: Data | None = None) -> str:
@@ -165,6 +166,12 @@ def _measures(value: Any) -> str:
     return "; ".join(f"{name}: {phrase(status)}" for name, status in (value or {}).items())
 
 
+def _exit(value: Any) -> str:
+    parts = value if isinstance(value, dict) else {}
+    return "; ".join(f"{label}: {parts[key]}" for key, label in
+                     (("handover", "handover"), ("led_by", "led by")) if parts.get(key))
+
+
 def _detail_words(people: Directory) -> dict[str, tuple[str, Callable[[Any], str]]]:
     name = _names(people)
     return {
@@ -179,7 +186,8 @@ def _detail_words(people: Directory) -> dict[str, tuple[str, Callable[[Any], str
         "adviser_id": ("Adviser", name), "days": ("Days of support", str),
         "actions": ("Actions", lambda v: "; ".join(a.get("description", "") for a in v)),
         "measures": ("Measures", _measures), "attendees": ("Attendees", _attendees),
-        "exit_note": ("Exit note", str), "diagnosis_due": ("Diagnosis due", day),
+        "exit_note": ("Exit note", str), "exit_strategy": ("Exit strategy", _exit),
+        "diagnosis_due": ("Diagnosis due", day),
         "plan_due": ("Support plan due to be agreed", day), "review_due": ("Next review", day),
         "next_review_due": ("Next review", day), "summary_due": ("Summary due", day),
         "next_meeting_due": ("Next joint local meeting", day),

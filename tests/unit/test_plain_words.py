@@ -102,7 +102,7 @@ def test_a_timeline_entry_says_who_did_what_why_and_the_details_in_words():
     reminder = {"type": "ReminderIssued", "actor": {"id": "automation", "role": "automation"},
                 "data": {"deadline": "diagnosis", "due": "2027-03-03T12:00:00+00:00",
                          "recipient": "cora"}}
-    assert sentence(reminder, PEOPLE).startswith("Casework, reminded Cora Coordinator")
+    assert sentence(reminder, PEOPLE).startswith("Casework reminded Cora Coordinator")
 
 
 def test_every_command_says_what_was_done():
@@ -187,3 +187,19 @@ def test_the_words_table_names_only_fields_that_exist():
              for n in (f.name for f in _every_field(form_fields(s)))}
     assert set(BY_FIELD) <= names | {"authority", "region"}
     assert {field for _, field in BY_BODY} <= names
+
+
+def test_a_long_case_reads_as_sentences_with_details_in_words():
+    from services.cases.service import case_view, event_view
+    from tests.unit.every_case_event import the_long_case
+
+    case = the_long_case()
+    events = [event_view(e) for e in case.collect_events()]
+    for event in events:
+        told = entry(event, PEOPLE, case_view(case))
+        for text in (told.title, *(value for _, value in told.details),
+                     *(label for label, _ in told.details)):
+            assert not CODE_WORD.search(text) and not UUID_TEXT.search(text), (
+                event["type"], text)
+    automated = next(e for e in events if e["type"] == "ReminderIssued")
+    assert sentence(automated, PEOPLE).startswith("Casework reminded ")
