@@ -125,7 +125,10 @@ def by_kind(field: FormField, kind: str, message: str) -> str | None:
     """A message for a problem pydantic names by its kind, or None if it has no words."""
     lower = mid_sentence(field.label)
     label = lower[:1].upper() + lower[1:]
-    choose = field.kind in _CHOOSE_KINDS or field.kind == "rows"
+    choose = field.kind in _CHOOSE_KINDS
+    if field.kind == "rows" and kind in ("missing", "too_short"):
+        part = field.rows[0].legend.rsplit(" ", 1)[0].lower() if field.rows else "part"
+        return f"Add at least one {part}"
     if kind == "missing" or kind in ("string_too_short", "too_short") and "at least 1" in message:
         return f"Choose {lower}" if choose else f"Enter {lower}"
     if kind == "string_too_long":
@@ -190,6 +193,14 @@ def _part_field(name: str, by_name: dict[str, FormField]) -> FormField | None:
     return by_name.get(name)
 
 
+def _linked(field: FormField) -> str:
+    """The field an error's link takes the cursor to: a list of parts has no box of its own,
+    so its first part's first box."""
+    if field.kind == "rows" and field.rows and field.rows[0].fields:
+        return field.rows[0].fields[0].name
+    return field.name
+
+
 def in_words(errors: Iterable[FieldError], fields: Iterable[FormField]) -> list[FieldError]:
     """Each error with a message a person can act on; the field and rule kept for the page's
     links. A domain refusal comes already in words (`refusal`, where the page knows the
@@ -200,7 +211,7 @@ def in_words(errors: Iterable[FieldError], fields: Iterable[FormField]) -> list[
         field = _part_field(error.field, by_name)
         words = by_kind(field, error.rule, error.message) \
             if field and error.rule not in REFUSALS else None
-        said.append(FieldError(field.name if field else error.field, error.rule,
+        said.append(FieldError(_linked(field) if field else error.field, error.rule,
                                words or cleaned(error.message)))
     return said
 

@@ -13,7 +13,7 @@ import domain.vocabulary as vocabulary
 from api.commands import COMMANDS
 from api.schemas import CaseOpen
 from api.web.field_words import BY_BODY, BY_FIELD
-from api.web.forms import FieldError, FormField, form_fields
+from api.web.forms import FieldError, FormField, FormGroup, form_fields
 from api.web.messages import REFUSALS, cleaned, in_words, refusal
 from api.web.people import Directory, Person, RegisteredPeer
 from api.web.timeline import SENTENCES, entry, sentence, short_sentence
@@ -152,6 +152,9 @@ def test_a_domain_message_shown_as_it_is_loses_its_api_path_and_ids():
 REASON = FormField("reason", "reason", "Reason", "textarea")
 IMPACT = FormField("impact", "impact", "Impact", "radios", choices=("high", "low"))
 DUE = FormField("actions.0.due", "actions-0-due", "Due date", "date")
+ACTIONS = FormField("actions", "actions", "Actions", "rows", rows=(FormGroup("Action 1", (
+    FormField("actions.0.description", "actions-0-description", "What will be done",
+              "textarea"), DUE)),))
 
 
 @pytest.mark.parametrize("error, field, words", [
@@ -165,6 +168,11 @@ DUE = FormField("actions.0.due", "actions-0-due", "Due date", "date")
      DUE, "The due date must be a real date")])
 def test_an_error_says_what_to_do_from_the_fields_label(error, field, words):
     assert in_words([error], [field])[0].message == words
+
+
+def test_a_missing_list_of_parts_asks_for_one_and_links_to_its_first_box():
+    said = in_words([FieldError("actions", "missing", "Field required")], [ACTIONS])[0]
+    assert (said.message, said.id) == ("Add at least one action", "actions-0-description")
 
 
 def _every_field(fields):
