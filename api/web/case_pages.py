@@ -175,7 +175,8 @@ async def run_command(request: Request, case_id: UUID, command: str, who: Who) -
     except DomainError as refused:
         field = refused.field if refused.field in {f.name for f in form_fields(spec.schema)} \
             else "expected_version"
-        words = refusal(refused.rule, refused.message, await _known(request, form, case))
+        words = refusal(refused.rule, refused.message, await _known(request, form, case),
+                        refused.field)
         return _form_page(request, who, spec, case, version=version, values=form,
                           errors=[FieldError(field or "expected_version", refused.rule, words)],
                           status=422)
@@ -244,6 +245,6 @@ async def open_case(request: Request, who: Who) -> Response:
     except DomainError as refused:
         return _new_case_page(request, who, values=form, status=422, errors=[
             FieldError(refused.field or "authority", refused.rule,
-                       refusal(refused.rule, refused.message))])
+                       refusal(refused.rule, refused.message, field=refused.field))])
     assert handled.case is not None
     return RedirectResponse(f"/case/{handled.case['id']}?done=open_case", status_code=303)

@@ -97,6 +97,21 @@ REFUSALS: dict[str, str] = {
     "inactive_user": "This account is deactivated",
 }
 
+WRONG_VALUE: dict[str, str] = {  # a value the domain refuses by field, not by a named rule
+    "commission_id": "Choose commissioned support on this case",
+    "deployment_id": "Choose a peer deployment on this case",
+    "peer_id": "Choose a peer from the register of peers",
+    "offer_id": "Choose an offer from the register of support",
+    "deadline": "Choose one of the case's deadlines",
+    "notify_email": "Enter an email address in the correct format, like name@example.com",
+    "webhook_url": "Enter a web address starting with https://",
+    "webhook_secret": "The webhook signing key must be at least 16 characters, with no "
+                      "spaces before or after it",
+    "missed_reminder_limit": "Enter a whole number of reminders from 0 to 20",
+    "escalation": "Choose whether to escalate automatically or propose an escalation",
+    "policy": "Change at least one field: the policy is as it was",
+}
+_UNNAMED = ("invalid_field", "case_rule", "domain_rule")
 _CHOOSE_KINDS = {"radios", "checkboxes", "select", "boolean"}
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _API_PATH = re.compile(r"\s*\(?\b(?:GET|POST|PUT|PATCH|DELETE)\s+/\S*\)?")
@@ -162,9 +177,13 @@ def cleaned(message: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def refusal(rule: str, message: str, known: Mapping[str, Any] | None = None) -> str:
+def refusal(rule: str, message: str, known: Mapping[str, Any] | None = None,
+            field: str | None = None) -> str:
     """A domain refusal in the page's words, filled in with what the page knows (the peer's
-    name, the council); the domain's own message, cleaned, for a rule without words."""
+    name, the council); by the field for a refusal without a rule of its own; else the
+    domain's own message, cleaned."""
+    if rule in _UNNAMED and (field or "") in WRONG_VALUE:
+        return WRONG_VALUE[field or ""]
     words = REFUSALS.get(rule)
     if words is None:
         return cleaned(message)

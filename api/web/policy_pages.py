@@ -98,23 +98,7 @@ async def change_policy(request: Request, region: str, who: Who) -> Response:
     except DomainError as refused:
         return await _page(request, who, name, values=form, status=422, errors=[FieldError(
             refused.field or "policy", refused.rule,
-            refusal(refused.rule, refused.message) if refused.rule != "invalid_field"
-            else _field_words(refused.field, refused.message))])
+            refusal(refused.rule, refused.message, field=refused.field))])
     await wake_open_cases(request, cases, name)
     return RedirectResponse(f"/region-policy/{name}?done=changed", status_code=303)
 
-
-_WRONG = {
-    "policy": "Change at least one field: the policy is as it was",
-    "notify_email": "Enter an email address in the correct format, like name@example.com",
-    "webhook_url": "Enter a web address starting with https://",
-    "webhook_secret": "The webhook signing key must be at least 16 characters, with no "
-                      "spaces before or after it",
-    "missed_reminder_limit": "Enter a whole number of reminders from 0 to 20",
-    "escalation": "Choose whether to escalate automatically or propose an escalation",
-}
-
-
-def _field_words(field: str | None, message: str) -> str:
-    """A wrong value of one field, said as what to enter instead."""
-    return _WRONG.get(field or "") or refusal("invalid_field", message)

@@ -142,6 +142,13 @@ def test_a_refusal_names_the_peer_and_the_council_it_is_about():
         "The council must agree the support plan first")
 
 
+def test_a_refusal_without_a_rule_of_its_own_is_said_by_its_field():
+    assert refusal("invalid_field", "no commission 'nope' on this case",
+                   field="commission_id") == "Choose commissioned support on this case"
+    assert refusal("invalid_field", "notify_email must be an email address; got 'x'",
+                   field="notify_email").startswith("Enter an email address")
+
+
 def test_a_domain_message_shown_as_it_is_loses_its_api_path_and_ids():
     shown = cleaned("end the commissioned support first (POST /cases/{id}/commission-ends): "
                     "14991c95-1111-2222-3333-444455556666; notify_email must be an address")

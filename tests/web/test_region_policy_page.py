@@ -25,6 +25,12 @@ def test_a_coordinator_changes_their_regions_policy_and_sees_it_recorded(
     cora.fill("#remind-every", "0")  # the flood of issue 19: refused here as over HTTP
     submit(cora, "Change the policy")
     assert "longer than nothing" in cora.locator(".govuk-error-summary").inner_text()
+    cora.fill("#remind-every", "2")
+    cora.get_by_label("Email address that gets a copy of every notice").fill("nobody")
+    submit(cora, "Change the policy")
+    assert "Enter an email address in the correct format, like name@example.com" in \
+        cora.inner_text("#notify-email-error")
+    cora.get_by_label("Email address that gets a copy of every notice").fill("")
 
     cora.fill("#remind-every", "1")
     cora.select_option("#remind-every-unit", "hour")
