@@ -24,8 +24,11 @@ from api.schemas import CaseOpen
 from api.threads import in_thread
 from api.views import case_for, event_for
 from api.web.forms import FieldError, body_from_form, form_fields
+from api.web.messages import in_words, refusal
+from api.web.people import directory
 from api.web.rendering import LONDON, render
 from api.web.routing import PageRoute, Who, page_context, posted_form
+from api.web.timeline import sentence, short_sentence
 from domain.errors import DomainError
 from domain.identity import Principal, may
 from domain.register_access import may_use_registers
@@ -161,7 +164,7 @@ async def case_page(request: Request, case_id: UUID, who: Who, as_of: str = "",
             s for s in commands if s.action not in linked], as_of=as_of, at=at,
         as_of_error=as_of_error, may_as_of=may(who, "read case as of", relations),
         verification=verification, may_export=may(who, "export history", relations),
-        done=done, before_case=before_case,
+        done=done, before_case=before_case, people=await directory(request),
         may_match=may_use_registers(who, "match support") and not at))
 
 
@@ -183,10 +186,11 @@ def _form_page(request: Request, who: Principal, spec: CommandSpec, case: dict[s
                version: int, values: dict[str, Any] | None = None,
                errors: list[FieldError] | None = None, changes: list[dict] | None = None,
                status: int = 200) -> Response:
+    errors = in_words(errors or [], form_fields(spec.schema))
     return render(request, "command.html", status=status, **page_context(
         request, who, spec=spec, case=case_for(who, case), fields=form_fields(spec.schema),
-        version=version, values=values or {}, errors=errors or [], changes=changes or [],
-        error_ids={e.field: e for e in errors or []}))
+        version=version, values=values or {}, errors=errors, changes=changes or [],
+        error_ids={e.field: e for e in errors}))
 
 
 @router.post("/case/{case_id}/do/{command:path}")
@@ -211,17 +215,15 @@ async def run_command(request: Request, case_id: UUID, command: str, who: Who) -
         changes = await _changes_since(request, who, case_id, version)
         return _form_page(request, who, spec, case, version=stale.current_version,
                           values=form, changes=changes, status=409, errors=[FieldError(
-                              "expected_version", stale.rule,
-                              f"Someone changed this case after you opened this form (it was "
-                              f"version {version}, it is now version {stale.current_version}). "
-                              "Check what changed below, then submit again if you still "
-                              "want to")])
+                              "expected_version", stale.rule, _stale_words(changes))])
     except DomainError as refused:
         field = refused.field if refused.field in {f.name for f in form_fields(spec.schema)} \
             else "expected_version"
+        words = refusal(refused.rule, refused.message, await _known(request, form, case),
+                        refused.field)
         return _form_page(request, who, spec, case, version=version, values=form,
-                          errors=[FieldError(field or "expected_version", refused.rule,
-                                             refused.message)], status=422)
+                          errors=[FieldError(field or "expected_version", refused.rule, words)],
+                          status=422)
     return RedirectResponse(f"/case/{case_id}?done={spec.method}", status_code=303)
 
 
@@ -232,10 +234,31 @@ def _version(value: Any) -> int | None:
 
 async def _changes_since(request: Request, who: Principal, case_id: UUID,
                          version: int) -> list[dict[str, Any]]:
+    """What was recorded since the form was read, each as the timeline says it."""
     cases = request.app.state.cases
     events = await in_thread(cases.history, case_id)
     case = await in_thread(cases.get_case, case_id)
-    return [event_for(who, e, case) for e in events if e["version"] > version]
+    people = await directory(request)
+    return [{**seen, "said": sentence(seen, people, case), "short": short_sentence(
+        seen, people, case)} for seen in (event_for(who, e, case) for e in events
+                                          if e["version"] > version)]
+
+
+def _stale_words(changes: list[dict[str, Any]]) -> str:
+    """"Lia Liaison agreed the support plan since you opened this form. ..." """
+    latest = changes[-1]["short"] if changes else "Someone changed this case"
+    more = len(changes) - 1
+    also = f" (and {more} other change{'s' if more != 1 else ''})" if more > 0 else ""
+    return f"{latest}{also} since you opened this form. Check what changed and submit again"
+
+
+async def _known(request: Request, form: dict[str, Any], case: dict[str, Any]
+                 ) -> dict[str, str]:
+    """The names a refusal's words may need: the peer chosen and the case's council."""
+    people = await directory(request)
+    peer = str(form.get("peer_user") or form.get("peer_id") or "")
+    return {"council": str(case.get("authority") or ""),
+            "peer": people.peer_name(peer) if peer else ""}
 
 
 @router.get("/new-case")
@@ -246,9 +269,10 @@ async def new_case_form(request: Request, who: Who) -> Response:
 
 def _new_case_page(request: Request, who: Principal, *, values: dict[str, Any],
                    errors: list[FieldError] | None = None, status: int = 200) -> Response:
+    errors = in_words(errors or [], form_fields(CaseOpen))
     return render(request, "new_case.html", status=status, **page_context(
-        request, who, fields=form_fields(CaseOpen), values=values, errors=errors or [],
-        error_ids={e.field: e for e in errors or []}))
+        request, who, fields=form_fields(CaseOpen), values=values, errors=errors,
+        error_ids={e.field: e for e in errors}))
 
 
 @router.post("/new-case")
@@ -264,6 +288,7 @@ async def open_case(request: Request, who: Who) -> Response:
             case_routes.opening_of(body), Actor(access.id, access.role))
     except DomainError as refused:
         return _new_case_page(request, who, values=form, status=422, errors=[
-            FieldError(refused.field or "authority", refused.rule, refused.message)])
+            FieldError(refused.field or "authority", refused.rule,
+                       refusal(refused.rule, refused.message, field=refused.field))])
     assert handled.case is not None
     return RedirectResponse(f"/case/{handled.case['id']}?done=open_case", status_code=303)

@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 from pydantic import AwareDatetime, BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
+from api.web.field_words import worded
+
 LONDON = ZoneInfo("Europe/London")
 ROWS = 3  # rows offered for a list of actions; blank rows are left out
 _LONG_TEXT = 1000
@@ -129,7 +131,8 @@ def _field(name: str, info: FieldInfo, prefix: str = "") -> FormField:
 
 def form_fields(schema: type[BaseModel]) -> list[FormField]:
     """The fields a person fills in (the version read travels separately, hidden)."""
-    return [_field(n, f) for n, f in schema.model_fields.items() if n != "expected_version"]
+    return [worded(schema, _field(n, f))
+            for n, f in schema.model_fields.items() if n != "expected_version"]
 
 
 def _value(form: dict[str, Any], field: FormField) -> Any:

@@ -1,9 +1,10 @@
 """The region policy page: a coordinator's own region, or any region for an admin.
 
-The form is made from the API's own body (`PolicyChange`), so the page and
-`PUT /regions/{region}/policy` accept the same fields with the same rules; only
-the fields a person changed are sent, and the change wakes the region's open
-cases exactly as the API's does.
+The form asks in words (a number and a unit for each duration, escalation as
+radios) and is read back into the API's own body (`PolicyChange`), so the page
+and the API accept the same fields with the same rules; only the fields a person
+changed are sent, and the change wakes the region's open cases exactly as the
+API's does.
 """
 
 from typing import Any
@@ -14,7 +15,10 @@ from fastapi.responses import RedirectResponse
 from api.deps import Forbidden
 from api.routes.policy import PolicyChange, wake_open_cases
 from api.threads import in_thread
-from api.web.forms import FieldError, body_from_form, form_fields
+from api.web.forms import FieldError, body_from_form
+from api.web.messages import in_words, refusal
+from api.web.people import directory
+from api.web.policy_form import ESCALATION, POLICY_FIELDS, UNIT_WORDS, from_form, shown_values
 from api.web.rendering import render
 from api.web.routing import PageRoute, Who, page_context, posted_form
 from domain.errors import DomainError
@@ -67,17 +71,21 @@ async def _page(request: Request, who: Principal, region: str, *, done: str = ""
     policies = request.app.state.cases.region_policies()
     current = await in_thread(lambda: policies.policy_for(region).shown())
     history = await in_thread(policies.history, region)
+    errors = in_words(errors or [], POLICY_FIELDS)
     return render(request, "region_policy.html", status=status, **page_context(
         request, who, region=region, current=current, history=list(reversed(history)),
-        fields=form_fields(PolicyChange), values=values or current, done=done,
-        errors=errors or [], error_ids={e.field: e for e in errors or []}))
+        fields=POLICY_FIELDS, values=values or shown_values(current), done=done,
+        errors=errors, error_ids={e.field: e for e in errors},
+        people=await directory(request), unit_words=UNIT_WORDS, escalation=ESCALATION))
 
 
 @router.post("/region-policy/{region}")
 async def change_policy(request: Request, region: str, who: Who) -> Response:
     form = await posted_form(request)
     name = _region(region, who, "set region policy")
-    body, errors = body_from_form(PolicyChange, form)
+    fields, wrong = from_form(form)
+    body, errors = body_from_form(PolicyChange, fields)
+    errors = wrong + [e for e in errors if e.field not in {w.field for w in wrong}]
     if errors or not isinstance(body, PolicyChange):
         return await _page(request, who, name, values=form, errors=errors, status=422)
     cases = request.app.state.cases
@@ -88,7 +96,9 @@ async def change_policy(request: Request, region: str, who: Who) -> Response:
         await in_thread(lambda: cases.region_policies().change_policy(
             name, actor_id=who.id, **changes))
     except DomainError as refused:
-        return await _page(request, who, name, values=form, status=422, errors=[
-            FieldError(refused.field or "policy", refused.rule, refused.message)])
+        return await _page(request, who, name, values=form, status=422, errors=[FieldError(
+            refused.field or "policy", refused.rule,
+            refusal(refused.rule, refused.message, field=refused.field))])
     await wake_open_cases(request, cases, name)
     return RedirectResponse(f"/region-policy/{name}?done=changed", status_code=303)
+

@@ -4,7 +4,6 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -18,9 +17,11 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
+from api.web.messages import error_words
+from api.web.timeline import entry
+from api.web.words import FILTERS, LONDON, day, moment_of, say, when
 from domain.calendar import is_working_day
 
-LONDON = ZoneInfo("Europe/London")
 TEMPLATES = Path(__file__).parent / "templates"
 
 env = Environment(
@@ -33,39 +34,9 @@ env = Environment(
 )
 
 
-def _moment(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and value:
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
-
-
-def when(value: Any) -> str:
-    """A moment as people in England read it: 3 March 2027 at 2:05pm."""
-    moment = _moment(value)
-    if moment is None:
-        return str(value or "")
-    local = moment.astimezone(LONDON) if moment.tzinfo else moment
-    hour = local.strftime("%I:%M%p").lstrip("0").lower()
-    return f"{local.day} {local.strftime('%B %Y')} at {hour}"
-
-
-def day(value: Any) -> str:
-    moment = _moment(value)
-    if moment is not None:
-        value = (moment.astimezone(LONDON) if moment.tzinfo else moment).date()
-    if isinstance(value, date):
-        return f"{value.day} {value.strftime('%B %Y')}"
-    return str(value or "")
-
-
 def working_days_until(value: Any, now: datetime | None = None) -> int | None:
     """Whole working days from today to the day a deadline falls (negative: overdue)."""
-    moment = _moment(value)
+    moment = moment_of(value)
     if moment is None:
         return None
     today = (now or datetime.now(UTC)).astimezone(LONDON).date()
@@ -80,7 +51,7 @@ def working_days_until(value: Any, now: datetime | None = None) -> int | None:
 
 
 def is_overdue(value: Any, now: datetime | None = None) -> bool:
-    moment = _moment(value)
+    moment = moment_of(value)
     return moment is not None and moment < (now or datetime.now(UTC))
 
 
@@ -91,7 +62,7 @@ def words(value: Any) -> str:
 def choices(values: list[str], chosen: str, any_text: str) -> list[dict[str, Any]]:
     """Items for a GOV.UK select: "any" first, then each value, the chosen one selected."""
     return [{"value": "", "text": any_text}] + [
-        {"value": v, "text": v[0].upper() + v[1:], "selected": v == chosen} for v in values]
+        {"value": v, "text": say(v), "selected": v == chosen} for v in values]
 
 
 @lru_cache(maxsize=512)
@@ -102,8 +73,9 @@ def fragment(template: str, values: tuple[tuple[str, Any], ...] = ()) -> Markup:
     return Markup(env.get_template(template).render(**dict(values)))
 
 
-env.globals.update(choices=choices, fragment=fragment)
-env.filters.update(when=when, day=day, working_days=working_days_until, words=words)
+env.globals.update(choices=choices, fragment=fragment, timeline_entry=entry,
+                   error_words=error_words)
+env.filters.update(when=when, day=day, working_days=working_days_until, words=words, **FILTERS)
 env.tests.update(overdue=is_overdue)
 
 

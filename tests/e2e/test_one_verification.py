@@ -123,7 +123,7 @@ def _answer(result: dict) -> tuple:
 
 
 def _page_answer(page: str) -> tuple:
-    broken = re.search(r"The chain breaks at version (\d+): (.*?)</p>", page, re.S)
+    broken = re.search(r"The history breaks at its event number (\d+): (.*?)</p>", page, re.S)
     if broken:
         return False, int(broken.group(1)), html.unescape(broken.group(2)).strip()
     assert "none has been altered" in page

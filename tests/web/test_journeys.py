@@ -25,7 +25,7 @@ def open_case(page, site: str) -> str:
     page.get_by_label("Service-specific issue").check()
     page.get_by_role("button", name="Open the case").click()
     accessible(page)
-    assert "Done: open case" in page.inner_text(".govuk-notification-banner")
+    assert "Done: the case is open" in page.inner_text(".govuk-notification-banner")
     return page.url.split("?")[0]
 
 
@@ -142,7 +142,10 @@ def test_a_case_from_concern_to_peer_visit_and_a_verified_export(browser, site, 
     ines.fill("#as-of", date.today().isoformat())
     submit(ines, "Show the case on that date")
     titles = ines.locator(".moj-timeline__title").all_inner_texts()
-    assert titles[-1] == "ConcernRaised" and "PeerVisitRecorded" in titles
+    assert titles[-1] == ("Cora, regional coordinator, North West, raised a concern about "
+                          "Northshire County Council")
+    assert any(t.startswith("Pete, peer, recorded a visit by") for t in titles), titles
+    assert not any("Recorded" in t or "version" in t for t in titles), titles
     with ines.expect_download() as downloading:
         ines.get_by_role("link", name="JSON Lines", exact=False).click()
     saved = tmp_path / "case.jsonl"
@@ -167,15 +170,18 @@ def test_a_stale_form_and_an_invalid_field_each_show_the_error_summary(browser, 
     page.fill("#summary", "Weak corporate capacity")
     submit(page, "Record diagnosis")
     summary = page.inner_text(".govuk-error-summary")
-    assert "version 1, it is now version 2" in summary and "stale_version" in summary
-    assert "IntelligenceAdded by cora" in page.inner_text("#expected-version")
+    assert "Cora added intelligence since you opened this form. Check what changed and " \
+        "submit again" in summary
+    assert "version" not in summary and "stale_version" not in summary
+    assert "Cora, regional coordinator, North West, added intelligence" in page.inner_text(
+        "#expected-version")
     submit(page, "Record diagnosis")  # having seen what changed, submit again
-    assert "Done: record diagnosis" in page.inner_text(".govuk-notification-banner")
+    assert "Done: the diagnosis is recorded" in page.inner_text(".govuk-notification-banner")
 
     draft_plan(page, case_url, due="2027-02-30")
     summary = page.inner_text(".govuk-error-summary")
-    assert "actions.0.due" in summary
-    page.get_by_role("link", name="actions.0.due", exact=False).click()
+    assert "the due date" in summary and "actions.0.due" not in summary
+    page.get_by_role("link", name="the due date", exact=False).click()
     assert page.evaluate("document.activeElement.id") == "actions-0-due"
     assert page.input_value("#actions-0-description") == PLAN_ACTION["description"]
 
@@ -199,7 +205,9 @@ def test_a_form_someone_may_not_make_is_not_offered_and_refused_if_posted(browse
         "expected_version": "1", "summary": "Forged from another site"})
     assert no_csrf.status == 403
     cora.goto(case_url)
-    assert cora.locator(".moj-timeline__title").all_inner_texts() == ["ConcernRaised"]
+    assert cora.locator(".moj-timeline__title").all_inner_texts() == [
+        "Cora, regional coordinator, North West, raised a concern about Northshire County "
+        "Council"]
 
 
 def test_signing_out_ends_the_session(browser, site, people):
@@ -260,7 +268,7 @@ def test_the_liaison_agrees_a_plan_with_the_keyboard_alone(browser, site, people
     tab_to(lia, "reason")
     lia.keyboard.type("The cabinet accepts the plan")
     press_until(lia, "Agree support plan")
-    assert "Done: agree plan" in lia.inner_text(".govuk-notification-banner")
+    assert "Done: the support plan is agreed" in lia.inner_text(".govuk-notification-banner")
 
 
 def test_a_chatham_house_source_is_withheld_from_the_inspector_as_the_api_withholds_it(
@@ -302,14 +310,14 @@ def test_a_coordinator_opens_a_case_and_records_a_diagnosis_with_the_keyboard_al
         tab_to(page, group)
         page.keyboard.press("Space")  # the first choice in the group
     press_until(page, "Open the case")
-    assert "Done: open case" in page.inner_text(".govuk-notification-banner")
+    assert "Done: the case is open" in page.inner_text(".govuk-notification-banner")
     press_until(page, "Record the diagnosis")
     tab_to(page, "summary")
     page.keyboard.type("Weak corporate capacity")
     tab_to(page, "problem-natures")
     page.keyboard.press("Space")
     press_until(page, "Record diagnosis")
-    assert "Done: record diagnosis" in page.inner_text(".govuk-notification-banner")
+    assert "Done: the diagnosis is recorded" in page.inner_text(".govuk-notification-banner")
     assert "Weak corporate capacity" in page.inner_text("main")
     accessible(page)
 
@@ -363,7 +371,7 @@ def test_a_peer_records_a_visit_with_the_keyboard_alone(browser, site, people, w
     tab_to(pete, "notes")
     pete.keyboard.type("Met the leader and the chief executive")
     press_until(pete, "Record peer visit")
-    assert "Done: record peer visit" in pete.inner_text(".govuk-notification-banner")
+    assert "Done: the peer visit is recorded" in pete.inner_text(".govuk-notification-banner")
     assert "Met the leader" in pete.inner_text("#people ~ table")
     accessible(pete)
 

@@ -61,7 +61,7 @@ def test_an_inspector_may_not_match_or_commission(browser, site, people, demo_re
     assert demo_registers.list_offers()[0]["commissions"] == []
 
 
-def test_a_bad_csv_lists_every_bad_row_by_line_field_and_rule(browser, site, people,
+def test_a_bad_csv_lists_every_bad_row_by_line_and_field_in_words(browser, site, people,
                                                               demo_registers):
     cora = browser.new_context().new_page()
     sign_in(cora, site, people["coordinator"])
@@ -72,7 +72,8 @@ def test_a_bad_csv_lists_every_bad_row_by_line_field_and_rule(browser, site, peo
                       ",county,Nowhere\n")
     submit(cora, "Import")
     summary = cora.inner_text(".govuk-error-summary")
-    assert "Line 3, authority_type" in summary and "Line 4, name" in summary
+    assert "Line 3: Authority type" in summary and "Line 4: Name" in summary, summary
+    assert "authority_type" not in summary
     assert "Newtown Borough Council" not in cora.inner_text("table")
     visit(cora, f"{site}/registers/peers")
     visit(cora, f"{site}/registers/offers")
