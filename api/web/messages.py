@@ -65,6 +65,10 @@ REFUSALS: dict[str, str] = {
     "joint_meeting_summary_first": "Record the summary of the last joint local meeting first",
     "joint_meeting_held_first": "No joint local meeting is waiting for its summary",
     "no_joint_meeting_proposed": "No joint local meeting is proposed",
+    "joint_meeting_already_proposed": "A joint local meeting is already proposed: hold it or "
+                                      "decline it",
+    "agreement_already_requested": "The council has already been asked to agree this version "
+                                   "of the plan",
     "deadline_not_running": "Choose a deadline that is running",
     "deadline_not_paused": "Choose a deadline that is paused",
     "owner_is_region_coordinator": "Choose a coordinator of this case's region as the owner",

@@ -60,6 +60,7 @@ SENTENCES: dict[str, Said] = {
     "SupportPlanDrafted": lambda d, p, c: "drafted the support plan",
     "SupportPlanReviewed": lambda d, p, c: "reviewed the support plan",
     "SupportPlanAgreed": lambda d, p, c: "agreed the support plan",
+    "PlanAgreementRequested": lambda d, p, c: "asked the council to agree the support plan",
     "SupportPlanRevised": lambda d, p, c: "revised the support plan",
     "ProgressReviewed": lambda d, p, c: (
         f"reviewed progress and found it {phrase(d.get('judgement'))}"),

@@ -188,7 +188,11 @@ FILTERS = {"say": say, "say_all": say_all, "phrase": phrase, "money": money,
 
 
 DONE: dict[str, str] = {
-    "open_case": "the case is open", "add_intelligence": "the intelligence is added",
+    "open_case": "the case is open",
+    "ask_council_to_agree": "the council is asked to agree the support plan; its liaisons "
+                            "are told",
+    "propose_joint_local_meeting": "a joint local meeting is proposed",
+    "add_intelligence": "the intelligence is added",
     "assess_risk": "the risk is assessed", "record_diagnosis": "the diagnosis is recorded",
     "acknowledge_need": "the council's need for support is acknowledged",
     "decline_support": "the council's refusal of support is recorded",
