@@ -72,7 +72,7 @@ def test_a_bad_csv_lists_every_bad_row_by_line_field_and_rule(browser, site, peo
                       ",county,Nowhere\n")
     submit(cora, "Import")
     summary = cora.inner_text(".govuk-error-summary")
-    assert "Line 3, authority_type" in summary and "Line 4, name" in summary
+    assert "Line 3, authority type" in summary and "Line 4, name" in summary
     assert "Newtown Borough Council" not in cora.inner_text("table")
     visit(cora, f"{site}/registers/peers")
     visit(cora, f"{site}/registers/offers")
