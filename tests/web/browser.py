@@ -83,10 +83,13 @@ def too_wide(page: Any, width: int) -> dict[str, Any]:
     try:
         return page.evaluate("""() => {
             const edge = window.innerWidth;
+            const boxed = e => { for (let a = e.parentElement; a && a !== document.body;
+                                      a = a.parentElement) {
+                if (getComputedStyle(a).overflowX !== 'visible') return true; } return false; };
             const past = [...document.body.querySelectorAll('*')].filter(e =>
                 e.getBoundingClientRect().right > edge + 1
                 && ![...e.children].some(c => c.getBoundingClientRect().right > edge + 1)
-                && !e.closest('.app-table-scroll, .govuk-visually-hidden'));
+                && !boxed(e));
             const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
                 + (e.classList.length ? '.' + [...e.classList].join('.') : '');
             return {page: document.documentElement.scrollWidth, window: edge,
