@@ -92,6 +92,8 @@ def _supported(case: Case, ids: dict[str, Any]) -> Case:
     case.do("peer", "peer-visits", {"deployment_id": "deployment-1",
                                     "visited_at": "2026-11-20T10:00:00Z",
                                     "notes": "Met the leader and the chief executive"})
+    case.do("coordinator", "confidential-access", {  # the government office reads it now
+        "grantee": STAFF["government office"]["username"], "reason": "Before any notice"})
     return case
 
 
@@ -119,12 +121,14 @@ def _links(page: Any, selector: str) -> list[str]:
 def _pages(page: Any, site: str, cases: dict[str, str]) -> list[str]:
     """The main pages this person has: the service navigation's, each register and region,
     each case at each stage they may read, and each form and match page offered there."""
-    page.goto(f"{site}/my-work")
-    found = [f"{site}/my-work", f"{site}/account", *_links(page, ".govuk-service-navigation__list a")]
-    for place in ("registers", "region-policy"):
-        if any(f"/{place}" in url for url in found):
-            page.goto(f"{site}/{'registers/authorities' if place == 'registers' else place}")
-            found += _links(page, "main a[href^='/registers/'], main a[href^='/region-policy/']")
+    page.goto(f"{site}/account")  # every role has an account page, and the navigation
+    found = [f"{site}/account", *_links(page, ".govuk-service-navigation__list a")]
+    if f"{site}/registers/authorities" in found:
+        page.goto(f"{site}/registers/authorities")
+        found += _links(page, "main a[href^='/registers/']")  # each register
+    if f"{site}/region-policy" in found:  # an admin chooses a region; a coordinator has one
+        page.goto(f"{site}/region-policy")
+        found += _links(page, "main a[href^='/region-policy/']")[:1]
     forms: dict[str, str] = {}
     for url in cases.values():
         if page.goto(url).status == 200:
