@@ -51,7 +51,7 @@ CODE_WORDS = {
     "a version number": r"\b[Vv]ersion \d+\b",
     "an API path": r"/cases/|\b(?:GET|POST|PUT|PATCH|DELETE) ",
     "a command line": rf"\bpython3? -m\b|\bcasework (?:{_subcommands()})\b",
-    "a class name": r"\b(?:[A-Z][a-z]+){2,}\b",
+    "a class name": r"\b(?!Ma?c[A-Z])(?:[A-Z][a-z]+){2,}\b",  # not McDonald, MacLeod
 }
 
 

@@ -33,7 +33,7 @@ def test_plain_words_passes_plain_english_and_what_a_closed_details_holds(page):
     page.set_content("""<main><h1>Northshire County Council</h1>
       <p>Lia Liaison, council liaison, agreed the support plan on 3 March 2027 at 2:05pm.
          Sign in to casework. Cost £5,600,000; revision 2 of the plan; 10 working days.</p>
-      <p>Email cora.smith@example.org.</p>
+      <p>Email cora.smith@example.org or Cllr Fiona McDonald.</p>
       <details class="govuk-details"><summary>What was recorded</summary>
         <p>SupportPlanAgreed, version 4, actor_id cora</p></details></main>""")
     assert plain_words(page, usernames=["cora"]) == []
