@@ -39,6 +39,22 @@ def test_a_table_scrolls_in_its_own_named_box_that_the_keyboard_reaches(
     accessible(page)
 
 
+def test_a_table_that_fits_is_no_tab_stop_where_javascript_runs_and_one_where_it_does_not(
+        browser, site, people, web_cases):
+    _a_case(web_cases, "Children's services judged inadequate")
+    for javascript, stop in ((True, None), (False, "0")):
+        context = browser.new_context(viewport={"width": 1280, "height": 800},
+                                      java_script_enabled=javascript)
+        page = context.new_page()
+        sign_in(page, site, people["coordinator"])
+        assert page.get_by_role("region", name="Cases").get_attribute("tabindex") == stop
+        page.set_viewport_size({"width": 320, "height": 800})
+        if javascript:  # narrowed: the table no longer fits, and its box is a stop again
+            page.wait_for_timeout(100)
+        assert page.get_by_role("region", name="Cases").get_attribute("tabindex") == "0"
+        context.close()
+
+
 def test_a_long_unbroken_word_wraps_instead_of_widening_the_case_page(browser, site, people):
     case = Case(site, people)
     case.do("coordinator", "diagnosis", {"summary": "Weak capacity",
