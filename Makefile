@@ -38,9 +38,10 @@ bench: $(STAMP)
 lock: $(STAMP)
 	$(BIN)/pip freeze --exclude-editable | grep -v '^casework' > constraints.txt
 
-# PNGs of the main pages, signed in as each role, in screenshots/ (needs Chromium).
+# PNGs of each role's main pages (1280 px; My work and a case also at 320 px), named by
+# role and page, in docs/images/ for the docs to show (needs Chromium).
 screenshots: $(STAMP) assets
-	$(BIN)/python -m tests.web.screenshots screenshots
+	$(BIN)/python -m tests.web.screenshots docs/images
 
 clean:
 	rm -rf $(VENV) .pytest_cache

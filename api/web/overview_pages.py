@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from markupsafe import Markup
+from starlette.datastructures import UploadFile
 
 from api.deps import Forbidden, check_access
 from api.routes import cases as case_routes
@@ -16,8 +17,8 @@ from api.web.people import Directory, directory
 from api.web.rendering import fragment, render, working_days_until
 from api.web.routing import PageRoute, Who, page_context, posted_form
 from domain.calendar import add_working_days
-from domain.identity import Role, may
-from domain.register_access import may_use_registers
+from domain.identity import Principal, Role, may
+from domain.register_access import may_use_registers, region_refusal
 from domain.vocabulary import CaseStatus, RiskBand, Stage
 from services.caselist.worklist import CaseOrder, WorklistCounts
 from services.eventstore.store import NotFound
@@ -162,23 +163,45 @@ async def register_page(request: Request, who: Who, register: str) -> Response:
     items = await in_thread(lister)
     return render(request, f"register_{register}.html", **page_context(
         request, who, register=register, items=items,
-        may_import=may_use_registers(who, "keep registers"),
+        may_import=may_use_registers(who, "keep registers"), upload_limit=_upload_limit(request),
         imported=request.query_params.get("imported")))
 
 
 @router.post("/registers/authorities/import")
 async def import_authorities(request: Request, who: Who) -> Response:
+    """A chosen file, or else the pasted rows, imported as the API imports a CSV body: the
+    same service call, the same region rule, the same line-by-line refusals."""
     form = await posted_form(request)
-    if not may_use_registers(who, "keep registers"):
+    if not may_use_registers(who, "keep registers") or region_refusal(who, None):
         raise Forbidden("keep registers", who.role.value)
     registers = _registers(request)  # built at start: no I/O
-    text = str(form.get("csv") or "")
+    upload, text = form.get("csv_file"), str(form.get("csv") or "")
+    chosen = upload if isinstance(upload, UploadFile) and upload.filename else None
+    data: str | bytes = await chosen.read() if chosen else text  # a chosen file wins
+    from_file = chosen is not None
+    if not data or (isinstance(data, str) and not data.strip()):
+        return await _import_page(request, who, status=422, nothing_sent=True)
+    only_region = None if who.role is Role.ADMIN else who.region
     try:
-        result = await in_thread(lambda: registers.import_authorities_csv(text, actor_id=who.id))
+        result = await in_thread(lambda: registers.import_authorities_csv(
+            data, actor_id=who.id, only_region=only_region))
     except ImportRefused as refused:
-        items = await in_thread(registers.list_authorities)
-        return render(request, "register_authorities.html", status=422, **page_context(
-            request, who, register="authorities", items=items, may_import=True,
-            refused=refused.rows, csv_text=text))
+        return await _import_page(request, who, status=422, refused=refused.rows,
+                                  csv_text=text, from_file=from_file)
     return RedirectResponse(f"/registers/authorities?imported={result['imported']}",
                             status_code=303)
+
+
+async def _import_page(request: Request, who: Principal, *, status: int,
+                       **context: Any) -> Response:
+    items = await in_thread(_registers(request).list_authorities)
+    return render(request, "register_authorities.html", status=status, **page_context(
+        request, who, register="authorities", items=items, may_import=True,
+        upload_limit=_upload_limit(request), **context))
+
+
+def _upload_limit(request: Request) -> str:
+    """The largest file the import takes, in words: every request body's limit
+    (CASEWORK_API_MAX_BODY_BYTES), the same as for pasted rows."""
+    limit = request.app.state.settings.api_max_body_bytes
+    return f"{limit / 1_000_000:g} MB" if limit >= 1_000_000 else f"{limit // 1000} kB"

@@ -127,7 +127,7 @@ def test_a_case_from_concern_to_peer_visit_and_a_verified_export(browser, site, 
     pete.fill("#visited-at", "2026-11-20T10:00")
     pete.fill("#notes", "Met the leader and the chief executive")
     recorded(pete, "Record peer visit")
-    assert "Met the leader" in pete.inner_text("#people ~ table")
+    assert "Met the leader" in pete.inner_text("#people ~ .app-table-scroll table")
 
     # The inspector reads, as of last week and today, verifies and downloads; no forms.
     ines = browser.new_context().new_page()
@@ -282,7 +282,7 @@ def test_a_chatham_house_source_is_withheld_from_the_inspector_as_the_api_withho
     cora.fill("#source", source)
     cora.get_by_label("Chatham House").check()
     submit(cora, "Add intelligence")
-    assert source in cora.inner_text("#intelligence ~ table")
+    assert source in cora.inner_text("#intelligence ~ .app-table-scroll table")
 
     ines = browser.new_context().new_page()
     sign_in(ines, site, people["inspector"])
@@ -291,7 +291,7 @@ def test_a_chatham_house_source_is_withheld_from_the_inspector_as_the_api_withho
                     headers={"Authorization": f"Bearer {people['inspector']}"}).json()
     withheld = api["intelligence"][0]["source"]
     assert withheld != source
-    assert withheld in ines.inner_text("#intelligence ~ table")
+    assert withheld in ines.inner_text("#intelligence ~ .app-table-scroll table")
     assert source not in ines.content()
     with ines.expect_download() as downloading:
         ines.get_by_role("link", name="CSV", exact=False).click()
@@ -372,7 +372,7 @@ def test_a_peer_records_a_visit_with_the_keyboard_alone(browser, site, people, w
     pete.keyboard.type("Met the leader and the chief executive")
     press_until(pete, "Record peer visit")
     assert "Done: the peer visit is recorded" in pete.inner_text(".govuk-notification-banner")
-    assert "Met the leader" in pete.inner_text("#people ~ table")
+    assert "Met the leader" in pete.inner_text("#people ~ .app-table-scroll table")
     accessible(pete)
 
 
