@@ -56,7 +56,7 @@ def test_a_file_is_refused_line_by_line_as_the_same_rows_pasted_are(browser, sit
     submit(cora, "Import")
     pasted = cora.locator(".govuk-error-summary li").all_inner_texts()
     assert from_file == pasted and len(pasted) == 2
-    assert pasted[0].startswith("Line 2, authority type:") and pasted[1].startswith("Line 3, name")
+    assert pasted[0].startswith("Line 2: Authority type") and pasted[1].startswith("Line 3: Name")
     assert plain_words(cora) == []
 
 
