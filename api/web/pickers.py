@@ -52,8 +52,11 @@ def _people(found: list[Person]) -> tuple[Choice, ...]:
 
 
 def owners(asking: Asking, f: FormField) -> FormField:
+    """The active coordinators of the case's region (on a case, not its owner now)."""
+    owner = asking.case.get("owner")
     return replace(f, kind="select", label="Owner", options=_people(
-        asking.people.choose(Role.COORDINATOR, region=asking.region)),
+        [p for p in asking.people.choose(Role.COORDINATOR, region=asking.region)
+         if p.username != owner]),
         hint=f"The coordinator of {asking.region or 'the region'} who owns the case.")
 
 
@@ -64,9 +67,14 @@ def advisers(asking: Asking, f: FormField) -> FormField:
 
 
 def grantees(asking: Asking, f: FormField) -> FormField:
+    """Advisers and inspectors not yet granted; for a revocation, those granted."""
+    granted = set(asking.case.get("confidential_access") or {})
+    if asking.spec is not None and asking.spec.method == "revoke_confidential_access":
+        return replace(f, kind="select", label="Person", hint="", options=tuple(
+            Choice(u, asking.people.describe(u)) for u in sorted(granted)))
     return replace(f, kind="select", label="Person", options=_people(
-        asking.people.choose(Role.ADVISER, Role.INSPECTOR)),
-        hint="An improvement adviser or an inspector.")
+        [p for p in asking.people.choose(Role.ADVISER, Role.INSPECTOR)
+         if p.username not in granted]), hint="An improvement adviser or an inspector.")
 
 
 def peer_accounts(asking: Asking, f: FormField) -> FormField:

@@ -149,6 +149,7 @@ def test_a_peer_deployed_from_the_matches_sees_the_case_and_records_a_visit_by_n
     cora, case_url = an_agreed_plan(browser, site, people, web_cases)
     visit(cora, f"{case_url}/support-matches")
     no_ids(cora.inner_text("body"))
+    assert "sees the case through their account" in cora.inner_text("main")
     cora.get_by_role("button", name=f"Deploy {PEER[0]}").click()
     assert "Done: deployed" in cora.inner_text(".govuk-notification-banner")
 
@@ -162,3 +163,26 @@ def test_a_peer_deployed_from_the_matches_sees_the_case_and_records_a_visit_by_n
     pete.fill("#notes", "Met the leader")
     recorded(pete, "Record peer visit")
     assert "Met the leader" in pete.inner_text("#people ~ table")
+
+
+def test_confidential_access_is_granted_and_revoked_by_choosing_the_person(
+        browser, site, people, web_cases):
+    cora = browser.new_context().new_page()
+    sign_in(cora, site, people["coordinator"])
+    case_url = open_case(cora, site)
+    do(cora, case_url, "Grant confidential access")
+    offered = cora.locator("label.govuk-radios__label").all_inner_texts()
+    assert offered == ["adam, improvement adviser", "ines, inspector"]
+    cora.get_by_label("ines, inspector").check()
+    cora.fill("#reason", "Joins the review")
+    recorded(cora, "Grant confidential access")
+
+    do(cora, case_url, "Grant confidential access")
+    assert cora.locator("label.govuk-radios__label").all_inner_texts() == [
+        "adam, improvement adviser"]  # ines has it already
+    do(cora, case_url, "Revoke confidential access")
+    assert cora.get_by_label("ines, inspector").is_checked()  # the one granted
+    cora.fill("#reason", "The review is over")
+    recorded(cora, "Revoke confidential access")
+    case_id = UUID(case_url.rsplit("/", 1)[1])
+    assert web_cases.get_case(case_id)["confidential_access"] == {}
