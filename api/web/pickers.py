@@ -20,6 +20,7 @@ from api.commands import CommandSpec
 from api.threads import in_thread
 from api.web.forms import Choice, FieldError, FormField
 from api.web.people import Directory, Person, directory
+from api.web.rendering import day
 from domain.identity import Principal, Role
 from domain.peers import conflict_of
 from services.registers.service import RegisterService
@@ -52,9 +53,10 @@ def _people(found: list[Person]) -> tuple[Choice, ...]:
 
 
 def owners(asking: Asking, f: FormField) -> FormField:
-    """The active coordinators of the case's region (on a case, not its owner now)."""
+    """The active coordinators of the case's region (on a case, not its owner now). Always
+    asked: a new case's form has the person opening it chosen, as the API defaults."""
     owner = asking.case.get("owner")
-    return replace(f, kind="select", label="Owner", options=_people(
+    return replace(f, kind="select", label="Owner", required=True, options=_people(
         [p for p in asking.people.choose(Role.COORDINATOR, region=asking.region)
          if p.username != owner]),
         hint=f"The coordinator of {asking.region or 'the region'} who owns the case.")
@@ -128,8 +130,14 @@ def deployments(asking: Asking, f: FormField) -> FormField:
     found = [(key, d) for key, d in (asking.case.get("deployments") or {}).items()
              if d.get("status", "active") == "active" and _allowed(asking, key)]
     return replace(f, kind="select", label="Peer deployment", options=tuple(
-        Choice(key, f"{_peer_of(asking, d)}, {d.get('role', '')}, {d.get('peer_council', '')}")
+        Choice(key, f"{_peer_of(asking, d)}, {d.get('role', '')}, {d.get('peer_council', '')}"
+                    f"{_since(d.get('deployed_at'))}")
         for key, d in found))
+
+
+def _since(deployed_at: Any) -> str:
+    """When the peer was deployed: two deployments of one peer read apart."""
+    return f", deployed {day(deployed_at)}" if deployed_at else ""
 
 
 def _allowed(asking: Asking, deployment_id: str) -> bool:
