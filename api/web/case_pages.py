@@ -168,7 +168,7 @@ async def run_command(request: Request, case_id: UUID, command: str, who: Who) -
     access, case = await case_access(request, who, spec.action)
     version = _version(form.get("expected_version"))
     body, errors = body_from_form(spec.schema, form)
-    errors = unchosen(await _fields(request, who, spec, case), form) or errors
+    errors = unchosen(await _fields(request, who, spec, case), form, errors)
     if version is None:
         errors.insert(0, FieldError("expected_version", "missing",
                                     "The form did not say which version of the case it read"))
@@ -238,8 +238,8 @@ async def open_case(request: Request, who: Who) -> Response:
     council = str(form.get("authority") or "")
     region = await in_thread(request.app.state.registers.authority_region, council)
     body, errors = body_from_form(CaseOpen, {**form, "region": region or ""})
-    errors = unchosen(await _opening_fields(request, who), form) or [
-        e for e in errors if e.field != "region"]  # the region is the council's
+    errors = unchosen(await _opening_fields(request, who), form, [
+        e for e in errors if e.field != "region"])  # the region is the council's
     if errors or not isinstance(body, CaseOpen):
         return await _new_case_page(request, who, values=form, errors=errors, status=422)
     case_routes.check_may_open(access, body)

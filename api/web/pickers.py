@@ -206,12 +206,16 @@ async def choices(request: Request, who: Principal, fields: list[FormField], *,
                                     for f in fields])
 
 
-def unchosen(fields: list[FormField], form: dict[str, Any]) -> list[FieldError]:
-    """A posted value that is not among a field's choices, refused in plain words."""
-    errors = []
-    for f in fields:
-        value = str(form.get(f.name) or "").strip()
-        if f.kind == "select" and value and value not in {c.value for c in f.options}:
-            errors.append(FieldError(f.name, "not_a_choice",
-                                     f"Choose {f.label.lower()} from the list"))
-    return errors
+def unchosen(fields: list[FormField], form: dict[str, Any],
+             errors: list[FieldError]) -> list[FieldError]:
+    """The form's errors, a posted value that is not among a field's choices refused in
+    plain words (in place of what the API would say of that field)."""
+    refused = [FieldError(f.name, "not_a_choice", f"Choose {f.label.lower()} from the list")
+               for f in fields if f.kind == "select" and _posted(form, f.name)
+               and _posted(form, f.name) not in {c.value for c in f.options}]
+    named = {e.field for e in refused}
+    return refused + [e for e in errors if e.field not in named]
+
+
+def _posted(form: dict[str, Any], name: str) -> str:
+    return str(form.get(name) or "").strip()
