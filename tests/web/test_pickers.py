@@ -192,3 +192,21 @@ def test_confidential_access_is_granted_and_revoked_by_choosing_the_person(
     recorded(cora, "Revoke confidential access")
     case_id = UUID(case_url.rsplit("/", 1)[1])
     assert web_cases.get_case(case_id)["confidential_access"] == {}
+
+
+def test_more_than_five_peers_are_offered_as_a_list_chosen_by_name(
+        browser, site, people, web_cases, registers):
+    for n in range(1, 6):
+        registers.accredit_peer(name=f"Peer {n}", role="councillor", council=PEER[1],
+                                problem_natures=["capacity"], service_areas=["finance"],
+                                days_per_quarter=3, actor_id="cora")
+    cora, case_url = an_agreed_plan(browser, site, people, web_cases)
+    do(cora, case_url, "Deploy peer")
+    peer = cora.get_by_label("Peer", exact=True)
+    assert peer.locator("option").count() == 7  # "Choose" and six peers; Pat left out
+    peer.select_option(label=f"Peer 3, councillor, {PEER[1]}, 3 days left")
+    cora.fill("#days", "1")
+    cora.fill("#role", "member peer")
+    cora.fill("#reason", "Led a similar recovery")
+    recorded(cora, "Deploy peer")
+    assert "Peer 3\t" in cora.inner_text("#people ~ table")
