@@ -100,6 +100,24 @@ def declared_conflicts(names: Iterable[Any] | None, registered: RegisteredName
     return tuple(found.values())
 
 
+def conflict_of(*, name: str, organisation: str, council: str | None,
+                conflicts_of_interest: Iterable[str], authority: str) -> tuple[str, str] | None:
+    """The rule and the reason a peer may not support `authority`, or None when they may.
+
+    The own-council rule applies to a council's peer (`council`, None for a partner
+    organisation's); the conflicts the register records apply to every peer. Pages ask
+    this before offering a peer, so they offer exactly whom a deployment would accept.
+    """
+    if council is not None and same_name(authority) == same_name(council):
+        return ("peer_own_council",
+                f"{name} is from {council}: a peer never supports their own council")
+    if same_name(authority) in {same_name(c) for c in conflicts_of_interest}:
+        return ("peer_conflict_of_interest",
+                f"{name} ({organisation}) has a conflict of interest with {authority} "
+                f"recorded in the register")
+    return None
+
+
 class Peer(Aggregate):
     """An accredited peer, with their own organisation, expertise and capacity.
 
@@ -109,6 +127,7 @@ class Peer(Aggregate):
     """
 
     class_version = 2
+    account: str | None = None  # no account linked (every peer accredited before links)
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -204,15 +223,10 @@ class Peer(Aggregate):
         The own-council rule applies to a council's peer; the conflicts the register
         records apply to every peer, from a council or a partner organisation.
         """
-        if self.council is not None and same_name(authority) == same_name(self.council):
-            return ("peer_own_council",
-                    f"{self.name} is from {self.council}: a peer never supports their own "
-                    f"council")
-        if same_name(authority) in {same_name(c) for c in self.conflicts_of_interest}:
-            return ("peer_conflict_of_interest",
-                    f"{self.name} ({self.organisation}) has a conflict of interest with "
-                    f"{authority} recorded in the register")
-        return None
+        return conflict_of(name=self.name, organisation=self.organisation,
+                           council=self.council,
+                           conflicts_of_interest=self.conflicts_of_interest,
+                           authority=authority)
 
     def conflict_with(self, authority: str) -> str | None:
         """Why this peer may not support `authority`, or None when they may."""
@@ -263,6 +277,17 @@ class Peer(Aggregate):
                   actor_id: str, period: str = "") -> None:
         self.deployments[deployment_id] = {"case_id": case_id, "authority": authority,
                                            "days": days, "period": period}
+
+    def link_account(self, *, account: str | None, actor_id: str) -> None:
+        """The peer's casework account (a username), or None to unlink it: a deployment
+        then names it, so the peer reads the case and records their visits."""
+        account = required_text(account, "account") if account is not None else None
+        if account != self.account:
+            self._account_linked(account=account, actor_id=actor_id)
+
+    @event("AccountLinked")
+    def _account_linked(self, *, account: str | None, actor_id: str) -> None:
+        self.account = account
 
     def end_deployment(self, *, deployment_id: str, actor_id: str) -> None:
         if deployment_id not in self.deployments:

@@ -184,6 +184,15 @@ class PeerIn(Input):
     problem_natures: list[str] = Field(examples=[["financial", "capacity"]])
     service_areas: list[str] = Field(examples=[["finance"]])
     days_per_quarter: Count
+    account: str | None = Field(None, min_length=1, max_length=100, examples=["pete"],
+                                description="The peer's casework account (a username), if "
+                                            "any: a deployment then lets them see the case.")
+
+
+class PeerAccountIn(Input):
+    """The peer's casework account, or null to unlink it."""
+
+    account: str | None = Field(max_length=100, examples=["pete"])
 
 
 @router.get("/peers")
@@ -202,6 +211,18 @@ async def accredit_peer(body: PeerIn, registers: RegistersDep, who: Keeper) -> d
 @router.get("/peers/{peer_id}")
 async def get_peer(peer_id: UUID, registers: RegistersDep, _: Reader) -> dict:
     return await call(registers.get_peer, peer_id)
+
+
+@router.put("/peers/{peer_id}/account")
+async def link_peer_account(peer_id: UUID, body: PeerAccountIn, registers: RegistersDep,
+                            who: Keeper) -> dict:
+    """Link the peer's casework account, recorded in the register: deploying them from the
+    register then names it, so the peer reads the case and records visits."""
+    peer = await call(registers.get_peer, peer_id)
+    await check_region_of(who, "link a peer's account", registers.region_of_authority,
+                          peer["organisation"])
+    return await call(registers.link_peer_account, peer_id, account=body.account or None,
+                      actor_id=who.id)
 
 
 # -- the support matrix -----------------------------------------------------------

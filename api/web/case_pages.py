@@ -23,9 +23,10 @@ from api.routes import commands as command_routes
 from api.schemas import CaseOpen
 from api.threads import in_thread
 from api.views import case_for, event_for
-from api.web.forms import FieldError, body_from_form, form_fields
+from api.web.forms import FieldError, FormField, body_from_form, form_fields
 from api.web.messages import in_words, refusal
 from api.web.people import directory
+from api.web.pickers import choices, deployment_peers, unchosen
 from api.web.rendering import LONDON, render
 from api.web.routing import PageRoute, Who, page_context, posted_form
 from api.web.timeline import sentence, short_sentence
@@ -156,6 +157,7 @@ async def case_page(request: Request, case_id: UUID, who: Who, as_of: str = "",
         verification = (await in_thread(verify_against_checkpoint, cases,
                                         request.app.state.checkpoints, case_id)).as_dict()
     commands = [] if at else commands_for(who, known)
+    people = await directory(request)
     tasks = [] if at else tasks_for(who, known, commands)
     linked = {t["action"] for t in tasks if t["href"]}
     return render(request, "case.html", **page_context(
@@ -164,7 +166,8 @@ async def case_page(request: Request, case_id: UUID, who: Who, as_of: str = "",
             s for s in commands if s.action not in linked], as_of=as_of, at=at,
         as_of_error=as_of_error, may_as_of=may(who, "read case as of", relations),
         verification=verification, may_export=may(who, "export history", relations),
-        done=done, before_case=before_case, people=await directory(request),
+        done=done, before_case=before_case, people=people,
+        deployment_peers=deployment_peers(people, case),
         may_match=may_use_registers(who, "match support") and not at))
 
 
@@ -179,16 +182,29 @@ async def export(request: Request, case_id: UUID, who: Who,
 async def command_form(request: Request, case_id: UUID, command: str, who: Who) -> Response:
     spec = _spec(command)
     _, case = await case_access(request, who, spec.action)
-    return _form_page(request, who, spec, case, version=case["version"])
+    chosen = {k: v for k, v in request.query_params.items() if k in _CHOSEN_FROM_A_ROW}
+    return await _form_page(request, who, spec, case, version=case["version"], values=chosen)
 
 
-def _form_page(request: Request, who: Principal, spec: CommandSpec, case: dict[str, Any], *,
-               version: int, values: dict[str, Any] | None = None,
-               errors: list[FieldError] | None = None, changes: list[dict] | None = None,
-               status: int = 200) -> Response:
-    errors = in_words(errors or [], form_fields(spec.schema))
+# A record a table's row opens its form with (its "End" button), chosen for the person.
+_CHOSEN_FROM_A_ROW = {"deployment_id", "commission_id"}
+
+
+async def _fields(request: Request, who: Principal, spec: CommandSpec,
+                  case: dict[str, Any]) -> list[FormField]:
+    """The command's fields, each person or record in it a choice of names."""
+    return await choices(request, who, form_fields(spec.schema), case=case, spec=spec)
+
+
+async def _form_page(request: Request, who: Principal, spec: CommandSpec,
+                     case: dict[str, Any], *, version: int,
+                     values: dict[str, Any] | None = None,
+                     errors: list[FieldError] | None = None,
+                     changes: list[dict] | None = None, status: int = 200) -> Response:
+    fields = await _fields(request, who, spec, case)
+    errors = in_words(errors or [], fields)
     return render(request, "command.html", status=status, **page_context(
-        request, who, spec=spec, case=case_for(who, case), fields=form_fields(spec.schema),
+        request, who, spec=spec, case=case_for(who, case), fields=fields,
         version=version, values=values or {}, errors=errors, changes=changes or [],
         error_ids={e.field: e for e in errors}))
 
@@ -200,12 +216,13 @@ async def run_command(request: Request, case_id: UUID, command: str, who: Who) -
     access, case = await case_access(request, who, spec.action)
     version = _version(form.get("expected_version"))
     body, errors = body_from_form(spec.schema, form)
+    errors = unchosen(await _fields(request, who, spec, case), form, errors)
     if version is None:
         errors.insert(0, FieldError("expected_version", "missing",
                                     "The form did not say which version of the case it read"))
     if errors or body is None or version is None:
-        return _form_page(request, who, spec, case, version=version or 0, values=form,
-                          errors=errors, status=422)
+        return await _form_page(request, who, spec, case, version=version or 0, values=form,
+                                errors=errors, status=422)
     command_routes.check_allowed(spec, access, body)
     try:
         await request.app.state.commands.handle(
@@ -213,17 +230,17 @@ async def run_command(request: Request, case_id: UUID, command: str, who: Who) -
             expected_version=version)
     except StaleVersion as stale:
         changes = await _changes_since(request, who, case_id, version)
-        return _form_page(request, who, spec, case, version=stale.current_version,
-                          values=form, changes=changes, status=409, errors=[FieldError(
-                              "expected_version", stale.rule, _stale_words(changes))])
+        return await _form_page(request, who, spec, case, version=stale.current_version,
+                                values=form, changes=changes, status=409, errors=[FieldError(
+                                    "expected_version", stale.rule, _stale_words(changes))])
     except DomainError as refused:
         field = refused.field if refused.field in {f.name for f in form_fields(spec.schema)} \
             else "expected_version"
         words = refusal(refused.rule, refused.message, await _known(request, form, case),
                         refused.field)
-        return _form_page(request, who, spec, case, version=version, values=form,
-                          errors=[FieldError(field or "expected_version", refused.rule, words)],
-                          status=422)
+        return await _form_page(request, who, spec, case, version=version, values=form,
+                                errors=[FieldError(field or "expected_version", refused.rule,
+                                                   words)], status=422)
     return RedirectResponse(f"/case/{case_id}?done={spec.method}", status_code=303)
 
 
@@ -264,14 +281,22 @@ async def _known(request: Request, form: dict[str, Any], case: dict[str, Any]
 @router.get("/new-case")
 async def new_case_form(request: Request, who: Who) -> Response:
     await check_access(request, who, "open case", on_case=False)
-    return _new_case_page(request, who, values={"region": who.region or ""})
+    return await _new_case_page(request, who, values={"owner": who.id})
 
 
-def _new_case_page(request: Request, who: Principal, *, values: dict[str, Any],
-                   errors: list[FieldError] | None = None, status: int = 200) -> Response:
-    errors = in_words(errors or [], form_fields(CaseOpen))
+async def _opening_fields(request: Request, who: Principal) -> list[FormField]:
+    """The concern's fields, the council chosen from the register; its region follows
+    from the council, so it is not asked."""
+    return await choices(request, who, [f for f in form_fields(CaseOpen) if f.name != "region"])
+
+
+async def _new_case_page(request: Request, who: Principal, *, values: dict[str, Any],
+                         errors: list[FieldError] | None = None,
+                         status: int = 200) -> Response:
+    fields = await _opening_fields(request, who)
+    errors = in_words(errors or [], fields)
     return render(request, "new_case.html", status=status, **page_context(
-        request, who, fields=form_fields(CaseOpen), values=values, errors=errors,
+        request, who, fields=fields, values=values, errors=errors,
         error_ids={e.field: e for e in errors}))
 
 
@@ -279,15 +304,19 @@ def _new_case_page(request: Request, who: Principal, *, values: dict[str, Any],
 async def open_case(request: Request, who: Who) -> Response:
     form = await posted_form(request)
     access = await check_access(request, who, "open case", on_case=False)
-    body, errors = body_from_form(CaseOpen, form)
+    council = str(form.get("authority") or "")
+    region = await in_thread(request.app.state.registers.authority_region, council)
+    body, errors = body_from_form(CaseOpen, {**form, "region": region or ""})
+    errors = unchosen(await _opening_fields(request, who), form, [
+        e for e in errors if e.field != "region"])  # the region is the council's
     if errors or not isinstance(body, CaseOpen):
-        return _new_case_page(request, who, values=form, errors=errors, status=422)
+        return await _new_case_page(request, who, values=form, errors=errors, status=422)
     case_routes.check_may_open(access, body)
     try:
         handled = await request.app.state.commands.open_case(
             case_routes.opening_of(body), Actor(access.id, access.role))
     except DomainError as refused:
-        return _new_case_page(request, who, values=form, status=422, errors=[
+        return await _new_case_page(request, who, values=form, status=422, errors=[
             FieldError(refused.field or "authority", refused.rule,
                        refusal(refused.rule, refused.message, field=refused.field))])
     assert handled.case is not None

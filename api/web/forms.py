@@ -24,6 +24,7 @@ from api.web.field_words import worded
 LONDON = ZoneInfo("Europe/London")
 ROWS = 3  # rows offered for a list of actions; blank rows are left out
 _LONG_TEXT = 1000
+FEW = 5  # a select of this many choices or fewer is asked as radios
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,29 @@ class FormField:
     id: str
     label: str
     kind: str  # text, textarea, lines, pairs, radios, checkboxes, boolean, date, datetime,
-    #            whole number, number, rows (a list of parts, such as a plan's actions)
-    #            or group (one part of parts)
+    #            whole number, number, rows (a list of parts, such as a plan's actions),
+    #            group (one part of parts) or select (a person or record chosen by name,
+    #            api/web/pickers.py: radios when there are a few, else a list)
     hint: str = ""
     required: bool = True
     choices: tuple[str, ...] = ()
     rows: tuple["FormGroup", ...] = ()
+    options: tuple["Choice", ...] = ()  # a select's choices
+    left_out: tuple[str, ...] = ()  # a select's: who is not offered, and why
+    autocomplete: bool = False  # a select that JavaScript turns into a type-ahead
+
+    @property
+    def few(self) -> bool:
+        """A select of a few choices is asked as radios: each one seen at once."""
+        return len(self.options) <= FEW and not self.autocomplete
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One person or record a select offers: the value posted, and how a person reads it."""
+
+    value: str
+    label: str
 
 
 @dataclass(frozen=True)

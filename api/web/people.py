@@ -122,7 +122,7 @@ def _read(app: Any) -> Directory:
     for p in app.state.registers.list_peers():
         peers[str(p["id"])] = RegisteredPeer(
             str(p["id"]), p.get("name", ""), p.get("organisation") or p.get("council") or "",
-            p.get("role", ""), None)
+            p.get("role", ""), p.get("account"))
     return Directory(people, peers)
 
 

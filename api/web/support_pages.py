@@ -4,7 +4,8 @@ The ranking is the registers' own (`RegisterService.match`); commissioning and
 deploying are the case's own commands (services/cases/support.py), the one path
 through the registers, after the same role rules the API's case routes apply,
 handed to the same command handler (services/cases/handler.py) on the version
-the page showed.
+the page showed. A peer deployed from here is given the casework account the
+register links to them, so they see the case; the page says whether there is one.
 """
 
 from typing import Any
@@ -17,6 +18,7 @@ from api.deps import Forbidden, check_access, relations_of
 from api.routes import registers as register_routes
 from api.threads import in_thread
 from api.web.forms import FieldError
+from api.web.people import directory
 from api.web.rendering import render
 from api.web.routing import PageRoute, Who, page_context, posted_form
 from domain.errors import DomainError
@@ -56,7 +58,8 @@ async def _matches_page(request: Request, who: Principal, days: int, *, done: st
             authority=case["authority"], problem_natures=natures, days=days))
     return render(request, "support_matches.html", status=status, **page_context(
         request, who, case=case, natures=natures, days=days, found=found, done=done,
-        errors=errors or [], may_commission=may(who, "commission support", relations_of(case)),
+        errors=errors or [], people=await directory(request),
+        may_commission=may(who, "commission support", relations_of(case)),
         may_deploy=may(who, "deploy peer", relations_of(case))))
 
 

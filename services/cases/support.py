@@ -66,7 +66,8 @@ class SupportThroughRegisters:
                     peer_user: str | None = None,
                     expected_version: int | None = None) -> int:
         """Deploy a registered peer; `peer_user` is their casework account, if they have
-        one (it may then read the case and record visits). The new deployment is
+        one (it may then read the case and record visits), else the account the register
+        links to the peer. The new deployment is
         `deployment-N`, listed in the case's `deployments`."""
         case = self._case_for_support(case_id, expected_version, "peer deployed")
         registers = self.register_service()
@@ -76,7 +77,8 @@ class SupportThroughRegisters:
 
         def record(aggregate: Case, now: datetime) -> None:
             aggregate.deploy_peer(
-                peer_id=peer_user or str(peer_id), peer_council=peer["organisation"],
+                peer_id=peer_user or peer.get("account") or str(peer_id),
+                peer_council=peer["organisation"],
                 role=role,
                 reason=reason, recorded_at=now, actor_id=actor_id, actor_role=actor_role,
                 registered_peer_id=str(peer_id), register_deployment_id=deployment_id,

@@ -183,13 +183,17 @@ class RegisterService(EventStoreApplication):
     # -- peers ------------------------------------------------------------------
 
     def accredit_peer(self, *, actor_id: str, council: str | None = None,
-                      organisation: str | None = None, **fields: Any) -> UUID:
+                      organisation: str | None = None, account: str | None = None,
+                      **fields: Any) -> UUID:
         """Add a peer from a council (`council`, as before partners were admitted, or
         `organisation`) or from a partner organisation (`organisation` with its
-        `organisation_kind`); the register of authorities is consulted for the rules."""
+        `organisation_kind`); the register of authorities is consulted for the rules.
+        `account` is the peer's casework account, if they have one."""
         named, field = one_organisation(council, organisation)
         peer = Peer.accredit(organisation=named, organisation_field=field,
                              registered=self.registered_name, actor_id=actor_id, **fields)
+        if account is not None:
+            peer.link_account(account=account, actor_id=actor_id)
         self._save_new(peer, f"{peer.name} of {peer.organisation} is already accredited",
                        "name")
         return peer.id
@@ -207,6 +211,15 @@ class RegisterService(EventStoreApplication):
 
     def get_peer(self, peer_id: UUID) -> dict[str, Any]:
         return peer_view(self._get(Peer, peer_id), self.today())
+
+    def link_peer_account(self, peer_id: UUID, *, account: str | None,
+                          actor_id: str) -> dict[str, Any]:
+        """Link the peer's casework account (or unlink it, with None), so that a
+        deployment made from the register names it and the peer sees the case."""
+        peer = self._get(Peer, peer_id)
+        peer.link_account(account=account, actor_id=actor_id)
+        self._save(peer)
+        return peer_view(peer, self.today())
 
     def deploy_peer(self, peer_id: UUID, *, case_id: str, authority: str, days: int,
                     actor_id: str) -> dict[str, Any]:

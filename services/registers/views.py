@@ -28,10 +28,11 @@ def duty_view(duty: Duty, authority_id: Any) -> dict[str, Any]:
 
 def peer_view(peer: Peer, on: date) -> dict[str, Any]:
     """The peer, with the days left in the quarter holding `on`; `council` is their own
-    council, None for a peer from a partner organisation (`organisation`)."""
+    council, None for a peer from a partner organisation (`organisation`); `account` is
+    their casework account, None when none is linked."""
     return {
         "id": peer.id, "version": peer.version, "name": peer.name, "role": peer.role,
-        "council": peer.council, "organisation": peer.organisation,
+        "council": peer.council, "organisation": peer.organisation, "account": peer.account,
         "organisation_kind": peer.organisation_kind,
         "conflicts_of_interest": list(peer.conflicts_of_interest),
         "problem_natures": list(peer.problem_natures),

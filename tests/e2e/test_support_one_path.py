@@ -256,5 +256,5 @@ def test_no_route_ends_a_peer_deployment_in_the_register_alone():
     paths = create_app(Settings()).openapi()["paths"]
     writes = {path for path, methods in paths.items() if path.startswith("/peers")
               and set(methods) & {"post", "put", "patch", "delete"}}
-    assert writes == {"/peers"}
+    assert writes == {"/peers", "/peers/{peer_id}/account"}  # the account: no deployment
     assert "/cases/{case_id}/peer-deployment-ends" in paths

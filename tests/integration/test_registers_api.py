@@ -144,3 +144,28 @@ def test_the_services_the_api_built_close_when_it_stops(settings: Settings,
     thread.join(timeout=10)
     with pytest.raises(EventSourcingError):  # its connection pool is closed
         opened.list_authorities()
+
+
+def test_a_peer_linked_to_their_account_is_deployed_with_it_and_sees_the_case(
+        api: httpx.Client, tokens: dict[str, str], cases: CaseService):
+    for name in ("Ashby Vale District Council", "Byford District Council"):
+        api.post("/authorities", json={"name": name, "authority_type": "district",
+                                       "region": "East Midlands"})
+    peer = api.post("/peers", json={"name": "Pat Peer", "role": "officer",
+                                    "council": "Byford District Council",
+                                    "problem_natures": ["financial"],
+                                    "service_areas": ["finance"], "days_per_quarter": 5})
+    assert peer.status_code == 201 and peer.json()["account"] is None
+    linked = api.put(f"/peers/{peer.json()['id']}/account", json={"account": "pete"})
+    assert linked.status_code == 200 and linked.json()["account"] == "pete"
+    assert api.put(f"/peers/{peer.json()['id']}/account", headers=bearer(tokens["ines"]),
+                   json={"account": "ines"}).status_code == 403
+
+    case_id = agreed_case(cases, "Ashby Vale District Council")
+    version = api.get(f"/cases/{case_id}").headers["etag"]
+    deployed = api.post(f"/cases/{case_id}/peer-deployments", headers={"If-Match": version},
+                        json={"peer_id": peer.json()["id"], "days": 2, "role": "officer peer",
+                              "reason": "Knows finance recovery"})
+    assert deployed.status_code == 200, deployed.text
+    assert deployed.json()["deployments"]["deployment-1"]["peer_id"] == "pete"
+    assert api.get(f"/cases/{case_id}", headers=bearer(tokens["pete"])).status_code == 200
