@@ -126,3 +126,52 @@ def worded(schema: Any, field: "FormField") -> "FormField":
 def _model_in_field(schema: Any, field: "FormField") -> Any:
     info = schema.model_fields.get(field.name.rsplit(".", 1)[-1]) if schema else None
     return _model_in(info.annotation) if info and field.rows else None
+
+
+INTROS: dict[str, str] = {
+    "risk-assessments": "Score the risk by its impact and likelihood. The other columns of the "
+                        "risk table are optional: anything left blank keeps what the last "
+                        "assessment said.",
+    "plan/agreement-request": "The council's liaisons are emailed, and the plan waits at the "
+                              "top of their My work until they agree it. You can ask once for "
+                              "each version of the plan.",
+    "support": "Commission support from the support matrix for this council. The registers "
+               "check the offer's region, days left and conflicts of interest, and commit a "
+               "paid offer's cost to the region's budget.",
+    "commission-ends": "The support has been delivered or stopped. Its unused days go back to "
+                       "the offer, and what was not spent goes back to the region's budget.",
+    "peer-deployments": "Deploy an accredited peer from the register. Their organisation, days "
+                        "and conflicts of interest come from the register; a peer with a "
+                        "casework account can then read the case and record their visits.",
+    "joint-local-meetings": "The meeting of the council (or its partnership), the government "
+                            "office and the audit body. A referral to the RIEP counts as the "
+                            "council's agreement only if the council attended; a regulator not "
+                            "satisfied raises the red flag. The summary is due within five "
+                            "working days.",
+    "joint-local-meetings/summary": "The summary of the last joint local meeting, due within "
+                                    "five working days of it.",
+    "joint-local-meetings/proposal": "Propose a joint local meeting of the council, the "
+                                     "government office and the audit body. Reminders to hold "
+                                     "or decline it follow.",
+    "joint-local-meetings/proposal/decline": "Say why the proposed joint local meeting is not "
+                                             "needed; its reminders stop.",
+    "closure": "A case closes once no peer is deployed, no commissioned support is running and "
+               "every meeting has its conclusion and summary. A case handed back as improved "
+               "needs an exit strategy and gets a follow-up review twelve months later; a case "
+               "closed by government intervention needs an exit note.",
+    "follow-up-review": "Twelve months after the case closed as improved: has the improvement "
+                        "lasted? Choosing reopen reopens the case, with your notes as the reason.",
+    "owner": "Hand the case to another coordinator of its region, who is reminded of its "
+             "deadlines from then on.",
+    "confidential-access": "Let an adviser or inspector of the Chatham House group read this "
+                           "case's confidential material, such as sources shared under Chatham "
+                           "House terms, until you withdraw it.",
+    "confidential-access/revocation": "Withdraw this person's access to the case's confidential "
+                                      "material. They keep what they have already read.",
+}
+"""What a command's page says under its heading, in words: the API's descriptions of the
+same commands name fields and routes, which are for programs."""
+
+
+def intro(path: str) -> str:
+    return INTROS.get(path, "")

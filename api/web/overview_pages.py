@@ -71,6 +71,9 @@ async def my_work(request: Request, who: Who, stage: str = "", risk_band: str = 
     counts = page["counts"] or WorklistCounts(
         len(rows), sum(r["overdue"] for r in rows), sum(r["due_soon"] for r in rows))
     tasks = await _my_tasks(request, access, now, soon)
+    people = await directory(request)
+    for row in rows:
+        row["owner_name"] = people.name_of(row["owner"]) if row["owner"] else ""
     return render(request, "my_work.html", **page_context(
         request, who, rows=rows, filters=filters, next_cursor=page["next_cursor"],
         proposals=page["awaiting_decision"], may_open=may(who, "open case"), tasks=tasks,

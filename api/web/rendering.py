@@ -17,6 +17,7 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
+from api.web.field_words import intro
 from api.web.messages import error_words
 from api.web.timeline import entry
 from api.web.words import FILTERS, LONDON, day, moment_of, say, when
@@ -73,7 +74,7 @@ def fragment(template: str, values: tuple[tuple[str, Any], ...] = ()) -> Markup:
     return Markup(env.get_template(template).render(**dict(values)))
 
 
-env.globals.update(choices=choices, fragment=fragment, timeline_entry=entry,
+env.globals.update(choices=choices, fragment=fragment, timeline_entry=entry, intro=intro,
                    error_words=error_words)
 env.filters.update(when=when, day=day, working_days=working_days_until, words=words, **FILTERS)
 env.tests.update(overdue=is_overdue)

@@ -197,6 +197,17 @@ def test_no_label_or_hint_of_any_form_holds_a_code_word(schema):
             assert not CODE_WORD.search(text), (field.name, text)
 
 
+def test_each_command_page_opens_in_words_not_the_apis_description():
+    from api.web.field_words import INTROS, intro
+
+    assert set(INTROS) <= {s.path for s in COMMANDS}
+    for spec in COMMANDS:
+        said = intro(spec.path)
+        assert not CODE_WORD.search(said), (spec.path, said)
+        if spec.description:  # the API's description is for programs: the page says its own
+            assert said and said != spec.description, spec.path
+
+
 def test_the_words_table_names_only_fields_that_exist():
     names = {n.rsplit(".", 1)[-1] for s in [CaseOpen, *(c.schema for c in COMMANDS)]
              for n in (f.name for f in _every_field(form_fields(s)))}

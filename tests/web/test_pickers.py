@@ -83,7 +83,7 @@ def test_without_javascript_the_council_is_chosen_from_a_plain_list(browser, sit
     cora.get_by_label("Inspectorate report").check()
     cora.get_by_label("Service-specific issue").check()
     cora.get_by_role("button", name="Open the case").click()
-    assert "Done: open case" in cora.inner_text(".govuk-notification-banner")
+    assert "Done: the case is open" in cora.inner_text(".govuk-notification-banner")
     assert "North West" in cora.inner_text("main")
 
 
@@ -110,7 +110,7 @@ def test_a_peer_is_deployed_by_name_and_a_peer_of_the_cases_own_council_is_not_o
 
     cora.get_by_label(f"{PEER[0]}, officer", exact=False).check()
     recorded(cora, "Deploy peer")
-    table = cora.inner_text("#people ~ table")
+    table = cora.inner_text("#people ~ .app-table-scroll table")
     assert f"{PEER[0]}\t{PEER[1]}\tofficer peer\tactive" in table
     no_ids(table)
 
@@ -143,7 +143,7 @@ def test_a_deployment_and_a_commission_are_ended_by_choosing_them(
     no_ids(cora.inner_text("body"))
     cora.fill("#reason", "Sessions delivered")
     recorded(cora, "End commission")
-    tables = cora.inner_text("#people ~ table") + cora.locator("table").nth(1).inner_text()
+    tables = cora.inner_text("#people ~ .app-table-scroll table") + cora.locator("table").nth(1).inner_text()
     assert "active" not in tables
     no_ids(tables)
 
@@ -168,7 +168,7 @@ def test_a_peer_deployed_from_the_matches_sees_the_case_and_records_a_visit_by_n
     type_moment(pete, datetime(2026, 11, 20, 10, 0))
     pete.fill("#notes", "Met the leader")
     recorded(pete, "Record peer visit")
-    assert "Met the leader" in pete.inner_text("#people ~ table")
+    assert "Met the leader" in pete.inner_text("#people ~ .app-table-scroll table")
 
 
 def test_confidential_access_is_granted_and_revoked_by_choosing_the_person(
@@ -209,4 +209,4 @@ def test_more_than_five_peers_are_offered_as_a_list_chosen_by_name(
     cora.fill("#role", "member peer")
     cora.fill("#reason", "Led a similar recovery")
     recorded(cora, "Deploy peer")
-    assert "Peer 3\t" in cora.inner_text("#people ~ table")
+    assert "Peer 3\t" in cora.inner_text("#people ~ .app-table-scroll table")
