@@ -59,9 +59,19 @@ def draft_plan(page, case_url: str, **changes: str) -> None:
     do(page, case_url, "Draft support plan")
     page.fill("#summary", "Stabilise leadership, then rebuild capacity")
     for name, value in {**PLAN_ACTION, **changes}.items():
-        page.fill(f"#actions-0-{name}", value)
+        if name == "due":
+            fill_date(page, "actions-0-due", value)
+        else:
+            page.fill(f"#actions-0-{name}", value)
     page.fill("#adviser-id", "adam")
     submit(page, "Draft support plan")
+
+
+def fill_date(page, element_id: str, iso: str) -> None:
+    """Type a date (2027-03-31) into the day, month and year boxes of a date field."""
+    year, month, day = iso.split("-")
+    for part, value in (("day", day), ("month", month), ("year", year)):
+        page.fill(f"#{element_id}-{part}", value)
 
 
 def deploy_pete(cora, case_url: str, peer_id: object) -> None:
@@ -110,7 +120,9 @@ def test_a_case_from_concern_to_peer_visit_and_a_verified_export(browser, site, 
     assert pete.locator("#actions ~ ul a").all_inner_texts() == ["Record peer visit"]
     do(pete, case_url, "Record peer visit")
     pete.fill("#deployment-id", "deployment-1")
-    pete.fill("#visited-at", "2026-11-20T10:00")
+    for part, value in (("day", "20"), ("month", "11"), ("year", "2026"), ("hour", "10"),
+                        ("minute", "00")):
+        pete.fill(f"#visited-at-{part}", value)
     pete.fill("#notes", "Met the leader and the chief executive")
     recorded(pete, "Record peer visit")
     assert "Met the leader" in pete.inner_text("#people ~ table")
@@ -162,7 +174,7 @@ def test_a_stale_form_and_an_invalid_field_each_show_the_error_summary(browser, 
     summary = page.inner_text(".govuk-error-summary")
     assert "actions.0.due" in summary
     page.get_by_role("link", name="actions.0.due", exact=False).click()
-    assert page.evaluate("document.activeElement.id") == "actions-0-due"
+    assert page.evaluate("document.activeElement.id") == "actions-0-due-day"
     assert page.input_value("#actions-0-description") == PLAN_ACTION["description"]
 
 
@@ -343,9 +355,10 @@ def test_a_peer_records_a_visit_with_the_keyboard_alone(browser, site, people, w
     press_until(pete, "Record peer visit")
     tab_to(pete, "deployment-id")
     pete.keyboard.type("deployment-1")
-    tab_to(pete, "visited-at")
-    type_moment(pete, datetime(2026, 11, 20, 10, 0))
-    assert pete.input_value("#visited-at") == "2026-11-20T10:00"
+    tab_to(pete, "visited-at-day")
+    for box in ("20", "11", "2026", "10", "00"):  # day, month, year, hour, minute
+        pete.keyboard.type(box)
+        pete.keyboard.press("Tab")
     tab_to(pete, "notes")
     pete.keyboard.type("Met the leader and the chief executive")
     press_until(pete, "Record peer visit")
