@@ -82,7 +82,8 @@ def deploy_pete(cora, case_url: str, peer_id: object) -> None:
     cora.fill("#peer-user", "pete")
     cora.fill("#role", "councillor peer")
     cora.fill("#reason", "Experienced leader, no conflict")
-    recorded(cora, "Deploy peer")
+    submit(cora, "Continue")  # then check the answers before they are recorded
+    recorded(cora, "Confirm and deploy peer")
 
 
 def test_a_case_from_concern_to_peer_visit_and_a_verified_export(browser, site, people,
