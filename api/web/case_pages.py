@@ -165,7 +165,8 @@ def _form_page(request: Request, who: Principal, spec: CommandSpec, case: dict[s
 # Commitments a person checks before they are recorded (GOV.UK's "Check answers").
 CHECKED = frozenset({"support", "peer-deployments", "stage", "escalation/confirmation",
                      "government-meeting", "closure"})
-_RETURNS = {"closure"}  # forms that an end form, opened from them, returns to
+# Where a form opened from another page returns to: closing's checklist, the matches.
+_RETURNS = {"closure": "do/closure", "matches": "support-matches?done=commissioned"}
 
 
 async def _knows_the_case(request: Request, who: Principal, spec: CommandSpec,
@@ -243,7 +244,7 @@ async def run_command(request: Request, case_id: UUID, command: str, who: Who) -
                           errors=[FieldError(field or "expected_version", refused.rule,
                                              refused.message)], status=422, known=known)
     if form.get("then") in _RETURNS:
-        return RedirectResponse(f"/case/{case_id}/do/{form['then']}", status_code=303)
+        return RedirectResponse(f"/case/{case_id}/{_RETURNS[form['then']]}", status_code=303)
     return RedirectResponse(f"/case/{case_id}?done={spec.method}", status_code=303)
 
 

@@ -278,3 +278,26 @@ def test_each_commitment_shows_its_answers_and_change_keeps_them(
     recorded(cora, "Confirm and convene government meeting")
     case = the_case(site, case_url, people["coordinator"])
     assert case["stage"] == "government meeting" and case["government_meetings"]
+
+
+def test_a_confirm_on_answers_checked_before_someone_changed_the_case_is_caught(
+        browser, site, people):
+    cora = browser.new_context().new_page()
+    sign_in(cora, site, people["coordinator"])
+    case_url = open_case(cora, site)
+    cora.goto(f"{case_url}/do/closure")
+    cora.get_by_label("Government intervention").check()
+    cora.get_by_label("Exit note").fill("The improvement board concludes in July")
+    submit(cora, "Continue")
+    assert cora.get_by_role("heading", name="Check your answers").count() == 1
+
+    other = cora.context.new_page()
+    other.goto(f"{case_url}/do/intelligence")
+    other.get_by_label("Content").fill("Two senior officers resigned this month")
+    other.get_by_label("Source").fill("Chief executive of a neighbouring council")
+    recorded(other, "Add intelligence")
+
+    submit(cora, "Confirm and close case")
+    assert cora.locator(".govuk-error-summary").count() == 1
+    assert cora.get_by_label("Exit note").input_value().startswith("The improvement board")
+    assert the_case(site, case_url, people["coordinator"])["status"] != "closed"
