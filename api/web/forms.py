@@ -42,14 +42,13 @@ DATE_WORDS = {
 # support plans ("an improvement plan ... with specific outcomes and measures").
 ROW_HINTS = {
     "actions": {
-        "description": "Specific: what will be done, and which problem of the diagnosis it "
-                       "tackles.",
+        "description": "Specific and relevant: what will be done, and which problem of the "
+                       "diagnosis it tackles.",
         "owner": "Who in the council is accountable for it, for example the chief "
                  "executive.",
         "provider": "Achievable: who delivers the support, for example the RIEP, the IDeA, "
                     "a peer or the council's own team.",
-        "cost": "Relevant: what it costs, in pounds. Enter 0 if it is free at the point of "
-                "delivery.",
+        "cost": "What it costs, in pounds. Enter 0 if it is free at the point of delivery.",
         "due": "Time-bound: the date it must be done by.",
         "measure": "Measurable: the outcome that shows it is done, for example \"Ofsted "
                    "monitoring visit finds progress\". Progress reviews report against it.",
