@@ -23,7 +23,17 @@ from api.routes import commands as command_routes
 from api.schemas import CaseOpen
 from api.threads import in_thread
 from api.views import case_for, event_for
-from api.web.forms import FieldError, FormField, body_from_form, form_fields
+from api.web.answers import answer_rows
+from api.web.forms import (
+    FieldError,
+    FormField,
+    body_from_form,
+    form_fields,
+    multi_dict,
+    rows_in,
+    with_row_added,
+    with_row_removed,
+)
 from api.web.messages import in_words, refusal
 from api.web.people import directory
 from api.web.pickers import choices, deployment_peers, unchosen
@@ -32,6 +42,7 @@ from api.web.routing import PageRoute, Who, page_context, posted_form
 from api.web.timeline import sentence, short_sentence
 from domain.errors import DomainError
 from domain.identity import Principal, may
+from domain.plan import measures
 from domain.register_access import may_use_registers
 from services.audit.checkpoints import verify_against_checkpoint
 from services.cases.handler import Actor
@@ -180,33 +191,78 @@ async def export(request: Request, case_id: UUID, who: Who,
 
 @router.get("/case/{case_id}/do/{command:path}")
 async def command_form(request: Request, case_id: UUID, command: str, who: Who) -> Response:
+    """The command's form; with answers in the query ("Change" on Check your answers),
+    those answers, on the version the person first read."""
     spec = _spec(command)
     _, case = await case_access(request, who, spec.action)
-    chosen = {k: v for k, v in request.query_params.items() if k in _CHOSEN_FROM_A_ROW}
-    return await _form_page(request, who, spec, case, version=case["version"], values=chosen)
+    answers = multi_dict(list(request.query_params.multi_items()))
+    return await _form_page(request, who, spec, case, values=answers,
+                      version=_version(answers.get("expected_version")) or case["version"],
+                      known=await _knows_the_case(request, who, spec, case))
 
 
-# A record a table's row opens its form with (its "End" button), chosen for the person.
-_CHOSEN_FROM_A_ROW = {"deployment_id", "commission_id"}
-
-
-async def _fields(request: Request, who: Principal, spec: CommandSpec,
-                  case: dict[str, Any]) -> list[FormField]:
-    """The command's fields, each person or record in it a choice of names."""
-    return await choices(request, who, form_fields(spec.schema), case=case, spec=spec)
+async def _fields(request: Request, who: Principal, spec: CommandSpec, case: dict[str, Any],
+                  values: dict[str, Any] | None = None) -> list[FormField]:
+    """The command's fields (as many rows of each list as the person has asked for), each
+    person or record in it a choice of names."""
+    return await choices(request, who, form_fields(spec.schema, rows_in(values or {})),
+                         case=case, spec=spec)
 
 
 async def _form_page(request: Request, who: Principal, spec: CommandSpec,
                      case: dict[str, Any], *, version: int,
                      values: dict[str, Any] | None = None,
                      errors: list[FieldError] | None = None,
-                     changes: list[dict] | None = None, status: int = 200) -> Response:
-    fields = await _fields(request, who, spec, case)
+                     changes: list[dict] | None = None, status: int = 200,
+                     known: dict[str, Any] | None = None) -> Response:
+    fields = await _fields(request, who, spec, case, values)
     errors = in_words(errors or [], fields)
     return render(request, "command.html", status=status, **page_context(
         request, who, spec=spec, case=case_for(who, case), fields=fields,
         version=version, values=values or {}, errors=errors, changes=changes or [],
-        error_ids={e.field: e for e in errors}))
+        error_ids={e.field: e for e in errors}, **(known or {})))
+
+
+# Commitments a person checks before they are recorded (GOV.UK's "Check answers").
+CHECKED = frozenset({"support", "peer-deployments", "stage", "escalation/confirmation",
+                     "government-meeting", "closure"})
+# Where a form opened from another page returns to: closing's checklist, the matches.
+_RETURNS = {"closure": "do/closure", "matches": "support-matches?done=commissioned"}
+
+
+async def _knows_the_case(request: Request, who: Principal, spec: CommandSpec,
+                          case: dict[str, Any]) -> dict[str, Any]:
+    """What a form shows of the case beyond its fields: the agreed plan's measures on a
+    progress review, what must end before a closure, and its button's words."""
+    known: dict[str, Any] = {"button": "Continue" if spec.path in CHECKED else spec.summary}
+    if spec.path == "progress-reviews" and case.get("agreed_plan"):
+        known["measures"] = list(dict.fromkeys(measures(case["agreed_plan"]["actions"])))
+    if spec.path == "closure":
+        known["to_end"] = await _support_to_end(request, who, case)
+    return known
+
+
+async def _support_to_end(request: Request, who: Principal, case: dict[str, Any]
+                          ) -> list[dict[str, Any]]:
+    """Each deployment and commission still running, by name, with the end command it
+    takes (the case says which are running: the closure rule is the domain's)."""
+    running = await in_thread(request.app.state.cases.support_to_end, UUID(str(case["id"])))
+    people = await directory(request)
+    relations = relations_of(case)
+    deployments = [{"path": "peer-deployment-ends", "field": "deployment_id", "id": key,
+                    "name": f"{people.peer_name(case['deployments'][key]['peer_id'])}, "
+                            f"{case['deployments'][key]['role']}",
+                    "what": "peer deployment", "may": may(who, "end peer deployment",
+                                                          relations)}
+                   for key in running["deployments"]]
+    held = {c.get("commission_id") or f"commission-{i + 1}": c
+            for i, c in enumerate(case.get("commissions") or [])}
+    commissions = [{"path": "commission-ends", "field": "commission_id", "id": key,
+                    "name": f"{held[key]['description']}, {held[key]['provider']}",
+                    "what": "commissioned support", "may": may(who, "end commission",
+                                                               relations)}
+                   for key in running["commissions"] if key in held]
+    return deployments + commissions
 
 
 @router.post("/case/{case_id}/do/{command:path}")
@@ -214,16 +270,22 @@ async def run_command(request: Request, case_id: UUID, command: str, who: Who) -
     form = await posted_form(request)
     spec = _spec(command)
     access, case = await case_access(request, who, spec.action)
+    known = await _knows_the_case(request, who, spec, case)
     version = _version(form.get("expected_version"))
+    if form.get("add") or form.get("remove") or form.get("change"):
+        return await _form_page(request, who, spec, case, version=version or 0, known=known,
+                                values=_rows_changed(form))
     body, errors = body_from_form(spec.schema, form)
-    errors = unchosen(await _fields(request, who, spec, case), form, errors)
+    errors = unchosen(await _fields(request, who, spec, case, form), form, errors)
     if version is None:
         errors.insert(0, FieldError("expected_version", "missing",
                                     "The form did not say which version of the case it read"))
     if errors or body is None or version is None:
         return await _form_page(request, who, spec, case, version=version or 0, values=form,
-                                errors=errors, status=422)
+                                errors=errors, status=422, known=known)
     command_routes.check_allowed(spec, access, body)
+    if spec.path in CHECKED and form.get("confirmed") != "yes":
+        return await _check_page(request, who, spec, case, form)
     try:
         await request.app.state.commands.handle(
             case_id, spec.method, spec.arguments(body), Actor(access.id, access.role),
@@ -231,8 +293,9 @@ async def run_command(request: Request, case_id: UUID, command: str, who: Who) -
     except StaleVersion as stale:
         changes = await _changes_since(request, who, case_id, version)
         return await _form_page(request, who, spec, case, version=stale.current_version,
-                                values=form, changes=changes, status=409, errors=[FieldError(
-                                    "expected_version", stale.rule, _stale_words(changes))])
+                                values=form, changes=changes, status=409, known=known,
+                                errors=[FieldError("expected_version", stale.rule,
+                                                   _stale_words(changes))])
     except DomainError as refused:
         field = refused.field if refused.field in {f.name for f in form_fields(spec.schema)} \
             else "expected_version"
@@ -240,8 +303,33 @@ async def run_command(request: Request, case_id: UUID, command: str, who: Who) -
                         refused.field)
         return await _form_page(request, who, spec, case, version=version, values=form,
                                 errors=[FieldError(field or "expected_version", refused.rule,
-                                                   words)], status=422)
+                                                   words)], status=422, known=known)
+    if form.get("then") in _RETURNS:
+        return RedirectResponse(f"/case/{case_id}/{_RETURNS[form['then']]}", status_code=303)
     return RedirectResponse(f"/case/{case_id}?done={spec.method}", status_code=303)
+
+
+def _rows_changed(form: dict[str, Any]) -> dict[str, Any]:
+    """The form with a row added ("Add another action") or removed, all else kept; or,
+    from Check your answers, the form as it was ("Change")."""
+    kept = {k: v for k, v in form.items() if k not in ("add", "remove", "change", "confirmed")}
+    if form.get("change"):
+        return kept
+    if form.get("add"):
+        return with_row_added(kept, str(form["add"]))
+    name, _, index = str(form["remove"]).rpartition(".")
+    return with_row_removed(kept, name, int(index)) if index.isdigit() else kept
+
+
+async def _check_page(request: Request, who: Principal, spec: CommandSpec,
+                      case: dict[str, Any], form: dict[str, Any]) -> Response:
+    """The answers, each with a "Change" that posts them all back to the form, and the
+    button that records them; the answers and the version read travel hidden (text on
+    many lines too, which an address could not carry)."""
+    answers = {k: v for k, v in form.items() if k not in ("csrf_token", "confirmed")}
+    rows = await answer_rows(request, form_fields(spec.schema, rows_in(form)), form)
+    return render(request, "check_answers.html", **page_context(
+        request, who, spec=spec, case=case_for(who, case), rows=rows, answers=answers))
 
 
 def _version(value: Any) -> int | None:

@@ -178,6 +178,12 @@ class SupportPart(PlanPart):
         return [key for key, c in self._commission_keys()
                 if c.get("status", Delivery.ACTIVE) == Delivery.ACTIVE]
 
+    @property
+    def active_deployments(self) -> list[str]:
+        """Peer deployments still running, which a closure waits for."""
+        return sorted(d for d, v in self.deployments.items()
+                      if PeerDeployment.of(v).status == Delivery.ACTIVE)
+
     def _commission_keys(self) -> list[tuple[str, dict[str, Any]]]:
         """Each commission by its id; one recorded without an id (in a snapshot older than
         the registers' ids) by its place, as replaying its event names it."""
@@ -296,8 +302,7 @@ class SupportPart(PlanPart):
 
     def check_support_ended(self) -> None:
         """No peer still deployed and no commissioned support still running."""
-        active = sorted(d for d, v in self.deployments.items()
-                        if PeerDeployment.of(v).status == Delivery.ACTIVE)
+        active = self.active_deployments
         if active:
             raise RuleViolation(
                 f"end the active peer deployments first: {', '.join(active)}",

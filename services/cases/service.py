@@ -283,6 +283,13 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
     def get_case(self, case_id: UUID) -> dict[str, Any]:
         return case_view(self._load(case_id))
 
+    def support_to_end(self, case_id: UUID) -> dict[str, list[str]]:
+        """The peer deployments and commissions still running, which the case's closure
+        waits for: asked of the case, so a closing page lists what the rule would refuse."""
+        case = self._load(case_id)
+        return {"deployments": case.active_deployments,
+                "commissions": case.active_commissions}
+
     def readable_case(self, case_id: UUID) -> dict[str, Any]:
         """The case, for deciding who may read it; if its history no longer applies, the
         case as far as it does, marked `history_broken`, so that its verification,

@@ -2,7 +2,7 @@
 
 from api import command_schemas as s
 from api.commands import COMMANDS
-from api.web.forms import body_from_form, form_fields
+from api.web.forms import body_from_form, form_fields, rows_in, with_row_added, with_row_removed
 
 
 def test_every_command_has_a_form_with_a_field_for_each_body_field():
@@ -78,3 +78,67 @@ def test_a_joint_meetings_attendees_are_rows_of_a_kind_and_a_name():
     _, errors = body_from_form(s.JointLocalMeeting, {"outcome": "strong local plan",
                                                      "reason": "r"})
     assert [e.field for e in errors] == ["attendees"]
+
+
+def _plan_with_due(day: str, month: str, year: str) -> dict[str, str]:
+    return {"summary": "x", "adviser_id": "adam", "actions.0.description": "d",
+            "actions.0.owner": "o", "actions.0.provider": "p", "actions.0.measure": "m",
+            "actions.0.due-day": day, "actions.0.due-month": month, "actions.0.due-year": year}
+
+
+def test_a_date_in_three_boxes_is_the_iso_date_the_api_takes():
+    body, errors = body_from_form(s.PlanDraft, _plan_with_due("31", "3", "2027"))
+    assert errors == [] and str(body.actions[0].due) == "2027-03-31"  # type: ignore[attr-defined]
+
+
+def test_each_wrong_date_says_what_to_do_in_govuk_words_and_names_its_boxes():
+    said = {boxes: body_from_form(s.PlanDraft, _plan_with_due(*boxes))[1][0]
+            for boxes in [("30", "2", "2027"), ("1", "", "2027"), ("", "", ""),
+                          ("", "", "2027"), ("1", "1", "27"), ("1", "1", "1800")]}
+    assert [(e.message, e.parts) for e in said.values()] == [
+        ("The date the action is due must be a real date", ("day", "month", "year")),
+        ("The date the action is due must include a month", ("month",)),
+        ("Enter the date the action is due", ("day", "month", "year")),
+        ("The date the action is due must include a day and month", ("day", "month")),
+        ("The date the action is due must be a real date", ("year",)),
+        ("The date the action is due must be between 1900 and 2199", ("day", "month", "year"))]
+    assert said[("1", "", "2027")].id == "actions-0-due-month"
+
+
+def test_a_moment_is_uk_time_and_needs_an_hour():
+    visit = {"deployment_id": "deployment-1", "notes": "Met the leader",
+             "visited_at-day": "20", "visited_at-month": "7", "visited_at-year": "2027",
+             "visited_at-hour": "14", "visited_at-minute": "30"}
+    body, errors = body_from_form(s.PeerVisit, visit)
+    assert errors == [] and body.visited_at.isoformat() == "2027-07-20T14:30:00+01:00"  # type: ignore[attr-defined]
+    _, errors = body_from_form(s.PeerVisit, {**visit, "visited_at-hour": ""})
+    assert [e.message for e in errors] == ["The time of the visit must include an hour"]
+
+
+def test_rows_are_added_and_removed_keeping_what_was_typed():
+    form = {"actions.0.description": "First", "actions.1.description": "Second",
+            "actions.2.description": "Third"}
+    assert rows_in(with_row_added(form, "actions")) == {"actions": 4}
+    assert with_row_removed(form, "actions", 1) == {"actions.0.description": "First",
+                                                    "actions.1.description": "Third"}
+    fields = form_fields(s.PlanDraft, rows_in(form))
+    assert [g.legend for g in next(f for f in fields if f.name == "actions").rows] == [
+        "Action 1", "Action 2", "Action 3"]
+
+
+def test_a_blank_row_between_filled_ones_is_named_by_its_place_on_the_form():
+    form = {**_plan_with_due("31", "3", "2027"), "actions.1.description": "",
+            "actions.2.description": "Only a description"}
+    _, errors = body_from_form(s.PlanDraft, form)
+    assert {e.field for e in errors} >= {"actions.2.owner", "actions.2.due"}
+
+
+def test_a_review_builds_its_measures_from_a_status_chosen_for_each_listed_measure():
+    review = {"judgement": "improving", "reason": "r", "measures.0.name": "Ofsted visit",
+              "measures.0.status": "on track", "measures.1.name": "Budget"}
+    _, errors = body_from_form(s.ProgressReview, review)
+    assert [(e.field, e.message) for e in errors] == [
+        ("measures.1", "Choose whether \u201cBudget\u201d is on track or off track")]
+    body, errors = body_from_form(s.ProgressReview, {**review, "measures.1.status": "off track"})
+    assert errors == [] and {k: v.value for k, v in body.measures.items()} == {  # type: ignore[attr-defined]
+        "Ofsted visit": "on track", "Budget": "off track"}

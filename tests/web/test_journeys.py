@@ -77,9 +77,19 @@ def draft_plan(page, case_url: str, **changes: str) -> None:
     do(page, case_url, "Draft support plan")
     page.fill("#summary", "Stabilise leadership, then rebuild capacity")
     for name, value in {**PLAN_ACTION, **changes}.items():
-        page.fill(f"#actions-0-{name}", value)
+        if name == "due":
+            fill_date(page, "actions-0-due", value)
+        else:
+            page.fill(f"#actions-0-{name}", value)
     page.get_by_label("adam, improvement adviser").check()
     submit(page, "Draft support plan")
+
+
+def fill_date(page, element_id: str, iso: str) -> None:
+    """Type a date (2027-03-31) into the day, month and year boxes of a date field."""
+    year, month, day = iso.split("-")
+    for part, value in (("day", day), ("month", month), ("year", year)):
+        page.fill(f"#{element_id}-{part}", value)
 
 
 def deploy_pete(cora, case_url: str, peer_id: object) -> None:
@@ -90,7 +100,8 @@ def deploy_pete(cora, case_url: str, peer_id: object) -> None:
     cora.get_by_label("pete, peer").check()
     cora.fill("#role", "councillor peer")
     cora.fill("#reason", "Experienced leader, no conflict")
-    recorded(cora, "Deploy peer")
+    submit(cora, "Continue")  # then check the answers before they are recorded
+    recorded(cora, "Confirm and deploy peer")
 
 
 def test_a_case_from_concern_to_peer_visit_and_a_verified_export(browser, site, people,
@@ -130,7 +141,9 @@ def test_a_case_from_concern_to_peer_visit_and_a_verified_export(browser, site, 
     assert pete.locator("#other-action-links a").all_inner_texts() == ["Record peer visit"]
     do(pete, case_url, "Record peer visit")
     assert pete.get_by_label("Pete Peer, councillor peer", exact=False).is_checked()
-    pete.fill("#visited-at", "2026-11-20T10:00")
+    for part, value in (("day", "20"), ("month", "11"), ("year", "2026"), ("hour", "10"),
+                        ("minute", "00")):
+        pete.fill(f"#visited-at-{part}", value)
     pete.fill("#notes", "Met the leader and the chief executive")
     recorded(pete, "Record peer visit")
     assert "Met the leader" in pete.inner_text("#people ~ .app-table-scroll table")
@@ -186,9 +199,9 @@ def test_a_stale_form_and_an_invalid_field_each_show_the_error_summary(browser, 
 
     draft_plan(page, case_url, due="2027-02-30")
     summary = page.inner_text(".govuk-error-summary")
-    assert "the due date" in summary and "actions.0.due" not in summary
-    page.get_by_role("link", name="the due date", exact=False).click()
-    assert page.evaluate("document.activeElement.id") == "actions-0-due"
+    assert "must be a real date" in summary and "actions.0.due" not in summary
+    page.get_by_role("link", name="must be a real date", exact=False).click()
+    assert page.evaluate("document.activeElement.id") == "actions-0-due-day"
     assert page.input_value("#actions-0-description") == PLAN_ACTION["description"]
 
 
@@ -369,9 +382,10 @@ def test_a_peer_records_a_visit_with_the_keyboard_alone(browser, site, people, w
     pete = keyboard_sign_in(browser, site, people["peer"])
     press_until(pete, "Northshire County Council")
     press_until(pete, "Record peer visit")
-    tab_to(pete, "visited-at")  # their one deployment is chosen for them
-    type_moment(pete, datetime(2026, 11, 20, 10, 0))
-    assert pete.input_value("#visited-at") == "2026-11-20T10:00"
+    tab_to(pete, "visited-at-day")  # their one deployment is chosen for them
+    for box in ("20", "11", "2026", "10", "00"):  # day, month, year, hour, minute
+        pete.keyboard.type(box)
+        pete.keyboard.press("Tab")
     tab_to(pete, "notes")
     pete.keyboard.type("Met the leader and the chief executive")
     press_until(pete, "Record peer visit")

@@ -37,7 +37,8 @@ def test_a_coordinator_commissions_and_deploys_from_the_matches(browser, site, p
     first_offer = cora.locator("table").nth(0).locator("tbody tr").first
     offer_id = first_offer.locator("input[name=offer_id]").get_attribute("value")
     first_offer.get_by_role("button").click()
-    accessible(cora)
+    accessible(cora)  # Check your answers, then back to the matches
+    cora.get_by_role("button", name="Confirm and commission support").click()
     assert "Done: commissioned" in cora.inner_text(".govuk-notification-banner")
     offer = demo_registers.get_offer(UUID(offer_id))
     assert [c["case_id"] for c in offer["commissions"]] == [case_url.rsplit("/", 1)[1]]
