@@ -11,7 +11,7 @@ import re
 import types
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
@@ -41,22 +41,6 @@ DATE_WORDS = {
     "diagnosis_due": "the date the diagnosis is due",
 }
 
-# SMART guidance for each part of a plan's action, in the words of the sector's own
-# support plans ("an improvement plan ... with specific outcomes and measures").
-ROW_HINTS = {
-    "actions": {
-        "description": "Specific and relevant: what will be done, and which problem of the "
-                       "diagnosis it tackles.",
-        "owner": "Who in the council is accountable for it, for example the chief "
-                 "executive.",
-        "provider": "Achievable: who delivers the support, for example the RIEP, the IDeA, "
-                    "a peer or the council's own team.",
-        "cost": "What it costs, in pounds. Enter 0 if it is free at the point of delivery.",
-        "due": "Time-bound: the date it must be done by.",
-        "measure": "Measurable: the outcome that shows it is done, for example \"Ofsted "
-                   "monitoring visit finds progress\". Progress reviews report against it.",
-    },
-}
 ROWS_HINTS = {
     "actions": "Make each action SMART: specific, measurable, achievable, relevant and "
                "time-bound.",
@@ -196,16 +180,11 @@ def _field(name: str, info: FieldInfo, prefix: str = "",
 def _rows(name: str, part: type[BaseModel], base: dict[str, Any], count: int) -> FormField:
     """A list of parts (a plan's actions), as many rows as the person has asked for."""
     item = _label(name)[:-1] if name.endswith("s") else _label(name)
-    hints = ROW_HINTS.get(name, {})
     groups = tuple(FormGroup(f"{item} {i + 1}", tuple(
-        _with_hint(_field(n, f, f"{base['name']}.{i}."), hints.get(n))
+        _field(n, f, f"{base['name']}.{i}.")
         for n, f in part.model_fields.items())) for i in range(max(count, 1)))
     return FormField(kind="rows", rows=groups, item=item.lower(),
                      **{**base, "hint": ROWS_HINTS.get(name, base["hint"])})
-
-
-def _with_hint(field: FormField, hint: str | None) -> FormField:
-    return replace(field, hint=hint) if hint else field
 
 
 def form_fields(schema: type[BaseModel], rows: Mapping[str, int] | None = None
@@ -427,7 +406,7 @@ def _unchosen(form: Mapping[str, Any], name: str) -> list[FieldError]:
     while f"{name}.{index}.name" in form:
         if not _first(form.get(f"{name}.{index}.status")).strip():
             errors.append(FieldError(
-                f"{name}.{index}", "missing", f"Choose whether \u201c"
+                f"{name}.{index}", "measure_not_judged", f"Choose whether \u201c"
                 f"{_first(form[f'{name}.{index}.name'])}\u201d is on track or off track"))
         index += 1
     return errors

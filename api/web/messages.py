@@ -224,6 +224,12 @@ def _linked(field: FormField) -> str:
     return field.name
 
 
+FORM_RULES = frozenset({"date_incomplete", "date_not_real", "time_incomplete", "time_not_real",
+                        "date_out_of_range", "measure_not_judged"})
+"""The rules api/web/forms.py checks itself and says in the GOV.UK words ("The date the
+action is due must be a real date", "Choose whether ... is on track"), linking to the box."""
+
+
 def in_words(errors: Iterable[FieldError], fields: Iterable[FormField]) -> list[FieldError]:
     """Each error with a message a person can act on; the field and rule kept for the page's
     links. A domain refusal comes already in words (`refusal`, where the page knows the
@@ -232,10 +238,13 @@ def in_words(errors: Iterable[FieldError], fields: Iterable[FormField]) -> list[
     said = []
     for error in errors:
         field = _part_field(error.field, by_name)
+        if error.rule in FORM_RULES:  # api/web/forms.py says them already
+            said.append(error)
+            continue
         words = by_kind(field, error.rule, error.message) \
             if field and error.rule not in REFUSALS else None
         said.append(FieldError(_linked(field) if field else error.field, error.rule,
-                               words or cleaned(error.message)))
+                               words or cleaned(error.message), error.parts))
     return said
 
 

@@ -20,16 +20,16 @@ from tests.web.test_journeys import (
 )
 
 ACTIONS = [
-    {"Description": "Interim director of children's services", "Owner": "Chief executive",
-     "Provider": "the national improvement body", "Measure": "Ofsted visit finds progress",
+    {"What will be done": "Interim director of children's services", "Owner": "Chief executive",
+     "Who provides it": "the national improvement body", "How the council will know it is done": "Ofsted visit finds progress",
      "due": ("31", "3", "2027")},
-    {"Description": "Finance recovery plan", "Owner": "Section 151 officer",
-     "Provider": "the RIEP", "Measure": "Budget balanced at outturn", "due": ("30", "6", "2027")},
-    {"Description": "Member development programme", "Owner": "Leader of the council",
-     "Provider": "the IDeA", "Measure": "Every cabinet member trained",
+    {"What will be done": "Finance recovery plan", "Owner": "Section 151 officer",
+     "Who provides it": "the RIEP", "How the council will know it is done": "Budget balanced at outturn", "due": ("30", "6", "2027")},
+    {"What will be done": "Member development programme", "Owner": "Leader of the council",
+     "Who provides it": "the IDeA", "How the council will know it is done": "Every cabinet member trained",
      "due": ("30", "9", "2027")},
-    {"Description": "Peer challenge of corporate capacity", "Owner": "Chief executive",
-     "Provider": "a peer", "Measure": "Peer challenge report accepted",
+    {"What will be done": "Peer challenge of corporate capacity", "Owner": "Chief executive",
+     "Who provides it": "a peer", "How the council will know it is done": "Peer challenge report accepted",
      "due": ("31", "12", "2027")},
 ]
 
@@ -46,7 +46,7 @@ def fill_action(page, number: int, action: dict[str, Any]) -> None:
     row = page.get_by_role("group", name=f"Action {number}", exact=True)
     for label, value in action.items():
         if label == "due":
-            dates = row.get_by_role("group", name="Due")
+            dates = row.get_by_role("group", name="Due date")
             for box, part in zip(("Day", "Month", "Year"), value, strict=True):
                 dates.get_by_label(box).fill(part)
         else:
@@ -57,7 +57,7 @@ def start_plan(page, case_url: str) -> None:
     page.goto(f"{case_url}/do/plan")
     accessible(page)
     page.get_by_label("Summary").fill("Stabilise leadership, then rebuild capacity")
-    page.get_by_label("Adviser id").fill("adam")
+    page.get_by_label("adam, improvement adviser").check()
 
 
 def a_case_with_a_diagnosis(browser, site: str, people) -> tuple[Any, str]:
@@ -120,16 +120,16 @@ def test_a_plan_of_four_actions_built_with_add_another_action_and_one_removed(
         fill_action(cora, number, ACTIONS[number - 1])
     assert cora.get_by_label("Summary").input_value().startswith("Stabilise")
     assert cora.get_by_role("group", name="Action 1", exact=True).get_by_label(
-        "Description", exact=True).input_value() == ACTIONS[0]["Description"]
+        "What will be done", exact=True).input_value() == ACTIONS[0]["What will be done"]
     assert cora.get_by_role("button", name="Remove action 1").count() == 0
     submit(cora, "Remove action 2")
     assert cora.get_by_role("group", name="Action 4").count() == 0
     assert cora.get_by_role("group", name="Action 2", exact=True).get_by_label(
-        "Description", exact=True).input_value() == ACTIONS[2]["Description"]
+        "What will be done", exact=True).input_value() == ACTIONS[2]["What will be done"]
     recorded(cora, "Draft support plan")
     plan = the_case(site, case_url, people["coordinator"])["plan"]
     assert [a["description"] for a in plan["actions"]] == [
-        ACTIONS[0]["Description"], ACTIONS[2]["Description"], ACTIONS[3]["Description"]]
+        ACTIONS[0]["What will be done"], ACTIONS[2]["What will be done"], ACTIONS[3]["What will be done"]]
     assert [a["due"][:10] for a in plan["actions"]] == [
         "2027-03-31", "2027-09-30", "2027-12-31"]
 
@@ -141,7 +141,7 @@ def test_a_plan_of_two_actions_is_drafted_with_javascript_off(browser, site, peo
     sign_in(cora, site, people["coordinator"])
     cora.goto(f"{case_url}/do/plan")
     cora.get_by_label("Summary").fill("Stabilise leadership, then rebuild capacity")
-    cora.get_by_label("Adviser id").fill("adam")
+    cora.get_by_label("adam, improvement adviser").check()
     fill_action(cora, 1, ACTIONS[0])
     cora.get_by_role("button", name="Add another action").click()
     fill_action(cora, 2, ACTIONS[1])
@@ -149,7 +149,7 @@ def test_a_plan_of_two_actions_is_drafted_with_javascript_off(browser, site, peo
     assert cora.locator(".govuk-error-summary").count() == 0, cora.inner_text("main")[:500]
     plan = the_case(site, case_url, people["coordinator"])["plan"]
     assert [a["measure"] for a in plan["actions"]] == [
-        ACTIONS[0]["Measure"], ACTIONS[1]["Measure"]]
+        ACTIONS[0]["How the council will know it is done"], ACTIONS[1]["How the council will know it is done"]]
 
 
 def test_a_progress_review_lists_each_measure_and_records_one_off_track(
@@ -157,19 +157,19 @@ def test_a_progress_review_lists_each_measure_and_records_one_off_track(
     cora, case_url = an_agreed_plan(browser, site, people, ACTIONS[:2])
     cora.goto(f"{case_url}/do/progress-reviews")
     accessible(cora)
-    cora.get_by_role("group", name=ACTIONS[0]["Measure"]).get_by_label("On track").check()
+    cora.get_by_role("group", name=ACTIONS[0]["How the council will know it is done"]).get_by_label("On track").check()
     submit(cora, "Review progress")  # one measure left without a status
-    assert f"Choose whether \u201c{ACTIONS[1]['Measure']}\u201d is on track" in (
+    assert f"Choose whether \u201c{ACTIONS[1]['How the council will know it is done']}\u201d is on track" in (
         cora.inner_text(".govuk-error-summary"))
-    assert cora.get_by_role("group", name=ACTIONS[0]["Measure"]).get_by_label(
+    assert cora.get_by_role("group", name=ACTIONS[0]["How the council will know it is done"]).get_by_label(
         "On track").is_checked()
-    cora.get_by_role("group", name=ACTIONS[1]["Measure"]).get_by_label("Off track").check()
+    cora.get_by_role("group", name=ACTIONS[1]["How the council will know it is done"]).get_by_label("Off track").check()
     cora.get_by_label("Improving").check()
     cora.get_by_label("Reason").fill("The budget slipped; children's services improved")
     recorded(cora, "Review progress")
     review = the_case(site, case_url, people["coordinator"])["reviews"][-1]
-    assert review["measures"] == {ACTIONS[0]["Measure"]: "on track",
-                                  ACTIONS[1]["Measure"]: "off track"}
+    assert review["measures"] == {ACTIONS[0]["How the council will know it is done"]: "on track",
+                                  ACTIONS[1]["How the council will know it is done"]: "off track"}
 
 
 def commission_from_the_matches(cora, case_url: str) -> None:
@@ -185,7 +185,7 @@ def test_closing_lists_what_must_end_first_ends_each_then_closes(
         browser, site, people, web_settings):
     peer_id = seed_registers(web_settings.eventsourcing_env())["peer"]
     cora, case_url = an_agreed_plan(browser, site, people, [
-        {**ACTIONS[0], "Measure": PLAN_ACTION["measure"]}])
+        {**ACTIONS[0], "How the council will know it is done": PLAN_ACTION["measure"]}])
     deploy_pete(cora, case_url, peer_id)
     commission_from_the_matches(cora, case_url)
 
@@ -204,7 +204,7 @@ def test_closing_lists_what_must_end_first_ends_each_then_closes(
 
     cora.get_by_label("Improved and handed back").check()
     cora.get_by_label("Handover").fill("Into the council's own improvement cycle")
-    cora.get_by_label("Led by").fill("The chief executive")
+    cora.get_by_label("Who leads it").fill("The chief executive")
     submit(cora, "Continue")
     recorded(cora, "Confirm and close case")
     assert the_case(site, case_url, people["coordinator"])["status"] == "closed"
@@ -228,8 +228,8 @@ def test_each_commitment_shows_its_answers_and_change_keeps_them(
     cora, case_url = an_agreed_plan(browser, site, people, ACTIONS[:1])
 
     cora.goto(f"{case_url}/do/peer-deployments")
-    cora.fill("#peer-id", str(peer_id))
-    cora.get_by_label("Days").fill("2")
+    cora.locator(f'input[name="peer_id"][value="{peer_id}"]').check()
+    cora.get_by_label("Days of support").fill("2")
     cora.get_by_label("Role").fill("councillor peer")
     cora.get_by_label("Reason").fill("Experienced leader, no conflict")
     check_and_change(cora, "Confirm and deploy peer", "Experienced leader", "Reason")
@@ -263,15 +263,15 @@ def test_each_commitment_shows_its_answers_and_change_keeps_them(
     cora.goto(f"{case_url}/do/government-meeting")
     cora.get_by_label("Attendees").fill("Council leader\nGO")
     cora.get_by_label("Reason").fill("Before any improvement notice")
-    meeting = cora.get_by_role("group", name="Meeting at")
+    meeting = cora.get_by_role("group", name="Date and time of the meeting")
     for box, value in (("Day", "1"), ("Month", "2"), ("Year", "2027"), ("Hour", "10"),
                        ("Minute", "30")):
         meeting.get_by_label(box).fill(value)
     submit(cora, "Continue")
     assert "1 February 2027 at 10:30am" in cora.inner_text(".govuk-summary-list")
-    cora.get_by_role("button", name="Change meeting at").click()
+    cora.get_by_role("button", name="Change date and time of the meeting").click()
     accessible(cora)
-    assert cora.get_by_role("group", name="Meeting at").get_by_label("Minute").input_value() \
+    assert cora.get_by_role("group", name="Date and time of the meeting").get_by_label("Minute").input_value() \
         == "30"
     assert cora.get_by_label("Attendees").input_value() == "Council leader\nGO"
     submit(cora, "Continue")
@@ -293,8 +293,8 @@ def test_a_confirm_on_answers_checked_before_someone_changed_the_case_is_caught(
 
     other = cora.context.new_page()
     other.goto(f"{case_url}/do/intelligence")
-    other.get_by_label("Content").fill("Two senior officers resigned this month")
-    other.get_by_label("Source").fill("Chief executive of a neighbouring council")
+    other.get_by_label("What you learned").fill("Two senior officers resigned this month")
+    other.get_by_label("Who or what it came from").fill("Chief executive of a neighbouring council")
     recorded(other, "Add intelligence")
 
     submit(cora, "Confirm and close case")

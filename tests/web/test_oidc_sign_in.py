@@ -128,7 +128,7 @@ def test_a_coordinator_signs_in_with_the_identity_provider(browser, sso_site, pr
     accessible(page)
     page.get_by_role("button", name="Sign in with your organisation's account").click()
     page.wait_for_url("**/my-work")
-    assert "Signed in as Dana, coordinator in North West" in page.inner_text("header")
+    assert "Signed in as Dana, regional coordinator in North West" in page.inner_text("header")
     assert page.get_by_role("button", name="Open a case").count() == 1
     assert provider.refused == []  # the code came back with the PKCE verifier that matched
 

@@ -1,7 +1,6 @@
 """People and records chosen by name, never typed as ids, in a real browser."""
 
 import re
-from datetime import datetime
 from uuid import UUID
 
 import pytest
@@ -16,7 +15,6 @@ from tests.web.test_journeys import (
     recorded,
     submit,
     tab_to,
-    type_moment,
 )
 
 AN_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-|deployment-\d|commission-\d")
@@ -104,12 +102,13 @@ def test_a_peer_is_deployed_by_name_and_a_peer_of_the_cases_own_council_is_not_o
     cora.fill("#days", "2")
     cora.fill("#role", "officer peer")
     cora.fill("#reason", "Experienced leader")
-    submit(cora, "Deploy peer")
+    submit(cora, "Continue")
     assert "Choose peer from the list" in cora.inner_text(".govuk-error-summary")
     assert web_cases.get_case(UUID(case_url.rsplit("/", 1)[1]))["deployments"] == {}
 
     cora.get_by_label(f"{PEER[0]}, officer", exact=False).check()
-    recorded(cora, "Deploy peer")
+    submit(cora, "Continue")  # then check the answers before they are recorded
+    recorded(cora, "Confirm and deploy peer")
     table = cora.inner_text("#people ~ .app-table-scroll table")
     assert f"{PEER[0]}\t{PEER[1]}\tofficer peer\tactive" in table
     no_ids(table)
@@ -128,7 +127,8 @@ def test_a_deployment_and_a_commission_are_ended_by_choosing_them(
     cora.fill("#days", "2")
     cora.get_by_label("Capacity").check()
     cora.fill("#reason", "Matches the capacity problems diagnosed")
-    recorded(cora, "Commission support")
+    submit(cora, "Continue")
+    recorded(cora, "Confirm and commission support")
 
     visit(cora, case_url)
     cora.get_by_role("link", name=f"End the deployment of {PEER[0]}").click()
@@ -164,8 +164,10 @@ def test_a_peer_deployed_from_the_matches_sees_the_case_and_records_a_visit_by_n
     pete.get_by_role("link", name="Northshire County Council").click()
     do(pete, case_url, "Record peer visit")
     no_ids(pete.inner_text("body"))
-    tab_to(pete, "visited-at")  # their one deployment is chosen for them
-    type_moment(pete, datetime(2026, 11, 20, 10, 0))
+    tab_to(pete, "visited-at-day")  # their one deployment is chosen for them
+    for box in ("20", "11", "2026", "10", "00"):  # day, month, year, hour, minute
+        pete.keyboard.type(box)
+        pete.keyboard.press("Tab")
     pete.fill("#notes", "Met the leader")
     recorded(pete, "Record peer visit")
     assert "Met the leader" in pete.inner_text("#people ~ .app-table-scroll table")
@@ -208,5 +210,6 @@ def test_more_than_five_peers_are_offered_as_a_list_chosen_by_name(
     cora.fill("#days", "1")
     cora.fill("#role", "member peer")
     cora.fill("#reason", "Led a similar recovery")
-    recorded(cora, "Deploy peer")
+    submit(cora, "Continue")  # then check the answers before they are recorded
+    recorded(cora, "Confirm and deploy peer")
     assert "Peer 3\t" in cora.inner_text("#people ~ .app-table-scroll table")
