@@ -39,9 +39,9 @@ lock: $(STAMP)
 	$(BIN)/pip freeze --exclude-editable | grep -v '^casework' > constraints.txt
 
 # PNGs of each role's main pages (1280 px; My work and a case also at 320 px), named by
-# role and page, in docs/images/ for the docs to show (needs Chromium).
+# role and page, in docs/screenshots/ for the docs to show (needs Chromium).
 screenshots: $(STAMP) assets
-	$(BIN)/python -m tests.web.screenshots docs/images
+	$(BIN)/python -m tests.web.screenshots docs/screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache

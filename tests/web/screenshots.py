@@ -122,4 +122,4 @@ def _shot(page: Any, path: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/images"))
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots"))

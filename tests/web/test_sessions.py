@@ -98,3 +98,16 @@ def test_the_database_holds_no_session_id_and_no_token_in_the_clear(site, web_se
     assert b"casework session" not in stored  # sanity: the hash's label never appears
     assert cookie.encode() not in stored
     assert people["coordinator"].encode() not in stored
+
+
+def test_an_admin_signing_in_lands_on_their_first_page_not_a_refusal(site, web_identity):
+    """An admin has no My work (they manage people and registers, not cases): signing in
+    takes them to the first place they may go, not to "You cannot do that"."""
+    web_identity.register_user(username="alan", name="Alan Admin", role="admin")
+    token = web_identity.issue_token("alan")
+    with httpx.Client(base_url=site) as client:
+        _sign_in(client, token)
+        landed = client.get("/my-work", follow_redirects=True)
+        assert landed.status_code == 200, landed.text[:300]
+        assert landed.url.path == "/registers/authorities"
+        assert "You cannot do that" not in landed.text
