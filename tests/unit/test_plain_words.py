@@ -189,7 +189,8 @@ def _every_field(fields):
             yield from _every_field(group.fields)
 
 
-@pytest.mark.parametrize("schema", [CaseOpen, *{s.schema for s in COMMANDS}],
+@pytest.mark.parametrize("schema", [CaseOpen, *sorted({s.schema for s in COMMANDS},
+                                                    key=lambda s: s.__name__)],
                          ids=lambda s: s.__name__)
 def test_no_label_or_hint_of_any_form_holds_a_code_word(schema):
     for field in _every_field(form_fields(schema)):
