@@ -34,7 +34,7 @@ from api.web.forms import (
     with_row_added,
     with_row_removed,
 )
-from api.web.messages import in_words, refusal
+from api.web.messages import cleaned, in_words, refusal
 from api.web.people import directory
 from api.web.pickers import choices, deployment_peers, unchosen
 from api.web.rendering import LONDON, render
@@ -110,7 +110,8 @@ def tasks_for(who: Principal, case: dict[str, Any],
         if spec is not None and status == "Waiting for the council":
             status = "Not started"  # the council's own liaison: it waits on them
         shown.append({"action": action, "title": TASK_TITLES[action], "status": status,
-                      "href": f"/case/{case['id']}/do/{spec.path}" if spec else None})
+                      "href": f"/case/{case['id']}/do/{spec.path}" if spec else None,
+                      "why_not": cleaned(task.get("why_not") or "") if spec is None else ""})
     return shown
 
 

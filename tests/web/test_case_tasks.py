@@ -28,7 +28,8 @@ def _case(web_cases, *, drafted: bool = False, asked: bool = False) -> str:
 
 def _tasks(page) -> list[tuple[str, str]]:
     items = page.locator(".govuk-task-list__item")
-    return [(items.nth(i).locator(".govuk-task-list__name-and-hint").inner_text().strip(),
+    return [(items.nth(i).locator(".govuk-task-list__name-and-hint").inner_text().strip()
+             .splitlines()[0],
              items.nth(i).locator(".govuk-task-list__status").inner_text().strip())
             for i in range(items.count())]
 
@@ -47,6 +48,9 @@ def test_a_new_case_offers_the_coordinator_only_what_can_be_taken_now(
     assert tasks["Record the diagnosis"] == "Not started"
     assert tasks["Agree the support plan"] == "Cannot start yet"
     assert tasks["Review progress against the plan"] == "Cannot start yet"
+    why = cora.locator(".govuk-task-list__item", has_text="Agree the support plan").locator(
+        ".govuk-task-list__hint").inner_text()
+    assert why == "No support plan has been drafted", why  # why not yet, in words
     assert "Record the diagnosis" in _linked(cora)
     assert "Agree the support plan" not in _linked(cora)
     main = cora.inner_text("main")
