@@ -109,10 +109,31 @@ def tasks_for(who: Principal, case: dict[str, Any],
         status = task["status"]
         if spec is not None and status == "Waiting for the council":
             status = "Not started"  # the council's own liaison: it waits on them
+        if spec is None and task.get("rule") in SUPPORT_STILL_RUNNING:
+            spec = _closing_checklist(who, case)  # its form lists what to end, each with End
+            status = "Not started" if spec else status
         shown.append({"action": action, "title": TASK_TITLES[action], "status": status,
                       "href": f"/case/{case['id']}/do/{spec.path}" if spec else None,
-                      "why_not": cleaned(task.get("why_not") or "") if spec is None else ""})
+                      "why_not": _why_not(task)})
     return shown
+
+
+# What stands between a case and its closure while support runs: the closing form lists
+# each deployment and commission still running, with its End button.
+SUPPORT_STILL_RUNNING = frozenset({"peer_deployments_end_first", "commissions_end_first"})
+
+
+def _closing_checklist(who: Principal, case: dict[str, Any]) -> CommandSpec | None:
+    spec = _spec("closure")
+    return spec if may(who, spec.action, relations_of(case)) else None
+
+
+def _why_not(task: dict[str, Any]) -> str:
+    """Why a step cannot be taken yet, in the page's words for the domain's rule."""
+    if not task.get("why_not"):
+        return ""
+    return refusal(task["rule"], task["why_not"]) if task.get("rule") else cleaned(
+        task["why_not"])
 
 
 def _may_some(who: Principal, spec: CommandSpec, case: dict[str, Any]) -> bool:

@@ -56,13 +56,20 @@ PRECONDITIONS: dict[str, Callable[[Any], Any]] = {
 """Each case command, by its role-table name, and the check it makes first."""
 
 
-def why_not(case: Any, action: str) -> str:
-    """Why the step cannot be taken on the case now, in words; "" when it can."""
+def refusal_of(case: Any, action: str) -> DomainError | None:
+    """The domain's refusal of the step on the case now (its rule and words); None when
+    the case would take it."""
     try:
         PRECONDITIONS[action](case)
     except DomainError as refused:
-        return refused.message
-    return ""
+        return refused
+    return None
+
+
+def why_not(case: Any, action: str) -> str:
+    """Why the step cannot be taken on the case now, in words; "" when it can."""
+    refused = refusal_of(case, action)
+    return refused.message if refused else ""
 
 
 def offered_now(case: Any) -> dict[str, str]:
@@ -88,9 +95,11 @@ class Task:
     action: str
     status: TaskStatus
     why_not: str = ""
+    rule: str = ""  # the rule that refuses it now, for a page's own words
 
     def as_fields(self) -> dict[str, str]:
-        return {"action": self.action, "status": self.status.value, "why_not": self.why_not}
+        return {"action": self.action, "status": self.status.value, "why_not": self.why_not,
+                "rule": self.rule}
 
 
 def tasks(case: Any) -> list[Task]:
@@ -124,10 +133,11 @@ def _waiting_decisions(case: Any) -> list[str]:
 
 
 def _task(case: Any, action: str, status: TaskStatus) -> Task:
-    reason = why_not(case, action)
-    if reason and status is TaskStatus.NOT_STARTED:
+    refused = refusal_of(case, action)
+    if refused is not None and status is TaskStatus.NOT_STARTED:
         status = TaskStatus.CANNOT_START
-    return Task(action, status, reason)
+    return Task(action, status, refused.message if refused else "",
+                refused.rule if refused else "")
 
 
 def _done_if(done: bool, *, started: bool = False) -> TaskStatus:

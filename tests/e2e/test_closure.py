@@ -173,6 +173,9 @@ async def test_the_case_page_shows_the_risk_entry_the_lga_and_closes_by_its_form
     version = re.search(r'name="expected_version" value="(\d+)"', form).group(1)
     fields = {"csrf_token": csrf, "expected_version": version,
               "outcome": "improved and handed back"}
+    checking = await http.post(f"/case/{case.case_id}/do/closure", data=fields)
+    assert checking.status_code == 200 and "Check your answers" in checking.text
+    fields["confirmed"] = "yes"  # the answers checked: now it is recorded, or refused
     refused = await http.post(f"/case/{case.case_id}/do/closure", data=fields)
     assert refused.status_code == 422 and "Say how the council" in refused.text
     assert "exit_strategy_needed" not in refused.text

@@ -17,8 +17,10 @@ from services.bootstrap import Services, build_services
 from services.cases.service import CaseService
 from services.identity.service import IdentityService
 from services.platform.settings import Settings
+from services.registers.service import RegisterService
 from tests.conftest import free_port
 from tests.e2e.conftest import AUTHORITIES, register_authorities, serve
+from tests.support_registers import seed_registers
 
 CHROMIUM = Path(os.environ.get("CASEWORK_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -99,3 +101,18 @@ def site(web_settings: Settings, web_services: Services) -> Iterator[str]:
     yield url
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def registers(web_settings):
+    """The registers with a peer from another council, one from the case's own council
+    and an offer of support."""
+    env = web_settings.eventsourcing_env()
+    seeded = seed_registers(env)
+    registers = RegisterService(dict(env))
+    registers.accredit_peer(name="Pat Peer", role="officer", council="Northshire County Council",
+                            problem_natures=["capacity"], service_areas=["finance"],
+                            days_per_quarter=5, actor_id="cora")
+    registers.seeded = seeded  # type: ignore[attr-defined]
+    yield registers
+    registers.close()

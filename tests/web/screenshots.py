@@ -114,11 +114,13 @@ def shoot(browser: Any, site: str, tokens: dict[str, str], cases: dict[str, str]
 
 
 def _shot(page: Any, path: Path) -> None:
-    """The whole page, or from the section an address names (#history) down."""
+    """What the screen shows on arrival (what a person meets first: the case page leads with
+    what to do next), or from the section an address names (#history); a screen, not the
+    whole page, so the committed pictures stay small."""
     fragment = page.url.partition("#")[2]
     if fragment:
-        page.locator(f"#{fragment}").scroll_into_view_if_needed()
-    page.screenshot(path=str(path), full_page=not fragment)
+        page.evaluate("id => document.getElementById(id).scrollIntoView()", fragment)
+    page.screenshot(path=str(path), full_page=False)
 
 
 if __name__ == "__main__":

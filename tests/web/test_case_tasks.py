@@ -4,10 +4,12 @@ do behind "Other actions"; My work lists the tasks waiting on each person; and a
 agrees a plan from My work with the keyboard alone, in a few key presses."""
 
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 from tests.helpers import OPEN_CASE
 from tests.unit.case_builder import ACTIONS
 from tests.web.browser import accessible, sign_in, visit
+from tests.web.test_pickers import an_agreed_plan
 
 CORA = dict(actor_id="cora", actor_role="coordinator")
 AUTHORITY = OPEN_CASE["authority"]
@@ -48,9 +50,9 @@ def test_a_new_case_offers_the_coordinator_only_what_can_be_taken_now(
     assert tasks["Record the diagnosis"] == "Not started"
     assert tasks["Agree the support plan"] == "Cannot start yet"
     assert tasks["Review progress against the plan"] == "Cannot start yet"
-    why = cora.locator(".govuk-task-list__item", has_text="Agree the support plan").locator(
-        ".govuk-task-list__hint").inner_text()
-    assert why == "No support plan has been drafted", why  # why not yet, in words
+    why = cora.locator(".govuk-task-list__item", has=cora.get_by_text(
+        "Agree the support plan", exact=True)).locator(".govuk-task-list__hint").inner_text()
+    assert why == "Draft the support plan first", why  # why not yet, in words
     assert "Record the diagnosis" in _linked(cora)
     assert "Agree the support plan" not in _linked(cora)
     main = cora.inner_text("main")
@@ -219,3 +221,20 @@ def test_a_review_falling_due_waits_on_the_coordinator_and_the_adviser_not_the_c
             work = client.get("/my-work").text
         link = f'href="/case/{case_id}/do/progress-reviews">Review progress for {AUTHORITY}'
         assert (link in work) is expected, who
+
+
+def test_closing_while_support_runs_leads_to_the_checklist_saying_why_in_words(
+        browser, site, people, web_cases, registers):
+    """"Close the case" is not a dead end while a peer is deployed: it says what must end
+    first, in words (no deployment id), and opens the closing checklist."""
+    cora, case_url = an_agreed_plan(browser, site, people, web_cases)
+    web_cases.deploy_peer(UUID(case_url.rsplit("/", 1)[1]), peer_id=registers.seeded["peer"],
+                          days=2, role="officer peer", reason="Experienced", **CORA)
+    visit(cora, case_url)
+    close = cora.locator(".govuk-task-list__item", has_text="Close the case")
+    why = close.locator(".govuk-task-list__hint").inner_text()
+    assert why == "End the active peer deployments first", why
+    close.get_by_role("link", name="Close the case").click()
+    accessible(cora)
+    assert "Before you close the case" in cora.inner_text("main")
+    assert cora.get_by_role("button", name="End the peer deployment", exact=False).count() == 1

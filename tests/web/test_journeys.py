@@ -38,7 +38,9 @@ TASK_LINKS = {"Record diagnosis": "Record the diagnosis",
 
 
 def choose_council(page, typed: str, council: str) -> None:
-    """Type part of the council's name and choose it from the suggestions."""
+    """Type part of the council's name and choose it from the suggestions (once the script
+    has turned the list into a type-ahead: a busy machine may still be loading it)."""
+    page.locator(".autocomplete__wrapper").wait_for()
     page.get_by_label("Council", exact=True).fill(typed)
     page.get_by_role("option", name=council).click()
 

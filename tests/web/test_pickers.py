@@ -3,10 +3,7 @@
 import re
 from uuid import UUID
 
-import pytest
-
-from services.registers.service import RegisterService
-from tests.support_registers import PEER, seed_registers
+from tests.support_registers import PEER
 from tests.web.browser import accessible, sign_in, visit
 from tests.web.test_journeys import (
     do,
@@ -23,21 +20,6 @@ AN_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-|deployment-\d|commissi
 def no_ids(text: str) -> None:
     """No UUID and no record code word in what a person reads."""
     assert not AN_ID.search(text), AN_ID.search(text)
-
-
-@pytest.fixture
-def registers(web_settings):
-    """The registers with a peer from another council, one from the case's own council
-    and an offer of support."""
-    env = web_settings.eventsourcing_env()
-    seeded = seed_registers(env)
-    registers = RegisterService(dict(env))
-    registers.accredit_peer(name="Pat Peer", role="officer", council="Northshire County Council",
-                            problem_natures=["capacity"], service_areas=["finance"],
-                            days_per_quarter=5, actor_id="cora")
-    registers.seeded = seeded  # type: ignore[attr-defined]
-    yield registers
-    registers.close()
 
 
 def an_agreed_plan(browser, site, people, web_cases) -> tuple[object, str]:
@@ -61,6 +43,7 @@ def test_the_council_is_typed_in_part_and_only_the_coordinators_region_is_offere
     cora = browser.new_context().new_page()
     sign_in(cora, site, people["coordinator"])
     visit(cora, f"{site}/new-case")
+    cora.locator(".autocomplete__wrapper").wait_for()  # the list turned into a type-ahead
     cora.get_by_label("Council", exact=True).fill("shire")
     offered = cora.get_by_role("option").all_inner_texts()
     accessible(cora)  # with the suggestions open
