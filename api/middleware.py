@@ -13,10 +13,12 @@ import uuid
 
 from opentelemetry import propagate
 from opentelemetry.trace import SpanKind, Tracer
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import problem
+from api.web.rendering import env
 from services.platform import logs, metrics
 
 access_log = logging.getLogger("casework.access")
@@ -59,10 +61,26 @@ class BodyLimit:
         await self.app(scope, replayed, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem(413, "request body too large",
-                           f"the body must be at most {self.max_bytes} bytes",
-                           rule="max_body_size", field="body")
+        response: Response = problem(413, "request body too large",
+                                     f"the body must be at most {self.max_bytes} bytes",
+                                     rule="max_body_size", field="body")
+        if _from_a_page(scope):  # a person's form (a file chosen too big): a page in words
+            response = HTMLResponse(status_code=413, content=env.get_template(
+                "problem.html").render(
+                    cspNonce=scope.get("state", {}).get("csp_nonce", ""),
+                    title="The file is too large",
+                    detail=f"casework takes up to {self.max_bytes // 1_000_000 or 1} MB in one "
+                           "form. Go back and choose a smaller file, or split the rows "
+                           "into more than one file."))
         await response(scope, receive, send)
+
+
+def _from_a_page(scope: Scope) -> bool:
+    """A form posted by a browser (the pages' forms), not a program's JSON."""
+    headers = dict(scope["headers"])
+    kind = headers.get(b"content-type", b"").split(b";")[0].strip()
+    return kind in (b"multipart/form-data", b"application/x-www-form-urlencoded") \
+        and b"text/html" in headers.get(b"accept", b"")
 
 
 class AccessLog:

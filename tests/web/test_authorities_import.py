@@ -1,7 +1,7 @@
 """The authorities import takes a file chosen from the computer, as it takes pasted rows:
 whole or not at all, each problem by its line, in words."""
 
-from tests.web.browser import plain_words, sign_in, visit
+from tests.web.browser import accessible, plain_words, sign_in, visit
 from tests.web.test_journeys import submit
 
 HEADER = "name,authority_type,region,sub_region,mutuality_signed_on,last_self_evaluation," \
@@ -64,3 +64,18 @@ def test_importing_with_no_file_and_no_rows_asks_for_one(browser, site, people):
     cora = _coordinator(browser, site, people)
     submit(cora, "Import")
     assert "Choose a CSV file, or paste its rows" in cora.inner_text(".govuk-error-summary")
+
+
+def test_a_file_over_the_size_limit_is_refused_with_a_page_in_words(browser, site, people):
+    """A file over the request limit is refused before it is read, with a page a person
+    can act on (not the API's JSON problem), and nothing is imported."""
+    cora = _coordinator(browser, site, people)
+    row = "Oversize Borough Council,district,North West,,,,\n"
+    _choose(cora, "councils.csv", (HEADER + row * (1_100_000 // len(row))).encode())
+    submit(cora, "Import")
+    assert "The file is too large" in cora.inner_text("h1")
+    assert "choose a smaller file" in cora.inner_text("main")
+    assert plain_words(cora) == []
+    accessible(cora)
+    visit(cora, f"{site}/registers/authorities")
+    assert "Oversize Borough Council" not in cora.inner_text("main")
