@@ -34,7 +34,9 @@ async def test_the_council_is_asked_to_agree_a_drafted_plan_once_by_coordinator_
     assert asked["next_steps"]["ask council to agree plan"]  # not again for this revision
     assert asked["next_steps"]["agree support plan"] == ""
     assert {"action": "agree support plan", "status": "Waiting for the council",
-            "why_not": ""} in asked["tasks"]
+            "why_not": "", "rule": ""} in asked["tasks"]
+    blocked = [t for t in asked["tasks"] if t["status"] == "Cannot start yet"]
+    assert blocked and all(t["rule"] and t["why_not"] for t in blocked)  # the rule, and why
     again = await refusal(case, "coordinator", "plan/agreement-request", ASK)
     assert again["rule"] == "agreement_already_requested"
     history = (await case.read("coordinator", "/history")).json()
