@@ -142,3 +142,18 @@ def test_a_review_builds_its_measures_from_a_status_chosen_for_each_listed_measu
     body, errors = body_from_form(s.ProgressReview, {**review, "measures.1.status": "off track"})
     assert errors == [] and {k: v.value for k, v in body.measures.items()} == {  # type: ignore[attr-defined]
         "Ofsted visit": "on track", "Budget": "off track"}
+
+
+def test_a_dates_hint_says_uk_time_and_gives_an_example_once():
+    """The field's own hint and the date input's example read as one sentence each:
+    "UK time. UK time, on the 24-hour clock" was said twice on the visit form."""
+    from api.web.rendering import env
+
+    macro = env.get_template("form_fields.html").module.date_hint
+    for spec in COMMANDS:
+        for field in form_fields(spec.schema):
+            for each in [field, *(f for g in field.rows for f in g.fields)]:
+                if each.kind in ("date", "datetime"):
+                    said = str(macro(each))
+                    assert said.count("UK time") <= 1 and said.count("For example") == 1, (
+                        spec.path, each.name, said)
