@@ -2,6 +2,8 @@
 proposed by a coordinator. Each refuses the wrong role with 403 and the wrong moment with
 the rule it breaks, writing nothing; and the case says which steps it can take now."""
 
+import asyncio
+
 from tests.e2e.conftest import bearer
 from tests.e2e.test_case_journey import Journey
 from tests.e2e.test_plan_order import PLAN, refusal
@@ -39,9 +41,12 @@ async def test_the_council_is_asked_to_agree_a_drafted_plan_once_by_coordinator_
     assert blocked and all(t["rule"] and t["why_not"] for t in blocked)  # the rule, and why
     again = await refusal(case, "coordinator", "plan/agreement-request", ASK)
     assert again["rule"] == "agreement_already_requested"
-    history = (await case.read("coordinator", "/history")).json()
-    assert history[-1]["type"] == "PlanAgreementRequested"
-    assert history[-1]["data"]["note"] == ASK["note"]
+    history = await _told_the_council(case)
+    requested = [e for e in history if e["type"] == "PlanAgreementRequested"]
+    assert len(requested) == 1 and requested[0]["data"]["note"] == ASK["note"]
+    # The worker records the council's notice on the case at once, so the liaison acts
+    # on the case as it now stands (as a person opening the form after the email would).
+    case.etag = (await case.read("authority liaison")).headers["etag"]
     agreed = await case.do("authority liaison", "plan/agreement", {"reason": "Cabinet agreed"})
     assert agreed["agreement_requested"] is None
     assert agreed["next_steps"]["agree support plan"]  # agreed: not offered again
@@ -72,3 +77,17 @@ async def test_the_case_says_what_can_be_taken_now_and_why_not_the_rest(http, to
     assert steps["record diagnosis"] == "" and steps["add intelligence"] == ""
     assert steps["reopen case"] == "only a closed case can be reopened"
     assert "before the council agrees" in steps["commission support"]
+
+
+async def _told_the_council(case: Journey) -> list[dict]:
+    """The case's history once the worker has recorded the council's notice of the request
+    (an immediate step: it lands within a moment of the answer), exactly once."""
+    for _ in range(100):
+        history = (await case.read("coordinator", "/history")).json()
+        told = [e for e in history if e["type"] == "ReminderIssued"
+                and "agree" in str(e["data"].get("deadline", "")) + str(e["data"])]
+        if told:
+            assert len(told) == 1, told
+            return history
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"the council was never told: {[e['type'] for e in history]}")
