@@ -7,7 +7,8 @@ import pytest
 from services.ops.demo_data import load_demo
 from services.registers.service import RegisterService
 from tests.web.browser import accessible, sign_in, visit
-from tests.web.test_journeys import open_case, record_diagnosis, submit
+from tests.web.test_journeys import open_case, submit
+from tests.web.test_pickers import an_agreed_plan
 
 
 @pytest.fixture
@@ -20,17 +21,7 @@ def demo_registers(web_settings):
 
 def test_a_coordinator_commissions_and_deploys_from_the_matches(browser, site, people,
                                                                 demo_registers, web_cases):
-    cora = browser.new_context().new_page()
-    sign_in(cora, site, people["coordinator"])
-    case_url = open_case(cora, site)
-    record_diagnosis(cora, case_url)
-    case_id = UUID(case_url.rsplit("/", 1)[1])
-    web_cases.draft_plan(case_id, summary="Stabilise", adviser_id="adam", actions=[{
-        "description": "Interim director", "owner": "Chief executive", "provider": "IDeA",
-        "due": "2027-03-31", "measure": "Director in post"}], actor_id="cora",
-        actor_role="coordinator")
-    web_cases.agree_plan(case_id, reason="Agreed", actor_id="lia",
-                         actor_role="authority liaison")
+    cora, case_url = an_agreed_plan(browser, site, people, web_cases)
     cora.goto(case_url)
     cora.get_by_role("link", name="Find support that matches the diagnosis").click()
     accessible(cora)
