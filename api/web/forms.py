@@ -195,13 +195,17 @@ def form_fields(schema: type[BaseModel], rows: Mapping[str, int] | None = None
             if n != "expected_version"]
 
 
+MAX_ROWS = 100  # the most parts any command's list takes (a plan's actions)
+
+
 def rows_in(form: Mapping[str, Any]) -> dict[str, int]:
-    """How many rows of each list of parts a posted form held (blank rows too)."""
+    """How many rows of each list of parts a posted form held (blank rows too), never more
+    than any command takes: an address naming row 999999 must not draw a million rows."""
     counts: dict[str, int] = {}
     for key in form:
         found = _ROW_KEY.match(key)
         if found:
-            counts[found[1]] = max(counts.get(found[1], 0), int(found[2]) + 1)
+            counts[found[1]] = min(MAX_ROWS, max(counts.get(found[1], 0), int(found[2]) + 1))
     return counts
 
 

@@ -157,3 +157,8 @@ def test_a_dates_hint_says_uk_time_and_gives_an_example_once():
                     said = str(macro(each))
                     assert said.count("UK time") <= 1 and said.count("For example") == 1, (
                         spec.path, each.name, said)
+
+
+def test_a_row_number_in_the_address_never_draws_more_rows_than_a_command_takes():
+    assert rows_in({"actions.999999.description": "x"}) == {"actions": 100}
+    assert len(form_fields(s.PlanDraft, rows_in({"actions.999999.due": "x"}))[1].rows) == 100
