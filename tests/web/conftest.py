@@ -57,11 +57,27 @@ def browser():
         browser.close()
 
 
+BOTH_STORES = pytest.mark.parametrize(
+    "web_store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+"""Mark a browser test (or module, as `pytestmark`) to run once on each store."""
+
+
 @pytest.fixture
-def web_settings(tmp_path: Path) -> Settings:
+def web_store(request: pytest.FixtureRequest) -> str:
+    """The pages' store: SQLite, unless the test is marked BOTH_STORES."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def web_settings(request: pytest.FixtureRequest, tmp_path: Path, web_store: str) -> Settings:
     # No Temporal here: the pages work without it (the worker's reconciler starts workflows).
-    return Settings(data_dir=tmp_path / "var", store="sqlite",
-                    temporal_address=f"127.0.0.1:{free_port()}")
+    no_temporal = f"127.0.0.1:{free_port()}"
+    if web_store == "sqlite":
+        return Settings(data_dir=tmp_path / "var", store="sqlite", temporal_address=no_temporal)
+    return Settings(data_dir=tmp_path / "var", store="postgres",
+                    postgres_url=request.getfixturevalue("postgres_url"),
+                    postgres_schema=request.getfixturevalue("postgres_schema"),
+                    temporal_address=no_temporal)
 
 
 @pytest.fixture
