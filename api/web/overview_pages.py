@@ -80,7 +80,8 @@ async def my_work(request: Request, who: Who, stage: str = "", risk_band: str = 
     return render(request, "my_work.html", **page_context(
         request, who, rows=rows, filters=filters, next_cursor=page["next_cursor"],
         proposals=page["awaiting_decision"], may_open=may(who, "open case"), tasks=tasks,
-        filter_form=_filter_form(filters, may_own=who.role is Role.COORDINATOR),
+        filter_form=_filter_form(filters, may_own=who.role is Role.COORDINATOR,
+                                 councils=await _filter_councils(request, who)),
         cursor=cursor, counts=counts, counted_all=page["counts"] is not None))
 
 
@@ -124,10 +125,23 @@ def _tasks_of(row: dict[str, Any], role: Role, people: Directory,
     return found
 
 
-def _filter_form(filters: dict[str, str], *, may_own: bool) -> Markup:
+async def _filter_councils(request: Request, who: Principal) -> tuple[str, ...]:
+    """The councils a person may filter by, chosen by name: a coordinator's region's; none
+    for a council's liaison (they see one council's cases)."""
+    if who.role is Role.AUTHORITY_LIAISON:
+        return ()
+    region = who.region if who.role is Role.COORDINATOR else None
+    registers = request.app.state.registers
+    found = await in_thread(lambda: registers.list_authorities(region))
+    return tuple(sorted(a["name"] for a in found))
+
+
+def _filter_form(filters: dict[str, str], *, may_own: bool,
+                 councils: tuple[str, ...] = ()) -> Markup:
     """The filter form, with the filters asked for chosen: rendered once for each choice."""
     return fragment("my_work_filters.html", (
         ("filters", tuple(sorted(filters.items()))), ("may_own", may_own),
+        ("councils", councils),
         ("stages", tuple(s.value for s in Stage)), ("bands", tuple(b.value for b in RiskBand)),
         ("sorts", tuple(SORTS.items()))))
 

@@ -35,3 +35,27 @@ def test_the_counts_and_the_order_cover_cases_beyond_the_first_page(site, people
         by_due = client.get("/my-work", params={"sort": "due"}).text
         listed = re.findall(r'href="/case/([0-9a-f-]{36})"', by_due)
         assert listed[:3] == soon  # the most pressing first, though raised last
+
+
+def test_the_council_filter_offers_the_region_s_councils_by_name(site, people, web_cases,
+                                                                  web_services):
+    web_services.registers.register_authority(
+        actor_id="test", name="Westmoor Borough Council", authority_type="metropolitan borough",
+        region="North West")
+    northshire = _open(web_cases, 30)
+    fields = {k: OPEN_CASE[k] for k in ("region", "summary", "source", "issue_type")}
+    westmoor = str(web_cases.open_case(
+        **fields, authority="Westmoor Borough Council", actor_id="cora",
+        actor_role="coordinator", diagnosis_due=datetime.now(UTC) + timedelta(days=30)))
+    with httpx.Client(base_url=site) as client:
+        _sign_in(client, people["coordinator"])
+        offered = re.findall(r'<option value="([^"]*)"',
+                             client.get("/my-work").text.split('id="authority"')[1]
+                             .split("</select>")[0])
+        # the coordinator's region's councils, by name; not another region's
+        assert offered == ["", OPEN_CASE["authority"], "Westmoor Borough Council"]
+        chosen = client.get("/my-work", params={"authority": "Westmoor Borough Council"}).text
+        assert westmoor in chosen and northshire not in chosen
+    with httpx.Client(base_url=site) as client:
+        _sign_in(client, people["liaison"])  # one council's cases: nothing to choose
+        assert 'id="authority"' not in client.get("/my-work").text
