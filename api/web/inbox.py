@@ -13,11 +13,13 @@ the items are read each time from the records the emails and the digest come fro
 
 The count is read on every page, so the items are held per person while the case
 list has not moved (and for at most HELD_FOR seconds, as "due soon" moves with the
-clock); the marks, one indexed read, are applied afresh each time.
+clock), each case's reminders are read once per version of the case, and the marks,
+one indexed read, are applied afresh each time.
 """
 
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -196,38 +198,54 @@ def _decisions(row: dict[str, Any]) -> list[Item]:
 
 def _reminders(app: Any, who: Principal, people: Directory, chosen: Any) -> list[Item]:
     """The reminders addressed to this person on the open cases they may act on."""
-    view, cases = app.state.case_list, app.state.cases
+    view = app.state.case_list
     rows, _ = view.list_cases(region=chosen.region, authority=chosen.authority,
                               status=CaseStatus.OPEN.value, limit=REMINDED_CASES)
     to = UsernameDirectory(people)
+    policy = EscalationPolicy()  # only its region address matters to it: no one's list
     found: list[Item] = []
     for row in rows:
         if row["next_due"] and not row.get("verification"):
-            found += _reminders_on(cases, UUID(row["case_id"]), who, to)
+            case, reminders = _reminded(app, UUID(row["case_id"]), row["version"])
+            found += [_reminder_item(case, event) for event in reminders
+                      if who.id in recipients(case, event.deadline, event.recipient, policy,
+                                              to).people]
     return found
 
 
-def _reminders_on(cases: Any, case_id: UUID, who: Principal,
-                  to: UsernameDirectory) -> list[Item]:
-    """The case's reminders that reached this person and whose deadline still stands."""
+READ_CASES = 5_000  # cases whose reminders a process keeps read, at their latest version
+
+
+def _reminded(app: Any, case_id: UUID, version: int) -> tuple[Any, list[Any]]:
+    """The case and its reminders whose deadline still stands (not met, paused or moved),
+    read once per version of the case: a page's count reads no case that has not changed."""
+    with _HELD_LOCK:
+        if getattr(app.state, "inbox_cases", None) is None:
+            app.state.inbox_cases = OrderedDict()
+        known = app.state.inbox_cases.get(case_id)
+    if known is not None and known[0] == version:
+        return known[1], known[2]
     try:
-        events = list(cases.events.get(case_id))
+        events = list(app.state.cases.events.get(case_id))
         case = mutate_each(None, events)
     except STREAM_ERRORS:  # a broken history is set aside in the case list, not here
-        return []
-    policy = EscalationPolicy()  # only its region address, which is no one's list
-    found = []
-    for event in events:
-        if type(event).__name__ != "ReminderIssued" or \
-                case.deadlines.get(event.deadline) != event.due:
-            continue  # not a reminder, or its deadline was met, paused or moved
-        if who.id in recipients(case, event.deadline, event.recipient, policy, to).people:
-            what = WHAT.get(event.deadline, f"the {phrase(event.deadline)}")
-            late = event.due < datetime.now(UTC)
-            found.append(Item(
-                f"reminder:{case_id}:{event.reminder_key}",
+        return None, []
+    standing = [e for e in events if type(e).__name__ == "ReminderIssued"
+                and case.deadlines.get(e.deadline) == e.due]
+    with _HELD_LOCK:
+        held = app.state.inbox_cases
+        held[case_id] = (case.version, case, standing)
+        held.move_to_end(case_id)
+        if len(held) > READ_CASES:
+            held.popitem(last=False)
+    return case, standing
+
+
+def _reminder_item(case: Any, event: Any) -> Item:
+    what = WHAT.get(event.deadline, f"the {phrase(event.deadline)}")
+    late = event.due < datetime.now(UTC)
+    return Item(f"reminder:{case.id}:{event.reminder_key}",
                 f"Reminder: {what} for {case.authority} "
                 + (f"was due on {day(event.due)}" if late else f"is due by {day(event.due)}"),
-                f"/case/{case_id}", str(case_id), case.authority,
-                event.timestamp.astimezone(UTC).isoformat(), False))
-    return found
+                f"/case/{case.id}", str(case.id), case.authority,
+                event.timestamp.astimezone(UTC).isoformat(), False)
