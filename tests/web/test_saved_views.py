@@ -85,3 +85,35 @@ def test_a_view_shared_with_the_region_shows_who_shared_it(browser, site, named)
     cora.get_by_role("button", name="Delete").click()
     carla.reload()
     assert _tabs(carla) == []
+
+
+def _client(site: str, token: str):
+    import re
+
+    import httpx
+
+    from tests.web.test_sessions import _sign_in
+
+    client = httpx.Client(base_url=site)
+    _sign_in(client, token)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/my-work").text)
+    return client, csrf.group(1)
+
+
+def test_bad_posts_are_refused_with_a_4xx_and_write_nothing(site, named):
+    client, csrf = _client(site, named["cora"])
+    try:
+        blank = client.post("/my-work/views", data={"csrf_token": csrf, "name": "  "})
+        assert blank.status_code == 422 and "Enter a name for the view" in blank.text
+        control = client.post("/my-work/views", data={"csrf_token": csrf, "name": "A\x00B"})
+        assert control.status_code == 422
+        assert client.post("/my-work/views", data={"name": "No token"}).status_code == 403
+        for action in ("rename", "delete", "share"):
+            unknown = client.post(f"/my-work/views/{action}", data={
+                "csrf_token": csrf, "view": "Never saved", "name": "New", "share": "yes"})
+            assert unknown.status_code == 404, action
+        assert client.post("/notifications/mark", data={
+            "csrf_token": csrf, "item": "reminder:nothing", "mark": "done"}).status_code == 404
+        assert 'id="saved-views"' not in client.get("/my-work").text  # no view was saved
+    finally:
+        client.close()
