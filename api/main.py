@@ -24,6 +24,8 @@ from api.throttling import Gate
 from api.web import mount as web
 from services.audit.checkpoints import CheckpointLedger
 from services.bootstrap import Services, build_services
+from services.caselist.inbox_marks import InboxMarks
+from services.caselist.saved_views import SavedViews
 from services.cases.handler import CaseCommandHandler
 from services.cases.idempotency import IdempotencyStore
 from services.cases.workflow_gateway import WorkflowGateway, connect
@@ -104,6 +106,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         app.state.checkpoints = CheckpointLedger.configured(settings)
         app.state.web_sessions = SessionStore(settings,
                                               idle_seconds=settings.session_idle_minutes * 60)
+        app.state.saved_views = SavedViews(settings)  # My work's saved views
+        app.state.inbox_marks = InboxMarks(settings)  # notifications marked seen or done
         app.state.gateway = None
         _warn_if_no_users(app.state.identity, app.state.oidc)
         connecting = asyncio.create_task(_connect_in_background(app, settings, interceptors))
@@ -118,6 +122,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             tracing.shutdown()  # sends the spans still buffered
         app.state.checkpoints.close()
         app.state.web_sessions.close()
+        app.state.saved_views.close()
+        app.state.inbox_marks.close()
         if services is None:
             built.close()
 

@@ -14,6 +14,12 @@ from typing import Any
 from api.web.forms import FieldError, FormField
 
 REFUSALS: dict[str, str] = {
+    "view_name_blank": "Enter a name for the view",
+    "view_name_too_long": "Enter a name of 60 characters or fewer",
+    "view_name_taken": "Choose another name: you already have a view called {name}",
+    "view_filter_too_long": "Choose shorter filters: each has at most 200 characters",
+    "view_share_coordinators_only": "Only a regional coordinator can share a view with "
+                                    "their region",
     "peer_own_council": "Choose a peer from another council: {peer} works for {council}, "
                         "the council this case supports",
     "peer_conflict_of_interest": "Choose another peer: {peer} has a conflict of interest with "

@@ -13,12 +13,15 @@ from api.deps import Forbidden, check_access
 from api.routes import cases as case_routes
 from api.routes.registers import _registers
 from api.threads import in_thread
-from api.web.people import Directory, directory
+from api.web.inbox import tasks_of
+from api.web.people import directory
 from api.web.rendering import fragment, render, working_days_until
 from api.web.routing import PageRoute, Who, navigation, page_context, posted_form
+from api.web.saved_views import DEFAULTS, view_tabs
 from domain.calendar import add_working_days
 from domain.identity import Principal, Role, may
 from domain.register_access import may_use_registers, region_refusal
+from domain.saved_views import VIEW_KEYS
 from domain.vocabulary import CaseStatus, RiskBand, Stage
 from services.caselist.worklist import CaseOrder, WorklistCounts
 from services.eventstore.store import NotFound
@@ -51,10 +54,21 @@ async def my_work(request: Request, who: Who, stage: str = "", risk_band: str = 
     if not may(who, "list cases"):  # an admin has no cases: their first place instead
         places = navigation(who)
         return RedirectResponse(places[0]["href"] if places else "/account", status_code=303)
+    asked = {"stage": stage, "risk_band": risk_band, "authority": authority,
+             "overdue": overdue, "status": status, "owner": owner, "sort": sort}
+    return await my_work_page(request, who, asked, cursor=cursor)
+
+
+async def my_work_page(request: Request, who: Principal, asked: dict[str, str], *,
+                       cursor: str = "", status_code: int = 200,
+                       **extra: Any) -> Response:
+    """My work with these filters (VIEW_KEYS); a saved view's form refused shows here."""
     access = await check_access(request, who, "list cases", on_case=False)
-    owner = case_routes.ME if owner == case_routes.ME else ""  # "My cases", or anyone's
-    filters = {"stage": stage, "risk_band": risk_band, "authority": authority,
-               "overdue": overdue, "status": status, "owner": owner, "sort": sort}
+    filters = {key: str(asked.get(key, DEFAULTS.get(key, ""))) for key in VIEW_KEYS}
+    filters["owner"] = case_routes.ME if filters["owner"] == case_routes.ME else ""
+    stage, risk_band, status = filters["stage"], filters["risk_band"], filters["status"]
+    authority, overdue, owner = filters["authority"], filters["overdue"], filters["owner"]
+    sort = filters["sort"]
     now = datetime.now(UTC)
     soon = add_working_days(now, SOON)
     chosen = case_routes.worklist_filter(
@@ -77,12 +91,15 @@ async def my_work(request: Request, who: Who, stage: str = "", risk_band: str = 
     people = await directory(request)
     for row in rows:
         row["owner_name"] = people.name_of(row["owner"]) if row["owner"] else ""
-    return render(request, "my_work.html", **page_context(
+    views = await view_tabs(request, who, filters, people)
+    return render(request, "my_work.html", status=status_code, **page_context(
         request, who, rows=rows, filters=filters, next_cursor=page["next_cursor"],
         proposals=page["awaiting_decision"], may_open=may(who, "open case"), tasks=tasks,
         filter_form=_filter_form(filters, may_own=who.role is Role.COORDINATOR,
                                  councils=await _filter_councils(request, who)),
-        cursor=cursor, counts=counts, counted_all=page["counts"] is not None))
+        cursor=cursor, counts=counts, counted_all=page["counts"] is not None,
+        views=views, may_share=who.role is Role.COORDINATOR and bool(who.region),
+        plain_view=filters == {key: DEFAULTS.get(key, "") for key in VIEW_KEYS}, **extra))
 
 
 async def _my_tasks(request: Request, access: Any, now: datetime,
@@ -101,28 +118,7 @@ async def _my_tasks(request: Request, access: Any, now: datetime,
 
     rows = await in_thread(read)
     people = await directory(request)
-    return [task for row in rows for task in _tasks_of(row, who.role, people, soon)]
-
-
-def _tasks_of(row: dict[str, Any], role: Role, people: Directory,
-              soon: datetime) -> list[dict[str, str]]:
-    """A case's tasks for this person, each in words and linking to its form."""
-    case, authority = f"/case/{row['case_id']}", row["authority"]
-    found = []
-    if role is Role.AUTHORITY_LIAISON and row["agreement_requested_at"]:
-        found.append({"text": f"Agree the support plan for {authority}",
-                      "href": f"{case}/do/plan/agreement",
-                      "asked_by": people.name_of(row["agreement_requested_by"]),
-                      "on": row["agreement_requested_at"]})
-    if role is Role.COORDINATOR and row["joint_summary_due"]:
-        found.append({"text": f"Record the joint local meeting's summary for {authority}",
-                      "href": f"{case}/do/joint-local-meetings/summary",
-                      "due": row["joint_summary_due"]})
-    review, by = row["review_due"], soon.astimezone(UTC).isoformat()
-    if role in (Role.COORDINATOR, Role.ADVISER) and review and review <= by:
-        found.append({"text": f"Review progress for {authority}",
-                      "href": f"{case}/do/progress-reviews", "due": review})
-    return found
+    return [task for row in rows for task in tasks_of(row, who.role, people, soon)]
 
 
 async def _filter_councils(request: Request, who: Principal) -> tuple[str, ...]:

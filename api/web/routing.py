@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 
 from api.deps import Forbidden, principal_for_token
 from api.threads import in_thread
+from api.web import inbox
 from api.web.forms import multi_dict
 from api.web.rendering import render
 from api.web.sessions import COOKIE, SessionStore, WebSession, same_token
@@ -84,6 +85,8 @@ async def signed_in(request: Request) -> Principal:
         raise SignInNeeded from None
     request.state.web_session = session
     request.state.web_principal = principal
+    if request.method == "GET":  # a page: its header counts what needs the person
+        request.state.inbox_count = await inbox.count_for(request, principal)
     return principal
 
 
@@ -104,6 +107,7 @@ def navigation(who: Principal) -> list[dict[str, str]]:
     items = []
     if may(who, "list cases"):
         items.append({"href": "/my-work", "text": "My work"})
+        items.append({"href": "/notifications", "text": "Notifications"})
     if may(who, "read regional picture"):
         items.append({"href": "/regional-picture", "text": "Regional picture"})
     if may_use_registers(who, "read registers"):
@@ -116,4 +120,5 @@ def navigation(who: Principal) -> list[dict[str, str]]:
 def page_context(request: Request, who: Principal, **context: Any) -> dict[str, Any]:
     session: WebSession = request.state.web_session
     return {"who": who, "csrf": session.csrf, "session": session,
-            "navigation": navigation(who), "path": request.url.path, **context}
+            "navigation": navigation(who), "path": request.url.path,
+            "inbox_count": getattr(request.state, "inbox_count", None), **context}
