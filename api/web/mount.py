@@ -7,6 +7,7 @@ from fastapi.staticfiles import StaticFiles
 from api.web import (
     case_file,
     case_pages,
+    national_pages,
     oidc,
     overview_pages,
     policy_pages,
@@ -24,6 +25,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(sign_in.router)
     app.include_router(oidc.router)
     app.include_router(overview_pages.router)
+    app.include_router(national_pages.router)
     app.include_router(case_pages.router)
     app.include_router(case_file.router)
     app.include_router(support_pages.router)
