@@ -4,6 +4,7 @@ Chatham House source withheld in it as on the page; the case page prints on A4 w
 its navigation and with its whole history."""
 
 import io
+import json
 import re
 import sys
 
@@ -75,6 +76,9 @@ def test_an_inspector_downloads_the_case_file_with_the_verified_head_hash(
     assert "raised a concern about Northshire County Council" in text  # the timeline, in words
     assert "added intelligence under the Chatham House rule" in text
     assert SOURCE not in text  # an inspector is not of the confidential group
+    exported = httpx.get(f"{site}/cases/{case_id}/export", headers=bearer(people["inspector"]))
+    events = [json.loads(line) for line in exported.text.splitlines()]
+    assert max((e for e in events if "hash" in e), key=lambda e: e["version"])["hash"] == head
 
 
 def test_the_case_file_withholds_what_the_page_withholds_and_answers_as_a_download(
