@@ -12,7 +12,9 @@ import httpx
 import pytest
 from pypdf import PdfReader
 
-from tests.e2e.conftest import bearer
+from api.main import create_app
+from services.audit.signing import SigningKey
+from tests.e2e.conftest import bearer, serve
 from tests.helpers import OPEN_CASE
 from tests.web.browser import sign_in
 from tests.web.conftest import BOTH_STORES
@@ -114,6 +116,27 @@ def test_without_the_pdf_renderer_the_download_answers_503_in_words(
     assert answer.status_code == 503
     assert "cannot print PDF files" in answer.text
     assert "Traceback" not in answer.text
+
+
+def test_the_case_file_names_the_checkpoint_that_holds_the_case(
+        site, people, case_id, web_settings, web_services, tmp_path):
+    key_file = tmp_path / "keys" / "checkpoint.pem"
+    SigningKey.create(key_file)
+    signing = web_settings.model_copy(update={"checkpoint_key_file": key_file})
+    server, thread, url = serve(create_app(signing, services=web_services))
+    try:
+        written = httpx.post(f"{url}/checkpoints", headers=bearer(people["coordinator"]))
+        assert written.status_code in (200, 201), written.text
+        with httpx.Client(base_url=url, timeout=60) as client:
+            _signed_in(client, people["inspector"])
+            text = _text(client.get(f"/case/{case_id}/case-file.pdf").content)
+        head = _head_hash(url, people["inspector"], case_id)  # the server that knows the key
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    assert "Last checkpoint Checkpoint 1, signed " in text
+    assert "it holds this case's history up to its event number 2" in text
+    assert head in _unbroken(text)
 
 
 @BOTH_STORES

@@ -6,6 +6,7 @@ import httpx
 
 from tests.e2e.conftest import bearer
 from tests.helpers import OPEN_CASE
+from tests.support_registers import seed_registers
 from tests.web.browser import accessible, sign_in
 
 
@@ -13,7 +14,8 @@ def _row(page, region: str) -> list[str]:
     return page.locator(f"#national-picture tr[data-region='{region}'] > *").all_inner_texts()
 
 
-def test_an_inspector_compares_the_regions_and_opens_one(browser, site, people):
+def test_an_inspector_compares_the_regions_and_opens_one(browser, site, people, web_settings):
+    seed_registers(web_settings.eventsourcing_env(), allocation=100_000)  # North West's
     opened = httpx.post(f"{site}/cases", json=OPEN_CASE, headers=bearer(people["coordinator"]))
     assert opened.status_code == 201, opened.text
     page = browser.new_context().new_page()
@@ -23,6 +25,9 @@ def test_an_inspector_compares_the_regions_and_opens_one(browser, site, people):
     assert page.locator("#national-picture tbody tr").count() == 10  # nine regions, England
     north_west = _row(page, "North West")
     assert north_west[:3] == ["North West", "1", "1"]  # one open case, at the local stage
+    assert " ".join(north_west[-1].split()) == (
+        "£100,000 allocated, 100% of the £100,000 cap £0 committed (0%), £0 spent")
+    assert _row(page, "London")[-1] == "No budget set for this year"
     assert _row(page, "England")[:2] == ["England", "1"]
     page.get_by_role("link", name="North West", exact=True).click()
     assert page.inner_text("h1") == "Regional picture: North West"
