@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lock clean assets screenshots
+.PHONY: run test bench lock clean assets screenshots pango
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -12,7 +12,17 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	@$(MAKE) --no-print-directory pango
 	@touch $(STAMP)
+
+# WeasyPrint (the case file's PDF) draws text with Debian's Pango: installed when missing
+# if we are root, else the command to run is printed (the rest of casework runs without it).
+PANGO := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+pango:
+	@if ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0'; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get install -y --no-install-recommends $(PANGO); \
+	else echo "The case file's PDF needs Pango: sudo apt-get install -y $(PANGO)"; fi
 
 # GOV.UK Frontend, MOJ Frontend, Swagger UI, Redoc and axe-core, pinned with their
 # npm integrity hashes in api/web/assets.json; fetched once into api/web/static/vendor/.

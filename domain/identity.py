@@ -51,6 +51,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "verify history": frozenset({C, I, G}),
     "export history": frozenset({C, I, G}),
     "read regional picture": frozenset({C, I}),
+    "read national picture": frozenset({I, ADM}),  # counts only: no case is read
     # (the government office reads only cases granted to it, and makes no command)
     # cases: the coordinator's commands
     "open case": frozenset({C}),

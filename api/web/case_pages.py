@@ -180,15 +180,7 @@ async def case_page(request: Request, case_id: UUID, who: Who, as_of: str = "",
                             known)
         except (CaseNotFound, NotFound):
             before_case = True  # casework held nothing about it yet on that date
-    events = None
-    if may(who, "read history", relations):
-        events = [event_for(who, e, known) for e in await in_thread(cases.history, case_id)]
-        if at is not None:
-            events = [e for e in events if e["recorded_at"] <= at]
-    verification = None
-    if may(who, "verify history", relations):
-        verification = (await in_thread(verify_against_checkpoint, cases,
-                                        request.app.state.checkpoints, case_id)).as_dict()
+    events, verification = await readable_history(request, who, case_id, known, at=at)
     commands = [] if at else commands_for(who, known)
     people = await directory(request)
     tasks = [] if at else tasks_for(who, known, commands)
@@ -202,6 +194,25 @@ async def case_page(request: Request, case_id: UUID, who: Who, as_of: str = "",
         done=done, before_case=before_case, people=people,
         deployment_peers=deployment_peers(people, case),
         may_match=may_use_registers(who, "match support") and not at))
+
+
+async def readable_history(request: Request, who: Principal, case_id: UUID,
+                           known: dict[str, Any], *, at: datetime | None = None
+                           ) -> tuple[list[dict[str, Any]] | None, dict[str, Any] | None]:
+    """The case's events as this person may read them (None: not theirs to read), and the
+    verification of its history against the latest checkpoint (None: not theirs to ask):
+    what the case page shows and the case file prints, withheld alike."""
+    relations, cases = relations_of(known), request.app.state.cases
+    events = None
+    if may(who, "read history", relations):
+        events = [event_for(who, e, known) for e in await in_thread(cases.history, case_id)]
+        if at is not None:
+            events = [e for e in events if e["recorded_at"] <= at]
+    verification = None
+    if may(who, "verify history", relations):
+        verification = (await in_thread(verify_against_checkpoint, cases,
+                                        request.app.state.checkpoints, case_id)).as_dict()
+    return events, verification
 
 
 @router.get("/case/{case_id}/export.{fmt}")

@@ -5,7 +5,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.web import (
+    case_file,
     case_pages,
+    national_pages,
     notification_pages,
     oidc,
     overview_pages,
@@ -27,7 +29,9 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(overview_pages.router)
     app.include_router(saved_view_pages.router)
     app.include_router(notification_pages.router)
+    app.include_router(national_pages.router)
     app.include_router(case_pages.router)
+    app.include_router(case_file.router)
     app.include_router(support_pages.router)
     app.include_router(policy_pages.router)
     _documentation(app)

@@ -110,6 +110,8 @@ def navigation(who: Principal) -> list[dict[str, str]]:
         items.append({"href": "/notifications", "text": "Notifications"})
     if may(who, "read regional picture"):
         items.append({"href": "/regional-picture", "text": "Regional picture"})
+    if may(who, "read national picture"):
+        items.append({"href": "/national-picture", "text": "National picture"})
     if may_use_registers(who, "read registers"):
         items.append({"href": "/registers/authorities", "text": "Registers"})
     if who.role in POLICY_PERMISSIONS["set region policy"]:

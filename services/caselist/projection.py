@@ -437,6 +437,19 @@ class CaseListView(SideTables):
                 "hot_spots": hot_spots, "coasting_authorities": coasting,
                 "overdue_cases": overdue}
 
+    def national_counts(self, *, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Open cases counted by region, stage and risk band, each with how many are overdue
+        and how many carry a red flag: the national picture, in one grouped query."""
+        with self._transaction() as db:
+            db.execute("SELECT region, stage, risk_band, COUNT(*), "
+                       "SUM(CASE WHEN next_due < ? THEN 1 ELSE 0 END), "
+                       "SUM(CASE WHEN red_flag_raised_at IS NOT NULL THEN 1 ELSE 0 END) "
+                       "FROM case_list WHERE status = 'open' "
+                       "GROUP BY region, stage, risk_band", [_iso(now or datetime.now(UTC))])
+            return [{"region": region, "stage": stage, "risk_band": band, "open": int(n),
+                     "overdue": int(overdue), "red_flags": int(flagged)}
+                    for region, stage, band, n, overdue, flagged in db.fetchall()]
+
 
 FOLDED_CASES = 20_000  # cases a rebuild keeps folded in memory
 # A rebuild writes rows once this many cases have changed, or this many events were read:

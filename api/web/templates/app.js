@@ -10,3 +10,11 @@ function stopOnlyWhereItScrolls () {
 }
 stopOnlyWhereItScrolls()
 window.addEventListener("resize", stopOnlyWhereItScrolls)
+
+// Printing: each closed <details> opens, so the printed history is whole (browsers that
+// know ::details-content need only app.css); closed again once printed.
+const opened = []
+window.addEventListener("beforeprint", () => {
+  for (const d of document.querySelectorAll("details:not([open])")) { d.open = true; opened.push(d) }
+})
+window.addEventListener("afterprint", () => { while (opened.length) opened.pop().open = false })

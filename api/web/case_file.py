@@ -1,0 +1,71 @@
+"""The case file: one case, as its reader may read it, printed to PDF on A4.
+
+Rendered on the server from templates/case_file.html by WeasyPrint (CSS paged media,
+no browser process per request). It is made from the same readable view as the case
+page (`case_for`, `readable_history`), so what the page withholds from this reader the
+file withholds too. Without WeasyPrint or its Pango library the download answers 503 in
+words: the rest of the service does not need it.
+"""
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request, Response
+
+from api.routes import cases as case_routes
+from api.threads import in_thread
+from api.views import case_for
+from api.web.case_pages import case_access, readable_history
+from api.web.people import directory
+from api.web.pickers import deployment_peers
+from api.web.rendering import env
+from api.web.routing import PageRoute, Who, problem_page
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+class NoRenderer(Exception):
+    """WeasyPrint, or the Pango library it draws text with, is not installed."""
+
+
+def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
+    """The case file fetches nothing: its styles are inline and it links to no image."""
+    raise ValueError(f"the case file fetches nothing ({url})")
+
+
+def pdf_of(html: str) -> bytes:
+    """The page printed to PDF by WeasyPrint (imported here: it loads Pango when imported)."""
+    try:
+        from weasyprint import HTML
+    except (ImportError, OSError) as missing:
+        raise NoRenderer(str(missing)) from None
+    return bytes(HTML(string=html, url_fetcher=_refuse_fetch).write_pdf())
+
+
+def file_name(case: dict[str, Any]) -> str:
+    """The reference, or else the council's name, as a file name any system keeps."""
+    name = str(case.get("reference") or case.get("authority") or "case")
+    return (re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-") or "case") + "-case-file.pdf"
+
+
+@router.get("/case/{case_id}/case-file.pdf")
+async def case_file(request: Request, case_id: UUID, who: Who) -> Response:
+    access, known = await case_access(request, who, "read case")
+    case_routes.readable(access)  # poison: the problem page, as the case page answers
+    case = case_for(who, known)
+    events, verification = await readable_history(request, who, case_id, known)
+    people = await directory(request)
+    html = env.get_template("case_file.html").render(
+        case=case, events=events, verification=verification, people=people, who=who,
+        deployment_peers=deployment_peers(people, case), printed_at=datetime.now(UTC))
+    try:
+        pdf = await in_thread(pdf_of, html)
+    except NoRenderer:
+        return problem_page(request, 503, "The case file cannot be made now",
+                            "The service cannot print PDF files at the moment. Read the case "
+                            "on its page, or print that page from your browser.")
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{file_name(case)}"',
+        "Cache-Control": "no-store"})
