@@ -14,9 +14,11 @@ from services.caselist.migrations import migrate
 from services.caselist.projection import CaseListView
 from services.cases.service import CaseService
 from services.identity.service import IdentityService, build_identity_service
+from services.identity.sign_in_links import SignInLinks
 from services.platform.settings import Settings
 from services.policy.service import PolicyService
 from services.registers.service import RegisterService
+from services.reminders.sign_in_mail import SignInMail
 
 
 @dataclass(frozen=True)
@@ -29,9 +31,11 @@ class Services:
     identity: IdentityService
     cases: CaseService
     case_list: CaseListView
+    sign_in_links: SignInLinks
+    sign_in_mail: SignInMail
 
     def close(self) -> None:
-        for service in (self.case_list, self.identity, self.policies, self.registers,
+        for service in (self.sign_in_links, self.case_list, self.identity, self.policies, self.registers,
                         self.cases):
             service.close()
 
@@ -55,4 +59,6 @@ def build_services(settings: Settings) -> Services:
         policies=policies,
         unreadable_found=case_list.set_aside_unreadable,
     )
-    return Services(settings, registers, policies, identity, cases, case_list)
+    links = SignInLinks(settings)
+    return Services(settings, registers, policies, identity, cases, case_list, links,
+                    SignInMail(settings, identity, links))

@@ -32,6 +32,7 @@ from services.caselist.worklist import (
     WORKLIST_INDEXES,
 )
 from services.eventstore.postgres_recorder import SCHEMA_LOCK as ADVISORY_LOCK
+from services.identity.sign_in_links import SignInLinks
 from services.identity.web_sessions import SessionStore
 from services.platform.settings import Settings, private_sqlite_file
 
@@ -86,6 +87,8 @@ MIGRATIONS = (
                  "projected again to fill them in",
               (TASKS_INDEX, *REPROJECT_CASE_LIST, "DELETE FROM case_list_tally"),
               adds_columns=tuple(("case_list", column, "TEXT") for column in TASK_COLUMNS)),
+    Migration(13, "sign-in links sent by email: only each link's digest, once usable",
+              tuple(SignInLinks.schema)),
 )
 LATEST = MIGRATIONS[-1].version
 
