@@ -35,8 +35,8 @@ class Services:
     sign_in_mail: SignInMail
 
     def close(self) -> None:
-        for service in (self.sign_in_links, self.case_list, self.identity, self.policies, self.registers,
-                        self.cases):
+        for service in (self.sign_in_links, self.case_list, self.identity, self.policies,
+                        self.registers, self.cases):
             service.close()
 
 
