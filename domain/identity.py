@@ -6,7 +6,8 @@ authority liaison their own council's cases, a peer the cases they are deployed
 to; an inspector reads everything and writes nothing; the government office (the
 ministry's locality team) reads only the cases a coordinator has granted it their
 confidential material on, while the grant stands, and writes nothing; an admin runs
-users and policy and may hand any case to another owner, but sees no case. The rules are
+users and policy and may hand any case to another owner, but sees no case; a coordinator
+manages their own region's liaisons, advisers and peers (`may_manage`). The rules are
 written once here, as data (`PERMISSIONS`) plus one relationship test per role
 (`is_related`), so the API, its documentation and its tests all read the same table.
 """

@@ -1,7 +1,9 @@
 """Users, their bearer tokens, and OIDC tokens from an identity provider.
 
-Local users and their tokens are made with the command line (`casework users`);
-only a SHA-256 digest of each token is stored, so a copy of the database
+Local users are added in the People pages (and let in by an emailed sign-in link,
+services/identity/sign_in_links.py), through the users API, or with the command line
+(`casework users`); a person makes tokens for their programs on their account page.
+Only a SHA-256 digest of each token is stored, so a copy of the database
 gives no one a way in. Tokens are long random strings, which is why a plain
 digest (not a slow password hash) is enough. In production an identity
 provider's JWTs are accepted too, when an issuer and a JWKS URL are set.
