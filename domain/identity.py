@@ -289,10 +289,17 @@ class User(Aggregate):
     def issue_token(self, *, token_hash: str, label: str, issued_at: str = "") -> None:
         if not self.active:
             raise RuleViolation("the user is deactivated", rule="inactive_user")
-        self._token_issued(token_hash=token_hash, label=label, issued_at=issued_at)
+        self._token_created(token_hash=token_hash, label=label, issued_at=issued_at)
 
     @event("TokenIssued")
-    def _token_issued(self, *, token_hash: str, label: str, issued_at: str = "") -> None:
+    def _token_issued(self, *, token_hash: str, label: str) -> None:
+        """As tokens were recorded before they said when (their time is not known)."""
+        self.token_hashes.append(token_hash)
+        self.__dict__.setdefault("token_labels", {})[token_hash] = (label, "")
+
+    @event("TokenCreated")
+    def _token_created(self, *, token_hash: str, label: str, issued_at: str) -> None:
+        """A token, with when it was made (for the person's list of their tokens)."""
         self.token_hashes.append(token_hash)
         self.__dict__.setdefault("token_labels", {})[token_hash] = (label, issued_at)
 

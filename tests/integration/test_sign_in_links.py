@@ -86,4 +86,4 @@ def test_a_link_sent_and_used_is_recorded_on_the_persons_stream(identity: Identi
     assert identity.user("lia")["last_signed_in"]
     topics = [e.topic for e in identity.recorder.select_events(user_id("lia"))]
     assert [t.rsplit(".", 1)[-1] for t in topics][-3:] == [
-        "SignInLinkSent", "SignInLinkUsed", "TokenIssued"]
+        "SignInLinkSent", "SignInLinkUsed", "TokenCreated"]
