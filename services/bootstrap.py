@@ -47,7 +47,9 @@ def build_services(settings: Settings) -> Services:
     env = settings.eventsourcing_env()
     registers = RegisterService(env)
     policies = PolicyService(env)
-    identity = build_identity_service(settings, authorities=registers.authority_region)
+    links = SignInLinks(settings)
+    identity = build_identity_service(settings, authorities=registers.authority_region,
+                                      links=links)
     case_list = CaseListView(settings)
     cases = CaseService(
         env,
@@ -59,6 +61,5 @@ def build_services(settings: Settings) -> Services:
         policies=policies,
         unreadable_found=case_list.set_aside_unreadable,
     )
-    links = SignInLinks(settings)
     return Services(settings, registers, policies, identity, cases, case_list, links,
                     SignInMail(settings, identity, links))

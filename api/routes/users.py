@@ -7,7 +7,7 @@ and peers of their region (403 for anyone else).
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, status
 
 from api.deps import Access, Forbidden, IdentityDep, authorize
 from api.schemas import TokenIssued, UserCreate, UserCreated, UserPublic, UserUpdate
@@ -75,11 +75,10 @@ async def issue_token(username: str, identity: IdentityDep, access: Manager) -> 
 
 @router.post("/{username}/deactivation", status_code=status.HTTP_204_NO_CONTENT,
              summary="Refuse all of a user's tokens, sessions and sign-in links from now on")
-async def deactivate(username: str, request: Request, identity: IdentityDep,
+async def deactivate(username: str, identity: IdentityDep,
                      access: Manager) -> None:
     def end() -> None:
         _managed(identity, access.principal, username)
-        identity.deactivate(username)
-        request.app.state.sign_in_links.cancel(username)
+        identity.deactivate(username)  # and cancels their sign-in links
 
     await in_thread(end)

@@ -210,7 +210,7 @@ def _read(form: dict[str, Any], who: Principal, identity: IdentityService, *,
 def _username_for(identity: IdentityService, name: str) -> str:
     """A username made from the name (lena.liaison, then lena.liaison-2): never typed."""
     base = ".".join(re.findall(r"[a-z0-9]+", name.casefold()))[:40] or "person"
-    taken = {u["username"] for u in identity.users()}
+    taken = {u["username"] for u in identity.users()} | {"add"}  # /people/add is the form
     candidate, n = base, 1
     while candidate in taken:
         n += 1

@@ -31,6 +31,7 @@ from domain.errors import DomainError
 from domain.identity import Principal, Reach, Role, User, may_manage, parse_role
 from domain.ownership import Person
 from services.eventstore.store import EventStoreApplication
+from services.identity.sign_in_links import SignInLinks
 from services.platform.settings import Settings, private_sqlite_file
 
 _NAMESPACE = uuid.UUID("6f1d6c1e-3b1a-4d35-9a52-5b0c4c1e7a10")
@@ -79,13 +80,13 @@ register_topic("services.identity:TokenIndex", TokenIndex)
 
 
 def build_identity_service(settings: Settings, *,
-                           authorities: Callable[[str], str | None] | None = None
-                           ) -> "IdentityService":
+                           authorities: Callable[[str], str | None] | None = None,
+                           links: SignInLinks | None = None) -> "IdentityService":
     """Users live beside the cases, in their own SQLite file or PostgreSQL tables."""
     env = settings.eventsourcing_env()
     if settings.store == "sqlite":
         env["SQLITE_DBNAME"] = str(private_sqlite_file(settings.data_dir / "access.sqlite"))
-    return IdentityService(env, authorities=authorities,
+    return IdentityService(env, authorities=authorities, links=links,
                            token_cache_seconds=settings.token_cache_seconds)
 
 
@@ -102,11 +103,15 @@ class IdentityService(EventStoreApplication):
     # authority liaison must name a registered council.
     authorities: Callable[[str], str | None] | None = None
 
+    # The sign-in links sent by email: deactivating someone cancels theirs.
+    links: SignInLinks | None = None
+
     def __init__(self, env: dict[str, str] | None = None, *,
                  authorities: Callable[[str], str | None] | None = None,
-                 token_cache_seconds: float = 0.0) -> None:
+                 token_cache_seconds: float = 0.0, links: SignInLinks | None = None) -> None:
         super().__init__(env)
         self.authorities = authorities
+        self.links = links
         self.token_cache_seconds = token_cache_seconds
         self._recognised: dict[str, tuple[Principal, float]] = {}
         self._signed_in: dict[str, tuple[Principal, float]] = {}
@@ -203,6 +208,8 @@ class IdentityService(EventStoreApplication):
         user.deactivate()
         self.save(user)
         self._forget(username)
+        if self.links is not None:  # their sessions end too: their tokens are refused
+            self.links.cancel(username)
 
     # -- who manages whom (domain/identity.py `may_manage`) ------------------------
 
