@@ -42,8 +42,9 @@ def _follow(browser, link: str):
     page.goto(link)
     accessible(page)
     assert "/my-work" not in page.url  # following the link alone spends nothing
-    with page.expect_navigation():
+    with page.expect_navigation() as pressed:
         page.get_by_role("button", name="Sign in").click()
+    page.pressed_status = pressed.value.status if pressed.value else None
     return page
 
 
@@ -81,7 +82,7 @@ def test_a_coordinator_adds_a_liaison_who_signs_in_by_email_and_agrees_a_plan(
 
     for replayed in (link, link[:-2] + ("AA" if not link.endswith("AA") else "BB")):
         other = _follow(browser, replayed)
-        assert "/sign-in/link/" in other.url
+        assert "/sign-in/link/" in other.url and other.pressed_status == 403
         assert REFUSED in other.inner_text(".govuk-error-summary")
         other.goto(f"{site}/my-work")
         assert "/sign-in" in other.url  # no session came of it
@@ -122,3 +123,29 @@ def test_a_person_makes_a_token_for_a_program_sees_it_once_and_revokes_it(
         "table").count() else True
     answer = page.request.get(f"{site}/cases", headers={"Authorization": f"Bearer {token}"})
     assert answer.status == 401
+
+
+def test_a_coordinator_is_told_what_is_wrong_and_reaches_no_one_outside_their_region(
+        browser, site, people):
+    cora = browser.new_context().new_page()
+    sign_in(cora, site, people["coordinator"])
+    cora.goto(f"{site}/people/add")
+    with cora.expect_navigation() as posted:
+        cora.get_by_role("button", name="Add the person").click()
+    assert posted.value.status == 422
+    accessible(cora)
+    said = cora.inner_text(".govuk-error-summary")
+    assert "Enter the person's name" in said and "Choose a role" in said
+    assert cora.get_by_role("radio", name="Inspector").count() == 0  # not hers to give
+    cora.fill("#name", "Sam Southern")
+    cora.fill("#email", "sam@southshire.example")
+    cora.get_by_role("radio", name="Council liaison").check()
+    cora.evaluate("""() => { const o = new Option('Southshire District Council',
+        'Southshire District Council', true, true); document.querySelector('#authority').add(o); }""")
+    submit(cora, "Add the person")
+    assert "Choose a council in your region" in cora.inner_text(".govuk-error-summary")
+    cora.goto(f"{site}/people")
+    listed = cora.inner_text("main")
+    assert "Sam Southern" not in listed and "lia" in listed and "ines" not in listed
+    assert cora.goto(f"{site}/people/ines").status == 403
+    assert cora.goto(f"{site}/people/nobody-at-all").status == 404
