@@ -149,6 +149,7 @@ async def sign_out(request: Request, who: Who) -> Response:
     await posted_form(request)
     session = request.state.web_session
     await in_thread(sessions(request).end, session.id)
+    await in_thread(request.app.state.identity.signed_out, who.id, session.token)
     provider = await oidc.sign_out_url(request, session.token)
     response = RedirectResponse(provider or "/sign-in?signed_out=1", status_code=303)
     response.delete_cookie(COOKIE, path="/")

@@ -211,6 +211,17 @@ class IdentityService(EventStoreApplication):
         if self.links is not None:  # their sessions end too: their tokens are refused
             self.links.cancel(username)
 
+    def signed_out(self, username: str, token: str) -> None:
+        """A page session made by a sign-in link has ended: its token goes with it, so no
+        credential outlives the session (a token pasted by the person stays theirs)."""
+        user = self._find(username)
+        digest = token_digest(token)
+        if user is not None and any(h == digest and label == SIGNED_IN_BY_LINK
+                                    for h, label, _ in user.tokens()):
+            user.revoke_token(digest)
+            self.save(user)
+            self._recognised.pop(digest, None)
+
     # -- who manages whom (domain/identity.py `may_manage`) ------------------------
 
     def may_give(self, by: Principal, reach: Reach) -> bool:

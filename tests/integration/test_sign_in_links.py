@@ -90,6 +90,12 @@ def test_a_link_sent_and_used_is_recorded_on_the_persons_stream(identity: Identi
     token = identity.signed_in_by_link("lia")
     assert identity.authenticate(token).id == "lia"
     assert identity.user("lia")["last_signed_in"]
+    pasted = identity.issue_token("lia", label="dashboard")
+    identity.signed_out("lia", pasted)  # a token the person made stays theirs
+    identity.signed_out("lia", token)  # the session's own token ends with the session
+    assert identity.authenticate(pasted).id == "lia"
+    with pytest.raises(Unauthenticated):
+        identity.authenticate(token)
     topics = [e.topic for e in identity.recorder.select_events(user_id("lia"))]
-    assert [t.rsplit(".", 1)[-1] for t in topics][-3:] == [
-        "SignInLinkSent", "SignInLinkUsed", "TokenCreated"]
+    assert [t.rsplit(".", 1)[-1] for t in topics][1:] == [
+        "SignInLinkSent", "SignInLinkUsed", "TokenCreated", "TokenCreated", "TokenRevoked"]
