@@ -97,6 +97,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         app.state.cases = built.cases
         app.state.identity = built.identity
         app.state.registers = built.registers
+        app.state.sign_in_links = built.sign_in_links
+        app.state.sign_in_mail = built.sign_in_mail
         app.state.idempotency = IdempotencyStore(built.cases)
         app.state.commands = CaseCommandHandler(
             built.cases, app.state.idempotency, gateway=lambda: app.state.gateway,

@@ -151,6 +151,7 @@ class UserPublic(BaseModel):
     digest: bool = False
     active: bool
     tokens: int
+    last_signed_in: str = ""
 
 
 class UserCreated(UserPublic):

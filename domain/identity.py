@@ -6,7 +6,8 @@ authority liaison their own council's cases, a peer the cases they are deployed
 to; an inspector reads everything and writes nothing; the government office (the
 ministry's locality team) reads only the cases a coordinator has granted it their
 confidential material on, while the grant stands, and writes nothing; an admin runs
-users and policy and may hand any case to another owner, but sees no case. The rules are
+users and policy and may hand any case to another owner, but sees no case; a coordinator
+manages their own region's liaisons, advisers and peers (`may_manage`). The rules are
 written once here, as data (`PERMISSIONS`) plus one relationship test per role
 (`is_related`), so the API, its documentation and its tests all read the same table.
 """
@@ -93,7 +94,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # peers record their own visits
     "record peer visit": frozenset({C, P}),
     # administration
-    "manage users": frozenset({ADM}),
+    # (a coordinator only their region's liaisons, advisers and peers: `may_manage`)
+    "manage users": frozenset({C, ADM}),
 }
 
 CASE_READERS = PERMISSIONS["read case"]
@@ -176,6 +178,26 @@ def may_see_confidential_sources(who: Principal, granted: Iterable[str] = ()) ->
     return who.role is Role.COORDINATOR or (
         who.role is not Role.PEER and who.role is not Role.AUTHORITY_LIAISON
         and who.id in set(granted))
+
+
+MANAGED_BY_COORDINATORS = frozenset({A, L, P})
+"""The roles a coordinator adds and looks after; never admins, inspectors, the government
+office or other coordinators (an administrator manages those)."""
+
+
+def may_manage(who: Principal, reach: "Reach", *, council_region: str | None = None) -> bool:
+    """Rule "a coordinator manages their own region's people": an administrator manages
+    everyone; a coordinator manages the liaisons of councils in their region (the register
+    of authorities gives `council_region`) and the advisers and peers recorded in their
+    region (a person's region says where they work for casework; one with no region is an
+    administrator's to manage). Asked of the person as they are and as they would become,
+    so a coordinator can neither reach out of their region nor send someone out of it."""
+    if who.role is Role.ADMIN:
+        return True
+    if who.role is not Role.COORDINATOR or reach.role not in MANAGED_BY_COORDINATORS:
+        return False
+    region = council_region if reach.role is Role.AUTHORITY_LIAISON else reach.region
+    return region is not None and region == who.region
 
 
 def may_open_case_in(who: Principal, region: str) -> bool:
@@ -265,14 +287,58 @@ class User(Aggregate):
         self.token_hashes: list[str] = []
         self.active = True
 
-    def issue_token(self, *, token_hash: str, label: str) -> None:
+    def issue_token(self, *, token_hash: str, label: str, issued_at: str = "") -> None:
         if not self.active:
             raise RuleViolation("the user is deactivated", rule="inactive_user")
-        self._token_issued(token_hash=token_hash, label=label)
+        self._token_created(token_hash=token_hash, label=label, issued_at=issued_at)
 
     @event("TokenIssued")
     def _token_issued(self, *, token_hash: str, label: str) -> None:
+        """As tokens were recorded before they said when (their time is not known)."""
         self.token_hashes.append(token_hash)
+        self.__dict__.setdefault("token_labels", {})[token_hash] = (label, "")
+
+    @event("TokenCreated")
+    def _token_created(self, *, token_hash: str, label: str, issued_at: str) -> None:
+        """A token, with when it was made (for the person's list of their tokens)."""
+        self.token_hashes.append(token_hash)
+        self.__dict__.setdefault("token_labels", {})[token_hash] = (label, issued_at)
+
+    def revoke_token(self, token_hash: str) -> bool:
+        """A token no longer accepted; False when it was not one of theirs (or is gone)."""
+        if token_hash not in self.token_hashes:
+            return False
+        self._token_revoked(token_hash=token_hash)
+        return True
+
+    @event("TokenRevoked")
+    def _token_revoked(self, *, token_hash: str) -> None:
+        self.token_hashes.remove(token_hash)
+        self.__dict__.setdefault("token_labels", {}).pop(token_hash, None)
+
+    def tokens(self) -> list[tuple[str, str, str]]:
+        """(digest, label, issued at) of each token still accepted, oldest first."""
+        labels = self.__dict__.get("token_labels", {})
+        return [(h, *labels.get(h, ("", ""))) for h in self.token_hashes]
+
+    def send_sign_in_link(self, *, sent_by: str) -> None:
+        """A sign-in link sent to this person: a fact an inspector may want (who let whom in)."""
+        if not self.active:
+            raise RuleViolation("the user is deactivated", rule="inactive_user")
+        self._sign_in_link_sent(sent_by=sent_by)
+
+    @event("SignInLinkSent")
+    def _sign_in_link_sent(self, *, sent_by: str) -> None:
+        pass
+
+    @event("SignInLinkUsed")
+    def sign_in_link_used(self, *, at: str) -> None:
+        """The person signed in with a link sent to them (`at`: when, ISO 8601)."""
+        self.__dict__["last_signed_in"] = at
+
+    def change_reach(self, reach: "Reach") -> bool:
+        """A new role or reach given in the pages; False when nothing changed."""
+        return self.follow_identity_provider(reach)
 
     def change_email(self, email: str | None) -> bool:
         """Where this person's notices go; False when it is already the address."""

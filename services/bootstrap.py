@@ -14,9 +14,11 @@ from services.caselist.migrations import migrate
 from services.caselist.projection import CaseListView
 from services.cases.service import CaseService
 from services.identity.service import IdentityService, build_identity_service
+from services.identity.sign_in_links import SignInLinks
 from services.platform.settings import Settings
 from services.policy.service import PolicyService
 from services.registers.service import RegisterService
+from services.reminders.sign_in_mail import SignInMail
 
 
 @dataclass(frozen=True)
@@ -29,10 +31,12 @@ class Services:
     identity: IdentityService
     cases: CaseService
     case_list: CaseListView
+    sign_in_links: SignInLinks
+    sign_in_mail: SignInMail
 
     def close(self) -> None:
-        for service in (self.case_list, self.identity, self.policies, self.registers,
-                        self.cases):
+        for service in (self.sign_in_links, self.case_list, self.identity, self.policies,
+                        self.registers, self.cases):
             service.close()
 
 
@@ -43,7 +47,9 @@ def build_services(settings: Settings) -> Services:
     env = settings.eventsourcing_env()
     registers = RegisterService(env)
     policies = PolicyService(env)
-    identity = build_identity_service(settings, authorities=registers.authority_region)
+    links = SignInLinks(settings)
+    identity = build_identity_service(settings, authorities=registers.authority_region,
+                                      links=links)
     case_list = CaseListView(settings)
     cases = CaseService(
         env,
@@ -55,4 +61,5 @@ def build_services(settings: Settings) -> Services:
         policies=policies,
         unreadable_found=case_list.set_aside_unreadable,
     )
-    return Services(settings, registers, policies, identity, cases, case_list)
+    return Services(settings, registers, policies, identity, cases, case_list, links,
+                    SignInMail(settings, identity, links))

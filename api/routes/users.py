@@ -1,26 +1,43 @@
-"""Users and their tokens, for admins (the command line does the same without HTTP)."""
+"""Users and their tokens: for admins, and for coordinators their own region's people.
+
+Who manages whom is domain/identity.py's `may_manage`, the rule the people pages
+obey too: a coordinator lists, adds and changes only the council liaisons, advisers
+and peers of their region (403 for anyone else).
+"""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from api.deps import Access, IdentityDep, authorize
+from api.deps import Access, Forbidden, IdentityDep, authorize
 from api.schemas import TokenIssued, UserCreate, UserCreated, UserPublic, UserUpdate
 from api.threads import in_thread
+from domain.identity import Principal, Reach
+from services.identity.service import IdentityService
 
 router = APIRouter(prefix="/users", tags=["users"])
-Admin = Annotated[Access, Depends(authorize("manage users", on_case=False))]
+Manager = Annotated[Access, Depends(authorize("manage users", on_case=False))]
 
 
-@router.get("", response_model=list[UserPublic], summary="Every user (never their tokens)")
-async def list_users(identity: IdentityDep, _: Admin) -> list[dict]:
-    return await in_thread(identity.users)
+def _managed(identity: IdentityService, by: Principal, username: str) -> None:
+    """Raises UserNotFound (404) for no such user, Forbidden (403) for one not theirs."""
+    if not identity.may_manage(by, username):
+        raise Forbidden("manage this user", by.role.value)
+
+
+@router.get("", response_model=list[UserPublic],
+            summary="Every user the caller manages (never their tokens)")
+async def list_users(identity: IdentityDep, access: Manager) -> list[dict]:
+    return await in_thread(identity.managed_by, access.principal)
 
 
 @router.post("", response_model=UserCreated, status_code=status.HTTP_201_CREATED,
              summary="Register a user and issue their first token")
-async def create_user(body: UserCreate, identity: IdentityDep, _: Admin) -> dict:
+async def create_user(body: UserCreate, identity: IdentityDep, access: Manager) -> dict:
     def create() -> dict:
+        reach = Reach.of(body.role, body.region, body.authority)
+        if not identity.may_give(access.principal, reach):
+            raise Forbidden("manage this user", access.principal.role.value)
         user = identity.register_user(username=body.username, name=body.name, role=body.role,
                                       region=body.region, authority=body.authority,
                                       email=body.email, digest=body.digest)
@@ -32,8 +49,10 @@ async def create_user(body: UserCreate, identity: IdentityDep, _: Admin) -> dict
 
 @router.patch("/{username}", response_model=UserPublic,
               summary="Change where a user's notices go, or whether they come as a digest")
-async def update_user(username: str, body: UserUpdate, identity: IdentityDep, _: Admin) -> dict:
+async def update_user(username: str, body: UserUpdate, identity: IdentityDep,
+                      access: Manager) -> dict:
     def update() -> dict:
+        _managed(identity, access.principal, username)
         user = identity.user(username)
         if "email" in body.model_fields_set:
             user = identity.change_email(username, body.email)
@@ -46,11 +65,20 @@ async def update_user(username: str, body: UserUpdate, identity: IdentityDep, _:
 
 @router.post("/{username}/tokens", response_model=TokenIssued,
              status_code=status.HTTP_201_CREATED, summary="Issue another token for a user")
-async def issue_token(username: str, identity: IdentityDep, _: Admin) -> dict:
-    return {"token": await in_thread(identity.issue_token, username)}
+async def issue_token(username: str, identity: IdentityDep, access: Manager) -> dict:
+    def issue() -> str:
+        _managed(identity, access.principal, username)
+        return identity.issue_token(username)
+
+    return {"token": await in_thread(issue)}
 
 
 @router.post("/{username}/deactivation", status_code=status.HTTP_204_NO_CONTENT,
-             summary="Refuse all of a user's tokens from now on")
-async def deactivate(username: str, identity: IdentityDep, _: Admin) -> None:
-    await in_thread(identity.deactivate, username)
+             summary="Refuse all of a user's tokens, sessions and sign-in links from now on")
+async def deactivate(username: str, identity: IdentityDep,
+                     access: Manager) -> None:
+    def end() -> None:
+        _managed(identity, access.principal, username)
+        identity.deactivate(username)  # and cancels their sign-in links
+
+    await in_thread(end)

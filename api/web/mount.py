@@ -11,6 +11,7 @@ from api.web import (
     notification_pages,
     oidc,
     overview_pages,
+    people_pages,
     policy_pages,
     saved_view_pages,
     sign_in,
@@ -34,6 +35,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(case_file.router)
     app.include_router(support_pages.router)
     app.include_router(policy_pages.router)
+    app.include_router(people_pages.router)
     _documentation(app)
 
 

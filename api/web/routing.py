@@ -116,6 +116,8 @@ def navigation(who: Principal) -> list[dict[str, str]]:
         items.append({"href": "/registers/authorities", "text": "Registers"})
     if who.role in POLICY_PERMISSIONS["set region policy"]:
         items.append({"href": "/region-policy", "text": "Region policy"})
+    if may(who, "manage users"):
+        items.append({"href": "/people", "text": "People"})
     return items
 
 

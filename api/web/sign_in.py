@@ -1,4 +1,9 @@
-"""Signing in with a token made by the command line, and signing out."""
+"""Signing in: with a link sent by email (people), with a token (programs), and out.
+
+A sign-in link's GET only shows a "Sign in" button, so that an email scanner that
+fetches every link in a message does not use it up; the POST spends it. Every link
+that cannot be used gets the same page and status, whatever the reason.
+"""
 
 import secrets
 from typing import Any
@@ -13,7 +18,9 @@ from api.web import oidc
 from api.web.rendering import render
 from api.web.routing import PageRoute, Who, page_context, posted_form, sessions
 from api.web.sessions import COOKIE, SIGN_IN_COOKIE, same_token, set_cookie
-from services.identity.service import Unauthenticated
+from domain.identity import Principal
+from services.identity.service import SIGNED_IN_BY_LINK, Unauthenticated, UserNotFound
+from services.identity.sign_in_links import LinkRefused
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -35,7 +42,9 @@ def _sign_in_page(request: Request, *, status: int = 200, error: str = "",
     csrf = secrets.token_urlsafe(32)
     response = render(request, "sign_in.html", status=status, csrf=csrf, error=error,
                       next_path=next_path, signed_out="signed_out" in request.query_params,
-                      single_sign_on=oidc.enabled(request.app.state.settings))
+                      single_sign_on=oidc.enabled(request.app.state.settings),
+                      organisation=request.app.state.settings.oidc_organisation
+                      or "your organisation's account")
     set_cookie(response, request, SIGN_IN_COOKIE, csrf,
                secure=request.app.state.settings.session_cookie_secure)
     return response
@@ -82,17 +91,110 @@ async def sign_in(request: Request) -> Response:
     return response
 
 
+LINK_REFUSED = "This sign-in link cannot be used. Ask for a new one."
+
+
+def _link_page(request: Request, token: str, *, status: int = 200, error: str = "") -> Response:
+    csrf = secrets.token_urlsafe(32)
+    response = render(request, "sign_in_link.html", status=status, csrf=csrf, error=error,
+                      action=f"/sign-in/link/{token}")
+    set_cookie(response, request, SIGN_IN_COOKIE, csrf,
+               secure=request.app.state.settings.session_cookie_secure)
+    return response
+
+
+@router.get("/sign-in/link/{token}")
+async def sign_in_link(request: Request, token: str) -> Response:
+    """Only a button: following the link spends nothing."""
+    return _link_page(request, token)
+
+
+@router.post("/sign-in/link/{token}")
+async def use_sign_in_link(request: Request, token: str) -> Response:
+    form = await request.form()
+    if not same_token(request.cookies.get(SIGN_IN_COOKIE), str(form.get("csrf_token", ""))):
+        return _link_page(request, token, status=403,
+                          error="The page had expired. Press Sign in again.")
+    session_token: list[str] = []
+
+    async def spend(request: Request, token: str) -> Principal:
+        try:
+            username = await in_thread(request.app.state.sign_in_links.use, token)
+            session_token.append(
+                await in_thread(request.app.state.identity.signed_in_by_link, username))
+        except LinkRefused:
+            raise Unauthenticated("the sign-in link cannot be used") from None
+        return await principal_for_token(request, session_token[0])
+
+    try:
+        await checked(request, token[:200], "sign_in_link", spend)
+    except Unauthenticated:
+        return _link_page(request, token, status=403, error=LINK_REFUSED)
+    except Throttled as wait:
+        response = _link_page(request, token, status=429, error=(
+            f"Too many sign-in links that cannot be used have been tried from here. Wait "
+            f"{wait.retry_after} seconds, then press Sign in again"))
+        response.headers["Retry-After"] = str(wait.retry_after)
+        return response
+    session = await in_thread(sessions(request).start, session_token[0])
+    response = RedirectResponse("/my-work", status_code=303)
+    set_cookie(response, request, COOKIE, session.id,
+               secure=request.app.state.settings.session_cookie_secure)
+    response.delete_cookie(SIGN_IN_COOKIE, path="/")
+    return response
+
+
 @router.post("/sign-out")
 async def sign_out(request: Request, who: Who) -> Response:
     await posted_form(request)
     session = request.state.web_session
     await in_thread(sessions(request).end, session.id)
+    await in_thread(request.app.state.identity.signed_out, who.id, session.token)
     provider = await oidc.sign_out_url(request, session.token)
     response = RedirectResponse(provider or "/sign-in?signed_out=1", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response
 
 
+def _tokens(request: Request, who: Principal) -> list[dict[str, str]] | None:
+    """The person's tokens for programs (not the ones their page sessions hold); None for
+    someone the identity provider signs in, who has no account here to hold tokens."""
+    try:
+        made = request.app.state.identity.tokens_of(who.id)
+    except UserNotFound:
+        return None
+    return [t for t in made if t["label"] != SIGNED_IN_BY_LINK]
+
+
+async def _account(request: Request, who: Principal, *, status: int = 200,
+                   **shown: Any) -> Response:
+    tokens = await in_thread(_tokens, request, who)
+    return render(request, "account.html", status=status, **page_context(
+        request, who, tokens=tokens, **shown))
+
+
 @router.get("/account")
-async def account(request: Request, who: Who) -> Response:
-    return render(request, "account.html", **page_context(request, who))
+async def account(request: Request, who: Who, done: str = "") -> Response:
+    return await _account(request, who, revoked=done == "revoked")
+
+
+@router.post("/account/tokens")
+async def create_token(request: Request, who: Who) -> Response:
+    """A token for a program, shown once on the page that answers this form."""
+    form = await posted_form(request)
+    label = str(form.get("label", "")).strip()
+    if not label or len(label) > 100:
+        return await _account(request, who, status=422, error=(
+            "Enter a label for the token" if not label
+            else "The label must be 100 characters or fewer"))
+    token = await in_thread(request.app.state.identity.issue_token, who.id, label=label)
+    response = await _account(request, who, new_token=token, new_label=label)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+async def revoke_token(request: Request, token_id: str, who: Who) -> Response:
+    await posted_form(request)
+    await in_thread(request.app.state.identity.revoke_token, who.id, token_id)
+    return RedirectResponse("/account?done=revoked", status_code=303)

@@ -34,6 +34,7 @@ from services.caselist.worklist import (
     WORKLIST_INDEXES,
 )
 from services.eventstore.postgres_recorder import SCHEMA_LOCK as ADVISORY_LOCK
+from services.identity.sign_in_links import SignInLinks
 from services.identity.web_sessions import SessionStore
 from services.platform.settings import Settings, private_sqlite_file
 
@@ -91,6 +92,8 @@ MIGRATIONS = (
     Migration(11, "saved views of My work, each person's, some shared with a region",
               tuple(SAVED_VIEWS)),
     Migration(12, "notifications: what each person marked seen or done", tuple(INBOX_MARKS)),
+    Migration(13, "sign-in links sent by email: only each link's digest, once usable",
+              tuple(SignInLinks.schema)),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -1,7 +1,9 @@
 """Users, their bearer tokens, and OIDC tokens from an identity provider.
 
-Local users and their tokens are made with the command line (`casework users`);
-only a SHA-256 digest of each token is stored, so a copy of the database
+Local users are added in the People pages (and let in by an emailed sign-in link,
+services/identity/sign_in_links.py), through the users API, or with the command line
+(`casework users`); a person makes tokens for their programs on their account page.
+Only a SHA-256 digest of each token is stored, so a copy of the database
 gives no one a way in. Tokens are long random strings, which is why a plain
 digest (not a slow password hash) is enough. In production an identity
 provider's JWTs are accepted too, when an issuer and a JWKS URL are set.
@@ -15,6 +17,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -25,9 +28,10 @@ from eventsourcing.utils import register_topic
 
 from domain.authorities import check_registered
 from domain.errors import DomainError
-from domain.identity import Principal, Reach, Role, User, parse_role
+from domain.identity import Principal, Reach, Role, User, may_manage, parse_role
 from domain.ownership import Person
 from services.eventstore.store import EventStoreApplication
+from services.identity.sign_in_links import SignInLinks
 from services.platform.settings import Settings, private_sqlite_file
 
 _NAMESPACE = uuid.UUID("6f1d6c1e-3b1a-4d35-9a52-5b0c4c1e7a10")
@@ -76,13 +80,13 @@ register_topic("services.identity:TokenIndex", TokenIndex)
 
 
 def build_identity_service(settings: Settings, *,
-                           authorities: Callable[[str], str | None] | None = None
-                           ) -> "IdentityService":
+                           authorities: Callable[[str], str | None] | None = None,
+                           links: SignInLinks | None = None) -> "IdentityService":
     """Users live beside the cases, in their own SQLite file or PostgreSQL tables."""
     env = settings.eventsourcing_env()
     if settings.store == "sqlite":
         env["SQLITE_DBNAME"] = str(private_sqlite_file(settings.data_dir / "access.sqlite"))
-    return IdentityService(env, authorities=authorities,
+    return IdentityService(env, authorities=authorities, links=links,
                            token_cache_seconds=settings.token_cache_seconds)
 
 
@@ -99,11 +103,15 @@ class IdentityService(EventStoreApplication):
     # authority liaison must name a registered council.
     authorities: Callable[[str], str | None] | None = None
 
+    # The sign-in links sent by email: deactivating someone cancels theirs.
+    links: SignInLinks | None = None
+
     def __init__(self, env: dict[str, str] | None = None, *,
                  authorities: Callable[[str], str | None] | None = None,
-                 token_cache_seconds: float = 0.0) -> None:
+                 token_cache_seconds: float = 0.0, links: SignInLinks | None = None) -> None:
         super().__init__(env)
         self.authorities = authorities
+        self.links = links
         self.token_cache_seconds = token_cache_seconds
         self._recognised: dict[str, tuple[Principal, float]] = {}
         self._signed_in: dict[str, tuple[Principal, float]] = {}
@@ -176,15 +184,95 @@ class IdentityService(EventStoreApplication):
         user = self._get(username)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         digest = token_digest(token)
-        user.issue_token(token_hash=digest, label=label)
+        user.issue_token(token_hash=digest, label=label, issued_at=_now())
         self.save(user, TokenIndex(digest=digest, username=user.username))
         return token
+
+    def tokens_of(self, username: str) -> list[dict[str, str]]:
+        """The person's tokens still accepted, by label and when made (never the token)."""
+        return [{"id": digest[:16], "label": label, "issued_at": issued_at}
+                for digest, label, issued_at in self._get(username).tokens()]
+
+    def revoke_token(self, username: str, token_id: str) -> bool:
+        """Stop accepting one of the person's tokens, named by the start of its digest."""
+        user = self._get(username)
+        digest = next((h for h, _, _ in user.tokens() if token_id and h[:16] == token_id), "")
+        if not user.revoke_token(digest):
+            return False
+        self.save(user)
+        self._recognised.pop(digest, None)
+        return True
 
     def deactivate(self, username: str) -> None:
         user = self._get(username)
         user.deactivate()
         self.save(user)
         self._forget(username)
+        if self.links is not None:  # their sessions end too: their tokens are refused
+            self.links.cancel(username)
+
+    def signed_out(self, username: str, token: str) -> None:
+        """A page session made by a sign-in link has ended: its token goes with it, so no
+        credential outlives the session (a token pasted by the person stays theirs)."""
+        user = self._find(username)
+        digest = token_digest(token)
+        if user is not None and any(h == digest and label == SIGNED_IN_BY_LINK
+                                    for h, label, _ in user.tokens()):
+            user.revoke_token(digest)
+            self.save(user)
+            self._recognised.pop(digest, None)
+
+    # -- who manages whom (domain/identity.py `may_manage`) ------------------------
+
+    def may_give(self, by: Principal, reach: Reach) -> bool:
+        """Whether `by` may give someone this role and reach."""
+        region = (self.authorities(reach.authority) if self.authorities and reach.authority
+                  else None)
+        return may_manage(by, reach, council_region=region)
+
+    def may_manage(self, by: Principal, username: str) -> bool:
+        """Whether `by` may manage this person as they are now (raises UserNotFound)."""
+        user = self._get(username)
+        return self.may_give(by, Reach(Role(user.role), user.region, user.authority))
+
+    def managed_by(self, by: Principal) -> list[dict[str, Any]]:
+        """The people `by` sees on the people pages, by name."""
+        return sorted((u for u in self.users() if self.may_give(
+            by, Reach(Role(u["role"]), u["region"], u["authority"]))),
+            key=lambda u: (str(u["name"] or u["username"]).casefold(), u["username"]))
+
+    def change_reach(self, username: str, *, role: str, region: str | None,
+                     authority: str | None) -> dict[str, Any]:
+        """A person's new role or reach (a council liaison names a registered council)."""
+        if authority and self.authorities is not None:
+            check_registered(authority, self.authorities(authority))
+        user = self._get(username)
+        if user.change_reach(Reach.of(role, region, authority)):
+            self.save(user)
+            self._forget(username)
+        return user_view(user)
+
+    # -- sign-in links (services/identity/sign_in_links.py keeps the links) ---------
+
+    def sign_in_link_sent(self, username: str, *, sent_by: str) -> dict[str, Any]:
+        """Records on the person's stream that a link was sent, and by whom."""
+        user = self._get(username)
+        user.send_sign_in_link(sent_by=sent_by)
+        self.save(user)
+        return user_view(user)
+
+    def signed_in_by_link(self, username: str) -> str:
+        """A token for the page session of a person who used a link, and the fact recorded;
+        Unauthenticated when the person is unknown or deactivated."""
+        user = self._find(username)
+        if user is None or not user.active:
+            raise Unauthenticated("the sign-in link's user is deactivated")
+        user.sign_in_link_used(at=_now())
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        digest = token_digest(token)
+        user.issue_token(token_hash=digest, label=SIGNED_IN_BY_LINK, issued_at=_now())
+        self.save(user, TokenIndex(digest=digest, username=user.username))
+        return token
 
     def recognised(self, token: str) -> Principal | None:
         """The person behind a token recognised within the cache time; no I/O, so an
@@ -259,6 +347,8 @@ class IdentityService(EventStoreApplication):
         user = self._find(index.username)
         if user is None or not user.active:
             raise Unauthenticated("the bearer token's user is deactivated")
+        if digest not in user.token_hashes:
+            raise Unauthenticated("the bearer token was revoked")
         return user.principal()
 
     def users(self) -> list[dict[str, Any]]:
@@ -281,12 +371,22 @@ class IdentityService(EventStoreApplication):
         return user
 
 
+SIGNED_IN_BY_LINK = "signed in by link"
+"""The label of the token a page session holds after a sign-in link (not listed as a
+program's token on the account page)."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
 def user_view(user: User) -> dict[str, Any]:
     return {"username": user.username, "name": user.name, "role": user.role,
             "region": user.region, "authority": user.authority,
             "email": user.__dict__.get("email", ""),
             "digest": user.__dict__.get("digest", False), "active": user.active,
-            "tokens": len(user.token_hashes)}
+            "tokens": len(user.token_hashes),
+            "last_signed_in": user.__dict__.get("last_signed_in", "")}
 
 
 class OidcVerifier:

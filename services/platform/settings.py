@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     otel_endpoint: str = ""
     session_cookie_secure: bool = False
     session_idle_minutes: int = Field(480, ge=1)
+    sign_in_link_hours: float = Field(24.0, gt=0)  # how long an emailed sign-in link works
+    oidc_organisation: str = ""  # the sign-in page's "Sign in with {organisation}"
     # Security headers (docs/security.md). HSTS is sent on answers served over TLS:
     # uvicorn's scheme, which follows X-Forwarded-Proto only from FORWARDED_ALLOW_IPS.
     hsts_seconds: int = Field(31_536_000, ge=0)

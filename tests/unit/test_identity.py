@@ -7,10 +7,12 @@ from domain.identity import (
     PERMISSIONS,
     CaseRelations,
     Principal,
+    Reach,
     Role,
     User,
     may,
     may_know_case,
+    may_manage,
     may_open_case_in,
     may_record_visit_on,
     may_see_confidential_sources,
@@ -96,3 +98,35 @@ def test_a_coordinator_needs_a_region_and_a_liaison_a_council():
     with pytest.raises(InvalidField) as error:
         User.register(username="s", name="", role="superuser", region=None, authority=None)
     assert "coordinator" in error.value.message
+
+
+CORA = Principal(id="cora", role=Role.COORDINATOR, region="North West")
+
+
+@pytest.mark.parametrize(("reach", "council_region", "managed"), [
+    (("adviser", "North West", None), None, True),
+    (("adviser", "South East", None), None, False),
+    (("adviser", None, None), None, False),
+    (("admin", None, None), None, False),
+    (("authority liaison", None, "Northshire"), "North West", True),
+    (("authority liaison", None, "Southshire"), "South East", False),
+    (("coordinator", "North West", None), None, False),
+    (("government office", None, None), None, False),
+    (("inspector", None, None), None, False),
+    (("peer", "North West", None), None, True),
+])
+def test_a_coordinator_manages_only_their_regions_liaisons_advisers_and_peers(
+        reach, council_region, managed):
+    assert may_manage(CORA, Reach.of(*reach), council_region=council_region) is managed
+    admin = Principal(id="ada", role=Role.ADMIN)
+    assert may_manage(admin, Reach.of(*reach), council_region=council_region)
+    liaison = Principal(id="lia", role=Role.AUTHORITY_LIAISON, authority="Northshire")
+    assert not may_manage(liaison, Reach.of(*reach), council_region=council_region)
+
+
+def test_a_revoked_token_is_no_longer_the_users():
+    user = User.register(username="adam", name="Adam", role="adviser", region=None,
+                         authority=None)
+    user.issue_token(token_hash="h1", label="dashboard", issued_at="2026-12-05T09:00:00+00:00")
+    assert user.tokens() == [("h1", "dashboard", "2026-12-05T09:00:00+00:00")]
+    assert user.revoke_token("h1") and user.tokens() == [] and not user.revoke_token("h1")

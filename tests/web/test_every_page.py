@@ -129,6 +129,11 @@ def _pages(page: Any, site: str, cases: dict[str, str]) -> list[str]:
     if f"{site}/region-policy" in found:  # an admin chooses a region; a coordinator has one
         page.goto(f"{site}/region-policy")
         found += _links(page, "main a[href^='/region-policy/']")[:1]
+    if f"{site}/people" in found:  # the people this person manages, one of them, the forms
+        page.goto(f"{site}/people")
+        found += [f"{site}/people/add", *_links(page, "main td a[href^='/people/']")[:1]]
+        if len(found) and found[-1].startswith(f"{site}/people/") and "/add" not in found[-1]:
+            found.append(found[-1] + "/change")
     forms: dict[str, str] = {}
     for url in cases.values():
         if page.goto(url).status == 200:

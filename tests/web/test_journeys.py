@@ -364,6 +364,8 @@ def keyboard_sign_in(browser, site: str, token: str):
     """A page signed in by typing the token and pressing Enter."""
     page = browser.new_context().new_page()
     page.goto(f"{site}/sign-in")
+    tab_to(page, "sign-in-with-a-token")
+    page.keyboard.press("Enter")  # opens "Sign in with a token"
     tab_to(page, "token")
     page.keyboard.type(token)
     with page.expect_navigation():
