@@ -2,11 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, status
+from pydantic import Field
 
-from api.deps import Access, IdentityDep, authorize
+from api import handover
+from api.deps import Access, CommandsDep, IdentityDep, authorize
 from api.schemas import TokenIssued, UserCreate, UserCreated, UserPublic, UserUpdate
+from api.text import Line, RequestBody
 from api.threads import in_thread
+from services.cases.handler import Actor
 
 router = APIRouter(prefix="/users", tags=["users"])
 Admin = Annotated[Access, Depends(authorize("manage users", on_case=False))]
@@ -50,7 +54,24 @@ async def issue_token(username: str, identity: IdentityDep, _: Admin) -> dict:
     return {"token": await in_thread(identity.issue_token, username)}
 
 
+class Deactivation(RequestBody):
+    """Who takes the open cases the person owns (needed only when they own some)."""
+
+    model_config = {"extra": "forbid"}
+    successor: Line | None = Field(
+        None, min_length=1, max_length=200,
+        description="The username of an active coordinator of their region, who takes "
+                    "all their open cases in one handover.")
+    reason: str | None = Field(None, min_length=1, max_length=5000,
+                               description="Why the cases are handed on: kept in each case's "
+                                           "history.")
+
+
 @router.post("/{username}/deactivation", status_code=status.HTTP_204_NO_CONTENT,
-             summary="Refuse all of a user's tokens from now on")
-async def deactivate(username: str, identity: IdentityDep, _: Admin) -> None:
-    await in_thread(identity.deactivate, username)
+             summary="Refuse all of a user's tokens from now on, once their open cases "
+                     "have someone to take them")
+async def deactivate(request: Request, username: str, commands: CommandsDep,
+                     access: Admin, body: Deactivation | None = None) -> None:
+    chosen = body or Deactivation()
+    await handover.deactivate(request, commands, Actor(access.id, access.role), username,
+                              successor=chosen.successor, reason=chosen.reason)
