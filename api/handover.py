@@ -80,4 +80,11 @@ async def deactivate(request: Request, commands: CaseCommandHandler, actor: Acto
                             from_owner=username)
         moved = (await commands.reassign_cases(handover, actor)).moved
     await in_thread(identity.deactivate, username)
+    if successor:  # a case given to them while this ran: no one can give them more now
+        late = [Move(UUID(r["case_id"])) for r in
+                await in_thread(open_cases_owned, request, username)]
+        if late:
+            handover = Handover(late, successor, reason or f"{username} has left",
+                                from_owner=username)
+            moved += (await commands.reassign_cases(handover, actor)).moved
     return moved

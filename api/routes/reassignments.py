@@ -10,7 +10,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from api import errors
 from api.command_schemas import Reason
@@ -50,14 +50,14 @@ class CaseReassignments(RequestBody):
         return self
 
 
-class Reassigned(RequestBody):
+class Reassigned(BaseModel):
     id: UUID
     authority: str
     from_owner: str | None
     version: int
 
 
-class ReassignmentsDone(RequestBody):
+class ReassignmentsDone(BaseModel):
     to_owner: str
     moved: list[Reassigned]
 

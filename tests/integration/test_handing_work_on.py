@@ -154,3 +154,16 @@ def test_deactivating_an_owner_asks_who_takes_their_cases_then_hands_them_on(
     assert not services.identity.user("cora")["active"]
     assert _owners(services, world["ids"]) == ["carl"] * 3
     assert api.post("/users/otto/deactivation", headers=admin).status_code == 204
+
+
+def test_a_refused_batch_retried_with_its_key_is_refused_alike_and_moves_nothing(
+        api, services, world):
+    ids = world["ids"]
+    body = {"case_ids": ids, "expected_versions": {i: 2 for i in ids}, "to_owner": "carl",
+            "reason": REASON}
+    key = {"Idempotency-Key": "handover-stale"}
+    first = api.post("/cases/reassignments", json=body, headers=key)
+    again = api.post("/cases/reassignments", json=body, headers=key)
+    assert first.status_code == again.status_code == 409, again.text
+    assert again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
+    assert not any(_reassigned(services, i) for i in ids)
