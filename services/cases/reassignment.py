@@ -68,10 +68,12 @@ class Moved:
 
 
 def named(error: DomainError, case: Case | None, case_id: UUID) -> DomainError:
-    """The refusal of one case, saying which case (by its council) refused the batch."""
-    council = case.authority if case is not None else "a case"
-    error.message = f"{council}: {error.message}"
-    error.args = (error.message,)
+    """The refusal of one case, saying which case (by its council, when it could be read)
+    refused the batch."""
+    council = case.authority if case is not None else None
+    if council is not None:
+        error.message = f"{council}: {error.message}"
+        error.args = (error.message,)
     error.case_id = case_id  # type: ignore[attr-defined]  # the API's problem names it
     error.authority = council  # type: ignore[attr-defined]
     return error
