@@ -11,6 +11,8 @@ from uuid import UUID
 import pytest
 
 from domain.handover import MAX_HANDOVER
+from services.cases.reassignment import Handover, Move, Reassignments
+from services.cases.service import CaseService, StaleVersion
 from tests.e2e.conftest import bearer
 
 REGION = "East Midlands"
@@ -167,3 +169,32 @@ def test_a_refused_batch_retried_with_its_key_is_refused_alike_and_moves_nothing
     assert first.status_code == again.status_code == 409, again.text
     assert again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
     assert not any(_reassigned(services, i) for i in ids)
+
+
+def test_a_case_written_by_another_process_while_the_batch_is_decided_refuses_it_whole(
+        settings, services, world):
+    """The other writer gets in after the batch read the case and before it saved: the
+    store's unique (case, version) key refuses the whole save, which names that case."""
+    ids = [UUID(i) for i in world["ids"]]
+    other = CaseService(settings.eventsourcing_env())  # another API replica, say
+    decided: list[str] = []
+
+    def meanwhile(case: dict) -> None:
+        decided.append(case["authority"])
+        if len(decided) == len(ids):  # every case read and decided; none yet saved
+            other.record_diagnosis(ids[-1], summary="Weak financial grip", actor_id="cora",
+                                   actor_role="coordinator")
+
+    handover = Handover([Move(i) for i in ids], "carl", REASON)
+    try:
+        with pytest.raises(StaleVersion) as refused:
+            Reassignments(services.cases).reassign(handover, actor_id="cora",
+                                                   actor_role="coordinator", permit=meanwhile)
+    finally:
+        other.close()
+    # The last case's event is the one refused: the two before it, in the same
+    # transaction, are rolled back with it.
+    assert refused.value.case_id == ids[-1] and COUNCILS[-1] in str(refused.value)
+    assert _owners(services, world["ids"]) == ["cora"] * 3
+    assert not any(_reassigned(services, i) for i in world["ids"])
+    assert all(services.cases.verify(i).ok for i in ids)
