@@ -26,6 +26,8 @@ from domain.handover import MAX_HANDOVER
 from domain.identity import Principal, Role
 from services.cases.handler import Actor
 from services.cases.reassignment import Handover, Move
+from services.eventstore.store import NotFound
+from services.identity.service import UserNotFound
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -169,7 +171,7 @@ async def _deactivate_page(request: Request, who: Principal, username: str, *,
                            values: dict[str, str] | None = None,
                            errors: list[dict[str, str]] | None = None,
                            status: int = 200) -> Response:
-    user = await in_thread(request.app.state.identity.user, username)
+    user = await _person(request, username)
     rows = await in_thread(handover.open_cases_owned, request, username) \
         if user["active"] else []
     people = await directory(request)
@@ -178,6 +180,15 @@ async def _deactivate_page(request: Request, who: Principal, username: str, *,
         owners=_coordinators(people, user.get("region"), leaving=username),
         values=values or {}, errors=errors or [],
         done=request.query_params.get("done") == "yes"))
+
+
+async def _person(request: Request, username: str) -> dict[str, Any]:
+    """The person's account; no such person is a page not found."""
+    try:
+        found: dict[str, Any] = await in_thread(request.app.state.identity.user, username)
+    except UserNotFound:
+        raise NotFound("no such person", field="username") from None
+    return found
 
 
 @router.get("/people/{username}/deactivate")
@@ -196,7 +207,7 @@ async def deactivate(request: Request, who: Who, username: str) -> Response:
     shown = _moves(_listed(form, "case"))
     values = {"to_owner": str(form.get("to_owner") or ""),
               "reason": str(form.get("reason") or "").strip()}
-    user = await in_thread(request.app.state.identity.user, username)
+    user = await _person(request, username)
     people = await directory(request)
     errors = _answer_errors(values, _coordinators(people, user.get("region"),
                                                   leaving=username)) if shown else []

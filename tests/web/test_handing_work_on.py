@@ -124,6 +124,7 @@ def test_deactivating_an_owner_asks_who_takes_their_cases_first(site, web_cases,
                            data={**form, "to_owner": "carl", "reason": "Cora has left"})
         assert done.status_code == 303, done.text
         assert "is deactivated" in client.get(done.headers["location"]).text
+        assert client.get("/people/nobody/deactivate").status_code == 404
         pete = client.get("/people/pete/deactivate").text  # a peer: simply confirmed
         assert "open case" not in pete
         assert client.post("/people/pete/deactivate",
