@@ -102,9 +102,9 @@ class Reassignments:
         decided = [self._decide(move, handover, actor_id, actor_role, permit)
                    for move in handover.moves]
         moved = [Moved(case.id, case.authority, was, case.version) for case, was in decided]
-        record = key.record(Outcome(status=200)) if key is not None else None
-        if record is not None:
-            record.outcome["moved"] = [m.as_dict() for m in moved]
+        record = KeyedRequest(owner=key.owner, key=key.key, request=key.request, outcome={
+            **Outcome(status=200).as_dict(), "moved": [m.as_dict() for m in moved]},
+        ) if key is not None else None
         try:
             self.cases.save(*(case for case, _ in decided), record)
         except IntegrityError:
