@@ -99,8 +99,11 @@ class Reassignments:
         ids = check_handover([move.case_id for move in handover.moves])
         if key is not None and (first := self.recorded(key)) is not None:
             return first, False
-        decided = [self._decide(move, handover, actor_id, actor_role, permit)
-                   for move in handover.moves]
+        taker = self.cases._person(handover.to_owner)  # looked up once for the batch
+        now = self.cases.clock()
+        decided = [self._decide(move, handover, lambda case: case.reassign(
+            owner=taker, reason=handover.reason, recorded_at=now, actor_id=actor_id,
+            actor_role=actor_role), permit) for move in handover.moves]
         moved = [Moved(case.id, case.authority, was, case.version) for case, was in decided]
         record = KeyedRequest(owner=key.owner, key=key.key, request=key.request, outcome={
             **Outcome(status=200).as_dict(), "moved": [m.as_dict() for m in moved]},
@@ -115,7 +118,7 @@ class Reassignments:
             self.cases.repository.remember(case)
         return moved, True
 
-    def _decide(self, move: Move, handover: Handover, actor_id: str, actor_role: str,
+    def _decide(self, move: Move, handover: Handover, reassign: Callable[[Case], None],
                 permit: Permit | None) -> tuple[Case, str | None]:
         """The case, read fresh, with its reassignment recorded (not yet saved)."""
         case: Case | None = None
@@ -125,9 +128,7 @@ class Reassignments:
                 permit(relations(case))
             was = case.owner
             check_still_owned_by(was, handover.from_owner)
-            case.reassign(owner=self.cases._person(handover.to_owner), reason=handover.reason,
-                          recorded_at=self.cases.clock(), actor_id=actor_id,
-                          actor_role=actor_role)
+            reassign(case)
         except DomainError as error:
             raise named(error, case, move.case_id) from None
         return case, was
