@@ -49,6 +49,9 @@ async def domain_error(_: Request, error: DomainError) -> JSONResponse:
         extra["current_version"] = error.current_version
     if isinstance(error, HistoryUnreadable):
         extra.update(version=error.version, reason=error.reason)
+    refused_case = vars(error).get("case_id")  # one case refused a handover of many
+    if refused_case is not None:
+        extra.update(case_id=str(refused_case), authority=vars(error).get("authority"))
     response = problem(_status_for(error), error.rule.replace("_", " "), error.message, **extra)
     if isinstance(error, StaleVersion):
         response.headers["ETag"] = f'"{error.current_version}"'

@@ -17,6 +17,7 @@ from api.routes import checkpoints as checkpoint_routes
 from api.routes import commands as command_routes
 from api.routes import health, metrics, users
 from api.routes import policy as policy_routes
+from api.routes import reassignments as reassignment_routes
 from api.routes import registers as register_routes
 from api.text import NoDuplicateKeys, PlainQuery
 from api.threads import in_thread
@@ -152,6 +153,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(metrics.router)
     app.include_router(case_routes.router)
     app.include_router(checkpoint_routes.router)
+    app.include_router(reassignment_routes.router)
     app.include_router(command_routes.router)
     app.include_router(users.router)
     app.include_router(policy_routes.router)

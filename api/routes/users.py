@@ -7,12 +7,16 @@ and peers of their region (403 for anyone else).
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, status
+from pydantic import Field
 
-from api.deps import Access, Forbidden, IdentityDep, authorize
+from api import handover
+from api.deps import Access, CommandsDep, Forbidden, IdentityDep, authorize
 from api.schemas import TokenIssued, UserCreate, UserCreated, UserPublic, UserUpdate
+from api.text import Line, RequestBody
 from api.threads import in_thread
 from domain.identity import Principal, Reach
+from services.cases.handler import Actor
 from services.identity.service import IdentityService
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -73,12 +77,26 @@ async def issue_token(username: str, identity: IdentityDep, access: Manager) -> 
     return {"token": await in_thread(issue)}
 
 
-@router.post("/{username}/deactivation", status_code=status.HTTP_204_NO_CONTENT,
-             summary="Refuse all of a user's tokens, sessions and sign-in links from now on")
-async def deactivate(username: str, identity: IdentityDep,
-                     access: Manager) -> None:
-    def end() -> None:
-        _managed(identity, access.principal, username)
-        identity.deactivate(username)  # and cancels their sign-in links
+class Deactivation(RequestBody):
+    """Who takes the open cases the person owns (needed only when they own some)."""
 
-    await in_thread(end)
+    model_config = {"extra": "forbid"}
+    successor: Line | None = Field(
+        None, min_length=1, max_length=200,
+        description="The username of an active coordinator of their region, who takes "
+                    "all their open cases in one handover.")
+    reason: str | None = Field(None, min_length=1, max_length=5000,
+                               description="Why the cases are handed on: kept in each case's "
+                                           "history.")
+
+
+@router.post("/{username}/deactivation", status_code=status.HTTP_204_NO_CONTENT,
+             summary="Refuse all of a user's tokens, sessions and sign-in links from now on, "
+                     "once their open cases have someone to take them")
+async def deactivate(request: Request, username: str, identity: IdentityDep,
+                     commands: CommandsDep, access: Manager,
+                     body: Deactivation | None = None) -> None:
+    await in_thread(_managed, identity, access.principal, username)
+    chosen = body or Deactivation()
+    await handover.deactivate(request, commands, Actor(access.id, access.role), username,
+                              successor=chosen.successor, reason=chosen.reason)

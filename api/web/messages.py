@@ -80,6 +80,11 @@ REFUSALS: dict[str, str] = {
     "owner_is_region_coordinator": "Choose a coordinator of this case's region as the owner",
     "owner_required": "Choose the case's owner",
     "owner_unchanged": "Choose someone else: they already own this case",
+    "handover_size": "Choose between 1 and 500 cases to hand on at once",
+    "handover_case_twice": "Choose each case once",
+    "handover_owner_changed": "The cases they own have changed since this page was shown: "
+                              "look at them again",
+    "successor_required": "Choose the coordinator who takes their open cases",
     "grant_to_confidential_group": "Choose a coordinator, adviser or inspector: only they may "
                                    "read confidential material",
     "confidential_access_already_granted": "They already have access to the confidential "

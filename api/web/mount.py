@@ -7,6 +7,7 @@ from fastapi.staticfiles import StaticFiles
 from api.web import (
     case_file,
     case_pages,
+    handover_pages,
     national_pages,
     notification_pages,
     oidc,
@@ -31,6 +32,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(saved_view_pages.router)
     app.include_router(notification_pages.router)
     app.include_router(national_pages.router)
+    app.include_router(handover_pages.router)
     app.include_router(case_pages.router)
     app.include_router(case_file.router)
     app.include_router(support_pages.router)

@@ -95,6 +95,8 @@ async def my_work_page(request: Request, who: Principal, asked: dict[str, str], 
     return render(request, "my_work.html", status=status_code, **page_context(
         request, who, rows=rows, filters=filters, next_cursor=page["next_cursor"],
         proposals=page["awaiting_decision"], may_open=may(who, "open case"), tasks=tasks,
+        may_hand_on=who.role is Role.COORDINATOR and may(who, "reassign case"),
+        coordinators=people.choose(Role.COORDINATOR, region=who.region),
         filter_form=_filter_form(filters, may_own=who.role is Role.COORDINATOR,
                                  councils=await _filter_councils(request, who)),
         cursor=cursor, counts=counts, counted_all=page["counts"] is not None,

@@ -17,6 +17,7 @@ from uuid import UUID
 
 from domain.errors import DomainError
 from services.cases.idempotency import IdempotencyStore, Keyed, Outcome
+from services.cases.reassignment import Handover, Moved, Permit, Reassignments
 from services.cases.service import CaseService
 from services.cases.workflow_gateway import WorkflowGateway
 
@@ -44,6 +45,14 @@ class Handled:
     `first` is that first request's outcome (a refusal has no case)."""
 
     case: dict[str, Any] | None
+    first: Outcome | None = None
+
+
+@dataclass(frozen=True)
+class HandedOn:
+    """The cases one handover moved (none when refused); `first` as for `Handled`."""
+
+    moved: list[Moved]
     first: Outcome | None = None
 
 
@@ -111,6 +120,34 @@ class CaseCommandHandler:
             return Handled(first, outcome)
         await self.tell_workflow(case["id"], start=start)
         return Handled(case)
+
+    async def reassign_cases(self, handover: Handover, actor: Actor, *,
+                             permit: Permit | None = None, key: Keyed | None = None,
+                             refusal: Refusal | None = None) -> HandedOn:
+        """Hand several cases on in one decision, all or none (services/cases/reassignment.py),
+        once per key; then tell each case's workflow."""
+        reassignments = Reassignments(self.cases)
+        if key is not None and (refused := await self._blocking(
+                reassignments.recorded_refusal, key)) is not None:
+            return HandedOn([], refused)
+        try:
+            moved, first = await self._blocking(
+                lambda: reassignments.reassign(handover, actor_id=actor.id,
+                                               actor_role=actor.role, permit=permit, key=key))
+        except DomainError as error:
+            if key is None or refusal is None:
+                raise
+            answered, problem, headers = await refusal(error)
+            outcome = await self._blocking(self.idempotency.refused, key, answered, problem,
+                                           headers)
+            if outcome.problem == problem:
+                raise
+            return HandedOn([], outcome)
+        if not first:
+            return HandedOn(moved, Outcome(status=200))
+        for case in moved:
+            await self.tell_workflow(case.case_id)
+        return HandedOn(moved)
 
     async def tell_workflow(self, case_id: UUID, *, start: bool = False) -> None:
         """Start the case's workflow, or tell it the case changed. Best effort: the event
