@@ -1,0 +1,54 @@
+"""Which number a new case reference takes: one counter per region per year.
+
+Each (region code, year) has a `ReferenceCounter` in the case store, under an id worked
+out from the pair (uuid5), so every process finds the same one. A reference is taken by
+recording the counter's next number in the same atomic save as the case that gets it
+(services/cases/service.py): two cases opened at once in one region both try to record
+the counter's next version, the store lets one in, and the other reads the counter
+again and takes the number after. So no two cases ever share a reference, and a number
+is never used by a case that was not saved.
+"""
+
+import uuid
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.case_reference import CaseReference, region_code
+from domain.calendar import london_date
+
+_NAMESPACE = uuid.UUID("5d2f8c1a-7b43-4e0a-9c61-2f8e4b7d1a35")
+
+
+class ReferenceCounter(Aggregate):
+    """The last number given to a case of one region in one year."""
+
+    @staticmethod
+    def create_id(code: str, year: int, **_: Any) -> UUID:
+        return uuid.uuid5(_NAMESPACE, f"{code}-{year}")
+
+    @event("Started")
+    def __init__(self, *, code: str, year: int) -> None:
+        self.code = code
+        self.year = year
+        self.last = 0
+
+    @event("Taken")
+    def take(self, number: int) -> None:
+        self.last = number
+
+    def take_next(self) -> CaseReference:
+        """The next reference, taken (saved only with the case that gets it)."""
+        self.take(self.last + 1)
+        return CaseReference(self.code, self.year, self.last)
+
+
+def counter_id(region: str, raised_at: datetime) -> UUID:
+    """The id of the counter for a case of `region` raised at `raised_at` (UK year)."""
+    return ReferenceCounter.create_id(region_code(region), london_date(raised_at).year)
+
+
+def new_counter(region: str, raised_at: datetime) -> ReferenceCounter:
+    return ReferenceCounter(code=region_code(region), year=london_date(raised_at).year)
