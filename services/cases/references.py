@@ -15,9 +15,10 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
+from eventsourcing.utils import get_topic
 
-from domain.case_reference import CaseReference, region_code
 from domain.calendar import london_date
+from domain.case_reference import CaseReference, region_code
 
 _NAMESPACE = uuid.UUID("5d2f8c1a-7b43-4e0a-9c61-2f8e4b7d1a35")
 
@@ -43,6 +44,10 @@ class ReferenceCounter(Aggregate):
         """The next reference, taken (saved only with the case that gets it)."""
         self.take(self.last + 1)
         return CaseReference(self.code, self.year, self.last)
+
+
+NUMBER_TAKEN = get_topic(ReferenceCounter.Taken)  # type: ignore[attr-defined]
+"""The topic of a number taken: one per case given a reference (by opening or later)."""
 
 
 def counter_id(region: str, raised_at: datetime) -> UUID:

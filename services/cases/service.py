@@ -22,7 +22,7 @@ from domain.deadlines import DeadlinePolicy
 from domain.errors import DomainError
 from domain.ownership import Person
 from services.cases.commands import CaseCommands
-from services.cases.references import ReferenceCounter, counter_id, new_counter
+from services.cases.references import NUMBER_TAKEN, ReferenceCounter, counter_id, new_counter
 from services.cases.support import SupportThroughRegisters
 from services.eventstore.chain import header_length
 from services.eventstore.store import (
@@ -34,12 +34,10 @@ from services.eventstore.store import (
 from services.policy.service import PolicyService
 from services.registers.service import RegisterService
 
-
 REFERENCE_TRIES = 50
 """How often opening a case reads its region's counter again, each time another case
 took the number first: more than the cases any region opens at one moment."""
 CONCERN_RAISED = get_topic(Case.ConcernRaised)
-NUMBER_TAKEN = get_topic(ReferenceCounter.Taken)
 
 
 class CaseNotFound(NotFound):
