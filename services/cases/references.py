@@ -24,7 +24,8 @@ _NAMESPACE = uuid.UUID("5d2f8c1a-7b43-4e0a-9c61-2f8e4b7d1a35")
 
 
 class ReferenceCounter(Aggregate):
-    """The last number given to a case of one region in one year."""
+    """The last number given to a case of one region in one year; started by the first
+    case of the year, which takes number 1."""
 
     @staticmethod
     def create_id(code: str, year: int, **_: Any) -> UUID:
@@ -34,20 +35,21 @@ class ReferenceCounter(Aggregate):
     def __init__(self, *, code: str, year: int) -> None:
         self.code = code
         self.year = year
-        self.last = 0
+        self.last = 1
 
     @event("Taken")
     def take(self, number: int) -> None:
         self.last = number
 
-    def take_next(self) -> CaseReference:
-        """The next reference, taken (saved only with the case that gets it)."""
-        self.take(self.last + 1)
+    @property
+    def reference(self) -> CaseReference:
+        """The reference of the number last taken."""
         return CaseReference(self.code, self.year, self.last)
 
 
-NUMBER_TAKEN = get_topic(ReferenceCounter.Taken)  # type: ignore[attr-defined]
-"""The topic of a number taken: one per case given a reference (by opening or later)."""
+NUMBERS_TAKEN = (get_topic(ReferenceCounter.Started),  # type: ignore[attr-defined]
+                 get_topic(ReferenceCounter.Taken))  # type: ignore[attr-defined]
+"""The topics of a number taken: one event per case given a reference (opened or later)."""
 
 
 def counter_id(region: str, raised_at: datetime) -> UUID:
@@ -55,5 +57,12 @@ def counter_id(region: str, raised_at: datetime) -> UUID:
     return ReferenceCounter.create_id(region_code(region), london_date(raised_at).year)
 
 
-def new_counter(region: str, raised_at: datetime) -> ReferenceCounter:
-    return ReferenceCounter(code=region_code(region), year=london_date(raised_at).year)
+def next_reference(counter: ReferenceCounter | None, region: str,
+                   raised_at: datetime) -> tuple[ReferenceCounter, CaseReference]:
+    """The counter with the next number taken (not yet saved), and its reference: number 1
+    of a counter started now when `counter` is None (the year's first case)."""
+    if counter is None:
+        counter = ReferenceCounter(code=region_code(region), year=london_date(raised_at).year)
+    else:
+        counter.take(counter.last + 1)
+    return counter, counter.reference

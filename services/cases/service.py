@@ -2,7 +2,7 @@
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from copy import deepcopy
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -18,11 +18,12 @@ from domain.authorities import check_registered
 from domain.calendar import PolicyDuration
 from domain.case import Case
 from domain.case.next_steps import offered_now, tasks
+from domain.case_reference import CaseReference
 from domain.deadlines import DeadlinePolicy
 from domain.errors import DomainError
 from domain.ownership import Person
 from services.cases.commands import CaseCommands
-from services.cases.references import NUMBER_TAKEN, ReferenceCounter, counter_id, new_counter
+from services.cases.references import NUMBERS_TAKEN, ReferenceCounter, counter_id, next_reference
 from services.cases.support import SupportThroughRegisters
 from services.eventstore.chain import header_length
 from services.eventstore.store import (
@@ -200,12 +201,12 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
         due = diagnosis_due or self.policy_for(region).diagnosis.due_after(now)
         person = self._person(owner) if owner else None
         for _attempt in range(REFERENCE_TRIES):
-            counter = self._reference_counter(region, now)
+            counter, reference = self._next_reference(region, now)
             case = Case.raise_concern(
                 authority=authority, region=region, summary=summary, source=source,
                 issue_type=issue_type, raised_at=now, diagnosis_due=due,
                 actor_id=actor_id, actor_role=actor_role, owner=person,
-                reference=str(counter.take_next()),
+                reference=str(reference),
             )
             try:
                 self.save_and_keep(case, counter)
@@ -222,8 +223,8 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
             case = self._load(case_id)
             if case.reference:
                 return None
-            counter = self._reference_counter(case.region, case.raised_at)
-            case.give_reference(reference=str(counter.take_next()), recorded_at=self.clock(),
+            counter, reference = self._next_reference(case.region, case.raised_at)
+            case.give_reference(reference=str(reference), recorded_at=self.clock(),
                                 actor_id=actor_id, actor_role=actor_role)
             try:
                 self.save_and_keep(case, counter)
@@ -232,23 +233,25 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
                 continue  # the case or the counter moved on meanwhile: read both again
         raise StaleVersion("the case kept changing; try again", current_version=0)
 
-    def _reference_counter(self, region: str, raised_at: datetime) -> ReferenceCounter:
-        """The counter of a case's references, as the store now holds it (or a new one)."""
+    def _next_reference(self, region: str,
+                        raised_at: datetime) -> tuple[ReferenceCounter, CaseReference]:
+        """The next reference of a region and year, from its counter as the store now holds
+        it; taken on the counter returned, to be saved with the case."""
         try:
-            counter: ReferenceCounter = self.repository.get(counter_id(region, raised_at))
+            counter: ReferenceCounter | None = self.repository.get(counter_id(region, raised_at))
         except AggregateNotFoundError:
-            return new_counter(region, raised_at)
-        return counter
+            counter = None
+        return next_reference(counter, region, raised_at)
 
     def cases_without_reference(self) -> int:
         """How many cases still need `casework give-references`: every reference given
         took a number of a counter, with the case, in one save."""
-        return self._count(CONCERN_RAISED) - self._count(NUMBER_TAKEN)
+        return self._count([CONCERN_RAISED]) - self._count(NUMBERS_TAKEN)
 
-    def _count(self, topic: str) -> int:
+    def _count(self, topics: Sequence[str]) -> int:
         count, start = 0, 1
         while batch := self.recorder.select_notifications(start=start, limit=1000,
-                                                          topics=[topic]):
+                                                          topics=topics):
             count += len(batch)
             start = batch[-1].id + 1
         return count
