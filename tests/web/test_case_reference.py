@@ -1,6 +1,7 @@
 """Over real HTTP, a case's reference is accepted wherever its id is: the API answers for
 it, takes commands on it, and a page's address with it is redirected to the case's own."""
 
+import json
 import re
 from uuid import UUID
 
@@ -47,6 +48,20 @@ def test_a_command_posted_to_a_reference_lands_on_its_case(site, people, web_cas
         assert answer.json()["id"] == case["id"]
     assert [e["type"] for e in web_cases.history(UUID(case["id"]))] == ["ConcernRaised",
                                                                   "DiagnosisRecorded"]
+
+
+def test_the_export_names_the_case_by_its_reference_and_still_verifies(site, people):
+    from services.audit.exports import verify_export
+
+    with httpx.Client(base_url=site) as client:
+        case = _open(client, people["coordinator"])
+        answer = client.get(f"/cases/{case['reference']}/export",
+                            headers=bearer(people["coordinator"]))
+    assert answer.status_code == 200, answer.text
+    lines = answer.text.splitlines()
+    assert json.loads(lines[-1])["reference"] == case["reference"]
+    assert json.loads(lines[0])["data"]["reference"] == case["reference"]
+    assert verify_export(lines).ok
 
 
 def test_a_reference_no_case_has_and_a_malformed_one_are_not_found(site, people):
