@@ -91,7 +91,9 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
     not_found_error = CaseNotFound
     history_broken_error = CaseHistoryBroken
     history_unreadable_error = CaseHistoryUnreadable
-    snapshotting_intervals = {Case: 50}
+    # A region's reference counter gains an event per case: a process that has not yet
+    # read it starts from its latest snapshot, not from the year's first case.
+    snapshotting_intervals = {Case: 50, ReferenceCounter: 100}
 
     def __init__(
         self,
