@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.threads import in_thread
 from domain.case_reference import CaseReference
+from domain.errors import InvalidField
 from services.caselist.projection import CaseListView
 from services.cases.service import CaseService
 
@@ -49,7 +50,10 @@ class CaseByReference:
 def case_with_reference(view: CaseListView, cases: CaseService, reference: str) -> str | None:
     """The id of the case with `reference`; the list is brought up to date first if it
     does not know it yet (a case opened a moment ago)."""
-    wanted = str(CaseReference.parse(reference))
+    try:
+        wanted = str(CaseReference.parse(reference))
+    except InvalidField:  # the shape of one, but no reference (number 0000)
+        return None
     found = view.case_with_reference(wanted)
     if found is None:
         view.catch_up(cases)

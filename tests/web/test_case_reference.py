@@ -67,7 +67,7 @@ def test_the_export_names_the_case_by_its_reference_and_still_verifies(site, peo
 def test_a_reference_no_case_has_and_a_malformed_one_are_not_found(site, people):
     with httpx.Client(base_url=site) as client:
         _open(client, people["coordinator"])
-        for path in ("/cases/NW-1999-0001", "/cases/NW-2026-00x1",
+        for path in ("/cases/NW-1999-0001", "/cases/NW-2026-00x1", "/cases/NW-2026-0000",
                      "/cases/LN-2026-0001/history"):
             answer = client.get(path, headers=bearer(people["coordinator"]))
             assert answer.status_code == 404, (path, answer.text)
