@@ -12,6 +12,7 @@ from temporalio.contrib.opentelemetry import TracingInterceptor
 
 from api import errors, openapi
 from api.middleware import AccessLog, BodyLimit, SecurityHeaders, TracedRequests
+from api.references import CaseByReference
 from api.routes import cases as case_routes
 from api.routes import checkpoints as checkpoint_routes
 from api.routes import commands as command_routes
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.state.throttle = Gate(settings)  # failed credentials, per address and account
     errors.install(app)
     openapi.install(app)
+    app.add_middleware(CaseByReference)  # innermost: every route and page sees a case's id
     app.add_middleware(NoDuplicateKeys)  # inside BodyLimit: sees only bodies within the limit
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
     app.add_middleware(PlainQuery)

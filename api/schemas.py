@@ -48,6 +48,9 @@ class CasePublic(BaseModel):
 
     id: UUID
     version: int
+    reference: str = Field("", description="The case's reference, like NW-2026-0042 (region, "
+                                           "UK year raised, number); \"\" until a case from "
+                                           "before references is given one.")
     authority: str
     region: str
     summary: str
@@ -70,6 +73,7 @@ class CaseRow(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     case_id: UUID
+    reference: str | None = Field(None, description="The case's reference, like NW-2026-0042.")
     authority: str
     region: str
     stage: str

@@ -269,8 +269,13 @@ async def export_download(request: Request, case_id: UUID, access: Access,
         return _download(text, "text/csv", f"case-{case_id}.csv")
     ledger = request.app.state.checkpoints
 
-    def export() -> list[str]:  # its closing line carries the latest checkpoint and proof
-        return cases.export_history(case_id, redact=redact, **ledger.evidence(case_id))
+    reference = access.seen_case.get("reference")
+    named = {"reference": reference} if reference else {}
+
+    def export() -> list[str]:  # its closing line carries the latest checkpoint and proof,
+        # and the case's reference (beside the head it claims: no hash covers it)
+        return cases.export_history(case_id, redact=redact, **named,
+                                    **ledger.evidence(case_id))
 
     lines = await in_thread(export)
     return _download("\n".join(lines) + "\n", "application/x-ndjson", f"case-{case_id}.jsonl")

@@ -44,6 +44,7 @@ REFUSALS: dict[str, str] = {
     "plan_actions_are_smart": "Give every action an owner, a due date and how the council will "
                               "know it is done",
     "one_diagnosis": "A diagnosis is already recorded for this case",
+    "one_reference": "This case already has a reference, and keeps it",
     "closed_case_is_read_only": "The case is closed: record its follow-up review or reopen it",
     "only_a_closed_case_reopens": "Only a closed case can be reopened",
     "follow_up_review_due": "A follow-up review is recorded once, when one is due on a case "

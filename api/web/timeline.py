@@ -50,6 +50,7 @@ SENTENCES: dict[str, Said] = {
         else ""),
     "CouncilAcknowledgedNeed": lambda d, p, c: "acknowledged that the council needs support",
     "CouncilDeclinedSupport": lambda d, p, c: "declined support for the council",
+    "ReferenceGiven": lambda d, p, c: f"gave the case its reference, {d.get('reference')}",
     "RiskAssessed": lambda d, p, c: (
         f"assessed the {phrase(d.get('kind'))} as {phrase(d.get('band'))} (impact "
         f"{phrase(d.get('impact'))}, likelihood {phrase(d.get('likelihood'))}, score "

@@ -13,9 +13,9 @@ command-line or configuration mistake, 3 a damaged backup, 4 a missing key.
 import argparse
 import sys
 
-from deploy.cli import audit, backup, caselist, demo, policy, serve, users
+from deploy.cli import audit, backup, caselist, demo, policy, references, serve, users
 
-GROUPS = (serve, users, policy, audit, backup, caselist, demo)
+GROUPS = (serve, users, policy, audit, backup, caselist, references, demo)
 
 
 def parser() -> argparse.ArgumentParser:

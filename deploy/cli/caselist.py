@@ -7,6 +7,7 @@ import time
 from services.bootstrap import build_services
 from services.caselist.migrations import current_version, migrate
 from services.caselist.projection import CaseListView
+from services.cases.service import CaseService
 from services.platform.settings import Settings
 
 
@@ -30,6 +31,14 @@ def _migrate(_args: argparse.Namespace) -> int:
     applied = migrate(settings)
     print(f"schema version {current_version(settings)}"
           + (f" (applied {', '.join(map(str, applied))})" if applied else " (up to date)"))
+    cases = CaseService(settings.eventsourcing_env())
+    try:
+        lacking = cases.cases_without_reference()
+    finally:
+        cases.close()
+    if lacking:
+        print(("1 case has" if lacking == 1 else f"{lacking} cases have")
+              + " no reference yet: run `casework give-references`")
     return 0
 
 

@@ -36,7 +36,7 @@ The rules, each refused with a RuleViolation of that name:
   owner_is_region_coordinator, owner_required, owner_unchanged,
   grant_to_confidential_group, confidential_access_already_granted,
   confidential_access_not_granted (domain/ownership.py, where naming the wrong
-  person as owner or grantee is an InvalidField of that rule).
+  person as owner or grantee is an InvalidField of that rule), one_reference.
 """
 
 from datetime import datetime
@@ -84,6 +84,7 @@ class Case(Aggregate, closure.ClosurePart, joint_meetings.JointMeetingsPart,
     IntelligenceAdded = concern.IntelligenceAdded
     CouncilAcknowledgedNeed = concern.CouncilAcknowledgedNeed
     CouncilDeclinedSupport = concern.CouncilDeclinedSupport
+    ReferenceGiven = concern.ReferenceGiven
     RiskAssessed = diagnosis.RiskAssessed
     DiagnosisRecorded = diagnosis.DiagnosisRecorded
     LGAAskedToBroker = diagnosis.LGAAskedToBroker
@@ -129,17 +130,18 @@ class Case(Aggregate, closure.ClosurePart, joint_meetings.JointMeetingsPart,
     def raise_concern(
         cls, *, authority: str, region: str, summary: str, source: str, issue_type: str,
         raised_at: datetime, diagnosis_due: datetime, actor_id: str, actor_role: str,
-        owner: Person | None = None,
+        owner: Person | None = None, reference: str = "",
     ) -> "Case":
         """Open a case; refuses one without an authority, summary or known source.
 
         Its owner is the coordinator named (an active coordinator of the region), else
-        the coordinator opening it (domain/ownership.py).
+        the coordinator opening it (domain/ownership.py). Its reference is the one the
+        services allocated it (domain/case_reference.py).
         """
         fields = concern.concern_fields(
             authority=authority, region=region, summary=summary, source=source,
             issue_type=issue_type, raised_at=raised_at, diagnosis_due=diagnosis_due,
-            actor_id=actor_id, actor_role=actor_role, owner=owner)
+            actor_id=actor_id, actor_role=actor_role, owner=owner, reference=reference)
         case: Case = cls._create(concern.ConcernRaised, **fields)
         return case
 

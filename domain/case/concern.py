@@ -6,7 +6,8 @@ from typing import Annotated, Any
 from eventsourcing.domain import Aggregate
 
 from domain.case.state import CaseState, actor, required_text
-from domain.errors import InvalidField
+from domain.case_reference import CaseReference
+from domain.errors import InvalidField, RuleViolation
 from domain.moments import moment
 from domain.ownership import Person, opening_owner
 from domain.vocabulary import (
@@ -21,8 +22,9 @@ from domain.vocabulary import (
 
 
 class ConcernRaised(Aggregate.Created):
-    """The first event of every case. `owner` came in a later release: concerns raised
-    before cases had owners carry none."""
+    """The first event of every case. `owner` and `reference` came in later releases:
+    concerns raised before cases had owners carry none, and those raised before
+    references carry "" (the case is given one by a later ReferenceGiven)."""
 
     authority: str
     region: str
@@ -34,10 +36,12 @@ class ConcernRaised(Aggregate.Created):
     actor_id: str
     actor_role: str
     owner: str | None = None
+    reference: str = ""
 
     def apply(self, aggregate: CaseState) -> None:
         case = aggregate
         case.authority, case.owner, case.region = self.authority, self.owner, self.region
+        case.reference = self.reference
         case.summary, case.source, case.issue_type = self.summary, self.source, self.issue_type
         case.raised_at = self.raised_at
         case.stage, case.stage_since = Stage.LOCAL.value, self.raised_at
@@ -58,11 +62,13 @@ class ConcernRaised(Aggregate.Created):
 
 def concern_fields(*, authority: str, region: str, summary: str, source: str,
                    issue_type: str, raised_at: datetime, diagnosis_due: datetime,
-                   actor_id: str, actor_role: str, owner: Person | None = None) -> dict[str, Any]:
+                   actor_id: str, actor_role: str, owner: Person | None = None,
+                   reference: str = "") -> dict[str, Any]:
     """A concern's fields, refused without an authority, summary or known source.
 
     Its owner is the coordinator named (an active coordinator of the region), else
-    the coordinator opening it (domain/ownership.py).
+    the coordinator opening it (domain/ownership.py). Its reference, if given, is one
+    (domain/case_reference.py), written in capitals.
     """
     if moment(diagnosis_due, "diagnosis_due") <= raised_at:
         raise InvalidField("diagnosis_due must be after the concern was raised",
@@ -75,7 +81,8 @@ def concern_fields(*, authority: str, region: str, summary: str, source: str,
         summary=required_text(summary, "summary"),
         source=one_of(source, ConcernSource, "source"),
         issue_type=one_of(issue_type, IssueType, "issue_type"),
-        raised_at=raised_at, diagnosis_due=diagnosis_due, **who, owner=owner_id)
+        raised_at=raised_at, diagnosis_due=diagnosis_due, **who, owner=owner_id,
+        reference=str(CaseReference.parse(reference)) if reference else "")
 
 
 class IntelligenceAdded(Aggregate.Event):
@@ -107,6 +114,18 @@ class CouncilAcknowledgedNeed(Aggregate.Event):
                                             "recorded_at": self.recorded_at})
 
 
+class ReferenceGiven(Aggregate.Event):
+    """A case opened before references were given gets one (`casework give-references`)."""
+
+    reference: str
+    recorded_at: datetime
+    actor_id: str
+    actor_role: str
+
+    def apply(self, aggregate: CaseState) -> None:
+        aggregate.reference = self.reference
+
+
 class CouncilDeclinedSupport(Aggregate.Event):
     """The council will not seek support: any agreement to a referral is withdrawn."""
 
@@ -136,6 +155,16 @@ class ConcernPart(CaseState):
             source=required_text(source, "source"),
             confidentiality=one_of(confidentiality, Confidentiality, "confidentiality"),
             recorded_at=recorded_at, **actor(actor_id, actor_role))
+
+    def give_reference(self, *, reference: str, recorded_at: datetime, actor_id: str,
+                       actor_role: str) -> None:
+        """Give a case from before references its reference; a case keeps the one it has,
+        so a reference quoted once always finds the same case. Allowed on a closed case."""
+        if self.reference:
+            raise RuleViolation(f"the case already has the reference {self.reference}",
+                                rule="one_reference")
+        self.trigger_event(ReferenceGiven, reference=str(CaseReference.parse(reference)),
+                           recorded_at=recorded_at, **actor(actor_id, actor_role))
 
     def acknowledge_need(self, *, reason: str, recorded_at: datetime, actor_id: str,
                          actor_role: str) -> None:

@@ -96,6 +96,9 @@ class CaseState:
     _agreed_plan: dict[str, Any] | None = None
     _risk_controls: dict[str, Any] | None = None
     _lga_brokering: dict[str, Any] | None = None
+    reference: str = ""
+    """The case's reference (domain/case_reference.py); "" until a case from before
+    references is given one."""
     owner: str | None = None
     """The coordinator who owns the case; None for cases opened before cases had owners."""
     confidential_access: Mapping[str, dict[str, Any]] = NO_GRANTS

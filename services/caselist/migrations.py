@@ -22,7 +22,7 @@ import psycopg
 from services.audit.checkpoints import CheckpointLedger
 from services.caselist.inbox_marks import SCHEMA as INBOX_MARKS
 from services.caselist.projection import _SCHEMA as READ_MODEL_TABLES
-from services.caselist.projection import PROJECTION
+from services.caselist.projection import PROJECTION, REFERENCE_INDEX
 from services.caselist.saved_views import SCHEMA as SAVED_VIEWS
 from services.caselist.tally import TALLY_TABLE
 from services.caselist.worklist import (
@@ -89,6 +89,10 @@ MIGRATIONS = (
                  "projected again to fill them in",
               (TASKS_INDEX, *REPROJECT_CASE_LIST, "DELETE FROM case_list_tally"),
               adds_columns=tuple(("case_list", column, "TEXT") for column in TASK_COLUMNS)),
+    Migration(9, "case list: each case's reference (NW-2026-0042), and an index to find a "
+                 "case by it; the list is projected again to fill it in",
+              (REFERENCE_INDEX, *REPROJECT_CASE_LIST, "DELETE FROM case_list_tally"),
+              adds_columns=(("case_list", "reference", "TEXT"),)),
     Migration(11, "saved views of My work, each person's, some shared with a region",
               tuple(SAVED_VIEWS)),
     Migration(12, "notifications: what each person marked seen or done", tuple(INBOX_MARKS)),

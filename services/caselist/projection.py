@@ -69,9 +69,11 @@ PROJECTION = "case_list"
 
 _COLUMNS = ("case_id", "authority", "region", "stage", "status", "issue_type",
             "risk_score", "risk_band", "raised_at", "next_due", "version", "owner",
-            *AWAITING_COLUMNS, *TASK_COLUMNS)
+            *AWAITING_COLUMNS, *TASK_COLUMNS, "reference")
 LISTED_COLUMNS = _COLUMNS
 """What a page of the list carries of each case (with a stream's problem, if any)."""
+REFERENCE_INDEX = "CREATE INDEX IF NOT EXISTS case_list_reference ON case_list (reference)"
+"""For finding a case by the reference someone quotes (GET /cases/NW-2026-0042)."""
 _SCHEMA = [
     """CREATE TABLE IF NOT EXISTS case_list (
         case_id TEXT PRIMARY KEY, authority TEXT NOT NULL, region TEXT NOT NULL,
@@ -80,11 +82,12 @@ _SCHEMA = [
         version INTEGER NOT NULL, owner TEXT, escalation_proposed_to TEXT,
         escalation_proposed_at TEXT, joint_meeting_proposed_at TEXT, red_flag_raised_at TEXT,
         agreement_requested_at TEXT, agreement_requested_by TEXT, joint_summary_due TEXT,
-        review_due TEXT, adviser TEXT)""",
+        review_due TEXT, adviser TEXT, reference TEXT)""",
     "CREATE INDEX IF NOT EXISTS case_list_stage_risk ON case_list (stage, risk_band, raised_at)",
     *WORKLIST_INDEXES,
     AWAITING_INDEX,
     TASKS_INDEX,
+    REFERENCE_INDEX,
     "CREATE INDEX IF NOT EXISTS case_list_order ON case_list (raised_at, case_id)",
     """CREATE TABLE IF NOT EXISTS read_model_tracking (
         projection TEXT PRIMARY KEY, position INTEGER NOT NULL)""",
@@ -134,7 +137,7 @@ def row_for(view: dict[str, Any]) -> tuple:
     return (str(view["id"]), view["authority"], view["region"], view["stage"], view["status"],
             view["issue_type"], score, band, _iso(view["raised_at"]),
             _iso(min(due)) if due else None, view["version"], view.get("owner"),
-            *_awaiting(view), *_tasks(view))
+            *_awaiting(view), *_tasks(view), view.get("reference") or None)
 
 
 class CaseListView(SideTables):
@@ -362,6 +365,13 @@ class CaseListView(SideTables):
         page, more = rows[:limit], len(rows) > limit
         return page, cursor_after(order, page[-1]) if more else None
 
+    def case_with_reference(self, reference: str) -> str | None:
+        """The id of the case given `reference` (as the list has it so far), or None."""
+        with self._read() as db:
+            db.execute("SELECT case_id FROM case_list WHERE reference = ?", (reference,))
+            found = db.fetchone()
+        return str(found[0]) if found else None
+
     def awaiting_decision(self, chosen: CaseFilter, *, now: datetime | None = None,
                           limit: int = 50) -> list[dict[str, Any]]:
         """The cases the filter matches with an escalation or a joint local meeting
@@ -468,12 +478,13 @@ def _row_view(case: Any) -> dict[str, Any]:
             "deadlines": case.deadlines, "risk": case.risk, "owner": case.owner,
             "pending_escalation": getattr(case, "pending_escalation", None),
             "joint_meeting_proposal": case.joint_meeting_proposal, "red_flag": case.red_flag,
-            "agreement_requested": case.agreement_requested, "advisers": case.advisers}
+            "agreement_requested": case.agreement_requested, "advisers": case.advisers,
+            "reference": case.reference}
 
 
 _ARRAY_TYPES = ("text", "text", "text", "text", "text", "text", "int", "text", "text", "text",
                 "int", "text", "text", "text", "text", "text", "text", "text", "text", "text",
-                "text")
+                "text", "text")
 _UPSERT_ARRAYS = (
     f"INSERT INTO case_list ({', '.join(_COLUMNS)}) SELECT * FROM unnest("
     + ", ".join(f"?::{t}[]" for t in _ARRAY_TYPES) + ") ON CONFLICT (case_id) DO UPDATE SET "

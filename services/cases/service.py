@@ -2,7 +2,7 @@
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from copy import deepcopy
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -12,15 +12,18 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate, OriginatorVersionError
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
 
 from domain.authorities import check_registered
 from domain.calendar import PolicyDuration
 from domain.case import Case
 from domain.case.next_steps import offered_now, tasks
+from domain.case_reference import CaseReference
 from domain.deadlines import DeadlinePolicy
 from domain.errors import DomainError
 from domain.ownership import Person
 from services.cases.commands import CaseCommands
+from services.cases.references import NUMBERS_TAKEN, ReferenceCounter, counter_id, next_reference
 from services.cases.support import SupportThroughRegisters
 from services.eventstore.chain import header_length
 from services.eventstore.store import (
@@ -31,6 +34,11 @@ from services.eventstore.store import (
 )
 from services.policy.service import PolicyService
 from services.registers.service import RegisterService
+
+REFERENCE_TRIES = 50
+"""How often opening a case reads its region's counter again, each time another case
+took the number first: more than the cases any region opens at one moment."""
+CONCERN_RAISED = get_topic(Case.ConcernRaised)
 
 
 class CaseNotFound(NotFound):
@@ -83,7 +91,9 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
     not_found_error = CaseNotFound
     history_broken_error = CaseHistoryBroken
     history_unreadable_error = CaseHistoryUnreadable
-    snapshotting_intervals = {Case: 50}
+    # A region's reference counter gains an event per case: a process that has not yet
+    # read it starts from its latest snapshot, not from the year's first case.
+    snapshotting_intervals = {Case: 50, ReferenceCounter: 100}
 
     def __init__(
         self,
@@ -126,15 +136,17 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
         finally:
             self._saving.companion = None
 
-    def save_and_keep(self, aggregate: Any) -> None:
+    def save_and_keep(self, aggregate: Any, *with_it: Aggregate) -> None:
+        """Save the case with `with_it` (its reference's counter) and any companion record,
+        all or nothing; a clash on the companion's record is `KeyRecordedMeanwhile`."""
         companion = getattr(self._saving, "companion", None)
-        if companion is None or not isinstance(aggregate, Case):
+        if not isinstance(aggregate, Case) or (companion is None and not with_it):
             return super().save_and_keep(aggregate)
-        record = companion(aggregate)
+        record = companion(aggregate) if companion is not None else None
         try:
-            self.save(aggregate, record)
+            self.save(aggregate, *with_it, record)
         except IntegrityError:
-            if list(self.events.get(record.id, limit=1)):
+            if record is not None and list(self.events.get(record.id, limit=1)):
                 raise KeyRecordedMeanwhile(record.id) from None
             raise
         self.repository.remember(aggregate)
@@ -188,15 +200,63 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
         if self.authorities is not None:
             check_registered(authority, self.authorities(authority), region=region)
         now = self.clock()
-        case = Case.raise_concern(
-            authority=authority, region=region, summary=summary, source=source,
-            issue_type=issue_type, raised_at=now,
-            diagnosis_due=diagnosis_due or self.policy_for(region).diagnosis.due_after(now),
-            actor_id=actor_id, actor_role=actor_role,
-            owner=self._person(owner) if owner else None,
-        )
-        self.save_and_keep(case)
-        return case.id
+        due = diagnosis_due or self.policy_for(region).diagnosis.due_after(now)
+        person = self._person(owner) if owner else None
+        for _attempt in range(REFERENCE_TRIES):
+            counter, reference = self._next_reference(region, now)
+            case = Case.raise_concern(
+                authority=authority, region=region, summary=summary, source=source,
+                issue_type=issue_type, raised_at=now, diagnosis_due=due,
+                actor_id=actor_id, actor_role=actor_role, owner=person,
+                reference=str(reference),
+            )
+            try:
+                self.save_and_keep(case, counter)
+                return case.id
+            except IntegrityError:
+                continue  # another case took that number first: read the counter again
+        raise StaleVersion("many cases were opened in this region at once; try again",
+                           current_version=0)
+
+    def give_reference(self, case_id: UUID, *, actor_id: str, actor_role: str) -> str | None:
+        """Give a case from before references its reference (the next of its region, in
+        the UK year it was raised); None when it has one already."""
+        for _attempt in range(REFERENCE_TRIES):
+            case = self._load(case_id)
+            if case.reference:
+                return None
+            counter, reference = self._next_reference(case.region, case.raised_at)
+            case.give_reference(reference=str(reference), recorded_at=self.clock(),
+                                actor_id=actor_id, actor_role=actor_role)
+            try:
+                self.save_and_keep(case, counter)
+                return case.reference
+            except IntegrityError:
+                continue  # the case or the counter moved on meanwhile: read both again
+        raise StaleVersion("the case kept changing; try again", current_version=0)
+
+    def _next_reference(self, region: str,
+                        raised_at: datetime) -> tuple[ReferenceCounter, CaseReference]:
+        """The next reference of a region and year, from its counter as the store now holds
+        it; taken on the counter returned, to be saved with the case."""
+        try:
+            counter: ReferenceCounter | None = self.repository.get(counter_id(region, raised_at))
+        except AggregateNotFoundError:
+            counter = None
+        return next_reference(counter, region, raised_at)
+
+    def cases_without_reference(self) -> int:
+        """How many cases still need `casework give-references`: every reference given
+        took a number of a counter, with the case, in one save."""
+        return self._count([CONCERN_RAISED]) - self._count(NUMBERS_TAKEN)
+
+    def _count(self, topics: Sequence[str]) -> int:
+        count, start = 0, 1
+        while batch := self.recorder.select_notifications(start=start, limit=1000,
+                                                          topics=topics):
+            count += len(batch)
+            start = batch[-1].id + 1
+        return count
 
     def _person(self, username: str) -> Person:
         """Who a username names, from the user store (unknown when there is none)."""
@@ -401,6 +461,7 @@ def case_view(case: Case) -> dict[str, Any]:
     return {
         "id": case.id,
         "version": case.version,
+        "reference": case.reference,
         "authority": case.authority,
         "region": case.region,
         "owner": case.owner,

@@ -135,6 +135,8 @@ class Notice:
     due: str = ""
     to_stage: str = ""
     case_url: str = ""
+    reference: str = ""
+    """The case's reference (NW-2026-0042); "" for a notice about no one case."""
 
 
 NOTICE_DELIVERY_WORKFLOW = "NoticeDeliveryWorkflow"

@@ -38,11 +38,12 @@ class DigestItem:
     deadline: str
     due: datetime
     case_url: str
+    reference: str = ""
 
     def line(self, now: datetime) -> str:
         what = WHAT.get(self.deadline, f"the {self.deadline}")
-        return (f"{self.authority}: {what}, due by {uk_time(self.due)} "
-                f"({how_long(self.due, now)})")
+        case = f"{self.authority} ({self.reference})" if self.reference else self.authority
+        return f"{case}: {what}, due by {uk_time(self.due)} ({how_long(self.due, now)})"
 
 
 class MorningDigest:
@@ -99,7 +100,7 @@ class MorningDigest:
                   now: datetime) -> list[DigestItem]:
         """What is overdue or due within five working days on the reader's cases."""
         horizon = add_working_days(now, HORIZON_WORKING_DAYS)
-        items = [DigestItem(case.authority, name, due, self._url(case))
+        items = [DigestItem(case.authority, name, due, self._url(case), case.reference)
                  for case in cases for name, due in case.deadlines.items()
                  if due <= horizon and _answers_for(reader, case, name,
                                                     self._owner(case))]

@@ -156,7 +156,7 @@ class EscalationSteps:
                 error=failure.error, actor_id=ACTOR))
         aggregate = self._load(UUID(failure.case_id))
         case = {"id": aggregate.id, "authority": aggregate.authority,
-                "region": aggregate.region}
+                "region": aggregate.region, "reference": aggregate.reference}
         notice = self._failure_notice(case, failure) if recorded else None
         return self._outcome(recorded, notice, failure.case_id)
 
@@ -167,7 +167,8 @@ class EscalationSteps:
             region=case["region"],
             subject=f"{case['authority']}: the automated {step.action} for the "
                     f"{step.deadline} deadline failed",
-            body=f"Case {case['id']} ({case['authority']}, {case['region']}): the "
+            body=f"Case {case['reference'] or case['id']} ({case['authority']}, "
+                 f"{case['region']}): the "
                  f"{step.action} due at {step.at} can never be recorded ({failure.error}). "
                  f"Other reminders continue; please act on the case by hand.",
             email_to=policy.notify_email, webhook_url=policy.webhook_url,
@@ -175,7 +176,7 @@ class EscalationSteps:
                                   policy.notify_email).deliveries(policy.webhook_url,
                                                                   self.channels),
             retry=self.retry, kind="automation failed", deadline=step.deadline,
-            case_url=self.case_url(str(case["id"])))
+            case_url=self.case_url(str(case["id"])), reference=case["reference"])
 
     def _outcome(self, recorded: bool, notice: Notice | None, case_id: str) -> StepOutcome:
         return StepOutcome(recorded=recorded, notice=notice, plan=self.plan(case_id))
@@ -242,7 +243,8 @@ class EscalationSteps:
                       deliveries=to.deliveries(webhook, self.channels),
                       retry=self.retry, kind=step.action, html=text.html,
                       deadline=step.deadline, due=facts_.due.isoformat(),
-                      to_stage=step.to_stage or "", case_url=url)
+                      to_stage=step.to_stage or "", case_url=url,
+                      reference=aggregate.reference)
 
     def case_url(self, case_id: str) -> str:
         """The case's page in a browser (through sign-in when needed), not the JSON API."""
@@ -299,4 +301,4 @@ def _step_facts(case: Case, step: PlannedStep, facts: CaseFacts,
                      next_at=following.at if following else None,
                      next_to_stage=following.to_stage if following else None,
                      asked_by=directory.name_of(asked["requested_by"]) if asked else "",
-                     plan_due=facts.deadlines.get("plan agreed"))
+                     plan_due=facts.deadlines.get("plan agreed"), reference=case.reference)

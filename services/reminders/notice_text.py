@@ -75,6 +75,8 @@ class StepFacts:
     asked_by: str = ""
     """Who put the plan to the council, by name (for a request to agree it)."""
     plan_due: datetime | None = None
+    reference: str = ""
+    """The case's reference (NW-2026-0042), quoted in the subject and the body."""
 
 
 @dataclass(frozen=True)
@@ -235,6 +237,9 @@ def _capital(text: str) -> str:
 def _render(subject: str, paragraphs: list[str], case_url: str, step: StepFacts) -> NoticeText:
     link = f"Open the case: {case_url}" if case_url else ""
     sign_off = f"Sent by casework for the {step.region} regional improvement partnership."
+    if step.reference:  # quoted in replies and on the phone
+        subject = f"{subject} (case {step.reference})"
+        paragraphs = [*paragraphs, f"The case's reference is {step.reference}."]
     text = "\n\n".join(["Hello,", *paragraphs, *([link] if link else []), sign_off]) + "\n"
     html_link = (f'<p><a href="{escape(case_url, quote=True)}">Open the case</a></p>'
                  if case_url else "")

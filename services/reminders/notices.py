@@ -160,7 +160,7 @@ def failure_alert(outcome: DeliveryOutcome, coordinators: list[str], channels: f
     return Notice(key=f"{notice.key}|{delivery.channel}|{delivery.address}|failed",
                   case_id=notice.case_id, authority=notice.authority, region=notice.region,
                   subject=subject, body=body, deliveries=deliveries, retry=retry,
-                  kind=DELIVERY_FAILED, case_url=notice.case_url)
+                  kind=DELIVERY_FAILED, case_url=notice.case_url, reference=notice.reference)
 
 
 def outcome_time(outcome: DeliveryOutcome, now: datetime) -> datetime:

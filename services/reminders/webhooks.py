@@ -28,6 +28,8 @@ _WHEN = {"type": "string", "format": "date-time"}
 _COMMON: dict[str, Any] = {
     "key": {**_TEXT, "description": "Names the notice for good: the Idempotency-Key"},
     "case_id": {**_TEXT, "description": "The case's id"},
+    "reference": {**_TEXT, "description": "The case's reference, like NW-2026-0042 (blank "
+                                          "for a case not yet given one)"},
     "authority": _TEXT,
     "region": _TEXT,
     "subject": _TEXT,
@@ -66,7 +68,8 @@ def payload(notice: Notice) -> dict[str, Any]:
     """The notice as its type's schema has it (no one's email address goes out)."""
     kind = notice.kind or "remind"
     body: dict[str, Any] = {"type": kind, "key": notice.key, "case_id": notice.case_id,
-                            "authority": notice.authority, "region": notice.region,
+                            "reference": notice.reference, "authority": notice.authority,
+                            "region": notice.region,
                             "subject": notice.subject, "text": notice.body,
                             "case_url": notice.case_url}
     extra = {"deadline": notice.deadline, "due": notice.due, "to_stage": notice.to_stage}

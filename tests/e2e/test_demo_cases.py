@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from api.main import create_app
+from domain.case_reference import CaseReference
 from services.identity.service import IdentityService
 from services.ops.demo_cases import CASE_STUDIES
 from services.ops.demo_data import load_everything
@@ -40,6 +41,9 @@ def test_the_demo_loads_the_case_studies_at_their_stages_once(services, api: htt
     assert listed.status_code == 200, listed.text
     seen = {(c["authority"], c["stage"], c["status"]) for c in listed.json()["cases"]}
     assert seen == {(s.authority, s.expected_stage, s.expected_status) for s in CASE_STUDIES}
+    references = [c["reference"] for c in listed.json()["cases"]]
+    assert all(CaseReference.looks_like(r) for r in references)
+    assert len(set(references)) == len(CASE_STUDIES)
     assert {s.expected_status for s in CASE_STUDIES} == {"open", "closed"}
     assert len({s.expected_stage for s in CASE_STUDIES}) == 2
 

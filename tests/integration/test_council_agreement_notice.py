@@ -47,7 +47,9 @@ async def test_asking_the_council_to_agree_the_plan_emails_its_liaison_a_link_to
     sent = await eventually(lambda: _to_liaisons(mailbox), timeout=30)
     [to_lia] = [m for m in sent if m["To"] == "lia@northshire.example"]
     assert "sol@southshire.example" not in [m["To"] for m in sent]  # another council's
-    assert to_lia["Subject"] == f"{OPEN_CASE['authority']}: the support plan awaits your agreement"
+    reference = cases.get_case(case_id)["reference"]
+    assert to_lia["Subject"] == (f"{OPEN_CASE['authority']}: the support plan awaits your "
+                                 f"agreement (case {reference})")
     text = to_lia.get_body(("plain",)).get_content()
     assert f"Cora Coordinator asked {OPEN_CASE['authority']} to agree its support plan" in text
     assert f"Open the case: {PUBLIC_URL}/case/{case_id}" in text

@@ -44,7 +44,8 @@ async def test_the_digest_arrives_at_its_configured_time_listing_overdue_and_com
         assert str(digest["Subject"]).strip().startswith("casework: 1 overdue, 1 due in the next")
         text = digest.get_body(("plain",)).get_content()
         overdue_part, coming_part = text.split("Due in the next 5 working days (1):")
-        assert "Northshire County Council: the diagnosis" in overdue_part
+        reference = cases.get_case(overdue)["reference"]
+        assert f"Northshire County Council ({reference}): the diagnosis" in overdue_part
         assert f"{PUBLIC_URL}/case/{overdue}" in overdue_part
         assert "Eastshire Borough Council" in coming_part and f"/cases/{soon}" in coming_part
         assert "Farshire" not in text

@@ -29,7 +29,8 @@ def test_a_keyed_request_records_its_outcome_in_the_same_save_as_its_event(cases
     keyed = Keyed(owner="cora", key="k1", request="POST /cases 1")
     outcome, view = keys.run(keyed, 201, _open(cases))
     assert view is not None and outcome == Outcome(status=201, case_id=view["id"], version=1)
-    assert _events(cases) == ["ConcernRaised", "Answered"]
+    # (with the region's reference counter, started by taking number 1, in the same save)
+    assert _events(cases) == ["ConcernRaised", "Started", "Answered"]
     assert keys.recorded(keyed) == outcome
 
 
@@ -40,7 +41,7 @@ def test_when_another_request_with_the_key_got_in_first_nothing_of_this_one_is_w
     # A racing duplicate that decided before the first was saved: its save is refused whole.
     second, view = keys.run(keyed, 201, _open(cases))
     assert view is None and second == first
-    assert _events(cases) == ["ConcernRaised", "Answered"]
+    assert _events(cases) == ["ConcernRaised", "Started", "Answered"]
 
 
 def test_a_request_that_died_in_flight_leaves_nothing_and_its_retry_runs(cases):

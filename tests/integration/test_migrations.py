@@ -56,7 +56,7 @@ def test_the_current_release_schema_is_upgraded_and_keeps_every_case(settings, c
 def test_a_database_at_an_older_version_gets_only_the_later_migrations(settings):
     assert migrate(settings, up_to=1) == [1]
     assert current_version(settings) == 1
-    assert migrate(settings) == _after(1)
+    assert migrate(settings) == list(range(2, LATEST + 1))
 
 
 def test_processes_starting_together_apply_each_migration_once(settings):
@@ -111,7 +111,7 @@ def test_a_case_list_from_before_owners_gets_the_column_and_is_projected_again(s
             (cases.recorder.max_notification_id(),))
     assert migrate(settings, up_to=3) == [1, 2, 3]
 
-    assert migrate(settings) == _after(3)
+    assert migrate(settings) == list(range(4, LATEST + 1))
     view = CaseListView(settings)
     view.catch_up(cases)
     mine, _ = view.list_cases(owner="cora")
@@ -145,7 +145,7 @@ def test_a_case_list_from_before_proposals_gets_the_columns_and_is_projected_aga
         run("INSERT INTO read_model_tracking VALUES ('case_list', ?)",
             (cases.recorder.max_notification_id(),))
 
-    assert migrate(settings) == _after(6)
+    assert migrate(settings) == list(range(7, LATEST + 1))
     assert "case_list_awaiting" in _indexes(settings)
     view = CaseListView(settings)
     view.catch_up(cases)
@@ -177,7 +177,7 @@ def test_a_case_list_from_before_tasks_gets_the_columns_and_is_projected_again(
         run("CREATE TABLE read_model_tracking (projection TEXT PRIMARY KEY, "
             "position INTEGER NOT NULL)")
     assert migrate(settings, up_to=7) == [1, 2, 3, 4, 5, 6, 7]
-    assert migrate(settings) == _after(7)
+    assert migrate(settings) == list(range(8, LATEST + 1))
     assert "case_list_tasks" in _indexes(settings)
     view = CaseListView(settings)
     view.catch_up(cases)
@@ -187,6 +187,34 @@ def test_a_case_list_from_before_tasks_gets_the_columns_and_is_projected_again(
     view.close()
     assert [(row["case_id"], row["agreement_requested_by"], row["adviser"])
             for row in waiting] == [(str(case_id), ACTOR["actor_id"], "adam")]
+
+
+def test_a_case_list_from_before_references_gets_the_column_and_is_projected_again(
+        settings, cases):
+    """Migration 9: each case's reference, filled in for the cases already listed, and the
+    case found by it."""
+    from services.caselist.migrations import _locked
+
+    case_id = cases.open_case(**OPEN_CASE, **ACTOR)
+    with _locked(settings) as run:  # the list as schema version 8 kept it
+        run(_CASE_LIST_BEFORE_PROPOSALS.replace("owner TEXT)", "owner TEXT, "
+            "escalation_proposed_to TEXT, escalation_proposed_at TEXT, "
+            "joint_meeting_proposed_at TEXT, red_flag_raised_at TEXT, "
+            "agreement_requested_at TEXT, agreement_requested_by TEXT, "
+            "joint_summary_due TEXT, review_due TEXT, adviser TEXT)"))
+        run("CREATE TABLE read_model_tracking (projection TEXT PRIMARY KEY, "
+            "position INTEGER NOT NULL)")
+    assert migrate(settings, up_to=8) == list(range(1, 9))
+    assert 9 in migrate(settings)
+    assert "case_list_reference" in _indexes(settings)
+    view = CaseListView(settings)
+    view.catch_up(cases)
+    reference = cases.get_case(case_id)["reference"]
+    listed = view.list_cases()[0]
+    found = view.case_with_reference(reference)
+    view.close()
+    assert [row["reference"] for row in listed] == [reference]
+    assert found == str(case_id)
 
 
 def test_the_rebuild_command_brings_an_older_database_up_to_date_first(settings, cases,
@@ -212,8 +240,3 @@ def test_the_rebuild_command_brings_an_older_database_up_to_date_first(settings,
     listed = [row["case_id"] for row in view.list_cases()[0]]
     view.close()
     assert listed == [str(case_id)]
-
-
-def _after(version: int) -> list[int]:
-    """The migrations a database at this version is given (later releases add more)."""
-    return [m.version for m in MIGRATIONS if m.version > version]

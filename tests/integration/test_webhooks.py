@@ -25,8 +25,15 @@ async def test_a_receiver_verifies_each_signed_notice_and_refuses_an_altered_or_
     issued = [e["data"]["reminder_key"] for e in cases.history(case_id)
               if e["type"] == "ReminderIssued"]
     assert receiver.keys[:2] == issued[:2]  # the Idempotency-Key is the reminder's key
+    reference = cases.get_case(case_id)["reference"]
     for post in receiver.posts:
         jsonschema.validate(post, SCHEMAS[post["type"]])
+        assert post["reference"] == reference and f"(case {reference})" in post["subject"]
+    box, _ = mailbox  # the region's copy of each email quotes it too
+    await eventually(lambda: len(box.messages) >= 1, timeout=30)
+    assert all(f"(case {reference})" in subject for subject in box.subjects())
+    assert f"The case's reference is {reference}." in box.messages[0].get_body(
+        ("plain",)).get_content()
     headers, body = receiver.requests[0]
     assert headers["Casework-Signature"].startswith("v1=")
 

@@ -140,6 +140,14 @@ def the_requested_case() -> Case:
     return case
 
 
+def the_referenced_case() -> Case:
+    """A case opened before references (its concern has none), then given one (an event
+    added since the split, stored in a stream of its own, appended once)."""
+    case = opened()
+    case.give_reference(reference="NW-2026-0001", recorded_at=NOW, **ACTOR)
+    return case
+
+
 def stored(case: Case) -> list[StoredEvent]:
     return [mapper().to_stored_event(event) for event in case.collect_events()]
 
@@ -171,6 +179,11 @@ def _write() -> None:  # run once, on the release before the split
 
 def _append_requested() -> None:  # run once, when the plan's agreement request was added
     streams = json.loads(STORED.read_text()) + [as_json(stored(the_requested_case()))]
+    STORED.write_text(json.dumps(streams, indent=1, sort_keys=False) + "\n")
+
+
+def _append_referenced() -> None:  # run once, when cases were given references
+    streams = json.loads(STORED.read_text()) + [as_json(stored(the_referenced_case()))]
     STORED.write_text(json.dumps(streams, indent=1, sort_keys=False) + "\n")
 
 

@@ -67,7 +67,7 @@ def test_the_documented_example_email_is_what_is_sent():
     page = (Path(__file__).parents[2] / "docs" / "reminders-and-notices.md").read_text()
     [example] = re.findall(r"```text\n(Subject: .*?)```", page, re.S)
     due = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)
-    facts = reminder(due=due, at=due - timedelta(days=2), next_at=due)
+    facts = reminder(due=due, at=due - timedelta(days=2), next_at=due, reference="NW-2026-0042")
     text = write_notice(facts, datetime(2026, 11, 23, 17, 0, 2, tzinfo=UTC),
                         "https://casework.example.org/cases/f4dcdcc3-5e1a-4a8e-9a43-0c1b2d3e4f50")
     assert example == f"Subject: {text.subject}\n\n{text.text}"
@@ -89,3 +89,18 @@ def test_a_case_stuck_at_local_is_told_a_joint_meeting_is_proposed_and_reminded_
                                 "be held (proposed Friday 22 May 2026)")
     assert "has been neither held nor declined" in reminded.text
     assert "you will be reminded again at" in reminded.text
+
+
+def test_a_notice_quotes_the_cases_reference_in_its_subject_and_body():
+    text = write_notice(reminder(reference="NW-2026-0042"), DUE - timedelta(days=2), URL)
+    assert text.subject == f"{AUTHORITY}: diagnosis due Friday 22 May 2026 (case NW-2026-0042)"
+    assert "The case's reference is NW-2026-0042." in text.text
+    assert "The case&#x27;s reference is NW-2026-0042." in text.html
+
+
+def test_the_morning_digest_names_each_case_by_its_reference():
+    from services.reminders.digest import DigestItem
+
+    item = DigestItem(AUTHORITY, "diagnosis", DUE, URL, "NW-2026-0042")
+    assert item.line(DUE - timedelta(days=2)).startswith(
+        f"{AUTHORITY} (NW-2026-0042): the diagnosis, due by 18:30 on Friday 22 May 2026")

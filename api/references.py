@@ -1,0 +1,61 @@
+"""A case's reference is accepted wherever a path names a case by its id.
+
+`GET /cases/NW-2026-0042/history` is answered as `GET /cases/{its id}/history`, and
+every other `/cases/{id}/...` route likewise; `/case/NW-2026-0042` (a page) is
+redirected to the case's own address, `/case/{id}`, so that the address bar and
+every link from the page name the case one way. This is the one place a reference
+becomes an id: the routes and pages below it see only ids, and check who may see
+the case as they always have. A reference no case has is answered as the id no
+case has (the nil UUID) is: 404, a problem from the API, a page in words from the pages.
+"""
+
+import re
+from urllib.parse import quote
+from uuid import UUID
+
+from starlette.responses import RedirectResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.threads import in_thread
+from domain.case_reference import CaseReference
+from domain.errors import InvalidField
+from services.caselist.projection import CaseListView
+from services.cases.service import CaseService
+
+NO_CASE = UUID(int=0)
+_CASE_PATH = re.compile(r"^/(cases|case)/([^/]+)(/.*)?$")
+
+
+class CaseByReference:
+    """Turns a reference in a case's path into the case's id (see the module's docstring)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        found = _CASE_PATH.match(scope.get("path", "")) if scope["type"] == "http" else None
+        if found is None or not CaseReference.looks_like(found[2]):
+            return await self.app(scope, receive, send)
+        state = scope["app"].state
+        case_id = await in_thread(case_with_reference, state.case_list, state.cases, found[2])
+        path = f"/{found[1]}/{case_id or NO_CASE}{found[3] or ''}"
+        if case_id and found[1] == "case" and scope["method"] in ("GET", "HEAD"):
+            query = scope.get("query_string", b"").decode("latin-1")
+            address = quote(path) + (f"?{query}" if query else "")
+            return await RedirectResponse(address, status_code=307)(scope, receive, send)
+        scope = {**scope, "path": path, "raw_path": quote(path).encode()}
+        await self.app(scope, receive, send)
+
+
+def case_with_reference(view: CaseListView, cases: CaseService, reference: str) -> str | None:
+    """The id of the case with `reference`; the list is brought up to date first if it
+    does not know it yet (a case opened a moment ago)."""
+    try:
+        wanted = str(CaseReference.parse(reference))
+    except InvalidField:  # the shape of one, but no reference (number 0000)
+        return None
+    found = view.case_with_reference(wanted)
+    if found is None:
+        view.catch_up(cases)
+        found = view.case_with_reference(wanted)
+    return found
