@@ -47,6 +47,14 @@ def case_id(site: str, people: dict[str, str]) -> str:
         return str(opened.json()["id"])
 
 
+def _reference(site: str, people: dict[str, str], case_id: str) -> str:
+    """The case's reference (NW-2026-0042), which names its case file."""
+    answer = httpx.get(f"{site}/cases/{case_id}", headers=bearer(people["coordinator"]))
+    reference = str(answer.json()["reference"])
+    assert reference.startswith("NW-"), reference
+    return reference
+
+
 def _head_hash(site: str, token: str, case_id: str) -> str:
     answer = httpx.get(f"{site}/cases/{case_id}/verification", headers=bearer(token))
     assert answer.status_code == 200, answer.text
@@ -64,7 +72,7 @@ def test_an_inspector_downloads_the_case_file_with_the_verified_head_hash(
     with ines.expect_download() as downloading:
         ines.get_by_role("link", name="Download the case file (PDF)").click()
     download = downloading.value
-    assert download.suggested_filename == "Northshire-County-Council-case-file.pdf"
+    assert download.suggested_filename == f"{_reference(site, people, case_id)}-case-file.pdf"
     saved = tmp_path / "case-file.pdf"
     download.save_as(saved)
     pdf = saved.read_bytes()
@@ -74,6 +82,7 @@ def test_an_inspector_downloads_the_case_file_with_the_verified_head_hash(
     assert shown == head
     assert head in _unbroken(text)
     assert "Northshire County Council" in text
+    assert _reference(site, people, case_id) in text  # quoted on the phone, in an email
     assert "History verified" in text
     assert "raised a concern about Northshire County Council" in text  # the timeline, in words
     assert "added intelligence under the Chatham House rule" in text
@@ -93,7 +102,7 @@ def test_the_case_file_withholds_what_the_page_withholds_and_answers_as_a_downlo
         assert answer.status_code == 200, answer.text
         assert answer.headers["content-type"] == "application/pdf"
         assert answer.headers["content-disposition"] == (
-            'attachment; filename="Northshire-County-Council-case-file.pdf"')
+            f'attachment; filename="{_reference(site, people, case_id)}-case-file.pdf"')
         assert (SOURCE in page.text) is sees_source
         assert (SOURCE in _text(answer.content)) is sees_source, who
 
