@@ -22,6 +22,7 @@ import psycopg
 from services.audit.checkpoints import CheckpointLedger
 from services.caselist.projection import _SCHEMA as READ_MODEL_TABLES
 from services.caselist.projection import PROJECTION
+from services.caselist.search import SCHEMA as SEARCH_SCHEMA
 from services.caselist.tally import TALLY_TABLE
 from services.caselist.worklist import (
     AWAITING_COLUMNS,
@@ -44,6 +45,8 @@ class Migration:
     # Columns the migration adds, each as (table, column, SQL type): added only where
     # missing (a table created by this release's own schema already has them).
     adds_columns: tuple[tuple[str, str, str], ...] = ()
+    # Statements for one store only ("sqlite", "postgres"), run after `statements`.
+    by_store: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 RELEASE_0_1_0 = (
@@ -86,6 +89,10 @@ MIGRATIONS = (
                  "projected again to fill them in",
               (TASKS_INDEX, *REPROJECT_CASE_LIST, "DELETE FROM case_list_tally"),
               adds_columns=tuple(("case_list", column, "TEXT") for column in TASK_COLUMNS)),
+    Migration(10, "case search: an index of each case's council, reference and words (never "
+                  "Chatham House intelligence); the list is projected again to fill it in",
+              (*REPROJECT_CASE_LIST, "DELETE FROM case_list_tally"),
+              by_store=tuple(SEARCH_SCHEMA.items())),
 )
 LATEST = MIGRATIONS[-1].version
 
@@ -104,7 +111,8 @@ def migrate(settings: Settings, *, up_to: int = LATEST) -> list[int]:
                 for table, column, kind in migration.adds_columns:
                     if not _has_column(run, settings, table, column):
                         run(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-                for statement in migration.statements:
+                for statement in (*migration.statements,
+                                  *dict(migration.by_store).get(settings.store, ())):
                     run(statement)
                 run("INSERT INTO schema_version VALUES (?, ?, ?)",
                     (migration.version, migration.description, _now()))

@@ -33,6 +33,7 @@ from eventsourcing.utils import TopicError, resolve_topic
 
 from domain.errors import DomainError
 from domain.vocabulary import Deadline
+from services.caselist import search
 from services.caselist import tally as case_tally
 from services.caselist.tally import TALLY_TABLE
 from services.caselist.worklist import (
@@ -128,6 +129,20 @@ def _tasks(view: dict[str, Any]) -> tuple[str | None, ...]:
             advisers[0] if advisers else None)
 
 
+class _Row(tuple):
+    """A case's list row, carrying its search index row (`document`) with it: written in
+    the same transaction as the list row."""
+
+    document: tuple | None = None
+
+
+def listed(view: dict[str, Any]) -> tuple:
+    """The case's list row, with its search index row."""
+    row = _Row(row_for(view))
+    row.document = search.document(view)
+    return row
+
+
 def row_for(view: dict[str, Any]) -> tuple:
     score, band = _risk(view)
     due = [d for d in (view.get("deadlines") or {}).values() if d is not None]
@@ -143,6 +158,7 @@ class CaseListView(SideTables):
     schema = _SCHEMA
 
     def __init__(self, settings: Settings) -> None:
+        self.schema = [*_SCHEMA, *search.SCHEMA[settings.store]]
         super().__init__(settings)
         self.set_aside_total = 0  # streams set aside by this process: the alert's counter
 
@@ -198,7 +214,7 @@ class CaseListView(SideTables):
         """Write the case's row; a stream that cannot be applied is set aside, not fatal."""
         try:
             with _savepoint(cursor):
-                self._upsert_rows(cursor, [row_for(cases.case_as_of(case_id, version=version))])
+                self._upsert_rows(cursor, [listed(cases.case_as_of(case_id, version=version))])
         except STREAM_ERRORS as error:  # one broken stream must not stop the list
             self._set_aside(cursor, cases, case_id, version, error)
 
@@ -212,7 +228,7 @@ class CaseListView(SideTables):
         partial = cases.as_far_as_it_applies(case_id, version)
         if partial is not None:
             with contextlib.suppress(Exception), _savepoint(cursor):
-                self._upsert_rows(cursor, [row_for(case_view(partial))])
+                self._upsert_rows(cursor, [listed(case_view(partial))])
         cursor.execute(
             "INSERT INTO case_list_problems VALUES (?, ?, ?, ?) ON CONFLICT (case_id) DO UPDATE "
             "SET version = excluded.version, problem = excluded.problem, "
@@ -272,6 +288,7 @@ class CaseListView(SideTables):
             cursor.execute("DELETE FROM case_list")
             cursor.execute("DELETE FROM case_list_tally")
             cursor.execute("DELETE FROM case_list_problems")
+            cursor.execute("DELETE FROM case_search")
             cursor.execute("DELETE FROM read_model_tracking WHERE projection = ?", (PROJECTION,))
         folded: OrderedDict[UUID, Any] = OrderedDict()
         total, every = 0, WRITE_EVERY if write_every is None else write_every
@@ -313,7 +330,7 @@ class CaseListView(SideTables):
         """All the write's rows in one statement; if a row is refused, each on its own,
         so that only the case at fault is set aside."""
         try:
-            rows = [row_for(_row_view(c)) for c in touched.values()]
+            rows = [listed(_row_view(c)) for c in touched.values()]
             with _savepoint(cursor):
                 self._upsert_rows(cursor, rows)
         except STREAM_ERRORS:
@@ -323,15 +340,19 @@ class CaseListView(SideTables):
     def _upsert_rows(self, cursor: Any, rows: list[tuple]) -> None:
         """Many rows in one statement on PostgreSQL (a column of arrays: one round trip);
         SQLite, in process, takes them one by one. The rows are of distinct cases. The
-        tally moves with them, in the same transaction."""
+        tally and the search index move with them, in the same transaction."""
         if not rows:
             return
         moved = case_tally.changes(cursor, [dict(zip(_COLUMNS, r, strict=True)) for r in rows])
+        documents = [d for r in rows if (d := getattr(r, "document", None)) is not None]
         if not self.postgres:
             cursor.executemany(self._upsert, rows)
+            cursor.executemany(search.UPSERT, documents)
         else:
             columns = [list(column) for column in zip(*rows, strict=True)]
             cursor.execute(_UPSERT_ARRAYS, columns)
+            if documents:
+                cursor.execute(search.UPSERT_ARRAYS, search.joined(documents))
         case_tally.apply(cursor, moved)
 
     # -- queries -----------------------------------------------------------------
@@ -391,6 +412,31 @@ class CaseListView(SideTables):
         with self._read() as db:
             db.execute(sql, (*params, limit))
             return [_listed(r) for r in db.fetchall()]
+
+    def search(self, query: search.Query, chosen: CaseFilter, *, offset: int = 0,
+               limit: int = 20, now: datetime | None = None,
+               count: bool = True) -> tuple[list[dict[str, Any]], int | None]:
+        """The cases the filter matches that the query finds, best first (a reference
+        matched exactly, then the council's name, then the words), a page from `offset`,
+        each with its indexed text (`body`) for a snippet; and how many match in all."""
+        if query.empty:
+            return [], 0
+        hits, hit_params = search.matches(query, postgres=self.postgres)
+        where, params = chosen.where(now or datetime.now(UTC))
+        scope = " WHERE " + " AND ".join(where) if where else ""
+        joined = (f" FROM ({hits}) h JOIN case_list c ON c.case_id = h.case_id")
+        sql = (f"SELECT {', '.join('c.' + c for c in _COLUMNS)}, s.reference, s.body, "
+               f"p.problem{joined} JOIN case_search s ON s.case_id = h.case_id "
+               "LEFT JOIN case_list_problems p ON p.case_id = c.case_id"
+               f"{scope} ORDER BY h.score DESC, c.raised_at DESC, c.case_id LIMIT ? OFFSET ?")
+        with self._read() as db:
+            db.execute(sql, (*hit_params, *params, limit, offset))
+            rows = [_found(r) for r in db.fetchall()]
+            total = None
+            if count:
+                db.execute(f"SELECT COUNT(*){joined}{scope}", (*hit_params, *params))
+                total = int(db.fetchone()[0])
+        return rows, total
 
     def worklist_counts(self, chosen: CaseFilter, *, soon: datetime,
                         now: datetime | None = None) -> WorklistCounts:
@@ -455,7 +501,11 @@ def _row_view(case: Any) -> dict[str, Any]:
             "deadlines": case.deadlines, "risk": case.risk, "owner": case.owner,
             "pending_escalation": getattr(case, "pending_escalation", None),
             "joint_meeting_proposal": case.joint_meeting_proposal, "red_flag": case.red_flag,
-            "agreement_requested": case.agreement_requested, "advisers": case.advisers}
+            "agreement_requested": case.agreement_requested, "advisers": case.advisers,
+            # what the search index reads (services/caselist/search.py)
+            "summary": case.summary, "intelligence": case.intelligence,
+            "diagnosis": case.diagnosis, "plan": case.plan, "agreed_plan": case.agreed_plan,
+            "reference": getattr(case, "reference", None)}
 
 
 _ARRAY_TYPES = ("text", "text", "text", "text", "text", "text", "int", "text", "text", "text",
@@ -536,6 +586,13 @@ def _listed(record: tuple) -> dict[str, Any]:
     row["red_flag"] = row["red_flag_raised_at"] is not None
     if record[-1] is not None:
         row["verification"] = {"ok": False, "problem": record[-1]}
+    return row
+
+
+def _found(record: tuple) -> dict[str, Any]:
+    """A row of the list found by a search, with its reference and indexed text."""
+    row = _listed((*record[:len(_COLUMNS)], record[-1]))
+    row["reference"], row["body"] = record[len(_COLUMNS)] or None, record[len(_COLUMNS) + 1]
     return row
 
 

@@ -56,7 +56,7 @@ def test_the_current_release_schema_is_upgraded_and_keeps_every_case(settings, c
 def test_a_database_at_an_older_version_gets_only_the_later_migrations(settings):
     assert migrate(settings, up_to=1) == [1]
     assert current_version(settings) == 1
-    assert migrate(settings) == list(range(2, LATEST + 1))
+    assert migrate(settings) == [m.version for m in MIGRATIONS[1:]]
 
 
 def test_processes_starting_together_apply_each_migration_once(settings):
@@ -111,7 +111,7 @@ def test_a_case_list_from_before_owners_gets_the_column_and_is_projected_again(s
             (cases.recorder.max_notification_id(),))
     assert migrate(settings, up_to=3) == [1, 2, 3]
 
-    assert migrate(settings) == [4, 5, 6, 7, 8]
+    assert migrate(settings) == [m.version for m in MIGRATIONS if m.version >= 4]
     view = CaseListView(settings)
     view.catch_up(cases)
     mine, _ = view.list_cases(owner="cora")
@@ -145,7 +145,7 @@ def test_a_case_list_from_before_proposals_gets_the_columns_and_is_projected_aga
         run("INSERT INTO read_model_tracking VALUES ('case_list', ?)",
             (cases.recorder.max_notification_id(),))
 
-    assert migrate(settings) == [7, 8]
+    assert migrate(settings) == [m.version for m in MIGRATIONS if m.version >= 7]
     assert "case_list_awaiting" in _indexes(settings)
     view = CaseListView(settings)
     view.catch_up(cases)
@@ -177,7 +177,7 @@ def test_a_case_list_from_before_tasks_gets_the_columns_and_is_projected_again(
         run("CREATE TABLE read_model_tracking (projection TEXT PRIMARY KEY, "
             "position INTEGER NOT NULL)")
     assert migrate(settings, up_to=7) == [1, 2, 3, 4, 5, 6, 7]
-    assert migrate(settings) == [8]
+    assert migrate(settings) == [m.version for m in MIGRATIONS if m.version >= 8]
     assert "case_list_tasks" in _indexes(settings)
     view = CaseListView(settings)
     view.catch_up(cases)
