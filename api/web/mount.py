@@ -4,7 +4,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.web import case_pages, oidc, overview_pages, policy_pages, sign_in, support_pages
+from api.web import (
+    case_pages,
+    oidc,
+    overview_pages,
+    policy_pages,
+    search_pages,
+    sign_in,
+    support_pages,
+)
 from api.web.assets import SITE_ASSETS, VENDOR
 from services.platform.settings import Settings
 
@@ -19,6 +27,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(case_pages.router)
     app.include_router(support_pages.router)
     app.include_router(policy_pages.router)
+    app.include_router(search_pages.router)
     _documentation(app)
 
 

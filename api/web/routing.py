@@ -116,4 +116,5 @@ def navigation(who: Principal) -> list[dict[str, str]]:
 def page_context(request: Request, who: Principal, **context: Any) -> dict[str, Any]:
     session: WebSession = request.state.web_session
     return {"who": who, "csrf": session.csrf, "session": session,
-            "navigation": navigation(who), "path": request.url.path, **context}
+            "navigation": navigation(who), "path": request.url.path,
+            "may_search": may(who, "list cases"), **context}
