@@ -289,6 +289,7 @@ class CaseListView(SideTables):
             cursor.execute("DELETE FROM case_list_tally")
             cursor.execute("DELETE FROM case_list_problems")
             cursor.execute("DELETE FROM case_search")
+            cursor.execute("DELETE FROM case_search_councils")
             cursor.execute("DELETE FROM read_model_tracking WHERE projection = ?", (PROJECTION,))
         folded: OrderedDict[UUID, Any] = OrderedDict()
         total, every = 0, WRITE_EVERY if write_every is None else write_every
@@ -348,11 +349,14 @@ class CaseListView(SideTables):
         if not self.postgres:
             cursor.executemany(self._upsert, rows)
             cursor.executemany(search.UPSERT, documents)
+            cursor.executemany(search.NAME_COUNCILS, {d[3:5] for d in documents})
         else:
             columns = [list(column) for column in zip(*rows, strict=True)]
             cursor.execute(_UPSERT_ARRAYS, columns)
             if documents:
                 cursor.execute(search.UPSERT_ARRAYS, search.joined(documents))
+                cursor.execute(search.NAME_COUNCILS_ARRAYS,
+                               search.joined({d[3:5] for d in documents}))
         case_tally.apply(cursor, moved)
 
     # -- queries -----------------------------------------------------------------
@@ -421,20 +425,27 @@ class CaseListView(SideTables):
         each with its indexed text (`body`) for a snippet; and how many match in all."""
         if query.empty:
             return [], 0
-        hits, hit_params = search.matches(query, postgres=self.postgres)
         where, params = chosen.where(now or datetime.now(UTC))
         scope = " WHERE " + " AND ".join(where) if where else ""
-        joined = (f" FROM ({hits}) h JOIN case_list c ON c.case_id = h.case_id")
-        sql = (f"SELECT {', '.join('c.' + c for c in _COLUMNS)}, s.reference, s.body, "
-               f"p.problem{joined} JOIN case_search s ON s.case_id = h.case_id "
-               "LEFT JOIN case_list_problems p ON p.case_id = c.case_id"
-               f"{scope} ORDER BY h.score DESC, c.raised_at DESC, c.case_id LIMIT ? OFFSET ?")
         with self._read() as db:
-            db.execute(sql, (*hit_params, *params, limit, offset))
+            councils: list[str] = []
+            if query.words:
+                db.execute(search.COUNCILS, (query.council_part(),))
+                councils = [name for (name,) in db.fetchall()]
+            hits, hit_params = search.matches(query, councils, postgres=self.postgres)
+            db.execute(f"SELECT {', '.join('c.' + c for c in _COLUMNS)}, s.reference, s.body, "
+                       f"p.problem FROM ({hits}) h JOIN case_list c ON c.case_id = h.case_id "
+                       "JOIN case_search s ON s.case_id = h.case_id "
+                       "LEFT JOIN case_list_problems p ON p.case_id = c.case_id"
+                       f"{scope} ORDER BY h.score DESC, c.raised_at DESC, c.case_id "
+                       "LIMIT ? OFFSET ?", (*hit_params, *params, limit, offset))
             rows = [_found(r) for r in db.fetchall()]
             total = None
             if count:
-                db.execute(f"SELECT COUNT(*){joined}{scope}", (*hit_params, *params))
+                ids, id_params = search.matches(query, councils, postgres=self.postgres,
+                                                scored=False)
+                db.execute(f"SELECT COUNT(*) FROM ({ids}) h JOIN case_list c ON "
+                           f"c.case_id = h.case_id{scope}", (*id_params, *params))
                 total = int(db.fetchone()[0])
         return rows, total
 

@@ -33,6 +33,9 @@ SNIPPET_WORDS = 24  # words of context shown around the first match
 REFERENCE = re.compile(r"^[A-Za-z]{2,4}-\d{4}-\d{1,6}$")
 _WORD = re.compile(r"[^\W_]+")
 
+COUNCILS_TABLE = """CREATE TABLE IF NOT EXISTS case_search_councils (
+    authority TEXT PRIMARY KEY, authority_folded TEXT NOT NULL)"""
+"""Every council a case has named, folded: where a part of a name is looked for."""
 SQLITE_SCHEMA = (
     """CREATE TABLE IF NOT EXISTS case_search (
         case_id TEXT PRIMARY KEY, version INTEGER NOT NULL, reference TEXT NOT NULL,
@@ -54,6 +57,8 @@ SQLITE_SCHEMA = (
         old.body_folded);
         INSERT INTO case_search_fts (rowid, authority_folded, reference, body_folded)
         VALUES (new.rowid, new.authority_folded, new.reference, new.body_folded); END""",
+    "CREATE INDEX IF NOT EXISTS case_search_reference ON case_search (reference)",
+    COUNCILS_TABLE,
 )
 POSTGRES_SCHEMA = (
     """CREATE TABLE IF NOT EXISTS case_search (
@@ -66,6 +71,7 @@ POSTGRES_SCHEMA = (
             || setweight(to_tsvector('simple'::regconfig, body_folded), 'B')) STORED)""",
     "CREATE INDEX IF NOT EXISTS case_search_document ON case_search USING GIN (document)",
     "CREATE INDEX IF NOT EXISTS case_search_reference ON case_search (reference)",
+    COUNCILS_TABLE,
 )
 SCHEMA = {"sqlite": SQLITE_SCHEMA, "postgres": POSTGRES_SCHEMA}
 COLUMNS = ("case_id", "version", "reference", "authority", "authority_folded", "body",
@@ -74,6 +80,10 @@ UPSERT = (f"INSERT INTO case_search ({', '.join(COLUMNS)}) VALUES "
           f"({', '.join('?' * len(COLUMNS))}) ON CONFLICT (case_id) DO UPDATE SET "
           + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:])
           + " WHERE case_search.version < excluded.version")
+NAME_COUNCILS = ("INSERT INTO case_search_councils VALUES (?, ?) "
+                 "ON CONFLICT (authority) DO NOTHING")
+NAME_COUNCILS_ARRAYS = ("INSERT INTO case_search_councils SELECT DISTINCT * FROM "
+                        "unnest(?::text[], ?::text[]) ON CONFLICT (authority) DO NOTHING")
 UPSERT_ARRAYS = (f"INSERT INTO case_search ({', '.join(COLUMNS)}) SELECT * FROM unnest("
                  "?::text[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) "
                  "ON CONFLICT (case_id) DO UPDATE SET "
@@ -168,29 +178,49 @@ class Query:
         return f"%{' '.join(self.words)}%"
 
 
-def matches(query: Query, *, postgres: bool) -> tuple[str, list[Any]]:
-    """SQL for the matching cases' `case_id` and `score` (higher first), and its
-    parameters: the words in the index, any part of the council's name, the reference."""
-    parts: list[str] = []
-    params: list[Any] = []
+COUNCILS = ("SELECT authority FROM case_search_councils WHERE authority_folded LIKE ? "
+            "ORDER BY authority")
+"""The councils whose folded name holds the query: a few hundred names scanned, not a
+row a case, so a part of a name ("shire") costs no more than a word."""
+
+
+def matches(query: Query, councils: list[str], *, postgres: bool,
+            scored: bool = True) -> tuple[str, list[Any]]:
+    """SQL for the matching cases' `case_id` (and `score`, higher first, when `scored`)
+    and its parameters: the words in the index, the councils whose name holds the query
+    (found first, with COUNCILS), the reference."""
+    parts: list[tuple[str, str, list[Any]]] = []  # (score, from-and-where, params)
     if query.words and postgres:
-        parts += ["SELECT case_id, ts_rank(document, to_tsquery('simple', ?))::float8 AS score "
-                  "FROM case_search WHERE document @@ to_tsquery('simple', ?)",
-                  "SELECT case_id, 1.0::float8 FROM case_search WHERE authority_folded LIKE ?"]
-        params += [query.tsquery(), query.tsquery(), query.council_part()]
+        parts.append(("ts_rank(document, to_tsquery('simple', ?))::float8",
+                      "FROM case_search WHERE document @@ to_tsquery('simple', ?)",
+                      [query.tsquery()]))
     elif query.words:
-        parts += ["SELECT s.case_id, -bm25(case_search_fts, 10.0, 10.0, 1.0) AS score FROM "
-                  "case_search_fts f JOIN case_search s ON s.rowid = f.rowid "
-                  "WHERE case_search_fts MATCH ?",
-                  "SELECT case_id, 10.0 FROM case_search WHERE authority_folded LIKE ?"]
-        params += [query.fts5(), query.council_part()]
+        parts.append(("-bm25(case_search_fts, 10.0, 10.0, 1.0)",
+                      "FROM case_search_fts f JOIN case_search s ON s.rowid = f.rowid "
+                      "WHERE case_search_fts MATCH ?", [query.fts5()]))
+    if councils:
+        parts.append(("10.0", f"FROM case_list WHERE authority IN "
+                              f"({', '.join('?' * len(councils))})", list(councils)))
     if query.reference:
-        parts.append("SELECT case_id, 1000.0" + ("::float8" if postgres else "")
-                     + " FROM case_search WHERE reference = ?")
-        params.append(query.reference)
-    sql = ("SELECT case_id, SUM(score) AS score FROM ("
-           + " UNION ALL ".join(parts) + ") hits GROUP BY case_id")
-    return sql, params
+        parts.append(("1000.0", "FROM case_search WHERE reference = ?", [query.reference]))
+    key = "s.case_id" if not postgres and query.words else "case_id"
+    params: list[Any] = []
+    selects = []
+    for i, (score, source, values) in enumerate(parts):
+        column = key if i == 0 else "case_id"
+        if scored:
+            cast = "::float8" if postgres and not score.startswith("ts_rank") else ""
+            selects.append(f"SELECT {column} AS case_id, {score}{cast} AS score {source}")
+            params += values if not score.startswith("ts_rank") else [*values, *values]
+        else:
+            selects.append(f"SELECT {column} AS case_id {source}")
+            params += values
+    if not scored:
+        return " UNION ".join(selects), params
+    if len(selects) == 1:
+        return selects[0], params
+    return ("SELECT case_id, SUM(score) AS score FROM (" + " UNION ALL ".join(selects)
+            + ") hits GROUP BY case_id"), params
 
 
 # -- the snippet -----------------------------------------------------------------------
