@@ -431,23 +431,27 @@ class CaseListView(SideTables):
             councils: list[str] = []
             if query.words:
                 db.execute(search.COUNCILS, (query.council_part(),))
-                councils = [name for (name,) in db.fetchall()]
+                councils = [name for (name,) in db.fetchall()
+                            if not query.finds_words_of(name)]  # the index finds the rest
             hits, hit_params = search.matches(query, councils, postgres=self.postgres)
+            # The count comes with the page (every match is read to rank it anyway).
             db.execute(f"SELECT {', '.join('c.' + c for c in _COLUMNS)}, s.reference, s.body, "
-                       f"p.problem FROM ({hits}) h JOIN case_list c ON c.case_id = h.case_id "
+                       f"COUNT(*) OVER (), p.problem FROM ({hits}) h "
+                       "JOIN case_list c ON c.case_id = h.case_id "
                        "JOIN case_search s ON s.case_id = h.case_id "
                        "LEFT JOIN case_list_problems p ON p.case_id = c.case_id"
                        f"{scope} ORDER BY h.score DESC, c.raised_at DESC, c.case_id "
                        "LIMIT ? OFFSET ?", (*hit_params, *params, limit, offset))
-            rows = [_found(r) for r in db.fetchall()]
-            total = None
-            if count:
+            found = db.fetchall()
+            rows = [_found(r) for r in found]
+            total = int(found[0][-2]) if found else None
+            if count and total is None:  # a page past the last: counted on its own
                 ids, id_params = search.matches(query, councils, postgres=self.postgres,
                                                 scored=False)
                 db.execute(f"SELECT COUNT(*) FROM ({ids}) h JOIN case_list c ON "
                            f"c.case_id = h.case_id{scope}", (*id_params, *params))
                 total = int(db.fetchone()[0])
-        return rows, total
+        return rows, total if count else None
 
     def worklist_counts(self, chosen: CaseFilter, *, soon: datetime,
                         now: datetime | None = None) -> WorklistCounts:
@@ -602,7 +606,7 @@ def _listed(record: tuple) -> dict[str, Any]:
 
 def _found(record: tuple) -> dict[str, Any]:
     """A row of the list found by a search, with its reference and indexed text."""
-    row = _listed((*record[:len(_COLUMNS)], record[-1]))
+    row = _listed((*record[:len(_COLUMNS)], record[-1]))  # then reference, body, count
     row["reference"], row["body"] = record[len(_COLUMNS)] or None, record[len(_COLUMNS) + 1]
     return row
 

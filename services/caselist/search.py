@@ -172,6 +172,13 @@ class Query:
         quoted = [f"'{w}'" for w in self.words]
         return " & ".join(quoted[:-1] + [quoted[-1] + ":*"])
 
+    def finds_words_of(self, name: str) -> bool:
+        """Whether the full-text query alone finds this name (each word a word of it, the
+        last the start of one): then its cases need no search by part of the name."""
+        named = words(name)
+        return all(w in named for w in self.words[:-1]) and any(
+            n.startswith(self.words[-1]) for n in named)
+
     def council_part(self) -> str:
         """A LIKE pattern for any part of a council's folded name (words are letters and
         digits only, so hold no LIKE wildcard)."""
