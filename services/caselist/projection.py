@@ -435,16 +435,23 @@ class CaseListView(SideTables):
                             if not query.finds_words_of(name)]  # the index finds the rest
             hits, hit_params = search.matches(query, councils, postgres=self.postgres)
             # The count comes with the page (every match is read to rank it anyway).
-            db.execute(f"SELECT {', '.join('c.' + c for c in _COLUMNS)}, s.reference, s.body, "
+            db.execute(f"SELECT {', '.join('c.' + c for c in _COLUMNS)}, "
                        f"COUNT(*) OVER (), p.problem FROM ({hits}) h "
                        "JOIN case_list c ON c.case_id = h.case_id "
-                       "JOIN case_search s ON s.case_id = h.case_id "
                        "LEFT JOIN case_list_problems p ON p.case_id = c.case_id"
                        f"{scope} ORDER BY h.score DESC, c.raised_at DESC, c.case_id "
                        "LIMIT ? OFFSET ?", (*hit_params, *params, limit, offset))
             found = db.fetchall()
-            rows = [_found(r) for r in found]
+            rows = [_listed((*r[:len(_COLUMNS)], r[-1])) for r in found]
             total = int(found[0][-2]) if found else None
+            # The page's own text, read for its rows only, not for every match ranked.
+            if rows:
+                db.execute("SELECT case_id, reference, body FROM case_search WHERE case_id IN ("
+                           + ", ".join("?" * len(rows)) + ")", [r["case_id"] for r in rows])
+                text = {case_id: (reference, body) for case_id, reference, body in db.fetchall()}
+                for row in rows:
+                    reference, row["body"] = text.get(row["case_id"], ("", ""))
+                    row["reference"] = reference or None
             if count and total is None:  # a page past the last: counted on its own
                 ids, id_params = search.matches(query, councils, postgres=self.postgres,
                                                 scored=False)
@@ -601,13 +608,6 @@ def _listed(record: tuple) -> dict[str, Any]:
     row["red_flag"] = row["red_flag_raised_at"] is not None
     if record[-1] is not None:
         row["verification"] = {"ok": False, "problem": record[-1]}
-    return row
-
-
-def _found(record: tuple) -> dict[str, Any]:
-    """A row of the list found by a search, with its reference and indexed text."""
-    row = _listed((*record[:len(_COLUMNS)], record[-1]))  # then reference, body, count
-    row["reference"], row["body"] = record[len(_COLUMNS)] or None, record[len(_COLUMNS) + 1]
     return row
 
 
