@@ -135,3 +135,18 @@ def test_any_text_is_answered_never_an_error(cases, api, text):
     assert answer.status_code in (200, 422), answer.text
     if len(text) > search.MAX_QUERY:
         assert answer.status_code == 422
+
+
+def test_a_reference_is_matched_exactly_and_first(cases, view):
+    """Cases get references in another change (a `reference` key of the case view, which
+    the index reads when present); here one is set on the index row itself."""
+    other = opened(cases, summary="Budget gap, see NW 2026 0042 in the minutes")
+    numbered = opened(cases, summary="Budget gap")
+    view.catch_up(cases)
+    with view._transaction() as db:
+        db.execute("UPDATE case_search SET reference = ? WHERE case_id = ?",
+                   ("NW-2026-0042", numbered))
+    assert found(view, cases, "nw-2026-0042") == [numbered, other]
+    rows, _ = view.search(search.Query.of("NW-2026-0042"), CaseFilter())
+    assert rows[0]["reference"] == "NW-2026-0042"
+    assert found(view, cases, "NW-2026-0043") == []
