@@ -67,6 +67,13 @@ class CasePublic(BaseModel):
                           "government meeting.")
 
 
+class MarkedText(BaseModel):
+    """A part of a text, and whether a search matched it."""
+
+    text: str
+    matched: bool
+
+
 class CaseRow(BaseModel):
     """One line of the case list."""
 
@@ -96,11 +103,20 @@ class CaseRow(BaseModel):
     verification: dict[str, Any] | None = Field(
         None, description="Present only when the case's history could not be projected: "
                           "{ok: false, problem}. The row then shows what could be applied.")
+    snippet: list[MarkedText] | None = Field(None, description=(
+        "With `q`: a few words of the case where the search matched, in parts, each "
+        "saying whether it `matched` (plain text: mark it up yourself)."))
+    authority_marked: list[MarkedText] | None = Field(None, description=(
+        "With `q`: the council's name in parts, each saying whether it `matched`."))
 
 
 class CasePage(BaseModel):
     cases: list[CaseRow]
     next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page.")
+    total: int | None = Field(None, description="With `q`: how many cases the search found.")
+    page: int | None = Field(None, description="With `q`: this page's number.")
+    next_page: int | None = Field(None, description="With `q`: pass as `page` for the next "
+                                                    "page; null on the last.")
 
 
 class StageAndDeadlines(BaseModel):

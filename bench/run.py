@@ -22,6 +22,7 @@ from bench import (
     bench_pages,
     bench_queries,
     bench_scale,
+    bench_search,
     bench_store,
     bench_workflows,
 )
@@ -83,7 +84,7 @@ async def _workflows(quick: bool) -> list[Result]:
         await env.shutdown()
 
 
-SECTIONS = ("append", "load", "queries", "api", "pages", "workflows", "scale", "rebuild")
+SECTIONS = ("append", "load", "queries", "search", "api", "pages", "workflows", "scale", "rebuild")
 
 
 def _sections(named: str) -> set[str]:
@@ -99,6 +100,11 @@ def _sections(named: str) -> set[str]:
 def _queries(store: str, quick: bool) -> list[Result]:
     with throwaway(store) as settings:
         return bench_queries.queries(store, settings, n_cases=10_000 if quick else 100_000)
+
+
+def _search(store: str, quick: bool) -> list[Result]:
+    with throwaway(store) as settings:
+        return bench_search.searches(store, settings, n_cases=10_000 if quick else 100_000)
 
 
 def main() -> int:
@@ -125,6 +131,8 @@ def main() -> int:
             measure("load", lambda s=store: bench_store.load(s))
         if "queries" in only:
             measure("queries", lambda s=store: _queries(s, quick))
+        if "search" in only:
+            measure("search", lambda s=store: _search(s, quick))
         if "api" in only:
             measure("api", lambda s=store: bench_api.api(
                 s, n_cases=10_000 if quick else 100_000, requests=100 if quick else 400))

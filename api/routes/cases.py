@@ -36,6 +36,7 @@ from domain.identity import Role, may_know_case, may_open_case_in
 from domain.registers import Region
 from domain.vocabulary import CaseStatus, RiskBand, Stage
 from services.audit.checkpoints import verify_against_checkpoint
+from services.caselist import search
 from services.caselist.worklist import CaseFilter, CaseOrder
 from services.cases.handler import Actor
 
@@ -97,6 +98,13 @@ async def list_cases(
         "current risk first), over every case that matches, page after page.")),
     cursor: str | None = Query(None, max_length=500),
     limit: int = Query(50, ge=1, le=200),
+    q: str | None = Query(None, max_length=search.MAX_QUERY, description=(
+        "Words to search for: the council's name (any part of it), the case reference "
+        "(matched exactly), and words of the summary, intelligence (never Chatham House), "
+        "diagnosis and plan. Accents and case do not matter; the last word may be the "
+        "start of a word. Results come best first, `page` by `page` (not by `cursor`; "
+        "`sort` is ignored), each with a `snippet`: parts of text marked `matched`.")),
+    page: int = Query(1, ge=1, le=search.MAX_PAGE, description="With `q`: which page."),
 ) -> dict[str, Any]:
     now = datetime.now(UTC)
     chosen = worklist_filter(
@@ -104,6 +112,9 @@ async def list_cases(
         overdue=overdue, case_status=case_status, owner=owner,
         due_by=None if due_within is None else add_working_days(now, due_within),
         red_flag=red_flag)
+    if q is not None:
+        return await read_search(request, cases, access, chosen, search.Query.of(q),
+                                 page=page, limit=limit, now=now)
     return await read_worklist(request, cases, access, chosen, order=sort, cursor=cursor,
                                limit=limit, now=now)
 
@@ -149,6 +160,51 @@ async def read_worklist(request: Request, cases: Any, access: Access, chosen: Ca
     return await in_thread(page)
 
 
+SEARCHED_CASE_BY_CASE = 1000
+"""Matches read, best first, for those whose reach is checked case by case: beyond them
+a search asks for more words rather than reading every case."""
+
+
+async def read_search(request: Request, cases: Any, access: Access, chosen: CaseFilter,
+                      query: search.Query, *, page: int, limit: int,
+                      now: datetime) -> dict[str, Any]:
+    """A page of the cases a search finds among those this person may know of (the same
+    filter and reach as their worklist), best first, each with its snippet marked."""
+    view = request.app.state.case_list
+    offset = (page - 1) * limit
+
+    def found() -> tuple[list[dict[str, Any]], int]:
+        view.catch_up(cases)
+        if access.principal.role not in CHECKED_CASE_BY_CASE:
+            rows, total = view.search(query, chosen, offset=offset, limit=limit, now=now)
+            return rows, total or 0
+        known: list[dict[str, Any]] = []
+        for start in range(0, SEARCHED_CASE_BY_CASE, 200):
+            rows, _ = view.search(query, chosen, offset=start, limit=200, now=now,
+                                  count=False)
+            known += [row for row in rows if _knowable(cases, access, row)]
+            if len(rows) < 200:
+                break
+        return known[offset:offset + limit], len(known)
+
+    rows, total = await in_thread(found)
+    return {"cases": [search.result(row, query) for row in rows], "next_cursor": None,
+            "total": total, "page": page,
+            "next_page": page + 1 if offset + limit < total and page < search.MAX_PAGE
+            else None}
+
+
+def _knowable(cases: Any, access: Access, row: dict[str, Any]) -> bool:
+    """Whether this person may know of the case (read case by case for those whose
+    reach is recorded on each case); never a case whose history does not apply."""
+    if "verification" in row:
+        return False  # its history does not apply, so whom it relates to is unknown
+    case = cases.readable_case(UUID(row["case_id"]))
+    if "history_broken" in case:
+        return False  # found broken only now (its row was flagged as it was read)
+    return may_know_case(access.principal, relations_of(case))
+
+
 def _value(choice: StrEnum | None) -> str | None:
     return None if choice is None else choice.value
 
@@ -168,14 +224,7 @@ def _visible_page(view, cases, access: Access, chosen: CaseFilter, order: CaseOr
     shown: list[dict] = []
     while True:
         rows, cursor = view.list_cases(**filters, cursor=cursor, limit=limit)
-        for row in rows:
-            if "verification" in row:
-                continue  # its history does not apply, so whom it relates to is unknown
-            case = cases.readable_case(UUID(row["case_id"]))
-            if "history_broken" in case:
-                continue  # found broken only now (its row was flagged as it was read)
-            if may_know_case(access.principal, relations_of(case)):
-                shown.append(row)
+        shown += [row for row in rows if _knowable(cases, access, row)]
         if len(shown) >= limit or cursor is None:
             return shown, cursor
 

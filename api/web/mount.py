@@ -15,6 +15,7 @@ from api.web import (
     people_pages,
     policy_pages,
     saved_view_pages,
+    search_pages,
     sign_in,
     support_pages,
 )
@@ -38,6 +39,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(support_pages.router)
     app.include_router(policy_pages.router)
     app.include_router(people_pages.router)
+    app.include_router(search_pages.router)
     _documentation(app)
 
 

@@ -125,4 +125,5 @@ def page_context(request: Request, who: Principal, **context: Any) -> dict[str, 
     session: WebSession = request.state.web_session
     return {"who": who, "csrf": session.csrf, "session": session,
             "navigation": navigation(who), "path": request.url.path,
-            "inbox_count": getattr(request.state, "inbox_count", None), **context}
+            "inbox_count": getattr(request.state, "inbox_count", None),
+            "may_search": may(who, "list cases"), **context}

@@ -24,6 +24,7 @@ from services.caselist.inbox_marks import SCHEMA as INBOX_MARKS
 from services.caselist.projection import _SCHEMA as READ_MODEL_TABLES
 from services.caselist.projection import PROJECTION, REFERENCE_INDEX
 from services.caselist.saved_views import SCHEMA as SAVED_VIEWS
+from services.caselist.search import SCHEMA as SEARCH_SCHEMA
 from services.caselist.tally import TALLY_TABLE
 from services.caselist.worklist import (
     AWAITING_COLUMNS,
@@ -47,6 +48,8 @@ class Migration:
     # Columns the migration adds, each as (table, column, SQL type): added only where
     # missing (a table created by this release's own schema already has them).
     adds_columns: tuple[tuple[str, str, str], ...] = ()
+    # Statements for one store only ("sqlite", "postgres"), run after `statements`.
+    by_store: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 RELEASE_0_1_0 = (
@@ -93,6 +96,10 @@ MIGRATIONS = (
                  "case by it; the list is projected again to fill it in",
               (REFERENCE_INDEX, *REPROJECT_CASE_LIST, "DELETE FROM case_list_tally"),
               adds_columns=(("case_list", "reference", "TEXT"),)),
+    Migration(10, "case search: an index of each case's council, reference and words (never "
+                  "Chatham House intelligence); the list is projected again to fill it in",
+              (*REPROJECT_CASE_LIST, "DELETE FROM case_list_tally"),
+              by_store=tuple(SEARCH_SCHEMA.items())),
     Migration(11, "saved views of My work, each person's, some shared with a region",
               tuple(SAVED_VIEWS)),
     Migration(12, "notifications: what each person marked seen or done", tuple(INBOX_MARKS)),
@@ -116,7 +123,8 @@ def migrate(settings: Settings, *, up_to: int = LATEST) -> list[int]:
                 for table, column, kind in migration.adds_columns:
                     if not _has_column(run, settings, table, column):
                         run(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-                for statement in migration.statements:
+                for statement in (*migration.statements,
+                                  *dict(migration.by_store).get(settings.store, ())):
                     run(statement)
                 run("INSERT INTO schema_version VALUES (?, ?, ?)",
                     (migration.version, migration.description, _now()))

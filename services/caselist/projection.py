@@ -33,6 +33,7 @@ from eventsourcing.utils import TopicError, resolve_topic
 
 from domain.errors import DomainError
 from domain.vocabulary import Deadline
+from services.caselist import search
 from services.caselist import tally as case_tally
 from services.caselist.tally import TALLY_TABLE
 from services.caselist.worklist import (
@@ -131,6 +132,20 @@ def _tasks(view: dict[str, Any]) -> tuple[str | None, ...]:
             advisers[0] if advisers else None)
 
 
+class _Row(tuple):
+    """A case's list row, carrying its search index row (`document`) with it: written in
+    the same transaction as the list row."""
+
+    document: tuple | None = None
+
+
+def listed(view: dict[str, Any]) -> tuple:
+    """The case's list row, with its search index row."""
+    row = _Row(row_for(view))
+    row.document = search.document(view)
+    return row
+
+
 def row_for(view: dict[str, Any]) -> tuple:
     score, band = _risk(view)
     due = [d for d in (view.get("deadlines") or {}).values() if d is not None]
@@ -146,6 +161,7 @@ class CaseListView(SideTables):
     schema = _SCHEMA
 
     def __init__(self, settings: Settings) -> None:
+        self.schema = [*_SCHEMA, *search.SCHEMA[settings.store]]
         super().__init__(settings)
         self.set_aside_total = 0  # streams set aside by this process: the alert's counter
 
@@ -201,7 +217,7 @@ class CaseListView(SideTables):
         """Write the case's row; a stream that cannot be applied is set aside, not fatal."""
         try:
             with _savepoint(cursor):
-                self._upsert_rows(cursor, [row_for(cases.case_as_of(case_id, version=version))])
+                self._upsert_rows(cursor, [listed(cases.case_as_of(case_id, version=version))])
         except STREAM_ERRORS as error:  # one broken stream must not stop the list
             self._set_aside(cursor, cases, case_id, version, error)
 
@@ -215,7 +231,7 @@ class CaseListView(SideTables):
         partial = cases.as_far_as_it_applies(case_id, version)
         if partial is not None:
             with contextlib.suppress(Exception), _savepoint(cursor):
-                self._upsert_rows(cursor, [row_for(case_view(partial))])
+                self._upsert_rows(cursor, [listed(case_view(partial))])
         cursor.execute(
             "INSERT INTO case_list_problems VALUES (?, ?, ?, ?) ON CONFLICT (case_id) DO UPDATE "
             "SET version = excluded.version, problem = excluded.problem, "
@@ -275,6 +291,8 @@ class CaseListView(SideTables):
             cursor.execute("DELETE FROM case_list")
             cursor.execute("DELETE FROM case_list_tally")
             cursor.execute("DELETE FROM case_list_problems")
+            cursor.execute("DELETE FROM case_search")
+            cursor.execute("DELETE FROM case_search_councils")
             cursor.execute("DELETE FROM read_model_tracking WHERE projection = ?", (PROJECTION,))
         folded: OrderedDict[UUID, Any] = OrderedDict()
         total, every = 0, WRITE_EVERY if write_every is None else write_every
@@ -316,7 +334,7 @@ class CaseListView(SideTables):
         """All the write's rows in one statement; if a row is refused, each on its own,
         so that only the case at fault is set aside."""
         try:
-            rows = [row_for(_row_view(c)) for c in touched.values()]
+            rows = [listed(_row_view(c)) for c in touched.values()]
             with _savepoint(cursor):
                 self._upsert_rows(cursor, rows)
         except STREAM_ERRORS:
@@ -326,15 +344,22 @@ class CaseListView(SideTables):
     def _upsert_rows(self, cursor: Any, rows: list[tuple]) -> None:
         """Many rows in one statement on PostgreSQL (a column of arrays: one round trip);
         SQLite, in process, takes them one by one. The rows are of distinct cases. The
-        tally moves with them, in the same transaction."""
+        tally and the search index move with them, in the same transaction."""
         if not rows:
             return
         moved = case_tally.changes(cursor, [dict(zip(_COLUMNS, r, strict=True)) for r in rows])
+        documents = [d for r in rows if (d := getattr(r, "document", None)) is not None]
         if not self.postgres:
             cursor.executemany(self._upsert, rows)
+            cursor.executemany(search.UPSERT, documents)
+            cursor.executemany(search.NAME_COUNCILS, {d[3:5] for d in documents})
         else:
             columns = [list(column) for column in zip(*rows, strict=True)]
             cursor.execute(_UPSERT_ARRAYS, columns)
+            if documents:
+                cursor.execute(search.UPSERT_ARRAYS, search.joined(documents))
+                cursor.execute(search.NAME_COUNCILS_ARRAYS,
+                               search.joined({d[3:5] for d in documents}))
         case_tally.apply(cursor, moved)
 
     # -- queries -----------------------------------------------------------------
@@ -401,6 +426,49 @@ class CaseListView(SideTables):
         with self._read() as db:
             db.execute(sql, (*params, limit))
             return [_listed(r) for r in db.fetchall()]
+
+    def search(self, query: search.Query, chosen: CaseFilter, *, offset: int = 0,
+               limit: int = 20, now: datetime | None = None,
+               count: bool = True) -> tuple[list[dict[str, Any]], int | None]:
+        """The cases the filter matches that the query finds, best first (a reference
+        matched exactly, then the council's name, then the words), a page from `offset`,
+        each with its indexed text (`body`) for a snippet; and how many match in all."""
+        if query.empty:
+            return [], 0
+        where, params = chosen.where(now or datetime.now(UTC))
+        scope = " WHERE " + " AND ".join(where) if where else ""
+        with self._read() as db:
+            councils: list[str] = []
+            if query.words:
+                db.execute(search.COUNCILS, (query.council_part(),))
+                councils = [name for (name,) in db.fetchall()
+                            if not query.finds_words_of(name)]  # the index finds the rest
+            hits, hit_params = search.matches(query, councils, postgres=self.postgres)
+            # The count comes with the page (every match is read to rank it anyway).
+            db.execute(f"SELECT {', '.join('c.' + c for c in _COLUMNS)}, "
+                       f"COUNT(*) OVER (), p.problem FROM ({hits}) h "
+                       "JOIN case_list c ON c.case_id = h.case_id "
+                       "LEFT JOIN case_list_problems p ON p.case_id = c.case_id"
+                       f"{scope} ORDER BY h.score DESC, c.raised_at DESC, c.case_id "
+                       "LIMIT ? OFFSET ?", (*hit_params, *params, limit, offset))
+            found = db.fetchall()
+            rows = [_listed((*r[:len(_COLUMNS)], r[-1])) for r in found]
+            total = int(found[0][-2]) if found else None
+            # The page's own text, read for its rows only, not for every match ranked.
+            if rows:
+                db.execute("SELECT case_id, reference, body FROM case_search WHERE case_id IN ("
+                           + ", ".join("?" * len(rows)) + ")", [r["case_id"] for r in rows])
+                text = {case_id: (reference, body) for case_id, reference, body in db.fetchall()}
+                for row in rows:
+                    reference, row["body"] = text.get(row["case_id"], ("", ""))
+                    row["reference"] = reference or None
+            if count and total is None:  # a page past the last: counted on its own
+                ids, id_params = search.matches(query, councils, postgres=self.postgres,
+                                                scored=False)
+                db.execute(f"SELECT COUNT(*) FROM ({ids}) h JOIN case_list c ON "
+                           f"c.case_id = h.case_id{scope}", (*id_params, *params))
+                total = int(db.fetchone()[0])
+        return rows, total if count else None
 
     def worklist_counts(self, chosen: CaseFilter, *, soon: datetime,
                         now: datetime | None = None) -> WorklistCounts:
@@ -479,6 +547,9 @@ def _row_view(case: Any) -> dict[str, Any]:
             "pending_escalation": getattr(case, "pending_escalation", None),
             "joint_meeting_proposal": case.joint_meeting_proposal, "red_flag": case.red_flag,
             "agreement_requested": case.agreement_requested, "advisers": case.advisers,
+            # what the search index reads (services/caselist/search.py)
+            "summary": case.summary, "intelligence": case.intelligence,
+            "diagnosis": case.diagnosis, "plan": case.plan, "agreed_plan": case.agreed_plan,
             "reference": case.reference}
 
 

@@ -141,6 +141,9 @@ def _pages(page: Any, site: str, cases: dict[str, str]) -> list[str]:
             for link in _links(page, "main a[href*='/do/'], main a[href$='/support-matches']"):
                 forms.setdefault(link.rsplit(url, 1)[-1], link)  # each form once
     found += forms.values()
+    if page.goto(f"{site}/account") and page.locator("form[role=search]").count():
+        found += [f"{site}/search?q=shire", f"{site}/search?q=nothing+like+it",
+                  f"{site}/search?q=&page=2"]  # results, none, and no words yet
     found.append(f"{site}/case/{uuid4()}")  # a problem page: no such case
     return list(dict.fromkeys(found))
 
