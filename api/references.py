@@ -1,19 +1,19 @@
 """A case's reference is accepted wherever a path names a case by its id.
 
 `GET /cases/NW-2026-0042/history` is answered as `GET /cases/{its id}/history`, and
-every other `/cases/{id}/...` route likewise; `/case/NW-2026-0042` (a page) is
-redirected to the case's own address, `/case/{id}`, so that the address bar and
-every link from the page name the case one way. This is the one place a reference
-becomes an id: the routes and pages below it see only ids, and check who may see
-the case as they always have. A reference no case has is answered as the id no
-case has (the nil UUID) is: 404, a problem from the API, a page in words from the pages.
+every other `/cases/{id}/...` route and `/case/{id}...` page likewise. This is the one
+place a reference becomes an id: the routes and pages below it see only ids, and check
+who may see the case as they always have. A page is answered at the address asked
+(not redirected to the id's): a redirect would tell someone who may not see the case
+that a case with that reference exists before the page refused them. A reference no
+case has is answered as the id no case has (the nil UUID) is: 404, a problem from the
+API, a page in words from the pages.
 """
 
 import re
 from urllib.parse import quote
 from uuid import UUID
 
-from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.threads import in_thread
@@ -39,10 +39,6 @@ class CaseByReference:
         state = scope["app"].state
         case_id = await in_thread(case_with_reference, state.case_list, state.cases, found[2])
         path = f"/{found[1]}/{case_id or NO_CASE}{found[3] or ''}"
-        if case_id and found[1] == "case" and scope["method"] in ("GET", "HEAD"):
-            query = scope.get("query_string", b"").decode("latin-1")
-            address = quote(path) + (f"?{query}" if query else "")
-            return await RedirectResponse(address, status_code=307)(scope, receive, send)
         scope = {**scope, "path": path, "raw_path": quote(path).encode()}
         await self.app(scope, receive, send)
 

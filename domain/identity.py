@@ -331,6 +331,17 @@ class User(Aggregate):
     def _sign_in_link_sent(self, *, sent_by: str) -> None:
         pass
 
+    def hand_over_sign_in_link(self, *, handed_by: str) -> None:
+        """A sign-in link shown to the person who made it, to pass on themselves (this
+        person has no email address, or email is not set up): who let whom in, as above."""
+        if not self.active:
+            raise RuleViolation("the user is deactivated", rule="inactive_user")
+        self._sign_in_link_handed_over(handed_by=handed_by)
+
+    @event("SignInLinkHandedOver")
+    def _sign_in_link_handed_over(self, *, handed_by: str) -> None:
+        pass
+
     @event("SignInLinkUsed")
     def sign_in_link_used(self, *, at: str) -> None:
         """The person signed in with a link sent to them (`at`: when, ISO 8601)."""

@@ -159,8 +159,12 @@ async def send_link(request: Request, username: str, who: Who) -> Response:
     await _person(request, who, username)
     await posted_form(request)
     base = str(request.base_url)
-    await in_thread(lambda: request.app.state.sign_in_mail.send(
+    sent = await in_thread(lambda: request.app.state.sign_in_mail.send(
         username, sent_by=who.id, base_url=base))
+    if sent.handed:  # shown once, on this answer only: never in an address or a log
+        return render(request, "person.html", **page_context(
+            request, who, person=await _person(request, who, username),
+            handed=sent.handed, why_handed=sent.why_handed))
     return RedirectResponse(f"/people/{username}?done=sent", status_code=303)
 
 

@@ -261,6 +261,13 @@ class IdentityService(EventStoreApplication):
         self.save(user)
         return user_view(user)
 
+    def sign_in_link_handed_over(self, username: str, *, handed_by: str) -> dict[str, Any]:
+        """Records on the person's stream that a link was shown to `handed_by` to pass on."""
+        user = self._get(username)
+        user.hand_over_sign_in_link(handed_by=handed_by)
+        self.save(user)
+        return user_view(user)
+
     def signed_in_by_link(self, username: str) -> str:
         """A token for the page session of a person who used a link, and the fact recorded;
         Unauthenticated when the person is unknown or deactivated."""

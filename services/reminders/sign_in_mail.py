@@ -5,14 +5,25 @@ Here, above identity, because the sending goes through the notices' own email pa
 """
 
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
-from domain.errors import InvalidField, RuleViolation
+from domain.errors import RuleViolation
 from services.cases.workflow_contract import Notice
 from services.identity.service import IdentityService
 from services.identity.sign_in_links import SignInLinks
 from services.platform.settings import Settings
 from services.reminders.notifiers import DeliveryFailed, EmailNotifier
+
+
+@dataclass(frozen=True)
+class SentLink:
+    """A link made for a person: emailed to them, or (`handed`) shown once to the person
+    who asked for it, to pass on, where there is no address or no email here."""
+
+    person: dict[str, Any]
+    handed: str | None = None
+    why_handed: str = ""
 
 
 class SignInMail:
@@ -27,26 +38,28 @@ class SignInMail:
                                    settings.smtp_sender,
                                    timeout=settings.delivery_timeout_seconds)
 
-    def send(self, username: str, *, sent_by: str, base_url: str = "") -> dict[str, Any]:
-        """Email the person a new link; the person as they now are. Refused (and nothing
-        sent) when they have no address or email is not set up here."""
+    def send(self, username: str, *, sent_by: str, base_url: str = "") -> SentLink:
+        """Email the person a new link. Where they have no address, or email is not set up
+        here (a fresh `make run`), the link is handed to `sent_by` to pass on instead: they
+        may already make the person a token, so seeing the link gives them nothing more."""
         person = self.identity.user(username)
         if not person["active"]:
             raise RuleViolation("the user is deactivated", rule="inactive_user")
-        if not person["email"]:
-            raise InvalidField("give the person an email address first", field="email")
-        if not self.email.enabled:
-            raise RuleViolation("email is not set up for casework: ask the people who run it "
-                                "to set an SMTP host", rule="email_not_set_up")
         token = self.links.make(username, sent_by=sent_by)
         url = f"{(self.base_url or base_url).rstrip('/')}/sign-in/link/{token}"
+        why_not = ("" if person["email"] and self.email.enabled else
+                   "they have no email address" if self.email.enabled else
+                   "email is not set up for casework")
+        if why_not:
+            return SentLink(self.identity.sign_in_link_handed_over(username, handed_by=sent_by),
+                            handed=url, why_handed=why_not)
         try:
             self.email.send(self._notice(person, url), person["email"])
         except DeliveryFailed:
             self.links.cancel(username)
             raise RuleViolation("the email could not be sent; try again later",
                                 rule="email_not_sent") from None
-        return self.identity.sign_in_link_sent(username, sent_by=sent_by)
+        return SentLink(self.identity.sign_in_link_sent(username, sent_by=sent_by))
 
     def _notice(self, person: dict[str, Any], url: str) -> Notice:
         hours = f"{self.hours:g} hours"

@@ -1,5 +1,5 @@
 """Over real HTTP, a case's reference is accepted wherever its id is: the API answers for
-it, takes commands on it, and a page's address with it is redirected to the case's own."""
+it, takes commands on it, and a page's address with it shows the case."""
 
 import json
 import re
@@ -74,16 +74,22 @@ def test_a_reference_no_case_has_and_a_malformed_one_are_not_found(site, people)
             assert answer.json()["field"] == "case_id"
 
 
-def test_a_page_address_with_a_reference_goes_to_the_cases_own_address(site, people):
+def test_a_page_address_with_a_reference_shows_the_case_to_those_who_may_see_it(site, people):
     with httpx.Client(base_url=site) as client:
         case = _open(client, people["coordinator"])
         form = client.get("/sign-in").text
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
         client.post("/sign-in", data={"csrf_token": csrf, "token": people["coordinator"]})
 
-        moved = client.get(f"/case/{case['reference']}?done=open_case")
-        assert moved.status_code == 307
-        assert moved.headers["location"] == f"/case/{case['id']}?done=open_case"
-        page = client.get(moved.headers["location"])
+        page = client.get(f"/case/{case['reference']}?done=open_case")
         assert page.status_code == 200 and case["reference"] in page.text
+        assert f'href="/case/{case["id"]}/do/' in page.text  # its forms by the case's id
         assert client.get("/case/NW-1999-0001").status_code == 404
+    with httpx.Client(base_url=site) as client:  # a peer not deployed to it
+        form = client.get("/sign-in").text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+        client.post("/sign-in", data={"csrf_token": csrf, "token": people["peer"]})
+        real = client.get(f"/case/{case['reference']}", follow_redirects=False)
+        made_up = client.get("/case/NW-1999-0001", follow_redirects=False)
+        # no different answer says that a case with this reference exists
+        assert real.status_code == made_up.status_code == 404

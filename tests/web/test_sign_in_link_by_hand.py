@@ -1,0 +1,33 @@
+"""On a fresh `make run` email is not set up: the sign-in link is shown to the person who
+made it, once, to pass on, and it lets the new person in like an emailed one."""
+
+from tests.web.browser import accessible, sign_in
+from tests.web.test_journeys import submit
+from tests.web.test_people_pages import _follow
+
+
+def test_with_no_email_set_up_the_link_is_handed_over_once_and_lets_the_person_in(
+        browser, site, people, web_identity):
+    cora = browser.new_context().new_page()
+    sign_in(cora, site, people["coordinator"])
+    cora.goto(f"{site}/people")
+    cora.get_by_role("button", name="Add a person").click()
+    cora.fill("#name", "Lena Liaison")
+    cora.fill("#email", "lena@northshire.example")
+    cora.get_by_role("radio", name="Council liaison").check()
+    cora.select_option("#authority", "Northshire County Council")
+    submit(cora, "Add the person")
+    submit(cora, "Send a sign-in link")
+    accessible(cora)
+    assert "email is not set up" in cora.inner_text("main")
+    link = cora.inner_text("#handed-link")
+    assert "/sign-in/link/" in link
+    assert cora.url.endswith("/sign-in-link")  # the answer to the press, not an address
+    again = cora.goto(cora.url.removesuffix("/sign-in-link"))  # the person's page again
+    assert again.status == 200 and cora.locator("#handed-link").count() == 0  # shown once
+
+    lena = _follow(browser, link)
+    assert lena.url.endswith("/my-work"), lena.url
+    assert _follow(browser, link).pressed_status == 403  # once only
+    [lena_account] = [u for u in web_identity.users() if u["name"] == "Lena Liaison"]
+    assert lena_account["last_signed_in"]
