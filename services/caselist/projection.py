@@ -441,8 +441,8 @@ class CaseListView(SideTables):
             councils: list[str] = []
             if query.words:
                 db.execute(search.COUNCILS, (query.council_part(),))
-                councils = [name for (name,) in db.fetchall()
-                            if not query.finds_words_of(name)]  # the index finds the rest
+                councils = [name for name, folded in db.fetchall()
+                            if not query.finds_words_of(folded)]  # the index finds the rest
             hits, hit_params = search.matches(query, councils, postgres=self.postgres)
             # The count comes with the page (every match is read to rank it anyway).
             db.execute(f"SELECT {', '.join('c.' + c for c in _COLUMNS)}, "

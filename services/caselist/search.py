@@ -172,10 +172,11 @@ class Query:
         quoted = [f"'{w}'" for w in self.words]
         return " & ".join(quoted[:-1] + [quoted[-1] + ":*"])
 
-    def finds_words_of(self, name: str) -> bool:
-        """Whether the full-text query alone finds this name (each word a word of it, the
-        last the start of one): then its cases need no search by part of the name."""
-        named = words(name)
+    def finds_words_of(self, folded: str) -> bool:
+        """Whether the full-text query alone finds this name, given folded (each word a
+        word of it, the last the start of one): then its cases need no search by part of
+        the name. The name comes folded from COUNCILS, not folded again a search."""
+        named = folded.split()
         return all(w in named for w in self.words[:-1]) and any(
             n.startswith(self.words[-1]) for n in named)
 
@@ -185,7 +186,8 @@ class Query:
         return f"%{' '.join(self.words)}%"
 
 
-COUNCILS = ("SELECT authority FROM case_search_councils WHERE authority_folded LIKE ? "
+COUNCILS = ("SELECT authority, authority_folded FROM case_search_councils "
+            "WHERE authority_folded LIKE ? "
             "ORDER BY authority")
 """The councils whose folded name holds the query: a few hundred names scanned, not a
 row a case, so a part of a name ("shire") costs no more than a word."""

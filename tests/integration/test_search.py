@@ -150,3 +150,23 @@ def test_a_reference_is_matched_exactly_and_first(cases, view):
     rows, _ = view.search(search.Query.of("NW-2026-0042"), CaseFilter())
     assert rows[0]["reference"] == "NW-2026-0042"
     assert found(view, cases, "NW-2026-0043") == []
+
+
+def test_the_api_finds_only_the_cases_an_adviser_advises_and_counts_them(cases, identity, api):
+    advised = opened(cases, summary="Budget gap")
+    opened(cases, summary="Budget gap")
+    opened(cases, summary="Budget gap")
+    cases.record_diagnosis(advised.uuid, summary="Money", problem_natures=["capability"],
+                           evidence=["accounts"], root_causes=["Overspend"], **C)
+    cases.draft_plan(advised.uuid, summary="Balance the budget", adviser_id="ada",
+                     actions=[dict(description="Savings plan", owner="Section 151 officer",
+                                   provider="CIPFA", cost=0, due="2027-03-31",
+                                   measure="Savings agreed")],
+                     actor_id="ada", actor_role="adviser")
+    identity.register_user(username="ada", role="adviser")
+    answer = api.get("/cases", params={"q": "budget"},
+                     headers=bearer(identity.issue_token("ada")))
+    assert answer.status_code == 200
+    assert [c["case_id"] for c in answer.json()["cases"]] == [advised]
+    assert answer.json()["total"] == 1
+    assert api.get("/cases", params={"q": "budget"}).json()["total"] == 3
