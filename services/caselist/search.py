@@ -180,10 +180,26 @@ class Query:
         return all(w in named for w in self.words[:-1]) and any(
             n.startswith(self.words[-1]) for n in named)
 
+    def finds_in(self, folded: str) -> bool:
+        """Whether the words are all in this folded text, the last as a prefix, as the
+        index would find them."""
+        present = folded.split()
+        return bool(self.words) and all(w in present for w in self.words[:-1]) and any(
+            p.startswith(self.words[-1]) for p in present)
+
     def council_part(self) -> str:
         """A LIKE pattern for any part of a council's folded name (words are letters and
         digits only, so hold no LIKE wildcard)."""
         return f"%{' '.join(self.words)}%"
+
+
+def finds(query: Query, authority: str, text: str, reference: str = "") -> bool:
+    """Whether the query finds a case by these words alone (its council, its text, its
+    reference), as the index would: for a reader who may read only part of a case."""
+    council = fold(authority)
+    return (query.reference is not None and query.reference == reference) or (
+        query.finds_in(f"{council} {fold(text)}")
+        or (bool(query.words) and " ".join(query.words) in council))
 
 
 COUNCILS = ("SELECT authority, authority_folded FROM case_search_councils "
