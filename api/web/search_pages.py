@@ -36,7 +36,7 @@ async def search_page(request: Request, who: Who, q: str = "", page: str = "1") 
             request, who, search_q=q[:search.MAX_QUERY], too_long=True, query=None,
             limit=search.MAX_QUERY))
     query = search.Query.of(q)
-    number = min(max(int(page), 1), search.MAX_PAGE) if page.isdigit() else 1
+    number = _page_number(page)
     chosen = case_routes.worklist_filter(
         access, stage=None, risk_band=None, region=None, authority=None, overdue=None,
         case_status=None, owner=None, due_by=None)
@@ -66,6 +66,14 @@ def _pagination(q: str, number: int, found: dict[str, Any]) -> dict[str, Any] | 
     return {"items": items,
             "previous": {"href": f"{href}{number - 1}"} if number > 1 else None,
             "next": {"href": f"{href}{number + 1}"} if number < pages else None}
+
+
+def _page_number(page: str) -> int:
+    """The page asked for, within 1 to the last page kept; anything else (a word, "²",
+    thousands of digits) is the first page, never an error."""
+    if not (page.isascii() and page.isdigit() and len(page) <= 6):
+        return 1
+    return min(max(int(page), 1), search.MAX_PAGE)
 
 
 def _query_string(q: str) -> str:

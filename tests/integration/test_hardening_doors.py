@@ -1,8 +1,16 @@
 """The new doors of issue 22 as an attacker tries them, over real HTTP on both stores:
 a low role's token, a guessed path, text made to look like syntax or markup."""
 
+import re
+
+import httpx
+import pytest
+
 from tests.integration.conftest import bearer
 from tests.integration.test_case_lifecycle import plan_agreed, supported
+
+MARKUP = ('<img src="http://127.0.0.1:9/seen.png"> <link rel="stylesheet" '
+          'href="file:///etc/passwd"> <b>bold</b>')
 
 
 def test_a_peer_finds_a_case_only_by_what_a_peer_may_read(cases, identity, api, tokens):
@@ -23,3 +31,67 @@ def test_a_peer_finds_a_case_only_by_what_a_peer_may_read(cases, identity, api, 
     inspector = bearer(tokens["ines"])  # who reads the whole case finds it by them
     assert api.get("/cases", params={"q": "leadership gap"}, headers=inspector
                    ).json()["total"] == 1
+
+
+def test_a_coordinator_reaches_no_one_beyond_their_region_and_writes_nothing(identity, api,
+                                                                           tokens):
+    """cora coordinates East Midlands: she can neither make an admin, nor add or change
+    anyone of another region (nor herself), nor take over a name already used."""
+    identity.register_user(username="sam", role="adviser", region="South East",
+                           email="sam@se.example")
+    before = {u["username"]: u for u in identity.users()}
+    refused = [
+        api.post("/users", json={"username": "eve", "role": "admin"}),
+        api.post("/users", json={"username": "eve", "role": "coordinator",
+                                 "region": "East Midlands"}),
+        api.post("/users", json={"username": "eve", "role": "adviser",
+                                 "region": "South East"}),
+        api.post("/users", json={"username": "sam", "role": "adviser",
+                                 "region": "East Midlands", "email": "cora@em.example"}),
+        api.patch("/users/sam", json={"email": "cora@em.example"}),
+        api.patch("/users/otto", json={"email": "cora@em.example"}),
+        api.patch("/users/cora", json={"email": "cora@em.example"}),
+        api.post("/users/sam/tokens"),
+        api.post("/users/otto/deactivation"),
+    ]
+    assert [r.status_code for r in refused] == [403, 403, 403, 409, 403, 403, 403, 403, 403], [
+        r.text for r in refused]
+    assert {u["username"]: u for u in identity.users()} == before
+
+
+def page_client(api: httpx.Client, token: str) -> httpx.Client:
+    """A browser's view of the pages: signed in through the sign-in form, with its cookie."""
+    http = httpx.Client(base_url=str(api.base_url), timeout=30)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', http.get("/sign-in").text)
+    assert csrf is not None
+    signed = http.post("/sign-in", data={"csrf_token": csrf.group(1), "token": token})
+    assert signed.status_code == 303, signed.text
+    return http
+
+
+@pytest.fixture
+def marked_case(cases, identity, api):
+    """A North West case whose text is made to look like markup and links, and a page
+    client for nora, its region's coordinator."""
+    case_id = plan_agreed(cases)
+    cases.add_intelligence(case_id, content=f"Officers said {MARKUP}", source="a letter",
+                           confidentiality="normal", actor_id="c", actor_role="coordinator")
+    identity.register_user(username="nora", role="coordinator", region="North West")
+    http = page_client(api, identity.issue_token("nora"))
+    yield case_id, http
+    http.close()
+
+
+@pytest.mark.parametrize("page", ["0", "2", "99999999999999999999", "9" * 5000, "x", "²", "١"])
+def test_any_page_number_of_a_search_is_answered_never_an_error(marked_case, page):
+    _, http = marked_case
+    answer = http.get("/search", params={"q": "officers", "page": page})
+    assert answer.status_code == 200, answer.text[:300]
+
+
+def test_a_snippet_shows_markup_in_case_text_as_text(marked_case):
+    _, http = marked_case
+    answer = http.get("/search", params={"q": "officers"})
+    assert answer.status_code == 200
+    assert "<img" not in answer.text and "&lt;img src=" in answer.text
+    assert "<mark>Officers</mark>" in answer.text.replace("\n", "")
