@@ -35,13 +35,30 @@ def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
     raise ValueError(f"the case file fetches nothing ({url})")
 
 
+def _refusing_fetcher() -> Any:
+    """A fetcher that fetches nothing, as this WeasyPrint takes one. From version 68 a
+    fetcher is a `URLFetcher` (a bare function there turns any fetch, of a `file://`
+    or `http://` address named anywhere, into a 500); before, a function."""
+    from weasyprint import urls
+
+    base = getattr(urls, "URLFetcher", None)
+    if base is None:
+        return _refuse_fetch
+
+    class Refusing(base):  # type: ignore[misc, valid-type]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            return _refuse_fetch(url)
+
+    return Refusing(allowed_protocols=(), allow_redirects=False, fail_on_errors=False)
+
+
 def pdf_of(html: str) -> bytes:
     """The page printed to PDF by WeasyPrint (imported here: it loads Pango when imported)."""
     try:
         from weasyprint import HTML
     except (ImportError, OSError) as missing:
         raise NoRenderer(str(missing)) from None
-    return bytes(HTML(string=html, url_fetcher=_refuse_fetch).write_pdf())
+    return bytes(HTML(string=html, url_fetcher=_refusing_fetcher()).write_pdf())
 
 
 def file_name(case: dict[str, Any]) -> str:

@@ -2,10 +2,13 @@
 a low role's token, a guessed path, text made to look like syntax or markup."""
 
 import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 
+from api.web.case_file import pdf_of
 from tests.integration.conftest import bearer
 from tests.integration.test_case_lifecycle import plan_agreed, supported
 
@@ -95,3 +98,39 @@ def test_a_snippet_shows_markup_in_case_text_as_text(marked_case):
     assert answer.status_code == 200
     assert "<img" not in answer.text and "&lt;img src=" in answer.text
     assert "<mark>Officers</mark>" in answer.text.replace("\n", "")
+
+
+@pytest.fixture
+def listener():
+    """A web server on loopback that counts what is asked of it: the case file must ask
+    nothing, whatever its case's text names."""
+    asked: list[str] = []
+
+    class Counting(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+            asked.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Counting)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", asked
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_case_file_fetches_nothing_its_text_names(marked_case, listener, tmp_path):
+    case_id, http = marked_case
+    url, asked = listener
+    answer = http.get(f"/case/{case_id}/case-file.pdf")
+    assert answer.status_code == 200 and answer.content.startswith(b"%PDF")
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"not an image")
+    # Even markup that reached the renderer unescaped fetches nothing, on the web or on disk.
+    pdf_of(f'<img src="{url}/img.png"><link rel="stylesheet" href="{url}/x.css">'
+           f'<img src="file://{secret}"><p style="background: url({url}/bg.png)">x</p>')
+    assert asked == []
