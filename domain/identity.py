@@ -200,6 +200,13 @@ def may_manage(who: Principal, reach: "Reach", *, council_region: str | None = N
     return region is not None and region == who.region
 
 
+def may_change_themselves(who: Principal, username: str) -> bool:
+    """Rule "nobody changes their own role or deactivates themselves": another person who
+    manages them does. Else someone could move their own reach, or the last administrator
+    shut everyone out of the people pages."""
+    return who.id != username
+
+
 def may_open_case_in(who: Principal, region: str) -> bool:
     """A coordinator opens cases only in their own region."""
     return may(who, "open case") and who.region == region

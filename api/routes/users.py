@@ -15,7 +15,7 @@ from api.deps import Access, CommandsDep, Forbidden, IdentityDep, authorize
 from api.schemas import TokenIssued, UserCreate, UserCreated, UserPublic, UserUpdate
 from api.text import Line, RequestBody
 from api.threads import in_thread
-from domain.identity import Principal, Reach
+from domain.identity import Principal, Reach, may_change_themselves
 from services.cases.handler import Actor
 from services.identity.service import IdentityService
 
@@ -97,6 +97,8 @@ async def deactivate(request: Request, username: str, identity: IdentityDep,
                      commands: CommandsDep, access: Manager,
                      body: Deactivation | None = None) -> None:
     await in_thread(_managed, identity, access.principal, username)
+    if not may_change_themselves(access.principal, username):
+        raise Forbidden("deactivate themselves", access.principal.role.value)
     chosen = body or Deactivation()
     await handover.deactivate(request, commands, Actor(access.id, access.role), username,
                               successor=chosen.successor, reason=chosen.reason)

@@ -23,7 +23,7 @@ from api.web.rendering import render
 from api.web.routing import PageRoute, Who, page_context, posted_form
 from domain.errors import DomainError
 from domain.handover import MAX_HANDOVER
-from domain.identity import Principal, Role
+from domain.identity import Principal, Role, may_change_themselves
 from services.cases.handler import Actor
 from services.cases.reassignment import Handover, Move
 from services.eventstore.store import NotFound
@@ -198,6 +198,8 @@ async def _may_manage(request: Request, who: Principal, username: str) -> None:
     await _person(request, username)  # no such person: not found, before any refusal
     if not await in_thread(request.app.state.identity.may_manage, who, username):
         raise Forbidden("manage this person", who.role.value)
+    if not may_change_themselves(who, username):
+        raise Forbidden("deactivate themselves", who.role.value)
 
 
 @router.get("/people/{username}/deactivate")

@@ -21,7 +21,13 @@ from api.web.rendering import render
 from api.web.routing import PageRoute, Who, page_context, posted_form
 from api.web.words import when
 from domain.errors import DomainError
-from domain.identity import MANAGED_BY_COORDINATORS, Principal, Reach, Role
+from domain.identity import (
+    MANAGED_BY_COORDINATORS,
+    Principal,
+    Reach,
+    Role,
+    may_change_themselves,
+)
 from domain.registers import Region
 from services.eventstore.store import NotFound
 from services.identity.service import IdentityService, UserNotFound
@@ -80,6 +86,11 @@ async def _person(request: Request, who: Principal, username: str) -> dict[str, 
         raise NotFound("no such person") from None
 
 
+def _not_themselves(who: Principal, username: str) -> None:
+    if not may_change_themselves(who, username):
+        raise Forbidden("change their own role", who.role.value)
+
+
 def _manager(who: Principal) -> None:
     if who.role not in (Role.ADMIN, Role.COORDINATOR):
         raise Forbidden("manage users", who.role.value)
@@ -130,6 +141,7 @@ async def person(request: Request, username: str, who: Who, done: str = "") -> R
 @router.get("/people/{username}/change")
 async def change_form(request: Request, username: str, who: Who) -> Response:
     _manager(who)
+    _not_themselves(who, username)
     shown = await _person(request, who, username)
     return await _form(request, who, values=shown, person=shown)
 
@@ -137,6 +149,7 @@ async def change_form(request: Request, username: str, who: Who) -> Response:
 @router.post("/people/{username}/change")
 async def change(request: Request, username: str, who: Who) -> Response:
     _manager(who)
+    _not_themselves(who, username)
     shown = await _person(request, who, username)
     form = await posted_form(request)
     identity = _identity(request)

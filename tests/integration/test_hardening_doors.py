@@ -134,3 +134,22 @@ def test_the_case_file_fetches_nothing_its_text_names(marked_case, listener, tmp
     pdf_of(f'<img src="{url}/img.png"><link rel="stylesheet" href="{url}/x.css">'
            f'<img src="file://{secret}"><p style="background: url({url}/bg.png)">x</p>')
     assert asked == []
+
+
+def test_nobody_changes_their_own_role_or_deactivates_themselves(identity, api):
+    """Another administrator does it: else the last one could shut everyone out."""
+    identity.register_user(username="ada", role="admin")
+    token = identity.issue_token("ada")
+    http = page_client(api, token)
+    before = identity.user("ada")
+    own = http.get("/people/ada")
+    assert own.status_code == 200 and "/people/ada/change" not in own.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', own.text).group(1)
+    assert http.get("/people/ada/change").status_code == 403
+    assert http.post("/people/ada/change", data={
+        "csrf_token": csrf, "role": "inspector"}).status_code == 403
+    assert http.get("/people/ada/deactivate").status_code == 403
+    assert http.post("/people/ada/deactivate", data={"csrf_token": csrf}).status_code == 403
+    assert api.post("/users/ada/deactivation", headers=bearer(token)).status_code == 403
+    assert identity.user("ada") == before
+    http.close()
