@@ -222,15 +222,17 @@ def parse_role(value: Any, field_name: str = "role") -> Role:
 
 
 def email_address(value: Any, field_name: str = "email") -> str:
-    """An address notices can go to: one '@', no spaces; blank means none."""
+    """An address notices can go to: one '@', no spaces, line breaks or other control
+    characters (each would break the email's To header, or add a header); blank means
+    none."""
     if value is None:
         return ""
     if not isinstance(value, str):
         raise InvalidField(f"{field_name} must be an email address", field=field_name)
     text = value.strip()
     local, at, domain = text.partition("@")
-    if text and (not (local and at and domain) or "@" in domain or " " in text
-                 or len(text) > 254):
+    if text and (not (local and at and domain) or "@" in domain or len(text) > 254
+                 or any(c.isspace() or not c.isprintable() for c in text)):
         raise InvalidField(f"{field_name} must be an email address; got {value!r}",
                            field=field_name)
     return text

@@ -153,3 +153,20 @@ def test_nobody_changes_their_own_role_or_deactivates_themselves(identity, api):
     assert api.post("/users/ada/deactivation", headers=bearer(token)).status_code == 403
     assert identity.user("ada") == before
     http.close()
+
+
+@pytest.mark.parametrize("email", sorted([
+    "lia@council.example\nBcc:eve@evil.example", "lia@council.example\nX-Priority:1",
+    "lia\t@council.example", "lia@council.example\x00", "lia@council.example\u2028x"]))
+def test_an_address_that_would_break_an_email_header_is_refused_naming_email(identity, api,
+                                                                            email):
+    identity.register_user(username="sam", role="adviser", region="East Midlands",
+                           email="sam@council.example")
+    created = api.post("/users", json={"username": "eve", "role": "adviser",
+                                       "region": "East Midlands", "email": email})
+    changed = api.patch("/users/sam", json={"email": email})
+    for answer in (created, changed):
+        assert answer.status_code == 422, answer.text
+        assert "email" in answer.text
+    assert identity.user("sam")["email"] == "sam@council.example"
+    assert "eve" not in {u["username"] for u in identity.users()}
