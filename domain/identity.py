@@ -357,7 +357,10 @@ class User(Aggregate):
         self.__dict__["last_signed_in"] = at
 
     def change_reach(self, reach: "Reach") -> bool:
-        """A new role or reach given in the pages; False when nothing changed."""
+        """A new role or reach given in the pages; False when nothing changed. Never for
+        someone deactivated: nothing can use it, and their history should end as they left."""
+        if not self.active:
+            raise RuleViolation("the user is deactivated", rule="inactive_user")
         return self.follow_identity_provider(reach)
 
     def change_email(self, email: str | None) -> bool:

@@ -170,3 +170,16 @@ def test_an_address_that_would_break_an_email_header_is_refused_naming_email(ide
         assert "email" in answer.text
     assert identity.user("sam")["email"] == "sam@council.example"
     assert "eve" not in {u["username"] for u in identity.users()}
+
+
+def test_a_deactivated_persons_role_is_not_changed(identity, api):
+    identity.register_user(username="ada", role="admin")
+    identity.register_user(username="gone", role="inspector")
+    identity.deactivate("gone")
+    before = identity.user("gone")
+    http = page_client(api, identity.issue_token("ada"))
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', http.get("/people").text).group(1)
+    refused = http.post("/people/gone/change", data={"csrf_token": csrf, "role": "admin"})
+    assert refused.status_code == 422 and "The user is deactivated" in refused.text
+    assert identity.user("gone") == before
+    http.close()
