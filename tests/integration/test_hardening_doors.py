@@ -9,8 +9,11 @@ import httpx
 import pytest
 
 from api.web.case_file import pdf_of
+from services.caselist.inbox_marks import InboxMarks
+from tests.helpers import OPEN_CASE
 from tests.integration.conftest import bearer
 from tests.integration.test_case_lifecycle import plan_agreed, supported
+from tests.unit.case_builder import ACTIONS
 
 MARKUP = ('<img src="http://127.0.0.1:9/seen.png"> <link rel="stylesheet" '
           'href="file:///etc/passwd"> <b>bold</b>')
@@ -183,3 +186,33 @@ def test_a_deactivated_persons_role_is_not_changed(identity, api):
     assert refused.status_code == 422 and "The user is deactivated" in refused.text
     assert identity.user("gone") == before
     http.close()
+
+
+def test_a_notification_reaches_only_its_council_and_no_one_marks_anothers(cases, identity,
+                                                                           api, settings):
+    case_id = cases.open_case(**OPEN_CASE, actor_id="cora", actor_role="coordinator")
+    cases.record_diagnosis(case_id, summary="Weak leadership", problem_natures=["capability"],
+                           actor_id="cora", actor_role="coordinator")
+    cases.draft_plan(case_id, summary="Stabilise", actions=ACTIONS, adviser_id="adam",
+                     actor_id="cora", actor_role="coordinator")
+    cases.ask_council_to_agree(case_id, note="Ready for cabinet", actor_id="cora",
+                               actor_role="coordinator")
+    identity.register_user(username="lia", role="authority liaison",
+                           authority=OPEN_CASE["authority"])
+    identity.register_user(username="sol", role="authority liaison",
+                           authority="Southshire District Council")
+    lia = page_client(api, identity.issue_token("lia"))
+    key = re.search(r'name="item" value="([^"]+)"', lia.get("/notifications").text).group(1)
+    assert key.startswith(f"agree:{case_id}")
+    sol = page_client(api, identity.issue_token("sol"))
+    listed = sol.get("/notifications")
+    assert listed.status_code == 200 and OPEN_CASE["authority"] not in listed.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', listed.text).group(1)
+    refused = sol.post("/notifications/mark", data={"csrf_token": csrf, "item": key,
+                                                    "mark": "seen"})
+    assert refused.status_code == 404
+    marks = InboxMarks(settings)  # read as another process would
+    assert marks.marks_of("sol") == {}
+    marks.close()
+    lia.close()
+    sol.close()
