@@ -129,10 +129,13 @@ class IdentityService(EventStoreApplication):
         return user_view(user)
 
     def change_email(self, username: str, email: str | None) -> dict[str, Any]:
-        """Where the user's notices go from now on; blank for none."""
+        """Where the user's notices go from now on; blank for none. Links already sent
+        went to the old address, which may no longer be theirs: they stop working."""
         user = self._get(username)
         if user.change_email(email):
             self.save(user)
+            if self.links is not None:
+                self.links.cancel(username)
         return user_view(user)
 
     def user(self, username: str) -> dict[str, Any]:

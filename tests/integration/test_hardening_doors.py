@@ -10,6 +10,7 @@ import pytest
 
 from api.web.case_file import pdf_of
 from services.caselist.inbox_marks import InboxMarks
+from services.identity.sign_in_links import LinkRefused, SignInLinks
 from tests.helpers import OPEN_CASE
 from tests.integration.conftest import bearer
 from tests.integration.test_case_lifecycle import plan_agreed, supported
@@ -216,3 +217,19 @@ def test_a_notification_reaches_only_its_council_and_no_one_marks_anothers(cases
     marks.close()
     lia.close()
     sol.close()
+
+
+def test_a_link_sent_to_an_old_address_stops_working_when_the_address_changes(
+        settings, services, api):
+    """Sent to sam's old mailbox, which may no longer be his (or never was)."""
+    services.identity.register_user(username="sam", role="adviser", region="East Midlands",
+                                    email="sam@old.example")
+    links = SignInLinks(settings)
+    token = links.make("sam", sent_by="cora")
+    assert api.patch("/users/sam", json={"email": "sam@new.example"}).status_code == 200
+    with pytest.raises(LinkRefused):
+        links.use(token)
+    kept = links.make("sam", sent_by="cora")  # a link sent now is to the new address
+    assert api.patch("/users/sam", json={"digest": True}).status_code == 200
+    assert links.use(kept) == "sam"
+    links.close()
