@@ -13,6 +13,7 @@ from uuid import UUID
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.references import ASKED
 from api.threads import in_thread
 from api.throttling import checked
 from domain.errors import DomainError
@@ -153,14 +154,24 @@ async def check_case_access(request: Request, principal: Principal, action: str,
                             case_id: UUID) -> Access:
     """The same rules for a case a route found rather than named in its path (the
     register's route for ending a commission finds the case it belongs to)."""
-    case = await in_thread(request.app.state.cases.readable_case, case_id)
+    try:
+        case = await in_thread(request.app.state.cases.readable_case, case_id)
+    except CaseNotFound:
+        raise _no_case(request, case_id) from None
     relations = relations_of(case)
     if not may_know_case(principal, relations) and not may(principal, action, relations):
-        raise CaseNotFound(f"no case with id {case_id}", field="case_id")  # (an admin's
-        # case actions reach cases the admin does not otherwise read)
+        raise _no_case(request, case_id)  # (an admin's case actions reach cases the admin
+        # does not otherwise read)
     if not may(principal, action, relations):
         raise Forbidden(action, principal.role.value)
     return Access(principal, case)
+
+
+def _no_case(request: Request, case_id: UUID) -> CaseNotFound:
+    """Not found, naming what the person asked for: a reference stays a reference."""
+    reference = request.scope.get("state", {}).get(ASKED)
+    return CaseNotFound(f"no case with reference {reference}" if reference
+                        else f"no case with id {case_id}", field="case_id")
 
 
 def _is_uuid(request: Request) -> bool:

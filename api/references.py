@@ -23,6 +23,10 @@ from services.caselist.projection import CaseListView
 from services.cases.service import CaseService
 
 NO_CASE = UUID(int=0)
+ASKED = "case_reference"
+"""Where the request's state keeps the reference the path named: a refusal then names the
+reference, never the id it stands for (which would tell someone who may not see the case
+that it exists, and which case it is)."""
 _CASE_PATH = re.compile(r"^/(cases|case)/([^/]+)(/.*)?$")
 
 
@@ -39,7 +43,8 @@ class CaseByReference:
         state = scope["app"].state
         case_id = await in_thread(case_with_reference, state.case_list, state.cases, found[2])
         path = f"/{found[1]}/{case_id or NO_CASE}{found[3] or ''}"
-        scope = {**scope, "path": path, "raw_path": quote(path).encode()}
+        scope = {**scope, "path": path, "raw_path": quote(path).encode(),
+                 "state": {**scope.get("state", {}), ASKED: found[2]}}
         await self.app(scope, receive, send)
 
 

@@ -233,3 +233,18 @@ def test_a_link_sent_to_an_old_address_stops_working_when_the_address_changes(
     assert api.patch("/users/sam", json={"digest": True}).status_code == 200
     assert links.use(kept) == "sam"
     links.close()
+
+
+def test_a_reference_of_a_case_one_may_not_see_is_answered_as_one_no_case_has(cases, api):
+    """cora coordinates East Midlands: asking for North West's cases by reference tells
+    her neither that they exist nor their ids, whatever the path or its case."""
+    case_id = cases.open_case(**OPEN_CASE, actor_id="nora", actor_role="coordinator")
+    reference = cases.get_case(case_id)["reference"]
+    unused = reference[:-1] + "9"
+    for path in ("", "/history", "/events"):
+        asked = api.get(f"/cases/{reference}{path}")
+        nothing = api.get(f"/cases/{unused}{path}")
+        lower = api.get(f"/cases/{reference.lower()}{path}")
+        assert asked.status_code == nothing.status_code == lower.status_code == 404
+        assert str(case_id) not in asked.text + lower.text
+        assert asked.json()["detail"] == nothing.json()["detail"].replace(unused, reference)
