@@ -10,6 +10,7 @@ import pytest
 
 from api.web.case_file import pdf_of
 from services.caselist.inbox_marks import InboxMarks
+from services.caselist.saved_views import SavedViews
 from services.identity.sign_in_links import LinkRefused, SignInLinks
 from tests.helpers import OPEN_CASE
 from tests.integration.conftest import bearer
@@ -248,3 +249,26 @@ def test_a_reference_of_a_case_one_may_not_see_is_answered_as_one_no_case_has(ca
         assert asked.status_code == nothing.status_code == lower.status_code == 404
         assert str(case_id) not in asked.text + lower.text
         assert asked.json()["detail"] == nothing.json()["detail"].replace(unused, reference)
+
+
+def test_a_view_shared_with_a_region_leaves_it_with_its_sharer(settings, services, api):
+    """nora shared a view with North West, then moved to South East: its filters are no
+    longer North West's to see."""
+    for username, role, region in (("nora", "coordinator", "North West"),
+                                   ("nick", "coordinator", "North West"),
+                                   ("ada", "admin", None)):
+        services.identity.register_user(username=username, role=role, region=region)
+    views = SavedViews(settings)
+    views.save("nora", "Nora's watch list", {"authority": "Northshire County Council"})
+    views.share("nora", "Nora's watch list", "North West")
+    views.close()
+    nick = page_client(api, services.identity.issue_token("nick"))
+    assert "Nora&#39;s watch list" in nick.get("/my-work").text
+    ada = page_client(api, services.identity.issue_token("ada"))
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', ada.get("/people").text).group(1)
+    moved = ada.post("/people/nora/change", follow_redirects=False, data={
+        "csrf_token": csrf, "role": "coordinator", "region": "South East"})
+    assert moved.status_code == 303, moved.text
+    assert "Nora&#39;s watch list" not in nick.get("/my-work").text
+    nick.close()
+    ada.close()
