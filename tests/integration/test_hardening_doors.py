@@ -272,3 +272,28 @@ def test_a_view_shared_with_a_region_leaves_it_with_its_sharer(settings, service
     assert "Nora&#39;s watch list" not in nick.get("/my-work").text
     nick.close()
     ada.close()
+
+
+def test_the_government_office_finds_only_the_case_granted_to_it_while_the_grant_stands(
+        services, api):
+    cases, identity = services.cases, services.identity
+    services.registers.register_authority(actor_id="test", name=OPEN_CASE["authority"],
+                                          authority_type="county", region=OPEN_CASE["region"])
+    identity.register_user(username="gus", role="government office")
+    gus = bearer(identity.issue_token("gus"))
+    cora = dict(actor_id="cora", actor_role="coordinator")
+    granted, other = (cases.open_case(**OPEN_CASE, **cora) for _ in range(2))
+    cases.add_intelligence(granted, content="Members were warned", source="A neighbour",
+                           confidentiality="Chatham House", **cora)
+
+    def found(q: str) -> list[str]:
+        answer = api.get("/cases", params={"q": q}, headers=gus)
+        assert answer.status_code == 200, answer.text
+        return [c["case_id"] for c in answer.json()["cases"]]
+
+    assert found("northshire") == []
+    cases.grant_confidential_access(granted, grantee="gus", reason="Locality team", **cora)
+    assert found("northshire") == [str(granted)] and str(other) not in str(found("children"))
+    assert found("warned") == []  # Chatham House: never indexed, for anyone
+    cases.revoke_confidential_access(granted, grantee="gus", reason="Over", **cora)
+    assert found("northshire") == []
