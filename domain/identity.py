@@ -96,6 +96,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # administration
     # (a coordinator only their region's liaisons, advisers and peers: `may_manage`)
     "manage users": frozenset({C, ADM}),
+    "make another person's token": frozenset({ADM}),  # may_hold_keys_for_others
 }
 
 CASE_READERS = PERMISSIONS["read case"]
@@ -198,6 +199,19 @@ def may_manage(who: Principal, reach: "Reach", *, council_region: str | None = N
         return False
     region = council_region if reach.role is Role.AUTHORITY_LIAISON else reach.region
     return region is not None and region == who.region
+
+
+NO_EMAIL_TO_SEND = "no_email_to_send"
+"""Rule: a sign-in link that cannot be emailed is handed only to an administrator."""
+
+
+def may_hold_keys_for_others(who: Principal) -> bool:
+    """Rule "only an administrator holds another person's keys": makes them a token, is
+    shown a sign-in link to pass on, or changes the address their links go to. A
+    coordinator manages advisers and peers whose cases may lie in other regions; holding
+    their keys would let the coordinator read those cases as them. A coordinator's links go
+    to the address the person was added with, and only to it."""
+    return who.role is Role.ADMIN
 
 
 def may_change_themselves(who: Principal, username: str) -> bool:

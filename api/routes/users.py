@@ -15,12 +15,13 @@ from api.deps import Access, CommandsDep, Forbidden, IdentityDep, authorize
 from api.schemas import TokenIssued, UserCreate, UserCreated, UserPublic, UserUpdate
 from api.text import Line, RequestBody
 from api.threads import in_thread
-from domain.identity import Principal, Reach, may_change_themselves
+from domain.identity import Principal, Reach, may_change_themselves, may_hold_keys_for_others
 from services.cases.handler import Actor
 from services.identity.service import IdentityService
 
 router = APIRouter(prefix="/users", tags=["users"])
 Manager = Annotated[Access, Depends(authorize("manage users", on_case=False))]
+KeyHolder = Annotated[Access, Depends(authorize("make another person's token", on_case=False))]
 
 
 def _managed(identity: IdentityService, by: Principal, username: str) -> None:
@@ -59,6 +60,8 @@ async def update_user(username: str, body: UserUpdate, identity: IdentityDep,
         _managed(identity, access.principal, username)
         user = identity.user(username)
         if "email" in body.model_fields_set:
+            if not may_hold_keys_for_others(access.principal):
+                raise Forbidden("change another person's email address", access.role)
             user = identity.change_email(username, body.email)
         if body.digest is not None:
             user = identity.choose_digest(username, body.digest)
@@ -69,7 +72,7 @@ async def update_user(username: str, body: UserUpdate, identity: IdentityDep,
 
 @router.post("/{username}/tokens", response_model=TokenIssued,
              status_code=status.HTTP_201_CREATED, summary="Issue another token for a user")
-async def issue_token(username: str, identity: IdentityDep, access: Manager) -> dict:
+async def issue_token(username: str, identity: IdentityDep, access: KeyHolder) -> dict:
     def issue() -> str:
         _managed(identity, access.principal, username)
         return identity.issue_token(username)

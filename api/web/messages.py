@@ -111,6 +111,8 @@ REFUSALS: dict[str, str] = {
     "budget_overspend": "Enter an amount the region's allocation can still pay for",
     "spend_over_commitment": "Enter an amount no more than is left of the commitment",
     "inactive_user": "This account is deactivated",
+    "no_email_to_send": "The link cannot be emailed (email is not set up here, or they "
+                        "have no address). Ask an administrator to let them in",
 }
 
 WRONG_VALUE: dict[str, str] = {  # a value the domain refuses by field, not by a named rule

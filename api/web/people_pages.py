@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse
 from api.deps import Forbidden
 from api.threads import in_thread
 from api.web import people as directory_of
+from api.web.messages import refusal
 from api.web.people import ROLE_WORDS, role_words
 from api.web.rendering import render
 from api.web.routing import PageRoute, Who, page_context, posted_form
@@ -172,8 +173,13 @@ async def send_link(request: Request, username: str, who: Who) -> Response:
     await _person(request, who, username)
     await posted_form(request)
     base = str(request.base_url)
-    sent = await in_thread(lambda: request.app.state.sign_in_mail.send(
-        username, sent_by=who.id, base_url=base))
+    try:
+        sent = await in_thread(lambda: request.app.state.sign_in_mail.send(
+            username, sent_by=who, base_url=base))
+    except DomainError as refused:  # no email to send it by, or it could not be sent
+        return render(request, "person.html", status=409, **page_context(
+            request, who, person=await _person(request, who, username),
+            error=refusal(refused.rule, refused.message)))
     if sent.handed:  # shown once, on this answer only: never in an address or a log
         return render(request, "person.html", **page_context(
             request, who, person=await _person(request, who, username),

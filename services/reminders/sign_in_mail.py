@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.errors import RuleViolation
+from domain.identity import NO_EMAIL_TO_SEND, Principal, may_hold_keys_for_others
 from services.cases.workflow_contract import Notice
 from services.identity.service import IdentityService
 from services.identity.sign_in_links import SignInLinks
@@ -38,20 +39,25 @@ class SignInMail:
                                    settings.smtp_sender,
                                    timeout=settings.delivery_timeout_seconds)
 
-    def send(self, username: str, *, sent_by: str, base_url: str = "") -> SentLink:
+    def send(self, username: str, *, sent_by: Principal, base_url: str = "") -> SentLink:
         """Email the person a new link. Where they have no address, or email is not set up
-        here (a fresh `make run`), the link is handed to `sent_by` to pass on instead: they
-        may already make the person a token, so seeing the link gives them nothing more."""
+        here (a fresh `make run`), an administrator is handed the link to pass on instead:
+        they may already make the person a token, so seeing it gives them nothing more.
+        Anyone else is refused (domain/identity.py `may_hold_keys_for_others`)."""
         person = self.identity.user(username)
         if not person["active"]:
             raise RuleViolation("the user is deactivated", rule="inactive_user")
-        token = self.links.make(username, sent_by=sent_by)
-        url = f"{(self.base_url or base_url).rstrip('/')}/sign-in/link/{token}"
         why_not = ("" if person["email"] and self.email.enabled else
                    "they have no email address" if self.email.enabled else
                    "email is not set up for casework")
+        if why_not and not may_hold_keys_for_others(sent_by):
+            raise RuleViolation(f"{why_not}: ask an administrator to let them in",
+                                rule=NO_EMAIL_TO_SEND)
+        token = self.links.make(username, sent_by=sent_by.id)
+        url = f"{(self.base_url or base_url).rstrip('/')}/sign-in/link/{token}"
         if why_not:
-            return SentLink(self.identity.sign_in_link_handed_over(username, handed_by=sent_by),
+            return SentLink(self.identity.sign_in_link_handed_over(username,
+                                                                   handed_by=sent_by.id),
                             handed=url, why_handed=why_not)
         try:
             self.email.send(self._notice(person, url), person["email"])
@@ -59,7 +65,7 @@ class SignInMail:
             self.links.cancel(username)
             raise RuleViolation("the email could not be sent; try again later",
                                 rule="email_not_sent") from None
-        return SentLink(self.identity.sign_in_link_sent(username, sent_by=sent_by))
+        return SentLink(self.identity.sign_in_link_sent(username, sent_by=sent_by.id))
 
     def _notice(self, person: dict[str, Any], url: str) -> Notice:
         hours = f"{self.hours:g} hours"

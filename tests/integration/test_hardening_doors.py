@@ -169,7 +169,9 @@ def test_an_address_that_would_break_an_email_header_is_refused_naming_email(ide
                            email="sam@council.example")
     created = api.post("/users", json={"username": "eve", "role": "adviser",
                                        "region": "East Midlands", "email": email})
-    changed = api.patch("/users/sam", json={"email": email})
+    identity.register_user(username="ada", role="admin")
+    changed = api.patch("/users/sam", json={"email": email},
+                        headers=bearer(identity.issue_token("ada")))  # who may move one
     for answer in (created, changed):
         assert answer.status_code == 422, answer.text
         assert "email" in answer.text
@@ -220,6 +222,18 @@ def test_a_notification_reaches_only_its_council_and_no_one_marks_anothers(cases
     sol.close()
 
 
+def test_a_coordinator_holds_no_key_of_the_people_they_manage(services, api):
+    """sam advises cases in any region: cora (East Midlands, who manages him) could read
+    them as him with his token, or with a link sent to an address she gave him."""
+    services.identity.register_user(username="sam", role="adviser", region="East Midlands",
+                                    email="sam@council.example")
+    token = api.post("/users/sam/tokens")
+    moved = api.patch("/users/sam", json={"email": "cora@em.example"})
+    assert (token.status_code, moved.status_code) == (403, 403), (token.text, moved.text)
+    assert services.identity.user("sam")["email"] == "sam@council.example"
+    assert api.patch("/users/sam", json={"digest": True}).status_code == 200  # still hers
+
+
 def test_a_link_sent_to_an_old_address_stops_working_when_the_address_changes(
         settings, services, api):
     """Sent to sam's old mailbox, which may no longer be his (or never was)."""
@@ -227,7 +241,10 @@ def test_a_link_sent_to_an_old_address_stops_working_when_the_address_changes(
                                     email="sam@old.example")
     links = SignInLinks(settings)
     token = links.make("sam", sent_by="cora")
-    assert api.patch("/users/sam", json={"email": "sam@new.example"}).status_code == 200
+    services.identity.register_user(username="ada", role="admin")
+    admin = bearer(services.identity.issue_token("ada"))  # only an admin moves an address
+    assert api.patch("/users/sam", json={"email": "sam@new.example"},
+                     headers=admin).status_code == 200
     with pytest.raises(LinkRefused):
         links.use(token)
     kept = links.make("sam", sent_by="cora")  # a link sent now is to the new address

@@ -1,5 +1,6 @@
-"""On a fresh `make run` email is not set up: the sign-in link is shown to the person who
-made it, once, to pass on, and it lets the new person in like an emailed one."""
+"""On a fresh `make run` email is not set up: the sign-in link is shown to the administrator
+who made it, once, to pass on, and it lets the new person in like an emailed one. A
+coordinator is not shown it (domain/identity.py `may_hold_keys_for_others`)."""
 
 from tests.web.browser import accessible, sign_in
 from tests.web.test_journeys import submit
@@ -8,8 +9,9 @@ from tests.web.test_people_pages import _follow
 
 def test_with_no_email_set_up_the_link_is_handed_over_once_and_lets_the_person_in(
         browser, site, people, web_identity):
-    cora = browser.new_context().new_page()
-    sign_in(cora, site, people["coordinator"])
+    web_identity.register_user(username="alan", role="admin", name="Alan Admin")
+    cora = browser.new_context().new_page()  # an administrator, here
+    sign_in(cora, site, web_identity.issue_token("alan"))
     cora.goto(f"{site}/people")
     cora.get_by_role("button", name="Add a person").click()
     cora.fill("#name", "Lena Liaison")
@@ -31,3 +33,16 @@ def test_with_no_email_set_up_the_link_is_handed_over_once_and_lets_the_person_i
     assert _follow(browser, link).pressed_status == 403  # once only
     [lena_account] = [u for u in web_identity.users() if u["name"] == "Lena Liaison"]
     assert lena_account["last_signed_in"]
+
+
+def test_with_no_email_set_up_a_coordinator_is_told_to_ask_an_administrator(
+        browser, site, people, web_identity):
+    web_identity.register_user(username="lena", role="authority liaison", name="Lena Liaison",
+                               authority="Northshire County Council", email="lena@ns.example")
+    cora = browser.new_context().new_page()
+    sign_in(cora, site, people["coordinator"])
+    cora.goto(f"{site}/people/lena")
+    submit(cora, "Send a sign-in link")
+    assert "Ask an administrator" in cora.inner_text("main")
+    assert cora.locator("#handed-link").count() == 0
+    assert "/sign-in/link/" not in cora.content()
