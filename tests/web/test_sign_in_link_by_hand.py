@@ -20,6 +20,10 @@ def test_with_no_email_set_up_the_link_is_handed_over_once_and_lets_the_person_i
     submit(cora, "Send a sign-in link")
     accessible(cora)
     assert "email is not set up" in cora.inner_text("main")
+    # Not a panel (those are for finished transactions): a banner saying what is left to do
+    assert cora.locator(".govuk-panel").count() == 0
+    assert "Give Lena Liaison this sign-in link yourself" in cora.inner_text(
+        ".govuk-notification-banner")
     link = cora.inner_text("#handed-link")
     assert "/sign-in/link/" in link
     assert cora.url.endswith("/sign-in-link")  # the answer to the press, not an address
