@@ -110,10 +110,17 @@ def test_deactivating_an_owner_asks_who_takes_their_cases_first(site, web_cases,
                                                                web_identity, people):
     _colleague(web_identity)
     web_identity.register_user(username="ada", role="admin")
+    web_identity.register_user(username="sam", role="coordinator", region="South East")
+    web_cases.open_case(**{**OPEN_CASE, "region": "South East",
+                           "authority": "Southshire District Council"}, actor_id="sam",
+                        actor_role="coordinator")
     token = web_identity.issue_token("ada")
     ids = [web_cases.open_case(**OPEN_CASE, **CORA) for _ in range(2)]
     with httpx.Client(base_url=site) as client:
         _sign_in(client, token)
+        stuck = client.get("/people/sam/deactivate").text  # no one else of the South East
+        assert "No other coordinator of South East can take them yet" in stuck
+        assert "Hand on their cases and deactivate them" not in stuck  # not a dead end
         asked = client.get("/people/cora/deactivate").text
         assert "They own 2 open cases" in asked and "Carl Cooper" in asked
         for case_id in ids:  # which two, told apart by reference (both are one council's)
