@@ -31,6 +31,9 @@ def test_the_counts_and_the_order_cover_cases_beyond_the_first_page(site, people
         page = client.get("/my-work").text
         assert f"{PAGE_SIZE + 5} cases match these filters" in page
         assert "3 due in the next 5 working days" in page
+        # something to see to is coloured; a zero is not an alarm
+        assert re.search(r'tag--yellow" id="count-due-soon">3 due', page)
+        assert re.search(r'tag--grey" id="count-overdue">0 overdue', page)
         assert soon[0] not in page  # on the second page of the order raised
         by_due = client.get("/my-work", params={"sort": "due"}).text
         listed = re.findall(r'href="/case/([0-9a-f-]{36})"', by_due)
