@@ -62,3 +62,12 @@ def test_the_council_filter_offers_the_region_s_councils_by_name(site, people, w
     with httpx.Client(base_url=site) as client:
         _sign_in(client, people["liaison"])  # one council's cases: nothing to choose
         assert 'id="authority"' not in client.get("/my-work").text
+
+
+def test_an_inspector_is_told_the_cases_are_theirs_to_read_not_to_act_on(site, people,
+                                                                         web_cases):
+    _open(web_cases, 10)
+    with httpx.Client(base_url=site) as client:
+        _sign_in(client, people["inspector"])
+        page = client.get("/my-work").text
+        assert "The cases you may read." in page and "act on" not in page
