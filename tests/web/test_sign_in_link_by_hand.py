@@ -35,3 +35,14 @@ def test_with_no_email_set_up_the_link_is_handed_over_once_and_lets_the_person_i
     assert _follow(browser, link).pressed_status == 403  # once only
     [lena_account] = [u for u in web_identity.users() if u["name"] == "Lena Liaison"]
     assert lena_account["last_signed_in"]
+
+
+def test_for_a_person_with_no_email_address_the_button_says_the_link_is_to_give_them(
+        browser, site, people):
+    cora = browser.new_context().new_page()
+    sign_in(cora, site, people["coordinator"])
+    cora.goto(f"{site}/people/lia")  # added at the command line, with no address
+    assert cora.get_by_role("button", name="Send a sign-in link").count() == 0
+    submit(cora, "Make a sign-in link to give them")
+    accessible(cora)
+    assert "/sign-in/link/" in cora.inner_text("#handed-link")
