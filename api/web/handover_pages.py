@@ -52,8 +52,8 @@ def _listed(form: Any, name: str) -> list[str]:
 
 
 async def _shown(request: Request, who: Principal, moves: list[Move]) -> list[dict[str, Any]]:
-    """The chosen cases as the page shows them: council, owner; those the person may
-    not hand on are not found."""
+    """The chosen cases as the page shows them: council, reference and issue (a council
+    may have several cases), owner; those the person may not hand on are not found."""
     permit = handover.permit_for(who)
     cases = request.app.state.cases
 
@@ -63,7 +63,8 @@ async def _shown(request: Request, who: Principal, moves: list[Move]) -> list[di
             case = cases.readable_case(move.case_id)
             permit(case)
             found.append({"id": str(move.case_id), "authority": case["authority"],
-                          "owner": case["owner"],
+                          "reference": case.get("reference"),
+                          "issue_type": case.get("issue_type"), "owner": case["owner"],
                           "version": move.expected_version or case["version"]})
         return found
 

@@ -62,6 +62,7 @@ class Item:
     detail: str = ""
     seen: bool = False
     done: bool = False
+    reference: str = ""  # the case's, beside the council: one council may have several cases
 
 
 def tasks_of(row: dict[str, Any], role: Role, people: Directory,
@@ -167,7 +168,8 @@ def _gather(app: Any, who: Principal, people: Directory) -> list[Item]:
     rows = view.tasks_waiting(chosen, role=who.role, username=who.id, soon=soon, now=now)
     items = [Item(t["key"], t["text"], t["href"], row["case_id"], row["authority"],
                   t.get("on") or t.get("due") or "", True,
-                  f"asked by {t['asked_by']}" if t.get("asked_by") else "")
+                  f"asked by {t['asked_by']}" if t.get("asked_by") else "",
+                  reference=row.get("reference") or "")
              for row in rows for t in tasks_of(row, who.role, people, soon)]
     if may(who, "confirm escalation"):
         items += [i for row in view.awaiting_decision(chosen, now=now) for i in _decisions(row)]
@@ -186,13 +188,14 @@ def _decisions(row: dict[str, Any]) -> list[Item]:
             f"Decide the proposed escalation for {authority}",
             f"/case/{case_id}/do/escalation/confirmation", case_id, authority,
             row["escalation_proposed_at"] or "", True,
-            f"from {phrase(row['stage'])} to {phrase(row['escalation_proposed_to'])}"))
+            f"from {phrase(row['stage'])} to {phrase(row['escalation_proposed_to'])}",
+            reference=row.get("reference") or ""))
     if row["joint_meeting_proposed_at"]:
         found.append(Item(
             f"joint-meeting:{case_id}:{row['joint_meeting_proposed_at']}",
             f"Hold or decline the joint local meeting proposed for {authority}",
             f"/case/{case_id}#tasks", case_id, authority, row["joint_meeting_proposed_at"],
-            True))
+            True, reference=row.get("reference") or ""))
     return found
 
 
@@ -248,4 +251,5 @@ def _reminder_item(case: Any, event: Any) -> Item:
                 f"Reminder: {what} for {case.authority} "
                 + (f"was due on {day(event.due)}" if late else f"is due by {day(event.due)}"),
                 f"/case/{case.id}", str(case.id), case.authority,
-                event.timestamp.astimezone(UTC).isoformat(), False)
+                event.timestamp.astimezone(UTC).isoformat(), False,
+                reference=getattr(case, "reference", None) or "")

@@ -58,8 +58,11 @@ def reach_words(person: dict[str, Any]) -> str:
 
 
 def _shown(person: dict[str, Any]) -> dict[str, Any]:
+    """A person as the pages show them; the role starts with a capital, as a value in a
+    table or summary list does ("Council liaison")."""
+    said = role_words(person["role"])
     return {**person, "shown": person["name"] or person["username"],
-            "role_words": role_words(person["role"]), "reach": reach_words(person),
+            "role_words": said[:1].upper() + said[1:], "reach": reach_words(person),
             "status": "Active" if person["active"] else "Deactivated",
             "last": when(person["last_signed_in"]) if person.get("last_signed_in")
             else "Not known"}

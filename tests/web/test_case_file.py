@@ -104,6 +104,8 @@ def test_the_case_file_withholds_what_the_page_withholds_and_answers_as_a_downlo
         assert answer.headers["content-disposition"] == (
             f'attachment; filename="{_reference(site, people, case_id)}-case-file.pdf"')
         assert (SOURCE in page.text) is sees_source
+        if who == "coordinator":  # the page leads with what to do; the file comes after
+            assert page.text.index("What you can do") < page.text.index("Download the case file")
         assert (SOURCE in _text(answer.content)) is sees_source, who
 
 

@@ -43,7 +43,9 @@ def test_a_coordinator_reassigns_three_cases_in_one_go(browser, site, people, we
         page.locator(f"input[name=case][value^='{case_id}:']").check()
     page.get_by_role("button", name="Reassign selected").click()
     _checked(page)
-    assert page.locator("#chosen-cases li").count() == 3
+    chosen = page.locator("#chosen-cases li").all_inner_texts()
+    assert len(set(chosen)) == 3  # one council's three cases, each told apart by reference
+    assert all(web_cases.get_case(i)["reference"] in " ".join(chosen) for i in ids)
 
     page.get_by_role("button", name="Continue").click()  # nothing chosen yet
     _checked(page)
@@ -108,12 +110,21 @@ def test_deactivating_an_owner_asks_who_takes_their_cases_first(site, web_cases,
                                                                web_identity, people):
     _colleague(web_identity)
     web_identity.register_user(username="ada", role="admin")
+    web_identity.register_user(username="sam", role="coordinator", region="South East")
+    web_cases.open_case(**{**OPEN_CASE, "region": "South East",
+                           "authority": "Southshire District Council"}, actor_id="sam",
+                        actor_role="coordinator")
     token = web_identity.issue_token("ada")
     ids = [web_cases.open_case(**OPEN_CASE, **CORA) for _ in range(2)]
     with httpx.Client(base_url=site) as client:
         _sign_in(client, token)
+        stuck = client.get("/people/sam/deactivate").text  # no one else of the South East
+        assert "No other coordinator of South East can take them yet" in stuck
+        assert "Hand on their cases and deactivate them" not in stuck  # not a dead end
         asked = client.get("/people/cora/deactivate").text
         assert "They own 2 open cases" in asked and "Carl Cooper" in asked
+        for case_id in ids:  # which two, told apart by reference (both are one council's)
+            assert web_cases.get_case(case_id)["reference"] in asked
         form = {"csrf_token": _csrf(asked),
                 "case": re.findall(r'name="case" value="([^"]+)"', asked)}
         unanswered = client.post("/people/cora/deactivate", data=form)

@@ -31,6 +31,9 @@ def test_the_counts_and_the_order_cover_cases_beyond_the_first_page(site, people
         page = client.get("/my-work").text
         assert f"{PAGE_SIZE + 5} cases match these filters" in page
         assert "3 due in the next 5 working days" in page
+        # something to see to is coloured; a zero is not an alarm
+        assert re.search(r'tag--yellow" id="count-due-soon">3 due', page)
+        assert re.search(r'tag--grey" id="count-overdue">0 overdue', page)
         assert soon[0] not in page  # on the second page of the order raised
         by_due = client.get("/my-work", params={"sort": "due"}).text
         listed = re.findall(r'href="/case/([0-9a-f-]{36})"', by_due)
@@ -59,3 +62,12 @@ def test_the_council_filter_offers_the_region_s_councils_by_name(site, people, w
     with httpx.Client(base_url=site) as client:
         _sign_in(client, people["liaison"])  # one council's cases: nothing to choose
         assert 'id="authority"' not in client.get("/my-work").text
+
+
+def test_an_inspector_is_told_the_cases_are_theirs_to_read_not_to_act_on(site, people,
+                                                                         web_cases):
+    _open(web_cases, 10)
+    with httpx.Client(base_url=site) as client:
+        _sign_in(client, people["inspector"])
+        page = client.get("/my-work").text
+        assert "The cases you may read." in page and "act on" not in page

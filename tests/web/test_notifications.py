@@ -2,6 +2,7 @@
 leaves it when done on the case, a reminder when marked done."""
 
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 from tests.helpers import OPEN_CASE
 from tests.unit.case_builder import ACTIONS
@@ -42,7 +43,7 @@ def test_the_count_falls_when_the_liaison_agrees_the_plan(browser, site, people,
     assert not plain_words(lia)
     [item] = lia.locator("#notifications > li").all_inner_texts()
     assert item.startswith(f"New Agree the support plan for {AUTHORITY}")
-    assert f"Case: {AUTHORITY}" in item
+    assert f"Case: {AUTHORITY}, {web_cases.get_case(UUID(case_id))['reference']}" in item
     assert lia.get_by_role("button", name="Mark as done").count() == 0  # a task: done on the case
     lia.get_by_role("button", name="Mark as seen").click()
     assert "New" not in lia.locator("#notifications > li").inner_text()

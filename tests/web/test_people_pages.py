@@ -67,6 +67,7 @@ def test_a_coordinator_adds_a_liaison_who_signs_in_by_email_and_agrees_a_plan(
     cora.get_by_role("link", name="Back to people").click()
     row = cora.get_by_role("row", name=re.compile("Lena Liaison"))
     assert "Northshire County Council" in row.inner_text() and "Not known" in row.inner_text()
+    assert "Council liaison" in row.inner_text()  # a value starts with a capital
 
     [message] = mailbox.messages
     assert message["To"] == "lena@northshire.example"

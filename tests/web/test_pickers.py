@@ -93,7 +93,7 @@ def test_a_peer_is_deployed_by_name_and_a_peer_of_the_cases_own_council_is_not_o
     submit(cora, "Continue")  # then check the answers before they are recorded
     recorded(cora, "Confirm and deploy peer")
     table = cora.inner_text("#people ~ .app-table-scroll table")
-    assert f"{PEER[0]}\t{PEER[1]}\tofficer peer\tactive" in table
+    assert f"{PEER[0]}\t{PEER[1]}\tOfficer peer\tActive" in table  # values, capitalised
     no_ids(table)
 
 
@@ -127,7 +127,8 @@ def test_a_deployment_and_a_commission_are_ended_by_choosing_them(
     cora.fill("#reason", "Sessions delivered")
     recorded(cora, "End commission")
     tables = cora.inner_text("#people ~ .app-table-scroll table") + cora.locator("table").nth(1).inner_text()
-    assert "active" not in tables
+    assert "active" not in tables.lower()
+    assert "Ended" in tables  # a status reads as a value, with a capital
     no_ids(tables)
 
 

@@ -22,6 +22,10 @@ def test_with_no_email_set_up_the_link_is_handed_over_once_and_lets_the_person_i
     submit(cora, "Send a sign-in link")
     accessible(cora)
     assert "email is not set up" in cora.inner_text("main")
+    # Not a panel (those are for finished transactions): a banner saying what is left to do
+    assert cora.locator(".govuk-panel").count() == 0
+    assert "Give Lena Liaison this sign-in link yourself" in cora.inner_text(
+        ".govuk-notification-banner")
     link = cora.inner_text("#handed-link")
     assert "/sign-in/link/" in link
     assert cora.url.endswith("/sign-in-link")  # the answer to the press, not an address
@@ -46,3 +50,15 @@ def test_with_no_email_set_up_a_coordinator_is_told_to_ask_an_administrator(
     assert "Ask an administrator" in cora.inner_text("main")
     assert cora.locator("#handed-link").count() == 0
     assert "/sign-in/link/" not in cora.content()
+
+
+def test_for_a_person_with_no_email_address_the_button_says_the_link_is_to_give_them(
+        browser, site, people, web_identity):
+    web_identity.register_user(username="alan", role="admin", name="Alan Admin")
+    cora = browser.new_context().new_page()  # an administrator, who may hand it over
+    sign_in(cora, site, web_identity.issue_token("alan"))
+    cora.goto(f"{site}/people/lia")  # added at the command line, with no address
+    assert cora.get_by_role("button", name="Send a sign-in link").count() == 0
+    submit(cora, "Make a sign-in link to give them")
+    accessible(cora)
+    assert "/sign-in/link/" in cora.inner_text("#handed-link")
