@@ -27,7 +27,8 @@ def test_a_coordinator_commissions_and_deploys_from_the_matches(browser, site, p
     accessible(cora)
     first_offer = cora.locator("table").nth(0).locator("tbody tr").first
     offer_id = first_offer.locator("input[name=offer_id]").get_attribute("value")
-    first_offer.get_by_role("button").click()
+    with cora.expect_navigation():  # axe reads the page only once it has arrived
+        first_offer.get_by_role("button").click()
     accessible(cora)  # Check your answers, then back to the matches
     cora.get_by_role("button", name="Confirm and commission support").click()
     assert "Done: commissioned" in cora.inner_text(".govuk-notification-banner")
