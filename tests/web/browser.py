@@ -20,16 +20,33 @@ def sign_in(page: Any, site: str, token: str) -> None:
 
 
 def accessible(page: Any) -> None:
-    """axe-core, from the fetched npm tarball, finds no WCAG 2.2 AA violation on the page."""
+    """axe-core, from the fetched npm tarball, finds no WCAG 2.2 AA violation on the page.
+
+    A button's click returns before the page it posts to has arrived: axe then runs on a
+    page being replaced, so it waits for the page to load, and runs once more if the
+    page moved under it."""
+    from playwright.sync_api import Error
+
+    for last in (False, True):
+        page.wait_for_load_state()
+        try:
+            result = _axe(page)
+            break
+        except Error:
+            if last:
+                raise
+    found = [{"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+             for v in result["violations"]]
+    assert not found, f"{page.url}: " + json.dumps(found, indent=1)
+
+
+def _axe(page: Any) -> Any:
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         # Evaluated by the driver, not added as an inline <script>: the pages' CSP
         # (rightly) refuses inline scripts without the page's nonce.
         page.evaluate(f"(() => {{ {AXE.read_text()}\n}})()")
-    result = page.evaluate(
+    return page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_22_AA)
-    found = [{"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-             for v in result["violations"]]
-    assert not found, f"{page.url}: " + json.dumps(found, indent=1)
 
 
 def visit(page: Any, url: str) -> None:
