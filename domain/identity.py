@@ -210,8 +210,9 @@ def may_hold_keys_for_others(who: Principal) -> bool:
     shown a sign-in link to pass on, or changes the address their links go to. A
     coordinator manages advisers and peers whose cases may lie in other regions; holding
     their keys would let the coordinator read those cases as them. A coordinator's links go
-    to the address the person was added with, and only to it."""
-    return who.role is Role.ADMIN
+    to the address the person was added with, and only to it. The role table's action
+    "make another person's token" names the same rule."""
+    return who.role in PERMISSIONS["make another person's token"]
 
 
 def may_change_themselves(who: Principal, username: str) -> bool:
