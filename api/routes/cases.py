@@ -183,9 +183,7 @@ async def read_search(request: Request, cases: Any, access: Access, chosen: Case
         # The best matches in one ranked read (read 200 at a time, each read ranked all).
         rows, _ = view.search(query, chosen, limit=SEARCHED_CASE_BY_CASE, now=now,
                               count=False)
-        known = [row for row in rows if _knowable(cases, access, row)]
-        if access.principal.role is Role.PEER:
-            known = [row for row in known if _found_by_a_peer(cases, row, query)]
+        known = [row for row in rows if _found_in_what_they_read(cases, access, row, query)]
         return known[offset:offset + limit], len(known)
 
     rows, total = await in_thread(found)
@@ -198,19 +196,29 @@ async def read_search(request: Request, cases: Any, access: Access, chosen: Case
 def _knowable(cases: Any, access: Access, row: dict[str, Any]) -> bool:
     """Whether this person may know of the case (read case by case for those whose
     reach is recorded on each case); never a case whose history does not apply."""
+    return _known_case(cases, access, row) is not None
+
+
+def _known_case(cases: Any, access: Access, row: dict[str, Any]) -> dict[str, Any] | None:
+    """The case of a row, read once, if this person may know of it."""
     if "verification" in row:
-        return False  # its history does not apply, so whom it relates to is unknown
+        return None  # its history does not apply, so whom it relates to is unknown
     case = cases.readable_case(UUID(row["case_id"]))
     if "history_broken" in case:
-        return False  # found broken only now (its row was flagged as it was read)
-    return may_know_case(access.principal, relations_of(case))
+        return None  # found broken only now (its row was flagged as it was read)
+    return case if may_know_case(access.principal, relations_of(case)) else None
 
 
-def _found_by_a_peer(cases: Any, row: dict[str, Any], query: search.Query) -> bool:
-    """Whether the words a peer may read of the case (its council, reference and summary:
-    api/views.py `case_for`) find it; its snippet is then cut from the summary alone, so
-    no word of its intelligence, diagnosis or plan is shown or betrayed by a match."""
-    summary = str(cases.readable_case(UUID(row["case_id"])).get("summary") or "")
+def _found_in_what_they_read(cases: Any, access: Access, row: dict[str, Any],
+                             query: search.Query) -> bool:
+    """Whether this person may know of the case and, for a peer, whether the words a peer
+    reads of it (its council, reference and summary, as `case_for` shows them) find it;
+    a peer's snippet is then cut from the summary alone, so no word of its intelligence,
+    diagnosis or plan is shown or betrayed by a match."""
+    case = _known_case(cases, access, row)
+    if case is None or access.principal.role is not Role.PEER:
+        return case is not None
+    summary = str(case_for(access.principal, case).get("summary") or "")
     row["body"] = summary
     return search.finds(query, row["authority"], summary, row.get("reference") or "")
 
