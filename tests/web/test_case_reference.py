@@ -21,7 +21,7 @@ def _open(client: httpx.Client, token: str) -> dict:
 
 
 def test_the_api_answers_for_a_case_by_its_reference(site, people):
-    with httpx.Client(base_url=site) as client:
+    with httpx.Client(base_url=site, timeout=30) as client:
         case = _open(client, people["coordinator"])
         reference = case["reference"]
         assert re.fullmatch(r"NW-\d{4}-0001", reference)
@@ -39,7 +39,7 @@ def test_the_api_answers_for_a_case_by_its_reference(site, people):
 
 
 def test_a_command_posted_to_a_reference_lands_on_its_case(site, people, web_cases):
-    with httpx.Client(base_url=site) as client:
+    with httpx.Client(base_url=site, timeout=30) as client:
         case = _open(client, people["coordinator"])
         answer = client.post(f"/cases/{case['reference']}/diagnosis",
                              json={"summary": "Weak leadership"},
@@ -53,7 +53,7 @@ def test_a_command_posted_to_a_reference_lands_on_its_case(site, people, web_cas
 def test_the_export_names_the_case_by_its_reference_and_still_verifies(site, people):
     from services.audit.exports import verify_export
 
-    with httpx.Client(base_url=site) as client:
+    with httpx.Client(base_url=site, timeout=30) as client:
         case = _open(client, people["coordinator"])
         answer = client.get(f"/cases/{case['reference']}/export",
                             headers=bearer(people["coordinator"]))
@@ -65,7 +65,7 @@ def test_the_export_names_the_case_by_its_reference_and_still_verifies(site, peo
 
 
 def test_a_reference_no_case_has_and_a_malformed_one_are_not_found(site, people):
-    with httpx.Client(base_url=site) as client:
+    with httpx.Client(base_url=site, timeout=30) as client:
         _open(client, people["coordinator"])
         for path in ("/cases/NW-1999-0001", "/cases/NW-2026-00x1", "/cases/NW-2026-0000",
                      "/cases/LN-2026-0001/history"):
@@ -75,7 +75,7 @@ def test_a_reference_no_case_has_and_a_malformed_one_are_not_found(site, people)
 
 
 def test_a_page_address_with_a_reference_shows_the_case_to_those_who_may_see_it(site, people):
-    with httpx.Client(base_url=site) as client:
+    with httpx.Client(base_url=site, timeout=30) as client:
         case = _open(client, people["coordinator"])
         form = client.get("/sign-in").text
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
@@ -85,7 +85,7 @@ def test_a_page_address_with_a_reference_shows_the_case_to_those_who_may_see_it(
         assert page.status_code == 200 and case["reference"] in page.text
         assert f'href="/case/{case["id"]}/do/' in page.text  # its forms by the case's id
         assert client.get("/case/NW-1999-0001").status_code == 404
-    with httpx.Client(base_url=site) as client:  # a peer not deployed to it
+    with httpx.Client(base_url=site, timeout=30) as client:  # a peer not deployed to it
         form = client.get("/sign-in").text
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
         client.post("/sign-in", data={"csrf_token": csrf, "token": people["peer"]})

@@ -216,7 +216,7 @@ def test_a_review_falling_due_waits_on_the_coordinator_and_the_adviser_not_the_c
         judgement="improving", reason="Early days", **CORA,
         next_review_due=datetime.now(UTC) + timedelta(days=1))
     for who, expected in (("coordinator", True), ("adviser", True), ("liaison", False)):
-        with httpx.Client(base_url=site) as client:
+        with httpx.Client(base_url=site, timeout=30) as client:
             _sign_in(client, people[who])
             work = client.get("/my-work").text
         link = f'href="/case/{case_id}/do/progress-reviews">Review progress for {AUTHORITY}'

@@ -74,7 +74,7 @@ def test_a_case_changed_since_my_work_was_shown_moves_nothing(site, people, web_
                                                               web_identity):
     _colleague(web_identity)
     ids = [web_cases.open_case(**OPEN_CASE, **CORA) for _ in range(2)]
-    with httpx.Client(base_url=site) as client:
+    with httpx.Client(base_url=site, timeout=30) as client:
         _sign_in(client, people["coordinator"])
         chosen = client.get("/my-work/handing-on",
                             params=[("case", f"{i}:1") for i in ids]).text
@@ -91,7 +91,7 @@ def test_all_of_a_colleagues_open_cases_are_offered_from_my_work(site, people, w
                                                                  web_identity):
     _colleague(web_identity)
     carls = [web_cases.open_case(**OPEN_CASE, **CORA, owner="carl") for _ in range(2)]
-    with httpx.Client(base_url=site) as client:
+    with httpx.Client(base_url=site, timeout=30) as client:
         _sign_in(client, people["coordinator"])
         assert "Reassign all open cases owned by" in client.get("/my-work").text
         chosen = client.get("/my-work/handing-on", params={"from_owner": "carl"}).text
@@ -116,7 +116,7 @@ def test_deactivating_an_owner_asks_who_takes_their_cases_first(site, web_cases,
                         actor_role="coordinator")
     token = web_identity.issue_token("ada")
     ids = [web_cases.open_case(**OPEN_CASE, **CORA) for _ in range(2)]
-    with httpx.Client(base_url=site) as client:
+    with httpx.Client(base_url=site, timeout=30) as client:
         _sign_in(client, token)
         stuck = client.get("/people/sam/deactivate").text  # no one else of the South East
         assert "No other coordinator of South East can take them yet" in stuck

@@ -26,7 +26,7 @@ def test_the_counts_and_the_order_cover_cases_beyond_the_first_page(site, people
     for _ in range(PAGE_SIZE + 2):
         _open(web_cases, 60)
     soon = [_open(web_cases, 1.5 + n / 10) for n in range(3)]  # raised last: page two
-    with httpx.Client(base_url=site) as client:
+    with httpx.Client(base_url=site, timeout=30) as client:
         _sign_in(client, people["coordinator"])
         page = client.get("/my-work").text
         assert f"{PAGE_SIZE + 5} cases match these filters" in page
@@ -50,7 +50,7 @@ def test_the_council_filter_offers_the_region_s_councils_by_name(site, people, w
     westmoor = str(web_cases.open_case(
         **fields, authority="Westmoor Borough Council", actor_id="cora",
         actor_role="coordinator", diagnosis_due=datetime.now(UTC) + timedelta(days=30)))
-    with httpx.Client(base_url=site) as client:
+    with httpx.Client(base_url=site, timeout=30) as client:
         _sign_in(client, people["coordinator"])
         offered = re.findall(r'<option value="([^"]*)"',
                              client.get("/my-work").text.split('id="authority"')[1]
@@ -59,7 +59,7 @@ def test_the_council_filter_offers_the_region_s_councils_by_name(site, people, w
         assert offered == ["", OPEN_CASE["authority"], "Westmoor Borough Council"]
         chosen = client.get("/my-work", params={"authority": "Westmoor Borough Council"}).text
         assert westmoor in chosen and northshire not in chosen
-    with httpx.Client(base_url=site) as client:
+    with httpx.Client(base_url=site, timeout=30) as client:
         _sign_in(client, people["liaison"])  # one council's cases: nothing to choose
         assert 'id="authority"' not in client.get("/my-work").text
 
@@ -67,7 +67,7 @@ def test_the_council_filter_offers_the_region_s_councils_by_name(site, people, w
 def test_an_inspector_is_told_the_cases_are_theirs_to_read_not_to_act_on(site, people,
                                                                          web_cases):
     _open(web_cases, 10)
-    with httpx.Client(base_url=site) as client:
+    with httpx.Client(base_url=site, timeout=30) as client:
         _sign_in(client, people["inspector"])
         page = client.get("/my-work").text
         assert "The cases you may read." in page and "act on" not in page

@@ -23,7 +23,7 @@ def _proposed_and_flagged(cases) -> tuple[str, str, str]:
 def test_my_work_shows_the_proposals_awaiting_a_decision_and_the_red_flag(
         site, people, web_cases):
     escalating, flagged, quiet = _proposed_and_flagged(web_cases)
-    with httpx.Client(base_url=site) as client:
+    with httpx.Client(base_url=site, timeout=30) as client:
         _sign_in(client, people["coordinator"])
         work = client.get("/my-work").text
     awaiting, listed = work.split('id="my-tasks"')[1].split('<table class="govuk-table"')
@@ -40,7 +40,7 @@ def test_my_work_shows_the_proposals_awaiting_a_decision_and_the_red_flag(
 
 def test_my_work_shows_no_proposals_to_those_who_do_not_decide_them(site, people, web_cases):
     _proposed_and_flagged(web_cases)
-    with httpx.Client(base_url=site) as client:
+    with httpx.Client(base_url=site, timeout=30) as client:
         _sign_in(client, people["inspector"])
         work = client.get("/my-work").text
     assert 'id="my-tasks"' not in work and "Red flag</strong>" in work
@@ -49,7 +49,7 @@ def test_my_work_shows_no_proposals_to_those_who_do_not_decide_them(site, people
 def test_the_case_list_carries_the_red_flag_and_filters_by_it(site, people, web_cases):
     escalating, flagged, quiet = _proposed_and_flagged(web_cases)
     bearer = {"Authorization": f"Bearer {people['coordinator']}"}
-    with httpx.Client(base_url=site, headers=bearer) as api:
+    with httpx.Client(base_url=site, timeout=30, headers=bearer) as api:
         every = {row["case_id"]: row for row in api.get("/cases").json()["cases"]}
         assert [every[c]["red_flag"] for c in (escalating, flagged, quiet)] == [
             False, True, False]

@@ -18,7 +18,7 @@ def test_my_cases_and_the_owner_on_the_case_page(site, people, web_cases, web_id
     cora = dict(actor_id="cora", actor_role="coordinator")
     mine = web_cases.open_case(**OPEN_CASE, **cora)
     carls = web_cases.open_case(**OPEN_CASE, **cora, owner="carl")
-    with httpx.Client(base_url=site) as client:
+    with httpx.Client(base_url=site, timeout=30) as client:
         _sign_in(client, people["coordinator"])
         everyone = client.get("/my-work").text
         assert str(mine) in everyone and str(carls) in everyone and "carl" in everyone
@@ -40,7 +40,7 @@ def test_my_cases_and_the_owner_on_the_case_page(site, people, web_cases, web_id
         assert refused.status_code == 422 and "Choose owner from the list" in refused.text
     assert web_cases.get_case(carls)["owner"] == "cora"
 
-    with httpx.Client(base_url=site) as client:
+    with httpx.Client(base_url=site, timeout=30) as client:
         _sign_in(client, people["inspector"])
         page = client.get(f"/case/{carls}").text
         assert "cora" in page and f"/case/{carls}/do/owner" not in page
@@ -55,7 +55,7 @@ def test_the_government_office_sees_on_the_pages_only_the_case_granted_to_it(
     granted, other = (web_cases.open_case(**OPEN_CASE, **cora) for _ in range(2))
     web_cases.add_intelligence(granted, content="Members were warned", source="A neighbour",
                                confidentiality="Chatham House", **cora)
-    with httpx.Client(base_url=site) as client:
+    with httpx.Client(base_url=site, timeout=30) as client:
         _sign_in(client, token)
         assert str(granted) not in client.get("/my-work").text
         assert client.get(f"/case/{granted}").status_code == 404

@@ -94,7 +94,7 @@ def _client(site: str, token: str):
 
     from tests.web.test_sessions import _sign_in
 
-    client = httpx.Client(base_url=site)
+    client = httpx.Client(base_url=site, timeout=30)
     _sign_in(client, token)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/my-work").text)
     return client, csrf.group(1)

@@ -31,7 +31,7 @@ def _base_headers(answer: httpx.Response) -> None:
 
 
 def test_pages_carry_a_strict_csp_with_a_fresh_nonce_and_are_not_stored(site, people):
-    with httpx.Client(base_url=site) as client:
+    with httpx.Client(base_url=site, timeout=30) as client:
         _signed_in(client, people["coordinator"])
         nonces = []
         for path in ("/sign-in", "/my-work", "/regional-picture", "/docs", "/redoc"):

@@ -21,7 +21,7 @@ def test_the_cookie_is_secure_when_configured(web_settings, web_services, people
     settings = web_settings.model_copy(update={"session_cookie_secure": True})
     server, thread, url = serve(create_app(settings, services=web_services))
     try:
-        with httpx.Client(base_url=url) as client:
+        with httpx.Client(base_url=url, timeout=30) as client:
             cookie = client.get("/sign-in").headers["set-cookie"]
             # Over plain HTTP a browser keeps a Secure cookie back, so signing in fails.
             assert _sign_in(client, people["coordinator"]).status_code == 403
@@ -32,21 +32,21 @@ def test_the_cookie_is_secure_when_configured(web_settings, web_services, people
 
 
 def test_behind_tls_the_cookie_is_secure_and_locally_it_is_not(site, people):
-    with httpx.Client(base_url=site) as client:
+    with httpx.Client(base_url=site, timeout=30) as client:
         assert "Secure" not in _sign_in(client, people["coordinator"]).headers["set-cookie"]
-    with httpx.Client(base_url=site, headers={"X-Forwarded-Proto": "https"}) as client:
+    with httpx.Client(base_url=site, timeout=30, headers={"X-Forwarded-Proto": "https"}) as client:
         assert "Secure" in _sign_in(client, people["coordinator"]).headers["set-cookie"]
 
 
 def test_a_wrong_token_or_a_missing_csrf_token_signs_nobody_in(site, people):
-    with httpx.Client(base_url=site) as client:
+    with httpx.Client(base_url=site, timeout=30) as client:
         assert _sign_in(client, "cw_not-a-real-token").status_code == 401
         refused = client.post("/sign-in", data={"token": people["coordinator"]})
         assert refused.status_code == 403 and "casework_session" not in client.cookies
 
 
 def test_a_deactivated_user_is_signed_out_at_once(site, people, web_identity):
-    with httpx.Client(base_url=site) as client:
+    with httpx.Client(base_url=site, timeout=30) as client:
         _sign_in(client, people["inspector"])
         assert client.get("/my-work").status_code == 200
         web_identity.deactivate("ines")
@@ -75,10 +75,10 @@ def test_every_api_process_knows_a_session_and_a_sign_out_ends_it_everywhere(
     """Behind a load balancer each request may reach another process."""
     server, thread, other = serve(create_app(web_settings, services=web_services))
     try:
-        with httpx.Client(base_url=site) as first:
+        with httpx.Client(base_url=site, timeout=30) as first:
             _sign_in(first, people["coordinator"])
             cookie = first.cookies["casework_session"]
-            with httpx.Client(base_url=other, cookies={"casework_session": cookie}) as second:
+            with httpx.Client(base_url=other, timeout=30, cookies={"casework_session": cookie}) as second:
                 assert second.get("/my-work").status_code == 200
                 page = second.get("/account").text
                 csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
@@ -91,7 +91,7 @@ def test_every_api_process_knows_a_session_and_a_sign_out_ends_it_everywhere(
 
 
 def test_the_database_holds_no_session_id_and_no_token_in_the_clear(site, web_settings, people):
-    with httpx.Client(base_url=site) as client:
+    with httpx.Client(base_url=site, timeout=30) as client:
         _sign_in(client, people["coordinator"])
         cookie = client.cookies["casework_session"]
     stored = b"".join(path.read_bytes() for path in web_settings.data_dir.glob("casework.sqlite*"))
@@ -105,7 +105,7 @@ def test_an_admin_signing_in_lands_on_their_first_page_not_a_refusal(site, web_i
     takes them to the first place they may go, not to "You cannot do that"."""
     web_identity.register_user(username="alan", name="Alan Admin", role="admin")
     token = web_identity.issue_token("alan")
-    with httpx.Client(base_url=site) as client:
+    with httpx.Client(base_url=site, timeout=30) as client:
         _sign_in(client, token)
         landed = client.get("/my-work", follow_redirects=True)
         assert landed.status_code == 200, landed.text[:300]

@@ -36,9 +36,9 @@ def test_every_unusable_link_gets_the_same_answer_then_guessing_is_throttled(
     web_services.identity.register_user(username="lena", role="adviser",
                                         email="lena@example.org")
     spent = web_services.sign_in_links.make("lena", sent_by="cora")
-    with httpx.Client(base_url=throttled_site) as client:
+    with httpx.Client(base_url=throttled_site, timeout=30) as client:
         assert _press_sign_in(client, f"/sign-in/link/{spent}").status_code == 303
-    with httpx.Client(base_url=throttled_site) as client:
+    with httpx.Client(base_url=throttled_site, timeout=30) as client:
         answers = [_press_sign_in(client, f"/sign-in/link/{link}")
                    for link in (spent, spent[:-1], "x" * 43)]
         assert {a.status_code for a in answers} == {403}

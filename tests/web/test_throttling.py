@@ -48,7 +48,7 @@ def test_wrong_bearer_tokens_are_slowed_then_refused_and_the_right_one_soon_work
         throttled_site, people, caplog):
     caplog.set_level(logging.INFO, logger="casework.throttle")
     failures_before = _metric(throttled_site, "casework_sign_in_failures_total", way="bearer")
-    with httpx.Client(base_url=throttled_site) as client:
+    with httpx.Client(base_url=throttled_site, timeout=30) as client:
         statuses = [client.get("/cases", headers=bearer(f"cw_guess-{n}")).status_code
                     for n in range(4)]
         assert statuses == [401] * 4  # 3 free, the 4th sets a 0.4 s wait
@@ -122,7 +122,7 @@ def test_a_held_attempt_claims_its_turn_so_a_burst_is_not_held_all_together(web_
 
 
 def test_the_sign_in_page_answers_429_as_a_page_with_retry_after(throttled_site, people):
-    with httpx.Client(base_url=throttled_site) as client:
+    with httpx.Client(base_url=throttled_site, timeout=30) as client:
         def attempt(token: str) -> httpx.Response:
             form = client.get("/sign-in").text
             csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
