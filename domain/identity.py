@@ -20,6 +20,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.documents import DocumentStep
 from domain.errors import InvalidField, RuleViolation
 from domain.registers import Region, one_of
 from domain.vocabulary import choices
@@ -93,6 +94,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "decline support": frozenset({L}),
     # peers record their own visits
     "record peer visit": frozenset({C, P}),
+    # documents: whoever records on a case (a peer only on their own deployment's
+    # visit: `may_attach_document_to`)
+    "attach document": frozenset({C, A, L, P}),
     # administration
     # (a coordinator only their region's liaisons, advisers and peers: `may_manage`)
     "manage users": frozenset({C, ADM}),
@@ -169,6 +173,15 @@ def may_record_visit_on(who: Principal, deployment: dict[str, Any] | None) -> bo
     """A peer records visits on their own deployment only; a coordinator on any."""
     if who.role is Role.PEER:
         return deployment is not None and deployment.get("peer_id") == who.id
+    return True
+
+
+def may_attach_document_to(who: Principal, step: str,
+                           deployment: dict[str, Any] | None = None) -> bool:
+    """A peer attaches documents only to their own deployment's visit (`deployment`: the
+    one the document's step_ref names); everyone else who may attach, to any step."""
+    if who.role is Role.PEER:
+        return step == DocumentStep.PEER_VISIT and may_record_visit_on(who, deployment)
     return True
 
 

@@ -104,6 +104,8 @@ SENTENCES: dict[str, Said] = {
     "FollowUpReviewed": lambda d, p, c: (
         f"recorded the follow-up review: {phrase(d.get('judgement'))}"),
     "CaseReopened": lambda d, p, c: "reopened the case",
+    "DocumentAttached": lambda d, p, c: (
+        f"attached a document ({phrase(d.get('kind'))}) to {d.get('step')}"),
     "CaseReassigned": lambda d, p, c: (
         f"passed the case from {_owner(d.get('from_owner'), p)} to "
         f"{_owner(d.get('to_owner'), p)}"),

@@ -10,7 +10,8 @@ the commands that record them: concern (opening, intelligence, the council's
 position), diagnosis (risk and diagnosis), support_plan, support (commissions and
 peer deployments), ladder (stages and escalation proposals), joint_meetings,
 government_meetings, deadlines (pauses and reminders), access (owner and
-confidential access), closure (closing, follow-up, reopening) and notices.
+confidential access), closure (closing, follow-up, reopening), notices and documents
+(evidence attached to the case or one of its steps, bound in by its hash).
 state.py holds what they share. next_steps.py says which commands the case can take
 now, by asking the same `check_may_*` methods each command calls first.
 
@@ -36,7 +37,10 @@ The rules, each refused with a RuleViolation of that name:
   owner_is_region_coordinator, owner_required, owner_unchanged,
   grant_to_confidential_group, confidential_access_already_granted,
   confidential_access_not_granted (domain/ownership.py, where naming the wrong
-  person as owner or grantee is an InvalidField of that rule), one_reference.
+  person as owner or grantee is an InvalidField of that rule), one_reference;
+  a document's step_ref must name a step the case has (an InvalidField naming
+  `step_ref`), and a closed case takes documents only on its closure
+  (closed_case_is_read_only).
 """
 
 from datetime import datetime
@@ -50,6 +54,7 @@ from domain.case import (
     concern,
     deadlines,
     diagnosis,
+    documents,
     government_meetings,
     joint_meetings,
     ladder,
@@ -71,7 +76,7 @@ __all__ = ["AGREEMENT_REQUESTED", "AUTOMATION", "ESCALATION_DECISION", "JOINT_ME
 
 class Case(Aggregate, closure.ClosurePart, joint_meetings.JointMeetingsPart,
            ladder.LadderPart, deadlines.DeadlinesPart, access.AccessPart,
-           concern.ConcernPart, notices.NoticesPart):
+           concern.ConcernPart, notices.NoticesPart, documents.DocumentsPart):
     """One authority's support case, from concern raised to closure.
 
     Aggregate comes first among the bases: its `trigger_event` is the one the parts
@@ -122,6 +127,7 @@ class Case(Aggregate, closure.ClosurePart, joint_meetings.JointMeetingsPart,
     CaseReopened = closure.CaseReopened
     NoticeDelivered = notices.NoticeDelivered
     NoticeFailed = notices.NoticeFailed
+    DocumentAttached = documents.DocumentAttached
 
     def __init__(self) -> None:
         """Nothing: ConcernRaised.apply sets what a new case holds."""

@@ -52,6 +52,7 @@ PRECONDITIONS: dict[str, Callable[[Any], Any]] = {
     "reassign case": lambda case: case.check_open(),
     "grant confidential access": lambda case: case.check_open(),
     "revoke confidential access": lambda case: case.check_may_revoke_confidential_access(),
+    "attach document": lambda case: case.check_may_attach_document(),
 }
 """Each case command, by its role-table name, and the check it makes first."""
 

@@ -111,6 +111,10 @@ class CaseState:
     joint_meeting_proposal: dict[str, Any] | None = None
     """A joint local meeting automation proposed for a case stuck at local, until it is
     held or a coordinator declines it."""
+    documents: tuple[dict[str, Any], ...] = ()
+    """The documents attached to the case (domain/case/documents.py), oldest first.
+    Replaced (never changed in place) by each attachment, so this class default stays
+    empty for cases and snapshots from before documents existed."""
 
     def trigger_event(self, event_class: type[Any], **kwargs: Any) -> None:
         """Record an event of one of the parts (the aggregate, first in line, does)."""

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from domain.case import Case
 from domain.deadlines import DeadlinePolicy
+from domain.documents import StoredFile
 from domain.ownership import Person
 
 
@@ -121,6 +122,24 @@ class CaseCommands:
                           expected_version: int | None = None) -> int:
         return self._run(case_id, expected_version, lambda case, now: case.record_peer_visit(
             deployment_id=deployment_id, visited_at=visited_at, notes=notes, recorded_at=now,
+            actor_id=actor_id, actor_role=actor_role))
+
+    # -- documents on the record ------------------------------------------------------------
+
+    def attach_document(self, case_id: UUID, *, title: str, kind: str, step: str,
+                        step_ref: str, confidentiality: str, stored: Mapping[str, Any],
+                        actor_id: str, actor_role: str,
+                        expected_version: int | None = None) -> int:
+        """Record a file already in the blob store (services/documents/) on the case.
+
+        `stored` is the file's facts as primitives ({"sha256", "size", "media_type",
+        "filename"}, as `StoredFile.as_fields` gives them), so the command handler
+        passes, and an idempotency key hashes, plain values.
+        """
+        facts = StoredFile.of(dict(stored) if isinstance(stored, Mapping) else stored)
+        return self._run(case_id, expected_version, lambda case, now: case.attach_document(
+            title=title, kind=kind, step=step, step_ref=step_ref,
+            confidentiality=confidentiality, stored=facts, recorded_at=now,
             actor_id=actor_id, actor_role=actor_role))
 
     def review_progress(self, case_id: UUID, *, measures: Mapping[str, str], judgement: str,

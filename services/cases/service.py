@@ -502,6 +502,7 @@ def case_view(case: Case) -> dict[str, Any]:
         "follow_up_reviews": deepcopy(case.follow_up_reviews),
         "confidential_access": deepcopy(dict(case.confidential_access)),
         "agreement_requested": deepcopy(case.agreement_requested),
+        "documents": [dict(d) for d in case.documents],
         "next_steps": offered_now(case),
         "tasks": [task.as_fields() for task in tasks(case)],
     }

@@ -18,6 +18,7 @@ from eventsourcing.persistence import (
 )
 
 from domain.case import Case
+from domain.documents import StoredFile
 from domain.ownership import Person
 from tests.helpers import EXIT_STRATEGY, OPEN_CASE
 from tests.unit.case_builder import ACTIONS, ACTOR, COUNCIL, NOW, agreed, drafted, opened
@@ -148,6 +149,18 @@ def the_referenced_case() -> Case:
     return case
 
 
+def the_documented_case() -> Case:
+    """A case with the inspection letter attached to its concern (an event added since
+    the split, stored in a stream of its own, appended once)."""
+    case = opened()
+    case.attach_document(
+        title="Ofsted inspection letter", kind="inspection report",
+        step="the concern's intelligence", step_ref="", confidentiality="normal",
+        stored=StoredFile("5" * 64, 2048, "application/pdf", "Ofsted letter.pdf"),
+        recorded_at=NOW, **ACTOR)
+    return case
+
+
 def stored(case: Case) -> list[StoredEvent]:
     return [mapper().to_stored_event(event) for event in case.collect_events()]
 
@@ -184,6 +197,11 @@ def _append_requested() -> None:  # run once, when the plan's agreement request 
 
 def _append_referenced() -> None:  # run once, when cases were given references
     streams = json.loads(STORED.read_text()) + [as_json(stored(the_referenced_case()))]
+    STORED.write_text(json.dumps(streams, indent=1, sort_keys=False) + "\n")
+
+
+def _append_documented() -> None:  # run once, when documents were attached to cases
+    streams = json.loads(STORED.read_text()) + [as_json(stored(the_documented_case()))]
     STORED.write_text(json.dumps(streams, indent=1, sort_keys=False) + "\n")
 
 

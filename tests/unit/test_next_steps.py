@@ -11,6 +11,7 @@ import pytest
 
 from domain.case import Case
 from domain.case.next_steps import PRECONDITIONS, TaskStatus, offered_now, tasks
+from domain.documents import StoredFile
 from domain.errors import DomainError
 from domain.ownership import Person
 from tests.helpers import EXIT_STRATEGY, OPEN_CASE
@@ -109,6 +110,11 @@ COMMANDS: dict[str, Callable[[Case], Any]] = {
     "revoke confidential access": lambda c: c.revoke_confidential_access(
         grantee=next(iter(c.confidential_access), "ines"), reason="r", recorded_at=LATER,
         **ACTOR),
+    "attach document": lambda c: c.attach_document(
+        title="Letter", kind="letter",
+        step="the closure" if c.status == "closed" else "the case as a whole", step_ref="",
+        confidentiality="normal", stored=StoredFile("a" * 64, 10, "application/pdf", "l.pdf"),
+        recorded_at=LATER, **ACTOR),
 }
 
 
