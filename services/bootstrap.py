@@ -13,6 +13,7 @@ from domain.calendar import PolicyDuration
 from services.caselist.migrations import migrate
 from services.caselist.projection import CaseListView
 from services.cases.service import CaseService
+from services.documents.blobs import BlobStore, build_blob_store
 from services.identity.service import IdentityService, build_identity_service
 from services.identity.sign_in_links import SignInLinks
 from services.platform.settings import Settings
@@ -33,6 +34,8 @@ class Services:
     case_list: CaseListView
     sign_in_links: SignInLinks
     sign_in_mail: SignInMail
+    documents: BlobStore
+    """The bytes of documents attached to cases, by their SHA-256 (services/documents/)."""
 
     def close(self) -> None:
         for service in (self.sign_in_links, self.case_list, self.identity, self.policies,
@@ -62,4 +65,4 @@ def build_services(settings: Settings) -> Services:
         unreadable_found=case_list.set_aside_unreadable,
     )
     return Services(settings, registers, policies, identity, cases, case_list, links,
-                    SignInMail(settings, identity, links))
+                    SignInMail(settings, identity, links), build_blob_store(settings))

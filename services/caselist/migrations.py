@@ -34,6 +34,7 @@ from services.caselist.worklist import (
     TASKS_INDEX,
     WORKLIST_INDEXES,
 )
+from services.documents.blobs import SCHEMA as DOCUMENT_BLOBS
 from services.eventstore.postgres_recorder import SCHEMA_LOCK as ADVISORY_LOCK
 from services.identity.sign_in_links import SignInLinks
 from services.identity.web_sessions import SessionStore
@@ -105,6 +106,8 @@ MIGRATIONS = (
     Migration(12, "notifications: what each person marked seen or done", tuple(INBOX_MARKS)),
     Migration(13, "sign-in links sent by email: only each link's digest, once usable",
               tuple(SignInLinks.schema)),
+    Migration(14, "documents: their bytes in chunked rows, when the store is PostgreSQL",
+              (), by_store=(("postgres", DOCUMENT_BLOBS),)),
 )
 LATEST = MIGRATIONS[-1].version
 

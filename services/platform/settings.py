@@ -102,6 +102,11 @@ class Settings(BaseSettings):
     delivery_first_retry_seconds: float = 1.0
     delivery_max_retry_seconds: float = 60.0
     public_base_url: str = ""
+    # Documents attached to cases (docs/documents.md): the largest file kept, and where
+    # the bytes live ("": PostgreSQL's tables when the store is PostgreSQL, else files
+    # under <data_dir>/documents).
+    document_size_limit: int = Field(25_000_000, ge=1)
+    document_store: str = Field("", pattern="^(|files|postgres)$")
     digest_time: str = Field("09:00", pattern=r"^\d\d:\d\d(:\d\d)?$")
 
     @field_validator("shortest_reminder_interval")
@@ -123,6 +128,18 @@ class Settings(BaseSettings):
         store's own settings (services/policy/service.py reads them back)."""
         return {"CASEWORK_SHORTEST_REMINDER_INTERVAL": self.shortest_reminder_interval,
                 "CASEWORK_WEBHOOK_ALLOWED_HOSTS": self.webhook_allowed_hosts}
+
+    @property
+    def documents_dir(self) -> Path:
+        """Where the file store keeps documents' bytes (0700; each file 0600)."""
+        return self.data_dir / "documents"
+
+    def document_store_kind(self) -> str:
+        """"files" or "postgres": CASEWORK_DOCUMENT_STORE, else the event store's kind,
+        so every API replica of a PostgreSQL deployment serves the same documents."""
+        if self.document_store:
+            return self.document_store
+        return "postgres" if self.store == "postgres" else "files"
 
     @property
     def sqlite_path(self) -> Path:
