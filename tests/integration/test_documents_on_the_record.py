@@ -9,6 +9,8 @@ import pytest
 from domain.confidentiality import WITHHELD, redact_case, redact_event
 from domain.errors import InvalidField, RuleViolation
 from services.audit.exports import verify_export
+from services.cases.handler import Actor, CaseCommandHandler
+from services.cases.idempotency import IdempotencyStore, Keyed, fingerprint
 from services.cases.service import CaseService
 from services.eventstore.chain import field_commitment
 from tests.helpers import EXIT_STRATEGY, OPEN_CASE
@@ -116,3 +118,17 @@ def test_a_chatham_house_document_is_withheld_and_its_redacted_export_verifies(c
     salted = [json.loads(line) for line in cases.export_history(case_id)][1]
     assert withheld["sha256"]["commitment"] == field_commitment(
         salted["salts"]["sha256"], STORED["sha256"])
+
+
+async def test_the_command_handler_attaches_once_per_key(cases):
+    """The upload route and the page both come through the one handler, with primitives."""
+    case_id = cases.open_case(**OPEN_CASE, **ACTOR)
+    handler = CaseCommandHandler(cases, IdempotencyStore(cases), gateway=lambda: None)
+    arguments = dict(title="Minutes of the joint local meeting", kind="minutes",
+                     step="the case as a whole", step_ref="", confidentiality="normal",
+                     stored=STORED)
+    key = Keyed("coordinator-1", "attach-1", fingerprint("POST", "/documents", b"same"))
+    for _attempt in range(2):  # a retry records nothing twice
+        await handler.handle(case_id, "attach_document", arguments,
+                             Actor("coordinator-1", "coordinator"), expected_version=1, key=key)
+    assert [d["title"] for d in cases.get_case(case_id)["documents"]] == [arguments["title"]]
