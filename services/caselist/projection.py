@@ -550,7 +550,7 @@ def _row_view(case: Any) -> dict[str, Any]:
             # what the search index reads (services/caselist/search.py)
             "summary": case.summary, "intelligence": case.intelligence,
             "diagnosis": case.diagnosis, "plan": case.plan, "agreed_plan": case.agreed_plan,
-            "reference": case.reference}
+            "reference": case.reference, "documents": getattr(case, "documents", ())}
 
 
 _ARRAY_TYPES = ("text", "text", "text", "text", "text", "text", "int", "text", "text", "text",

@@ -3,14 +3,15 @@
 One row a case in `case_search`, written by the case-list projector in the same
 transaction as the case's list row (so the two never disagree), holding the
 council's name, the case reference (when cases have one) and the words of its
-summary, its intelligence, its diagnosis and its plan. SQLite indexes it with
-FTS5 (an external-content table kept by triggers); PostgreSQL with a `tsvector`
-column and a GIN index. Text is folded here, in Python (accents dropped, case
-folded), before either store sees it, so both stores match alike and PostgreSQL
-needs no `unaccent` extension.
+summary, its intelligence, its diagnosis, its plan and its documents' titles.
+SQLite indexes it with FTS5 (an external-content table kept by triggers);
+PostgreSQL with a `tsvector` column and a GIN index. Text is folded here, in
+Python (accents dropped, case folded), before either store sees it, so both
+stores match alike and PostgreSQL needs no `unaccent` extension.
 
-Chatham House intelligence is never indexed: its content is shared on terms that
-the search cannot honour, so it can neither make a case match nor show in a snippet.
+Chatham House intelligence, and a Chatham House document's title, are never
+indexed: they are shared on terms that the search cannot honour, so they can
+neither make a case match nor show in a snippet.
 
 A person's text never reaches the query syntax: it is cut into words of letters and
 digits, each quoted, all required, the last taken as a prefix ("north" finds
@@ -120,10 +121,12 @@ def _folded_chars(text: str) -> tuple[str, list[int]]:
 
 def document(view: Mapping[str, Any]) -> tuple[Any, ...]:
     """A case's row of the index, from its view: what a search may match. Chatham House
-    intelligence is left out entirely (never matched, never shown)."""
+    intelligence and documents are left out entirely (never matched, never shown)."""
     parts = [view.get("summary") or ""]
     parts += [i.get("content") or "" for i in view.get("intelligence") or []
               if not is_chatham_house(i)]
+    parts += [str(d.get("title") or "") for d in view.get("documents") or []
+              if isinstance(d, Mapping) and not is_chatham_house(d)]
     diagnosis = view.get("diagnosis") or {}
     parts += [diagnosis.get("summary") or "", *_texts(diagnosis.get("root_causes"))]
     for plan in (view.get("plan"), view.get("agreed_plan")):
