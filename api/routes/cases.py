@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import PlainTextResponse
 
+from api.bundles import evidence_bundle
 from api.deps import (
     Access,
     CasesDep,
@@ -316,36 +317,43 @@ async def verify_history(request: Request, case_id: UUID, cases: CasesDep,
     return result.as_dict()
 
 
+ExportFormat = Literal["jsonl", "csv", "bundle"]
+
+
 @router.get("/{case_id}/export", summary="The case's history as JSON Lines (hashes, "
-            "checkable offline) or CSV (for spreadsheets)",
-            responses={200: {"content": {"application/x-ndjson": {}, "text/csv": {}}}})
+            "checkable offline), CSV (for spreadsheets), or the evidence bundle (a zip of "
+            "the history, the documents this reader may see and a manifest)",
+            responses={200: {"content": {"application/x-ndjson": {}, "text/csv": {},
+                                         "application/zip": {}}}})
 async def export_history(request: Request, case_id: UUID, cases: CasesDep,
                          access: Annotated[Access, Depends(authorize("export history"))],
-                         format: Literal["jsonl", "csv"] = "jsonl") -> Response:
+                         format: ExportFormat = "jsonl") -> Response:
     return await export_download(request, case_id, access, format)
 
 
 async def export_download(request: Request, case_id: UUID, access: Access,
-                          format: Literal["jsonl", "csv"]) -> Response:
+                          format: ExportFormat) -> Response:
     """The case's history as a file this person may have (the route and the page)."""
     cases = request.app.state.cases
-    redact = redactor_for(access.principal, access.seen_case)
     if format == "csv":
         events = await in_thread(cases.history, case_id)
         text = _csv([event_for(access.principal, e, access.seen_case) for e in events])
         return _download(text, "text/csv", f"case-{case_id}.csv")
-    ledger = request.app.state.checkpoints
+    lines = await in_thread(export_lines, request, case_id, access)
+    if format == "bundle":
+        return await evidence_bundle(request, case_id, access, lines)
+    return _download("\n".join(lines) + "\n", "application/x-ndjson", f"case-{case_id}.jsonl")
 
+
+def export_lines(request: Request, case_id: UUID, access: Access) -> list[str]:
+    """The JSON Lines export this reader gets: withheld as they must be; its closing line
+    carries the latest checkpoint and proof, and the case's reference (beside the head it
+    claims: no hash covers it)."""
+    redact = redactor_for(access.principal, access.seen_case)
     reference = access.seen_case.get("reference")
     named = {"reference": reference} if reference else {}
-
-    def export() -> list[str]:  # its closing line carries the latest checkpoint and proof,
-        # and the case's reference (beside the head it claims: no hash covers it)
-        return cases.export_history(case_id, redact=redact, **named,
-                                    **ledger.evidence(case_id))
-
-    lines = await in_thread(export)
-    return _download("\n".join(lines) + "\n", "application/x-ndjson", f"case-{case_id}.jsonl")
+    return request.app.state.cases.export_history(
+        case_id, redact=redact, **named, **request.app.state.checkpoints.evidence(case_id))
 
 
 def _csv(events: list[dict[str, Any]]) -> str:

@@ -217,9 +217,11 @@ async def readable_history(request: Request, who: Principal, case_id: UUID,
 
 @router.get("/case/{case_id}/export.{fmt}")
 async def export(request: Request, case_id: UUID, who: Who,
-                 fmt: Literal["jsonl", "csv"]) -> Response:
+                 fmt: Literal["jsonl", "csv", "zip"]) -> Response:
+    """The history to download; `export.zip` is the evidence bundle."""
     access = await check_access(request, who, "export history")
-    return await case_routes.export_download(request, case_id, access, fmt)
+    return await case_routes.export_download(request, case_id, access,
+                                             "bundle" if fmt == "zip" else fmt)
 
 
 @router.get("/case/{case_id}/do/{command:path}")

@@ -233,7 +233,8 @@ broken version and why); 2 a file could not be read or the arguments are wrong.
 
 
 def add_verify_arguments(verify: argparse.ArgumentParser) -> None:
-    verify.add_argument("file", metavar="FILE", help="the exported history (.jsonl)")
+    verify.add_argument("file", metavar="FILE",
+                        help="the exported history (.jsonl) or evidence bundle (.zip)")
     verify.add_argument("--checkpoint", metavar="CP.json",
                         help="a signed checkpoint, as GET /checkpoints/{id}?case={case id} "
                              "gives it (default: the one the export carries)")
@@ -250,17 +251,17 @@ def _read(path: str, *, binary: bool = False) -> Any:
         with open(path, encoding="utf-8") as file:
             return file.read()
     except (OSError, UnicodeDecodeError) as error:
-        raise _Unreadable(f"cannot read {path}: "
+        raise Unreadable(f"cannot read {path}: "
                           f"{getattr(error, 'strerror', None) or error}") from None
 
 
-class _Unreadable(Exception):
-    pass
+class Unreadable(Exception):
+    """A file given cannot be read, or the arguments do not fit (exit 2)."""
 
 
-def _checkpoint_inputs(args: argparse.Namespace) -> tuple[Any, Any]:
+def checkpoint_inputs(args: argparse.Namespace) -> tuple[Any, Any]:
     if args.checkpoint and not args.public_key:
-        raise _Unreadable("a checkpoint is checked with a public key you keep: "
+        raise Unreadable("a checkpoint is checked with a public key you keep: "
                           "give --public-key KEY.pem")
     if not args.public_key:
         return None, None
@@ -270,7 +271,7 @@ def _checkpoint_inputs(args: argparse.Namespace) -> tuple[Any, Any]:
         keys = load_public_keys(_read(p, binary=True) for p in args.public_key)
         checkpoint = json.loads(_read(args.checkpoint)) if args.checkpoint else None
     except ValueError as error:
-        raise _Unreadable(f"cannot use the checkpoint or key given: {error}") from None
+        raise Unreadable(f"cannot use the checkpoint or key given: {error}") from None
     return checkpoint, keys
 
 
@@ -278,8 +279,8 @@ def run_verify(args: argparse.Namespace) -> int:
     """`casework verify`: 0 intact, 1 not (the report names where), 2 unreadable."""
     try:
         lines = _read(args.file).splitlines()
-        checkpoint, keys = _checkpoint_inputs(args)
-    except _Unreadable as error:
+        checkpoint, keys = checkpoint_inputs(args)
+    except Unreadable as error:
         print(f"verify: {error}", file=sys.stderr)
         return 2
     result = verify_export(lines, checkpoint=checkpoint, public_keys=keys)
