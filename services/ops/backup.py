@@ -13,7 +13,11 @@ leaves out what is rebuilt: Temporal's state (the worker's reconciler starts
 every open case's workflow again, and each workflow re-reads its timetable). On
 SQLite each database file is copied with SQLite's online backup API, which gives
 a consistent snapshot while writers carry on; on PostgreSQL `pg_dump` reads the
-whole schema in one snapshot. `backup.json`, written last, records the SHA-256
+whole schema in one snapshot, documents' chunked rows included. Documents kept
+in files are copied after the database, each under its SHA-256 in `documents/`
+(a document's file is kept before its event is recorded, so every document the
+copy records is there); restore keeps each again, checked against its name.
+`backup.json`, written last, records the SHA-256
 and size of every file and the public keys of the keys that signed the store's
 checkpoints (public keys are safe to keep anywhere).
 
@@ -58,6 +62,7 @@ from services.audit.checkpoints import CheckpointLedger, verify_against_checkpoi
 from services.audit.signing import public_pem
 from services.caselist.migrations import current_version, migrate
 from services.cases.service import CaseService
+from services.documents.blobs import BlobError, build_blob_store
 from services.eventstore.chain import Verification
 from services.eventstore.store import EventStoreApplication
 from services.identity.service import IdentityService
@@ -69,6 +74,9 @@ SQLITE_FILES = ("casework.sqlite", "access.sqlite")
 PG_DUMP_FILE = "casework.pgdump"
 MANIFEST = "backup.json"
 KEYS_FOLDER = "checkpoint-keys"
+DOCUMENTS_FOLDER = "documents"
+"""Documents' files (when they live in files), each named by its SHA-256."""
+_BLOB_NAME = re.compile("^[0-9a-f]{64}$")
 FORMAT = 2
 """Format 1 (before checksums) listed the files only; restore takes it with --unchecked."""
 CASE_TOPIC = "domain.case:"
@@ -119,6 +127,7 @@ def backup(settings: Settings, target: Path, progress: Progress = _quiet) -> dic
               *_schema_args(settings), "--file", str(target / PG_DUMP_FILE),
               "--dbname", settings.postgres_url])
         files, key_ids = [PG_DUMP_FILE], store_key_ids(settings)
+    files += _copy_documents(settings, target, progress)
     keys = _keep_public_keys(settings, target, key_ids, progress)
     files += [path for path in keys.values() if path]
     progress(f"computing the SHA-256 of {len(files)} files")
@@ -145,6 +154,41 @@ def _sqlite_online_copy(source: Path, target: Path, progress: Progress) -> str:
         dst.close()
         src.close()
     return target.name
+
+
+def _copy_documents(settings: Settings, target: Path, progress: Progress) -> list[str]:
+    """The documents' files, when they live in files (in PostgreSQL, pg_dump took their
+    tables). Copied after the database, so every document it records is here: a
+    document's file is kept before its event is recorded."""
+    folder = settings.documents_dir
+    if settings.document_store_kind() != "files" or not folder.is_dir():
+        return []
+    names = sorted(p.name for p in folder.iterdir() if _BLOB_NAME.match(p.name))
+    if names:
+        private_directory(target / DOCUMENTS_FOLDER)
+    tenths = _Tenths("copied", "documents", progress)
+    for done, name in enumerate(names, 1):
+        _private_copy(folder / name, target / DOCUMENTS_FOLDER / name)
+        tenths(done, len(names))
+    return [f"{DOCUMENTS_FOLDER}/{name}" for name in names]
+
+
+def _restore_documents(settings: Settings, source: Path, manifest: dict[str, Any],
+                       progress: Progress) -> None:
+    """The backup's documents into this host's document store, each checked against the
+    hash it is named by as it is kept."""
+    names = [n for n in manifest["files"] if n.startswith(f"{DOCUMENTS_FOLDER}/")]
+    if not names:
+        return
+    store = build_blob_store(settings)
+    tenths = _Tenths("restored", "documents", progress)
+    for done, name in enumerate(names, 1):
+        try:
+            store.put_file(source / name, sha256=Path(name).name)
+        except BlobError as error:
+            raise BackupDamaged(f"{name} does not match its name ({error}); "
+                                "restore from another backup") from None
+        tenths(done, len(names))
 
 
 class _Tenths:
@@ -377,6 +421,7 @@ def _restore_sqlite(settings: Settings, source: Path, manifest: dict[str, Any],
         progress(f"all {count} cases verified; moving the files into {data}")
         _settle(staging, names)
         refuse_a_target_with_data(settings)  # nothing arrived meanwhile
+        _restore_documents(settings, source, manifest, progress)  # before the events naming them
         for name in names:
             os.replace(staging / name, data / name)
     finally:
@@ -442,6 +487,7 @@ def _restore_postgres(settings: Settings, source: Path, manifest: dict[str, Any]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     migrate(settings)  # a backup from an older release comes up to date
+    _restore_documents(settings, source, manifest, progress)  # kept in files, if they were
 
 
 def _schema_exists(settings: Settings) -> bool:
