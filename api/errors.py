@@ -49,6 +49,9 @@ async def domain_error(_: Request, error: DomainError) -> JSONResponse:
         extra["current_version"] = error.current_version
     if isinstance(error, HistoryUnreadable):
         extra.update(version=error.version, reason=error.reason)
+    document = vars(error).get("document_id")  # a document refused (tampered with)
+    if document is not None:
+        extra["document_id"] = document
     refused_case = vars(error).get("case_id")  # one case refused a handover of many
     if refused_case is not None:
         extra.update(case_id=str(refused_case), authority=vars(error).get("authority"))

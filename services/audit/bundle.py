@@ -49,10 +49,10 @@ class DocumentTampered(DomainError):
 
     rule = "document_tampered"
 
-    def __init__(self, document_id: str, problem: str) -> None:
-        super().__init__(f"{document_id} cannot be given: {problem}. Its stored file was "
-                         "changed or lost since it was attached; report it as tampering",
-                         field="document_id")
+    def __init__(self, document_id: str, title: str, problem: str) -> None:
+        super().__init__(f"The document \"{title}\" cannot be given: {problem}. Its stored "
+                         "file was changed or lost since it was attached; report it as "
+                         "tampering", field="document_id")
         self.document_id = document_id
 
 
@@ -63,6 +63,7 @@ class BundledDocument:
 
     document_id: str
     version: int
+    title: str
     sha256: str | None
     size: int | None
     media_type: str | None
@@ -104,10 +105,12 @@ def documents_in(records: Iterable[dict[str, Any]]) -> list[BundledDocument]:
         if not _ID.match(document_id):
             continue
         if "sha256" not in data:
-            found.append(BundledDocument(document_id, record["version"], None, None, None, None))
+            found.append(BundledDocument(document_id, record["version"], WITHHELD, None, None,
+                                         None, None))
             continue
         path = f"{DOCUMENTS}{document_id}-{safe_name(data.get('filename'), data.get('media_type'))}"
-        found.append(BundledDocument(document_id, record["version"], str(data["sha256"]),
+        found.append(BundledDocument(document_id, record["version"], str(data.get("title")),
+                                     str(data["sha256"]),
                                      int(data["size"]), str(data.get("media_type")), path))
     return found
 
@@ -144,7 +147,7 @@ def _pack(bundle: zipfile.ZipFile, document: BundledDocument, read: Reader) -> N
             size += len(chunk)
             entry.write(chunk)
     if digest.hexdigest() != document.sha256 or size != document.size:
-        raise DocumentTampered(document.document_id,
+        raise DocumentTampered(document.document_id, document.title,
                                "its bytes do not match the SHA-256 its history recorded")
 
 
@@ -152,4 +155,5 @@ def _chunks(read: Reader, document: BundledDocument) -> Iterator[bytes]:
     try:
         yield from read(str(document.sha256))
     except NotKept:
-        raise DocumentTampered(document.document_id, "no file is kept for it") from None
+        raise DocumentTampered(document.document_id, document.title,
+                               "no file is kept for it") from None

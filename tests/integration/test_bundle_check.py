@@ -161,3 +161,23 @@ def test_verify_help_explains_the_bundle():
     done = subprocess.run([sys.executable, "-m", "deploy.cli", "verify", "--help"],
                           capture_output=True, text=True, timeout=60)
     assert "evidence bundle" in done.stdout and "names the first" in done.stdout
+
+
+def test_a_large_bundle_reports_progress_on_stderr_and_its_report_on_stdout(cases, tmp_path):
+    blobs = FileBlobStore(tmp_path / "blobs")
+    case_id = cases.open_case(**OPEN_CASE, **CORA)
+    large = bytes(range(256)) * (11 * 4096)  # 11.5 MB
+    blob = blobs.put([large])
+    cases.attach_document(case_id, title="The diagnostic report", kind="other",
+                          step="the case as a whole", step_ref="", confidentiality="normal",
+                          stored=dict(sha256=blob.sha256, size=blob.size,
+                                      media_type="text/plain", filename="report.txt"), **CORA)
+    path = tmp_path / "large.zip"
+    with path.open("wb") as file:
+        write_bundle(file, cases.export_history(case_id), _reader(blobs), {})
+    done = subprocess.run([sys.executable, "-m", "deploy.cli", "verify", str(path)],
+                          capture_output=True, text=True, timeout=60,
+                          env={"PYTHONPATH": str(Path.cwd())})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "checking documents/document-1-report.txt (1 of 1" in done.stderr
+    assert json.loads(done.stdout)["documents_checked"] == 1

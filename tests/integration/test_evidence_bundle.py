@@ -113,7 +113,8 @@ def test_a_stored_file_changed_at_rest_refuses_the_bundle_naming_the_document(
                      headers=bearer(tokens["ines"]))
     assert answer.status_code == 409
     problem = answer.json()
-    assert problem["rule"] == "document_tampered" and "document-1" in problem["detail"]
+    assert problem["rule"] == "document_tampered" and problem["document_id"] == "document-1"
+    assert '"Ofsted inspection letter"' in problem["detail"]
     assert answer.headers["content-type"] == "application/problem+json"
 
 
