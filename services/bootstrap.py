@@ -10,6 +10,7 @@ every process that records one.
 from dataclasses import dataclass
 
 from domain.calendar import PolicyDuration
+from services.audit.access_log import AccessLogBook
 from services.caselist.migrations import migrate
 from services.caselist.projection import CaseListView
 from services.cases.service import CaseService
@@ -33,10 +34,11 @@ class Services:
     case_list: CaseListView
     sign_in_links: SignInLinks
     sign_in_mail: SignInMail
+    access_log: AccessLogBook  # who read which case, or searched
 
     def close(self) -> None:
-        for service in (self.sign_in_links, self.case_list, self.identity, self.policies,
-                        self.registers, self.cases):
+        for service in (self.access_log, self.sign_in_links, self.case_list, self.identity,
+                        self.policies, self.registers, self.cases):
             service.close()
 
 
@@ -62,4 +64,4 @@ def build_services(settings: Settings) -> Services:
         unreadable_found=case_list.set_aside_unreadable,
     )
     return Services(settings, registers, policies, identity, cases, case_list, links,
-                    SignInMail(settings, identity, links))
+                    SignInMail(settings, identity, links), access_log=AccessLogBook(settings))

@@ -13,9 +13,9 @@ command-line or configuration mistake, 3 a damaged backup, 4 a missing key.
 import argparse
 import sys
 
-from deploy.cli import audit, backup, caselist, demo, policy, references, serve, users
+from deploy.cli import access_log, audit, backup, caselist, demo, policy, references, serve, users
 
-GROUPS = (serve, users, policy, audit, backup, caselist, references, demo)
+GROUPS = (serve, users, policy, audit, access_log, backup, caselist, references, demo)
 
 
 def parser() -> argparse.ArgumentParser:

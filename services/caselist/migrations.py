@@ -19,6 +19,7 @@ from typing import Any
 
 import psycopg
 
+from services.audit.access_log import SCHEMA as ACCESS_LOG
 from services.audit.checkpoints import CheckpointLedger
 from services.caselist.inbox_marks import SCHEMA as INBOX_MARKS
 from services.caselist.projection import _SCHEMA as READ_MODEL_TABLES
@@ -105,6 +106,9 @@ MIGRATIONS = (
     Migration(12, "notifications: what each person marked seen or done", tuple(INBOX_MARKS)),
     Migration(13, "sign-in links sent by email: only each link's digest, once usable",
               tuple(SignInLinks.schema)),
+    Migration(14, "reserved", ()),  # taken by another change; replaced when both are in
+    Migration(15, "the access log: who read which case, or searched, hash-chained, and "
+                  "where it was pruned up to", tuple(ACCESS_LOG)),
 )
 LATEST = MIGRATIONS[-1].version
 
