@@ -60,3 +60,18 @@ async def export_access_log(
     lines = export_lines(request.app.state.access_log, request.app.state.checkpoints)
     return StreamingResponse(lines, media_type="application/x-ndjson", headers={
         "Content-Disposition": 'attachment; filename="access-log.jsonl"'})
+
+
+@router.get("/access-log/verification", summary="Check the access log's chain, and its head "
+            "against the latest signed checkpoint")
+async def verify_access_log(
+        request: Request,
+        _: Annotated[Access, Depends(authorize("export access log", on_case=False))],
+) -> dict[str, Any]:
+    book, ledger = request.app.state.access_log, request.app.state.checkpoints
+    signed, untrusted = await in_thread(ledger.signed_access_head)
+    problem = untrusted or await in_thread(book.verify, signed)
+    head = await in_thread(book.head)
+    return {"ok": problem is None, "problem": problem,
+            "head": {"seq": head.seq, "hash": head.hash},
+            "signed": {"seq": signed.seq, "hash": signed.hash} if signed else None}

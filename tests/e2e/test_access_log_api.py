@@ -9,6 +9,7 @@ from deploy.cli import main as cli
 from services.audit.signing import SigningKey, public_path
 from tests.e2e.conftest import bearer
 from tests.helpers import OPEN_CASE
+from tests.integration.test_access_log import run_sql
 from tests.integration.test_checkpoints import a_case
 
 
@@ -110,3 +111,29 @@ async def test_an_auditor_verifies_the_export_offline_against_a_checkpoint(
     assert cli(["verify-access-log", str(path), "--public-key", pem]) == 0
     path.write_text("\n".join(lines[:1] + lines[2:]))  # the first read taken out
     assert cli(["verify-access-log", str(path), "--public-key", pem]) == 1
+
+
+async def test_a_read_that_cannot_be_recorded_is_refused_not_answered(http, tokens, cases,
+                                                                     settings):
+    case_id = a_case(cases, reminders=0)
+    run_sql(settings, "DROP TABLE access_log")
+    answer = await http.get(f"/cases/{case_id}", headers=bearer(tokens["coordinator"]))
+    assert answer.status_code == 503
+    assert answer.json()["rule"] == "access_not_recorded"
+    assert OPEN_CASE["summary"] not in answer.text  # nothing of the case went out
+    listed = await http.get("/cases", headers=bearer(tokens["coordinator"]))
+    assert listed.status_code == 200  # what is not a read of a case is still answered
+
+
+async def test_an_inspector_checks_the_log_online_and_a_changed_record_is_named(
+        http, tokens, cases, settings):
+    case_id = a_case(cases, reminders=0)
+    cora, ines = bearer(tokens["coordinator"]), bearer(tokens["inspector"])
+    for _ in range(3):
+        await http.get(f"/cases/{case_id}", headers=cora)
+    assert (await http.post("/checkpoints", headers=cora)).status_code == 201
+    checked = (await http.get("/access-log/verification", headers=ines)).json()
+    assert checked["ok"] and checked["signed"]["seq"] == 3, checked
+    run_sql(settings, "UPDATE access_log SET username = 'ines' WHERE seq = 2")
+    checked = (await http.get("/access-log/verification", headers=ines)).json()
+    assert not checked["ok"] and "record 2 was altered" in checked["problem"]

@@ -169,3 +169,21 @@ def test_pruning_leaves_a_marker_and_the_rest_still_verifies(book, settings):
     assert book.verify() is None
     run_sql(settings, "UPDATE access_log_pruned SET head = 'x'")
     assert "record 4 does not follow record 3" in (book.verify() or "")
+
+
+def test_the_prune_command_keeps_the_retention_policy(book, settings, monkeypatch):
+    for n in range(2):
+        book.append(a_read(n))
+    monkeypatch.setenv("CASEWORK_STORE", settings.store)
+    monkeypatch.setenv("CASEWORK_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("CASEWORK_POSTGRES_URL", settings.postgres_url)
+    monkeypatch.setenv("CASEWORK_POSTGRES_SCHEMA", settings.postgres_schema)
+    assert cli(["access-log", "prune"]) == 0  # "case", the default: nothing goes
+    assert len(list(book.every())) == 2
+    monkeypatch.setenv("CASEWORK_ACCESS_LOG_RETENTION", "1")
+    assert cli(["access-log", "prune"]) == 0  # a day: these reads are younger
+    assert len(list(book.every())) == 2
+    run_sql(settings, "UPDATE access_log SET at = '2020-01-01T00:00:00+00:00' WHERE seq = 1")
+    assert cli(["access-log", "prune"]) == 0
+    assert [r.seq for r in book.every()] == [2]
+    assert book.pruned() is not None and book.verify() is None
