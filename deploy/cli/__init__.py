@@ -6,8 +6,9 @@
 Exit codes: 0 done; anything else, not done, with the reason on standard error.
 Each subcommand's --help gives its own: `verify` (and `verify-access-log`) 1 the
 history (the access log) is not intact, 2 a file could not be read; `users` and
-`policy` 2 refused by a rule (or bad arguments); `backup`, `restore` and `copy-to-postgres` 1 refused, 2 a
-command-line or configuration mistake, 3 a damaged backup, 4 a missing key.
+`policy` 2 refused by a rule (or bad arguments); `backup`, `restore` and
+`copy-to-postgres` 1 refused, 2 a command-line or configuration mistake, 3 a
+damaged backup, 4 a missing key.
 """
 
 import argparse
