@@ -7,7 +7,7 @@ import pytest
 
 from tests.e2e.conftest import bearer
 from tests.helpers import OPEN_CASE
-from tests.web.browser import accessible, plain_words, sign_in
+from tests.web.browser import accessible, fits, plain_words, sign_in
 from tests.web.conftest import BOTH_STORES
 
 NAMED = {"coordinator": dict(username="carla", role="coordinator", region="North West",
@@ -55,6 +55,7 @@ def test_an_inspector_sees_who_has_seen_the_case_by_name_in_plain_words(
     assert "On a page" in rows.nth(1).inner_text()
     assert plain_words(iris, usernames=["carla", "iris"]) == []
     accessible(iris)
+    fits(iris)
     iris.get_by_role("link", name="Everyone who has seen this case").click()
     iris.wait_for_load_state()
     listed = iris.inner_text("#reads")
@@ -86,3 +87,4 @@ def test_a_person_finds_their_own_looks_and_searches_from_their_account(
     assert "Opened the case's page" in rows.nth(1).inner_text()
     assert "Case NW-" in rows.nth(1).inner_text()
     accessible(carla)
+    fits(carla)
