@@ -88,6 +88,7 @@ async def principal_for_token(request: Request, token: str) -> Principal:
         principal = recognised if recognised is not None else await in_thread(
             identity.authenticate, token)
     request.state.actor = principal.id
+    request.state.principal = principal  # who the access log records (api/access_reads.py)
     logs.actor.set(principal.id)
     return principal
 
@@ -164,6 +165,7 @@ async def check_case_access(request: Request, principal: Principal, action: str,
         # does not otherwise read)
     if not may(principal, action, relations):
         raise Forbidden(action, principal.role.value)
+    request.state.case_reference = case.get("reference")  # for the access log's record
     return Access(principal, case)
 
 

@@ -11,8 +11,10 @@ from temporalio.client import Interceptor
 from temporalio.contrib.opentelemetry import TracingInterceptor
 
 from api import errors, openapi
+from api.access_reads import CaseReads
 from api.middleware import AccessLog, BodyLimit, SecurityHeaders, TracedRequests
 from api.references import CaseByReference
+from api.routes import access_log as access_log_routes
 from api.routes import cases as case_routes
 from api.routes import checkpoints as checkpoint_routes
 from api.routes import commands as command_routes
@@ -107,6 +109,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             blocking=in_thread)
         app.state.case_list = built.case_list
         app.state.documents = built.documents  # documents' bytes, by their hash
+        app.state.access_log = built.access_log  # who has seen what (api/access_reads.py)
         app.state.oidc = _oidc(settings)
         app.state.checkpoints = CheckpointLedger.configured(settings)
         app.state.web_sessions = SessionStore(settings,
@@ -143,7 +146,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.state.throttle = Gate(settings)  # failed credentials, per address and account
     errors.install(app)
     openapi.install(app)
-    app.add_middleware(CaseByReference)  # innermost: every route and page sees a case's id
+    # innermost: sees the id a reference stands for, and what the route found
+    app.add_middleware(CaseReads, recording=settings.access_log_recording)
+    app.add_middleware(CaseByReference)  # so every route and page sees a case's id
     app.add_middleware(NoDuplicateKeys)  # inside BodyLimit: sees only bodies within the limit
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
     app.add_middleware(PlainQuery)
@@ -156,6 +161,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(metrics.router)
     app.include_router(case_routes.router)
     app.include_router(checkpoint_routes.router)
+    app.include_router(access_log_routes.router)
     app.include_router(reassignment_routes.router)
     app.include_router(command_routes.router)
     app.include_router(users.router)

@@ -54,6 +54,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "export history": frozenset({C, I, G}),
     "read regional picture": frozenset({C, I}),
     "read national picture": frozenset({I, ADM}),  # counts only: no case is read
+    # who has seen a case (the access log): an inspector or administrator on any case,
+    # a coordinator on their own region's (`is_related`; `may` lets an admin reach any)
+    "read access log": frozenset({C, I, ADM}),
+    "export access log": frozenset({I, ADM}),  # every record, searches included
+    "read own access log": frozenset({C, A, L, P, I, G, ADM}),  # what they looked at
     # (the government office reads only cases granted to it, and makes no command)
     # cases: the coordinator's commands
     "open case": frozenset({C}),

@@ -10,6 +10,7 @@ every process that records one.
 from dataclasses import dataclass
 
 from domain.calendar import PolicyDuration
+from services.audit.access_log import AccessLogBook
 from services.caselist.migrations import migrate
 from services.caselist.projection import CaseListView
 from services.cases.service import CaseService
@@ -36,10 +37,11 @@ class Services:
     sign_in_mail: SignInMail
     documents: BlobStore
     """The bytes of documents attached to cases, by their SHA-256 (services/documents/)."""
+    access_log: AccessLogBook  # who read which case, or searched
 
     def close(self) -> None:
-        for service in (self.sign_in_links, self.case_list, self.identity, self.policies,
-                        self.registers, self.cases):
+        for service in (self.access_log, self.sign_in_links, self.case_list, self.identity,
+                        self.policies, self.registers, self.cases):
             service.close()
 
 
@@ -65,4 +67,5 @@ def build_services(settings: Settings) -> Services:
         unreadable_found=case_list.set_aside_unreadable,
     )
     return Services(settings, registers, policies, identity, cases, case_list, links,
-                    SignInMail(settings, identity, links), build_blob_store(settings))
+                    SignInMail(settings, identity, links), build_blob_store(settings),
+                    access_log=AccessLogBook(settings))

@@ -39,6 +39,7 @@ from api.web.people import directory
 from api.web.pickers import choices, deployment_peers, unchosen
 from api.web.rendering import LONDON, render
 from api.web.routing import PageRoute, Who, page_context, posted_form
+from api.web.seen import seen_by
 from api.web.timeline import sentence, short_sentence
 from domain.errors import DomainError
 from domain.identity import Principal, may
@@ -193,7 +194,8 @@ async def case_page(request: Request, case_id: UUID, who: Who, as_of: str = "",
         verification=verification, may_export=may(who, "export history", relations),
         done=done, before_case=before_case, people=people,
         deployment_peers=deployment_peers(people, case),
-        may_match=may_use_registers(who, "match support") and not at))
+        may_match=may_use_registers(who, "match support") and not at,
+        seen_by=None if at else await seen_by(request, who, case_id, relations)))
 
 
 async def readable_history(request: Request, who: Principal, case_id: UUID,

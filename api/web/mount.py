@@ -5,6 +5,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.web import (
+    access_log_pages,
     case_file,
     case_pages,
     handover_pages,
@@ -40,6 +41,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(policy_pages.router)
     app.include_router(people_pages.router)
     app.include_router(search_pages.router)
+    app.include_router(access_log_pages.router)
     _documentation(app)
 
 

@@ -4,18 +4,19 @@
     casework COMMAND --help      what it does, its options and its exit codes
 
 Exit codes: 0 done; anything else, not done, with the reason on standard error.
-Each subcommand's --help gives its own: `verify` 1 the history is not intact,
-2 a file could not be read; `users` and `policy` 2 refused by a rule (or bad
-arguments); `backup`, `restore` and `copy-to-postgres` 1 refused, 2 a
-command-line or configuration mistake, 3 a damaged backup, 4 a missing key.
+Each subcommand's --help gives its own: `verify` (and `verify-access-log`) 1 the
+history (the access log) is not intact, 2 a file could not be read; `users` and
+`policy` 2 refused by a rule (or bad arguments); `backup`, `restore` and
+`copy-to-postgres` 1 refused, 2 a command-line or configuration mistake, 3 a
+damaged backup, 4 a missing key.
 """
 
 import argparse
 import sys
 
-from deploy.cli import audit, backup, caselist, demo, policy, references, serve, users
+from deploy.cli import access_log, audit, backup, caselist, demo, policy, references, serve, users
 
-GROUPS = (serve, users, policy, audit, backup, caselist, references, demo)
+GROUPS = (serve, users, policy, audit, access_log, backup, caselist, references, demo)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -25,6 +25,7 @@ from uuid import UUID
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from domain.errors import DomainError
+from services.audit.access_log import ACCESS_LOG_STREAM, LogHead, kept_here, read_head
 from services.audit.merkle import Head, inclusion_proof, merkle_root
 from services.audit.signing import (
     SCHEME,
@@ -123,7 +124,8 @@ class CheckpointLedger(SideTables):
             last = cursor.fetchone()
             heads = _unpack(last[7]) if last else {}
             position = _follow(store, last[2] if last else 0, heads)
-            if last and only_if_changed and position == last[2]:
+            log_moved = _follow_access_log(cursor, self.postgres, heads)
+            if last and only_if_changed and position == last[2] and not log_moved:
                 return None
             leaves = [h.leaf() for h in sorted(heads.values())]
             unsigned = Checkpoint((last[0] + 1) if last else 1, datetime.now(UTC).isoformat(),
@@ -169,6 +171,20 @@ class CheckpointLedger(SideTables):
         return {"checkpoint_id": checkpoint.id, "originator_id": head.originator_id,
                 "version": head.version, "hash": head.hash, "path": path}
 
+    def signed_access_head(self) -> tuple[LogHead | None, str | None]:
+        """The access log's head as the latest checkpoint signed it, and why that
+        checkpoint cannot be trusted if it cannot (None, None: no checkpoint signed it)."""
+        latest = self.latest()
+        if latest is None:
+            return None, None
+        checkpoint, heads = self._with_heads(latest.id)
+        problem = signature_problem(checkpoint.body(), self.public_keys)
+        if problem is None and merkle_root([h.leaf() for h in sorted(heads.values())]) \
+                != checkpoint.root:
+            problem = f"checkpoint {checkpoint.id}'s stored heads do not give its signed root"
+        head = heads.get(ACCESS_LOG_STREAM)
+        return (LogHead(head.version, head.hash) if head else None), problem
+
     def public_key_pem(self, key_id: str) -> str | None:
         key = self.public_keys.get(key_id)
         return public_pem(key) if key is not None else None
@@ -200,6 +216,19 @@ class CheckpointLedger(SideTables):
         head = heads.get(str(stream_id))
         return signed if head is None else replace(signed, version=head.version,
                                                    hash=head.hash)
+
+
+def _follow_access_log(cursor: Any, postgres: bool, heads: dict[str, Head]) -> bool:
+    """Put the access log's head among the heads to sign (once it has a record); whether
+    it moved since the last checkpoint."""
+    if not kept_here(cursor, postgres):
+        return False
+    head = read_head(cursor)
+    known = heads.get(ACCESS_LOG_STREAM)
+    if head.seq == 0 or (known is not None and known.version == head.seq):
+        return False
+    heads[ACCESS_LOG_STREAM] = Head(ACCESS_LOG_STREAM, head.seq, head.hash)
+    return True
 
 
 def _follow(store: EventStoreApplication, position: int, heads: dict[str, Head]) -> int:

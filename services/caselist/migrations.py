@@ -19,6 +19,7 @@ from typing import Any
 
 import psycopg
 
+from services.audit.access_log import SCHEMA as ACCESS_LOG
 from services.audit.checkpoints import CheckpointLedger
 from services.caselist.inbox_marks import SCHEMA as INBOX_MARKS
 from services.caselist.projection import _SCHEMA as READ_MODEL_TABLES
@@ -108,6 +109,8 @@ MIGRATIONS = (
               tuple(SignInLinks.schema)),
     Migration(14, "documents: their bytes in chunked rows, when the store is PostgreSQL",
               (), by_store=(("postgres", DOCUMENT_BLOBS),)),
+    Migration(15, "the access log: who read which case, or searched, hash-chained, and "
+                  "where it was pruned up to", tuple(ACCESS_LOG)),
 )
 LATEST = MIGRATIONS[-1].version
 

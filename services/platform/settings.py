@@ -108,6 +108,12 @@ class Settings(BaseSettings):
     document_size_limit: int = Field(25_000_000, ge=1)
     document_store: str = Field("", pattern="^(|files|postgres)$")
     digest_time: str = Field("09:00", pattern=r"^\d\d:\d\d(:\d\d)?$")
+    # Who has seen what (docs/audit-and-verification.md). Recording is on; off only to
+    # measure what it costs (bench/bench_access.py), never in service. Retention: "case"
+    # keeps every record as long as the cases (casework keeps cases for good), or a
+    # number of days, after which `casework access-log prune` removes older records.
+    access_log_recording: bool = True
+    access_log_retention: str = Field("case", pattern=r"^(case|[1-9][0-9]{0,5})$")
 
     @field_validator("shortest_reminder_interval")
     @classmethod

@@ -53,7 +53,7 @@ def test_the_government_office_reads_only_a_case_granted_to_it_and_writes_nothin
     assert not may_see_confidential_sources(gus, CASE.grantees)
     commands = [a for a, roles in PERMISSIONS.items() if Role.GOVERNMENT_OFFICE in roles]
     assert set(commands) == {"list cases", "read case", "read history", "read case as of",
-                             "verify history", "export history"}
+                             "verify history", "export history", "read own access log"}
 
 
 def test_only_the_councils_liaison_records_its_agreement():
