@@ -13,6 +13,7 @@ from api.throttling import Throttled
 from domain.errors import DomainError, InvalidField
 from services.cases.idempotency import KeyInUse
 from services.cases.service import CaseNotFound, StaleVersion
+from services.documents.content import FileTooLarge, TypeNotAccepted
 from services.eventstore.store import HistoryUnreadable, NotFound
 from services.identity.service import Unauthenticated, UserExists
 
@@ -40,6 +41,10 @@ def _status_for(error: DomainError) -> int:
         return 409
     if isinstance(error, InvalidField):
         return 422
+    if isinstance(error, FileTooLarge):
+        return 413
+    if isinstance(error, TypeNotAccepted):
+        return 415
     return 409  # a lifecycle rule refused the command in the case's current state
 
 
@@ -49,6 +54,8 @@ async def domain_error(_: Request, error: DomainError) -> JSONResponse:
         extra["current_version"] = error.current_version
     if isinstance(error, HistoryUnreadable):
         extra.update(version=error.version, reason=error.reason)
+    if isinstance(error, TypeNotAccepted):
+        extra["found"] = error.found
     refused_case = vars(error).get("case_id")  # one case refused a handover of many
     if refused_case is not None:
         extra.update(case_id=str(refused_case), authority=vars(error).get("authority"))

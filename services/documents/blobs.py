@@ -15,6 +15,7 @@ import hashlib
 import os
 import re
 import secrets
+import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ CHUNK = 1024 * 1024
 """How many bytes are read, written and held at a time."""
 _HASH = re.compile("^[0-9a-f]{64}$")
 _PARTIAL = ".partial-"
+INCOMING = "incoming"
+"""The folder, beside the kept files, where uploads are written and checked."""
 
 
 class BlobError(Exception):
@@ -61,6 +64,11 @@ class Blob:
 
 class BlobStore(Protocol):
     """Bytes kept under their SHA-256."""
+
+    incoming: Path
+    """A private folder on this machine where an upload is written as it arrives (and
+    checked) before it is kept: files there are never served, and those a killed
+    process left are removed at start-up (services/documents/sweep.py)."""
 
     def put(self, chunks: Iterable[bytes], *, sha256: str | None = None,
             limit: int | None = None) -> Blob:
@@ -161,6 +169,7 @@ class FileBlobStore:
 
     def __init__(self, folder: Path) -> None:
         self.folder = private_directory(folder)
+        self.incoming = private_directory(folder / INCOMING)
 
     def put(self, chunks: Iterable[bytes], *, sha256: str | None = None,
             limit: int | None = None) -> Blob:
@@ -246,9 +255,11 @@ class PostgresBlobStore:
     """Chunked rows in PostgreSQL: one transaction writes a blob's chunks and then its
     row, so a write cut short leaves nothing; reads fetch one chunk at a time."""
 
-    def __init__(self, url: str, schema: str = "") -> None:
+    def __init__(self, url: str, schema: str = "", incoming: Path | None = None) -> None:
         self.url = url
         self.options = f"-c search_path={schema}" if schema else None
+        self.incoming = private_directory(
+            incoming or Path(tempfile.gettempdir()) / "casework-incoming")
 
     def _connect(self) -> psycopg.Connection:
         return psycopg.connect(self.url, options=self.options)
@@ -322,5 +333,6 @@ def build_blob_store(settings: Settings) -> BlobStore:
     """The store the settings choose: PostgreSQL's when the store is PostgreSQL (unless
     CASEWORK_DOCUMENT_STORE says files), else files under the data directory."""
     if settings.document_store_kind() == "postgres":
-        return PostgresBlobStore(settings.postgres_url, settings.postgres_schema)
+        return PostgresBlobStore(settings.postgres_url, settings.postgres_schema,
+                                 settings.documents_dir / INCOMING)
     return FileBlobStore(settings.documents_dir)
