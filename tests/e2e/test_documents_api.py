@@ -16,8 +16,19 @@ from services.documents.blobs import FileBlobStore
 from services.platform.settings import Settings
 from tests.document_files import PDF, docx, png, png_that_is_html
 from tests.e2e.conftest import bearer, serve
-from tests.e2e.document_uploads import CONTENT_TYPE, FIELDS, body, form, part
+from tests.e2e.document_uploads import (
+    BOUNDARY,
+    CONTENT_TYPE,
+    FIELDS,
+    body,
+    form,
+    part,
+    send_until_answered,
+    zeros,
+)
 from tests.helpers import OPEN_CASE
+from tests.integration.test_case_lifecycle import C, plan_agreed
+from tests.support_registers import seed_registers
 
 CORA = dict(actor_id="cora", actor_role="coordinator")
 
@@ -165,3 +176,60 @@ def test_a_retry_with_the_same_idempotency_key_records_one_document(
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.json()["document_id"] == first.json()["document_id"]
     assert len(cases.get_case(case_id)["documents"]) == 1
+
+
+@pytest.fixture
+def two_deployments(cases: CaseService, identity) -> object:
+    """A case with an agreed plan and two peers deployed: pete (deployment-1) and olaf
+    (deployment-2)."""
+    identity.register_user(username="olaf", role="peer")
+    case_id = plan_agreed(cases)
+    ids = seed_registers(cases.env)
+    cases.commission_support(case_id, offer_id=ids["offer"], days=3,
+                             problem_natures=["capability"], reason="Best fit", **C)
+    for peer_user in ("pete", "olaf"):
+        cases.deploy_peer(case_id, peer_id=ids["peer"], days=1, peer_user=peer_user,
+                          role="officer peer", reason="Expertise", **C)
+    return case_id
+
+
+def test_a_peer_attaches_to_their_own_visit_only_and_sees_only_its_documents(
+        client, cases, two_deployments, tokens, identity):
+    case_id, pete = two_deployments, tokens["peer"]
+    own = attach(client, cases, case_id, pete, form(
+        PDF, step="a peer deployment's visit", step_ref="deployment-1", kind="peer findings"))
+    assert own.status_code == 201, own.text
+    theirs = attach(client, cases, case_id, pete, form(
+        png(), "photo.png", step="a peer deployment's visit", step_ref="deployment-2"))
+    assert (theirs.status_code, theirs.json()["rule"]) == (403, "role_may_not")
+    assert attach(client, cases, case_id, pete, form(png(), "photo.png")).status_code == 403
+    assert len(cases.get_case(case_id)["documents"]) == 1
+
+    olaf = identity.issue_token("olaf")
+    assert client.get(own.headers["Location"], headers=bearer(olaf)).status_code == 404
+    assert client.get(f"/cases/{case_id}", headers=bearer(olaf)).json()["documents"] == []
+    assert client.get(own.headers["Location"], headers=bearer(pete)).content == PDF
+
+
+LIMIT = 25_000_000
+
+
+def test_a_2_gb_upload_is_refused_long_before_it_is_read(api, cases, case_id, tokens,
+                                                         services):
+    version = cases.get_case(case_id)["version"]
+    headers = {**bearer(tokens["coordinator"]), "Content-Type": CONTENT_TYPE,
+               "If-Match": f'"{version}"'}
+    head = b"".join(part(k, v) for k, v in FIELDS.items()) + (
+        b"--" + BOUNDARY.encode() + b'\r\nContent-Disposition: form-data; name="file"; '
+        b'filename="huge.pdf"\r\n\r\n%PDF-')
+    streamed = send_until_answered(api, f"/cases/{case_id}/documents", headers,
+                                   [head, *zeros(2_000_000_000)], chunked=True)
+    assert streamed.status == 413 and b"file_too_large" in streamed.answer
+    assert streamed.sent < LIMIT + 16_000_000  # (what the sockets' buffers held)
+
+    declared = send_until_answered(
+        api, f"/cases/{case_id}/documents", {**headers, "Content-Length": "2000000000"},
+        [head, *zeros(2_000_000_000)], chunked=False)
+    assert declared.status == 413 and declared.sent < 16_000_000  # refused before reading
+    assert cases.get_case(case_id)["documents"] == []
+    assert kept_files(services) == []
