@@ -157,7 +157,8 @@ def _public(document: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/{case_id}/documents", summary="The documents this reader may see")
-async def list_documents(access: Annotated[Access, Depends(authorize("read case"))]
+async def list_documents(case_id: UUID,
+                         access: Annotated[Access, Depends(authorize("read case"))]
                          ) -> JSONResponse:
     shown = case_for(access.principal, access.seen_case).get("documents") or []
     return JSONResponse({"documents": [_public(d) for d in shown]})
