@@ -233,3 +233,17 @@ def test_a_2_gb_upload_is_refused_long_before_it_is_read(api, cases, case_id, to
     assert declared.status == 413 and declared.sent < 16_000_000  # refused before reading
     assert cases.get_case(case_id)["documents"] == []
     assert kept_files(services) == []
+
+
+@pytest.mark.parametrize("content_type, content, rule", [
+    ("application/json", b'{"title": "letter"}', "multipart_required"),
+    ("multipart/form-data", form(PDF), "multipart_required"),  # no boundary
+    (f"multipart/form-data; boundary={'b' * 100}", form(PDF), "multipart_invalid"),
+    (CONTENT_TYPE, b"--casework-test-boundary\r\nno headers at all\r\n\r\n", "multipart_invalid"),
+])
+def test_a_body_that_is_not_a_well_formed_form_is_refused(
+        client, cases, case_id, tokens, services, content_type, content, rule):
+    refused = client.post(f"/cases/{case_id}/documents", content=content, headers={
+        **bearer(tokens["coordinator"]), "Content-Type": content_type, "If-Match": '"1"'})
+    assert (refused.status_code, refused.json()["rule"]) == (422, rule), refused.text
+    assert cases.get_case(case_id)["documents"] == [] and kept_files(services) == []
