@@ -194,7 +194,7 @@ def two_deployments(cases: CaseService, identity) -> object:
 
 
 def test_a_peer_attaches_to_their_own_visit_only_and_sees_only_its_documents(
-        client, cases, two_deployments, tokens, identity):
+        client, cases, two_deployments, tokens, identity, services):
     case_id, pete = two_deployments, tokens["peer"]
     own = attach(client, cases, case_id, pete, form(
         PDF, step="a peer deployment's visit", step_ref="deployment-1", kind="peer findings"))
@@ -204,6 +204,7 @@ def test_a_peer_attaches_to_their_own_visit_only_and_sees_only_its_documents(
     assert (theirs.status_code, theirs.json()["rule"]) == (403, "role_may_not")
     assert attach(client, cases, case_id, pete, form(png(), "photo.png")).status_code == 403
     assert len(cases.get_case(case_id)["documents"]) == 1
+    assert kept_files(services) == [own.json()["sha256"]]  # the refused photo not kept
 
     olaf = identity.issue_token("olaf")
     assert client.get(own.headers["Location"], headers=bearer(olaf)).status_code == 404
@@ -224,6 +225,7 @@ def test_a_2_gb_upload_is_refused_long_before_it_is_read(api, cases, case_id, to
         b'filename="huge.pdf"\r\n\r\n%PDF-')
     streamed = send_until_answered(api, f"/cases/{case_id}/documents", headers,
                                    [head, *zeros(2_000_000_000)], chunked=True)
+    print(f"413 after {streamed.sent / 1e6:.1f} MB of a 2 GB upload")
     assert streamed.status == 413 and b"file_too_large" in streamed.answer
     assert streamed.sent < LIMIT + 16_000_000  # (what the sockets' buffers held)
 
