@@ -7,6 +7,7 @@ has no name on disk (it is removed as it is made) and is read back in chunks, so
 bundle is ever held whole in memory.
 """
 
+import logging
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -19,9 +20,11 @@ from fastapi.responses import StreamingResponse
 from api.deps import Access
 from api.threads import in_thread
 from services.audit.bundle import NotKept, Reader, write_bundle
-from services.documents.blobs import BlobMissing, BlobStore
+from services.documents.blobs import BlobMissing, BlobStore, DocumentTampered
+from services.platform import metrics
 
 CHUNK = 1024 * 1024
+log = logging.getLogger("casework.documents")
 
 
 async def evidence_bundle(request: Request, case_id: UUID, access: Access,
@@ -57,6 +60,12 @@ def _built(blobs: BlobStore, lines: list[str], about: dict[str, Any]) -> IO[byte
     file = tempfile.TemporaryFile(prefix="casework-bundle-")
     try:
         write_bundle(file, lines, _reader(blobs), about)
+    except DocumentTampered as tampered:
+        file.close()
+        log.error("document %s of case %s: the stored file does not match the hash the case "
+                  "records; the bundle is refused", tampered.document_id, about["case_id"])
+        metrics.DOCUMENTS_TAMPERED.inc()
+        raise
     except BaseException:
         file.close()
         raise

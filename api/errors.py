@@ -13,6 +13,7 @@ from api.throttling import Throttled
 from domain.errors import DomainError, InvalidField
 from services.cases.idempotency import KeyInUse
 from services.cases.service import CaseNotFound, StaleVersion
+from services.documents.content import FileTooLarge, TypeNotAccepted
 from services.eventstore.store import HistoryUnreadable, NotFound
 from services.identity.service import Unauthenticated, UserExists
 
@@ -40,6 +41,10 @@ def _status_for(error: DomainError) -> int:
         return 409
     if isinstance(error, InvalidField):
         return 422
+    if isinstance(error, FileTooLarge):
+        return 413
+    if isinstance(error, TypeNotAccepted):
+        return 415
     return 409  # a lifecycle rule refused the command in the case's current state
 
 
@@ -52,6 +57,8 @@ async def domain_error(_: Request, error: DomainError) -> JSONResponse:
     document = vars(error).get("document_id")  # a document refused (tampered with)
     if document is not None:
         extra["document_id"] = document
+    if isinstance(error, TypeNotAccepted):
+        extra["found"] = error.found
     refused_case = vars(error).get("case_id")  # one case refused a handover of many
     if refused_case is not None:
         extra.update(case_id=str(refused_case), authority=vars(error).get("authority"))

@@ -18,6 +18,7 @@ from api.routes import access_log as access_log_routes
 from api.routes import cases as case_routes
 from api.routes import checkpoints as checkpoint_routes
 from api.routes import commands as command_routes
+from api.routes import documents as document_routes
 from api.routes import health, metrics, users
 from api.routes import policy as policy_routes
 from api.routes import reassignments as reassignment_routes
@@ -30,6 +31,7 @@ from services.audit.checkpoints import CheckpointLedger
 from services.bootstrap import Services, build_services
 from services.caselist.inbox_marks import InboxMarks
 from services.caselist.saved_views import SavedViews
+from services.cases.document_sweep import sweep
 from services.cases.handler import CaseCommandHandler
 from services.cases.idempotency import IdempotencyStore
 from services.cases.workflow_gateway import WorkflowGateway, connect
@@ -79,6 +81,15 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
+async def _sweep_documents(built: Services) -> None:
+    """Documents' files an upload cut short or a refused command left, removed at start
+    (services/cases/document_sweep.py); a sweep that fails is logged, never fatal."""
+    try:
+        await asyncio.to_thread(sweep, built.documents, built.cases)
+    except Exception:  # noqa: BLE001 - the next start sweeps again
+        log.exception("documents: the start-up sweep of unrecorded files failed")
+
+
 def _warn_if_no_users(identity: IdentityService, oidc: OidcVerifier | None) -> None:
     if oidc is None and not identity.has_users():
         log.warning("casework: no users yet. Create the first coordinator and print a token:\n"
@@ -110,6 +121,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         app.state.case_list = built.case_list
         app.state.documents = built.documents  # documents' bytes, by their hash
         app.state.access_log = built.access_log  # who has seen what (api/access_reads.py)
+        app.state.document_size_limit = settings.document_size_limit
+        await _sweep_documents(built)
         app.state.oidc = _oidc(settings)
         app.state.checkpoints = CheckpointLedger.configured(settings)
         app.state.web_sessions = SessionStore(settings,
@@ -164,6 +177,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(access_log_routes.router)
     app.include_router(reassignment_routes.router)
     app.include_router(command_routes.router)
+    app.include_router(document_routes.router)
     app.include_router(users.router)
     app.include_router(policy_routes.router)
     app.include_router(register_routes.router)

@@ -5,9 +5,11 @@ a meeting) kept with the case. The case's event records the file's facts (its
 SHA-256, size, media type and a display name), so the file is bound into the hash
 chain; the bytes live in a blob store under their hash (services/documents/).
 
-The filename is a display name only, never a path: directories are stripped, the
-text rule every door shares (domain/text.py) refuses control characters, and it is
-capped in length. Nothing here reads or writes a file.
+The filename is a display name only, never a path: one holding a folder separator
+(`/` or a backslash) is refused rather than trimmed, so `../../etc/passwd` never reaches a
+store, a log or a download's header looking like a path; the text rule every door
+shares (domain/text.py) refuses control characters, and it is capped in
+length. Nothing here reads or writes a file.
 """
 
 import re
@@ -78,15 +80,18 @@ check, the pages' words and the download's Content-Type."""
 
 
 def display_filename(value: Any) -> str:
-    """The name a file is shown by: its last path part, plain text, at most
-    FILENAME_LIMIT characters. Refused (InvalidField naming `filename`) when it holds a
-    control character, or is nothing once its directories are stripped."""
+    """The name a file is shown by: plain text, at most FILENAME_LIMIT characters.
+    Refused (InvalidField naming `filename`) when it holds a control character, a
+    folder separator (rule filename_is_a_path), or names no file."""
     if not isinstance(value, str):
         raise InvalidField("filename must be text", field="filename")
     found = text_problem(value, "filename", multiline=False)
     if found is not None:
         raise InvalidField(found[1], field="filename", rule=found[0])
-    name = re.split(r"[/\\]", value)[-1].strip()
+    if re.search(r"[/\\]", value):
+        raise InvalidField("filename must be a file's name, not a path (no / or \\)",
+                           field="filename", rule="filename_is_a_path")
+    name = value.strip()
     if name in ("", ".", ".."):
         raise InvalidField("filename must name a file, not a folder", field="filename")
     if len(name) > FILENAME_LIMIT:

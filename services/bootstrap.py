@@ -40,8 +40,8 @@ class Services:
     access_log: AccessLogBook  # who read which case, or searched
 
     def close(self) -> None:
-        for service in (self.access_log, self.sign_in_links, self.case_list, self.identity,
-                        self.policies, self.registers, self.cases):
+        for service in (self.access_log, self.documents, self.sign_in_links, self.case_list,
+                        self.identity, self.policies, self.registers, self.cases):
             service.close()
 
 

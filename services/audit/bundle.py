@@ -24,7 +24,7 @@ from typing import IO, Any
 
 from domain.confidentiality import DOCUMENT_ATTACHED, WITHHELD
 from domain.documents import ACCEPTED
-from domain.errors import DomainError
+from services.documents.blobs import DocumentTampered
 
 HISTORY = "history.jsonl"
 MANIFEST = "manifest.json"
@@ -42,18 +42,6 @@ are kept."""
 
 class NotKept(Exception):
     """No file is kept under the hash a document recorded."""
-
-
-class DocumentTampered(DomainError):
-    """A stored document's bytes no longer hash to what its event recorded."""
-
-    rule = "document_tampered"
-
-    def __init__(self, document_id: str, title: str, problem: str) -> None:
-        super().__init__(f"The document \"{title}\" cannot be given: {problem}. Its stored "
-                         "file was changed or lost since it was attached; report it as "
-                         "tampering", field="document_id")
-        self.document_id = document_id
 
 
 @dataclass(frozen=True)

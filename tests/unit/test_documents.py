@@ -12,10 +12,17 @@ PEER = Principal("peer-1", Role.PEER)
 
 
 @pytest.mark.parametrize("given, shown", [
-    ("../../etc/passwd", "passwd"), ("C:\\Users\\cora\\minutes.docx", "minutes.docx"),
-    ("  Joint meeting minutes.odt ", "Joint meeting minutes.odt")])
-def test_a_filename_is_a_display_name_never_a_path(given, shown):
+    ("  Joint meeting minutes.odt ", "Joint meeting minutes.odt"), ("..letter.pdf", "..letter.pdf")])
+def test_a_filename_is_a_display_name(given, shown):
     assert display_filename(given) == shown
+
+
+@pytest.mark.parametrize("given", ["../../etc/passwd", "C:\\Users\\cora\\minutes.docx", "/",
+                                   "\\", "a/b.pdf"])
+def test_a_filename_that_is_a_path_is_refused_not_trimmed(given):
+    with pytest.raises(InvalidField) as refused:
+        display_filename(given)
+    assert (refused.value.field, refused.value.rule) == ("filename", "filename_is_a_path")
 
 
 @pytest.mark.parametrize("given", ["minutes\x00.pdf", "a\nb.pdf", "evil\u202egpj.exe", "dir/",
