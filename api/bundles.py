@@ -19,8 +19,9 @@ from fastapi.responses import StreamingResponse
 
 from api.deps import Access
 from api.threads import in_thread
+from domain.documents import DocumentTampered
 from services.audit.bundle import NotKept, Reader, write_bundle
-from services.documents.blobs import BlobMissing, BlobStore, DocumentTampered
+from services.documents.blobs import BlobMissing, BlobStore
 from services.platform import metrics
 
 CHUNK = 1024 * 1024

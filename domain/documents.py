@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from domain.errors import InvalidField
+from domain.errors import DomainError, InvalidField
 from domain.text import text_problem
 
 FILENAME_LIMIT = 200
@@ -133,3 +133,15 @@ class StoredFile:
     def as_fields(self) -> dict[str, Any]:
         return {"sha256": self.sha256, "size": self.size, "media_type": self.media_type,
                 "filename": self.filename}
+
+
+class DocumentTampered(DomainError):
+    """A stored document's bytes no longer hash to what its event recorded."""
+
+    rule = "document_tampered"
+
+    def __init__(self, document_id: str, title: str, problem: str) -> None:
+        super().__init__(f"The document \"{title}\" cannot be given: {problem}. Its stored "
+                         "file was changed or lost since it was attached; report it as "
+                         "tampering", field="document_id")
+        self.document_id = document_id

@@ -29,13 +29,13 @@ from api.threads import in_thread
 from api.uploads import Upload, receive_upload
 from api.views import case_for, document_for
 from api.writes import expected_version, handled_response, refusal_for
-from domain.documents import ACCEPTED, DocumentKind, DocumentStep
+from domain.documents import ACCEPTED, DocumentKind, DocumentStep, DocumentTampered
 from domain.identity import may_attach_document_to
 from domain.vocabulary import Confidentiality
 from services.cases.document_sweep import forget_if_unrecorded
 from services.cases.handler import Actor, Handled
 from services.cases.idempotency import Keyed, fingerprint
-from services.documents.blobs import BlobStore, DocumentTampered, matches
+from services.documents.blobs import BlobStore, matches
 from services.eventstore.store import NotFound
 from services.platform import metrics
 

@@ -23,8 +23,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from domain.confidentiality import DOCUMENT_ATTACHED, WITHHELD
-from domain.documents import ACCEPTED
-from services.documents.blobs import DocumentTampered
+from domain.documents import ACCEPTED, DocumentTampered
 
 HISTORY = "history.jsonl"
 MANIFEST = "manifest.json"

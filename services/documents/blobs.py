@@ -27,7 +27,6 @@ from typing import BinaryIO, Protocol
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from domain.errors import DomainError
 from services.platform.settings import Settings, private_directory
 
 CHUNK = 1024 * 1024
@@ -36,18 +35,6 @@ _HASH = re.compile("^[0-9a-f]{64}$")
 _PARTIAL = ".partial-"
 INCOMING = "incoming"
 """The folder, beside the kept files, where uploads are written and checked."""
-
-
-class DocumentTampered(DomainError):
-    """A stored document's bytes no longer hash to what its event recorded."""
-
-    rule = "document_tampered"
-
-    def __init__(self, document_id: str, title: str, problem: str) -> None:
-        super().__init__(f"The document \"{title}\" cannot be given: {problem}. Its stored "
-                         "file was changed or lost since it was attached; report it as "
-                         "tampering", field="document_id")
-        self.document_id = document_id
 
 
 class BlobError(Exception):
