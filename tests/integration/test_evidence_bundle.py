@@ -37,7 +37,7 @@ def a_case_with_evidence(services: Services, cases):
     """A case in cora's region with a letter and a Chatham House note attached."""
     case_id = cases.open_case(**dict(OPEN_CASE, region="East Midlands"), **CORA)
     attach(services, cases, case_id, LETTER, title="Ofsted inspection letter",
-           filename="../../etc/Ofsted letter.txt")
+           filename="Ofsted: letter?.txt")
     attach(services, cases, case_id, NOTE, title="Chief executive's note",
            confidentiality="Chatham House")
     return case_id
@@ -77,7 +77,7 @@ def test_an_inspectors_bundle_holds_their_history_what_they_may_see_and_a_manife
     history = export(api, tokens, "ines", case_id, "jsonl").text
     assert bundle.read("history.jsonl").decode() == history
     [letter] = [n for n in bundle.namelist() if n.startswith("documents/")]
-    assert letter == "documents/document-1-Ofsted letter.txt"  # the name made safe
+    assert letter == "documents/document-1-Ofsted_ letter_.txt"  # the name made safe
     assert bundle.read(letter) == LETTER
     manifest = json.loads(bundle.read("manifest.json"))
     assert manifest["case_id"] == str(case_id)
