@@ -106,6 +106,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             built.cases, app.state.idempotency, gateway=lambda: app.state.gateway,
             blocking=in_thread)
         app.state.case_list = built.case_list
+        app.state.documents = built.documents  # the bytes of attached documents
         app.state.oidc = _oidc(settings)
         app.state.checkpoints = CheckpointLedger.configured(settings)
         app.state.web_sessions = SessionStore(settings,

@@ -7,6 +7,7 @@ from fastapi.staticfiles import StaticFiles
 from api.web import (
     case_file,
     case_pages,
+    document_pages,
     handover_pages,
     national_pages,
     notification_pages,
@@ -35,6 +36,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(national_pages.router)
     app.include_router(handover_pages.router)
     app.include_router(case_pages.router)
+    app.include_router(document_pages.router)
     app.include_router(case_file.router)
     app.include_router(support_pages.router)
     app.include_router(policy_pages.router)
