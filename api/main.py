@@ -16,6 +16,7 @@ from api.references import CaseByReference
 from api.routes import cases as case_routes
 from api.routes import checkpoints as checkpoint_routes
 from api.routes import commands as command_routes
+from api.routes import documents as document_routes
 from api.routes import health, metrics, users
 from api.routes import policy as policy_routes
 from api.routes import reassignments as reassignment_routes
@@ -28,6 +29,7 @@ from services.audit.checkpoints import CheckpointLedger
 from services.bootstrap import Services, build_services
 from services.caselist.inbox_marks import InboxMarks
 from services.caselist.saved_views import SavedViews
+from services.cases.document_sweep import sweep
 from services.cases.handler import CaseCommandHandler
 from services.cases.idempotency import IdempotencyStore
 from services.cases.workflow_gateway import WorkflowGateway, connect
@@ -77,6 +79,15 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
+async def _sweep_documents(built: Services) -> None:
+    """Documents' files an upload cut short or a refused command left, removed at start
+    (services/cases/document_sweep.py); a sweep that fails is logged, never fatal."""
+    try:
+        await asyncio.to_thread(sweep, built.documents, built.cases)
+    except Exception:  # noqa: BLE001 - the next start sweeps again
+        log.exception("documents: the start-up sweep of unrecorded files failed")
+
+
 def _warn_if_no_users(identity: IdentityService, oidc: OidcVerifier | None) -> None:
     if oidc is None and not identity.has_users():
         log.warning("casework: no users yet. Create the first coordinator and print a token:\n"
@@ -106,7 +117,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             built.cases, app.state.idempotency, gateway=lambda: app.state.gateway,
             blocking=in_thread)
         app.state.case_list = built.case_list
-        app.state.documents = built.documents  # the bytes of attached documents
+        app.state.documents = built.documents
+        app.state.document_size_limit = settings.document_size_limit
+        await _sweep_documents(built)
         app.state.oidc = _oidc(settings)
         app.state.checkpoints = CheckpointLedger.configured(settings)
         app.state.web_sessions = SessionStore(settings,
@@ -158,6 +171,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(checkpoint_routes.router)
     app.include_router(reassignment_routes.router)
     app.include_router(command_routes.router)
+    app.include_router(document_routes.router)
     app.include_router(users.router)
     app.include_router(policy_routes.router)
     app.include_router(register_routes.router)

@@ -7,11 +7,15 @@ part is hashed and written to a private temporary file in the blob store's
 incoming folder as it arrives, and refused (413) the moment it passes the size
 limit. Only a whole, well-formed body whose file is one of the accepted types
 (decided by its bytes: services/documents/content.py) reaches the blob store.
-Whatever happens, the temporary file is removed before the answer.
+Whatever happens, the temporary file is removed before the answer; one a killed
+process left is removed at the next start (services/cases/document_sweep.py),
+told from one being received by the lock its writer holds.
 """
 
+import fcntl
 import hashlib
 import os
+import re
 import secrets
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -108,7 +112,7 @@ class _Receiving:
                                field="body", rule="multipart_invalid")
         self.part.name = _text(name, "body")
         if self.part.name == FILE:
-            self._open_file(options.get(b"filename"))
+            self._open_file(_filename(self.part.headers["content-disposition"]))
         elif self.part.name not in self.accepted:
             raise InvalidField(f"{self.part.name} is not a field of this form",
                                field=self.part.name, rule="unknown_field")
@@ -124,6 +128,8 @@ class _Receiving:
                                field=FILE, rule="not_a_file")
         self.filename = display_filename(_text(filename, "filename"))
         descriptor = os.open(self.temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fcntl.flock(descriptor, fcntl.LOCK_EX)  # held while this process lives: a
+        # start-up sweep removes only the uploads no living process holds
         self.file = os.fdopen(descriptor, "wb")
 
     def data(self, data: bytes, start: int, end: int) -> None:
@@ -144,7 +150,7 @@ class _Receiving:
     def part_end(self) -> None:
         if self.part.name == FILE:
             assert self.file is not None
-            self.file.close()
+            self.file.flush()  # kept open, and locked, until the upload is done with
             return
         value = _text(bytes(self.part.text), self.part.name)
         if len(value) > FIELD_LIMIT:
@@ -158,6 +164,21 @@ class _Receiving:
     def close(self) -> None:
         if self.file is not None and not self.file.closed:
             self.file.close()
+
+
+_FILENAME = re.compile(r';\s*filename\s*=\s*(?:"([^"]*)"|([^;\s]*))', re.IGNORECASE)
+
+
+def _filename(disposition: str) -> bytes | None:
+    """The filename as the client sent it. Read here, not by python-multipart's header
+    parser, which quietly trims a Windows path to its last part: a path is refused
+    (domain/documents.py), never trimmed. Browsers send a backslash as itself and a
+    quote as %22 (the HTML standard), so nothing is unescaped."""
+    found = _FILENAME.search(disposition)
+    if found is None:
+        return None
+    return (found.group(1) if found.group(1) is not None else found.group(2)).encode(
+        "latin-1")
 
 
 def _text(value: bytes, name: str) -> str:
@@ -204,8 +225,8 @@ async def receive_upload(request: Request, *, limit: int, store: BlobStore,
         blob = await in_thread(store.put_file, temporary,
                                sha256=receiving.digest.hexdigest())
     finally:
-        receiving.close()
         temporary.unlink(missing_ok=True)
+        receiving.close()
     assert receiving.filename is not None
     return Upload(receiving.fields, StoredFile(blob.sha256, blob.size, media_type,
                                                receiving.filename))

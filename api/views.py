@@ -1,5 +1,6 @@
 """What each reader is shown: Chatham House sources withheld from all but coordinators
-and, on one case, the members of the confidential group granted access to it.
+and, on one case, the members of the confidential group granted access to it. A peer
+sees their own deployments and the documents attached to those visits.
 
 The rule itself lives in domain/ (`may_see_confidential_sources`, and the
 redaction helpers of domain/confidentiality.py); this module only applies it
@@ -8,7 +9,8 @@ to the case, its history, its as-of views and its exports.
 
 from typing import Any
 
-from domain.confidentiality import redact_case, redact_event
+from domain.confidentiality import redact_case, redact_document, redact_event
+from domain.documents import DocumentStep
 from domain.identity import Principal, Role, may_see_confidential_sources
 
 _PEER_FIELDS = ("id", "version", "authority", "region", "stage", "status")
@@ -23,8 +25,22 @@ def case_for(who: Principal, case: dict[str, Any],
         return {**{k: case[k] for k in _PEER_FIELDS if k in case}, "deployments": own,
                 "summary": case.get("summary", ""), "source": "", "issue_type":
                 case.get("issue_type", ""), "raised_at": case.get("raised_at"),
-                "deadlines": {}}
+                "deadlines": {}, "documents": [
+                    redact_document(d) for d in case.get("documents") or ()
+                    if d.get("step") == DocumentStep.PEER_VISIT and d.get("step_ref") in own]}
     return case if cleared(who, current or case) else redact_case(case)
+
+
+def document_for(who: Principal, case: dict[str, Any], document_id: str, *,
+                 downloadable: bool = False) -> dict[str, Any] | None:
+    """One document of the case as this person sees it; None when they may not see it
+    at all (a peer, another deployment's) or, `downloadable`, may not have its bytes (a
+    Chatham House document withheld from them): the download answers 404 alike."""
+    shown = next((d for d in case_for(who, case).get("documents") or ()
+                  if d.get("document_id") == document_id), None)
+    if shown is None or (downloadable and "sha256" not in shown):
+        return None
+    return shown
 
 
 def cleared(who: Principal, case: dict[str, Any]) -> bool:

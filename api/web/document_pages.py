@@ -6,21 +6,22 @@ content, the filename never a path) and records it through the one command handl
 (`attach_document`), so a page can attach nothing the API would refuse. A refusal
 comes back as the GOV.UK error summary in plain words; a stale form, as every other
 form's does, with what changed since. The file is kept before the command records it;
-a file the command then refuses is left for the sweep of files no document names.
+a file the command then refuses is removed again unless a case records it.
 """
 
 from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import RedirectResponse, StreamingResponse
+from fastapi.responses import RedirectResponse
 
+from api.routes.documents import DocumentTampered, document_download
 from api.threads import in_thread
 from api.uploads import Upload, receive_upload
 from api.views import case_for
 from api.web.case_documents import attachable_steps
 from api.web.case_pages import _changes_since, _stale_words, _version, case_access
-from api.web.document_words import KINDS, step_of, step_value, visible
+from api.web.document_words import KINDS, step_of, step_value
 from api.web.forms import FieldError
 from api.web.messages import refusal
 from api.web.rendering import render
@@ -30,10 +31,9 @@ from domain.documents import DocumentStep
 from domain.errors import DomainError
 from domain.identity import Principal, may_attach_document_to
 from domain.vocabulary import Confidentiality
+from services.cases.document_sweep import forget_if_unrecorded
 from services.cases.handler import Actor
 from services.cases.service import StaleVersion
-from services.documents.reading import DocumentTampered, download_headers, verified_bytes
-from services.eventstore.store import NotFound
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -122,7 +122,7 @@ async def attach_page(request: Request, who: Principal, case: dict[str, Any], *,
         request, who, case=case_for(who, case), version=version, values=values,
         steps=await attachable_steps(request, who, case), kinds=KINDS, errors=errors,
         error_ids={e.field: e for e in errors}, changes=changes or [],
-        limit=_megabytes(request.app.state.settings.document_size_limit),
+        limit=_megabytes(request.app.state.document_size_limit),
         ))
 
 
@@ -138,14 +138,24 @@ async def attach_form(request: Request, case_id: UUID, who: Who, step: str = "")
 @router.post("/case/{case_id}/attach-document")
 async def attach(request: Request, case_id: UUID, who: Who) -> Response:
     access, case = await case_access(request, who, "attach document")
-    limit = request.app.state.settings.document_size_limit
+    limit = request.app.state.document_size_limit
     try:
         upload = await receive_upload(request, limit=limit, store=request.app.state.documents,
                                       fields=FIELDS)
     except DomainError as refused:
         return await attach_page(request, who, case, version=case["version"], values={},
                                  errors=[_words_for_upload(refused, limit)], status=422)
-    return await _record(request, who, case_id, case, upload, access.id, access.role)
+    store = request.app.state.documents
+    try:
+        answer = await _record(request, who, case_id, case, upload, access.id, access.role)
+    except BaseException:
+        await in_thread(forget_if_unrecorded, store, request.app.state.cases,
+                        upload.stored.sha256)
+        raise
+    if answer.status_code != 303:  # refused: the kept file goes unless a case names it
+        await in_thread(forget_if_unrecorded, store, request.app.state.cases,
+                        upload.stored.sha256)
+    return answer
 
 
 async def _record(request: Request, who: Principal, case_id: UUID, case: dict[str, Any],
@@ -194,21 +204,15 @@ async def _refused(request: Request, who: Principal, case: dict[str, Any],
 
 @router.get("/case/{case_id}/documents/{document_id}")
 async def download(request: Request, case_id: UUID, document_id: str, who: Who) -> Response:
-    """A document this person may see, as an attachment, its bytes checked against the
-    history first; any other (withheld, another step's for a peer, none) is not found,
-    so a guessed address tells nothing."""
+    """A document this person may have, through the API's own download (the same
+    checks and headers): any other (withheld, another visit's for a peer, none) is not
+    found, so a guessed address tells nothing; bytes changed at rest are not given."""
     _, known = await case_access(request, who, "read case")
-    found = next((d for d in visible(who, case_for(who, known), known)
-                  if d.get("document_id") == document_id), None)
-    if found is None:
-        raise NotFound("no such document", field="document_id")
     try:
-        chunks = await in_thread(verified_bytes, request.app.state.documents, found,
-                                 case_id=str(case_id))
+        return await document_download(request, who, known, case_id, document_id)
     except DocumentTampered:
         return problem_page(request, 409, "This document cannot be downloaded",
                             "The stored file no longer matches the one recorded in the "
                             "case's history, so it is not given out. Tell your casework "
                             "administrator: the file has been changed or damaged since it "
                             "was attached.")
-    return StreamingResponse(chunks, headers=download_headers(found))

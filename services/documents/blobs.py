@@ -100,6 +100,11 @@ class BlobStore(Protocol):
         many."""
         ...
 
+    def stored_at(self, sha256: str) -> float | None:
+        """When the bytes were kept (seconds since the epoch; None: not kept), so a sweep
+        spares a file an upload in flight has kept and is about to record."""
+        ...
+
 
 def check_hash(sha256: str) -> str:
     """A hash as stores name blobs by: 64 lower-case hex digits, nothing else (so a
@@ -226,6 +231,12 @@ class FileBlobStore:
     def hashes(self) -> Iterator[str]:
         return (p.name for p in sorted(self.folder.iterdir()) if _HASH.match(p.name))
 
+    def stored_at(self, sha256: str) -> float | None:
+        try:
+            return (self.folder / check_hash(sha256)).stat().st_mtime
+        except FileNotFoundError:
+            return None
+
     def discard_partials(self, older_than: float = 3600.0) -> int:
         cutoff, removed = time.time() - older_than, 0
         for path in self.folder.glob(f"{_PARTIAL}*"):
@@ -327,6 +338,12 @@ class PostgresBlobStore:
     def discard_partials(self, older_than: float = 3600.0) -> int:
         """Nothing to do: a write cut short rolls back with its transaction."""
         return 0
+
+    def stored_at(self, sha256: str) -> float | None:
+        with self._connect() as conn:
+            row = conn.execute("SELECT extract(epoch FROM stored_at) FROM document_blobs "
+                               "WHERE sha256 = %s", (check_hash(sha256),)).fetchone()
+        return None if row is None else float(row[0])
 
 
 def build_blob_store(settings: Settings) -> BlobStore:

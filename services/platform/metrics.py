@@ -50,3 +50,7 @@ SIGN_INS_THROTTLED = Counter(
     "casework_sign_ins_throttled_total",
     "Credential checks slowed by the throttle: held briefly (outcome=held) or refused with "
     "429 (outcome=refused), by way.", ["way", "outcome"])
+DOCUMENTS_TAMPERED = Counter(
+    "casework_documents_tampered_total",
+    "Document downloads refused because the stored bytes no longer hash to what the case "
+    "records (changed or lost at rest). Alert on any increase.")

@@ -1,0 +1,103 @@
+"""Documents' bytes that no case records: found and removed, never the ones a case names.
+
+An upload's file is kept in the blob store before the command that records it (a
+recorded document whose bytes are missing must never happen), so a process killed
+between the two, or a command refused after the file was kept, leaves bytes that
+no case names. At start-up the API removes those older than an hour (an upload in
+flight on another replica may have kept its file a moment ago and not yet recorded
+it), with the incoming folder's and the store's half-written files. Which hashes
+are recorded is read from the events themselves, not from a side table that could
+lag behind them.
+"""
+
+import fcntl
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from eventsourcing.utils import get_topic
+
+from domain.case import Case
+from services.cases.service import CaseService
+from services.documents.blobs import BlobStore
+
+log = logging.getLogger(__name__)
+DOCUMENT_ATTACHED = get_topic(Case.DocumentAttached)
+AN_HOUR = 3600.0
+JUST_MADE = 1.0
+"""Seconds a new incoming file is spared, between its creation and its writer's lock."""
+
+
+@dataclass(frozen=True)
+class Swept:
+    """What a sweep removed: half-written files and kept files no case names."""
+
+    partials: int
+    orphans: int
+
+
+def recorded_hashes(cases: CaseService) -> set[str]:
+    """Every SHA-256 a DocumentAttached event records, on any case. An event that cannot
+    be read stops the sweep (it raises): a file is never removed on a guess."""
+    found: set[str] = set()
+    start = 1
+    while batch := cases.recorder.select_notifications(start=start, limit=1000,
+                                                       topics=[DOCUMENT_ATTACHED]):
+        for stored in batch:
+            found.add(cases.mapper.to_domain_event(stored).sha256)  # type: ignore[attr-defined]
+        start = batch[-1].id + 1
+    return found
+
+
+def sweep(store: BlobStore, cases: CaseService, *, older_than: float = AN_HOUR) -> Swept:
+    """Remove what uploads cut short left in the incoming folder and the store, and the
+    kept files older than `older_than` seconds that no case records."""
+    partials = _discard_incoming(store.incoming) + store.discard_partials(
+        older_than)
+    recorded = recorded_hashes(cases)
+    cutoff, orphans = time.time() - older_than, 0
+    for sha256 in list(store.hashes()):
+        kept_at = store.stored_at(sha256)
+        if sha256 not in recorded and kept_at is not None and kept_at <= cutoff:
+            store.delete(sha256)
+            orphans += 1
+    if partials or orphans:
+        log.warning("removed %d half-written and %d unrecorded document files",
+                    partials, orphans)
+    return Swept(partials, orphans)
+
+
+def forget_if_unrecorded(store: BlobStore, cases: CaseService, sha256: str) -> bool:
+    """After a refused command: remove the file just kept, unless a case records it (the
+    same file may be attached to another case). Whether it was removed."""
+    if sha256 in recorded_hashes(cases):
+        return False
+    store.delete(sha256)
+    return True
+
+
+def _discard_incoming(folder: Path) -> int:
+    """Uploads being received when a process was killed: never kept, never served. A
+    process receiving one holds a lock on its file (api/uploads.py) that dies with it,
+    so a file whose lock can be taken is one no living process is writing."""
+    removed = 0
+    for path in folder.iterdir():
+        try:
+            if path.is_file() and _abandoned(path):
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
+
+
+def _abandoned(path: Path) -> bool:
+    if time.time() - path.stat().st_mtime < JUST_MADE:
+        return False  # (made a moment ago: its writer may not have locked it yet)
+    with open(path, "rb") as file:
+        try:
+            fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True

@@ -1,0 +1,98 @@
+"""Files no case records are swept at start-up; a file a case records never is."""
+
+import contextlib
+import hashlib
+import os
+import subprocess
+import sys
+import time
+
+import psycopg
+
+from services.bootstrap import Services
+from services.cases.document_sweep import forget_if_unrecorded, sweep
+from services.documents.blobs import FileBlobStore
+from services.registers.service import AlreadyRegistered
+from tests.helpers import OPEN_CASE
+
+CORA = dict(actor_id="cora", actor_role="coordinator")
+RECORDED, ORPHAN, FRESH = b"%PDF-1 recorded", b"%PDF-1 orphan", b"%PDF-1 just kept"
+
+
+def keep(services: Services, data: bytes, *, hours_ago: float = 0) -> str:
+    store = services.documents
+    sha256 = store.put([data]).sha256
+    if hours_ago:
+        then = time.time() - hours_ago * 3600
+        if isinstance(store, FileBlobStore):
+            os.utime(store.folder / sha256, (then, then))
+        else:
+            with psycopg.connect(store.url, options=store.options, autocommit=True) as conn:
+                conn.execute("UPDATE document_blobs SET stored_at = to_timestamp(%s) "
+                             "WHERE sha256 = %s", (then, sha256))
+    return sha256
+
+
+def record(services: Services, sha256: str, size: int) -> None:
+    cases = services.cases
+    with contextlib.suppress(AlreadyRegistered):
+        services.registers.register_authority(name=OPEN_CASE["authority"], actor_id="test",
+                                              authority_type="county",
+                                              region=OPEN_CASE["region"])
+    case_id = cases.open_case(**OPEN_CASE, **CORA)
+    cases.attach_document(case_id, title="Letter", kind="letter", step="the case as a whole",
+                          step_ref="", confidentiality="normal", stored=dict(
+                              sha256=sha256, size=size, media_type="application/pdf",
+                              filename="letter.pdf"), **CORA)
+
+
+def test_an_old_file_no_case_records_is_removed_and_every_other_kept(services):
+    recorded = keep(services, RECORDED, hours_ago=2)
+    record(services, recorded, len(RECORDED))
+    orphan = keep(services, ORPHAN, hours_ago=2)
+    fresh = keep(services, FRESH)  # an upload in flight may record it any moment
+
+    swept = sweep(services.documents, services.cases)
+
+    assert swept.orphans == 1
+    assert sorted(services.documents.hashes()) == sorted([recorded, fresh])
+    assert orphan not in set(services.documents.hashes())
+
+
+HOLD = """import fcntl, sys, time
+held = open(sys.argv[1], "rb")
+fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # as a living upload holds its file
+print("held", flush=True)
+time.sleep(60)
+"""
+
+
+def test_an_upload_a_killed_process_left_is_removed_and_one_being_received_is_not(services):
+    incoming = services.documents.incoming
+    abandoned, receiving = incoming / ".upload-dead", incoming / ".upload-alive"
+    abandoned.write_bytes(b"half a file")
+    receiving.write_bytes(b"half a file")
+    long_ago = time.time() - 10
+    for path in (abandoned, receiving):
+        os.utime(path, (long_ago, long_ago))
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(receiving)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        assert sweep(services.documents, services.cases).partials == 1
+    finally:
+        holder.kill()
+        holder.wait()
+    assert [p.name for p in incoming.iterdir()] == [".upload-alive"]
+
+
+def test_a_refused_commands_file_is_forgotten_unless_a_case_records_it(services):
+    store = services.documents
+    recorded = keep(services, RECORDED)
+    record(services, recorded, len(RECORDED))
+    refused = keep(services, ORPHAN)
+
+    assert forget_if_unrecorded(store, services.cases, recorded) is False
+    assert forget_if_unrecorded(store, services.cases, refused) is True
+    assert list(store.hashes()) == [recorded]
+    assert hashlib.sha256(b"".join(store.open(recorded))).hexdigest() == recorded
