@@ -28,7 +28,7 @@ from api.web.rendering import render
 from api.web.routing import CsrfRefused, PageRoute, Who, page_context, problem_page
 from api.web.sessions import same_token
 from domain.documents import DocumentStep
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidField
 from domain.identity import Principal, may_attach_document_to
 from domain.vocabulary import Confidentiality
 from services.cases.document_sweep import forget_if_unrecorded
@@ -82,34 +82,26 @@ def _megabytes(limit: int) -> str:
     return f"{limit / 1_000_000:g} MB"
 
 
-_DOMAIN_WORDS = {
-    ("title", "required"): "Enter a title for the document",
-    ("title", "missing"): "Enter a title for the document",
-    ("kind", "invalid_value"): "Choose what kind of document this is",
-    ("confidentiality", "invalid_value"): "Choose whether the document is shared under "
-                                          "Chatham House",
-    ("step", "invalid_value"): "Choose the step the document belongs to",
-    ("step", "invalid"): "Choose the step the document belongs to",
-    ("step_ref", "invalid"): "Choose a step this case has now",
+_FIELD_WORDS = {
+    "kind": "Choose what kind of document it is",
+    "confidentiality": "Choose who may see the document",
+    "step": "Choose the step of the case the document belongs to",
+    "step_ref": "Choose a step this case has now: the one chosen is no longer there",
 }
 
 
 def _words_for_command(error: DomainError) -> FieldError:
-    """A refusal of the command, on the field it names (a step's ref is the step's)."""
-    field = error.field if error.field in _ANSWERS else "step" if error.field in (
-        "step", "step_ref") else "file"
-    said = _DOMAIN_WORDS.get((str(error.field), error.rule))
-    if said is None and error.field == "title" and "at most" in error.message:
-        said = "Enter a title of 200 characters or fewer"
-    if said is None and error.field in ("kind", "confidentiality", "step") and not \
-            _answered(error):
-        said = _DOMAIN_WORDS.get((str(error.field), "invalid_value"))
-    return FieldError(field, error.rule, said or refusal(error.rule, error.message,
-                                                          field=error.field))
-
-
-def _answered(error: DomainError) -> bool:
-    return "''" not in error.message and "None" not in error.message
+    """A refusal of the command, on the field it names (a step's ref is the step's), in
+    the form's words; a rule of the case's (a closed case, say) in its page words."""
+    field = str(error.field or "")
+    on_form = field if field in _ANSWERS else "step" if field == "step_ref" else "file"
+    if field == "title":
+        said = "Enter a title of 200 characters or fewer" if "at most" in error.message \
+            else "Enter a title for the document" if "blank" in error.message else None
+    else:
+        said = _FIELD_WORDS.get(field) if isinstance(error, InvalidField) else None
+    return FieldError(on_form, error.rule, said or refusal(error.rule, error.message,
+                                                            field=error.field))
 
 
 async def attach_page(request: Request, who: Principal, case: dict[str, Any], *,

@@ -239,3 +239,89 @@ def test_the_case_page_with_documents_and_the_form_fit_a_phone(
             page.set_viewport_size({"width": width, "height": 900})
             page.screenshot(path=f"/tmp/documents-{name}-{width}.png", full_page=True)
         page.set_viewport_size({"width": 1280, "height": 900})
+
+
+@pytest.fixture
+def web_settings(web_settings):
+    """A documents' limit of 100 KB here, so a file past it is quick to make."""
+    return web_settings.model_copy(update={"document_size_limit": 100_000})
+
+
+def test_a_file_past_the_limit_is_refused_in_words_and_nothing_is_kept(
+        browser, site, named, case_id, web_cases, web_services):
+    page = browser.new_context().new_page()
+    sign_in(page, site, named["coordinator"])
+    page.goto(f"{site}/case/{case_id}/attach-document")
+    big = a_pdf("Appendix " + "x" * 150_000)
+    page.set_input_files("#file", files=[{"name": "big.pdf", "mimeType": "application/pdf",
+                                         "buffer": big}])
+    page.fill("#title", "Appendices")
+    page.get_by_label("Something else").check()
+    page.get_by_role("button", name="Attach the document").click()
+    accessible(page)
+    assert "The selected file must be smaller than 0.1 MB" in page.locator(
+        ".govuk-error-summary").inner_text()
+    assert web_cases.get_case(case_id)["documents"] == []
+    assert list(web_services.documents.hashes()) == []
+
+
+def test_a_document_changed_since_it_was_attached_is_not_given_out(
+        browser, site, named, case_id, web_services):
+    attached(web_services, case_id, title="Ofsted inspection letter", body=LETTER)
+    [sha256] = web_services.documents.hashes()
+    stored = web_services.settings.documents_dir / sha256
+    stored.chmod(0o600)
+    stored.write_bytes(LETTER.replace(b"inadequate", b"excellent!"))
+    page = browser.new_context().new_page()
+    sign_in(page, site, named["coordinator"])
+    answer = page.goto(f"{site}/case/{case_id}/documents/document-1")
+    assert answer.status == 409
+    assert "no longer matches the one recorded in the case's history" in page.inner_text("main")
+
+
+def test_a_document_without_a_title_comes_back_with_the_answers_kept(
+        browser, site, named, case_id, web_cases):
+    page = browser.new_context().new_page()
+    sign_in(page, site, named["coordinator"])
+    page.goto(f"{site}/case/{case_id}")
+    page.get_by_role("link", name="Attach a document to joint local meeting on").click()
+    page.set_input_files("#file", files=[{"name": "minutes.pdf", "mimeType": "application/pdf",
+                                         "buffer": MINUTES}])
+    page.get_by_label("Minutes of a meeting").check()
+    page.get_by_label("Chatham House: only the confidential group").check()
+    page.get_by_role("button", name="Attach the document").click()
+    accessible(page)
+    summary = page.locator(".govuk-error-summary").inner_text()
+    assert "Enter a title for the document" in summary and "Choose the file again" in summary
+    assert page.locator("#step option:checked").inner_text().startswith("Joint local meeting on")
+    assert page.get_by_label("Minutes of a meeting").is_checked()
+    assert page.get_by_label("Chatham House: only the confidential group").is_checked()
+    assert web_cases.get_case(case_id)["documents"] == []
+    page.set_input_files("#file", files=[{"name": "minutes.pdf", "mimeType": "application/pdf",
+                                         "buffer": MINUTES}])
+    page.fill("#title", "Minutes, joint local meeting")
+    page.get_by_role("button", name="Attach the document").click()
+    page.wait_for_load_state()
+    [document] = web_cases.get_case(case_id)["documents"]
+    assert (document["step_ref"], document["confidentiality"]) == (
+        "joint-meeting-1", "Chatham House")
+
+
+def test_a_form_opened_before_someone_changed_the_case_says_what_changed(
+        browser, site, named, case_id, web_cases, web_services):
+    page = browser.new_context().new_page()
+    sign_in(page, site, named["coordinator"])
+    page.goto(f"{site}/case/{case_id}/attach-document")
+    attached(web_services, case_id, title="The council's improvement plan", body=LETTER)
+    page.set_input_files("#file", files=[{"name": "letter.pdf", "mimeType": "application/pdf",
+                                         "buffer": MINUTES}])
+    page.fill("#title", "Letter to the leader")
+    page.get_by_label("Letter").check()
+    page.get_by_role("button", name="Attach the document").click()
+    accessible(page)
+    assert "attached a document" in page.locator("#expected-version").inner_text()
+    assert "since you opened this form" in page.locator(".govuk-error-summary").inner_text()
+    assert page.input_value("#title") == "Letter to the leader"
+    assert len(web_cases.get_case(case_id)["documents"]) == 1
+    assert sorted(web_services.documents.hashes()) == [
+        web_cases.get_case(case_id)["documents"][0]["sha256"]]
