@@ -22,7 +22,10 @@ REFUSALS = {
            "a rule of the case's lifecycle, or a name already taken; or, on a case, its "
            "history cannot be read from a version on (`rule`: case_history_unreadable, "
            "with `version` and `reason`; see docs/poison-events.md).",
-    "413": "The body is over the size limit (CASEWORK_API_MAX_BODY_BYTES).",
+    "413": "The body is over the size limit (CASEWORK_API_MAX_BODY_BYTES; for a document's "
+           "file, CASEWORK_DOCUMENT_SIZE_LIMIT).",
+    "415": "The file is not of a type casework keeps, judged by its bytes (`found` names "
+           "what it is; `rule`: type_not_accepted or markup_in_file).",
     "422": "Invalid input: the problem names each field and the rule it breaks "
            "(malformed JSON: its line and column).",
     "428": "A write must name the case version it was decided on: send If-Match "
@@ -49,6 +52,8 @@ def statuses(path: str, method: str, operation: dict[str, Any]) -> list[str]:
         found.append("409")
     if "requestBody" in operation:
         found.append("413")
+    if "multipart/form-data" in operation.get("requestBody", {}).get("content", {}):
+        found.append("415")
     if operation.get("parameters") or "requestBody" in operation:
         found.append("422")
     if _is_case_command(path, method):
@@ -128,7 +133,8 @@ def _link_cases(spec: dict[str, Any]) -> None:
     sources += [(operation, "200") for path, method, operation in targets
                 if _is_case_command(path, method) or (path, method) == (_CASE, "get")]
     for operation, status in sources:
-        operation["responses"][status]["links"] = refs
+        if status in operation["responses"]:  # (not a document's upload: it shows the
+            operation["responses"][status]["links"] = refs  # document, not the case)
 
 
 def _link_name(path: str, method: str) -> str:

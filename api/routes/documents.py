@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterator
+from enum import StrEnum
 from typing import Annotated, Any
 from urllib.parse import quote
 from uuid import UUID
@@ -28,9 +29,10 @@ from api.threads import in_thread
 from api.uploads import Upload, receive_upload
 from api.views import case_for, document_for
 from api.writes import expected_version, handled_response, refusal_for
-from domain.documents import ACCEPTED, DocumentStep
+from domain.documents import ACCEPTED, DocumentKind, DocumentStep
 from domain.errors import DomainError
 from domain.identity import Principal, may_attach_document_to
+from domain.vocabulary import Confidentiality
 from services.cases.document_sweep import forget_if_unrecorded
 from services.cases.handler import Actor, Handled
 from services.cases.idempotency import Keyed, fingerprint
@@ -54,10 +56,37 @@ def _store(request: Request) -> BlobStore:
     return request.app.state.documents
 
 
+def _text(description: str, choices: type[StrEnum] | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string", "description": description}
+    if choices is not None:
+        schema["enum"] = [c.value for c in choices]
+    return schema
+
+
+UPLOAD_FORM = {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file", "title", "kind", "step", "confidentiality"],
+    "properties": {
+        "file": {"type": "string", "format": "binary",
+                 "description": "The file: its type is decided by its bytes."},
+        "title": _text("One line, at most 200 characters."),
+        "kind": _text("What the document is.", DocumentKind),
+        "step": _text("The step it belongs to.", DocumentStep),
+        "step_ref": _text("Which one of a step a case may have several of: action-1, "
+                          "deployment-1, joint-meeting-1, government-meeting-1, review-1; "
+                          "empty for the others."),
+        "confidentiality": _text("Chatham House withholds it as a source is withheld.",
+                                 Confidentiality)}}}}}
+"""The form, as the OpenAPI document describes it (the route reads it streaming)."""
+DOWNLOAD: dict[int | str, dict[str, Any]] = {200: {
+    "description": "The file, as an attachment, in its recorded type.",
+    "content": {m: {"schema": {"type": "string", "format": "binary"}} for m in ACCEPTED}}}
+
+
 @router.post("/{case_id}/documents", status_code=201, summary="Attach a document",
              description="multipart/form-data: `file` and the fields title, kind, step, "
                          "step_ref, confidentiality. The file's type is decided by its "
-                         "bytes; see docs/documents.md for limits and refusals.")
+                         "bytes; see docs/documents.md for limits and refusals.",
+             openapi_extra={"requestBody": UPLOAD_FORM})
 async def attach_document(request: Request, case_id: UUID, commands: CommandsDep,
                           access: Annotated[Access, Depends(authorize("attach document"))],
                           if_match: IfMatch = None,
@@ -128,14 +157,15 @@ def _public(document: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/{case_id}/documents", summary="The documents this reader may see")
-async def list_documents(access: Annotated[Access, Depends(authorize("read case"))]
+async def list_documents(case_id: UUID,
+                         access: Annotated[Access, Depends(authorize("read case"))]
                          ) -> JSONResponse:
     shown = case_for(access.principal, access.seen_case).get("documents") or []
     return JSONResponse({"documents": [_public(d) for d in shown]})
 
 
 @router.get("/{case_id}/documents/{document_id}", summary="Download a document",
-            response_class=StreamingResponse)
+            response_class=StreamingResponse, responses=DOWNLOAD)
 async def download_document(request: Request, case_id: UUID, document_id: str,
                             access: Annotated[Access, Depends(authorize("read case"))]
                             ) -> Response:

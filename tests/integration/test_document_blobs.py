@@ -57,7 +57,7 @@ def test_a_file_too_large_or_not_the_one_expected_is_not_kept(store, settings):
         store.put(pieces(LETTER), sha256="0" * 64)
     assert list(store.hashes()) == []
     if settings.store == "sqlite":
-        assert os.listdir(settings.documents_dir) == []  # no partial file left behind
+        assert os.listdir(settings.documents_dir) == ["incoming"]  # no partial file left behind
 
 
 def test_a_name_that_is_not_a_hash_is_never_a_path(store):
@@ -94,7 +94,7 @@ def test_a_write_cut_short_leaves_no_file_and_its_leftovers_are_swept(tmp_path):
 
     with pytest.raises(ConnectionError):
         store.put(killed())
-    assert os.listdir(tmp_path / "documents") == []
+    assert os.listdir(tmp_path / "documents") == ["incoming"]
     left = tmp_path / "documents" / ".partial-0123456789abcdef"  # as a kill -9 leaves one
     left.write_bytes(b"half")
     os.utime(left, (time.time() - 7200, time.time() - 7200))
