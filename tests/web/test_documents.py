@@ -65,11 +65,12 @@ def case_id(web_cases, named) -> UUID:
 
 
 def attached(services: Services, case_id: UUID, *, title: str, body: bytes,
-             confidentiality: str = "normal") -> None:
+             confidentiality: str = "normal",
+             step: tuple[str, str] = ("the case as a whole", "")) -> None:
     """A document attached as the API's door does: the bytes kept, then the command."""
     blob = services.documents.put([body])
     services.cases.attach_document(
-        case_id, title=title, kind="letter", step="the case as a whole", step_ref="",
+        case_id, title=title, kind="letter", step=step[0], step_ref=step[1],
         confidentiality=confidentiality, stored={
             "sha256": blob.sha256, "size": blob.size, "media_type": "application/pdf",
             "filename": f"{title}.pdf"}, **CORA)
@@ -116,6 +117,8 @@ def test_a_coordinator_attaches_the_letter_and_the_minutes_beside_their_steps_an
     assert "Minutes, joint local meeting" in page.locator("#meetings + ul li").first.inner_text()
     assert "Minutes, joint local meeting" not in page.locator("#documents ~ ul").all_inner_texts()
     assert not plain_words(page, ["cora", "lia"])
+    assert "attached \u201cOfsted inspection letter\u201d (inspection report) to the " \
+           "concern's intelligence" in page.locator("#history ~ .moj-timeline").inner_text()
     with page.expect_download() as download:
         page.get_by_role("link", name="Ofsted inspection letter").click()
     assert download.value.suggested_filename == "inspection-letter.pdf"
@@ -228,9 +231,19 @@ def test_a_document_is_attached_with_the_keyboard_alone(browser, site, named, ca
 def test_the_case_page_with_documents_and_the_form_fit_a_phone(
         browser, site, named, case_id, web_services):
     """Screenshots for a person to look at (/tmp), and the reflow check at 320 px."""
+    from tests.integration.test_case_lifecycle import plan_agreed
+
     attached(web_services, case_id, title="The council's improvement plan", body=LETTER)
+    planned = plan_agreed(web_services.cases)
+    attached(web_services, planned, title="Interim director's first report", body=MINUTES,
+             step=("a plan action", "action-1"))
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     sign_in(page, site, named["coordinator"])
+    page.goto(f"{site}/case/{planned}#plan")
+    fits(page)
+    for width in (1280, 320):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=f"/tmp/documents-plan-{width}.png", full_page=True)
     for name, url in (("case", f"{site}/case/{case_id}#documents"),
                       ("attach", f"{site}/case/{case_id}/attach-document")):
         page.goto(url)
@@ -319,9 +332,43 @@ def test_a_form_opened_before_someone_changed_the_case_says_what_changed(
     page.get_by_label("Letter").check()
     page.get_by_role("button", name="Attach the document").click()
     accessible(page)
-    assert "attached a document" in page.locator("#expected-version").inner_text()
+    assert "attached \u201cThe council's improvement plan\u201d (letter) to the case as a whole" \
+        in page.locator("#expected-version").inner_text()
     assert "since you opened this form" in page.locator(".govuk-error-summary").inner_text()
     assert page.input_value("#title") == "Letter to the leader"
     assert len(web_cases.get_case(case_id)["documents"]) == 1
     assert sorted(web_services.documents.hashes()) == [
         web_cases.get_case(case_id)["documents"][0]["sha256"]]
+
+
+def test_a_peer_attaches_to_their_own_visits_and_sees_only_those_documents(
+        browser, site, web_identity, web_cases, web_services):
+    from tests.integration.test_case_lifecycle import C, plan_agreed
+    from tests.support_registers import seed_registers
+
+    web_identity.register_user(username="pete", role="peer", name="Pete Peer")
+    web_identity.register_user(username="olaf", role="peer", name="Olaf Other")
+    case_id = plan_agreed(web_cases)
+    ids = seed_registers(web_cases.env)
+    for peer_user in ("pete", "olaf"):
+        web_cases.deploy_peer(case_id, peer_id=ids["peer"], days=1, peer_user=peer_user,
+                              role="officer peer", reason="Expertise", **C)
+    attached(web_services, case_id, title="The council's improvement plan", body=LETTER)
+    page = browser.new_context().new_page()
+    sign_in(page, site, web_identity.issue_token("pete"))
+    page.goto(f"{site}/case/{case_id}/attach-document")
+    accessible(page)
+    offered = page.locator("#step option").all_inner_texts()
+    assert len(offered) == 1 and offered[0].startswith("Peer visits: ")
+    page.set_input_files("#file", files=[{"name": "findings.pdf", "mimeType": "application/pdf",
+                                         "buffer": MINUTES}])
+    page.fill("#title", "Findings of the first visit")
+    page.get_by_label("Peer team's findings").check()
+    page.get_by_role("button", name="Attach the document").click()
+    accessible(page)
+    assert "Findings of the first visit" in page.locator("#people ~ ul.app-documents"
+                                                         ).first.inner_text()
+    assert "The council's improvement plan" not in page.inner_text("main")
+    assert page.request.get(f"{site}/case/{case_id}/documents/document-1").status == 404
+    [_, own] = web_cases.get_case(case_id)["documents"]
+    assert (own["step"], own["step_ref"]) == ("a peer deployment's visit", "deployment-1")
