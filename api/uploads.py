@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from fastapi import Request
-from python_multipart.exceptions import MultipartParseError
+from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import ClientDisconnect
 
 from api.threads import in_thread
 from domain.documents import StoredFile, display_filename
@@ -233,16 +234,18 @@ async def receive_upload(request: Request, *, limit: int, store: BlobStore,
 
 
 async def _parse(request: Request, boundary: bytes, receiving: _Receiving) -> None:
-    parser = MultipartParser(boundary, receiving.callbacks())  # type: ignore[arg-type]
     try:
+        parser = MultipartParser(boundary, receiving.callbacks())  # type: ignore[arg-type]
         async for chunk in request.stream():
             parser.write(chunk)
             if receiving.ended:
                 break
         parser.finalize()
-    except MultipartParseError as error:
+    except FormParserError as error:
         raise InvalidField(f"the form is not well-formed multipart/form-data ({error})",
                            field="body", rule="multipart_invalid") from None
+    except ClientDisconnect:
+        receiving.ended = False  # (no one hears the answer; nothing is kept)
     if not receiving.ended:
         raise InvalidField("the body ended before the form did (the upload was cut "
                            "short)", field="body", rule="body_incomplete")

@@ -38,8 +38,8 @@ class Services:
     """The bytes of documents attached to cases, by their SHA-256 (services/documents/)."""
 
     def close(self) -> None:
-        for service in (self.sign_in_links, self.case_list, self.identity, self.policies,
-                        self.registers, self.cases):
+        for service in (self.documents, self.sign_in_links, self.case_list, self.identity,
+                        self.policies, self.registers, self.cases):
             service.close()
 
 

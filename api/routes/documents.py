@@ -143,8 +143,9 @@ def _keyed(request: Request, access: Access, key: str | None, upload: Upload) ->
 
 def _attached(access: Access, case: dict[str, Any], upload: Upload) -> Response:
     """201: the document as this person sees it, the case's new ETag, where it lives."""
-    document = next(d for d in reversed(case.get("documents") or ())
-                    if d["sha256"] == upload.stored.sha256)
+    documents = case.get("documents") or [{}]
+    document = next((d for d in reversed(documents) if d.get("sha256") ==
+                     upload.stored.sha256), documents[-1])
     shown = document_for(access.principal, case, document["document_id"]) or document
     return JSONResponse(
         _public(shown), status_code=201,

@@ -194,7 +194,7 @@ def two_deployments(cases: CaseService, identity) -> object:
 
 
 def test_a_peer_attaches_to_their_own_visit_only_and_sees_only_its_documents(
-        client, cases, two_deployments, tokens, identity):
+        client, cases, two_deployments, tokens, identity, services):
     case_id, pete = two_deployments, tokens["peer"]
     own = attach(client, cases, case_id, pete, form(
         PDF, step="a peer deployment's visit", step_ref="deployment-1", kind="peer findings"))
@@ -204,6 +204,7 @@ def test_a_peer_attaches_to_their_own_visit_only_and_sees_only_its_documents(
     assert (theirs.status_code, theirs.json()["rule"]) == (403, "role_may_not")
     assert attach(client, cases, case_id, pete, form(png(), "photo.png")).status_code == 403
     assert len(cases.get_case(case_id)["documents"]) == 1
+    assert kept_files(services) == [own.json()["sha256"]]  # the refused photo not kept
 
     olaf = identity.issue_token("olaf")
     assert client.get(own.headers["Location"], headers=bearer(olaf)).status_code == 404
@@ -224,6 +225,7 @@ def test_a_2_gb_upload_is_refused_long_before_it_is_read(api, cases, case_id, to
         b'filename="huge.pdf"\r\n\r\n%PDF-')
     streamed = send_until_answered(api, f"/cases/{case_id}/documents", headers,
                                    [head, *zeros(2_000_000_000)], chunked=True)
+    print(f"413 after {streamed.sent / 1e6:.1f} MB of a 2 GB upload")
     assert streamed.status == 413 and b"file_too_large" in streamed.answer
     assert streamed.sent < LIMIT + 16_000_000  # (what the sockets' buffers held)
 
@@ -233,3 +235,17 @@ def test_a_2_gb_upload_is_refused_long_before_it_is_read(api, cases, case_id, to
     assert declared.status == 413 and declared.sent < 16_000_000  # refused before reading
     assert cases.get_case(case_id)["documents"] == []
     assert kept_files(services) == []
+
+
+@pytest.mark.parametrize("content_type, content, rule", [
+    ("application/json", b'{"title": "letter"}', "multipart_required"),
+    ("multipart/form-data", form(PDF), "multipart_required"),  # no boundary
+    (f"multipart/form-data; boundary={'b' * 100}", form(PDF), "multipart_invalid"),
+    (CONTENT_TYPE, b"--casework-test-boundary\r\nno headers at all\r\n\r\n", "multipart_invalid"),
+])
+def test_a_body_that_is_not_a_well_formed_form_is_refused(
+        client, cases, case_id, tokens, services, content_type, content, rule):
+    refused = client.post(f"/cases/{case_id}/documents", content=content, headers={
+        **bearer(tokens["coordinator"]), "Content-Type": content_type, "If-Match": '"1"'})
+    assert (refused.status_code, refused.json()["rule"]) == (422, rule), refused.text
+    assert cases.get_case(case_id)["documents"] == [] and kept_files(services) == []
