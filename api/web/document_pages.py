@@ -71,9 +71,8 @@ def _words_for_upload(error: DomainError, limit: int) -> FieldError:
                                               f"{TYPES_IN_WORDS}")
     if error.field == "filename":
         return FieldError("file", error.rule, _FILENAME_WORDS)
-    if error.field in _ANSWERS:
-        return FieldError(error.field, error.rule, refusal(error.rule, error.message,
-                                                            field=error.field))
+    if error.field in _ANSWERS:  # a text field past the reader's cap
+        return _words_for_command(error)
     return FieldError("file", error.rule, _UPLOAD_WORDS.get(
         error.rule, "The file could not be attached. Choose it again and attach it"))
 

@@ -169,6 +169,7 @@ def test_a_web_page_renamed_as_a_pdf_is_refused_in_plain_words_and_nothing_is_at
            name="letter.pdf", body=b"<!doctype html><html><body><script>alert(1)</script>"
                                     b"</body></html>")
     accessible(page)
+    page.screenshot(path="/tmp/documents-attach-error.png", full_page=True)
     summary = page.locator(".govuk-error-summary").inner_text()
     assert "This file is an HTML page. Attach a PDF, Word or ODF document" in summary
     assert page.locator("#file-error").is_visible()
