@@ -75,9 +75,10 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
-_UPLOADS = re.compile(r"^/cases/[^/]+/documents/?$")
-"""Where documents are attached: their routes read the body streaming, through
-api/uploads.py, under the documents' own size limit (CASEWORK_DOCUMENT_SIZE_LIMIT)."""
+_UPLOADS = re.compile(r"^/cases/[^/]+/documents/?$|^/case/[^/]+/attach-document$")
+"""Where documents are attached (the API's route and the pages' form): their routes
+read the body streaming, through api/uploads.py, under the documents' own size limit
+(CASEWORK_DOCUMENT_SIZE_LIMIT)."""
 
 
 def _streams_its_upload(scope: Scope) -> bool:

@@ -30,7 +30,7 @@ from api.uploads import Upload, receive_upload
 from api.views import case_for, document_for
 from api.writes import expected_version, handled_response, refusal_for
 from domain.documents import ACCEPTED, DocumentKind, DocumentStep, DocumentTampered
-from domain.identity import may_attach_document_to
+from domain.identity import Principal, may_attach_document_to
 from domain.vocabulary import Confidentiality
 from services.cases.document_sweep import forget_if_unrecorded
 from services.cases.handler import Actor, Handled
@@ -163,8 +163,16 @@ async def list_documents(case_id: UUID,
 async def download_document(request: Request, case_id: UUID, document_id: str,
                             access: Annotated[Access, Depends(authorize("read case"))]
                             ) -> Response:
-    document = document_for(access.principal, access.seen_case, document_id,
-                            downloadable=True)
+    return await document_download(request, access.principal, access.seen_case, case_id,
+                                   document_id)
+
+
+async def document_download(request: Request, who: Principal, case: dict[str, Any],
+                            case_id: UUID, document_id: str) -> StreamingResponse:
+    """A document's bytes as an attachment, for this reader of `case`: the API's route
+    and the pages' link both answer through here (NotFound for a document they may
+    not have, DocumentTampered for bytes that no longer match the history)."""
+    document = document_for(who, case, document_id, downloadable=True)
     if document is None:
         raise NotFound(f"no document {document_id} on this case", field="document_id")
     store, sha256 = _store(request), document["sha256"]

@@ -24,6 +24,7 @@ from api.schemas import CaseOpen
 from api.threads import in_thread
 from api.views import case_for, event_for
 from api.web.answers import answer_rows
+from api.web.case_documents import documents_on_page
 from api.web.forms import (
     FieldError,
     FormField,
@@ -195,7 +196,8 @@ async def case_page(request: Request, case_id: UUID, who: Who, as_of: str = "",
         done=done, before_case=before_case, people=people,
         deployment_peers=deployment_peers(people, case),
         may_match=may_use_registers(who, "match support") and not at,
-        seen_by=None if at else await seen_by(request, who, case_id, relations)))
+        seen_by=None if at else await seen_by(request, who, case_id, relations),
+        **await documents_on_page(request, who, case, known, now=at is None)))
 
 
 async def readable_history(request: Request, who: Principal, case_id: UUID,

@@ -8,6 +8,7 @@ from api.web import (
     access_log_pages,
     case_file,
     case_pages,
+    document_pages,
     handover_pages,
     national_pages,
     notification_pages,
@@ -36,6 +37,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(national_pages.router)
     app.include_router(handover_pages.router)
     app.include_router(case_pages.router)
+    app.include_router(document_pages.router)
     app.include_router(case_file.router)
     app.include_router(support_pages.router)
     app.include_router(policy_pages.router)

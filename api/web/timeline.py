@@ -11,8 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from api.web.document_words import step_label
 from api.web.people import Directory, role_words
 from api.web.words import day, money, phrase, say, say_all, when
+from domain.confidentiality import WITHHELD
 
 Data = dict[str, Any]
 Said = Callable[[Data, Directory, Data], str]  # the event's data, the directory, the case
@@ -22,6 +24,15 @@ def _deployment(data: Data, people: Directory, case: Data) -> str:
     """The peer a deployment names, by name, from the case as it stands."""
     deployment = (case.get("deployments") or {}).get(data.get("deployment_id") or "") or {}
     return people.peer_name(deployment.get("peer_user") or deployment.get("peer_id"))
+
+
+def _document(data: Data, people: Directory, case: Data) -> str:
+    """"attached “Ofsted inspection letter” (inspection report) to the concern's
+    intelligence"; a document withheld under Chatham House by its kind alone."""
+    step = step_label(case, str(data.get("step")), str(data.get("step_ref") or ""), people)
+    title = data.get("title")
+    named = f"\u201c{title}\u201d" if title and title != WITHHELD else "a document"
+    return f"attached {named} ({phrase(data.get('kind'))}) to {step[:1].lower()}{step[1:]}"
 
 
 def _provider(data: Data, case: Data) -> str:
@@ -104,8 +115,7 @@ SENTENCES: dict[str, Said] = {
     "FollowUpReviewed": lambda d, p, c: (
         f"recorded the follow-up review: {phrase(d.get('judgement'))}"),
     "CaseReopened": lambda d, p, c: "reopened the case",
-    "DocumentAttached": lambda d, p, c: (
-        f"attached a document ({phrase(d.get('kind'))}) to {d.get('step')}"),
+    "DocumentAttached": lambda d, p, c: _document(d, p, c),
     "CaseReassigned": lambda d, p, c: (
         f"passed the case from {_owner(d.get('from_owner'), p)} to "
         f"{_owner(d.get('to_owner'), p)}"),

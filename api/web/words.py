@@ -193,6 +193,7 @@ DONE: dict[str, str] = {
                             "are told",
     "propose_joint_local_meeting": "a joint local meeting is proposed",
     "add_intelligence": "the intelligence is added",
+    "attach_document": "the document is attached",
     "assess_risk": "the risk is assessed", "record_diagnosis": "the diagnosis is recorded",
     "acknowledge_need": "the council's need for support is acknowledged",
     "decline_support": "the council's refusal of support is recorded",

@@ -388,6 +388,12 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
                 "authority": text.get("authority", ""), "owner": text.get("owner"),
                 "advisers": [], "peers": [], "confidential_access": {}}
 
+    def document_steps(self, case_id: UUID) -> dict[str, list[str]]:
+        """The steps a document may be attached to now, each with the refs naming one
+        (domain/case/documents.py): asked of the case, so a page offers only what the
+        rule would take."""
+        return self._load(case_id).document_steps()
+
     def case_after_write(self, case_id: UUID) -> dict[str, Any]:
         """The case as this service just saved it (or later), without reading it back."""
         view = self.repository.read_cached(case_id, case_view)  # case_view copies what it shows

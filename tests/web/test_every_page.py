@@ -12,11 +12,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
 
+from services.bootstrap import Services
 from services.identity.service import IdentityService
 from tests.e2e.conftest import bearer
 from tests.helpers import EXIT_STRATEGY, OPEN_CASE
@@ -97,12 +98,33 @@ def _supported(case: Case, ids: dict[str, Any]) -> Case:
     return case
 
 
+def _with_documents(case: Case, services: Services) -> Case:
+    """A document about the case as a whole, one on the plan's action and one under
+    Chatham House, attached as the upload's door does (the bytes kept, then the command)."""
+    for title, step, ref, confidentiality in (
+            ("Ofsted inspection letter", "the case as a whole", "", "normal"),
+            ("Interim director's first report", "a plan action", "action-1", "normal"),
+            ("Note from a neighbouring chief executive", "the concern's intelligence", "",
+             "Chatham House")):
+        blob = services.documents.put([f"%PDF-1.4\n{title}\n%%EOF\n".encode()])
+        services.cases.attach_document(
+            UUID(case.id), title=title, kind="letter", step=step, step_ref=ref,
+            confidentiality=confidentiality, stored={
+                "sha256": blob.sha256, "size": blob.size, "media_type": "application/pdf",
+                "filename": f"{title}.pdf"}, actor_id="cora", actor_role="coordinator")
+    case.etag = f'"{services.cases.get_case(UUID(case.id))["version"]}"'
+    return case
+
+
 @pytest.fixture
-def stages(site: str, staff: dict[str, str], web_settings) -> Iterator[dict[str, str]]:
-    """A case's page at each stage a person meets: concern, plan drafted, supported, closed."""
+def stages(site: str, staff: dict[str, str], web_settings, web_services
+           ) -> Iterator[dict[str, str]]:
+    """A case's page at each stage a person meets: concern, plan drafted, supported (with
+    documents), closed."""
     ids = seed_registers(web_settings.eventsourcing_env())
     made = {"concern": Case(site, staff), "plan drafted": _planned(Case(site, staff)),
-            "supported": _supported(_planned(Case(site, staff)), ids)}
+            "supported": _with_documents(_supported(_planned(Case(site, staff)), ids),
+                                         web_services)}
     closed = _planned(Case(site, staff))
     closed.do("liaison", "plan/agreement", {"reason": "The cabinet accepts the plan"})
     closed.do("coordinator", "closure", IMPROVED)
@@ -138,7 +160,8 @@ def _pages(page: Any, site: str, cases: dict[str, str]) -> list[str]:
     for url in cases.values():
         if page.goto(url).status == 200:
             found.append(url)
-            for link in _links(page, "main a[href*='/do/'], main a[href$='/support-matches']"):
+            for link in _links(page, "main a[href*='/do/'], main a[href$='/support-matches'], "
+                                     "main a[href$='/attach-document']"):
                 forms.setdefault(link.rsplit(url, 1)[-1], link)  # each form once
     found += forms.values()
     if page.goto(f"{site}/account") and page.locator("form[role=search]").count():

@@ -126,7 +126,7 @@ def test_a_case_from_concern_to_peer_visit_and_a_verified_export(browser, site, 
     tasks = [t.strip() for t in lia.locator(".govuk-task-list__link").all_inner_texts()]
     assert tasks == ["Agree the support plan"]
     others = lia.locator("#other-action-links a").all_text_contents()
-    assert others == ["Acknowledge need", "Decline support"]
+    assert others == ["Acknowledge need", "Decline support", "Attach a document"]
     do(lia, case_url, "Agree support plan")
     lia.fill("#reason", "The cabinet accepts the plan")
     recorded(lia, "Agree support plan")
@@ -140,7 +140,8 @@ def test_a_case_from_concern_to_peer_visit_and_a_verified_export(browser, site, 
     accessible(pete)
     pete.get_by_role("link", name="Northshire County Council").click()
     accessible(pete)
-    assert pete.locator("#other-action-links a").all_inner_texts() == ["Record peer visit"]
+    assert pete.locator("#other-action-links a").all_inner_texts() == [
+        "Record peer visit", "Attach a document"]
     do(pete, case_url, "Record peer visit")
     assert pete.get_by_label("Pete Peer, councillor peer", exact=False).is_checked()
     for part, value in (("day", "20"), ("month", "11"), ("year", "2026"), ("hour", "10"),
