@@ -15,7 +15,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
-from api.routes.documents import DocumentTampered, document_download
+from api.routes.documents import document_download
 from api.threads import in_thread
 from api.uploads import Upload, receive_upload
 from api.views import case_for
@@ -27,7 +27,7 @@ from api.web.messages import refusal
 from api.web.rendering import render
 from api.web.routing import CsrfRefused, PageRoute, Who, page_context, problem_page
 from api.web.sessions import same_token
-from domain.documents import DocumentStep
+from domain.documents import DocumentStep, DocumentTampered
 from domain.errors import DomainError, InvalidField
 from domain.identity import Principal, may_attach_document_to
 from domain.vocabulary import Confidentiality
