@@ -46,7 +46,8 @@ async def documents_on_page(request: Request, who: Principal, shown: dict[str, A
     """The case page's documents, by step, and (reading the case now) the steps this
     person may attach to, each a link beside its step."""
     people = await directory(request)
-    offered = now and may(who, "attach document", relations_of(known))
+    offered = (now and not known.get("history_broken")  # nothing is recorded on a broken one
+               and may(who, "attach document", relations_of(known)))
     steps = await attachable_steps(request, who, known) if offered else []
     documents = listed(shown, visible(who, shown, known), people)
     shown_beside = placed(shown)
