@@ -14,8 +14,8 @@ answered read always has its record (docs/audit-and-verification.md).
 
 import logging
 import re
-from urllib.parse import parse_qs
 
+from starlette.datastructures import QueryParams
 from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -51,7 +51,9 @@ def read_in(path: str, query_string: bytes) -> tuple[Seen, Door, str | None, str
         parts = _API_PARTS if door is Door.API else _PAGE_PARTS
         return parts.get(part, Seen.STATE if door is Door.API else Seen.PAGE), door, found[2], None
     if path in _SEARCHES:
-        words = parse_qs(query_string.decode("latin-1")).get("q", [""])[0].strip()
+        # read as the route reads it: `q` given twice searches the last, so the last is
+        # recorded (not the first, which would let a search be logged as another)
+        words = QueryParams(query_string).get("q", "").strip()
         return (Seen.SEARCH, _SEARCHES[path], None, words) if words else None
     return None
 

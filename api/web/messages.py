@@ -14,6 +14,8 @@ from typing import Any
 from api.web.forms import FieldError, FormField
 
 REFUSALS: dict[str, str] = {
+    "filename_is_a_path": "Choose the file again: its name must not include a folder "
+                          "(no / or \\)",
     "view_name_blank": "Enter a name for the view",
     "view_name_too_long": "Enter a name of 60 characters or fewer",
     "view_name_taken": "Choose another name: you already have a view called {name}",

@@ -61,6 +61,9 @@ def verify_access_export(lines: Iterable[str], public_keys: Mapping[str, Any] | 
     """Why the export does not hold (None: it holds). With public keys, the checkpoint it
     carries must be signed by one of them and must sign a head that is in the chain."""
     rows = [json.loads(line) for line in lines if line.strip()]
+    odd = next((n for n, row in enumerate(rows, start=1) if not isinstance(row, dict)), None)
+    if odd is not None:
+        return f"line {odd} is not a record (a JSON object): not a casework access-log export"
     if not rows or rows[0].get("scheme") != SCHEME or not rows[-1].get("end"):
         return "not a whole casework access-log export (its first or last line is missing)"
     first, records, end = rows[0], rows[1:-1], rows[-1]
@@ -98,7 +101,8 @@ def run_verify(args: argparse.Namespace) -> int:
         keys = load_public_keys(Path(p).read_bytes() for p in args.public_key) \
             if args.public_key else None
         problem = verify_access_export(text.splitlines(), keys)
-    except (OSError, ValueError, KeyError, TypeError) as error:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError,
+            ArithmeticError) as error:  # a field of the wrong shape or size: unreadable
         print(f"cannot read the export: {error}", file=sys.stderr)
         return 2
     if problem:

@@ -7,7 +7,10 @@ manifest only says where), read as a stream and hashed, and compared with the
 SHA-256 and size recorded in the history's own DocumentAttached event: the chain
 covers those, not the manifest. A document the history shows but the zip lacks,
 a file in `documents/` that the history does not account for, or an entry named
-outside the bundle's folders (`../x`) fails the check, naming the first such file.
+outside the bundle's folders (`../x`) fails the check, naming the first such file;
+so does a zip not laid out as casework writes one (services/audit/zip_layout.py:
+a name twice, bytes hidden from its directory, an encrypted or bomb-sized entry),
+and an entry that cannot be decompressed is named, never a traceback.
 Nothing is extracted: every entry is read from the zip in memory, chunk by chunk.
 """
 
@@ -17,14 +20,20 @@ import io
 import json
 import sys
 import zipfile
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from services.audit import exports
 from services.audit.bundle import DOCUMENTS, HISTORY, MANIFEST, BundledDocument, documents_in
+from services.audit.zip_layout import layout_problem
 
 CHUNK = 1024 * 1024
+UNREADABLE = (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError,
+              RuntimeError, UnicodeDecodeError)
+"""What reading a forged entry can raise (a bad deflate stream, an unknown method, a
+password asked for): each becomes a named failure."""
 PROGRESS_FROM = 10 * 1024 * 1024
 """Bundles whose documents hold at least this many bytes report progress on stderr."""
 
@@ -65,6 +74,9 @@ def verify_bundle(bundle: zipfile.ZipFile, *, checkpoint: Mapping[str, Any] | No
                   progress: Progress = _quiet) -> BundleVerification:
     """Check a bundle with nothing but the zip (and the keys and checkpoint you keep)."""
     names = bundle.namelist()
+    laid_out = layout_problem(bundle)
+    if laid_out is not None:
+        return _failed({}, *laid_out)
     unsafe = next((n for n in names if _outside(n)), None)
     if unsafe is not None:
         return _failed({}, unsafe, "no casework bundle holds an entry by this name: "
@@ -73,7 +85,7 @@ def verify_bundle(bundle: zipfile.ZipFile, *, checkpoint: Mapping[str, Any] | No
         return _failed({}, HISTORY, "the bundle holds no history")
     try:
         lines = io.TextIOWrapper(bundle.open(HISTORY), encoding="utf-8").read().splitlines()
-    except (zipfile.BadZipFile, UnicodeDecodeError, OSError, EOFError) as error:
+    except UNREADABLE as error:
         return _failed({}, HISTORY, f"the history cannot be read ({error})")
     history = exports.verify_export(lines, checkpoint=checkpoint, public_keys=public_keys)
     if not history.ok:
@@ -110,7 +122,7 @@ def _where(bundle: zipfile.ZipFile, names: list[str]) -> dict[str, str]:
         for entry in manifest.get("documents") or []:
             if entry.get("path") in names and str(entry["path"]).startswith(DOCUMENTS):
                 found[str(entry["document_id"])] = entry["path"]
-    except (ValueError, AttributeError, TypeError, KeyError):
+    except (ValueError, AttributeError, TypeError, KeyError, *UNREADABLE):
         pass  # an unreadable index: the files are still found by their names
     return found
 
@@ -144,7 +156,7 @@ def _check_one(bundle: zipfile.ZipFile, name: str, document: BundledDocument) ->
             while size < limit and (chunk := entry.read(min(CHUNK, limit - size))):
                 digest.update(chunk)
                 size += len(chunk)
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
+    except UNREADABLE as error:
         raise _Mismatch(name, f"it cannot be read ({error})") from None
     if size != document.size or digest.hexdigest() != document.sha256:
         raise _Mismatch(name, f"its bytes do not match the SHA-256 the history recorded for "

@@ -5,7 +5,11 @@ An upload is written to the blob store's incoming folder as it arrives
 casework keeps (domain/documents.py ACCEPTED) it is, or refuse it naming in plain
 words what it was found to be. They read a file on disk and never decompress an
 archive whole: an Office or ODF document is judged by its central directory first,
-so a ZIP bomb is refused before any of it is inflated.
+so a ZIP bomb is refused before any of it is inflated; so is one naming a file
+twice (tools disagree on which copy is the document) or outside itself (`../x`,
+`/x`: no Office program writes that, an unzip would write it elsewhere). No XML in
+it is ever parsed: its one part read is searched as bytes, and refused if it
+declares entities (an XML bomb for whoever parses it later).
 """
 
 import codecs
@@ -14,6 +18,7 @@ import io
 import re
 import struct
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -70,6 +75,8 @@ _OOXML_MAIN = {
     b"spreadsheetml.sheet.main+xml":
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+_ENTITIES = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+"""A DTD, which no Office document's [Content_Types].xml holds."""
 _ODF = {b"application/vnd.oasis.opendocument.text",
         b"application/vnd.oasis.opendocument.spreadsheet"}
 _SIGNATURES = (
@@ -166,7 +173,8 @@ def _zip(file: BinaryIO) -> str:
         _not_a_bomb(entries)
         try:
             found = _odf(archive, entries) or _ooxml(archive)
-        except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, EOFError):
+        except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, EOFError,
+                zlib.error):
             raise ArchiveRefused("the file is a damaged ZIP archive", field="file") from None
     if found is None:
         raise TypeNotAccepted("a ZIP archive")
@@ -177,6 +185,12 @@ def _not_a_bomb(entries: list[zipfile.ZipInfo]) -> None:
     if len(entries) > MAX_ENTRIES:
         raise ArchiveRefused(f"the document's archive holds {len(entries):,} files; at "
                              f"most {MAX_ENTRIES:,} are accepted", field="file")
+    names = [e.filename for e in entries]
+    if len(set(names)) != len(names):
+        raise ArchiveRefused("the document's archive names one file twice", field="file")
+    if any(_outside(name) for name in names):
+        raise ArchiveRefused("the document's archive names a file outside itself",
+                             field="file")
     if sum(e.file_size for e in entries) > MAX_INFLATED:
         raise ArchiveRefused(f"the document would inflate to more than {MAX_INFLATED:,} "
                              "bytes (a ZIP bomb)", field="file")
@@ -185,6 +199,10 @@ def _not_a_bomb(entries: list[zipfile.ZipInfo]) -> None:
                 entry.compress_size, 1):
             raise ArchiveRefused(f"a part of the document inflates more than {MAX_RATIO} "
                                  "times (a ZIP bomb)", field="file")
+
+
+def _outside(name: str) -> bool:
+    return name.startswith("/") or "\\" in name or ".." in name.split("/")
 
 
 def _small(archive: zipfile.ZipFile, name: str, limit: int = 1024 * 1024) -> bytes:
@@ -211,6 +229,9 @@ def _ooxml(archive: zipfile.ZipFile) -> str | None:
     if "[Content_Types].xml" not in archive.namelist():
         return None
     types = _small(archive, "[Content_Types].xml")
+    if _ENTITIES.search(types):
+        raise ArchiveRefused("the document declares XML entities (an XML bomb)",
+                             field="file")
     for main, media_type in _OOXML_MAIN.items():
         if main in types:
             return media_type

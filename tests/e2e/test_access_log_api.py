@@ -52,6 +52,19 @@ async def test_every_read_of_a_case_is_recorded_with_who_what_and_the_door(http,
     assert {r["reference"] for r in records} == {reference}
 
 
+async def test_a_read_under_another_spelling_of_the_case_id_is_recorded_all_the_same(
+        http, tokens, cases):
+    case_id = a_case(cases, reminders=0)
+    cora = bearer(tokens["coordinator"])
+    spellings = [str(case_id).upper(), case_id.hex, f"{{{case_id}}}", f"urn:uuid:{case_id}"]
+    for spelt in spellings:
+        answer = await http.get(f"/cases/{spelt}/history", headers=cora)
+        assert answer.status_code == 200, (spelt, answer.text)
+    records = await log_of(http, tokens, case_id)
+    assert [(r["what"], r["case_id"]) for r in records] == [
+        ("history", str(case_id))] * len(spellings)
+
+
 async def test_refusals_health_checks_and_lists_are_not_reads(http, tokens, cases):
     case_id = a_case(cases, reminders=0)
     assert (await http.get(f"/cases/{case_id}", headers=bearer(tokens["other coordinator"]))
@@ -75,6 +88,16 @@ async def test_a_search_is_recorded_with_its_words_for_the_person_who_searched(h
         ("search", "api", "Northshire", None)]
     theirs = (await http.get("/me/access-log", headers=bearer(tokens["inspector"]))).json()
     assert theirs["records"] == []  # each sees only their own
+
+
+async def test_a_search_naming_its_words_twice_is_recorded_with_the_words_searched(
+        http, tokens, cases):
+    a_case(cases, reminders=0)
+    cora = bearer(tokens["coordinator"])
+    found = await http.get("/cases?q=nothing+here&q=Northshire", headers=cora)
+    assert [c["authority"] for c in found.json()["cases"]] == [OPEN_CASE["authority"]]
+    mine = (await http.get("/me/access-log", headers=cora)).json()["records"]
+    assert [r["query"] for r in mine] == ["Northshire"]
 
 
 @pytest.mark.parametrize("who, status", [

@@ -187,3 +187,28 @@ def test_the_prune_command_keeps_the_retention_policy(book, settings, monkeypatc
     assert cli(["access-log", "prune"]) == 0
     assert [r.seq for r in book.every()] == [2]
     assert book.pruned() is not None and book.verify() is None
+
+
+@pytest.mark.parametrize("change", [
+    lambda lines: ["[1]\n", *lines[1:]],                                   # not an object
+    lambda lines: [lines[0], '"a read"\n', *lines[1:]],
+    lambda lines: [lines[0].replace('"seq": 0', '"seq": 1e400'), *lines[1:]],  # too big
+    lambda lines: [*lines[:-1], '{"end": true, "head": "the last"}\n'],    # wrong shape
+    lambda lines: [*lines[:-1], lines[-1].replace('"path": [', '"path": [7, ')],
+])
+def test_a_malformed_export_is_refused_with_its_reason_never_a_traceback(
+        book, settings, tmp_path, capsys, change):
+    key_path = tmp_path / "keys" / "cp.pem"
+    ledger = CheckpointLedger(settings, key=SigningKey.create(key_path))
+    try:
+        book.append(a_read(0))
+        ledger.write(_no_streams(settings))
+        lines = list(export_lines(book, ledger))
+    finally:
+        ledger.close()
+    export = tmp_path / "log.jsonl"
+    export.write_text("".join(change(lines)))
+    assert cli(["verify-access-log", str(export), "--public-key",
+                str(public_path(key_path))]) in (1, 2)
+    said = capsys.readouterr()
+    assert "NOT intact" in said.out or "cannot read the export" in said.err

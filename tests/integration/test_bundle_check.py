@@ -25,6 +25,10 @@ FILES = {"minutes.txt": b"Minutes of the joint local meeting\n",
 
 @pytest.fixture
 def bundle(cases, tmp_path) -> Path:
+    return made_bundle(cases, tmp_path)
+
+
+def made_bundle(cases, tmp_path: Path) -> Path:
     """An inspector's bundle of a case with two documents shown and one withheld."""
     blobs = FileBlobStore(tmp_path / "blobs")
     case_id = cases.open_case(**OPEN_CASE, **CORA)

@@ -35,6 +35,7 @@ def test_a_search_is_a_read_with_its_words_and_a_list_without_words_is_not():
     assert read_in("/search", b"q=%E2%80%98shire") is not None
     assert read_in("/cases", b"limit=5") is None
     assert read_in("/search", b"q=+") is None
+    assert read_in("/cases", b"q=weather&q=Chatham+House")[3] == "Chatham House"  # as searched
 
 
 @pytest.mark.parametrize("path", ["/health", "/my-work", "/cases/NW-2026-0001",
