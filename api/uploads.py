@@ -30,6 +30,7 @@ from starlette.requests import ClientDisconnect
 from api.threads import in_thread
 from domain.documents import StoredFile, display_filename
 from domain.errors import InvalidField
+from services.cases.document_sweep import hold, release
 from services.documents.blobs import BlobStore
 from services.documents.content import FileTooLarge, identify
 
@@ -210,7 +211,9 @@ async def receive_upload(request: Request, *, limit: int, store: BlobStore,
                          fields: Collection[str]) -> Upload:
     """Read the form streaming, check its one file by content, and keep the file in the
     store (before the command that records it: a kept file no case names is swept
-    away later, a recorded one without bytes never happens).
+    away later, a recorded one without bytes never happens). The caller then holds the
+    file's hash (services/cases/document_sweep.py) and must `release` it once the
+    command has answered.
 
     Refusals name the field and rule: FileTooLarge (413), TypeNotAccepted (415), an
     InvalidField (422) for a missing, empty or second file, a body that ends early, a
@@ -223,8 +226,13 @@ async def receive_upload(request: Request, *, limit: int, store: BlobStore,
     try:
         await _parse(request, boundary, receiving)
         media_type = (await in_thread(identify, temporary)).media_type
-        blob = await in_thread(store.put_file, temporary,
-                               sha256=receiving.digest.hexdigest())
+        sha256 = receiving.digest.hexdigest()
+        hold(sha256)  # released by the route once the command answered
+        try:
+            blob = await in_thread(store.put_file, temporary, sha256=sha256)
+        except BaseException:
+            release(sha256)
+            raise
     finally:
         temporary.unlink(missing_ok=True)
         receiving.close()

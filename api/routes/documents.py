@@ -32,7 +32,7 @@ from api.writes import expected_version, handled_response, refusal_for
 from domain.documents import ACCEPTED, DocumentKind, DocumentStep, DocumentTampered
 from domain.identity import Principal, may_attach_document_to
 from domain.vocabulary import Confidentiality
-from services.cases.document_sweep import forget_if_unrecorded
+from services.cases.document_sweep import forget_if_unrecorded, release
 from services.cases.handler import Actor, Handled
 from services.cases.idempotency import Keyed, fingerprint
 from services.documents.blobs import BlobStore, matches
@@ -88,13 +88,16 @@ async def attach_document(request: Request, case_id: UUID, commands: CommandsDep
     upload = await receive_upload(request, limit=request.app.state.document_size_limit,
                                   store=store, fields=FORM_FIELDS)
     try:
-        handled = await _record(request, case_id, commands, access, upload, if_match,
-                                idempotency_key)
-    except BaseException:
-        await in_thread(forget_if_unrecorded, store, commands.cases, upload.stored.sha256)
-        raise
-    if handled.case is None:  # a retry of a refused request: refused alike
-        await in_thread(forget_if_unrecorded, store, commands.cases, upload.stored.sha256)
+        try:
+            handled = await _record(request, case_id, commands, access, upload, if_match,
+                                    idempotency_key)
+        except BaseException:
+            await in_thread(forget_if_unrecorded, store, commands.cases, upload.stored.sha256)
+            raise
+        if handled.case is None:  # a retry of a refused request: refused alike
+            await in_thread(forget_if_unrecorded, store, commands.cases, upload.stored.sha256)
+    finally:
+        release(upload.stored.sha256)
     return handled_response(handled, lambda case: _attached(access, case, upload))
 
 

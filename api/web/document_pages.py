@@ -31,7 +31,7 @@ from domain.documents import DocumentStep, DocumentTampered
 from domain.errors import DomainError, InvalidField
 from domain.identity import Principal, may_attach_document_to
 from domain.vocabulary import Confidentiality
-from services.cases.document_sweep import forget_if_unrecorded
+from services.cases.document_sweep import forget_if_unrecorded, release
 from services.cases.handler import Actor
 from services.cases.service import StaleVersion
 
@@ -138,14 +138,18 @@ async def attach(request: Request, case_id: UUID, who: Who) -> Response:
                                  errors=[_words_for_upload(refused, limit)], status=422)
     store = request.app.state.documents
     try:
-        answer = await _record(request, who, case_id, case, upload, access.id, access.role)
-    except BaseException:
-        await in_thread(forget_if_unrecorded, store, request.app.state.cases,
-                        upload.stored.sha256)
-        raise
-    if answer.status_code != 303:  # refused: the kept file goes unless a case names it
-        await in_thread(forget_if_unrecorded, store, request.app.state.cases,
-                        upload.stored.sha256)
+        try:
+            answer = await _record(request, who, case_id, case, upload, access.id,
+                                   access.role)
+        except BaseException:
+            await in_thread(forget_if_unrecorded, store, request.app.state.cases,
+                            upload.stored.sha256)
+            raise
+        if answer.status_code != 303:  # refused: the kept file goes unless a case names it
+            await in_thread(forget_if_unrecorded, store, request.app.state.cases,
+                            upload.stored.sha256)
+    finally:
+        release(upload.stored.sha256)
     return answer
 
 

@@ -12,7 +12,9 @@ lag behind them.
 
 import fcntl
 import logging
+import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,7 +61,8 @@ def sweep(store: BlobStore, cases: CaseService, *, older_than: float = AN_HOUR) 
     cutoff, orphans = time.time() - older_than, 0
     for sha256 in list(store.hashes()):
         kept_at = store.stored_at(sha256)
-        if sha256 not in recorded and kept_at is not None and kept_at <= cutoff:
+        if (sha256 not in recorded and sha256 not in _in_flight and kept_at is not None
+                and kept_at <= cutoff):
             store.delete(sha256)
             orphans += 1
     if partials or orphans:
@@ -68,9 +71,34 @@ def sweep(store: BlobStore, cases: CaseService, *, older_than: float = AN_HOUR) 
     return Swept(partials, orphans)
 
 
+_in_flight: Counter[str] = Counter()
+_in_flight_lock = threading.Lock()
+
+
+def hold(sha256: str) -> None:
+    """An upload of these bytes is between keeping its file and recording it: until
+    `release`, a refusal of another upload of the same bytes leaves the file alone."""
+    with _in_flight_lock:
+        _in_flight[sha256] += 1
+
+
+def release(sha256: str) -> None:
+    with _in_flight_lock:
+        _in_flight[sha256] -= 1
+        if _in_flight[sha256] <= 0:
+            del _in_flight[sha256]
+
+
 def forget_if_unrecorded(store: BlobStore, cases: CaseService, sha256: str) -> bool:
-    """After a refused command: remove the file just kept, unless a case records it (the
-    same file may be attached to another case). Whether it was removed."""
+    """After a refused command (the caller still holding its upload): remove the file
+    just kept, unless a case records it (the same file may be attached to another case)
+    or another upload of the same bytes in this process is still on its way to being
+    recorded (a double click with a stale form). Whether it was removed. Across API
+    replicas the hour the sweep waits is what protects such an upload: a refusal on one
+    replica racing the same bytes' upload on another is the one case not covered."""
+    with _in_flight_lock:
+        if _in_flight[sha256] > 1:
+            return False
     if sha256 in recorded_hashes(cases):
         return False
     store.delete(sha256)

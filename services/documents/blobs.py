@@ -319,8 +319,11 @@ class PostgresBlobStore:
             if kept:
                 conn.execute("UPDATE document_blob_chunks SET blob = %s WHERE blob = %s",
                              (blob.sha256, pending))
-            else:  # kept already (by another request, perhaps at this moment)
+            else:  # kept already (by another request, perhaps at this moment): kept anew,
+                # so the sweep's hour counts from now, as a file's rewrite does on disk
                 conn.execute("DELETE FROM document_blob_chunks WHERE blob = %s", (pending,))
+                conn.execute("UPDATE document_blobs SET stored_at = now() WHERE sha256 = %s",
+                             (blob.sha256,))
         return blob
 
     def put_file(self, path: Path, *, sha256: str | None = None) -> Blob:

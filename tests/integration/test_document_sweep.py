@@ -10,7 +10,7 @@ import time
 import psycopg
 
 from services.bootstrap import Services
-from services.cases.document_sweep import forget_if_unrecorded, sweep
+from services.cases.document_sweep import forget_if_unrecorded, hold, release, sweep
 from services.documents.blobs import FileBlobStore
 from services.registers.service import AlreadyRegistered
 from tests.helpers import OPEN_CASE
@@ -96,3 +96,29 @@ def test_a_refused_commands_file_is_forgotten_unless_a_case_records_it(services)
     assert forget_if_unrecorded(store, services.cases, refused) is True
     assert list(store.hashes()) == [recorded]
     assert hashlib.sha256(b"".join(store.open(recorded))).hexdigest() == recorded
+
+
+def test_a_refusal_leaves_the_file_of_another_upload_of_the_same_bytes_on_its_way(services):
+    """A double click with a stale form: two uploads keep the same bytes, the second is
+    refused while the first is still being recorded; the first's file must stay."""
+    store = services.documents
+    sha256 = keep(services, ORPHAN)
+    hold(sha256)  # the first upload, kept and not yet recorded
+    hold(sha256)  # the second, refused
+    try:
+        assert forget_if_unrecorded(store, services.cases, sha256) is False
+        assert sweep(store, services.cases, older_than=0).orphans == 0
+    finally:
+        release(sha256)
+    record(services, sha256, len(ORPHAN))  # the first is recorded, its bytes are there
+    release(sha256)
+    assert hashlib.sha256(b"".join(store.open(sha256))).hexdigest() == sha256
+
+
+def test_bytes_kept_again_are_spared_by_the_sweep_for_another_hour(services):
+    """An hour-old file no case names, uploaded again: kept anew, so the sweep that runs
+    before the new upload is recorded does not take it."""
+    sha256 = keep(services, ORPHAN, hours_ago=2)
+    keep(services, ORPHAN)
+    assert sweep(services.documents, services.cases).orphans == 0
+    assert services.documents.exists(sha256)
