@@ -205,12 +205,8 @@ def test_a_document_is_attached_with_the_keyboard_alone(browser, site, named, ca
     sign_in(page, site, named["coordinator"])
     page.goto(f"{site}/case/{case_id}/attach-document")
     page.keyboard.press("Tab")  # the skip link
-    while page.evaluate("document.activeElement.id") != "file":
+    while page.evaluate("document.activeElement.id") != "title":
         page.keyboard.press("Tab")
-    choose_with_the_keyboard(page).set_files(files=[{"name": "letter.pdf", "mimeType": "application/pdf",
-                                    "buffer": LETTER}])
-    page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.id") == "title"
     page.keyboard.type("Letter to the chief executive")
     page.keyboard.press("Tab")  # the first kind
     page.keyboard.press("ArrowDown")  # minutes
@@ -219,6 +215,10 @@ def test_a_document_is_attached_with_the_keyboard_alone(browser, site, named, ca
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "step"
     page.keyboard.press("Tab")  # who may see it: everyone who works on the case
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "file"
+    choose_with_the_keyboard(page).set_files(files=[{"name": "letter.pdf", "mimeType": "application/pdf",
+                                    "buffer": LETTER}])
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent").strip() == "Attach the document"
     page.keyboard.press("Enter")
@@ -277,6 +277,52 @@ def test_a_file_past_the_limit_is_refused_in_words_and_nothing_is_kept(
         ".govuk-error-summary").inner_text()
     assert web_cases.get_case(case_id)["documents"] == []
     assert list(web_services.documents.hashes()) == []
+
+
+def chosen(page: Any) -> tuple[str, str, str, str]:
+    """The answers the form shows: title, kind, step and who may see it, in words."""
+    return (page.input_value("#title"),
+            page.locator("input[name=kind]:checked + label").inner_text(),
+            page.locator("#step option:checked").inner_text(),
+            page.locator("input[name=confidentiality]:checked + label").inner_text())
+
+
+@pytest.mark.parametrize("name, body, said", [
+    ("minutes.pdf", a_pdf("Minutes " + "x" * 250_000),
+     "The selected file must be smaller than 0.1 MB. Choose a smaller file"),
+    ("minutes.pdf", b"<!doctype html><html><body>minutes</body></html>",
+     "This file is an HTML page. Attach a PDF"),
+    ("minutes.pdf", b"", "The selected file is empty"),
+    ("minutes\\draft.pdf", MINUTES, "The file's name cannot be used"),
+])
+def test_a_refused_file_leaves_the_answers_kept_and_asks_for_the_file_again(
+        browser, site, named, case_id, web_cases, web_services, name, body, said):
+    page = browser.new_context().new_page()
+    sign_in(page, site, named["coordinator"])
+    page.goto(f"{site}/case/{case_id}")
+    page.get_by_role("link", name="Attach a document to joint local meeting on").click()
+    page.fill("#title", "Minutes, joint local meeting")
+    page.get_by_label("Minutes of a meeting").check()
+    page.get_by_label("Chatham House: only the confidential group").check()
+    page.set_input_files("#file", files=[{"name": name, "mimeType": "application/pdf",
+                                         "buffer": body}])
+    page.get_by_role("button", name="Attach the document").click()
+    accessible(page)
+    assert said in page.locator(".govuk-error-summary").inner_text()
+    title, kind, step, who = chosen(page)
+    assert (title, kind, who) == ("Minutes, joint local meeting", "Minutes of a meeting",
+                                  "Chatham House: only the confidential group")
+    assert step.startswith("Joint local meeting on ")
+    assert "Choose the file again" in page.locator("#file-hint").inner_text()
+    assert web_cases.get_case(case_id)["documents"] == []
+    page.set_input_files("#file", files=[{"name": "minutes.pdf",
+                                         "mimeType": "application/pdf", "buffer": MINUTES}])
+    page.get_by_role("button", name="Attach the document").click()
+    page.wait_for_url(f"{site}/case/{case_id}?done=attach_document#documents")
+    [document] = web_cases.get_case(case_id)["documents"]
+    assert (document["title"], document["kind"], document["step_ref"],
+            document["confidentiality"]) == ("Minutes, joint local meeting", "minutes",
+                                             "joint-meeting-1", "Chatham House")
 
 
 def test_a_document_changed_since_it_was_attached_is_not_given_out(
