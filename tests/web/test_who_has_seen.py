@@ -86,5 +86,10 @@ def test_a_person_finds_their_own_looks_and_searches_from_their_account(
     assert "Searched for ‘Northshire’" in rows.nth(0).inner_text()
     assert "Opened the case's page" in rows.nth(1).inner_text()
     assert "Case NW-" in rows.nth(1).inner_text()
+    case_cell = rows.nth(1).locator("td").nth(1)
+    assert case_cell.get_by_role("link").inner_text() == "Northshire County Council"
     accessible(carla)
     fits(carla)
+    carla.set_viewport_size({"width": 320, "height": 800})  # the table, not only the page
+    assert carla.evaluate("(() => { const r = document.querySelector('.app-table-scroll');"
+                          " return r.scrollWidth <= r.clientWidth; })()")
