@@ -112,19 +112,30 @@ def test_a_coordinator_attaches_the_letter_and_the_minutes_beside_their_steps_an
     assert page.locator("#step option:checked").inner_text().startswith(
         "Joint local meeting on ")
     page.go_back()
-    attach(page, "Attach a document to joint local meeting on", title="Minutes, joint local "
+    attach(page, "Attach a document to the joint local meeting on", title="Minutes, joint local "
            "meeting", kind="Minutes of a meeting", name="minutes.pdf", body=MINUTES)
     assert "Minutes, joint local meeting" in page.locator("#meetings + ul li").first.inner_text()
-    assert "Minutes, joint local meeting" not in page.locator("#documents ~ ul").all_inner_texts()
+    assert "Minutes, joint local meeting" not in page.locator("#documents ~ ul.app-documents"
+                                                           ).all_inner_texts()
+    elsewhere = page.locator("#documents-elsewhere").inner_text()  # where it landed
+    assert "Minutes of a meeting, listed under the joint local meeting on " in elsewhere
+    assert "Inspection report, listed under the concern's intelligence" in elsewhere
+    assert "Minutes, joint local meeting" in elsewhere
+    page.locator("#documents-elsewhere").get_by_role("link", name="the concern's "
+                                                     "intelligence").click()
+    assert page.url.endswith("#intelligence")
     assert not plain_words(page, ["cora", "lia"])
+    timeline = page.locator("#history ~ .moj-timeline").inner_text()
     assert "attached \u201cOfsted inspection letter\u201d (inspection report) to the " \
-           "concern's intelligence" in page.locator("#history ~ .moj-timeline").inner_text()
+           "concern's intelligence" in timeline
+    assert "attached \u201cMinutes, joint local meeting\u201d (minutes) to the joint local " \
+           "meeting on " in timeline
     with page.expect_download() as download:
-        page.get_by_role("link", name="Ofsted inspection letter").click()
+        page.get_by_role("link", name="Ofsted inspection letter").first.click()
     assert download.value.suggested_filename == "inspection-letter.pdf"
     assert open(download.value.path(), "rb").read() == LETTER
     answer = page.request.get(site + page.locator("a", has_text="Ofsted inspection letter")
-                              .get_attribute("href"))
+                              .first.get_attribute("href"))
     assert answer.headers["content-disposition"].startswith("attachment;")
     assert answer.headers["x-content-type-options"] == "nosniff"
     assert answer.headers["content-type"] == "application/pdf"
@@ -300,7 +311,7 @@ def test_a_refused_file_leaves_the_answers_kept_and_asks_for_the_file_again(
     page = browser.new_context().new_page()
     sign_in(page, site, named["coordinator"])
     page.goto(f"{site}/case/{case_id}")
-    page.get_by_role("link", name="Attach a document to joint local meeting on").click()
+    page.get_by_role("link", name="Attach a document to the joint local meeting on").click()
     page.fill("#title", "Minutes, joint local meeting")
     page.get_by_label("Minutes of a meeting").check()
     page.get_by_label("Chatham House: only the confidential group").check()
@@ -344,7 +355,7 @@ def test_a_document_without_a_title_comes_back_with_the_answers_kept(
     page = browser.new_context().new_page()
     sign_in(page, site, named["coordinator"])
     page.goto(f"{site}/case/{case_id}")
-    page.get_by_role("link", name="Attach a document to joint local meeting on").click()
+    page.get_by_role("link", name="Attach a document to the joint local meeting on").click()
     page.set_input_files("#file", files=[{"name": "minutes.pdf", "mimeType": "application/pdf",
                                          "buffer": MINUTES}])
     page.get_by_label("Minutes of a meeting").check()
