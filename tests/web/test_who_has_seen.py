@@ -54,6 +54,7 @@ def test_an_inspector_sees_who_has_seen_the_case_by_name_in_plain_words(
     assert "Opened the case's page" in rows.nth(1).inner_text()
     assert "On a page" in rows.nth(1).inner_text()
     assert plain_words(iris, usernames=["carla", "iris"]) == []
+    assert iris.inner_text("#as-of-hint") == "The day, for example 3 March 2027"  # not 2027-03-03
     accessible(iris)
     fits(iris)
     iris.get_by_role("link", name="Everyone who has seen this case").click()
