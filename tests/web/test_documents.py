@@ -427,6 +427,9 @@ def test_a_peer_attaches_to_their_own_visits_and_sees_only_those_documents(
     assert "Findings of the first visit" in page.locator("#people ~ ul.app-documents"
                                                          ).first.inner_text()
     assert "The council's improvement plan" not in page.inner_text("main")
+    shown = page.inner_text("main")  # what a peer is not shown is not said to be absent
+    assert "No support plan yet" not in shown and "No owner" not in shown
+    assert "The support plan is not shown to you" in shown
     assert page.request.get(f"{site}/case/{case_id}/documents/document-1").status == 404
     [_, own] = web_cases.get_case(case_id)["documents"]
     assert (own["step"], own["step_ref"]) == ("a peer deployment's visit", "deployment-1")
