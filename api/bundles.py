@@ -8,6 +8,7 @@ bundle is ever held whole in memory.
 """
 
 import logging
+import re
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -35,8 +36,18 @@ async def evidence_bundle(request: Request, case_id: UUID, access: Access,
     size = file.seek(0, 2)
     file.seek(0)
     return StreamingResponse(_chunks(file), media_type="application/zip", headers={
-        "Content-Disposition": f'attachment; filename="case-{case_id}-evidence.zip"',
+        "Content-Disposition": f'attachment; filename="{bundle_name(access, case_id)}"',
         "Content-Length": str(size), "X-Content-Type-Options": "nosniff"})
+
+
+def bundle_name(access: Access, case_id: UUID) -> str:
+    """The case's reference, or else its council's name, as a file name any system
+    keeps ("NW-2026-0042-evidence.zip"): the name a person finds in their downloads
+    folder says whose case it is, never an id."""
+    seen = access.seen_case
+    name = str(seen.get("reference") or seen.get("authority") or "")
+    safe = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-") or f"case-{case_id}"
+    return f"{safe}-evidence.zip"
 
 
 def _about(case_id: UUID, access: Access) -> dict[str, Any]:

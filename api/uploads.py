@@ -29,7 +29,7 @@ from starlette.requests import ClientDisconnect
 
 from api.threads import in_thread
 from domain.documents import StoredFile, display_filename
-from domain.errors import InvalidField
+from domain.errors import DomainError, InvalidField
 from services.cases.document_sweep import hold, release
 from services.documents.blobs import BlobStore
 from services.documents.content import FileTooLarge, identify
@@ -43,6 +43,7 @@ FORM_ALLOWANCE = 64 * 1024
 PART_LIMIT = 16
 """The most parts a form may have."""
 _TEMPORARY = ".upload-"
+_FIELDS_READ = "fields_read"
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,10 @@ class _Receiving:
     """The push parser's callbacks: text fields kept (capped), the file hashed and
     written to `temporary` as its bytes arrive."""
 
-    def __init__(self, temporary: Path, *, limit: int, fields: Collection[str]) -> None:
+    def __init__(self, temporary: Path, *, limit: int, fields: Collection[str],
+                 declared_too_large: bool = False) -> None:
         self.temporary, self.limit, self.accepted = temporary, limit, fields
+        self.declared_too_large = declared_too_large
         self.fields: dict[str, str] = {}
         self.part = _Part()
         self.parts = 0
@@ -123,6 +126,8 @@ class _Receiving:
                                field=self.part.name, rule="given_twice")
 
     def _open_file(self, filename: bytes | None) -> None:
+        if self.declared_too_large:  # the text fields before it are read; no byte of it
+            raise FileTooLarge(self.limit)
         if self.file is not None or self.filename is not None:
             raise InvalidField("send one file per request", field=FILE, rule="one_file_only")
         if filename is None:
@@ -200,11 +205,19 @@ def _boundary(request: Request) -> bytes:
     return boundary
 
 
-def _refuse_declared_size(request: Request, limit: int) -> None:
-    """A Content-Length already past the limit is refused before a byte is read."""
+def _declared_too_large(request: Request, limit: int) -> bool:
+    """A Content-Length already past the limit: the body is refused when its file part
+    begins, so the text fields a browser sends before it are read (and handed back with
+    the refusal) but no byte of the file is."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit + FORM_ALLOWANCE:
-        raise FileTooLarge(limit)
+    return declared.isdigit() and int(declared) > limit + FORM_ALLOWANCE
+
+
+def fields_read(error: BaseException) -> dict[str, str]:
+    """The form's text fields read before the upload was refused (those sent before
+    the file, as a browser sends a form whose file input comes last), so a page can
+    put the person's answers back; empty when none were."""
+    return dict(getattr(error, _FIELDS_READ, None) or {})
 
 
 async def receive_upload(request: Request, *, limit: int, store: BlobStore,
@@ -217,12 +230,13 @@ async def receive_upload(request: Request, *, limit: int, store: BlobStore,
 
     Refusals name the field and rule: FileTooLarge (413), TypeNotAccepted (415), an
     InvalidField (422) for a missing, empty or second file, a body that ends early, a
-    path or control character in the filename, an unknown or over-long field.
+    path or control character in the filename, an unknown or over-long field. Each
+    carries the text fields read before it (`fields_read`).
     """
     boundary = _boundary(request)
-    _refuse_declared_size(request, limit)
     temporary = store.incoming / f"{_TEMPORARY}{secrets.token_hex(8)}"
-    receiving = _Receiving(temporary, limit=limit, fields=fields)
+    receiving = _Receiving(temporary, limit=limit, fields=fields,
+                           declared_too_large=_declared_too_large(request, limit))
     try:
         await _parse(request, boundary, receiving)
         media_type = (await in_thread(identify, temporary)).media_type
@@ -233,6 +247,9 @@ async def receive_upload(request: Request, *, limit: int, store: BlobStore,
         except BaseException:
             release(sha256)
             raise
+    except DomainError as refused:
+        setattr(refused, _FIELDS_READ, dict(receiving.fields))
+        raise
     finally:
         temporary.unlink(missing_ok=True)
         receiving.close()
@@ -242,10 +259,14 @@ async def receive_upload(request: Request, *, limit: int, store: BlobStore,
 
 
 async def _parse(request: Request, boundary: bytes, receiving: _Receiving) -> None:
+    read = 0
     try:
         parser = MultipartParser(boundary, receiving.callbacks())  # type: ignore[arg-type]
         async for chunk in request.stream():
             parser.write(chunk)
+            read += len(chunk)
+            if receiving.declared_too_large and read > FORM_ALLOWANCE:
+                raise FileTooLarge(receiving.limit)  # (no file part in sight)
             if receiving.ended:
                 break
         parser.finalize()

@@ -15,7 +15,7 @@ from api.web.case_pages import case_access
 from api.web.people import directory
 from api.web.rendering import render
 from api.web.routing import PageRoute, Who, page_context
-from api.web.seen import rows_of
+from api.web.seen import councils_of, rows_of
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -42,6 +42,7 @@ async def case_access_log(request: Request, case_id: UUID, who: Who,
 async def looked_at(request: Request, who: Who, before: str = "") -> Response:
     book = request.app.state.access_log
     records = await in_thread(book.of_person, who.id, before=_before(before), limit=PAGE_SIZE)
+    councils = await councils_of(request, records)
     return render(request, "looked_at.html", **page_context(
-        request, who, rows=rows_of(await directory(request), records),
+        request, who, rows=rows_of(await directory(request), records, councils),
         older=records[-1].seq if len(records) == PAGE_SIZE else None))

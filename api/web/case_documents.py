@@ -15,10 +15,12 @@ from api.deps import relations_of
 from api.threads import in_thread
 from api.web.document_words import (
     StepChoice,
+    in_a_sentence,
     listed,
     placed,
     step_choices,
     step_of,
+    step_value,
     visible,
 )
 from api.web.people import directory
@@ -54,6 +56,8 @@ async def documents_on_page(request: Request, who: Principal, shown: dict[str, A
     return {"documents": documents,
             "unplaced": [d for key, docs in documents.items() if key not in shown_beside
                          for d in docs],
+            "elsewhere": [d for key, docs in documents.items() if key in shown_beside
+                          and key != step_value(DocumentStep.CASE, "") for d in docs],
             "attach_steps": {step_of(s.value)[0] for s in steps},
-            "attach_to": {s.value: s.label[:1].lower() + s.label[1:] for s in steps},
+            "attach_to": {s.value: in_a_sentence(s.label) for s in steps},
             "step_words": {s.name: s.value for s in DocumentStep}}

@@ -18,10 +18,13 @@ from api.routes import cases as case_routes
 from api.threads import in_thread
 from api.views import case_for
 from api.web.case_pages import case_access, readable_history
-from api.web.people import directory
+from api.web.document_words import KINDS, size_words, step_label, type_words, visible
+from api.web.people import Directory, directory
 from api.web.pickers import deployment_peers
 from api.web.rendering import env
 from api.web.routing import PageRoute, Who, problem_page
+from domain.confidentiality import is_chatham_house
+from domain.identity import Principal
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -67,6 +70,21 @@ def file_name(case: dict[str, Any]) -> str:
     return (re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-") or "case") + "-case-file.pdf"
 
 
+def filed_documents(who: Principal, shown: dict[str, Any], known: dict[str, Any],
+                    people: Directory) -> list[dict[str, Any]]:
+    """The documents this reader may see, as the file lists them: title, kind, step,
+    size and SHA-256, so a board member holding a copy can tell it is the one the case
+    recorded. A Chatham House one is left out for a reader it is withheld from, as the
+    case page leaves it out."""
+    return [{"title": d.get("title") or "Untitled document",
+             "kind": KINDS.get(str(d.get("kind")), "Document"),
+             "step": step_label(shown, d["step"], d.get("step_ref") or "", people),
+             "size": f"{type_words(str(d.get('media_type')))}, "
+                     f"{size_words(int(d.get('size') or 0))}",
+             "sha256": d.get("sha256") or "", "chatham_house": is_chatham_house(d)}
+            for d in visible(who, shown, known)]
+
+
 @router.get("/case/{case_id}/case-file.pdf")
 async def case_file(request: Request, case_id: UUID, who: Who) -> Response:
     access, known = await case_access(request, who, "read case")
@@ -76,7 +94,8 @@ async def case_file(request: Request, case_id: UUID, who: Who) -> Response:
     people = await directory(request)
     html = env.get_template("case_file.html").render(
         case=case, events=events, verification=verification, people=people, who=who,
-        deployment_peers=deployment_peers(people, case), printed_at=datetime.now(UTC))
+        deployment_peers=deployment_peers(people, case), printed_at=datetime.now(UTC),
+        documents=filed_documents(who, case, known, people))
     try:
         pdf = await in_thread(pdf_of, html)
     except NoRenderer:

@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse
 
 from api.routes.documents import document_download
 from api.threads import in_thread
-from api.uploads import Upload, receive_upload
+from api.uploads import Upload, fields_read, receive_upload
 from api.views import case_for
 from api.web.case_documents import attachable_steps
 from api.web.case_pages import _changes_since, _stale_words, _version, case_access
@@ -64,7 +64,7 @@ def _words_for_upload(error: DomainError, limit: int) -> FieldError:
     """A refusal of the upload itself, in the words of GOV.UK's file upload pattern."""
     if error.rule == "file_too_large":
         return FieldError("file", error.rule, f"The selected file must be smaller than "
-                                              f"{_megabytes(limit)}")
+                                              f"{_megabytes(limit)}. Choose a smaller file")
     if getattr(error, "found", None) or error.rule == "type_not_accepted":
         found = str(getattr(error, "found", "") or "a kind of file casework does not keep")
         return FieldError("file", error.rule, f"This file is {found}. Attach "
@@ -117,6 +117,15 @@ async def attach_page(request: Request, who: Principal, case: dict[str, Any], *,
         ))
 
 
+def _answers_read(read: dict[str, str]) -> dict[str, str]:
+    """The answers the reader had read when it refused the file (the form sends them
+    before the file), so the person chooses only the file again; the form's defaults
+    when none were read."""
+    answers = {k: read[k] for k in _ANSWERS if k in read}
+    return answers or {"step": step_value(DocumentStep.CASE.value, ""),
+                       "confidentiality": Confidentiality.NORMAL.value}
+
+
 @router.get("/case/{case_id}/attach-document")
 async def attach_form(request: Request, case_id: UUID, who: Who, step: str = "") -> Response:
     """The form; `step` preselects the step a case page's link was beside."""
@@ -134,7 +143,10 @@ async def attach(request: Request, case_id: UUID, who: Who) -> Response:
         upload = await receive_upload(request, limit=limit, store=request.app.state.documents,
                                       fields=FIELDS)
     except DomainError as refused:
-        return await attach_page(request, who, case, version=case["version"], values={},
+        read = fields_read(refused)
+        return await attach_page(request, who, case,
+                                 version=_version(read.get("expected_version")) or
+                                 case["version"], values=_answers_read(read),
                                  errors=[_words_for_upload(refused, limit)], status=422)
     store = request.app.state.documents
     try:

@@ -83,6 +83,19 @@ def step_label(case: dict[str, Any], step: str, ref: str, people: Directory) -> 
     return step[:1].upper() + step[1:]
 
 
+_LED = {"Plan action: ": "the plan action \u201c{}\u201d", "Peer visits: ": "the visits of {}"}
+
+
+def in_a_sentence(label: str) -> str:
+    """A step's name inside a sentence ("attached … to the joint local meeting on 3
+    March 2027", "Attach a document to the visits of Pete Peer")."""
+    for lead, said in _LED.items():
+        if label.startswith(lead):
+            return said.format(label[len(lead):])
+    lowered = label[:1].lower() + label[1:]
+    return lowered if lowered.startswith("the ") else f"the {lowered}"
+
+
 def step_choices(case: dict[str, Any], steps: dict[str, list[str]],
                  people: Directory) -> list[StepChoice]:
     """The steps the case has now (`CaseService.document_steps`), each by name."""
@@ -115,6 +128,16 @@ def visible(who: Principal, shown: dict[str, Any], known: dict[str, Any]
         d for d in documents if not is_chatham_house(d)]
 
 
+_SECTIONS = {DocumentStep.INTELLIGENCE.value: "intelligence",
+             DocumentStep.DIAGNOSIS.value: "diagnosis",
+             DocumentStep.PLAN_ACTION.value: "plan", DocumentStep.PROGRESS_REVIEW.value: "plan",
+             DocumentStep.PEER_VISIT.value: "people",
+             DocumentStep.JOINT_MEETING.value: "meetings",
+             DocumentStep.GOVERNMENT_MEETING.value: "meetings",
+             DocumentStep.CLOSURE.value: "closure"}
+"""The case page's section (its id) each step's documents are listed in."""
+
+
 def listed(case: dict[str, Any], documents: list[dict[str, Any]], people: Directory
            ) -> dict[str, list[dict[str, Any]]]:
     """The documents by the step they belong to (its select value), each as a page says
@@ -129,6 +152,9 @@ def listed(case: dict[str, Any], documents: list[dict[str, Any]], people: Direct
             "by": people.name_of(d.get("attached_by")), "on": day(d.get("attached_at")),
             "href": f"/case/{case['id']}/documents/{d['document_id']}",
             "step": step_label(case, d["step"], d.get("step_ref") or "", people),
+            "section": _SECTIONS.get(str(d["step"]), "documents"),
+            "under": in_a_sentence(step_label(case, d["step"], d.get("step_ref") or "",
+                                              people)),
             "chatham_house": is_chatham_house(d)})
     return by_step
 

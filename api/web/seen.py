@@ -18,13 +18,23 @@ from services.audit.access_log import AccessRecord
 ON_THE_CASE_PAGE = 10
 
 
-def rows_of(people: Directory, records: list[AccessRecord]) -> list[dict[str, Any]]:
-    """Each read as a table row says it: who by name and role, what, when, which door."""
+def rows_of(people: Directory, records: list[AccessRecord],
+            councils: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Each read as a table row says it: who by name and role, what, when, which door,
+    and (given `councils`, by case id) the council whose case it was."""
     return [{"who": people.name_of(r.username), "role": role_words(r.role),
              "what": (f"Searched for ‘{r.query}’" if r.what == Seen.SEARCH
                       else SEEN_WORDS[Seen(r.what)]),
              "at": r.at, "door": DOOR_WORDS[Door(r.door)], "case_id": r.case_id,
+             "council": (councils or {}).get(str(r.case_id)) if r.case_id else None,
              "reference": r.reference, "seq": r.seq} for r in records]
+
+
+async def councils_of(request: Request, records: list[AccessRecord]) -> dict[str, str]:
+    """The council of each case the reads name, from the case list: a person's own
+    reads name each case as its council, not by its reference alone."""
+    ids = {r.case_id for r in records if r.case_id}
+    return await in_thread(request.app.state.case_list.councils_of, ids) if ids else {}
 
 
 async def seen_by(request: Request, who: Principal, case_id: UUID,

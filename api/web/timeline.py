@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from api.web.document_words import step_label
+from api.web.document_words import in_a_sentence, step_label
 from api.web.people import Directory, role_words
 from api.web.words import day, money, phrase, say, say_all, when
 from domain.confidentiality import WITHHELD
@@ -32,7 +32,7 @@ def _document(data: Data, people: Directory, case: Data) -> str:
     step = step_label(case, str(data.get("step")), str(data.get("step_ref") or ""), people)
     title = data.get("title")
     named = f"\u201c{title}\u201d" if title and title != WITHHELD else "a document"
-    return f"attached {named} ({phrase(data.get('kind'))}) to {step[:1].lower()}{step[1:]}"
+    return f"attached {named} ({phrase(data.get('kind'))}) to {in_a_sentence(step)}"
 
 
 def _provider(data: Data, case: Data) -> str:

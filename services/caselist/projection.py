@@ -19,7 +19,7 @@ import contextlib
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -396,6 +396,17 @@ class CaseListView(SideTables):
             db.execute("SELECT case_id FROM case_list WHERE reference = ?", (reference,))
             found = db.fetchone()
         return str(found[0]) if found else None
+
+    def councils_of(self, case_ids: Collection[str]) -> dict[str, str]:
+        """The council each listed case is about, by case id: how a page names a case
+        it has only the id of (the access log's reads, say)."""
+        wanted = sorted({str(c) for c in case_ids})
+        if not wanted:
+            return {}
+        with self._read() as db:
+            db.execute("SELECT case_id, authority FROM case_list WHERE case_id IN ("
+                       + ", ".join("?" for _ in wanted) + ")", tuple(wanted))
+            return {str(row[0]): str(row[1]) for row in db.fetchall()}
 
     def awaiting_decision(self, chosen: CaseFilter, *, now: datetime | None = None,
                           limit: int = 50) -> list[dict[str, Any]]:

@@ -172,3 +172,48 @@ def _signed_in(client: httpx.Client, token: str) -> None:
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
     answer = client.post("/sign-in", data={"csrf_token": csrf, "token": token})
     assert answer.status_code == 303, answer.text
+
+
+def _attached(services, case_id: str, *, title: str, body: bytes, confidentiality: str,
+              kind: str, step: tuple[str, str]) -> str:
+    """A document attached as the API's door does (the bytes kept, then the command);
+    its SHA-256."""
+    from uuid import UUID
+
+    blob = services.documents.put([body])
+    services.cases.attach_document(
+        UUID(case_id), title=title, kind=kind, step=step[0], step_ref=step[1],
+        confidentiality=confidentiality, stored={
+            "sha256": blob.sha256, "size": blob.size, "media_type": "application/pdf",
+            "filename": f"{title}.pdf"}, actor_id="cora", actor_role="coordinator")
+    return str(blob.sha256)
+
+
+def test_the_case_file_lists_the_documents_its_reader_may_see_with_their_fingerprints(
+        site, people, case_id, web_services):
+    from api.web.document_words import size_words
+    from tests.web.test_documents import LETTER, MINUTES
+
+    letter = _attached(web_services, case_id, title="Ofsted inspection letter", body=LETTER,
+                       confidentiality="normal", kind="inspection report",
+                       step=("the concern's intelligence", ""))
+    secret = _attached(web_services, case_id, title="Note from a neighbouring chief executive",
+                       body=MINUTES, confidentiality="Chatham House", kind="letter",
+                       step=("the case as a whole", ""))
+    read = {}
+    for who in ("coordinator", "inspector", "liaison"):
+        with httpx.Client(base_url=site, timeout=60) as client:
+            _signed_in(client, people[who])
+            answer = client.get(f"/case/{case_id}/case-file.pdf")
+        assert answer.status_code == 200, answer.text
+        read[who] = _text(answer.content)
+    for who, text in read.items():
+        assert "Ofsted inspection letter Inspection report The concern's intelligence PDF, " \
+               f"{size_words(len(LETTER))}" in text, who
+        assert letter in _unbroken(text), who
+    assert "Note from a neighbouring chief executive (Chatham House) Letter The case as a " \
+           "whole" in read["coordinator"]
+    assert secret in _unbroken(read["coordinator"])
+    for who in ("inspector", "liaison"):  # neither is of the confidential group
+        assert "neighbouring chief executive" not in read[who], who
+        assert secret not in _unbroken(read[who]), who

@@ -112,19 +112,30 @@ def test_a_coordinator_attaches_the_letter_and_the_minutes_beside_their_steps_an
     assert page.locator("#step option:checked").inner_text().startswith(
         "Joint local meeting on ")
     page.go_back()
-    attach(page, "Attach a document to joint local meeting on", title="Minutes, joint local "
+    attach(page, "Attach a document to the joint local meeting on", title="Minutes, joint local "
            "meeting", kind="Minutes of a meeting", name="minutes.pdf", body=MINUTES)
     assert "Minutes, joint local meeting" in page.locator("#meetings + ul li").first.inner_text()
-    assert "Minutes, joint local meeting" not in page.locator("#documents ~ ul").all_inner_texts()
+    assert "Minutes, joint local meeting" not in page.locator("#documents ~ ul.app-documents"
+                                                           ).all_inner_texts()
+    elsewhere = page.locator("#documents-elsewhere").inner_text()  # where it landed
+    assert "Minutes of a meeting, listed under the joint local meeting on " in elsewhere
+    assert "Inspection report, listed under the concern's intelligence" in elsewhere
+    assert "Minutes, joint local meeting" in elsewhere
+    page.locator("#documents-elsewhere").get_by_role("link", name="the concern's "
+                                                     "intelligence").click()
+    assert page.url.endswith("#intelligence")
     assert not plain_words(page, ["cora", "lia"])
+    timeline = page.locator("#history ~ .moj-timeline").inner_text()
     assert "attached \u201cOfsted inspection letter\u201d (inspection report) to the " \
-           "concern's intelligence" in page.locator("#history ~ .moj-timeline").inner_text()
+           "concern's intelligence" in timeline
+    assert "attached \u201cMinutes, joint local meeting\u201d (minutes) to the joint local " \
+           "meeting on " in timeline
     with page.expect_download() as download:
-        page.get_by_role("link", name="Ofsted inspection letter").click()
+        page.get_by_role("link", name="Ofsted inspection letter").first.click()
     assert download.value.suggested_filename == "inspection-letter.pdf"
     assert open(download.value.path(), "rb").read() == LETTER
     answer = page.request.get(site + page.locator("a", has_text="Ofsted inspection letter")
-                              .get_attribute("href"))
+                              .first.get_attribute("href"))
     assert answer.headers["content-disposition"].startswith("attachment;")
     assert answer.headers["x-content-type-options"] == "nosniff"
     assert answer.headers["content-type"] == "application/pdf"
@@ -205,12 +216,8 @@ def test_a_document_is_attached_with_the_keyboard_alone(browser, site, named, ca
     sign_in(page, site, named["coordinator"])
     page.goto(f"{site}/case/{case_id}/attach-document")
     page.keyboard.press("Tab")  # the skip link
-    while page.evaluate("document.activeElement.id") != "file":
+    while page.evaluate("document.activeElement.id") != "title":
         page.keyboard.press("Tab")
-    choose_with_the_keyboard(page).set_files(files=[{"name": "letter.pdf", "mimeType": "application/pdf",
-                                    "buffer": LETTER}])
-    page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.id") == "title"
     page.keyboard.type("Letter to the chief executive")
     page.keyboard.press("Tab")  # the first kind
     page.keyboard.press("ArrowDown")  # minutes
@@ -219,6 +226,10 @@ def test_a_document_is_attached_with_the_keyboard_alone(browser, site, named, ca
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "step"
     page.keyboard.press("Tab")  # who may see it: everyone who works on the case
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "file"
+    choose_with_the_keyboard(page).set_files(files=[{"name": "letter.pdf", "mimeType": "application/pdf",
+                                    "buffer": LETTER}])
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent").strip() == "Attach the document"
     page.keyboard.press("Enter")
@@ -279,6 +290,52 @@ def test_a_file_past_the_limit_is_refused_in_words_and_nothing_is_kept(
     assert list(web_services.documents.hashes()) == []
 
 
+def chosen(page: Any) -> tuple[str, str, str, str]:
+    """The answers the form shows: title, kind, step and who may see it, in words."""
+    return (page.input_value("#title"),
+            page.locator("input[name=kind]:checked + label").inner_text(),
+            page.locator("#step option:checked").inner_text(),
+            page.locator("input[name=confidentiality]:checked + label").inner_text())
+
+
+@pytest.mark.parametrize("name, body, said", [
+    ("minutes.pdf", a_pdf("Minutes " + "x" * 250_000),
+     "The selected file must be smaller than 0.1 MB. Choose a smaller file"),
+    ("minutes.pdf", b"<!doctype html><html><body>minutes</body></html>",
+     "This file is an HTML page. Attach a PDF"),
+    ("minutes.pdf", b"", "The selected file is empty"),
+    ("minutes\\draft.pdf", MINUTES, "The file's name cannot be used"),
+])
+def test_a_refused_file_leaves_the_answers_kept_and_asks_for_the_file_again(
+        browser, site, named, case_id, web_cases, web_services, name, body, said):
+    page = browser.new_context().new_page()
+    sign_in(page, site, named["coordinator"])
+    page.goto(f"{site}/case/{case_id}")
+    page.get_by_role("link", name="Attach a document to the joint local meeting on").click()
+    page.fill("#title", "Minutes, joint local meeting")
+    page.get_by_label("Minutes of a meeting").check()
+    page.get_by_label("Chatham House: only the confidential group").check()
+    page.set_input_files("#file", files=[{"name": name, "mimeType": "application/pdf",
+                                         "buffer": body}])
+    page.get_by_role("button", name="Attach the document").click()
+    accessible(page)
+    assert said in page.locator(".govuk-error-summary").inner_text()
+    title, kind, step, who = chosen(page)
+    assert (title, kind, who) == ("Minutes, joint local meeting", "Minutes of a meeting",
+                                  "Chatham House: only the confidential group")
+    assert step.startswith("Joint local meeting on ")
+    assert "Choose the file again" in page.locator("#file-hint").inner_text()
+    assert web_cases.get_case(case_id)["documents"] == []
+    page.set_input_files("#file", files=[{"name": "minutes.pdf",
+                                         "mimeType": "application/pdf", "buffer": MINUTES}])
+    page.get_by_role("button", name="Attach the document").click()
+    page.wait_for_url(f"{site}/case/{case_id}?done=attach_document#documents")
+    [document] = web_cases.get_case(case_id)["documents"]
+    assert (document["title"], document["kind"], document["step_ref"],
+            document["confidentiality"]) == ("Minutes, joint local meeting", "minutes",
+                                             "joint-meeting-1", "Chatham House")
+
+
 def test_a_document_changed_since_it_was_attached_is_not_given_out(
         browser, site, named, case_id, web_services):
     attached(web_services, case_id, title="Ofsted inspection letter", body=LETTER)
@@ -298,7 +355,7 @@ def test_a_document_without_a_title_comes_back_with_the_answers_kept(
     page = browser.new_context().new_page()
     sign_in(page, site, named["coordinator"])
     page.goto(f"{site}/case/{case_id}")
-    page.get_by_role("link", name="Attach a document to joint local meeting on").click()
+    page.get_by_role("link", name="Attach a document to the joint local meeting on").click()
     page.set_input_files("#file", files=[{"name": "minutes.pdf", "mimeType": "application/pdf",
                                          "buffer": MINUTES}])
     page.get_by_label("Minutes of a meeting").check()
@@ -370,6 +427,9 @@ def test_a_peer_attaches_to_their_own_visits_and_sees_only_those_documents(
     assert "Findings of the first visit" in page.locator("#people ~ ul.app-documents"
                                                          ).first.inner_text()
     assert "The council's improvement plan" not in page.inner_text("main")
+    shown = page.inner_text("main")  # what a peer is not shown is not said to be absent
+    assert "No support plan yet" not in shown and "No owner" not in shown
+    assert "The support plan is not shown to you" in shown
     assert page.request.get(f"{site}/case/{case_id}/documents/document-1").status == 404
     [_, own] = web_cases.get_case(case_id)["documents"]
     assert (own["step"], own["step_ref"]) == ("a peer deployment's visit", "deployment-1")

@@ -29,6 +29,8 @@ def test_an_inspector_downloads_the_evidence_bundle_and_it_verifies(
     visit(ines, f"{site}/case/{case_id}")
     with ines.expect_download() as downloading:
         ines.get_by_role("link", name="Download the evidence bundle (zip)").click()
+    reference = web_cases.get_case(case_id)["reference"]
+    assert downloading.value.suggested_filename == f"{reference}-evidence.zip"
     saved = tmp_path / "evidence.zip"
     downloading.value.save_as(saved)
     assert zipfile.ZipFile(saved).read("documents/document-1-minutes.txt") == MINUTES

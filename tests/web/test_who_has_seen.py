@@ -54,6 +54,7 @@ def test_an_inspector_sees_who_has_seen_the_case_by_name_in_plain_words(
     assert "Opened the case's page" in rows.nth(1).inner_text()
     assert "On a page" in rows.nth(1).inner_text()
     assert plain_words(iris, usernames=["carla", "iris"]) == []
+    assert iris.inner_text("#as-of-hint") == "The day, for example 3 March 2027"  # not 2027-03-03
     accessible(iris)
     fits(iris)
     iris.get_by_role("link", name="Everyone who has seen this case").click()
@@ -86,5 +87,10 @@ def test_a_person_finds_their_own_looks_and_searches_from_their_account(
     assert "Searched for ‘Northshire’" in rows.nth(0).inner_text()
     assert "Opened the case's page" in rows.nth(1).inner_text()
     assert "Case NW-" in rows.nth(1).inner_text()
+    case_cell = rows.nth(1).locator("td").nth(1)
+    assert case_cell.get_by_role("link").inner_text() == "Northshire County Council"
     accessible(carla)
     fits(carla)
+    carla.set_viewport_size({"width": 320, "height": 800})  # the table, not only the page
+    assert carla.evaluate("(() => { const r = document.querySelector('.app-table-scroll');"
+                          " return r.scrollWidth <= r.clientWidth; })()")
