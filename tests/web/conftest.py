@@ -8,6 +8,7 @@ integrity-checked); axe-core is injected from the same fetched tarball.
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -103,10 +104,16 @@ def web_identity(web_services: Services) -> IdentityService:
 @pytest.fixture
 def people(web_identity: IdentityService) -> dict[str, str]:
     """A token for one person in each role, made as the command line makes them."""
+    return register_people(web_identity, PEOPLE)
+
+
+def register_people(identity: IdentityService, people: dict[str, dict[str, Any]]
+                    ) -> dict[str, str]:
+    """Each person registered, and a token for each, by the name the test calls them."""
     tokens = {}
-    for who, user in PEOPLE.items():
-        web_identity.register_user(**user)
-        tokens[who] = web_identity.issue_token(user["username"])
+    for who, user in people.items():
+        identity.register_user(**user)
+        tokens[who] = identity.issue_token(user["username"])
     return tokens
 
 

@@ -11,7 +11,7 @@ import pytest
 from services.bootstrap import Services
 from tests.helpers import OPEN_CASE
 from tests.web.browser import accessible, fits, plain_words, sign_in
-from tests.web.conftest import BOTH_STORES
+from tests.web.conftest import BOTH_STORES, register_people
 
 CORA = dict(actor_id="cora", actor_role="coordinator")
 NAMED = {"coordinator": dict(username="cora", role="coordinator", region="North West",
@@ -49,11 +49,7 @@ MINUTES = a_pdf("Minutes of the joint local meeting")
 
 @pytest.fixture
 def named(web_identity) -> dict[str, str]:
-    tokens = {}
-    for who, user in NAMED.items():
-        web_identity.register_user(**user)
-        tokens[who] = web_identity.issue_token(user["username"])
-    return tokens
+    return register_people(web_identity, NAMED)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from tests.e2e.conftest import bearer
 from tests.helpers import OPEN_CASE
 from tests.web.browser import accessible, fits, plain_words, sign_in
-from tests.web.conftest import BOTH_STORES
+from tests.web.conftest import BOTH_STORES, register_people
 
 NAMED = {"coordinator": dict(username="carla", role="coordinator", region="North West",
                              name="Carla Coates"),
@@ -18,11 +18,7 @@ NAMED = {"coordinator": dict(username="carla", role="coordinator", region="North
 @pytest.fixture
 def named(web_identity) -> dict[str, str]:
     """People with names, as a page should name them."""
-    tokens = {}
-    for who, user in NAMED.items():
-        web_identity.register_user(**user)
-        tokens[who] = web_identity.issue_token(user["username"])
-    return tokens
+    return register_people(web_identity, NAMED)
 
 
 @pytest.fixture
