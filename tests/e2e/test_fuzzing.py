@@ -16,6 +16,7 @@ fuzzing run. CASEWORK_FUZZ_EXAMPLES and CASEWORK_FUZZ_SCENARIOS set the size.
 
 import asyncio
 import os
+import traceback
 from collections import Counter
 from collections.abc import Callable
 
@@ -142,7 +143,9 @@ async def test_generated_requests_get_no_5xx_and_only_documented_answers(api_url
         try:
             _stateful(api_url, tokens, stateful.append, session)
         except Exception as failure:  # noqa: BLE001 - collected, reported together
-            failures.append(f"stateful: {failure}"[:3000])
+            # (the sequence that failed, and what it met: a flaky replay hides it)
+            failures.append("stateful: " + "".join(
+                traceback.format_exception(failure))[-6000:])
 
     # Off the event loop, where the test's Temporal worker runs (it answers /stage).
     await asyncio.to_thread(fuzz_every_operation)
