@@ -32,7 +32,8 @@ log = logging.getLogger("casework.documents")
 async def evidence_bundle(request: Request, case_id: UUID, access: Access,
                           lines: list[str]) -> Response:
     """`lines` (this reader's JSON Lines export) with the documents they may see, zipped."""
-    file = await in_thread(_built, request.app.state.documents, lines, _about(case_id, access))
+    file = await in_thread(_built, request.app.state.documents, case_id, lines,
+                           _about(case_id, access))
     size = file.seek(0, 2)
     file.seek(0)
     return StreamingResponse(_chunks(file), media_type="application/zip", headers={
@@ -59,19 +60,21 @@ def _about(case_id: UUID, access: Access) -> dict[str, Any]:
             "made_for": {"id": who.id, "name": who.name, "role": who.role.value}}
 
 
-def _reader(blobs: BlobStore) -> Reader:
+def _reader(blobs: BlobStore, case_id: UUID) -> Reader:
+    """The case's own copies, unsealed as they are read."""
     def read(sha256: str) -> Iterator[bytes]:
         try:
-            yield from blobs.open(sha256)
+            yield from blobs.open(case_id, sha256)
         except BlobMissing:
             raise NotKept(sha256) from None
     return read
 
 
-def _built(blobs: BlobStore, lines: list[str], about: dict[str, Any]) -> IO[bytes]:
+def _built(blobs: BlobStore, case_id: UUID, lines: list[str],
+           about: dict[str, Any]) -> IO[bytes]:
     file = tempfile.TemporaryFile(prefix="casework-bundle-")
     try:
-        write_bundle(file, lines, _reader(blobs), about)
+        write_bundle(file, lines, _reader(blobs, case_id), about)
     except DocumentTampered as tampered:
         file.close()
         log.error("document %s of case %s: the stored file does not match the hash the case "

@@ -21,6 +21,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
+from uuid import UUID
 
 from fastapi import Request
 from python_multipart.exceptions import FormParserError
@@ -31,8 +32,9 @@ from api.threads import in_thread
 from domain.documents import StoredFile, display_filename
 from domain.errors import DomainError, InvalidField
 from services.cases.document_sweep import hold, release
-from services.documents.blobs import BlobStore
+from services.documents.blobs import BlobStore, KeyDestroyed
 from services.documents.content import FileTooLarge, identify
+from services.eventstore.store import NotFound
 
 FILE = "file"
 """The form field that carries the file."""
@@ -220,13 +222,14 @@ def fields_read(error: BaseException) -> dict[str, str]:
     return dict(getattr(error, _FIELDS_READ, None) or {})
 
 
-async def receive_upload(request: Request, *, limit: int, store: BlobStore,
+async def receive_upload(request: Request, case_id: UUID, *, limit: int, store: BlobStore,
                          fields: Collection[str]) -> Upload:
     """Read the form streaming, check its one file by content, and keep the file in the
-    store (before the command that records it: a kept file no case names is swept
-    away later, a recorded one without bytes never happens). The caller then holds the
-    file's hash (services/cases/document_sweep.py) and must `release` it once the
-    command has answered.
+    store for the case, sealed under its key (before the command that records it: a
+    kept file the case does not record is swept away later, a recorded one without
+    bytes never happens). The caller then holds the case's file
+    (services/cases/document_sweep.py) and must `release` it once the command has
+    answered.
 
     Refusals name the field and rule: FileTooLarge (413), TypeNotAccepted (415), an
     InvalidField (422) for a missing, empty or second file, a body that ends early, a
@@ -241,11 +244,15 @@ async def receive_upload(request: Request, *, limit: int, store: BlobStore,
         await _parse(request, boundary, receiving)
         media_type = (await in_thread(identify, temporary)).media_type
         sha256 = receiving.digest.hexdigest()
-        hold(sha256)  # released by the route once the command answered
+        hold(case_id, sha256)  # released by the route once the command answered
         try:
-            blob = await in_thread(store.put_file, temporary, sha256=sha256)
+            blob = await in_thread(store.put_file, case_id, temporary, sha256=sha256)
+        except KeyDestroyed:
+            release(case_id, sha256)
+            raise NotFound(f"case {case_id} is no longer kept (disposed of): nothing can "
+                           "be attached to it", field="case_id") from None
         except BaseException:
-            release(sha256)
+            release(case_id, sha256)
             raise
     except DomainError as refused:
         setattr(refused, _FIELDS_READ, dict(receiving.fields))

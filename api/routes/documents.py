@@ -7,7 +7,8 @@ the pages use too. A document is downloaded only by someone who may read it: its
 step, and for Chatham House the confidential group; anyone else gets 404, as for a
 document that does not exist, so a guessed address reveals nothing. Before the
 first byte is sent the stored bytes are hashed against the hash the case records:
-bytes changed at rest are refused (409, `document_tampered`), never served.
+bytes changed at rest, or a sealed copy that no longer opens under the case's key, are
+refused (409, `document_tampered`), never served.
 """
 
 import hashlib
@@ -85,19 +86,21 @@ async def attach_document(request: Request, case_id: UUID, commands: CommandsDep
                           if_match: IfMatch = None,
                           idempotency_key: IdempotencyKey = None) -> Response:
     store = _store(request)
-    upload = await receive_upload(request, limit=request.app.state.document_size_limit,
-                                  store=store, fields=FORM_FIELDS)
+    upload = await receive_upload(request, case_id,
+                                  limit=request.app.state.document_size_limit, store=store,
+                                  fields=FORM_FIELDS)
+    sha256 = upload.stored.sha256
     try:
         try:
             handled = await _record(request, case_id, commands, access, upload, if_match,
                                     idempotency_key)
         except BaseException:
-            await in_thread(forget_if_unrecorded, store, commands.cases, upload.stored.sha256)
+            await in_thread(forget_if_unrecorded, store, commands.cases, case_id, sha256)
             raise
         if handled.case is None:  # a retry of a refused request: refused alike
-            await in_thread(forget_if_unrecorded, store, commands.cases, upload.stored.sha256)
+            await in_thread(forget_if_unrecorded, store, commands.cases, case_id, sha256)
     finally:
-        release(upload.stored.sha256)
+        release(case_id, sha256)
     return handled_response(handled, lambda case: _attached(access, case, upload))
 
 
@@ -179,7 +182,7 @@ async def document_download(request: Request, who: Principal, case: dict[str, An
     if document is None:
         raise NotFound(f"no document {document_id} on this case", field="document_id")
     store, sha256 = _store(request), document["sha256"]
-    if not await in_thread(matches, store, sha256):
+    if not await in_thread(matches, store, case_id, sha256):
         _tampered(case_id, document)
     return StreamingResponse(_checked(store, sha256, case_id, document_id),
                              media_type=_content_type(document["media_type"]),
@@ -199,7 +202,7 @@ def _checked(store: BlobStore, sha256: str, case_id: UUID,
     """The bytes in chunks, hashed again as they go: bytes swapped after the check make
     the download fail (cut short) rather than arrive whole."""
     digest = hashlib.sha256()
-    for chunk in store.open(sha256):
+    for chunk in store.open(case_id, sha256):
         digest.update(chunk)
         yield chunk
     if digest.hexdigest() != sha256:

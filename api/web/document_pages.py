@@ -140,28 +140,28 @@ async def attach(request: Request, case_id: UUID, who: Who) -> Response:
     access, case = await case_access(request, who, "attach document")
     limit = request.app.state.document_size_limit
     try:
-        upload = await receive_upload(request, limit=limit, store=request.app.state.documents,
-                                      fields=FIELDS)
+        upload = await receive_upload(request, case_id, limit=limit,
+                                      store=request.app.state.documents, fields=FIELDS)
     except DomainError as refused:
         read = fields_read(refused)
         return await attach_page(request, who, case,
                                  version=_version(read.get("expected_version")) or
                                  case["version"], values=_answers_read(read),
                                  errors=[_words_for_upload(refused, limit)], status=422)
-    store = request.app.state.documents
+    store, sha256 = request.app.state.documents, upload.stored.sha256
     try:
         try:
             answer = await _record(request, who, case_id, case, upload, access.id,
                                    access.role)
         except BaseException:
-            await in_thread(forget_if_unrecorded, store, request.app.state.cases,
-                            upload.stored.sha256)
+            await in_thread(forget_if_unrecorded, store, request.app.state.cases, case_id,
+                            sha256)
             raise
-        if answer.status_code != 303:  # refused: the kept file goes unless a case names it
-            await in_thread(forget_if_unrecorded, store, request.app.state.cases,
-                            upload.stored.sha256)
+        if answer.status_code != 303:  # refused: the kept file goes unless the case names it
+            await in_thread(forget_if_unrecorded, store, request.app.state.cases, case_id,
+                            sha256)
     finally:
-        release(upload.stored.sha256)
+        release(case_id, sha256)
     return answer
 
 

@@ -35,7 +35,8 @@ from services.caselist.worklist import (
     TASKS_INDEX,
     WORKLIST_INDEXES,
 )
-from services.documents.blobs import SCHEMA as DOCUMENT_BLOBS
+from services.documents.blobs import LEGACY_SCHEMA as DOCUMENT_BLOBS
+from services.documents.blobs import SCHEMA as CASE_DOCUMENTS
 from services.eventstore.postgres_recorder import SCHEMA_LOCK as ADVISORY_LOCK
 from services.identity.sign_in_links import SignInLinks
 from services.identity.web_sessions import SessionStore
@@ -111,6 +112,9 @@ MIGRATIONS = (
               (), by_store=(("postgres", DOCUMENT_BLOBS),)),
     Migration(15, "the access log: who read which case, or searched, hash-chained, and "
                   "where it was pruned up to", tuple(ACCESS_LOG)),
+    Migration(18, "documents: each case's own copies, sealed under the case's key, in "
+                  "chunked rows when the store is PostgreSQL",
+              (), by_store=(("postgres", CASE_DOCUMENTS),)),
 )
 LATEST = MIGRATIONS[-1].version
 

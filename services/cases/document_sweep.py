@@ -17,12 +17,13 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
 from domain.case import Case
 from services.cases.service import CaseService
-from services.documents.blobs import BlobStore
+from services.documents.blobs import BlobStore, Held
 
 log = logging.getLogger(__name__)
 DOCUMENT_ATTACHED = get_topic(Case.DocumentAttached)
@@ -39,31 +40,39 @@ class Swept:
     orphans: int
 
 
-def recorded_hashes(cases: CaseService) -> set[str]:
-    """Every SHA-256 a DocumentAttached event records, on any case. An event that cannot
-    be read stops the sweep (it raises): a file is never removed on a guess."""
-    found: set[str] = set()
+def recorded_documents(cases: CaseService) -> set[Held]:
+    """Every (case, SHA-256) a DocumentAttached event records. An event that cannot be
+    read stops the sweep (it raises): a file is never removed on a guess."""
+    found: set[Held] = set()
     start = 1
     while batch := cases.recorder.select_notifications(start=start, limit=1000,
                                                        topics=[DOCUMENT_ATTACHED]):
         for stored in batch:
-            found.add(cases.mapper.to_domain_event(stored).sha256)  # type: ignore[attr-defined]
+            event = cases.mapper.to_domain_event(stored)
+            found.add(Held(UUID(str(stored.originator_id)), event.sha256))  # type: ignore[attr-defined]
         start = batch[-1].id + 1
     return found
 
 
+def case_records(cases: CaseService, case_id: UUID, sha256: str) -> bool:
+    """Whether the case's own history records a document of these bytes."""
+    return any(stored.topic == DOCUMENT_ATTACHED
+               and getattr(cases.mapper.to_domain_event(stored), "sha256", None) == sha256
+               for stored in cases.recorder.select_events(case_id))
+
+
 def sweep(store: BlobStore, cases: CaseService, *, older_than: float = AN_HOUR) -> Swept:
     """Remove what uploads cut short left in the incoming folder and the store, and the
-    kept files older than `older_than` seconds that no case records."""
+    kept copies older than `older_than` seconds that their case does not record."""
     partials = _discard_incoming(store.incoming) + store.discard_partials(
         older_than)
-    recorded = recorded_hashes(cases)
+    recorded = recorded_documents(cases)
     cutoff, orphans = time.time() - older_than, 0
-    for sha256 in list(store.hashes()):
-        kept_at = store.stored_at(sha256)
-        if (sha256 not in recorded and sha256 not in _in_flight and kept_at is not None
+    for held in list(store.held()):
+        kept_at = store.stored_at(*held)
+        if (held not in recorded and held not in _in_flight and kept_at is not None
                 and kept_at <= cutoff):
-            store.delete(sha256)
+            store.delete_document(*held)
             orphans += 1
     if partials or orphans:
         log.warning("removed %d half-written and %d unrecorded document files",
@@ -71,37 +80,41 @@ def sweep(store: BlobStore, cases: CaseService, *, older_than: float = AN_HOUR) 
     return Swept(partials, orphans)
 
 
-_in_flight: Counter[str] = Counter()
+_in_flight: Counter[Held] = Counter()
 _in_flight_lock = threading.Lock()
 
 
-def hold(sha256: str) -> None:
-    """An upload of these bytes is between keeping its file and recording it: until
-    `release`, a refusal of another upload of the same bytes leaves the file alone."""
+def hold(case_id: UUID, sha256: str) -> None:
+    """An upload of these bytes to this case is between keeping its file and recording
+    it: until `release`, a refusal of another upload of the same bytes to the case
+    leaves the file alone."""
     with _in_flight_lock:
-        _in_flight[sha256] += 1
+        _in_flight[Held(case_id, sha256)] += 1
 
 
-def release(sha256: str) -> None:
+def release(case_id: UUID, sha256: str) -> None:
+    held = Held(case_id, sha256)
     with _in_flight_lock:
-        _in_flight[sha256] -= 1
-        if _in_flight[sha256] <= 0:
-            del _in_flight[sha256]
+        _in_flight[held] -= 1
+        if _in_flight[held] <= 0:
+            del _in_flight[held]
 
 
-def forget_if_unrecorded(store: BlobStore, cases: CaseService, sha256: str) -> bool:
-    """After a refused command (the caller still holding its upload): remove the file
-    just kept, unless a case records it (the same file may be attached to another case)
-    or another upload of the same bytes in this process is still on its way to being
-    recorded (a double click with a stale form). Whether it was removed. Across API
-    replicas the hour the sweep waits is what protects such an upload: a refusal on one
-    replica racing the same bytes' upload on another is the one case not covered."""
+def forget_if_unrecorded(store: BlobStore, cases: CaseService, case_id: UUID,
+                         sha256: str) -> bool:
+    """After a refused command (the caller still holding its upload): remove the case's
+    copy just kept, unless the case records it (the same file attached to it before)
+    or another upload of the same bytes to the case in this process is still on its
+    way to being recorded (a double click with a stale form). Whether it was removed.
+    Across API replicas the hour the sweep waits is what protects such an upload: a
+    refusal on one replica racing the same upload on another is the one case not
+    covered. Another case's copy of the same bytes is its own, never touched here."""
     with _in_flight_lock:
-        if _in_flight[sha256] > 1:
+        if _in_flight[Held(case_id, sha256)] > 1:
             return False
-    if sha256 in recorded_hashes(cases):
+    if case_records(cases, case_id, sha256):
         return False
-    store.delete(sha256)
+    store.delete_document(case_id, sha256)
     return True
 
 

@@ -63,7 +63,7 @@ def attach(client: httpx.Client, cases: CaseService, case_id, token: str, conten
 def kept_files(services: Services) -> list[str]:
     """Every file the blob store keeps, and anything left in its incoming folder."""
     store = services.documents
-    return [*store.hashes(), *(p.name for p in store.incoming.iterdir())]
+    return [*(sha256 for _, sha256 in store.held()), *(p.name for p in store.incoming.iterdir())]
 
 
 def test_a_document_is_attached_listed_and_downloaded_with_safe_headers(
@@ -125,23 +125,23 @@ def test_a_bad_upload_is_refused_naming_its_rule_and_nothing_is_kept(
     assert kept_files(services) == []
 
 
-def _change_a_stored_byte(services: Services, sha256: str) -> None:
+def _change_a_stored_byte(services: Services, case_id, sha256: str) -> None:
     store = services.documents
     if isinstance(store, FileBlobStore):
-        path = store.folder / sha256
+        path = store.folder / str(case_id) / sha256
         data = bytearray(path.read_bytes())
         data[10] ^= 0x01
         path.write_bytes(bytes(data))
         return
     with psycopg.connect(store.url, options=store.options, autocommit=True) as conn:
-        conn.execute("UPDATE document_blob_chunks SET data = overlay(data placing 'X' from 11) "
-                     "WHERE blob = %s AND seq = 0", (sha256,))
+        conn.execute("UPDATE case_document_chunks SET data = overlay(data placing 'X' from 11) "
+                     "WHERE case_id = %s AND blob = %s AND seq = 0", (str(case_id), sha256))
 
 
 def test_a_document_whose_stored_bytes_changed_is_refused_not_served(
         client, cases, case_id, tokens, services):
     location = attach(client, cases, case_id, tokens["coordinator"], form(PDF)).headers["Location"]
-    _change_a_stored_byte(services, hashlib.sha256(PDF).hexdigest())
+    _change_a_stored_byte(services, case_id, hashlib.sha256(PDF).hexdigest())
 
     refused = client.get(location, headers=bearer(tokens["inspector"]))
     assert (refused.status_code, refused.json()["rule"]) == (409, "document_tampered")

@@ -15,6 +15,7 @@ from domain.confidentiality import redact_event
 from services.audit.bundle import MANIFEST, NotKept, write_bundle
 from services.audit.bundle_check import verify_bundle
 from services.documents.blobs import BlobMissing, FileBlobStore
+from services.eventstore.keys import open_key_store
 from tests.helpers import OPEN_CASE
 
 CORA = dict(actor_id="cora", actor_role="coordinator")
@@ -28,12 +29,18 @@ def bundle(cases, tmp_path) -> Path:
     return made_bundle(cases, tmp_path)
 
 
+def blob_store(cases, tmp_path: Path) -> FileBlobStore:
+    """Documents kept as the service keeps them, sealed under each case's key."""
+    return FileBlobStore(tmp_path / "blobs", open_key_store(cases.key_store.location,
+                                                            cases.key_store.master_file))
+
+
 def made_bundle(cases, tmp_path: Path) -> Path:
     """An inspector's bundle of a case with two documents shown and one withheld."""
-    blobs = FileBlobStore(tmp_path / "blobs")
+    blobs = blob_store(cases, tmp_path)
     case_id = cases.open_case(**OPEN_CASE, **CORA)
     for name, content in FILES.items():
-        blob = blobs.put([content])
+        blob = blobs.put(case_id, [content])
         cases.attach_document(
             case_id, title=name, kind="minutes", step="the case as a whole", step_ref="",
             confidentiality="Chatham House" if name == "note.txt" else "normal",
@@ -42,14 +49,15 @@ def made_bundle(cases, tmp_path: Path) -> Path:
     path = tmp_path / "bundle.zip"
     with path.open("wb") as file:
         write_bundle(file, cases.export_history(case_id, redact=redact_event),
-                     _reader(blobs), {"case_id": str(case_id)})
+                     _reader(blobs, case_id), {"case_id": str(case_id)})
+    blobs.close()
     return path
 
 
-def _reader(blobs: FileBlobStore):
+def _reader(blobs: FileBlobStore, case_id):
     def read(sha256: str):
         try:
-            yield from blobs.open(sha256)
+            yield from blobs.open(case_id, sha256)
         except BlobMissing:
             raise NotKept(sha256) from None
     return read
@@ -168,17 +176,17 @@ def test_verify_help_explains_the_bundle():
 
 
 def test_a_large_bundle_reports_progress_on_stderr_and_its_report_on_stdout(cases, tmp_path):
-    blobs = FileBlobStore(tmp_path / "blobs")
+    blobs = blob_store(cases, tmp_path)
     case_id = cases.open_case(**OPEN_CASE, **CORA)
     large = bytes(range(256)) * (11 * 4096)  # 11.5 MB
-    blob = blobs.put([large])
+    blob = blobs.put(case_id, [large])
     cases.attach_document(case_id, title="The diagnostic report", kind="other",
                           step="the case as a whole", step_ref="", confidentiality="normal",
                           stored=dict(sha256=blob.sha256, size=blob.size,
                                       media_type="text/plain", filename="report.txt"), **CORA)
     path = tmp_path / "large.zip"
     with path.open("wb") as file:
-        write_bundle(file, cases.export_history(case_id), _reader(blobs), {})
+        write_bundle(file, cases.export_history(case_id), _reader(blobs, case_id), {})
     done = subprocess.run([sys.executable, "-m", "deploy.cli", "verify", str(path)],
                           capture_output=True, text=True, timeout=60,
                           env={"PYTHONPATH": str(Path.cwd())})

@@ -17,6 +17,11 @@ from tests.helpers import OPEN_CASE
 ACTOR = dict(actor_id="cora", actor_role="coordinator")
 
 
+def after(version: int) -> list[int]:
+    """The migrations from `version` on, in order (their numbers need not be consecutive)."""
+    return [m.version for m in MIGRATIONS if m.version >= version]
+
+
 def _indexes(settings: Settings) -> set[str]:
     if settings.store == "postgres":
         with psycopg.connect(settings.postgres_url) as conn:
@@ -56,7 +61,7 @@ def test_the_current_release_schema_is_upgraded_and_keeps_every_case(settings, c
 def test_a_database_at_an_older_version_gets_only_the_later_migrations(settings):
     assert migrate(settings, up_to=1) == [1]
     assert current_version(settings) == 1
-    assert migrate(settings) == list(range(2, LATEST + 1))
+    assert migrate(settings) == after(2)
 
 
 def test_processes_starting_together_apply_each_migration_once(settings):
@@ -111,7 +116,7 @@ def test_a_case_list_from_before_owners_gets_the_column_and_is_projected_again(s
             (cases.recorder.max_notification_id(),))
     assert migrate(settings, up_to=3) == [1, 2, 3]
 
-    assert migrate(settings) == list(range(4, LATEST + 1))
+    assert migrate(settings) == after(4)
     view = CaseListView(settings)
     view.catch_up(cases)
     mine, _ = view.list_cases(owner="cora")
@@ -145,7 +150,7 @@ def test_a_case_list_from_before_proposals_gets_the_columns_and_is_projected_aga
         run("INSERT INTO read_model_tracking VALUES ('case_list', ?)",
             (cases.recorder.max_notification_id(),))
 
-    assert migrate(settings) == list(range(7, LATEST + 1))
+    assert migrate(settings) == after(7)
     assert "case_list_awaiting" in _indexes(settings)
     view = CaseListView(settings)
     view.catch_up(cases)
@@ -177,7 +182,7 @@ def test_a_case_list_from_before_tasks_gets_the_columns_and_is_projected_again(
         run("CREATE TABLE read_model_tracking (projection TEXT PRIMARY KEY, "
             "position INTEGER NOT NULL)")
     assert migrate(settings, up_to=7) == [1, 2, 3, 4, 5, 6, 7]
-    assert migrate(settings) == list(range(8, LATEST + 1))
+    assert migrate(settings) == after(8)
     assert "case_list_tasks" in _indexes(settings)
     view = CaseListView(settings)
     view.catch_up(cases)

@@ -180,7 +180,7 @@ def _attached(services, case_id: str, *, title: str, body: bytes, confidentialit
     its SHA-256."""
     from uuid import UUID
 
-    blob = services.documents.put([body])
+    blob = services.documents.put(UUID(case_id), [body])
     services.cases.attach_document(
         UUID(case_id), title=title, kind=kind, step=step[0], step_ref=step[1],
         confidentiality=confidentiality, stored={

@@ -64,7 +64,7 @@ def attached(services: Services, case_id: UUID, *, title: str, body: bytes,
              confidentiality: str = "normal",
              step: tuple[str, str] = ("the case as a whole", "")) -> None:
     """A document attached as the API's door does: the bytes kept, then the command."""
-    blob = services.documents.put([body])
+    blob = services.documents.put(case_id, [body])
     services.cases.attach_document(
         case_id, title=title, kind="letter", step=step[0], step_ref=step[1],
         confidentiality=confidentiality, stored={
@@ -283,7 +283,7 @@ def test_a_file_past_the_limit_is_refused_in_words_and_nothing_is_kept(
     assert "The selected file must be smaller than 0.1 MB" in page.locator(
         ".govuk-error-summary").inner_text()
     assert web_cases.get_case(case_id)["documents"] == []
-    assert list(web_services.documents.hashes()) == []
+    assert list(web_services.documents.held()) == []
 
 
 def chosen(page: Any) -> tuple[str, str, str, str]:
@@ -335,8 +335,8 @@ def test_a_refused_file_leaves_the_answers_kept_and_asks_for_the_file_again(
 def test_a_document_changed_since_it_was_attached_is_not_given_out(
         browser, site, named, case_id, web_services):
     attached(web_services, case_id, title="Ofsted inspection letter", body=LETTER)
-    [sha256] = web_services.documents.hashes()
-    stored = web_services.settings.documents_dir / sha256
+    [(_, sha256)] = web_services.documents.held()
+    stored = web_services.settings.documents_dir / str(case_id) / sha256
     stored.chmod(0o600)
     stored.write_bytes(LETTER.replace(b"inadequate", b"excellent!"))
     page = browser.new_context().new_page()
@@ -391,8 +391,8 @@ def test_a_form_opened_before_someone_changed_the_case_says_what_changed(
     assert "since you opened this form" in page.locator(".govuk-error-summary").inner_text()
     assert page.input_value("#title") == "Letter to the leader"
     assert len(web_cases.get_case(case_id)["documents"]) == 1
-    assert sorted(web_services.documents.hashes()) == [
-        web_cases.get_case(case_id)["documents"][0]["sha256"]]
+    assert list(web_services.documents.held()) == [
+        (case_id, web_cases.get_case(case_id)["documents"][0]["sha256"])]
 
 
 def test_a_peer_attaches_to_their_own_visits_and_sees_only_those_documents(

@@ -106,7 +106,7 @@ def _with_documents(case: Case, services: Services) -> Case:
             ("Interim director's first report", "a plan action", "action-1", "normal"),
             ("Note from a neighbouring chief executive", "the concern's intelligence", "",
              "Chatham House")):
-        blob = services.documents.put([f"%PDF-1.4\n{title}\n%%EOF\n".encode()])
+        blob = services.documents.put(UUID(case.id), [f"%PDF-1.4\n{title}\n%%EOF\n".encode()])
         services.cases.attach_document(
             UUID(case.id), title=title, kind="letter", step=step, step_ref=ref,
             confidentiality=confidentiality, stored={

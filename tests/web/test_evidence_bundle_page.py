@@ -17,7 +17,7 @@ MINUTES = b"Minutes of the joint local meeting, 3 March\n"
 def test_an_inspector_downloads_the_evidence_bundle_and_it_verifies(
         browser, site, web_cases, web_services, people, tmp_path):
     case_id = web_cases.open_case(**OPEN_CASE, **CORA)
-    blob = web_services.documents.put([MINUTES])
+    blob = web_services.documents.put(case_id, [MINUTES])
     web_cases.attach_document(
         case_id, title="Minutes of the joint local meeting", kind="minutes",
         step="the case as a whole", step_ref="", confidentiality="normal",
