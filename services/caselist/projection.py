@@ -18,7 +18,7 @@ and is flagged as failing verification, and an error is logged and counted.
 import contextlib
 import logging
 import re
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -361,6 +361,70 @@ class CaseListView(SideTables):
                 cursor.execute(search.NAME_COUNCILS_ARRAYS,
                                search.joined({d[3:5] for d in documents}))
         case_tally.apply(cursor, moved)
+
+    # -- forgetting: disposal and redaction ------------------------------------------
+
+    def forget_case(self, case_id: UUID) -> bool:
+        """Take a case out of the list and the search index (its case disposed of): its
+        row, its indexed text, its problem, and its council's name if no other case
+        names it; the tally moves with it. On SQLite the freed bytes are zeroed, the
+        full-text index is merged so no deleted word is left in it, and the write-ahead
+        log is emptied. Whether the list held the case. A later event of the case (there
+        is none once its stream is erased) would list it again."""
+        with self._forgetting() as cursor:
+            found = self._remove(cursor, str(case_id))
+        self._purge()
+        return found
+
+    def refresh_case(self, case_id: UUID, cases: CaseService) -> None:
+        """Project one case again from its history as it now stands (a field redacted
+        in its stored events): its rows are replaced, not updated in place, so none of
+        the old text is left, on SQLite neither in the file's free space, nor in the
+        full-text index, nor in the write-ahead log. Read from the store, never from a
+        cache that may hold the case as it was."""
+        latest = list(cases.recorder.select_events(case_id, desc=True, limit=1))
+        with self._forgetting() as cursor:
+            self._remove(cursor, str(case_id))
+            if latest:
+                self._project(cursor, cases, case_id, latest[0].originator_version)
+        self._purge()
+
+    @contextmanager
+    def _forgetting(self) -> Iterator[Any]:
+        """A transaction that holds the projector's lock (SQLite: the write lock;
+        PostgreSQL: the tracking row), so that no catch-up interleaves its rows."""
+        with self._transaction(lock=True) as cursor:
+            self._locked_position(cursor)
+            yield cursor
+
+    def _remove(self, cursor: Any, case_id: str) -> bool:
+        cursor.execute(f"SELECT {', '.join(case_tally.TALLIED)}, authority FROM case_list "
+                       "WHERE case_id = ?", (case_id,))
+        row = cursor.fetchone()
+        if row is not None:
+            case_tally.apply(cursor, Counter({case_tally.key_of(row[:-1]): -1}))
+        cursor.execute("SELECT authority FROM case_search WHERE case_id = ?", (case_id,))
+        named = {str(r[0]) for r in cursor.fetchall()} | ({str(row[-1])} if row else set())
+        for table in ("case_list", "case_search", "case_list_problems"):
+            cursor.execute(f"DELETE FROM {table} WHERE case_id = ?", (case_id,))  # noqa: S608
+        for authority in named:
+            cursor.execute("DELETE FROM case_search_councils WHERE authority = ? AND NOT "
+                           "EXISTS (SELECT 1 FROM case_search WHERE authority = ?)",
+                           (authority, authority))
+        return row is not None
+
+    def _purge(self) -> None:
+        """SQLite: the full-text index merged into one segment (deleting a row leaves its
+        words in the index's older segments until a merge), then the log emptied."""
+        if self.postgres:
+            return
+        with self._transaction(lock=True) as cursor:
+            cursor.execute(f"INSERT INTO {search.FTS_TABLE} ({search.FTS_TABLE}) "
+                           "VALUES ('optimize')")
+        if not self.settle():
+            log.warning("case list: the write-ahead log could not be emptied after forgetting "
+                        "a case's text (other connections kept it busy); it will be at the "
+                        "next checkpoint")
 
     # -- queries -----------------------------------------------------------------
 

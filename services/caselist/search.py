@@ -34,6 +34,8 @@ SNIPPET_WORDS = 24  # words of context shown around the first match
 REFERENCE = re.compile(r"^[A-Za-z]{2,4}-\d{4}-\d{1,6}$")
 _WORD = re.compile(r"[^\W_]+")
 
+FTS_TABLE = "case_search_fts"
+"""SQLite's full-text index of `case_search` (FTS5, external content)."""
 COUNCILS_TABLE = """CREATE TABLE IF NOT EXISTS case_search_councils (
     authority TEXT PRIMARY KEY, authority_folded TEXT NOT NULL)"""
 """Every council a case has named, folded: where a part of a name is looked for."""

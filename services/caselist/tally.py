@@ -74,5 +74,10 @@ def total(cursor: Any, chosen: CaseFilter) -> int | None:
 _FIELDS = tuple(CaseFilter.__dataclass_fields__)
 
 
+def key_of(values: Any) -> Key:
+    """The tally key of a row's TALLIED columns, in that order."""
+    return _key(list(values))
+
+
 def _key(values: list[Any]) -> Key:
     return tuple(_NONE if value is None else str(value) for value in values)

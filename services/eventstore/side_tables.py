@@ -1,11 +1,16 @@
 """Tables of casework's own beside the event store, in the same database.
 
 SQLite keeps one connection per thread (opening costs more than a query);
-PostgreSQL a small pool. The same '?'-style SQL runs on both.
+PostgreSQL a small pool. The same '?'-style SQL runs on both. On SQLite every
+connection overwrites what it deletes or replaces with zeros (`secure_delete`), so
+text a row held does not linger in the file's free space once the row is gone or
+rewritten; `settle` then folds the write-ahead log into the file and empties it, so
+no older copy of a page lingers there either.
 """
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -56,6 +61,7 @@ class SideTables:
             conn = sqlite3.connect(self.settings.sqlite_path, timeout=30,
                                    isolation_level=None, check_same_thread=False)
             conn.execute(f"PRAGMA mmap_size = {MAPPED_BYTES}")
+            conn.execute("PRAGMA secure_delete = ON")
             self._local.conn = conn
             self._sqlite_connections.append(conn)
         return conn
@@ -83,6 +89,22 @@ class SideTables:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+    def settle(self, *, attempts: int = 20) -> bool:
+        """SQLite: fold the write-ahead log into the database file and empty it, so the
+        older copies of pages it held (a row's text before it was deleted) are gone from
+        the disk too. Other connections' readers and writers are waited for (the busy
+        timeout) and the checkpoint tried again while they keep it from finishing;
+        whether it finished. PostgreSQL: nothing to do here (True)."""
+        if self.postgres:
+            return True
+        conn = self._connection()
+        for attempt in range(attempts):
+            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if not busy:
+                return True
+            time.sleep(0.05 * (attempt + 1))
+        return False
 
     def close(self) -> None:
         if self.postgres:
