@@ -29,6 +29,8 @@ from eventsourcing.postgres import PostgresAggregateRecorder
 from services.eventstore.keys import KeyStore, KeyStoreError, stream_key
 
 SEALED = b"ce1:"
+UNSEALED = b"ce0:"
+"""Marks a plain state found in a stream whose events are sealed: never read as an event."""
 
 
 def _aad(stored: StoredEvent) -> bytes:
@@ -72,10 +74,13 @@ class EncryptingRecorder:
     # -- out -------------------------------------------------------------------------
 
     def opened(self, state: bytes, stored: StoredEvent) -> bytes:
-        """The plain state, or the sealed bytes unchanged when they do not open."""
-        if not is_sealed(state):
-            return state
+        """The plain state, or the sealed bytes unchanged when they do not open. A plain
+        state is read as it is only in a stream that has no data key (a store from before
+        encryption, until `casework encrypt-store` has sealed it): in any other stream it
+        was written around casework, and is handed up marked as such."""
         key = self.keys.data_key(stored.originator_id)
+        if not is_sealed(state):
+            return state if key is None else UNSEALED + state
         if key is None:
             return state
         try:

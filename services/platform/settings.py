@@ -118,6 +118,7 @@ class Settings(BaseSettings):
     # master key in this file (default <data_dir>/master.key, 0600). "off" only to
     # measure what encryption costs (bench/), never in service.
     master_key_file: Path | None = None
+    key_store: str = ""  # where the data keys live; "" for the store's own (see below)
     encryption: str = Field("on", pattern="^(on|off)$")
 
     @field_validator("shortest_reminder_interval")
@@ -164,6 +165,8 @@ class Settings(BaseSettings):
     def key_store_location(self) -> str:
         """Where the data keys live: their own SQLite file, or tables in the PostgreSQL
         schema that backups leave out (services/eventstore/keys.py)."""
+        if self.key_store:
+            return self.key_store
         if self.store == "sqlite":
             return f"sqlite:{self.data_dir / 'keys.sqlite'}"
         return f"postgres:{self.postgres_url}|{self.postgres_schema}"
