@@ -5,7 +5,11 @@ bytes; a row written around casework without the key is named, not read; and the
 service refuses to start without the master key rather than write in the clear.
 """
 
+import os
+import re
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import psycopg
@@ -93,3 +97,44 @@ def test_the_key_files_are_the_service_users_only(cases: CaseService, settings):
     assert settings.master_key_path.stat().st_mode & 0o777 == 0o600
     if settings.store == "sqlite":
         assert (settings.data_dir / "keys.sqlite").stat().st_mode & 0o777 == 0o600
+
+
+def _encrypt_store(settings: Settings) -> subprocess.CompletedProcess:
+    env = dict(os.environ, CASEWORK_STORE=settings.store,
+               CASEWORK_DATA_DIR=str(settings.data_dir),
+               CASEWORK_POSTGRES_URL=settings.postgres_url,
+               CASEWORK_POSTGRES_SCHEMA=settings.postgres_schema)
+    return subprocess.run([sys.executable, "-m", "deploy.cli", "encrypt-store"], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_a_store_from_before_encryption_is_sealed_by_one_resumable_command(settings):
+    clear = settings.model_copy(update={"encryption": "off"})
+    before = CaseService(clear.eventsourcing_env())
+    ids = [before.open_case(**OPEN_CASE, **ACTOR) for _ in range(3)]
+    before.add_intelligence(ids[0], content=SECRET, source="press",
+                            confidentiality="normal", **ACTOR)
+    heads = {i: before.verify(i).head_hash for i in ids}
+    before.close()
+    assert SECRET.encode() in raw_bytes(settings)
+
+    with pytest.raises(KeyStoreError, match="casework encrypt-store"):
+        CaseService(settings.eventsourcing_env())  # never a sealed event beside clear ones
+
+    sealed = _encrypt_store(settings)
+    assert sealed.returncode == 0, sealed.stdout + sealed.stderr
+    counts = re.search(r"sealed (\d+) stored events in (\d+) streams", sealed.stdout)
+    assert counts and int(counts[1]) >= 4 and int(counts[2]) >= 3, sealed.stdout  # and registers
+    assert "streams to seal" in sealed.stdout  # progress as it goes
+    assert SECRET.encode() not in raw_bytes(settings)
+    after = CaseService(settings.eventsourcing_env())
+    try:
+        assert {i: after.verify(i).head_hash for i in ids} == heads
+        assert after.get_case(ids[0])["intelligence"][0]["content"] == SECRET
+        after.add_intelligence(ids[1], content="more", source="press",
+                               confidentiality="normal", **ACTOR)
+        assert after.verify(ids[1]).ok
+    finally:
+        after.close()
+    again = _encrypt_store(settings)  # run again: nothing left in the clear
+    assert again.returncode == 0 and "sealed 0 stored events" in again.stdout
