@@ -24,6 +24,7 @@ from eventsourcing.utils import get_topic
 from domain.case import Case
 from services.cases.service import CaseService
 from services.documents.blobs import BlobStore, Held
+from services.eventstore.chain import UnreadableEvent
 
 log = logging.getLogger(__name__)
 DOCUMENT_ATTACHED = get_topic(Case.DocumentAttached)
@@ -41,17 +42,29 @@ class Swept:
 
 
 def recorded_documents(cases: CaseService) -> set[Held]:
-    """Every (case, SHA-256) a DocumentAttached event records. An event that cannot be
-    read stops the sweep (it raises): a file is never removed on a guess."""
+    """Every (case, SHA-256) a DocumentAttached event records, but those of cases disposed
+    of (their key destroyed: neither the events nor the copies can be read again). Any
+    other event that cannot be read stops the sweep (it raises): a file is never removed
+    on a guess."""
     found: set[Held] = set()
     start = 1
     while batch := cases.recorder.select_notifications(start=start, limit=1000,
                                                        topics=[DOCUMENT_ATTACHED]):
         for stored in batch:
-            event = cases.mapper.to_domain_event(stored)
+            try:
+                event = cases.mapper.to_domain_event(stored)
+            except UnreadableEvent:
+                if _disposed_of(cases, stored.originator_id):
+                    continue
+                raise
             found.add(Held(UUID(str(stored.originator_id)), event.sha256))  # type: ignore[attr-defined]
         start = batch[-1].id + 1
     return found
+
+
+def _disposed_of(cases: CaseService, case_id: UUID | str) -> bool:
+    keys = getattr(cases, "key_store", None)
+    return keys is not None and keys.is_destroyed(case_id)
 
 
 def case_records(cases: CaseService, case_id: UUID, sha256: str) -> bool:

@@ -14,9 +14,12 @@ every open case's workflow again, and each workflow re-reads its timetable). On
 SQLite each database file is copied with SQLite's online backup API, which gives
 a consistent snapshot while writers carry on; on PostgreSQL `pg_dump` reads the
 whole schema in one snapshot, documents' chunked rows included. Documents kept
-in files are copied after the database, each under its SHA-256 in `documents/`
-(a document's file is kept before its event is recorded, so every document the
-copy records is there); restore keeps each again, checked against its name.
+in files are copied after the database, as they are kept: sealed under their
+case's data key, in a folder per case under `documents/`, each named by its
+SHA-256 (a document's file is kept before its event is recorded, so every
+document the copy records is there); restore unseals each under its case's key,
+checks it against its name and keeps it again, and leaves out those of a case
+whose key was destroyed after the backup was taken.
 `backup.json`, written last, records the SHA-256
 and size of every file and the public keys of the keys that signed the store's
 checkpoints (public keys are safe to keep anywhere).
@@ -62,7 +65,14 @@ from services.audit.checkpoints import CheckpointLedger, verify_against_checkpoi
 from services.audit.signing import public_pem
 from services.caselist.migrations import current_version, migrate
 from services.cases.service import CaseService
-from services.documents.blobs import BlobError, build_blob_store
+from services.documents.blobs import (
+    BlobError,
+    BlobMissing,
+    BlobStore,
+    KeyDestroyed,
+    build_blob_store,
+    file_chunks,
+)
 from services.eventstore.chain import Verification
 from services.eventstore.keys import KEY_TABLES
 from services.eventstore.store import EventStoreApplication
@@ -76,8 +86,10 @@ PG_DUMP_FILE = "casework.pgdump"
 MANIFEST = "backup.json"
 KEYS_FOLDER = "checkpoint-keys"
 DOCUMENTS_FOLDER = "documents"
-"""Documents' files (when they live in files), each named by its SHA-256."""
+"""Documents' files (when they live in files): a folder for each case, its copies sealed
+under the case's key, each named by its SHA-256."""
 _BLOB_NAME = re.compile("^[0-9a-f]{64}$")
+_CASE_FOLDER = re.compile("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 FORMAT = 2
 """Format 1 (before checksums) listed the files only; restore takes it with --unchecked."""
 CASE_TOPIC = "domain.case:"
@@ -159,37 +171,70 @@ def _sqlite_online_copy(source: Path, target: Path, progress: Progress) -> str:
 
 def _copy_documents(settings: Settings, target: Path, progress: Progress) -> list[str]:
     """The documents' files, when they live in files (in PostgreSQL, pg_dump took their
-    tables). Copied after the database, so every document it records is here: a
-    document's file is kept before its event is recorded."""
+    tables): each case's sealed copies as they are (`documents/<case>/<sha256>`, which
+    only the case's data key opens, and that key is never in a backup), and any legacy
+    copy not yet sealed (`documents/<sha256>`). Copied after the database, so every
+    document it records is here: a document's file is kept before its event is
+    recorded."""
     folder = settings.documents_dir
     if settings.document_store_kind() != "files" or not folder.is_dir():
         return []
-    names = sorted(p.name for p in folder.iterdir() if _BLOB_NAME.match(p.name))
-    if names:
-        private_directory(target / DOCUMENTS_FOLDER)
-    tenths = _Tenths("copied", "documents", progress)
+    names = [f"{case.name}/{p.name}" for case in sorted(folder.iterdir())
+             if _CASE_FOLDER.match(case.name) and case.is_dir()
+             for p in sorted(case.iterdir()) if _BLOB_NAME.match(p.name)]
+    names += [p.name for p in sorted(folder.iterdir()) if _BLOB_NAME.match(p.name)]
+    tenths, copied = _Tenths("copied", "documents", progress), []
     for done, name in enumerate(names, 1):
-        _private_copy(folder / name, target / DOCUMENTS_FOLDER / name)
+        private_directory((target / DOCUMENTS_FOLDER / name).parent)
+        try:
+            _private_copy(folder / name, target / DOCUMENTS_FOLDER / name)
+            copied.append(f"{DOCUMENTS_FOLDER}/{name}")
+        except FileNotFoundError:  # removed meanwhile (a redaction, a disposal, the sweep)
+            pass
         tenths(done, len(names))
-    return [f"{DOCUMENTS_FOLDER}/{name}" for name in names]
+    return copied
 
 
 def _restore_documents(settings: Settings, source: Path, manifest: dict[str, Any],
                        progress: Progress) -> None:
-    """The backup's documents into this host's document store, each checked against the
-    hash it is named by as it is kept."""
+    """The backup's documents into this host's document store, each unsealed under its
+    case's data key and checked against the hash it is named by as it is kept (sealed
+    anew). A case whose key this host's key store has destroyed since (disposed of
+    after the backup) gets none of its documents back."""
     names = [n for n in manifest["files"] if n.startswith(f"{DOCUMENTS_FOLDER}/")]
     if not names:
         return
     store = build_blob_store(settings)
     tenths = _Tenths("restored", "documents", progress)
-    for done, name in enumerate(names, 1):
-        try:
-            store.put_file(source / name, sha256=Path(name).name)
-        except BlobError as error:
-            raise BackupDamaged(f"{name} does not match its name ({error}); "
-                                "restore from another backup") from None
-        tenths(done, len(names))
+    disposed: set[str] = set()
+    try:
+        for done, name in enumerate(names, 1):
+            try:
+                _restore_document(store, source, name)
+            except KeyDestroyed:
+                disposed.add(Path(name).parent.name)
+            except (BlobError, OSError) as error:
+                raise BackupDamaged(f"{name} does not match its name ({error}); "
+                                    "restore from another backup") from None
+            tenths(done, len(names))
+    finally:
+        store.close()
+    if disposed:
+        progress(f"the documents of {len(disposed)} case(s) disposed of after this backup "
+                 "was taken were not restored")
+
+
+def _restore_document(store: BlobStore, source: Path, name: str) -> None:
+    """One document file of a backup into the store: a case's sealed copy, or a copy kept
+    before sealing (left for `casework encrypt-store` to seal)."""
+    path, parts = source / name, Path(name).parts
+    if len(parts) == 3 and _CASE_FOLDER.match(parts[1]) and _BLOB_NAME.match(parts[2]):
+        case_id = UUID(parts[1])
+        store.put(case_id, store.open_copy(case_id, path), sha256=parts[2])
+    elif len(parts) == 2 and _BLOB_NAME.match(parts[1]):
+        store.put_legacy(file_chunks(path), sha256=parts[1])
+    else:
+        raise BlobMissing("not a document's name")
 
 
 class _Tenths:

@@ -8,8 +8,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from services.documents.blobs import build_blob_store
-from services.ops.backup import BackupDamaged, backup, restore
+from services.documents.blobs import BlobMissing, build_blob_store
+from services.ops.backup import BackupDamaged, _restore_documents, backup, restore
 from services.platform.settings import Settings
 from tests.helpers import OPEN_CASE
 
@@ -35,35 +35,71 @@ def empty(settings: Settings, tmp_path: Path):
         conn.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
 
 
-def a_case_with_a_document(settings: Settings, cases) -> str:
-    blob = build_blob_store(settings).put([LETTER])
+def a_case_with_a_document(settings: Settings, cases, content: bytes = LETTER):
+    """A case with a letter attached, kept as the upload keeps it; the case and the
+    letter's hash."""
+    case_id = cases.open_case(**OPEN_CASE, **CORA)
+    store = build_blob_store(settings)
+    blob = store.put(case_id, [content])
+    store.close()
     cases.attach_document(
-        cases.open_case(**OPEN_CASE, **CORA), title="Ofsted inspection letter",
+        case_id, title="Ofsted inspection letter",
         kind="inspection report", step="the case as a whole", step_ref="",
         confidentiality="normal", stored=dict(sha256=blob.sha256, size=blob.size,
                                               media_type="application/pdf",
                                               filename="letter.pdf"), **CORA)
-    return blob.sha256
+    return case_id, blob.sha256
+
+
+def read_back(settings: Settings, case_id, sha256: str) -> bytes:
+    store = build_blob_store(settings)
+    try:
+        return b"".join(store.open(case_id, sha256))
+    finally:
+        store.close()
 
 
 def test_a_restored_store_serves_the_same_bytes(settings, services, cases, empty, tmp_path):
-    sha256 = a_case_with_a_document(settings, cases)
+    case_id, sha256 = a_case_with_a_document(settings, cases)
     manifest = backup(settings, tmp_path / "backup")
     if settings.document_store_kind() == "files":
-        assert f"documents/{sha256}" in manifest["files"]
+        assert f"documents/{case_id}/{sha256}" in manifest["files"]
+        assert b"inspection letter" not in \
+            (tmp_path / "backup" / "documents" / str(case_id) / sha256).read_bytes()
     restore(empty, tmp_path / "backup")
-    assert b"".join(build_blob_store(empty).open(sha256)) == LETTER
+    assert read_back(empty, case_id, sha256) == LETTER
 
 
 def test_a_document_altered_in_the_backup_is_refused_by_name(settings, services, cases,
                                                             empty, tmp_path):
     if settings.document_store_kind() != "files":
         pytest.skip("in PostgreSQL the documents are inside the dump, checked as one file")
-    sha256 = a_case_with_a_document(settings, cases)
+    case_id, sha256 = a_case_with_a_document(settings, cases)
     backup(settings, tmp_path / "backup")
-    kept = tmp_path / "backup" / "documents" / sha256
-    kept.write_bytes(b"X" + kept.read_bytes()[1:])
+    kept = tmp_path / "backup" / "documents" / str(case_id) / sha256
+    sealed = kept.read_bytes()
+    kept.write_bytes(sealed[:-1] + bytes([sealed[-1] ^ 1]))
     with pytest.raises(BackupDamaged) as refused:
-        restore(empty, tmp_path / "backup")
-    assert f"documents/{sha256}" in str(refused.value)
-    assert not (empty.documents_dir / sha256).exists()
+        restore(empty, tmp_path / "backup", unchecked=True)  # past the manifest's checksums
+    assert f"documents/{case_id}/{sha256}" in str(refused.value)
+    assert not (empty.documents_dir / str(case_id) / sha256).exists()
+
+
+def test_a_case_disposed_of_after_the_backup_gets_no_document_back(settings, services, cases,
+                                                                   empty, tmp_path):
+    """The restore's step for documents, on its own: the disposal's own restore step
+    leaves the case's events out (its key is gone, so they cannot be read)."""
+    if settings.document_store_kind() != "files":
+        pytest.skip("in PostgreSQL the documents are inside the dump, with the events")
+    disposed, sha256 = a_case_with_a_document(settings, cases)
+    kept, other = a_case_with_a_document(settings, cases, b"%PDF-1.7 the plan\n")
+    manifest = backup(settings, tmp_path / "backup")
+    cases.key_store.destroy(disposed)  # the disposal destroys the case's key
+    said: list[str] = []
+    _restore_documents(empty, tmp_path / "backup", manifest, said.append)
+    assert read_back(empty, kept, other) == b"%PDF-1.7 the plan\n"
+    assert not (empty.documents_dir / str(disposed)).exists()
+    with pytest.raises(BlobMissing):
+        read_back(empty, disposed, sha256)
+    assert "the documents of 1 case(s) disposed of after this backup was taken were not " \
+           "restored" in said

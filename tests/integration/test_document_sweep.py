@@ -143,3 +143,15 @@ def test_bytes_kept_again_are_spared_by_the_sweep_for_another_hour(services):
     keep(services, case_id, ORPHAN)
     assert sweep(services.documents, services.cases).orphans == 0
     assert services.documents.exists(case_id, sha256)
+
+
+def test_a_case_disposed_of_does_not_stop_the_sweep_and_its_copies_go(services):
+    """Its key destroyed, neither its events nor its copies can be read again: the sweep
+    passes over its events and takes the copies the disposal may have left."""
+    disposed, kept = a_case(services), a_case(services)
+    for case_id in (disposed, kept):
+        sha256 = keep(services, case_id, RECORDED, hours_ago=2)
+        record(services, case_id, sha256, len(RECORDED))
+    services.cases.key_store.destroy(disposed)
+    assert sweep(services.documents, services.cases).orphans == 1
+    assert list(services.documents.held()) == [(kept, sha256)]
