@@ -207,6 +207,7 @@ def _restore_documents(settings: Settings, source: Path, manifest: dict[str, Any
     store = build_blob_store(settings)
     tenths = _Tenths("restored", "documents", progress)
     disposed: set[str] = set()
+    clear = sum(1 for name in names if len(Path(name).parts) == 2)
     try:
         for done, name in enumerate(names, 1):
             try:
@@ -222,6 +223,9 @@ def _restore_documents(settings: Settings, source: Path, manifest: dict[str, Any
     if disposed:
         progress(f"the documents of {len(disposed)} case(s) disposed of after this backup "
                  "was taken were not restored")
+    if clear:
+        progress(f"{clear} documents were kept in the clear by an earlier release: run "
+                 "casework encrypt-store to seal them")
 
 
 def _restore_document(store: BlobStore, source: Path, name: str) -> None:
