@@ -2,7 +2,9 @@
 
 Writes bench/results/<timestamp>.json and .md (git ignores the folder) and
 prints the Markdown table. `BENCH_QUICK=1` runs smaller sizes for a smoke test;
-`BENCH_ONLY=api,workflows` runs only the sections named; `BENCH_ONLY=rebuild`
+`BENCH_ONLY=api,workflows` runs only the sections named (`BENCH_ONLY=encryption`:
+what encryption at rest costs, each figure beside the same work on a store built
+without it, `CASEWORK_ENCRYPTION=off`, which nothing else uses); `BENCH_ONLY=rebuild`
 runs the scale section's read-model rebuild without its reminder burst;
 `BENCH_BURST=300` sets the burst's size (1,000 reminders, 200 when quick).
 """
@@ -21,6 +23,7 @@ from temporalio.testing import WorkflowEnvironment
 from bench import (
     bench_access,
     bench_api,
+    bench_encryption,
     bench_pages,
     bench_queries,
     bench_scale,
@@ -85,8 +88,8 @@ async def _workflows(quick: bool) -> list[Result]:
         await env.shutdown()
 
 
-SECTIONS = ("append", "load", "queries", "search", "api", "pages", "access", "workflows",
-            "scale", "rebuild")
+SECTIONS = ("append", "load", "encryption", "queries", "search", "api", "pages", "access",
+            "workflows", "scale", "rebuild")
 
 
 def _sections(named: str) -> set[str]:
@@ -131,6 +134,9 @@ def main() -> int:
             measure("append", lambda s=store: bench_store.append(s, count=200 if quick else 1000))
         if "load" in only:
             measure("load", lambda s=store: bench_store.load(s))
+        if "encryption" in only:
+            measure("encryption", lambda s=store: bench_encryption.encryption(
+                s, count=200 if quick else 1000))
         if "queries" in only:
             measure("queries", lambda s=store: _queries(s, quick))
         if "search" in only:

@@ -24,17 +24,22 @@ def postgres_available() -> bool:
 
 
 @contextlib.contextmanager
-def throwaway(store: str) -> Iterator[Settings]:
+def throwaway(store: str, *, encryption: str = "on") -> Iterator[Settings]:
+    """A store used once. Its data directory sits in a folder of its own, so the keys kept
+    beside it (`keys/`, services/platform/settings.py) go with it. `encryption="off"`
+    only to measure what encryption costs, as the service is never run."""
     with tempfile.TemporaryDirectory(prefix="casework-bench-") as tmp:
+        data = Path(tmp) / "var"
+        data.mkdir(mode=0o700)
         if store == "sqlite":
-            yield Settings(data_dir=Path(tmp), store="sqlite")
+            yield Settings(data_dir=data, store="sqlite", encryption=encryption)
             return
         schema = f"casework_bench_{uuid.uuid4().hex[:10]}"
         with psycopg.connect(PG_URL, autocommit=True) as conn:
             conn.execute(f'CREATE SCHEMA "{schema}"')
         try:
-            yield Settings(data_dir=Path(tmp), store="postgres", postgres_url=PG_URL,
-                           postgres_schema=schema)
+            yield Settings(data_dir=data, store="postgres", postgres_url=PG_URL,
+                           postgres_schema=schema, encryption=encryption)
         finally:
             with psycopg.connect(PG_URL, autocommit=True) as conn:
                 conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
