@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from services.caselist.migrations import migrate
 from services.cases.document_sweep import recorded_documents
 from services.cases.service import CaseService
 from services.documents.blobs import (
@@ -54,6 +55,7 @@ def encrypt_existing_documents(settings: Settings,
                                progress: Progress = _quiet) -> SealedDocuments:
     """Seal every legacy document for each case that records it, then remove the legacy
     copies no case still needs; resumable. Progress at each tenth of the way."""
+    migrate(settings)  # the tables of sealed copies, on PostgreSQL
     store = build_blob_store(settings)
     cases = CaseService(settings.eventsourcing_env())
     try:

@@ -7,7 +7,9 @@ can be stopped at any point and run again: it picks up the streams still in the
 clear. Run it with the service stopped (a stream half sealed by an interrupted
 run is read only once the run has finished it). On SQLite the old bytes are
 zeroed as they are overwritten (`secure_delete`) and the write-ahead log is
-emptied at the end, so no clear text lingers in free pages.
+emptied at the end, so no clear text lingers in free pages. Then the documents
+kept in the clear are sealed, a copy for each case that records them
+(services/ops/document_sealing.py), resumable too.
 """
 
 from collections.abc import Callable, Iterator
@@ -20,6 +22,7 @@ from services.cases.service import CaseService
 from services.eventstore.encryption import SEALED, EncryptingRecorder, seal
 from services.eventstore.store import EventStoreApplication
 from services.identity.service import IdentityService
+from services.ops.document_sealing import encrypt_existing_documents
 from services.platform.settings import Settings
 from services.policy.service import PolicyService
 from services.registers.service import RegisterService
@@ -52,6 +55,7 @@ def encrypt_store(settings: Settings, progress: Progress = lambda _m: None) -> S
         finally:
             app.close()
     progress(f"sealed {done.events} stored events in {done.streams} streams")
+    encrypt_existing_documents(settings, progress)  # each case's keys made above
     return done
 
 

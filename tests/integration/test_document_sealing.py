@@ -7,11 +7,14 @@ import hashlib
 
 import psycopg
 
+from services.caselist.migrations import migrate
+from services.cases.service import CaseService
 from services.documents.blobs import FileBlobStore, build_blob_store, matches
 from services.ops.backup import backup, restore
 from services.ops.document_sealing import encrypt_existing_documents
 from tests.helpers import OPEN_CASE
 from tests.integration.test_backup_documents import empty  # noqa: F401 - a fixture
+from tests.integration.test_encryption_at_rest import _encrypt_store
 
 CORA = dict(actor_id="cora", actor_role="coordinator")
 LETTER = b"%PDF-1.7 the inspection letter, kept before documents were sealed\n" * 500
@@ -101,3 +104,30 @@ def test_a_backup_holding_a_clear_copy_is_restored_for_sealing(settings, service
         assert b"".join(restored.open(case_id, sha(LETTER))) == LETTER
     finally:
         restored.close()
+
+
+def test_casework_encrypt_store_seals_the_documents_of_a_store_from_before(settings):
+    clear = settings.model_copy(update={"encryption": "off"})
+    migrate(clear)  # an earlier release's tables, documents' included
+    before = CaseService(clear.eventsourcing_env())
+    earlier = build_blob_store(clear)
+    try:
+        case_id = before.open_case(**OPEN_CASE, **CORA)
+        earlier.put_legacy([LETTER], sha256=sha(LETTER))
+        recorded(before, case_id, LETTER)
+    finally:
+        earlier.close()
+        before.close()
+
+    sealed = _encrypt_store(settings)
+
+    assert sealed.returncode == 0, sealed.stdout + sealed.stderr
+    assert "sealed 1 copies" in sealed.stdout and "removed 1 unsealed" in sealed.stdout
+    store = build_blob_store(settings)
+    try:
+        assert list(store.legacy_hashes()) == []
+        assert b"".join(store.open(case_id, sha(LETTER))) == LETTER
+    finally:
+        store.close()
+    again = _encrypt_store(settings)
+    assert again.returncode == 0 and "no document is kept unsealed" in again.stdout
