@@ -15,8 +15,10 @@ import argparse
 import sys
 
 from deploy.cli import access_log, audit, backup, caselist, demo, policy, references, serve, users
+from services.records import verify as verify_disposal
 
-GROUPS = (serve, users, policy, audit, access_log, backup, caselist, references, demo)
+GROUPS = (serve, users, policy, audit, verify_disposal, access_log, backup, caselist, references,
+          demo)
 
 
 def parser() -> argparse.ArgumentParser:
