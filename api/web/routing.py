@@ -119,6 +119,7 @@ def navigation(who: Principal) -> list[dict[str, str]]:
     items = []
     if may(who, "list cases"):
         items.append({"href": "/my-work", "text": "My work"})
+    if inbox.has_notifications(who):
         items.append({"href": "/notifications", "text": "Notifications"})
     if may(who, "read regional picture"):
         items.append({"href": "/regional-picture", "text": "Regional picture"})
@@ -130,6 +131,8 @@ def navigation(who: Principal) -> list[dict[str, str]]:
         items.append({"href": "/region-policy", "text": "Region policy"})
     if may(who, "manage users"):
         items.append({"href": "/people", "text": "People"})
+    if may(who, "read disposal records"):
+        items.append({"href": "/records", "text": "Records"})
     return items
 
 
