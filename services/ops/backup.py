@@ -64,10 +64,12 @@ from services.caselist.migrations import current_version, migrate
 from services.cases.service import CaseService
 from services.documents.blobs import BlobError, build_blob_store
 from services.eventstore.chain import Verification
+from services.eventstore.keys import KEY_TABLES
 from services.eventstore.store import EventStoreApplication
 from services.identity.service import IdentityService
 from services.platform.settings import Settings, private_directory, private_sqlite_file
 from services.policy.service import PolicyService
+from services.records.disposal import reapply_disposals
 from services.registers.service import RegisterService
 
 SQLITE_FILES = ("casework.sqlite", "access.sqlite")
@@ -124,7 +126,8 @@ def backup(settings: Settings, target: Path, progress: Progress = _quiet) -> dic
         progress(f"dumping the PostgreSQL store with pg_dump into {PG_DUMP_FILE}")
         _private_file(target / PG_DUMP_FILE)  # pg_dump truncates it and keeps the mode
         _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
-              *_schema_args(settings), "--file", str(target / PG_DUMP_FILE),
+              *_schema_args(settings), *_without_keys(settings),
+              "--file", str(target / PG_DUMP_FILE),
               "--dbname", settings.postgres_url])
         files, key_ids = [PG_DUMP_FILE], store_key_ids(settings)
     files += _copy_documents(settings, target, progress)
@@ -225,6 +228,12 @@ def _keep_public_keys(settings: Settings, target: Path, key_ids: Iterable[str],
 
 def _schema_args(settings: Settings) -> list[str]:
     return [f"--schema={settings.postgres_schema}"] if settings.postgres_schema else []
+
+
+def _without_keys(settings: Settings) -> list[str]:
+    """The key store's tables are never in a backup (services/eventstore/keys.py)."""
+    schema = settings.postgres_schema or "public"
+    return [f"--exclude-table={schema}.{table}" for table in KEY_TABLES]
 
 
 def _run(argv: list[str], *, failed: str = "", error: type[BackupError] = BackupError) -> str:
@@ -338,6 +347,7 @@ def refuse_a_target_with_data(settings: Settings) -> None:
                 "ORDER BY table_name", (schema,))]
     except psycopg.Error as error:
         raise BackupError(f"cannot reach the target PostgreSQL database: {error}") from None
+    tables = [t for t in tables if t not in KEY_TABLES]  # the key store stays, always
     if tables:
         raise BackupError(f"the target database's schema {schema!r} already holds tables "
                           f"({', '.join(tables[:5])}{', ...' if len(tables) > 5 else ''}); "
@@ -353,10 +363,11 @@ def verify_staged(staged: Settings, settings: Settings, manifest: dict[str, Any]
     missing = needed - set(keys)
     if missing:
         raise KeysMissing(how_to_supply(missing, settings) + _kept_in(source, manifest, missing))
-    cases = CaseService(staged.eventsourcing_env())
+    cases = CaseService(staged_env(staged, settings))
     ledger = CheckpointLedger(staged, public_keys=keys)
     try:
-        ids = _case_ids(cases)
+        disposed = cases.key_store.destroyed_streams() if cases.key_store else set()
+        ids = [i for i in _case_ids(cases) if str(i) not in disposed]  # erased after
         tenths = _Tenths("verified", "cases", progress)
         for done, case_id in enumerate(ids, 1):
             result = _verified(cases, ledger, case_id)
@@ -369,6 +380,12 @@ def verify_staged(staged: Settings, settings: Settings, manifest: dict[str, Any]
     finally:
         ledger.close()
         cases.close()
+
+
+def staged_env(staged: Settings, settings: Settings) -> dict[str, str]:
+    """A staged store's settings, reading its events with this host's key store: the one
+    store a restore never replaces (services/eventstore/keys.py)."""
+    return {**staged.eventsourcing_env(), **settings.encryption_env()}
 
 
 def _kept_in(source: Path, manifest: dict[str, Any], missing: set[str]) -> str:
@@ -426,6 +443,7 @@ def _restore_sqlite(settings: Settings, source: Path, manifest: dict[str, Any],
             os.replace(staging / name, data / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    _reapply_disposals(settings, progress)
 
 
 def _private_copy(source: Path, target: Path) -> None:
@@ -472,7 +490,7 @@ def _restore_postgres(settings: Settings, source: Path, manifest: dict[str, Any]
     scratch = Path(tempfile.mkdtemp(prefix="casework-restore-"))  # 0700
     try:
         staged = settings.model_copy(update={"store": "sqlite", "data_dir": scratch})
-        _load_cases_from_dump(staged, dump, progress)
+        _load_cases_from_dump(staged, settings, dump, progress)
         count = verify_staged(staged, settings, manifest, source, extra_keys, progress)
         progress(f"all {count} cases verified; restoring into PostgreSQL in one transaction")
         argv = ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
@@ -488,6 +506,16 @@ def _restore_postgres(settings: Settings, source: Path, manifest: dict[str, Any]
         shutil.rmtree(scratch, ignore_errors=True)
     migrate(settings)  # a backup from an older release comes up to date
     _restore_documents(settings, source, manifest, progress)  # kept in files, if they were
+    _reapply_disposals(settings, progress)
+
+
+def _reapply_disposals(settings: Settings, progress: Progress) -> None:
+    """The cases disposed of after the backup was taken stay disposed of: their events,
+    rows and documents go again, as the key store's disposal records say."""
+    erased = reapply_disposals(settings)
+    if erased:
+        progress(f"{erased} {'case' if erased == 1 else 'cases'} disposed of after this "
+                 f"backup was taken {'was' if erased == 1 else 'were'} not restored")
 
 
 def _schema_exists(settings: Settings) -> bool:
@@ -496,9 +524,11 @@ def _schema_exists(settings: Settings) -> bool:
                             (settings.postgres_schema,)).fetchone() is not None
 
 
-def _load_cases_from_dump(staged: Settings, dump: Path, progress: Progress) -> None:
+def _load_cases_from_dump(staged: Settings, settings: Settings, dump: Path,
+                          progress: Progress) -> None:
     """The dump's case events and checkpoints, byte for byte, into a scratch SQLite store."""
-    cases = CaseService(staged.eventsourcing_env())
+    cases = CaseService(staged_env(staged, settings))
+    raw = getattr(cases.recorder, "inner", cases.recorder)  # sealed already: stored as is
     ledger = CheckpointLedger(staged)
     try:
         batch: list[StoredEvent] = []
@@ -509,12 +539,12 @@ def _load_cases_from_dump(staged: Settings, dump: Path, progress: Progress) -> N
                 originator_version=int(str(row["originator_version"])),
                 topic=str(row["topic"]), state=_bytea(row["state"])))
             if len(batch) == 1000:
-                cases.recorder.insert_events(batch)
+                raw.insert_events(batch)
                 loaded += len(batch)
                 batch = []
                 progress(f"read {loaded} case events from {PG_DUMP_FILE}")
         if batch:
-            cases.recorder.insert_events(batch)
+            raw.insert_events(batch)
         _load_checkpoints(staged, _dump_rows(dump, "checkpoints"))
     except (ValueError, KeyError, TypeError) as error:
         raise BackupDamaged(f"{PG_DUMP_FILE} holds events that cannot be read ({error}); "

@@ -31,9 +31,10 @@ from services.caselist.projection import CaseListView
 from services.caselist.retention import RetentionBook
 from services.cases.document_sweep import recorded_hashes
 from services.cases.service import CaseDisposed, CaseNotFound, CaseService
-from services.documents.blobs import BlobStore
+from services.documents.blobs import BlobStore, build_blob_store
 from services.eventstore.keys import KeyStore
 from services.eventstore.side_tables import SideTables
+from services.platform.settings import Settings
 
 log = logging.getLogger("casework.records")
 
@@ -138,7 +139,8 @@ class Disposals:
     def finish(self, case_id: UUID | str, *, documents: Iterable[str] = ()) -> None:
         """Destroy the case's data key, erase its events, drop its rows and delete its
         documents' bytes no other case records. Safe to repeat."""
-        self.keys.destroy(case_id)
+        if not self.keys.is_destroyed(case_id):
+            self.keys.destroy(case_id)
         self.cases.erase_stream(UUID(str(case_id)))
         forget_listed(self.case_list, self.book, [str(case_id)])
         delete_documents(self.documents, self.cases, documents)
@@ -213,3 +215,21 @@ def forget_listed(tables: SideTables, book: RetentionBook, case_ids: list[str]) 
             cursor.execute("INSERT INTO case_search_fts (case_search_fts) VALUES ('optimize')")
     if not tables.postgres:
         tables._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def reapply_disposals(settings: Settings) -> int:
+    """After a restore: finish every disposal the key store records whose case the
+    restored store still holds (a backup taken before it); how many."""
+    cases = CaseService(settings.eventsourcing_env())
+    opened: list[Any] = [cases]
+    try:
+        if cases.key_store is None or not cases.key_store.disposals():
+            return 0
+        case_list, book = CaseListView(settings), RetentionBook(settings)
+        documents = build_blob_store(settings)
+        opened += [case_list, book, documents]
+        return Disposals(cases, case_list, book, documents, None,
+                         settings.retention_schedule()).finish_unfinished()
+    finally:
+        for each in reversed(opened):
+            each.close()

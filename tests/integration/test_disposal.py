@@ -3,6 +3,7 @@ removes, and the record an inspector can still check, on both stores."""
 
 import contextlib
 import json
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,8 +14,9 @@ from domain.errors import DomainError
 from domain.identity import Principal, Role
 from services.audit.checkpoints import CheckpointLedger
 from services.audit.signing import SigningKey
-from services.bootstrap import Services
+from services.bootstrap import Services, build_services
 from services.cases.service import CaseDisposed, CaseNotFound
+from services.ops.backup import backup, restore
 from services.records.disposal import Disposals
 from services.records.verify import check_record
 from services.registers.service import AlreadyRegistered
@@ -172,3 +174,66 @@ def test_the_sweep_proposes_a_case_once_when_it_falls_due_and_not_before(
     assert [p["case_id"] for p in services.retention.proposed()] == [str(case_id)]
     services.cases.reopen_case(case_id, reason="New concerns", **ACTOR)
     assert disposals.propose_due(SIX_YEARS_ON) == [] and services.retention.proposed() == []
+
+
+def _empty_but_the_key_store(settings) -> None:
+    """The store lost, as a restore needs its target: everything but the key store."""
+    if settings.store == "sqlite":
+        for path in settings.data_dir.iterdir():
+            if path.name not in ("keys.sqlite", "keys.sqlite-wal", "keys.sqlite-shm",
+                                 "master.key"):
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+        return
+    import psycopg
+
+    from services.eventstore.keys import KEY_TABLES
+    with psycopg.connect(settings.postgres_url, autocommit=True,
+                         options=f"-c search_path={settings.postgres_schema}") as conn:
+        schema = settings.postgres_schema
+        for (table,) in conn.execute("SELECT table_name FROM information_schema.tables "
+                                     "WHERE table_schema = %s", (schema,)).fetchall():
+            if table not in KEY_TABLES:
+                conn.execute(f'DROP TABLE IF EXISTS "{schema}"."{table}" CASCADE')
+        for (routine,) in conn.execute("SELECT routine_name FROM information_schema.routines "
+                                       "WHERE routine_schema = %s", (schema,)).fetchall():
+            conn.execute(f'DROP FUNCTION IF EXISTS "{schema}"."{routine}" CASCADE')
+        for (sequence,) in conn.execute("SELECT sequence_name FROM information_schema.sequences"
+                                        " WHERE sequence_schema = %s", (schema,)).fetchall():
+            conn.execute(f'DROP SEQUENCE IF EXISTS "{schema}"."{sequence}" CASCADE')
+        for (kind,) in conn.execute(
+                "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+                "LEFT JOIN pg_class c ON c.oid = t.typrelid WHERE n.nspname = %s AND "
+                "t.typtype = 'c' AND (c.relkind IS NULL OR c.relkind = 'c')",
+                (schema,)).fetchall():
+            conn.execute(f'DROP TYPE IF EXISTS "{schema}"."{kind}" CASCADE')
+
+
+def test_a_backup_taken_before_a_disposal_does_not_bring_the_case_back(
+        settings, services: Services, disposals: Disposals, tmp_path: Path):
+    kept = closed_case(services, "Another council's housing backlog", documents=(PDF,))
+    case_id = closed_case(services, documents=(PDF + b"% only this case's letter\n",))
+    letter = services.cases.get_case(case_id)["documents"][0]["sha256"]
+    said: list[str] = []
+    backup(settings, tmp_path / "backup", said.append)
+    disposals.dispose(case_id, who=ADMIN, reason="Kept six years", now=SIX_YEARS_ON)
+    services.close()
+    _empty_but_the_key_store(settings)
+
+    restore(settings, tmp_path / "backup", progress=said.append)
+
+    assert "1 case disposed of after this backup was taken was not restored" in said
+    again = build_services(settings)
+    try:
+        with pytest.raises(CaseDisposed):
+            again.cases.readable_case(case_id)
+        assert again.cases.stored_events(case_id) == []
+        again.case_list.catch_up(again.cases)
+        assert [r["case_id"] for r in again.case_list.list_cases()[0]] == [str(kept)]
+        assert again.cases.verify(kept).ok
+        assert not again.documents.exists(letter)
+        if settings.store == "sqlite":
+            for name in ("casework.sqlite", "casework.sqlite-wal"):
+                path = settings.data_dir / name
+                assert not path.exists() or b"Zanzibarquartz" not in path.read_bytes()
+    finally:
+        again.close()
