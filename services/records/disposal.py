@@ -30,10 +30,11 @@ from services.audit.checkpoints import CheckpointLedger, NoSigningKey
 from services.caselist.projection import CaseListView
 from services.caselist.retention import RetentionBook
 from services.cases.document_sweep import recorded_hashes
-from services.cases.service import CaseDisposed, CaseNotFound, CaseService
+from services.cases.service import CaseDisposed, CaseService
 from services.documents.blobs import BlobStore, build_blob_store
 from services.eventstore.keys import KeyStore
 from services.eventstore.side_tables import SideTables
+from services.eventstore.store import NotFound
 from services.platform.settings import Settings
 
 log = logging.getLogger("casework.records")
@@ -164,7 +165,8 @@ class Disposals:
     def record(self, case_id: UUID) -> dict[str, Any]:
         found = self.keys.disposal(case_id)
         if found is None:
-            raise CaseNotFound(f"no disposal record for case {case_id}", field="case_id")
+            raise NotFound(f"no disposal record for case {case_id}", field="case_id",
+                           rule="no_disposal_record")
         return found
 
 
