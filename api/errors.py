@@ -57,8 +57,10 @@ async def domain_error(_: Request, error: DomainError) -> JSONResponse:
     if isinstance(error, HistoryUnreadable):
         extra.update(version=error.version, reason=error.reason)
     if isinstance(error, CaseDisposed):  # what stays of it: GET /disposals/{id} has the rest
-        extra.update({k: error.record.get(k) for k in
-                      ("reference", "authority", "disposed_at", "rule")})
+        extra.update(reference=error.record.get("reference"),
+                     authority=error.record.get("authority"),
+                     disposed_at=error.record.get("disposed_at"),
+                     retention_rule=error.record.get("rule"))
     document = vars(error).get("document_id")  # a document refused (tampered with)
     if document is not None:
         extra["document_id"] = document
