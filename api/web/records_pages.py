@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse
 
 from api.deps import Forbidden
 from api.threads import in_thread
+from api.web.messages import refusal
 from api.web.rendering import render
 from api.web.routing import PageRoute, Who, page_context, posted_form
 from domain.errors import DomainError
@@ -24,12 +25,8 @@ from services.eventstore.store import NotFound
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-REASON_WORDS = {
-    "reason_needed": "Enter why the case is being disposed of",
-    "reason_too_long": "Enter a reason of 2000 characters or fewer",
-    "retention_not_over": "The retention schedule still keeps this case",
-    "case_still_open": "The case has been reopened: only a closed case is disposed of",
-}
+SAID_ON_THE_FORM = ("reason_needed", "reason_too_long", "retention_not_over", "case_still_open")
+"""The refusals the confirmation page shows beside its reason (api/web/messages.py)."""
 
 
 def _allowed(who: Principal) -> None:
@@ -64,11 +61,10 @@ async def dispose(request: Request, case_id: UUID, who: Who) -> Response:
     try:
         await in_thread(request.app.state.disposals.dispose, case_id, who=who, reason=reason)
     except DomainError as refused:
-        if refused.rule not in REASON_WORDS:
+        if refused.rule not in SAID_ON_THE_FORM:
             raise
         return await _confirm_page(request, who, case_id, reason=reason, status=422, error={
-            "id": "reason", "text": REASON_WORDS[refused.rule]
-            + ("" if refused.field == "reason" else f": {refused.message}")})
+            "id": "reason", "text": refusal(refused.rule, refused.message)})
     return RedirectResponse(f"/records?disposed={case_id}", status_code=303)
 
 
