@@ -14,11 +14,22 @@ damaged backup, 4 a missing key.
 import argparse
 import sys
 
-from deploy.cli import access_log, audit, backup, caselist, demo, policy, references, serve, users
+from deploy.cli import (
+    access_log,
+    audit,
+    backup,
+    caselist,
+    demo,
+    policy,
+    records,
+    references,
+    serve,
+    users,
+)
 from services.records import verify as verify_disposal
 
-GROUPS = (serve, users, policy, audit, verify_disposal, access_log, backup, caselist, references,
-          demo)
+GROUPS = (serve, users, policy, audit, verify_disposal, access_log, backup, records, caselist,
+          references, demo)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -329,6 +329,9 @@ def why_unreadable(error: BaseException, topic: str) -> str:
 def header_problem(state: bytes) -> str | None:
     """Why a stored event's chain header is missing or does not parse; None when it is fine."""
     cut = header_length(state)
+    if not cut and state[:4] == b"ce0:":
+        return ("it is stored unencrypted in a case whose events are encrypted: it was "
+                "written around casework")
     if not cut and state[:4] == b"ce1:":
         return ("it is encrypted and does not open: its stream's data key was destroyed "
                 "(disposed of) or is missing, or its bytes were altered")

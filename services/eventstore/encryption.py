@@ -29,6 +29,8 @@ from eventsourcing.postgres import PostgresAggregateRecorder
 from services.eventstore.keys import KeyStore, KeyStoreError, stream_key
 
 SEALED = b"ce1:"
+UNSEALED = b"ce0:"
+"""Marks a plain state found in a stream whose events are sealed: never read as an event."""
 
 
 def _aad(stored: StoredEvent) -> bytes:
@@ -72,10 +74,13 @@ class EncryptingRecorder:
     # -- out -------------------------------------------------------------------------
 
     def opened(self, state: bytes, stored: StoredEvent) -> bytes:
-        """The plain state, or the sealed bytes unchanged when they do not open."""
-        if not is_sealed(state):
-            return state
+        """The plain state, or the sealed bytes unchanged when they do not open. A plain
+        state is read as it is only in a stream that has no data key (a store from before
+        encryption, until `casework encrypt-store` has sealed it): in any other stream it
+        was written around casework, and is handed up marked as such."""
         key = self.keys.data_key(stored.originator_id)
+        if not is_sealed(state):
+            return state if key is None else UNSEALED + state
         if key is None:
             return state
         try:
@@ -144,19 +149,38 @@ class EncryptingRecorder:
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.close()
 
-    def any_sealed(self) -> bool:
-        """Whether the store holds a sealed state (used when the key store looks new)."""
-        table = self.table
-        prefix = "substr(state, 1, 4) = ?" if not self.postgres else "substring(state, 1, 4) = ?"
+    @property
+    def place(self) -> str:
+        """This events table, named so that the key store can remember it is sealed."""
+        where = getattr(self.inner.datastore, "pool", None)
+        return f"{getattr(where, 'db_name', 'postgres')}|{self.table}"
+
+    def any_with(self, comparison: str) -> bool:
+        """Whether a stored state's first four bytes compare so ('=' or '<>') to SEALED."""
+        cut = "substring(state, 1, 4)" if self.postgres else "substr(state, 1, 4)"
         with self.inner.datastore.transaction(commit=False) as cursor:
-            cursor.execute((f"SELECT 1 FROM {table} WHERE {prefix} LIMIT 1"  # noqa: S608
-                            ).replace("?", "%s" if self.postgres else "?"), (SEALED,))
+            cursor.execute((f"SELECT 1 FROM {self.table} WHERE {cut} {comparison} ? "  # noqa: S608
+                            "LIMIT 1").replace("?", "%s" if self.postgres else "?"), (SEALED,))
             return cursor.fetchone() is not None
+
+
+def refuse_a_store_in_the_clear(recorder: EncryptingRecorder) -> None:
+    """Events in the clear from before encryption: `casework encrypt-store` seals them
+    first (a new event sealed beside them would make the stream's old ones unreadable).
+    Checked once per table: an empty or wholly sealed table is remembered as sealed."""
+    if recorder.keys.is_sealed_table(recorder.place):
+        return
+    if recorder.any_with("<>"):
+        raise KeyStoreError(
+            "this store holds events written before encryption at rest: stop the service "
+            "and run `casework encrypt-store` (it can be stopped and run again) before "
+            "starting it")
+    recorder.keys.mark_sealed_table(recorder.place)
 
 
 def refuse_a_lost_key_store(recorder: EncryptingRecorder) -> None:
     """A new, empty key store beside a store of sealed events: its keys were lost."""
-    if not recorder.keys.has_keys() and recorder.any_sealed():
+    if not recorder.keys.has_keys() and recorder.any_with("="):
         raise KeyStoreError(
             f"the key store ({recorder.keys.location}) holds no data keys, but the event "
             "store holds encrypted events: the key store was lost or replaced. Restore it "

@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 KEY_CHECK = b"casework key check"
 KEY_TABLES = ("casework_data_keys", "casework_key_check", "casework_disposals",
-              "casework_redactions")
+              "casework_redactions", "casework_sealed_tables")
 _CACHED_KEYS = 100_000
 
 
@@ -116,6 +116,8 @@ _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS casework_key_check (id INTEGER PRIMARY KEY, wrapped BYTEA)",
     "CREATE TABLE IF NOT EXISTS casework_disposals (case_id TEXT PRIMARY KEY, "
     "disposed_at TEXT NOT NULL, record TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS casework_sealed_tables (place TEXT PRIMARY KEY, "
+    "sealed_at TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS casework_redactions (id INTEGER PRIMARY KEY {auto}, "
     "stream_id TEXT NOT NULL, recorded_at TEXT NOT NULL, record TEXT NOT NULL)",
 ]
@@ -256,6 +258,18 @@ class KeyStore:
         with self._cursor() as run:
             rows = run("SELECT stream_id FROM casework_data_keys WHERE wrapped IS NULL")
             return {row[0] for row in rows.fetchall()}
+
+    def is_sealed_table(self, place: str) -> bool:
+        """Whether every row of this events table is known to be sealed (made sealed, or
+        sealed by `casework encrypt-store`)."""
+        with self._cursor() as run:
+            return run("SELECT 1 FROM casework_sealed_tables WHERE place = ?",
+                       (place,)).fetchone() is not None
+
+    def mark_sealed_table(self, place: str) -> None:
+        with self._cursor() as run:
+            run("INSERT INTO casework_sealed_tables (place, sealed_at) VALUES (?, ?) "
+                "ON CONFLICT (place) DO NOTHING", (place, _now()))
 
     def has_keys(self) -> bool:
         with self._cursor() as run:

@@ -38,7 +38,11 @@ from services.eventstore.chain import (
     split,
     verify_history,
 )
-from services.eventstore.encryption import EncryptingRecorder, refuse_a_lost_key_store
+from services.eventstore.encryption import (
+    EncryptingRecorder,
+    refuse_a_lost_key_store,
+    refuse_a_store_in_the_clear,
+)
 from services.eventstore.export_lines import dumps, export_end, export_record
 from services.eventstore.keys import (
     KeyStore,
@@ -214,6 +218,8 @@ class EventStoreApplication(Application[UUID]):
         recorder: Any = self.factory.aggregate_recorder(purpose="snapshots")
         if self.key_store is not None:
             recorder = EncryptingRecorder(recorder, self.key_store)
+            if self.env.get("CASEWORK_SEALING") != "yes":
+                refuse_a_store_in_the_clear(recorder)
         return self.factory.event_store(mapper=mapper, recorder=recorder)
 
     def construct_recorder(self) -> Any:
@@ -231,6 +237,8 @@ class EventStoreApplication(Application[UUID]):
                                         Path(self.env.get("CASEWORK_MASTER_KEY_FILE") or ""))
         sealed = EncryptingRecorder(recorder, self.key_store)
         refuse_a_lost_key_store(sealed)
+        if self.env.get("CASEWORK_SEALING") != "yes":  # set by `casework encrypt-store` only
+            refuse_a_store_in_the_clear(sealed)
         return sealed
 
     def close(self) -> None:

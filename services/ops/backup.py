@@ -126,8 +126,7 @@ def backup(settings: Settings, target: Path, progress: Progress = _quiet) -> dic
         progress(f"dumping the PostgreSQL store with pg_dump into {PG_DUMP_FILE}")
         _private_file(target / PG_DUMP_FILE)  # pg_dump truncates it and keeps the mode
         _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
-              *_schema_args(settings), *_without_keys(settings),
-              "--file", str(target / PG_DUMP_FILE),
+              *_schema_args(settings), "--file", str(target / PG_DUMP_FILE),
               "--dbname", settings.postgres_url])
         files, key_ids = [PG_DUMP_FILE], store_key_ids(settings)
     files += _copy_documents(settings, target, progress)
@@ -227,13 +226,10 @@ def _keep_public_keys(settings: Settings, target: Path, key_ids: Iterable[str],
 
 
 def _schema_args(settings: Settings) -> list[str]:
-    return [f"--schema={settings.postgres_schema}"] if settings.postgres_schema else []
-
-
-def _without_keys(settings: Settings) -> list[str]:
-    """The key store's tables are never in a backup (services/eventstore/keys.py)."""
-    schema = settings.postgres_schema or "public"
-    return [f"--exclude-table={schema}.{table}" for table in KEY_TABLES]
+    """The store's schema, less the key store's tables: a backup never holds a key."""
+    schema = settings.postgres_schema
+    keys = [f"--exclude-table={schema or 'public'}.{table}" for table in KEY_TABLES]
+    return ([f"--schema={schema}"] if schema else []) + keys
 
 
 def _run(argv: list[str], *, failed: str = "", error: type[BackupError] = BackupError) -> str:
@@ -344,10 +340,9 @@ def refuse_a_target_with_data(settings: Settings) -> None:
         with psycopg.connect(settings.postgres_url, connect_timeout=5) as conn:
             tables = [r[0] for r in conn.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
-                "ORDER BY table_name", (schema,))]
+                "ORDER BY table_name", (schema,)) if r[0] not in KEY_TABLES]
     except psycopg.Error as error:
         raise BackupError(f"cannot reach the target PostgreSQL database: {error}") from None
-    tables = [t for t in tables if t not in KEY_TABLES]  # the key store stays, always
     if tables:
         raise BackupError(f"the target database's schema {schema!r} already holds tables "
                           f"({', '.join(tables[:5])}{', ...' if len(tables) > 5 else ''}); "
@@ -363,7 +358,7 @@ def verify_staged(staged: Settings, settings: Settings, manifest: dict[str, Any]
     missing = needed - set(keys)
     if missing:
         raise KeysMissing(how_to_supply(missing, settings) + _kept_in(source, manifest, missing))
-    cases = CaseService(staged_env(staged, settings))
+    cases = CaseService(staged.eventsourcing_env())
     ledger = CheckpointLedger(staged, public_keys=keys)
     try:
         disposed = cases.key_store.destroyed_streams() if cases.key_store else set()
@@ -380,12 +375,6 @@ def verify_staged(staged: Settings, settings: Settings, manifest: dict[str, Any]
     finally:
         ledger.close()
         cases.close()
-
-
-def staged_env(staged: Settings, settings: Settings) -> dict[str, str]:
-    """A staged store's settings, reading its events with this host's key store: the one
-    store a restore never replaces (services/eventstore/keys.py)."""
-    return {**staged.eventsourcing_env(), **settings.encryption_env()}
 
 
 def _kept_in(source: Path, manifest: dict[str, Any], missing: set[str]) -> str:
@@ -428,7 +417,7 @@ def _restore_sqlite(settings: Settings, source: Path, manifest: dict[str, Any],
             progress(f"copying {name} into {staging.name}")
             _private_copy(source / name, staging / name)
             _readable_sqlite(staging / name)
-        staged = settings.model_copy(update={"data_dir": staging})
+        staged = settings.model_copy(update={"data_dir": staging, **_live_keys(settings)})
         try:
             migrate(staged)  # a backup from an older release comes up to date
         except sqlite3.DatabaseError as error:
@@ -444,6 +433,13 @@ def _restore_sqlite(settings: Settings, source: Path, manifest: dict[str, Any],
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     _reapply_disposals(settings, progress)
+
+
+def _live_keys(settings: Settings) -> dict[str, Any]:
+    """A staging store opens its events with this host's key store and master key: the
+    backup holds no keys (services/eventstore/keys.py)."""
+    return {"key_store": settings.key_store_location,
+            "master_key_file": settings.master_key_path}
 
 
 def _private_copy(source: Path, target: Path) -> None:
@@ -489,8 +485,9 @@ def _restore_postgres(settings: Settings, source: Path, manifest: dict[str, Any]
                    error=BackupDamaged)
     scratch = Path(tempfile.mkdtemp(prefix="casework-restore-"))  # 0700
     try:
-        staged = settings.model_copy(update={"store": "sqlite", "data_dir": scratch})
-        _load_cases_from_dump(staged, settings, dump, progress)
+        staged = settings.model_copy(update={"store": "sqlite", "data_dir": scratch,
+                                             **_live_keys(settings)})
+        _load_cases_from_dump(staged, dump, progress)
         count = verify_staged(staged, settings, manifest, source, extra_keys, progress)
         progress(f"all {count} cases verified; restoring into PostgreSQL in one transaction")
         argv = ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
@@ -524,12 +521,11 @@ def _schema_exists(settings: Settings) -> bool:
                             (settings.postgres_schema,)).fetchone() is not None
 
 
-def _load_cases_from_dump(staged: Settings, settings: Settings, dump: Path,
-                          progress: Progress) -> None:
+def _load_cases_from_dump(staged: Settings, dump: Path, progress: Progress) -> None:
     """The dump's case events and checkpoints, byte for byte, into a scratch SQLite store."""
-    cases = CaseService(staged_env(staged, settings))
-    raw = getattr(cases.recorder, "inner", cases.recorder)  # sealed already: stored as is
+    cases = CaseService(staged.eventsourcing_env())
     ledger = CheckpointLedger(staged)
+    raw = getattr(cases.recorder, "inner", cases.recorder)  # sealed as dumped: not again
     try:
         batch: list[StoredEvent] = []
         loaded = 0

@@ -157,8 +157,10 @@ def test_the_summary_of_a_disposed_case_is_not_in_the_sqlite_files(
     assert SECRET.encode() in (data / "casework.sqlite").read_bytes() + \
         (data / "casework.sqlite-wal").read_bytes()  # the search index holds it until then
     disposals.dispose(case_id, who=ADMIN, reason="Kept six years", now=SIX_YEARS_ON)
-    for name in ("casework.sqlite", "casework.sqlite-wal", "keys.sqlite", "keys.sqlite-wal"):
-        path = data / name
+    keys = services.settings.keys_dir
+    for path in (data / "casework.sqlite", data / "casework.sqlite-wal",
+                 keys / "keys.sqlite", keys / "keys.sqlite-wal"):
+        name = path.name
         held = path.read_bytes() if path.exists() else b""
         for word in (SECRET, "Zanzibarquartz", "zanzibarquartz"):
             assert word.encode() not in held, f"{word} is still in {name}"
