@@ -12,7 +12,7 @@ from api.deps import Forbidden, PreconditionRequired
 from api.throttling import Throttled
 from domain.errors import DomainError, InvalidField
 from services.cases.idempotency import KeyInUse
-from services.cases.service import CaseNotFound, StaleVersion
+from services.cases.service import CaseDisposed, CaseNotFound, StaleVersion
 from services.documents.content import FileTooLarge, TypeNotAccepted
 from services.eventstore.store import HistoryUnreadable, NotFound
 from services.identity.service import Unauthenticated, UserExists
@@ -27,6 +27,8 @@ def problem(status: int, title: str, detail: str, **extra: object) -> JSONRespon
 
 
 def _status_for(error: DomainError) -> int:
+    if isinstance(error, CaseDisposed):
+        return 410
     if isinstance(error, (CaseNotFound, NotFound)):
         return 404
     if isinstance(error, Unauthenticated):
@@ -54,6 +56,11 @@ async def domain_error(_: Request, error: DomainError) -> JSONResponse:
         extra["current_version"] = error.current_version
     if isinstance(error, HistoryUnreadable):
         extra.update(version=error.version, reason=error.reason)
+    if isinstance(error, CaseDisposed):  # what stays of it: GET /disposals/{id} has the rest
+        extra.update(reference=error.record.get("reference"),
+                     authority=error.record.get("authority"),
+                     disposed_at=error.record.get("disposed_at"),
+                     retention_rule=error.record.get("rule"))
     document = vars(error).get("document_id")  # a document refused (tampered with)
     if document is not None:
         extra["document_id"] = document

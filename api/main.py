@@ -18,6 +18,7 @@ from api.routes import access_log as access_log_routes
 from api.routes import cases as case_routes
 from api.routes import checkpoints as checkpoint_routes
 from api.routes import commands as command_routes
+from api.routes import disposals as disposal_routes
 from api.routes import documents as document_routes
 from api.routes import health, metrics, users
 from api.routes import policy as policy_routes
@@ -40,6 +41,7 @@ from services.identity.web_sessions import SessionStore
 from services.platform.logs import configure_logging
 from services.platform.settings import Settings
 from services.platform.tracing import tracer_provider
+from services.records.disposal import Disposals
 
 log = logging.getLogger("casework.api")
 
@@ -125,6 +127,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         await _sweep_documents(built)
         app.state.oidc = _oidc(settings)
         app.state.checkpoints = CheckpointLedger.configured(settings)
+        app.state.retention = built.retention  # closed cases, and when each may be disposed of
+        app.state.disposals = Disposals(built.cases, built.case_list, built.retention,
+                                        built.documents, app.state.checkpoints,
+                                        settings.retention_schedule())
         app.state.web_sessions = SessionStore(settings,
                                               idle_seconds=settings.session_idle_minutes * 60)
         app.state.saved_views = SavedViews(settings)  # My work's saved views
@@ -176,6 +182,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(checkpoint_routes.router)
     app.include_router(access_log_routes.router)
     app.include_router(reassignment_routes.router)
+    app.include_router(disposal_routes.router)
     app.include_router(command_routes.router)
     app.include_router(document_routes.router)
     app.include_router(users.router)

@@ -13,6 +13,7 @@ from domain.calendar import PolicyDuration
 from services.audit.access_log import AccessLogBook
 from services.caselist.migrations import migrate
 from services.caselist.projection import CaseListView
+from services.caselist.retention import RetentionBook
 from services.cases.service import CaseService
 from services.documents.blobs import BlobStore, build_blob_store
 from services.identity.service import IdentityService, build_identity_service
@@ -38,10 +39,12 @@ class Services:
     documents: BlobStore
     """The bytes of documents attached to cases, by their SHA-256 (services/documents/)."""
     access_log: AccessLogBook  # who read which case, or searched
+    retention: RetentionBook  # closed cases, and when each may be disposed of
 
     def close(self) -> None:
-        for service in (self.access_log, self.documents, self.sign_in_links, self.case_list,
-                        self.identity, self.policies, self.registers, self.cases):
+        for service in (self.retention, self.access_log, self.documents, self.sign_in_links,
+                        self.case_list, self.identity, self.policies, self.registers,
+                        self.cases):
             service.close()
 
 
@@ -68,4 +71,4 @@ def build_services(settings: Settings) -> Services:
     )
     return Services(settings, registers, policies, identity, cases, case_list, links,
                     SignInMail(settings, identity, links), build_blob_store(settings),
-                    access_log=AccessLogBook(settings))
+                    access_log=AccessLogBook(settings), retention=RetentionBook(settings))

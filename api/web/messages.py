@@ -14,6 +14,18 @@ from typing import Any
 from api.web.forms import FieldError, FormField
 
 REFUSALS: dict[str, str] = {
+    # keeping records (domain/retention.py)
+    "only_an_administrator_disposes": "Only an administrator can dispose of a case",
+    "already_disposed": "This case has already been disposed of",
+    "case_still_open": "The case has been reopened: only a closed case can be disposed of",
+    "retention_not_over": "The retention schedule still keeps this case",
+    "reason_needed": "Enter why the case is being disposed of",
+    "reason_too_long": "Enter a reason of 2000 characters or fewer",
+    "retention_period_unreadable": "Enter how long cases are kept as a period such as six "
+                                   "years",
+    "retention_period_zero": "Enter a period longer than no time at all",
+    "retention_override_unreadable": "Enter each region's or outcome's period after its name",
+    "retention_override_unknown": "Choose a region or outcome casework knows",
     "filename_is_a_path": "Choose the file again: its name must not include a folder "
                           "(no / or \\)",
     "view_name_blank": "Enter a name for the view",

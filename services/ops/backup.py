@@ -69,6 +69,7 @@ from services.eventstore.store import EventStoreApplication
 from services.identity.service import IdentityService
 from services.platform.settings import Settings, private_directory, private_sqlite_file
 from services.policy.service import PolicyService
+from services.records.disposal import reapply_disposals
 from services.registers.service import RegisterService
 
 SQLITE_FILES = ("casework.sqlite", "access.sqlite")
@@ -360,7 +361,8 @@ def verify_staged(staged: Settings, settings: Settings, manifest: dict[str, Any]
     cases = CaseService(staged.eventsourcing_env())
     ledger = CheckpointLedger(staged, public_keys=keys)
     try:
-        ids = _case_ids(cases)
+        disposed = cases.key_store.destroyed_streams() if cases.key_store else set()
+        ids = [i for i in _case_ids(cases) if str(i) not in disposed]  # erased after
         tenths = _Tenths("verified", "cases", progress)
         for done, case_id in enumerate(ids, 1):
             result = _verified(cases, ledger, case_id)
@@ -430,6 +432,7 @@ def _restore_sqlite(settings: Settings, source: Path, manifest: dict[str, Any],
             os.replace(staging / name, data / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    _reapply_disposals(settings, progress)
 
 
 def _live_keys(settings: Settings) -> dict[str, Any]:
@@ -500,6 +503,16 @@ def _restore_postgres(settings: Settings, source: Path, manifest: dict[str, Any]
         shutil.rmtree(scratch, ignore_errors=True)
     migrate(settings)  # a backup from an older release comes up to date
     _restore_documents(settings, source, manifest, progress)  # kept in files, if they were
+    _reapply_disposals(settings, progress)
+
+
+def _reapply_disposals(settings: Settings, progress: Progress) -> None:
+    """The cases disposed of after the backup was taken stay disposed of: their events,
+    rows and documents go again, as the key store's disposal records say."""
+    erased = reapply_disposals(settings)
+    if erased:
+        progress(f"{erased} {'case' if erased == 1 else 'cases'} disposed of after this "
+                 f"backup was taken {'was' if erased == 1 else 'were'} not restored")
 
 
 def _schema_exists(settings: Settings) -> bool:
