@@ -90,6 +90,8 @@ REDACTION_EVENTS = ("FieldRedacted", "DocumentRedacted")
 class RedactionPart(CaseState):
     """Redacting one field of one event, or one document, for a recorded reason."""
 
+    version: int  # the aggregate's, read here to know which events the case has
+
     def redact_field(self, *, version: Any, field: Any, event_type: str | None,
                      value: Any, reason: Any, recorded_at: datetime, actor_id: str,
                      actor_role: str) -> str:
