@@ -13,8 +13,10 @@ from domain.calendar import PolicyDuration
 from services.audit.access_log import AccessLogBook
 from services.caselist.migrations import migrate
 from services.caselist.projection import CaseListView
+from services.cases.redaction import Redactor
 from services.cases.service import CaseService
 from services.documents.blobs import BlobStore, build_blob_store
+from services.eventstore.keys import key_store_for
 from services.identity.service import IdentityService, build_identity_service
 from services.identity.sign_in_links import SignInLinks
 from services.platform.settings import Settings
@@ -38,6 +40,7 @@ class Services:
     documents: BlobStore
     """The bytes of documents attached to cases, by their SHA-256 (services/documents/)."""
     access_log: AccessLogBook  # who read which case, or searched
+    redactor: Redactor  # carries out the redactions cases record (services/cases/redaction.py)
 
     def close(self) -> None:
         for service in (self.access_log, self.documents, self.sign_in_links, self.case_list,
@@ -66,6 +69,9 @@ def build_services(settings: Settings) -> Services:
         policies=policies,
         unreadable_found=case_list.set_aside_unreadable,
     )
+    documents = build_blob_store(settings)
+    redactor = Redactor(cases, key_store_for(settings), documents,
+                        views=[lambda case_id: case_list.redacted(cases, case_id)])
     return Services(settings, registers, policies, identity, cases, case_list, links,
-                    SignInMail(settings, identity, links), build_blob_store(settings),
-                    access_log=AccessLogBook(settings))
+                    SignInMail(settings, identity, links), documents,
+                    access_log=AccessLogBook(settings), redactor=redactor)

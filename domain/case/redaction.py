@@ -125,9 +125,7 @@ class RedactionPart(CaseState):
         if value is NOT_PRESENT:
             raise InvalidField(f"the event at version {version} ({event_type}) has no field "
                                f"{name!r}", field="field", rule="field_must_exist")
-        event_class = getattr(type(self), event_type, None)
-        hints = _hints(event_class) if isinstance(event_class, type) else {}
-        if name not in WRITTEN_WORDS or hints.get(name) is not str or not isinstance(value, str):
+        if not redactable(getattr(type(self), event_type, None), name, value):
             raise InvalidField(
                 f"{name} cannot be redacted: only text fields, the words people wrote (a "
                 "summary, a reason, notes, a title), can be; never a date, a number, a "
@@ -154,6 +152,14 @@ class RedactionPart(CaseState):
     def field_redaction(self, version: int, field: str) -> Mapping[str, Any] | None:
         """The redaction of one field, if it has been redacted."""
         return self.redactions.get(field_key(version, field))
+
+
+def redactable(event_class: Any, name: str, value: Any) -> bool:
+    """Whether this field of an event of this class holds words people wrote: the one
+    kind of field a redaction takes (`text_fields_only`)."""
+    hints = _hints(event_class) if isinstance(event_class, type) else {}
+    return (name in WRITTEN_WORDS and hints.get(name) is str and isinstance(value, str)
+            and getattr(event_class, "__name__", "") not in REDACTION_EVENTS)
 
 
 def redaction_reason(reason: Any) -> str:
