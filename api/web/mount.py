@@ -16,6 +16,7 @@ from api.web import (
     overview_pages,
     people_pages,
     policy_pages,
+    redaction_pages,
     saved_view_pages,
     search_pages,
     sign_in,
@@ -44,6 +45,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(people_pages.router)
     app.include_router(search_pages.router)
     app.include_router(access_log_pages.router)
+    app.include_router(redaction_pages.router)
     _documentation(app)
 
 
