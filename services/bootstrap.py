@@ -16,7 +16,6 @@ from services.caselist.projection import CaseListView
 from services.cases.redaction import Redactor
 from services.cases.service import CaseService
 from services.documents.blobs import BlobStore, build_blob_store
-from services.eventstore.keys import key_store_for
 from services.identity.service import IdentityService, build_identity_service
 from services.identity.sign_in_links import SignInLinks
 from services.platform.settings import Settings
@@ -70,7 +69,7 @@ def build_services(settings: Settings) -> Services:
         unreadable_found=case_list.set_aside_unreadable,
     )
     documents = build_blob_store(settings)
-    redactor = Redactor(cases, key_store_for(settings), documents,
+    redactor = Redactor(cases, cases.key_store, documents,
                         views=[lambda case_id: case_list.redacted(cases, case_id)])
     return Services(settings, registers, policies, identity, cases, case_list, links,
                     SignInMail(settings, identity, links), documents,

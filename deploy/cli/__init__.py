@@ -14,9 +14,20 @@ damaged backup, 4 a missing key.
 import argparse
 import sys
 
-from deploy.cli import access_log, audit, backup, caselist, demo, policy, references, serve, users
+from deploy.cli import (
+    access_log,
+    audit,
+    backup,
+    caselist,
+    demo,
+    policy,
+    records,
+    references,
+    serve,
+    users,
+)
 
-GROUPS = (serve, users, policy, audit, access_log, backup, caselist, references, demo)
+GROUPS = (serve, users, policy, audit, access_log, backup, records, caselist, references, demo)
 
 
 def parser() -> argparse.ArgumentParser:

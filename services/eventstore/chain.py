@@ -38,6 +38,7 @@ from eventsourcing.persistence import (
     Notification,
     Recording,
     StoredEvent,
+    Transcoding,
 )
 from eventsourcing.utils import TopicError
 
@@ -50,7 +51,7 @@ GENESIS = "0" * 64
 _HEADER = len(MAGIC) + 128
 _HEADER_V2 = len(MAGIC_V2) + 128 + 32
 # Fields of a stored state that are not the event's data: the envelope.
-_ENVELOPE = {"originator_id", "originator_version", "originator_topic", "timestamp",
+ENVELOPE = {"originator_id", "originator_version", "originator_topic", "timestamp",
              "class_version", "actor_id", "actor_role"}
 
 
@@ -136,6 +137,47 @@ def link_hash_v2(previous: str, originator_id: Any, version: int, topic: str,
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+class Redacted(str):
+    """A field's value erased by redaction: it reads as its note ("redacted on 5 December
+    2026: ..."), and keeps the salted commitment of the value it replaced, so the event's
+    link hash is recomputed as before and the chain, checkpoints and exports still verify.
+    Only text fields are redacted, so every reader that expects text still gets text."""
+
+    commitment: str
+
+    def __new__(cls, note: str, commitment: str = "") -> "Redacted":
+        value = super().__new__(cls, note)
+        value.commitment = commitment
+        return value
+
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]
+        return str(self), self.commitment
+
+
+class RedactedAsRecorded(Transcoding):
+    """How a redacted value is kept in a stored event (written by `redacted_state`)."""
+
+    type = Redacted
+    name = "redacted"
+
+    def encode(self, obj: Redacted) -> dict[str, str]:
+        return {"note": str(obj), "commitment": obj.commitment}
+
+    def decode(self, data: dict[str, str]) -> Redacted:
+        return Redacted(data["note"], data["commitment"])
+
+
+def redacted_state(plain: bytes, event_salt: str, field: str, note: str) -> tuple[bytes, str]:
+    """A stored state with one text field's value replaced by its redaction note; and that
+    field's commitment, which the replacement keeps."""
+    state = json.loads(plain)
+    value = state[field]
+    commitment = field_commitment(field_salt(event_salt, field), value)
+    state[field] = {"_type_": RedactedAsRecorded.name,
+                    "_data_": {"note": note, "commitment": commitment}}
+    return json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode(), commitment
+
+
 class _Unknown(Exception):
     pass
 
@@ -149,6 +191,8 @@ def _as_read(wrapped: dict[str, Any]) -> Any:
         return data
     if kind == "uuid_hex":
         return str(UUID(data))
+    if kind == RedactedAsRecorded.name and isinstance(data, dict):
+        return Redacted(data["note"], data["commitment"])
     raise _Unknown(kind)
 
 
@@ -180,8 +224,8 @@ class EventParts:
         timestamp = state.get("timestamp")
         actor = ({"id": state.get("actor_id"), "role": state.get("actor_role")}
                  if "actor_id" in state or "actor_role" in state else None)
-        data = {k: (v if type(v) in _PLAIN else jsonable(v))
-                for k, v in state.items() if k not in _ENVELOPE}
+        data = {k: (v if type(v) in _PLAIN or type(v) is Redacted else jsonable(v))
+                for k, v in state.items() if k not in ENVELOPE}
         recorded = timestamp.isoformat() if isinstance(timestamp, datetime) else str(timestamp)
         return cls(class_version, recorded, jsonable(actor), data)
 
@@ -189,6 +233,9 @@ class EventParts:
         """Each field's commitment (written out: verification runs this for every event)."""
         sha256, prefix, commitments = hashlib.sha256, event_salt + "|", {}
         for name, value in self.data.items():
+            if type(value) is Redacted:  # erased: its commitment is what stays
+                commitments[name] = value.commitment
+                continue
             salt = sha256((prefix + name).encode()).hexdigest()[:32]
             text = _encode_text(value) if type(value) is str else _encode(value)
             commitments[name] = sha256((salt + "|" + text).encode()).hexdigest()
@@ -282,6 +329,12 @@ def why_unreadable(error: BaseException, topic: str) -> str:
 def header_problem(state: bytes) -> str | None:
     """Why a stored event's chain header is missing or does not parse; None when it is fine."""
     cut = header_length(state)
+    if not cut and state[:4] == b"ce0:":
+        return ("it is stored unencrypted in a case whose events are encrypted: it was "
+                "written around casework")
+    if not cut and state[:4] == b"ce1:":
+        return ("it is encrypted and does not open: its stream's data key was destroyed "
+                "(disposed of) or is missing, or its bytes were altered")
     if not cut:
         return "its chain header is missing or cut short"
     if not _HEX.fullmatch(state[len(MAGIC):cut]):

@@ -13,6 +13,7 @@ from eventsourcing.persistence import StoredEvent
 from services.eventstore.chain import (
     Decoder,
     EventParts,
+    Redacted,
     field_commitment,
     field_salt,
     split,
@@ -54,20 +55,20 @@ def export_record(stored: StoredEvent, decode: Decoder, *, redact: Redactor | No
               "recorded_at": parts.recorded_at, "actor": parts.actor, "data": shown,
               "salts": {k: field_salt(salt, k) for k in shown}}
     if withheld or erased:
-        record["withheld"] = {
+        kept: dict[str, dict[str, str]] = {
             k: {"reason": reason,
                 "commitment": field_commitment(field_salt(salt, k), parts.data[k])}
             for k, reason in withheld.items() if k not in erased}
-        record["withheld"].update({
-            k: {"reason": "redacted", "redacted": str(v.note), "commitment": v.commitment}
-            for k, v in erased.items()})
+        kept.update({k: {"reason": "redacted", "redacted": str(v), "commitment": v.commitment}
+                     for k, v in erased.items()})
+        record["withheld"] = kept
     return record
 
 
 def _is_redacted(value: Any) -> bool:
     """A field redacted in the store (services/eventstore/chain.py `Redacted`): its value
-    erased, its note and commitment kept."""
-    return isinstance(value, str) and hasattr(value, "commitment") and hasattr(value, "note")
+    erased, its note (the text it reads as) and its commitment kept."""
+    return isinstance(value, Redacted)
 
 
 def _withheld(type_: str, data: dict[str, Any], redact: Redactor | None) -> dict[str, str]:

@@ -9,6 +9,7 @@ import copy
 import pickle
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -23,16 +24,32 @@ from eventsourcing.persistence import EventStore, Mapper, StoredEvent
 
 from domain.errors import DomainError, InvalidField
 from services.eventstore.chain import (
+    ENVELOPE,
     ChainedEventMapper,
     ChainedEventStore,
     ChainedMapper,
+    Redacted,
+    RedactedAsRecorded,
     UnreadableEvent,
     Verification,
     decode_as_read,
     links_from_stored,
+    redacted_state,
+    split,
     verify_history,
 )
+from services.eventstore.encryption import (
+    EncryptingRecorder,
+    refuse_a_lost_key_store,
+    refuse_a_store_in_the_clear,
+)
 from services.eventstore.export_lines import dumps, export_end, export_record
+from services.eventstore.keys import (
+    KeyStore,
+    KeyStoreError,
+    open_key_store,
+    release_key_store,
+)
 
 
 class NotFound(DomainError):
@@ -194,11 +211,46 @@ class EventStoreApplication(Application[UUID]):
                                    mapper_class=ChainedEventMapper)
 
     def construct_snapshot_store(self) -> EventStore[UUID]:
-        """Snapshots carry no chain header, so their mapper does not require one."""
+        """Snapshots carry no chain header, so their mapper does not require one; they are
+        encrypted like the events."""
         mapper = self.factory.mapper(transcoder=self.mapper.transcoder,
                                      mapper_class=ChainedMapper)
-        return self.factory.event_store(
-            mapper=mapper, recorder=self.factory.aggregate_recorder(purpose="snapshots"))
+        recorder: Any = self.factory.aggregate_recorder(purpose="snapshots")
+        if self.key_store is not None:
+            recorder = EncryptingRecorder(recorder, self.key_store)
+            if self.env.get("CASEWORK_SEALING") != "yes":
+                refuse_a_store_in_the_clear(recorder)
+        return self.factory.event_store(mapper=mapper, recorder=recorder)
+
+    def construct_recorder(self) -> Any:
+        """The store's recorder, sealing every state under its stream's data key
+        (services/eventstore/encryption.py) unless encryption is off (the bench only)."""
+        recorder = self.factory.application_recorder()
+        self.key_store: KeyStore | None = None
+        if self.env.get("CASEWORK_ENCRYPTION", "on") == "off":
+            return recorder
+        location = self.env.get("CASEWORK_KEY_STORE")
+        if not location:
+            raise KeyStoreError("no key store is configured (CASEWORK_KEY_STORE): casework "
+                                "never writes unencrypted data")
+        self.key_store = open_key_store(location,
+                                        Path(self.env.get("CASEWORK_MASTER_KEY_FILE") or ""))
+        sealed = EncryptingRecorder(recorder, self.key_store)
+        refuse_a_lost_key_store(sealed)
+        if self.env.get("CASEWORK_SEALING") != "yes":  # set by `casework encrypt-store` only
+            refuse_a_store_in_the_clear(sealed)
+        return sealed
+
+    def close(self) -> None:
+        super().close()
+        keys = getattr(self, "key_store", None)
+        if keys is not None:
+            release_key_store(keys)
+            self.key_store = None
+
+    def register_transcodings(self, transcoder: Any) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(RedactedAsRecorded())
 
     @contextlib.contextmanager
     def readable(self, aggregate_id: UUID) -> Iterator[None]:
@@ -290,6 +342,65 @@ class EventStoreApplication(Application[UUID]):
             raise self.not_found_error(f"no record with id {aggregate_id}", field="id")
         return verify_history(links_from_stored(stored, self.decode_state,
                                                 self.unreadable_reason), {}, None)
+
+    # -- forgetting: disposal and redaction --------------------------------------------
+
+    @property
+    def sealed(self) -> EncryptingRecorder:
+        """The encrypting recorder (disposal and redaction rewrite through it)."""
+        if not isinstance(self.recorder, EncryptingRecorder):
+            raise KeyStoreError("encryption is off: nothing can be disposed of or redacted")
+        return self.recorder
+
+    def erase_stream(self, stream_id: UUID) -> int:
+        """Delete every stored event and snapshot of a stream (its data key destroyed first
+        by the disposal); on SQLite the deleted bytes are zeroed and the WAL emptied."""
+        recorders = [self.recorder, getattr(self.snapshots, "recorder", None)]
+        erased = sum(r.delete_stream(stream_id) for r in recorders
+                     if isinstance(r, EncryptingRecorder))
+        self.sealed.settle()
+        self._forget_cached(stream_id)
+        return erased
+
+    def redact_field(self, stream_id: UUID, version: int, field: str, note: str) -> str:
+        """Erase one text field of one stored event, keeping its salted commitment, so the
+        chain, the checkpoints and exports still verify; the stream's snapshots (which hold
+        the value too) are dropped. Returns the commitment kept."""
+        found = list(self.recorder.select_events(stream_id, gt=version - 1, lte=version))
+        if not found:
+            raise InvalidField(f"{stream_id} has no event at version {version}",
+                               field="version", rule="no_such_event")
+        stored = found[0]
+        header = split(stored.state)
+        if header is None or header.scheme != "hc2":
+            raise InvalidField("this event was recorded before fields were committed one by "
+                               "one, so one field cannot be erased on its own",
+                               field="version", rule="event_not_redactable")
+        state = self.decode_state(header.plain)
+        if field in ENVELOPE or field not in state:
+            raise InvalidField(f"the event at version {version} has no field {field!r}",
+                               field="field", rule="no_such_field")
+        if isinstance(state[field], Redacted):
+            raise InvalidField(f"{field} at version {version} is already redacted",
+                               field="field", rule="already_redacted")
+        if not isinstance(state[field], str):
+            raise InvalidField(f"{field} is not text; only text a person wrote can be "
+                               "redacted", field="field", rule="field_not_text")
+        plain, commitment = redacted_state(header.plain, header.salt or "", field, note)
+        cut = len(stored.state) - len(header.plain)
+        self.sealed.replace_state(StoredEvent(
+            originator_id=stored.originator_id, originator_version=stored.originator_version,
+            topic=stored.topic, state=stored.state[:cut] + plain))
+        if isinstance(getattr(self.snapshots, "recorder", None), EncryptingRecorder):
+            self.snapshots.recorder.delete_stream(stream_id)  # type: ignore[union-attr]
+        self.sealed.settle()
+        self._forget_cached(stream_id)
+        return commitment
+
+    def _forget_cached(self, stream_id: UUID) -> None:
+        if self.repository.cache is not None:
+            with contextlib.suppress(KeyError):
+                self.repository.cache.get(stream_id, evict=True)
 
     def decode_state(self, plain: bytes) -> Any:
         """A stored event's state as recorded, before any upcasting (what its hash covers)."""

@@ -66,7 +66,7 @@ from services.cases.redaction import reapply
 from services.cases.service import CaseService
 from services.documents.blobs import BlobError, build_blob_store
 from services.eventstore.chain import Verification
-from services.eventstore.keys import key_store_for
+from services.eventstore.keys import KEY_TABLES, open_key_store, release_key_store
 from services.eventstore.store import EventStoreApplication
 from services.identity.service import IdentityService
 from services.platform.settings import Settings, private_directory, private_sqlite_file
@@ -227,7 +227,10 @@ def _keep_public_keys(settings: Settings, target: Path, key_ids: Iterable[str],
 
 
 def _schema_args(settings: Settings) -> list[str]:
-    return [f"--schema={settings.postgres_schema}"] if settings.postgres_schema else []
+    """The store's schema, less the key store's tables: a backup never holds a key."""
+    schema = settings.postgres_schema
+    keys = [f"--exclude-table={schema or 'public'}.{table}" for table in KEY_TABLES]
+    return ([f"--schema={schema}"] if schema else []) + keys
 
 
 def _run(argv: list[str], *, failed: str = "", error: type[BackupError] = BackupError) -> str:
@@ -288,8 +291,11 @@ def reapply_redactions(settings: Settings, progress: Progress = _quiet) -> int:
     """Apply again every redaction the key store records (which a restore never
     overwrites): a backup taken before a redaction holds the text it erased. How many
     were applied again; each case's search entry is rebuilt and scrubbed."""
-    keys = key_store_for(settings)
-    recorded = keys.redactions()
+    keys = open_key_store(settings.key_store_location, settings.master_key_path)
+    try:
+        recorded = keys.redactions()
+    finally:
+        release_key_store(keys)
     if not recorded:
         return 0
     progress(f"applying again the {len(recorded)} redactions the key store records")
@@ -297,7 +303,8 @@ def reapply_redactions(settings: Settings, progress: Progress = _quiet) -> int:
     case_list = CaseListView(settings)
     documents = build_blob_store(settings)
     try:
-        again = reapply(cases, keys, documents, say=progress,
+        assert cases.key_store is not None  # a store with redactions is encrypted
+        again = reapply(cases, cases.key_store, documents, say=progress,
                         views=[lambda case_id: case_list.redacted(cases, case_id)])
     finally:
         documents.close()
@@ -363,7 +370,7 @@ def refuse_a_target_with_data(settings: Settings) -> None:
         with psycopg.connect(settings.postgres_url, connect_timeout=5) as conn:
             tables = [r[0] for r in conn.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
-                "ORDER BY table_name", (schema,))]
+                "ORDER BY table_name", (schema,)) if r[0] not in KEY_TABLES]
     except psycopg.Error as error:
         raise BackupError(f"cannot reach the target PostgreSQL database: {error}") from None
     if tables:
@@ -439,7 +446,7 @@ def _restore_sqlite(settings: Settings, source: Path, manifest: dict[str, Any],
             progress(f"copying {name} into {staging.name}")
             _private_copy(source / name, staging / name)
             _readable_sqlite(staging / name)
-        staged = settings.model_copy(update={"data_dir": staging})
+        staged = settings.model_copy(update={"data_dir": staging, **_live_keys(settings)})
         try:
             migrate(staged)  # a backup from an older release comes up to date
         except sqlite3.DatabaseError as error:
@@ -454,6 +461,13 @@ def _restore_sqlite(settings: Settings, source: Path, manifest: dict[str, Any],
             os.replace(staging / name, data / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _live_keys(settings: Settings) -> dict[str, Any]:
+    """A staging store opens its events with this host's key store and master key: the
+    backup holds no keys (services/eventstore/keys.py)."""
+    return {"key_store": settings.key_store_location,
+            "master_key_file": settings.master_key_path}
 
 
 def _private_copy(source: Path, target: Path) -> None:
@@ -499,7 +513,8 @@ def _restore_postgres(settings: Settings, source: Path, manifest: dict[str, Any]
                    error=BackupDamaged)
     scratch = Path(tempfile.mkdtemp(prefix="casework-restore-"))  # 0700
     try:
-        staged = settings.model_copy(update={"store": "sqlite", "data_dir": scratch})
+        staged = settings.model_copy(update={"store": "sqlite", "data_dir": scratch,
+                                             **_live_keys(settings)})
         _load_cases_from_dump(staged, dump, progress)
         count = verify_staged(staged, settings, manifest, source, extra_keys, progress)
         progress(f"all {count} cases verified; restoring into PostgreSQL in one transaction")
@@ -528,6 +543,7 @@ def _load_cases_from_dump(staged: Settings, dump: Path, progress: Progress) -> N
     """The dump's case events and checkpoints, byte for byte, into a scratch SQLite store."""
     cases = CaseService(staged.eventsourcing_env())
     ledger = CheckpointLedger(staged)
+    raw = getattr(cases.recorder, "inner", cases.recorder)  # sealed as dumped: not again
     try:
         batch: list[StoredEvent] = []
         loaded = 0
@@ -537,12 +553,12 @@ def _load_cases_from_dump(staged: Settings, dump: Path, progress: Progress) -> N
                 originator_version=int(str(row["originator_version"])),
                 topic=str(row["topic"]), state=_bytea(row["state"])))
             if len(batch) == 1000:
-                cases.recorder.insert_events(batch)
+                raw.insert_events(batch)
                 loaded += len(batch)
                 batch = []
                 progress(f"read {loaded} case events from {PG_DUMP_FILE}")
         if batch:
-            cases.recorder.insert_events(batch)
+            raw.insert_events(batch)
         _load_checkpoints(staged, _dump_rows(dump, "checkpoints"))
     except (ValueError, KeyError, TypeError) as error:
         raise BackupDamaged(f"{PG_DUMP_FILE} holds events that cannot be read ({error}); "

@@ -114,6 +114,12 @@ class Settings(BaseSettings):
     # number of days, after which `casework access-log prune` removes older records.
     access_log_recording: bool = True
     access_log_retention: str = Field("case", pattern=r"^(case|[1-9][0-9]{0,5})$")
+    # Encryption at rest (docs/records.md): each stream's data key is wrapped by the
+    # master key in this file (default <data_dir>/master.key, 0600). "off" only to
+    # measure what encryption costs (bench/), never in service.
+    master_key_file: Path | None = None
+    key_store: str = ""  # where the data keys live; "" for the store's own (see below)
+    encryption: str = Field("on", pattern="^(on|off)$")
 
     @field_validator("shortest_reminder_interval")
     @classmethod
@@ -151,6 +157,25 @@ class Settings(BaseSettings):
     def sqlite_path(self) -> Path:
         return self.data_dir / "casework.sqlite"
 
+    @property
+    def master_key_path(self) -> Path:
+        return self.master_key_file or self.data_dir / "master.key"
+
+    @property
+    def key_store_location(self) -> str:
+        """Where the data keys live: their own SQLite file, or tables in the PostgreSQL
+        schema that backups leave out (services/eventstore/keys.py)."""
+        if self.key_store:
+            return self.key_store
+        if self.store == "sqlite":
+            return f"sqlite:{self.data_dir / 'keys.sqlite'}"
+        return f"postgres:{self.postgres_url}|{self.postgres_schema}"
+
+    def encryption_env(self) -> dict[str, str]:
+        return {"CASEWORK_ENCRYPTION": self.encryption,
+                "CASEWORK_KEY_STORE": self.key_store_location,
+                "CASEWORK_MASTER_KEY_FILE": str(self.master_key_path)}
+
     def eventsourcing_env(self) -> dict[str, str]:
         """The eventsourcing library's own settings for the chosen store."""
         if self.store == "sqlite":
@@ -160,6 +185,7 @@ class Settings(BaseSettings):
                 "SQLITE_DBNAME": str(self.sqlite_path),
                 "SQLITE_LOCK_TIMEOUT": "10",
                 **self.policy_env(),
+                **self.encryption_env(),
             }
         url = urlparse(self.postgres_url)
         env = {
@@ -177,6 +203,7 @@ class Settings(BaseSettings):
             "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
             "POSTGRES_MAX_OVERFLOW": str(self.postgres_max_overflow),
             **self.policy_env(),
+            **self.encryption_env(),
         }
         if self.postgres_schema:
             env["POSTGRES_SCHEMA"] = self.postgres_schema

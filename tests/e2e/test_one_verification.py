@@ -22,7 +22,7 @@ from tests.e2e.conftest import bearer, register_authorities, serve
 from tests.e2e.test_ladder import signed_in
 from tests.helpers import OPEN_CASE
 from tests.integration.test_checkpoints import rewrite_with_recomputed_links
-from tests.integration.test_history_integrity import key, run_sql
+from tests.integration.test_history_integrity import key, run_sql, write_state
 from tests.integration.test_poison_streams import ACTOR, read_row
 
 
@@ -56,8 +56,7 @@ def _cut_the_head(settings, case_id):
 
 
 def _set_state(settings, case_id, version, state):
-    run_sql(settings, "UPDATE {table} SET state=%s WHERE originator_id=%s AND "
-                      "originator_version=%s", (state, key(case_id, settings), version))
+    write_state(settings, case_id, version, state)
 
 
 TAMPERS = {"flip": _flip, "delete": _delete, "swap": _swap, "cut the head": _cut_the_head,

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -46,7 +47,9 @@ LATER = PolicyDuration.parse("P30D")
 def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, CASEWORK_STORE=settings.store, CASEWORK_DATA_DIR=str(settings.data_dir),
                CASEWORK_POSTGRES_URL=settings.postgres_url,
-               CASEWORK_POSTGRES_SCHEMA=settings.postgres_schema)
+               CASEWORK_POSTGRES_SCHEMA=settings.postgres_schema,
+               CASEWORK_KEY_STORE=settings.key_store_location,
+               CASEWORK_MASTER_KEY_FILE=str(settings.master_key_path))
     return subprocess.run([sys.executable, "-m", "deploy.cli", *args], env=env,
                           capture_output=True, text=True, timeout=120)
 
@@ -62,17 +65,24 @@ def _links(cases: CaseService, case_id) -> dict[int, str]:
             for n in range(1, len(stored) + 1)}
 
 
+def _keys(settings: Settings) -> dict:
+    """This host's key store: a backup holds no keys, so a restore opens it with these."""
+    return {"key_store": settings.key_store_location,
+            "master_key_file": settings.master_key_path}
+
+
 @pytest.fixture
 def restored_settings(settings: Settings, tmp_path: Path, postgres_url_or_none):
     """An empty store of the same kind: a fresh data directory, or a fresh database."""
     if settings.store == "sqlite":
-        yield settings.model_copy(update={"data_dir": tmp_path / "restored"})
+        yield settings.model_copy(update={"data_dir": tmp_path / "restored", **_keys(settings)})
         return
     database = f"casework_restore_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(postgres_url_or_none, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{database}"')
     url = postgres_url_or_none.rsplit("/", 1)[0] + f"/{database}"
-    yield settings.model_copy(update={"postgres_url": url, "data_dir": tmp_path / "restored"})
+    yield settings.model_copy(update={"postgres_url": url, "data_dir": tmp_path / "restored",
+                                      **_keys(settings)})
     with psycopg.connect(postgres_url_or_none, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
 
@@ -164,7 +174,8 @@ def test_copy_to_postgres_keeps_every_stream_and_its_chain(tmp_path, postgres_ur
     assert "copied 1 policies events" in done.stdout
 
     target = Settings(data_dir=tmp_path / "pg", store="postgres", postgres_url=postgres_url,
-                      postgres_schema=postgres_schema)
+                      postgres_schema=postgres_schema,
+                      master_key_file=source.master_key_path)  # the copy's own data keys
     copied = CaseService(target.eventsourcing_env())
     try:
         assert _heads(copied, ids) == before
@@ -190,7 +201,9 @@ def _run(settings: Settings, *args: str, env: dict[str, str] | None = None,
     """The backup command line as an operator runs it, under a common umask."""
     full = dict(os.environ, CASEWORK_STORE=settings.store, CASEWORK_DATA_DIR=str(settings.data_dir),
                 CASEWORK_POSTGRES_URL=settings.postgres_url,
-                CASEWORK_POSTGRES_SCHEMA=settings.postgres_schema, **(env or {}))
+                CASEWORK_POSTGRES_SCHEMA=settings.postgres_schema,
+                CASEWORK_KEY_STORE=settings.key_store_location,
+                CASEWORK_MASTER_KEY_FILE=str(settings.master_key_path), **(env or {}))
     return subprocess.run([sys.executable, "-m", "deploy.cli", *args], env=full,
                           capture_output=True, text=True, timeout=120,
                           preexec_fn=lambda: os.umask(umask))
@@ -314,8 +327,13 @@ def test_an_event_altered_with_the_manifest_rewritten_is_refused_naming_the_case
         tmp_path, signed_store, backed_up, restored_settings, settings):
     if settings.store != "sqlite":
         pytest.skip("the dump is compressed: an event cannot be altered in place")
-    data = backed_up / "casework.sqlite"
-    data.write_bytes(data.read_bytes().replace(b"inadequate", b"inadequatf"))
+    case_id = signed_store[0][0]
+    with sqlite3.connect(backed_up / "casework.sqlite") as conn:  # one byte of its sealed state
+        state = conn.execute("SELECT state FROM stored_events WHERE originator_id=? AND "
+                             "originator_version=1", (case_id.hex,)).fetchone()[0]
+        conn.execute("UPDATE stored_events SET state=? WHERE originator_id=? AND "
+                     "originator_version=1", (state[:-1] + bytes([state[-1] ^ 1]), case_id.hex))
+    conn.close()
     _recompute_the_manifest(backed_up)
     refused = _run(restored_settings, "restore", str(backed_up), env=_restore_env(signed_store[1]))
     assert refused.returncode == 3, refused.stderr

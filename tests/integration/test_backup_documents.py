@@ -20,7 +20,9 @@ LETTER = b"%PDF-1.7 the inspection letter\n" * 1000
 @pytest.fixture
 def empty(settings: Settings, tmp_path: Path):
     """An empty store of the same kind: a fresh data directory, or a fresh database."""
-    fresh = settings.model_copy(update={"data_dir": tmp_path / "restored"})
+    fresh = settings.model_copy(update={  # this host's key store: a backup holds no keys
+        "data_dir": tmp_path / "restored", "key_store": settings.key_store_location,
+        "master_key_file": settings.master_key_path})
     if settings.store == "sqlite":
         yield fresh
         return

@@ -12,7 +12,7 @@ from services.audit.merkle import leaf_hash, root_from_proof
 from services.audit.signing import SigningKey, load_public_keys, public_path, signature_problem
 from services.eventstore.chain import MAGIC_V2, EventParts, split
 from tests.helpers import OPEN_CASE
-from tests.integration.test_history_integrity import key, run_sql
+from tests.integration.test_history_integrity import key, run_sql, write_state
 
 ACTOR = dict(actor_id="coordinator-1", actor_role="coordinator")
 
@@ -50,9 +50,7 @@ def rewrite_with_recomputed_links(cases, settings, case_id, version: int) -> Non
         own = parts.link(previous, event.originator_id, event.originator_version, event.topic,
                          header.salt)
         new = MAGIC_V2 + previous.encode() + own.encode() + header.salt.encode() + plain
-        run_sql(settings, "UPDATE {table} SET state=%s WHERE originator_id=%s "
-                          "AND originator_version=%s",
-                (new, key(case_id, settings), event.originator_version))
+        write_state(settings, case_id, event.originator_version, new)
         previous = own
 
 

@@ -5,10 +5,13 @@ import uuid
 
 import psycopg
 import pytest
+from eventsourcing.persistence import StoredEvent
 
 from deploy.cli import main as verify_cli
 from services.audit.exports import verify_export
 from services.cases.service import CaseService
+from services.eventstore.encryption import seal
+from services.eventstore.keys import open_key_store, release_key_store
 from services.platform.settings import Settings
 from tests.helpers import OPEN_CASE
 
@@ -36,6 +39,34 @@ def run_sql(settings: Settings, sql: str, params: tuple) -> None:
         conn.execute(sql.replace("{table}", table), params)
 
 
+def write_state(settings: Settings, case_id: uuid.UUID, version: int, state: bytes,
+                topic: str | None = None) -> None:
+    """Overwrite one stored event as an insider holding the keys would: the state is
+    sealed under the case's data key, so only the chain can tell it was changed."""
+    keys = open_key_store(settings.key_store_location, settings.master_key_path)
+    try:
+        data_key = keys.data_key(case_id)
+        if topic is None:
+            topic = _topic(settings, case_id, version)
+        sealed = seal(data_key, StoredEvent(originator_id=case_id, originator_version=version,
+                                            topic=topic, state=state))
+    finally:
+        release_key_store(keys)
+    run_sql(settings, "UPDATE {table} SET state=%s, topic=%s WHERE originator_id=%s AND "
+                      "originator_version=%s", (sealed, topic, key(case_id, settings), version))
+
+
+def _topic(settings: Settings, case_id: uuid.UUID, version: int) -> str:
+    if settings.store == "sqlite":
+        with sqlite3.connect(settings.sqlite_path) as conn:
+            return conn.execute("SELECT topic FROM stored_events WHERE originator_id=? AND "
+                                "originator_version=?", (case_id.hex, version)).fetchone()[0]
+    with psycopg.connect(settings.postgres_url) as conn:
+        return conn.execute(f'SELECT topic FROM "{settings.postgres_schema}".casework_events '
+                            "WHERE originator_id=%s AND originator_version=%s",
+                            (case_id, version)).fetchone()[0]
+
+
 def key(case_id: uuid.UUID, settings: Settings):
     return case_id.hex if settings.store == "sqlite" else case_id
 
@@ -51,8 +82,7 @@ def test_altering_one_byte_of_a_stored_event_is_detected_at_that_event(cases, se
     stored = cases.stored_events(case_id)[2]
     altered = stored.state.replace(b"k1", b"k9")
     assert altered != stored.state
-    run_sql(settings, "UPDATE {table} SET state=%s WHERE originator_id=%s AND originator_version=3",
-            (altered, key(case_id, settings)))
+    write_state(settings, case_id, 3, altered)
     result = cases.verify(case_id)
     assert not result.ok and result.first_broken_version == 3
     assert "altered" in result.problem
@@ -71,9 +101,7 @@ def test_swapping_two_stored_events_is_detected(cases, settings):
     case_id = a_case_with_history(cases)
     second, third = cases.stored_events(case_id)[1:3]
     for version, state in ((2, third.state), (3, second.state)):
-        run_sql(settings,
-                "UPDATE {table} SET state=%s WHERE originator_id=%s AND originator_version=%s",
-                (state, key(case_id, settings), version))
+        write_state(settings, case_id, version, state)
     result = cases.verify(case_id)
     assert not result.ok and result.first_broken_version == 2
 

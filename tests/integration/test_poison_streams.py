@@ -7,14 +7,17 @@ import sqlite3
 
 import psycopg
 import pytest
+from eventsourcing.persistence import StoredEvent
 
 from domain.case import Case
 from services.caselist.projection import CaseListView
 from services.cases.service import CaseService
 from services.eventstore.chain import header_length
+from services.eventstore.encryption import EncryptingRecorder
+from services.eventstore.keys import open_key_store, release_key_store
 from services.registers.service import AlreadyRegistered
 from tests.helpers import OPEN_CASE
-from tests.integration.test_history_integrity import key, run_sql
+from tests.integration.test_history_integrity import key, run_sql, write_state
 
 ACTOR = dict(actor_id="coordinator-1", actor_role="coordinator")
 
@@ -132,13 +135,24 @@ def read_row(settings, case_id, version: int) -> tuple[str, bytes]:
             row = conn.execute(f'SELECT topic, state FROM "{settings.postgres_schema}".'
                                "casework_events WHERE originator_id=%s AND "
                                "originator_version=%s", (case_id, version)).fetchone()
-    return row[0], bytes(row[1])
+    return row[0], opened(settings, case_id, version, row[0], bytes(row[1]))
+
+
+def opened(settings, case_id, version: int, topic: str, state: bytes) -> bytes:
+    """A stored state as the application reads it (the insider holds the keys)."""
+    keys = open_key_store(settings.key_store_location, settings.master_key_path)
+    try:
+        recorder = EncryptingRecorder(None, keys)
+        return recorder.opened(state, StoredEvent(originator_id=case_id,
+                                                  originator_version=version,
+                                                  topic=topic, state=state))
+    finally:
+        release_key_store(keys)
 
 
 def poison(settings, case_id, kind: str, version: int = POISONED_VERSION) -> None:
     topic, state = POISONS[kind](*read_row(settings, case_id, version))
-    run_sql(settings, "UPDATE {table} SET topic=%s, state=%s WHERE originator_id=%s AND "
-                      "originator_version=%s", (topic, state, key(case_id, settings), version))
+    write_state(settings, case_id, version, state, topic)
 
 
 def poisonable_case(cases: CaseService, **opened) -> object:

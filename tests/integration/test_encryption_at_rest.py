@@ -1,0 +1,140 @@
+"""Every case's events are encrypted at rest under a data key of that case.
+
+Read as an attacker with the database file: the text people wrote is not in its
+bytes; a row written around casework without the key is named, not read; and the
+service refuses to start without the master key rather than write in the clear.
+"""
+
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from services.cases.service import CaseService
+from services.eventstore.keys import FileMasterKey, KeyStoreError, MasterKeyMissing
+from services.platform.settings import Settings
+from tests.helpers import OPEN_CASE
+from tests.integration.test_history_integrity import key, run_sql
+from tests.integration.test_poison_streams import ACTOR
+
+SECRET = "Section 114 notice expected from the finance director"
+
+
+def raw_bytes(settings: Settings) -> bytes:
+    """Everything the store holds on disk (SQLite: the file and its WAL), or every stored
+    state and snapshot (PostgreSQL)."""
+    if settings.store == "sqlite":
+        return b"".join(p.read_bytes() for p in settings.data_dir.glob("casework.sqlite*"))
+    with psycopg.connect(settings.postgres_url) as conn:
+        schema = settings.postgres_schema
+        rows = conn.execute(f'SELECT state FROM "{schema}".casework_events UNION ALL '
+                            f'SELECT state FROM "{schema}".casework_snapshots').fetchall()
+    return b"".join(bytes(r[0]) for r in rows)
+
+
+def test_the_text_people_write_is_not_in_the_stored_bytes(cases: CaseService, settings):
+    case_id = cases.open_case(**OPEN_CASE, **ACTOR)
+    cases.add_intelligence(case_id, content=SECRET, source="press",
+                           confidentiality="normal", **ACTOR)
+    assert SECRET in cases.get_case(case_id)["intelligence"][0]["content"]
+    assert SECRET.encode() not in raw_bytes(settings)
+    assert OPEN_CASE["summary"].encode() not in raw_bytes(settings)
+    assert cases.verify(case_id).ok
+
+
+def test_a_row_written_in_the_clear_around_casework_is_named_not_read(cases, settings):
+    case_id = cases.open_case(**OPEN_CASE, **ACTOR)
+    cases.add_intelligence(case_id, content=SECRET, source="press",
+                           confidentiality="normal", **ACTOR)
+    plain = cases.stored_events(case_id)[1].state  # as the application reads it
+    run_sql(settings, "UPDATE {table} SET state=%s WHERE originator_id=%s AND "
+                      "originator_version=2", (plain, key(case_id, settings)))
+    result = cases.verify(case_id)
+    assert not result.ok and result.first_broken_version == 2
+    assert "unencrypted" in result.problem
+
+
+def test_a_store_without_its_master_key_refuses_to_start(settings: Settings):
+    CaseService(settings.eventsourcing_env()).close()
+    settings.master_key_path.rename(settings.master_key_path.with_suffix(".moved"))
+    with pytest.raises(MasterKeyMissing, match="master key file .* is missing"):
+        CaseService(settings.eventsourcing_env())
+
+
+def test_a_store_opened_with_another_master_key_refuses_to_start(settings: Settings,
+                                                                 tmp_path: Path):
+    CaseService(settings.eventsourcing_env()).close()
+    other = settings.model_copy(update={"master_key_file": tmp_path / "other.key"})
+    FileMasterKey.load(other.master_key_path, make=True)  # a key, but not this store's
+    with pytest.raises(KeyStoreError, match="not the key they were wrapped with"):
+        CaseService(other.eventsourcing_env())
+
+
+def test_a_lost_key_store_beside_encrypted_events_refuses_to_start(settings: Settings):
+    if settings.store == "postgres":
+        pytest.skip("the key tables live in the same schema: dropping them is a test of "
+                    "the SQLite layout")
+    cases = CaseService(settings.eventsourcing_env())
+    cases.open_case(**OPEN_CASE, **ACTOR)
+    cases.close()
+    keys = settings.data_dir / "keys.sqlite"
+    for each in settings.data_dir.glob("keys.sqlite*"):
+        each.unlink()
+    settings.master_key_path.unlink()
+    with pytest.raises(KeyStoreError, match="holds no data keys"):
+        CaseService(settings.eventsourcing_env())
+    assert not keys.exists() or sqlite3.connect(keys).execute(
+        "SELECT count(*) FROM casework_data_keys").fetchone() == (0,)
+
+
+def test_the_key_files_are_the_service_users_only(cases: CaseService, settings):
+    cases.open_case(**OPEN_CASE, **ACTOR)
+    assert settings.master_key_path.stat().st_mode & 0o777 == 0o600
+    if settings.store == "sqlite":
+        assert (settings.data_dir / "keys.sqlite").stat().st_mode & 0o777 == 0o600
+
+
+def _encrypt_store(settings: Settings) -> subprocess.CompletedProcess:
+    env = dict(os.environ, CASEWORK_STORE=settings.store,
+               CASEWORK_DATA_DIR=str(settings.data_dir),
+               CASEWORK_POSTGRES_URL=settings.postgres_url,
+               CASEWORK_POSTGRES_SCHEMA=settings.postgres_schema)
+    return subprocess.run([sys.executable, "-m", "deploy.cli", "encrypt-store"], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_a_store_from_before_encryption_is_sealed_by_one_resumable_command(settings):
+    clear = settings.model_copy(update={"encryption": "off"})
+    before = CaseService(clear.eventsourcing_env())
+    ids = [before.open_case(**OPEN_CASE, **ACTOR) for _ in range(3)]
+    before.add_intelligence(ids[0], content=SECRET, source="press",
+                            confidentiality="normal", **ACTOR)
+    heads = {i: before.verify(i).head_hash for i in ids}
+    before.close()
+    assert SECRET.encode() in raw_bytes(settings)
+
+    with pytest.raises(KeyStoreError, match="casework encrypt-store"):
+        CaseService(settings.eventsourcing_env())  # never a sealed event beside clear ones
+
+    sealed = _encrypt_store(settings)
+    assert sealed.returncode == 0, sealed.stdout + sealed.stderr
+    counts = re.search(r"sealed (\d+) stored events in (\d+) streams", sealed.stdout)
+    assert counts and int(counts[1]) >= 4 and int(counts[2]) >= 3, sealed.stdout  # and registers
+    assert "streams to seal" in sealed.stdout  # progress as it goes
+    assert SECRET.encode() not in raw_bytes(settings)
+    after = CaseService(settings.eventsourcing_env())
+    try:
+        assert {i: after.verify(i).head_hash for i in ids} == heads
+        assert after.get_case(ids[0])["intelligence"][0]["content"] == SECRET
+        after.add_intelligence(ids[1], content="more", source="press",
+                               confidentiality="normal", **ACTOR)
+        assert after.verify(ids[1]).ok
+    finally:
+        after.close()
+    again = _encrypt_store(settings)  # run again: nothing left in the clear
+    assert again.returncode == 0 and "sealed 0 stored events" in again.stdout
