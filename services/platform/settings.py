@@ -115,7 +115,9 @@ class Settings(BaseSettings):
     access_log_recording: bool = True
     access_log_retention: str = Field("case", pattern=r"^(case|[1-9][0-9]{0,5})$")
     # Encryption at rest (docs/records.md): each stream's data key is wrapped by the
-    # master key in this file (default <data_dir>/master.key, 0600). "off" only to
+    # master key in this file (default keys/master.key beside the data directory, 0600),
+    # and kept in the key store (default keys/keys.sqlite there on SQLite; the store's own
+    # tables on PostgreSQL, which backups leave out). "off" only to
     # measure what encryption costs (bench/), never in service.
     master_key_file: Path | None = None
     key_store: str = ""  # where the data keys live; "" for the store's own (see below)
@@ -158,8 +160,15 @@ class Settings(BaseSettings):
         return self.data_dir / "casework.sqlite"
 
     @property
+    def keys_dir(self) -> Path:
+        """Beside the data directory, not in it (as the checkpoint signing key is under
+        `make run`): a restore into a new data directory on this host finds the keys, and
+        a copy of the data directory holds none."""
+        return self.data_dir.absolute().parent / "keys"
+
+    @property
     def master_key_path(self) -> Path:
-        return self.master_key_file or self.data_dir / "master.key"
+        return self.master_key_file or self.keys_dir / "master.key"
 
     @property
     def key_store_location(self) -> str:
@@ -168,7 +177,7 @@ class Settings(BaseSettings):
         if self.key_store:
             return self.key_store
         if self.store == "sqlite":
-            return f"sqlite:{self.data_dir / 'keys.sqlite'}"
+            return f"sqlite:{self.keys_dir / 'keys.sqlite'}"
         return f"postgres:{self.postgres_url}|{self.postgres_schema}"
 
     def encryption_env(self) -> dict[str, str]:

@@ -82,8 +82,8 @@ def test_a_lost_key_store_beside_encrypted_events_refuses_to_start(settings: Set
     cases = CaseService(settings.eventsourcing_env())
     cases.open_case(**OPEN_CASE, **ACTOR)
     cases.close()
-    keys = settings.data_dir / "keys.sqlite"
-    for each in settings.data_dir.glob("keys.sqlite*"):
+    keys = settings.keys_dir / "keys.sqlite"
+    for each in settings.keys_dir.glob("keys.sqlite*"):
         each.unlink()
     settings.master_key_path.unlink()
     with pytest.raises(KeyStoreError, match="holds no data keys"):
@@ -96,7 +96,8 @@ def test_the_key_files_are_the_service_users_only(cases: CaseService, settings):
     cases.open_case(**OPEN_CASE, **ACTOR)
     assert settings.master_key_path.stat().st_mode & 0o777 == 0o600
     if settings.store == "sqlite":
-        assert (settings.data_dir / "keys.sqlite").stat().st_mode & 0o777 == 0o600
+        assert (settings.keys_dir / "keys.sqlite").stat().st_mode & 0o777 == 0o600
+        assert settings.keys_dir.stat().st_mode & 0o777 == 0o700
 
 
 def _encrypt_store(settings: Settings) -> subprocess.CompletedProcess:
