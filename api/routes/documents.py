@@ -156,7 +156,9 @@ def _attached(access: Access, case: dict[str, Any], upload: Upload) -> Response:
 
 
 def _public(document: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in document.items()}
+    """Times as ISO 8601, a redaction's (`redacted`) too."""
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else _public(v) if isinstance(v, dict)
+                else v) for k, v in document.items()}
 
 
 @router.get("/{case_id}/documents", summary="The documents this reader may see")

@@ -122,7 +122,8 @@ class EncryptingRecorder:
                 cursor.execute("PRAGMA secure_delete=ON")  # rewritten bytes are zeroed
             for sql, args in statements:
                 cursor.execute(sql.replace("?", "%s") if self.postgres else sql, args)
-                touched += max(cursor.rowcount, 0)
+                # the library's SQLite cursor keeps the rows touched on the one it wraps
+                touched += max(getattr(cursor, "sqlite_cursor", cursor).rowcount, 0)
         return touched
 
     def replace_state(self, stored: StoredEvent) -> None:
