@@ -52,6 +52,9 @@ def field_key(version: int, field: str) -> str:
 
 
 class FieldRedacted(Aggregate.Event):
+    rewrites_earlier_events = True
+    """Read by the services: a state built before it still holds the text it erased."""
+
     version: int
     field: str
     reason: str
@@ -68,6 +71,8 @@ class FieldRedacted(Aggregate.Event):
 
 
 class DocumentRedacted(Aggregate.Event):
+    rewrites_earlier_events = False  # the event history is untouched: the file goes
+
     document_id: str
     sha256: str
     reason: str
