@@ -7,6 +7,7 @@ import hashlib
 import json
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -134,7 +135,7 @@ def test_a_redacted_field_reads_as_its_note_everywhere_and_the_case_still_verifi
 
 
 def test_a_redacted_document_answers_410_with_its_note_and_its_bytes_are_deleted(
-        client, tokens, case_id, cases, services):
+        client, tokens, case_id, cases, services, tmp_path):
     version = cases.get_case(case_id)["version"]
     attached = client.post(f"/cases/{case_id}/documents", content=form(PDF), headers={
         **bearer(tokens["coordinator"]), "Content-Type": CONTENT_TYPE,
@@ -159,6 +160,20 @@ def test_a_redacted_document_answers_410_with_its_note_and_its_bytes_are_deleted
                         headers=bearer(tokens["coordinator"])).json()["documents"]
     assert listed[0]["sha256"] == sha256 and listed[0]["redacted"]["reason"] == \
         "Attached to the wrong case"
+
+    bundle = client.get(f"/cases/{case_id}/export", params={"format": "bundle"},
+                        headers=bearer(tokens["coordinator"]))
+    assert bundle.status_code == 200, bundle.text
+    path = tmp_path / "evidence.zip"
+    path.write_bytes(bundle.content)
+    with zipfile.ZipFile(path) as opened:
+        manifest = json.loads(opened.read("manifest.json"))
+        assert not [n for n in opened.namelist() if n.startswith("documents/")]
+    [entry] = manifest["documents"]
+    assert entry["sha256"] == sha256 and entry["redacted"].endswith("Attached to the wrong case")
+    checked = subprocess.run([sys.executable, "-m", "deploy.cli", "verify", str(path)],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def test_an_administrator_finds_every_event_naming_a_person_by_account_or_by_name(
