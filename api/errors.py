@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 
 from api.deps import Forbidden, PreconditionRequired
 from api.throttling import Throttled
+from domain.documents import DocumentGone
 from domain.errors import DomainError, InvalidField
 from services.cases.idempotency import KeyInUse
 from services.cases.service import CaseDisposed, CaseNotFound, StaleVersion
@@ -43,6 +44,8 @@ def _status_for(error: DomainError) -> int:
         return 409
     if isinstance(error, InvalidField):
         return 422
+    if isinstance(error, DocumentGone):
+        return 410
     if isinstance(error, FileTooLarge):
         return 413
     if isinstance(error, TypeNotAccepted):
@@ -66,6 +69,8 @@ async def domain_error(_: Request, error: DomainError) -> JSONResponse:
         extra["document_id"] = document
     if isinstance(error, TypeNotAccepted):
         extra["found"] = error.found
+    if isinstance(error, DocumentGone):
+        extra["redacted"] = error.note
     refused_case = vars(error).get("case_id")  # one case refused a handover of many
     if refused_case is not None:
         extra.update(case_id=str(refused_case), authority=vars(error).get("authority"))

@@ -23,6 +23,7 @@ from api.routes import documents as document_routes
 from api.routes import health, metrics, users
 from api.routes import policy as policy_routes
 from api.routes import reassignments as reassignment_routes
+from api.routes import redactions as redaction_routes
 from api.routes import registers as register_routes
 from api.text import NoDuplicateKeys, PlainQuery
 from api.threads import in_thread
@@ -119,7 +120,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         app.state.idempotency = IdempotencyStore(built.cases)
         app.state.commands = CaseCommandHandler(
             built.cases, app.state.idempotency, gateway=lambda: app.state.gateway,
-            blocking=in_thread)
+            blocking=in_thread, redactor=built.redactor)
         app.state.case_list = built.case_list
         app.state.documents = built.documents  # documents' bytes, by their hash
         app.state.access_log = built.access_log  # who has seen what (api/access_reads.py)
@@ -185,6 +186,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(disposal_routes.router)
     app.include_router(command_routes.router)
     app.include_router(document_routes.router)
+    app.include_router(redaction_routes.router)
     app.include_router(users.router)
     app.include_router(policy_routes.router)
     app.include_router(register_routes.router)

@@ -112,6 +112,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # (a coordinator only their region's liaisons, advisers and peers: `may_manage`)
     "manage users": frozenset({C, ADM}),
     "make another person's token": frozenset({ADM}),  # may_hold_keys_for_others
+    # records: redacting one field or document for a lawful reason (domain/case/redaction.py),
+    # and finding what names a person, to act on their request: an administrator's alone
+    "redact records": frozenset({ADM}),
+    "find records naming a person": frozenset({ADM}),
 }
 
 CASE_READERS = PERMISSIONS["read case"]

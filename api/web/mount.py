@@ -17,6 +17,7 @@ from api.web import (
     people_pages,
     policy_pages,
     records_pages,
+    redaction_pages,
     saved_view_pages,
     search_pages,
     sign_in,
@@ -46,6 +47,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(search_pages.router)
     app.include_router(access_log_pages.router)
     app.include_router(records_pages.router)
+    app.include_router(redaction_pages.router)
     _documentation(app)
 
 

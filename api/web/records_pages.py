@@ -44,7 +44,8 @@ async def records(request: Request, who: Who) -> Response:
     disposed = request.query_params.get("disposed")
     done = next((r for r in kept if r.get("case_id") == disposed), None)
     return render(request, "records.html", **page_context(
-        request, who, schedule=disposals.schedule.in_words(), due=due, kept=kept, done=done))
+        request, who, schedule=disposals.schedule.in_words(), due=due, kept=kept, done=done,
+        may_find=may(who, "find records naming a person")))
 
 
 @router.get("/records/due/{case_id}")

@@ -131,7 +131,7 @@ def navigation(who: Principal) -> list[dict[str, str]]:
         items.append({"href": "/region-policy", "text": "Region policy"})
     if may(who, "manage users"):
         items.append({"href": "/people", "text": "People"})
-    if may(who, "read disposal records"):
+    if may(who, "read disposal records") or may(who, "find records naming a person"):
         items.append({"href": "/records", "text": "Records"})
     return items
 

@@ -18,6 +18,7 @@ and is flagged as failing verification, and an error is logged and counted.
 import contextlib
 import logging
 import re
+import time
 from collections import OrderedDict
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
@@ -361,6 +362,44 @@ class CaseListView(SideTables):
                 cursor.execute(search.NAME_COUNCILS_ARRAYS,
                                search.joined({d[3:5] for d in documents}))
         case_tally.apply(cursor, moved)
+
+    def redacted(self, cases: CaseService, case_id: UUID) -> None:
+        """After a redaction: the case's search entry rewritten from its history as it
+        now stands, and the text it held scrubbed from the database (the list's own
+        columns hold no one's words). On SQLite, with `secure_delete` the freed pages
+        are zeroed, the full-text index is merged so no segment keeps the old words,
+        and the WAL is checkpointed and truncated, so the old bytes do not linger."""
+        try:
+            entry = search.document(cases.get_case(case_id))
+        except DomainError:  # a case no longer readable: its entry goes altogether
+            entry = None
+        if not self.postgres:
+            self._connection().execute("PRAGMA secure_delete = ON")
+        with self._transaction(lock=True) as cursor:
+            cursor.execute("DELETE FROM case_search WHERE case_id = ?", (str(case_id),))
+            if entry is not None:
+                cursor.execute(search.UPSERT, entry)
+            if not self.postgres:
+                cursor.execute("INSERT INTO case_search_fts (case_search_fts) "
+                               "VALUES ('optimize')")
+        self.scrub()
+
+    def scrub(self) -> None:
+        """Let no deleted text linger: SQLite's WAL checkpointed into the file and
+        truncated (tried again while another connection still reads it); PostgreSQL's
+        dead row versions of the search index vacuumed away."""
+        if self.postgres:
+            with self._read() as db:
+                db.execute("VACUUM case_search")
+            return
+        conn = self._connection()
+        for _attempt in range(20):
+            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if not busy:
+                return
+            time.sleep(0.05)
+        log.warning("case list: the WAL could not be truncated after a redaction: another "
+                    "connection is reading; it is checkpointed when that ends")
 
     # -- queries -----------------------------------------------------------------
 

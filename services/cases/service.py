@@ -531,6 +531,7 @@ def case_view(case: Case) -> dict[str, Any]:
         "confidential_access": deepcopy(dict(case.confidential_access)),
         "agreement_requested": deepcopy(case.agreement_requested),
         "documents": [dict(d) for d in case.documents],
+        "redactions": deepcopy(dict(case.redactions)),
         "next_steps": offered_now(case),
         "tasks": [task.as_fields() for task in tasks(case)],
     }

@@ -61,10 +61,12 @@ from services.audit.checkpoint_keys import (
 from services.audit.checkpoints import CheckpointLedger, verify_against_checkpoint
 from services.audit.signing import public_pem
 from services.caselist.migrations import current_version, migrate
+from services.caselist.projection import CaseListView
+from services.cases.redaction import reapply
 from services.cases.service import CaseService
 from services.documents.blobs import BlobError, build_blob_store
 from services.eventstore.chain import Verification
-from services.eventstore.keys import KEY_TABLES
+from services.eventstore.keys import KEY_TABLES, open_key_store, release_key_store
 from services.eventstore.store import EventStoreApplication
 from services.identity.service import IdentityService
 from services.platform.settings import Settings, private_directory, private_sqlite_file
@@ -282,7 +284,36 @@ def restore(settings: Settings, source: Path, *, public_keys: Iterable[Path] = (
         _restore_sqlite(settings, source, manifest, extra, progress)
     else:
         _restore_postgres(settings, source, manifest, extra, progress)
+    reapply_redactions(settings, progress)
     return manifest
+
+
+def reapply_redactions(settings: Settings, progress: Progress = _quiet) -> int:
+    """Apply again every redaction the key store records (which a restore never
+    overwrites): a backup taken before a redaction holds the text it erased. How many
+    were applied again; each case's search entry is rebuilt and scrubbed."""
+    keys = open_key_store(settings.key_store_location, settings.master_key_path)
+    try:
+        recorded = keys.redactions()
+    finally:
+        release_key_store(keys)
+    if not recorded:
+        return 0
+    progress(f"applying again the {len(recorded)} redactions the key store records")
+    cases = CaseService(settings.eventsourcing_env())
+    case_list = CaseListView(settings)
+    documents = build_blob_store(settings)
+    try:
+        assert cases.key_store is not None  # a store with redactions is encrypted
+        again = reapply(cases, cases.key_store, documents, say=progress,
+                        views=[lambda case_id: case_list.redacted(cases, case_id)])
+    finally:
+        documents.close()
+        case_list.close()
+        cases.close()
+    progress(f"{again} redactions made after this backup was taken are applied again; "
+             f"{len(recorded) - again} were already in it")
+    return again
 
 
 def read_manifest(source: Path, *, unchecked: bool = False) -> dict[str, Any]:
