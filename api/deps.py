@@ -19,7 +19,7 @@ from api.throttling import checked
 from domain.errors import DomainError
 from domain.identity import CaseRelations, Principal, may, may_know_case
 from services.cases.handler import CaseCommandHandler
-from services.cases.service import CaseNotFound, CaseService
+from services.cases.service import CaseDisposed, CaseNotFound, CaseService
 from services.cases.workflow_gateway import WorkflowGateway
 from services.identity.service import IdentityService, OidcVerifier, Unauthenticated, looks_like_jwt
 from services.platform import logs
@@ -157,6 +157,8 @@ async def check_case_access(request: Request, principal: Principal, action: str,
     register's route for ending a commission finds the case it belongs to)."""
     try:
         case = await in_thread(request.app.state.cases.readable_case, case_id)
+    except CaseDisposed:
+        raise  # gone for good (410), with when and under which rule
     except CaseNotFound:
         raise _no_case(request, case_id) from None
     relations = relations_of(case)

@@ -10,9 +10,10 @@ from starlette.exceptions import HTTPException
 
 from api.deps import Forbidden, PreconditionRequired
 from api.throttling import Throttled
+from domain.documents import DocumentGone
 from domain.errors import DomainError, InvalidField
 from services.cases.idempotency import KeyInUse
-from services.cases.service import CaseNotFound, StaleVersion
+from services.cases.service import CaseDisposed, CaseNotFound, StaleVersion
 from services.documents.content import FileTooLarge, TypeNotAccepted
 from services.eventstore.store import HistoryUnreadable, NotFound
 from services.identity.service import Unauthenticated, UserExists
@@ -27,6 +28,8 @@ def problem(status: int, title: str, detail: str, **extra: object) -> JSONRespon
 
 
 def _status_for(error: DomainError) -> int:
+    if isinstance(error, CaseDisposed):
+        return 410
     if isinstance(error, (CaseNotFound, NotFound)):
         return 404
     if isinstance(error, Unauthenticated):
@@ -41,6 +44,8 @@ def _status_for(error: DomainError) -> int:
         return 409
     if isinstance(error, InvalidField):
         return 422
+    if isinstance(error, DocumentGone):
+        return 410
     if isinstance(error, FileTooLarge):
         return 413
     if isinstance(error, TypeNotAccepted):
@@ -54,11 +59,18 @@ async def domain_error(_: Request, error: DomainError) -> JSONResponse:
         extra["current_version"] = error.current_version
     if isinstance(error, HistoryUnreadable):
         extra.update(version=error.version, reason=error.reason)
+    if isinstance(error, CaseDisposed):  # what stays of it: GET /disposals/{id} has the rest
+        extra.update(reference=error.record.get("reference"),
+                     authority=error.record.get("authority"),
+                     disposed_at=error.record.get("disposed_at"),
+                     retention_rule=error.record.get("rule"))
     document = vars(error).get("document_id")  # a document refused (tampered with)
     if document is not None:
         extra["document_id"] = document
     if isinstance(error, TypeNotAccepted):
         extra["found"] = error.found
+    if isinstance(error, DocumentGone):
+        extra["redacted"] = error.note
     refused_case = vars(error).get("case_id")  # one case refused a handover of many
     if refused_case is not None:
         extra.update(case_id=str(refused_case), authority=vars(error).get("authority"))

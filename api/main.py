@@ -18,10 +18,12 @@ from api.routes import access_log as access_log_routes
 from api.routes import cases as case_routes
 from api.routes import checkpoints as checkpoint_routes
 from api.routes import commands as command_routes
+from api.routes import disposals as disposal_routes
 from api.routes import documents as document_routes
 from api.routes import health, metrics, users
 from api.routes import policy as policy_routes
 from api.routes import reassignments as reassignment_routes
+from api.routes import redactions as redaction_routes
 from api.routes import registers as register_routes
 from api.text import NoDuplicateKeys, PlainQuery
 from api.threads import in_thread
@@ -40,6 +42,7 @@ from services.identity.web_sessions import SessionStore
 from services.platform.logs import configure_logging
 from services.platform.settings import Settings
 from services.platform.tracing import tracer_provider
+from services.records.disposal import Disposals
 
 log = logging.getLogger("casework.api")
 
@@ -117,7 +120,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         app.state.idempotency = IdempotencyStore(built.cases)
         app.state.commands = CaseCommandHandler(
             built.cases, app.state.idempotency, gateway=lambda: app.state.gateway,
-            blocking=in_thread)
+            blocking=in_thread, redactor=built.redactor)
         app.state.case_list = built.case_list
         app.state.documents = built.documents  # documents' bytes, by their hash
         app.state.access_log = built.access_log  # who has seen what (api/access_reads.py)
@@ -125,6 +128,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         await _sweep_documents(built)
         app.state.oidc = _oidc(settings)
         app.state.checkpoints = CheckpointLedger.configured(settings)
+        app.state.retention = built.retention  # closed cases, and when each may be disposed of
+        app.state.disposals = Disposals(built.cases, built.case_list, built.retention,
+                                        built.documents, app.state.checkpoints,
+                                        settings.retention_schedule())
         app.state.web_sessions = SessionStore(settings,
                                               idle_seconds=settings.session_idle_minutes * 60)
         app.state.saved_views = SavedViews(settings)  # My work's saved views
@@ -176,8 +183,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(checkpoint_routes.router)
     app.include_router(access_log_routes.router)
     app.include_router(reassignment_routes.router)
+    app.include_router(disposal_routes.router)
     app.include_router(command_routes.router)
     app.include_router(document_routes.router)
+    app.include_router(redaction_routes.router)
     app.include_router(users.router)
     app.include_router(policy_routes.router)
     app.include_router(register_routes.router)

@@ -135,6 +135,18 @@ class StoredFile:
                 "filename": self.filename}
 
 
+class DocumentGone(DomainError):
+    """A document redacted (domain/case/redaction.py): its bytes are deleted for good;
+    the history keeps its hash, its title and the note of why."""
+
+    rule = "document_redacted"
+
+    def __init__(self, document_id: str, note: str) -> None:
+        super().__init__(f"This document was {note}", field="document_id")
+        self.document_id = document_id
+        self.note = note
+
+
 class DocumentTampered(DomainError):
     """A stored document's bytes no longer hash to what its event recorded."""
 

@@ -102,10 +102,20 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # documents: whoever records on a case (a peer only on their own deployment's
     # visit: `may_attach_document_to`)
     "attach document": frozenset({C, A, L, P}),
+    # records: the retention schedule (domain/retention.py). Only an administrator
+    # disposes of a closed case once the schedule allows; inspectors read what was
+    # disposed of, and when, under which rule.
+    "list cases due for disposal": frozenset({ADM}),
+    "dispose of case": frozenset({ADM}),
+    "read disposal records": frozenset({I, ADM}),
     # administration
     # (a coordinator only their region's liaisons, advisers and peers: `may_manage`)
     "manage users": frozenset({C, ADM}),
     "make another person's token": frozenset({ADM}),  # may_hold_keys_for_others
+    # records: redacting one field or document for a lawful reason (domain/case/redaction.py),
+    # and finding what names a person, to act on their request: an administrator's alone
+    "redact records": frozenset({ADM}),
+    "find records naming a person": frozenset({ADM}),
 }
 
 CASE_READERS = PERMISSIONS["read case"]

@@ -13,6 +13,8 @@ from domain.calendar import PolicyDuration
 from services.audit.access_log import AccessLogBook
 from services.caselist.migrations import migrate
 from services.caselist.projection import CaseListView
+from services.caselist.retention import RetentionBook
+from services.cases.redaction import Redactor
 from services.cases.service import CaseService
 from services.documents.blobs import BlobStore, build_blob_store
 from services.identity.service import IdentityService, build_identity_service
@@ -38,10 +40,13 @@ class Services:
     documents: BlobStore
     """The bytes of documents attached to cases, by their SHA-256 (services/documents/)."""
     access_log: AccessLogBook  # who read which case, or searched
+    retention: RetentionBook  # closed cases, and when each may be disposed of
+    redactor: Redactor  # carries out the redactions cases record (services/cases/redaction.py)
 
     def close(self) -> None:
-        for service in (self.access_log, self.documents, self.sign_in_links, self.case_list,
-                        self.identity, self.policies, self.registers, self.cases):
+        for service in (self.retention, self.access_log, self.documents, self.sign_in_links,
+                        self.case_list, self.identity, self.policies, self.registers,
+                        self.cases):
             service.close()
 
 
@@ -66,6 +71,10 @@ def build_services(settings: Settings) -> Services:
         policies=policies,
         unreadable_found=case_list.set_aside_unreadable,
     )
+    documents = build_blob_store(settings)
+    redactor = Redactor(cases, cases.key_store, documents,
+                        views=[lambda case_id: case_list.refresh_case(case_id, cases)])
     return Services(settings, registers, policies, identity, cases, case_list, links,
-                    SignInMail(settings, identity, links), build_blob_store(settings),
-                    access_log=AccessLogBook(settings))
+                    SignInMail(settings, identity, links), documents,
+                    access_log=AccessLogBook(settings), retention=RetentionBook(settings),
+                    redactor=redactor)

@@ -5,6 +5,7 @@ date overflows the calendar) fails the activity as non-retryable, so that the
 workflow hears of it at once and carries on, instead of retrying for ever.
 """
 
+import logging
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +36,7 @@ from services.cases.workflow_contract import (
     retry_wait,
 )
 from services.eventstore.store import NotFound
+from services.records.disposal import Disposals
 from services.reminders.digest import MorningDigest
 from services.reminders.duty_reminders import DutyReminders
 from services.reminders.escalation_steps import EscalationSteps
@@ -73,6 +75,8 @@ def never_retried() -> Iterator[None]:
         raise ApplicationError(f"{type(error).__name__}: {error}", type=type(error).__name__,
                                non_retryable=True) from error
 
+
+log = logging.getLogger(__name__)
 
 class CaseActivities:
     """Bound to one CaseService so that the worker wires the store once."""
@@ -208,3 +212,20 @@ class DigestActivities:
     def send_morning_digests(self) -> int:
         """Email today's digest to everyone who chose it; how many were sent."""
         return self.digest.send()
+
+
+class RetentionActivities:
+    """The retention sweep's one activity (workflows/retention.py)."""
+
+    def __init__(self, disposals: Disposals) -> None:
+        self.disposals = disposals
+
+    @activity.defn(name="propose_disposals")
+    def propose_disposals(self) -> int:
+        """Propose to administrators every closed case the schedule now allows to be
+        disposed of (their notifications list it); never disposes of one. How many."""
+        proposed = self.disposals.propose_due()
+        for case in proposed:
+            log.info("disposal of %s (%s) proposed to administrators: %s",
+                     case["reference"] or case["case_id"], case["authority"], case["rule"])
+        return len(proposed)

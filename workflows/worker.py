@@ -22,6 +22,7 @@ from services.platform.logs import configure_logging
 from services.platform.settings import Settings
 from services.platform.tracing import tracer_provider
 from services.policy.service import PolicyService
+from services.records.disposal import Disposals
 from services.registers.service import RegisterService
 from services.reminders.digest import MorningDigest
 from services.reminders.duty_reminders import DutyReminders
@@ -33,7 +34,12 @@ from services.reminders.notifiers import (
     build_notify,
     retry_schedule,
 )
-from workflows.activities import CaseActivities, DigestActivities, EscalationActivities
+from workflows.activities import (
+    CaseActivities,
+    DigestActivities,
+    EscalationActivities,
+    RetentionActivities,
+)
 from workflows.authority_reminders import AuthorityReminderWorkflow
 from workflows.case_workflow import CaseWorkflow
 from workflows.digest import MorningDigestWorkflow
@@ -41,6 +47,7 @@ from workflows.duty_schedules import schedule_authority_duties
 from workflows.metering import MeteredActivities
 from workflows.notice_delivery import NoticeDeliveryWorkflow
 from workflows.reconciler import Reconciler
+from workflows.retention import RetentionSweepWorkflow
 from workflows.sdk_metrics import keep_draining, metered_runtime
 
 log = logging.getLogger("casework.worker")
@@ -87,7 +94,8 @@ def build_worker(client: Client, cases: CaseService, task_queue: str,
                  executor: ThreadPoolExecutor, *, policies: PolicyService | None = None,
                  settings: Settings | None = None, index_cases: bool = False,
                  directory: IdentityService | None = None,
-                 duty_reminders: DutyReminders | None = None) -> Workers:
+                 duty_reminders: DutyReminders | None = None,
+                 disposals: Disposals | None = None) -> Workers:
     """The workers with every workflow and activity; tests build the same ones.
 
     The policy store defaults to the cases' own database; `settings` (by default read
@@ -96,7 +104,8 @@ def build_worker(client: Client, cases: CaseService, task_queue: str,
     `index_cases` says casework's search attributes are registered on the Temporal
     namespace, so workflows may upsert them.
     Without a directory of users, notices go only to the region's address; without
-    `duty_reminders`, authority duty reminders are made but not recorded.
+    `duty_reminders`, authority duty reminders are made but not recorded; without
+    `disposals`, no retention sweep runs here.
     """
     first = CaseActivities(cases)
     settings = settings or Settings()
@@ -117,16 +126,18 @@ def build_worker(client: Client, cases: CaseService, task_queue: str,
     delivering: list[Callable[..., Any]] = [escalation.deliver_and_record,
                                             escalation.deliver_notice,
                                             escalation.record_delivery]
+    retention = [RetentionActivities(disposals).propose_disposals] if disposals else []
     timetable = Worker(
         client,
         task_queue=task_queue,
         workflows=[CaseWorkflow, AuthorityReminderWorkflow, NoticeDeliveryWorkflow,
-                   MorningDigestWorkflow],  # notices handed over here before their own queue
+                   MorningDigestWorkflow,  # notices handed over here before their own queue
+                   *([RetentionSweepWorkflow] if disposals else [])],
         activities=[first.read_case_deadlines, first.issue_reminder,
                     escalation.read_case_plan, escalation.take_step, escalation.record_step_failure,
                     escalation.send_email,
                     escalation.post_webhook, escalation.authority_notice,
-                    *delivering, digest.send_morning_digests],
+                    *delivering, digest.send_morning_digests, *retention],
         activity_executor=executor,
         interceptors=[MeteredActivities()],
         sticky_queue_schedule_to_start_timeout=STICKY_WAIT,
@@ -179,15 +190,19 @@ async def serve(settings: Settings) -> None:
     indexed = await gateway.register_search_attributes(settings.temporal_namespace)
     reconciler = Reconciler(cases, gateway)
     reminders = DutyReminders(settings)
+    disposals = Disposals(cases, services.case_list, services.retention, services.documents,
+                          None, settings.retention_schedule())
     with ThreadPoolExecutor(max_workers=8) as executor:
         worker = build_worker(client, cases, settings.task_queue, executor,
                               settings=settings, index_cases=indexed,
-                              directory=services.identity, duty_reminders=reminders)
+                              directory=services.identity, duty_reminders=reminders,
+                              disposals=disposals)
         log.info("worker on task queue %r at %s", settings.task_queue, settings.temporal_address)
         stop = asyncio.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             asyncio.get_running_loop().add_signal_handler(signum, stop.set)
         await gateway.schedule_morning_digest(settings.digest_at())
+        await gateway.schedule_retention_sweep(settings.retention_sweep_every())
         following = asyncio.create_task(reconciler.run_forever())
         scheduling = asyncio.create_task(_keep_duty_schedules(services.registers, gateway,
                                                                 reminders))

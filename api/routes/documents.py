@@ -30,7 +30,13 @@ from api.threads import in_thread
 from api.uploads import Upload, receive_upload
 from api.views import case_for, document_for
 from api.writes import expected_version, handled_response, refusal_for
-from domain.documents import ACCEPTED, DocumentKind, DocumentStep, DocumentTampered
+from domain.documents import (
+    ACCEPTED,
+    DocumentGone,
+    DocumentKind,
+    DocumentStep,
+    DocumentTampered,
+)
 from domain.identity import Principal, may_attach_document_to
 from domain.vocabulary import Confidentiality
 from services.cases.document_sweep import forget_if_unrecorded, release
@@ -153,7 +159,9 @@ def _attached(access: Access, case: dict[str, Any], upload: Upload) -> Response:
 
 
 def _public(document: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in document.items()}
+    """Times as ISO 8601, a redaction's (`redacted`) too."""
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else _public(v) if isinstance(v, dict)
+                else v) for k, v in document.items()}
 
 
 @router.get("/{case_id}/documents", summary="The documents this reader may see")
@@ -182,11 +190,24 @@ async def document_download(request: Request, who: Principal, case: dict[str, An
     if document is None:
         raise NotFound(f"no document {document_id} on this case", field="document_id")
     store, sha256 = _store(request), document["sha256"]
+    gone = await in_thread(redacted_note, request, case_id, document)
+    if gone is not None:
+        raise DocumentGone(document_id, gone)
     if not await in_thread(matches, store, case_id, sha256):
         _tampered(case_id, document)
     return StreamingResponse(_checked(store, sha256, case_id, document_id),
                              media_type=_content_type(document["media_type"]),
                              headers=_download_headers(document))
+
+
+def redacted_note(request: Request, case_id: UUID, document: dict[str, Any]) -> str | None:
+    """Why a document has no bytes to give, if it was redacted: as the case records it,
+    or, in a store restored from a backup taken before, as the key store does."""
+    recorded = (document.get("redacted") or {}).get("note")
+    if recorded:
+        return str(recorded)
+    redactor = request.app.state.commands.redactor
+    return redactor.document_note(case_id, document["sha256"]) if redactor else None
 
 
 def _tampered(case_id: UUID, document: dict[str, Any]) -> None:

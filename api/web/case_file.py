@@ -81,7 +81,8 @@ def filed_documents(who: Principal, shown: dict[str, Any], known: dict[str, Any]
              "step": step_label(shown, d["step"], d.get("step_ref") or "", people),
              "size": f"{type_words(str(d.get('media_type')))}, "
                      f"{size_words(int(d.get('size') or 0))}",
-             "sha256": d.get("sha256") or "", "chatham_house": is_chatham_house(d)}
+             "sha256": d.get("sha256") or "", "chatham_house": is_chatham_house(d),
+             "redacted": (d.get("redacted") or {}).get("note")}
             for d in visible(who, shown, known)]
 
 

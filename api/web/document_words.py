@@ -155,7 +155,8 @@ def listed(case: dict[str, Any], documents: list[dict[str, Any]], people: Direct
             "section": _SECTIONS.get(str(d["step"]), "documents"),
             "under": in_a_sentence(step_label(case, d["step"], d.get("step_ref") or "",
                                               people)),
-            "chatham_house": is_chatham_house(d)})
+            "chatham_house": is_chatham_house(d),
+            "redacted": (d.get("redacted") or {}).get("note")})
     return by_step
 
 

@@ -63,6 +63,7 @@ class Item:
     seen: bool = False
     done: bool = False
     reference: str = ""  # the case's, beside the council: one council may have several cases
+    case_link: bool = True  # False: the person reads no case (an administrator's proposals)
 
 
 def tasks_of(row: dict[str, Any], role: Role, people: Directory,
@@ -127,9 +128,15 @@ async def items_for(request: Request, who: Principal) -> list[Item]:
 
 async def count_for(request: Request, who: Principal) -> int | None:
     """How many items need the person (not marked done); None for a role with no cases."""
-    if not may(who, "list cases"):
+    if not has_notifications(who):
         return None
     return sum(not item.done for item in await items_for(request, who))
+
+
+def has_notifications(who: Principal) -> bool:
+    """Whether anything can need this person: their cases, or (an administrator) the
+    disposals the retention sweep proposes."""
+    return may(who, "list cases") or may(who, "list cases due for disposal")
 
 
 def _marked(app: Any, who: Principal, items: list[Item]) -> list[Item]:
@@ -159,6 +166,8 @@ def _held(app: Any, who: Principal, people: Directory) -> list[Item]:
 
 
 def _gather(app: Any, who: Principal, people: Directory) -> list[Item]:
+    if not may(who, "list cases"):
+        return _disposals_proposed(app) if may(who, "list cases due for disposal") else []
     view = app.state.case_list
     now = datetime.now(UTC)
     soon = add_working_days(now, SOON)
@@ -176,6 +185,18 @@ def _gather(app: Any, who: Principal, people: Directory) -> list[Item]:
     if who.role in REMINDED_ROLES:
         items += _reminders(app, who, people, chosen)
     return sorted(items, key=lambda i: i.at, reverse=True)
+
+
+def _disposals_proposed(app: Any) -> list[Item]:
+    """The closed cases whose disposal the retention sweep proposed to administrators
+    (workflows/retention.py): a task, until the case is disposed of or reopened."""
+    return sorted((Item(
+        f"disposal:{row['case_id']}:{row['proposed_at']}",
+        f"Review the disposal of the case of {row['authority']}",
+        f"/records/due/{row['case_id']}", row["case_id"], row["authority"], row["proposed_at"],
+        True, f"closed on {day(row['closed_at'])}", reference=row.get("reference") or "",
+        case_link=False) for row in app.state.retention.proposed()),
+        key=lambda i: i.at, reverse=True)
 
 
 def _decisions(row: dict[str, Any]) -> list[Item]:

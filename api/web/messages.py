@@ -14,6 +14,34 @@ from typing import Any
 from api.web.forms import FieldError, FormField
 
 REFUSALS: dict[str, str] = {
+    # keeping records (domain/retention.py)
+    "only_an_administrator_disposes": "Only an administrator can dispose of a case",
+    "already_disposed": "This case has already been disposed of",
+    "case_still_open": "The case has been reopened: only a closed case can be disposed of",
+    "retention_not_over": "The retention schedule still keeps this case",
+    "reason_needed": "Enter why the case is being disposed of",
+    "reason_too_long": "Enter a reason of 2000 characters or fewer",
+    "retention_period_unreadable": "Enter how long cases are kept as a period such as six "
+                                   "years",
+    "retention_period_zero": "Enter a period longer than no time at all",
+    "retention_override_unreadable": "Enter each region's or outcome's period after its name",
+    "retention_override_unknown": "Choose a region or outcome casework knows",
+    "redaction_needs_reason": "Enter why this is redacted, for example the data subject's "
+                              "request",
+    "never_a_whole_event": "Choose the one part of the entry to redact: a redaction never "
+                           "removes a whole entry",
+    "field_must_exist": "Choose a part this entry has",
+    "event_must_exist": "Choose an entry this case has recorded",
+    "redactions_stay_on_the_record": "A redaction stays on the record: it cannot itself be "
+                                     "redacted",
+    "text_fields_only": "Only the words people wrote can be redacted (a summary, a reason, "
+                        "notes, a title): not a date, a number, a choice or a name the case "
+                        "is filed under",
+    "already_redacted": "This is already redacted",
+    "document_must_be_attached": "Choose a document attached to this case",
+    "person_or_name_required": "Choose a person or enter a name",
+    "name_length": "Enter a name of 3 to 200 characters",
+    "person_not_found": "Choose a person from the list",
     "filename_is_a_path": "Choose the file again: its name must not include a folder "
                           "(no / or \\)",
     "view_name_blank": "Enter a name for the view",

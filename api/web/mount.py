@@ -16,6 +16,8 @@ from api.web import (
     overview_pages,
     people_pages,
     policy_pages,
+    records_pages,
+    redaction_pages,
     saved_view_pages,
     search_pages,
     sign_in,
@@ -44,6 +46,8 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(people_pages.router)
     app.include_router(search_pages.router)
     app.include_router(access_log_pages.router)
+    app.include_router(records_pages.router)
+    app.include_router(redaction_pages.router)
     _documentation(app)
 
 

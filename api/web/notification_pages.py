@@ -13,7 +13,6 @@ from api.threads import in_thread
 from api.web import inbox
 from api.web.rendering import render
 from api.web.routing import PageRoute, Who, page_context, posted_form
-from domain.identity import may
 from services.caselist.inbox_marks import DONE, SEEN
 from services.eventstore.store import NotFound
 
@@ -22,7 +21,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 @router.get("/notifications")
 async def notifications(request: Request, who: Who) -> Response:
-    if not may(who, "list cases"):
+    if not inbox.has_notifications(who):
         raise Forbidden("list cases", who.role.value)
     items = await inbox.items_for(request, who)
     return render(request, "notifications.html", **page_context(

@@ -23,7 +23,7 @@ from domain.errors import DomainError
 from domain.identity import Principal, may
 from domain.policy_access import POLICY_PERMISSIONS
 from domain.register_access import may_use_registers
-from services.cases.service import CaseNotFound
+from services.cases.service import CaseDisposed, CaseNotFound
 from services.eventstore.store import NotFound
 from services.identity.service import Unauthenticated
 
@@ -48,6 +48,9 @@ class PageRoute(APIRoute):
             except SignInNeeded:
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 return RedirectResponse(f"/sign-in?next={quote(target)}", status_code=303)
+            except CaseDisposed as gone:
+                return problem_page(request, 410, "This case has been disposed of",
+                                    disposed_in_words(gone.record))
             except (CaseNotFound, NotFound):
                 return problem_page(request, 404, "Page not found",
                                     "There is no such page, or it is not one you may see.")
@@ -61,6 +64,15 @@ class PageRoute(APIRoute):
                 return problem_page(request, 409, "That could not be done", error.message)
 
         return page
+
+
+def disposed_in_words(record: dict[str, Any]) -> str:
+    """What a page says of a disposed case: whose, when, under which rule."""
+    named = record.get("authority") or "This case"
+    reference = f" ({record['reference']})" if record.get("reference") else ""
+    return (f"The case of {named}{reference} was disposed of on {record.get('disposed_on')} "
+            f"under the retention schedule: {record.get('rule')}. Nothing of it can be "
+            "shown any more; its disposal record is kept.")
 
 
 def problem_page(request: Request, status: int, title: str, detail: str) -> Response:
@@ -107,6 +119,7 @@ def navigation(who: Principal) -> list[dict[str, str]]:
     items = []
     if may(who, "list cases"):
         items.append({"href": "/my-work", "text": "My work"})
+    if inbox.has_notifications(who):
         items.append({"href": "/notifications", "text": "Notifications"})
     if may(who, "read regional picture"):
         items.append({"href": "/regional-picture", "text": "Regional picture"})
@@ -118,6 +131,8 @@ def navigation(who: Principal) -> list[dict[str, str]]:
         items.append({"href": "/region-policy", "text": "Region policy"})
     if may(who, "manage users"):
         items.append({"href": "/people", "text": "People"})
+    if may(who, "read disposal records") or may(who, "find records naming a person"):
+        items.append({"href": "/records", "text": "Records"})
     return items
 
 

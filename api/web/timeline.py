@@ -51,6 +51,22 @@ def _owner(username: Any, people: Directory) -> str:
     return people.name_of(username) if username else "no owner"
 
 
+REDACTED_FIELD_WORDS = {
+    "summary": "the summary", "reason": "the reason given", "content": "what was learned",
+    "source": "the source", "notes": "the notes", "note": "the note",
+    "description": "the description", "exit_note": "the exit note",
+    "title": "a document's title", "filename": "a document's file name",
+    "management_solution": "the risk management solution"}
+"""Each field a redaction may take (domain/case/redaction.py WRITTEN_WORDS), in words."""
+
+
+def _redacted_document(data: Data, case: Data) -> str:
+    title = next((d.get("title") for d in case.get("documents") or []
+                  if d.get("document_id") == data.get("document_id")), None)
+    named = f"\u201c{title}\u201d" if title and title != WITHHELD else "a document"
+    return f"redacted {named}: its file is deleted, its fingerprint kept"
+
+
 _STEP_WORDS = {"remind": "send a reminder", "escalate": "escalate the case",
                "propose": "propose an escalation"}
 
@@ -116,6 +132,10 @@ SENTENCES: dict[str, Said] = {
         f"recorded the follow-up review: {phrase(d.get('judgement'))}"),
     "CaseReopened": lambda d, p, c: "reopened the case",
     "DocumentAttached": lambda d, p, c: _document(d, p, c),
+    "FieldRedacted": lambda d, p, c: (
+        f"redacted {REDACTED_FIELD_WORDS.get(str(d.get('field')), 'a field')} of an earlier "
+        "entry in this history"),
+    "DocumentRedacted": lambda d, p, c: _redacted_document(d, c),
     "CaseReassigned": lambda d, p, c: (
         f"passed the case from {_owner(d.get('from_owner'), p)} to "
         f"{_owner(d.get('to_owner'), p)}"),

@@ -26,8 +26,10 @@ from deploy.cli import (
     serve,
     users,
 )
+from services.records import verify as verify_disposal
 
-GROUPS = (serve, users, policy, audit, access_log, backup, records, caselist, references, demo)
+GROUPS = (serve, users, policy, audit, verify_disposal, access_log, backup, records, caselist,
+          references, demo)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -11,7 +11,8 @@ position), diagnosis (risk and diagnosis), support_plan, support (commissions an
 peer deployments), ladder (stages and escalation proposals), joint_meetings,
 government_meetings, deadlines (pauses and reminders), access (owner and
 confidential access), closure (closing, follow-up, reopening), notices and documents
-(evidence attached to the case or one of its steps, bound in by its hash).
+(evidence attached to the case or one of its steps, bound in by its hash), and
+redaction (one field of one event, or one document, taken off the record).
 state.py holds what they share. next_steps.py says which commands the case can take
 now, by asking the same `check_may_*` methods each command calls first.
 
@@ -40,7 +41,10 @@ The rules, each refused with a RuleViolation of that name:
   person as owner or grantee is an InvalidField of that rule), one_reference;
   a document's step_ref must name a step the case has (an InvalidField naming
   `step_ref`), and a closed case takes documents only on its closure
-  (closed_case_is_read_only).
+  (closed_case_is_read_only); redaction (domain/case/redaction.py):
+  redaction_needs_reason, event_must_exist, redactions_stay_on_the_record,
+  never_a_whole_event, field_must_exist, text_fields_only, already_redacted,
+  document_must_be_attached.
 """
 
 from datetime import datetime
@@ -59,6 +63,7 @@ from domain.case import (
     joint_meetings,
     ladder,
     notices,
+    redaction,
     support,
     support_plan,
 )
@@ -76,7 +81,8 @@ __all__ = ["AGREEMENT_REQUESTED", "AUTOMATION", "ESCALATION_DECISION", "JOINT_ME
 
 class Case(Aggregate, closure.ClosurePart, joint_meetings.JointMeetingsPart,
            ladder.LadderPart, deadlines.DeadlinesPart, access.AccessPart,
-           concern.ConcernPart, notices.NoticesPart, documents.DocumentsPart):
+           concern.ConcernPart, notices.NoticesPart, documents.DocumentsPart,
+           redaction.RedactionPart):
     """One authority's support case, from concern raised to closure.
 
     Aggregate comes first among the bases: its `trigger_event` is the one the parts
@@ -128,6 +134,8 @@ class Case(Aggregate, closure.ClosurePart, joint_meetings.JointMeetingsPart,
     NoticeDelivered = notices.NoticeDelivered
     NoticeFailed = notices.NoticeFailed
     DocumentAttached = documents.DocumentAttached
+    FieldRedacted = redaction.FieldRedacted
+    DocumentRedacted = redaction.DocumentRedacted
 
     def __init__(self) -> None:
         """Nothing: ConcernRaised.apply sets what a new case holds."""

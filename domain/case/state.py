@@ -116,6 +116,11 @@ class CaseState:
     Replaced (never changed in place) by each attachment, so this class default stays
     empty for cases and snapshots from before documents existed."""
 
+    redactions: Mapping[str, dict[str, Any]] = NO_GRANTS
+    """The fields of the case's events redacted (domain/case/redaction.py), by "version:field".
+    Replaced (never changed in place) by each redaction, so this class default stays
+    empty for cases and snapshots from before redaction existed."""
+
     def trigger_event(self, event_class: type[Any], **kwargs: Any) -> None:
         """Record an event of one of the parts (the aggregate, first in line, does)."""
         raise NotImplementedError

@@ -6,7 +6,9 @@ under `documents/<document_id>-<safe name>`, and `manifest.json` saying what is 
 What a document is comes from the history's own DocumentAttached lines, which the
 hash chain covers; the manifest is an index, covered by nothing, so the offline
 check (services/audit/bundle_check.py) uses it only to find files. A document
-withheld from the reader (Chatham House) is listed as withheld, without its bytes.
+withheld from the reader (Chatham House) is listed as withheld, without its bytes;
+a document redacted (a later DocumentRedacted line names it) is listed with its hash
+and the note of its redaction, without its bytes, which are deleted.
 
 The zip is written to a temporary file, each document streamed from the blob store
 and hashed as it is packed: a stored file whose bytes no longer match the hash its
@@ -20,8 +22,10 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import IO, Any
 
+from domain.case.redaction import redaction_note
 from domain.confidentiality import DOCUMENT_ATTACHED, WITHHELD
 from domain.documents import ACCEPTED, DocumentTampered
 
@@ -33,6 +37,7 @@ NAME_LIMIT = 100
 """The longest safe name kept after a document's id in its zip entry's name."""
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 _ID = re.compile(r"^document-[0-9]+$")
+DOCUMENT_REDACTED = "DocumentRedacted"
 
 Reader = Callable[[str], Iterable[bytes]]
 """The bytes kept under a SHA-256, in chunks (a blob store's `open`); NotKept when none
@@ -55,16 +60,26 @@ class BundledDocument:
     size: int | None
     media_type: str | None
     path: str | None
+    redacted: str | None = None
+    """The note of its redaction ("redacted on {date}: {reason}"): its bytes are gone."""
 
     @property
     def withheld(self) -> bool:
         return self.sha256 is None
+
+    @property
+    def packed(self) -> bool:
+        """Whether the bundle holds its bytes."""
+        return not self.withheld and self.redacted is None
 
     def entry(self) -> dict[str, Any]:
         """Its manifest entry."""
         if self.withheld:
             return {"document_id": self.document_id, "version": self.version,
                     "withheld": WITHHELD}
+        if self.redacted is not None:
+            return {"document_id": self.document_id, "version": self.version,
+                    "sha256": self.sha256, "redacted": self.redacted}
         return {"document_id": self.document_id, "version": self.version, "path": self.path,
                 "sha256": self.sha256, "size": self.size, "media_type": self.media_type}
 
@@ -82,8 +97,10 @@ def safe_name(filename: Any, media_type: Any) -> str:
 
 def documents_in(records: Iterable[dict[str, Any]]) -> list[BundledDocument]:
     """Every document the history's lines show, oldest first: shown with its hash, or
-    withheld (its hash listed only as a commitment)."""
+    withheld (its hash listed only as a commitment), or redacted."""
     found = []
+    records = list(records)
+    gone = _redacted(records)
     for record in records:
         data = record.get("data")
         if record.get("type") != DOCUMENT_ATTACHED or not isinstance(data, dict):
@@ -98,8 +115,23 @@ def documents_in(records: Iterable[dict[str, Any]]) -> list[BundledDocument]:
         path = f"{DOCUMENTS}{document_id}-{safe_name(data.get('filename'), data.get('media_type'))}"
         found.append(BundledDocument(document_id, record["version"], str(data.get("title")),
                                      str(data["sha256"]),
-                                     int(data["size"]), str(data.get("media_type")), path))
+                                     int(data["size"]), str(data.get("media_type")), path,
+                                     gone.get(document_id)))
     return found
+
+
+def _redacted(records: list[dict[str, Any]]) -> dict[str, str]:
+    """The documents the history's DocumentRedacted lines name, with each one's note."""
+    notes = {}
+    for record in records:
+        data = record.get("data")
+        if record.get("type") == DOCUMENT_REDACTED and isinstance(data, dict):
+            try:
+                at = datetime.fromisoformat(str(data.get("recorded_at")))
+            except ValueError:
+                continue
+            notes[str(data.get("document_id"))] = redaction_note(at, str(data.get("reason")))
+    return notes
 
 
 def write_bundle(target: IO[bytes], lines: list[str], read: Reader,
@@ -112,7 +144,7 @@ def write_bundle(target: IO[bytes], lines: list[str], read: Reader,
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
         bundle.writestr(HISTORY, "\n".join(lines) + "\n")
         for document in documents:
-            if not document.withheld:
+            if document.packed:
                 _pack(bundle, document, read)
         manifest = {"format": FORMAT, **about, "history": HISTORY,
                     "documents": [d.entry() for d in documents]}

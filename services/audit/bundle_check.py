@@ -129,7 +129,7 @@ def _where(bundle: zipfile.ZipFile, names: list[str]) -> dict[str, str]:
 
 def _check_documents(bundle: zipfile.ZipFile, documents: list[BundledDocument],
                      where: dict[str, str], progress: Progress) -> int:
-    shown = [d for d in documents if not d.withheld]
+    shown = [d for d in documents if d.packed]
     accounted = {where[d.document_id] for d in shown if d.document_id in where}
     stray = next((n for n in bundle.namelist() if n.startswith(DOCUMENTS)
                   and n != DOCUMENTS and n not in accounted), None)

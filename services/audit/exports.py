@@ -7,7 +7,9 @@ type, version, recorded time, actor and data, with the salts of the data fields
 shown: the verifier recomputes each field's commitment and the link hash from
 exactly what a reader sees, so an edited field breaks the chain there. A field
 withheld from this reader (a Chatham House source) is absent from `data` and
-listed under `withheld` with its commitment alone; no other field may be absent.
+listed under `withheld` with its commitment alone; so is a field redacted (erased
+from the store for a lawful reason), with its `redacted` note ("redacted on {date}:
+{reason}"); no other field may be absent.
 Older `hc1` events carry their stored state and its digest instead.
 
     casework verify case.jsonl [--checkpoint CP.json --public-key KEY.pem]

@@ -24,6 +24,7 @@ from services.audit.checkpoints import CheckpointLedger
 from services.caselist.inbox_marks import SCHEMA as INBOX_MARKS
 from services.caselist.projection import _SCHEMA as READ_MODEL_TABLES
 from services.caselist.projection import PROJECTION, REFERENCE_INDEX
+from services.caselist.retention import SCHEMA as RETENTION_CASES
 from services.caselist.saved_views import SCHEMA as SAVED_VIEWS
 from services.caselist.search import SCHEMA as SEARCH_SCHEMA
 from services.caselist.tally import TALLY_TABLE
@@ -112,6 +113,8 @@ MIGRATIONS = (
               (), by_store=(("postgres", DOCUMENT_BLOBS),)),
     Migration(15, "the access log: who read which case, or searched, hash-chained, and "
                   "where it was pruned up to", tuple(ACCESS_LOG)),
+    Migration(16, "the retention schedule: each closed case, when it was closed and when its "
+                  "disposal was proposed to administrators", tuple(RETENTION_CASES)),
     Migration(18, "documents: each case's own copies, sealed under the case's key, in "
                   "chunked rows when the store is PostgreSQL",
               (), by_store=(("postgres", CASE_DOCUMENTS),)),

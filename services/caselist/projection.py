@@ -19,7 +19,7 @@ import contextlib
 import logging
 import re
 from collections import Counter, OrderedDict
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -371,8 +371,19 @@ class CaseListView(SideTables):
         full-text index is merged so no deleted word is left in it, and the write-ahead
         log is emptied. Whether the list held the case. A later event of the case (there
         is none once its stream is erased) would list it again."""
+        return self.forget_cases([case_id]) == 1
+
+    def forget_cases(self, case_ids: Iterable[UUID | str], *,
+                     also: Callable[[Any, str], None] | None = None) -> int:
+        """`forget_case` for each, in one transaction, with `also(cursor, case_id)` to take
+        a case's rows out of another side table in it (the retention list); how many the
+        list held."""
         with self._forgetting() as cursor:
-            found = self._remove(cursor, str(case_id))
+            found = 0
+            for case_id in case_ids:
+                found += self._remove(cursor, str(case_id))
+                if also is not None:
+                    also(cursor, str(case_id))
         self._purge()
         return found
 
@@ -415,8 +426,12 @@ class CaseListView(SideTables):
 
     def _purge(self) -> None:
         """SQLite: the full-text index merged into one segment (deleting a row leaves its
-        words in the index's older segments until a merge), then the log emptied."""
+        words in the index's older segments until a merge), then the log emptied.
+        PostgreSQL: the search index's dead row versions vacuumed, so their space is
+        reused (their bytes stay in its files until then)."""
         if self.postgres:
+            with self._read() as db:
+                db.execute("VACUUM case_search")
             return
         with self._transaction(lock=True) as cursor:
             cursor.execute(f"INSERT INTO {search.FTS_TABLE} ({search.FTS_TABLE}) "

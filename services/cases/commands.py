@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.case import Case
+from domain.case.redaction import NOT_PRESENT
 from domain.deadlines import DeadlinePolicy
 from domain.documents import StoredFile
 from domain.ownership import Person
@@ -311,3 +312,49 @@ class CaseCommands:
                          case.revoke_confidential_access(
                              grantee=grantee, reason=reason, recorded_at=now,
                              actor_id=actor_id, actor_role=actor_role))
+
+    # -- redaction (domain/case/redaction.py; erased by services/cases/redaction.py) ------
+
+    def redact_event_field(self, case_id: UUID, *, version: Any, field: Any, reason: Any,
+                           actor_id: str, actor_role: str,
+                           expected_version: int | None = None) -> int:
+        """Record the redaction of one field of the event at `version` (not yet erased:
+        `Redactor.apply` does that)."""
+        event_type, value = self.recorded_field(case_id, version, field)
+
+        def decide(case: Case, now: datetime) -> bool:
+            case.redact_field(version=version, field=field, event_type=event_type,
+                              value=value, reason=reason, recorded_at=now,
+                              actor_id=actor_id, actor_role=actor_role)
+            return True
+
+        case = self._decide_and_save(case_id, expected_version, decide)
+        assert case is not None
+        return case.version
+
+    def redact_document(self, case_id: UUID, *, document_id: Any, reason: Any,
+                        actor_id: str, actor_role: str,
+                        expected_version: int | None = None) -> int:
+        """Record the redaction of an attached document (its bytes go in `apply`)."""
+        case = self._decide_and_save(case_id, expected_version, lambda case, now: bool(
+            case.redact_document(document_id=document_id, reason=reason, recorded_at=now,
+                                 actor_id=actor_id, actor_role=actor_role)))
+        assert case is not None
+        return case.version
+
+    def recorded_field(self, case_id: UUID, version: Any,
+                       field: Any) -> tuple[str | None, Any]:
+        """The type of the event at `version` (None: the case has no such event) and the
+        value of `field` on it (`NOT_PRESENT` when it has no such field)."""
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            return None, NOT_PRESENT
+        cases: Any = self
+        with cases.readable(case_id):
+            found = list(cases.events.get(case_id, gt=version - 1, lte=version))
+        if not found:
+            return None, NOT_PRESENT
+        data = {k: v for k, v in vars(found[0]).items()
+                if not k.startswith("originator") and k not in ("timestamp", "actor_id",
+                                                               "actor_role")}
+        return type(found[0]).__name__, data.get(field, NOT_PRESENT) \
+            if isinstance(field, str) else NOT_PRESENT

@@ -18,6 +18,7 @@ from uuid import UUID
 from domain.errors import DomainError
 from services.cases.idempotency import IdempotencyStore, Keyed, Outcome
 from services.cases.reassignment import Handover, Moved, Permit, Reassignments
+from services.cases.redaction import Redactor
 from services.cases.service import CaseService
 from services.cases.workflow_gateway import WorkflowGateway
 
@@ -61,9 +62,11 @@ class CaseCommandHandler:
 
     def __init__(self, cases: CaseService, idempotency: IdempotencyStore, *,
                  gateway: Callable[[], WorkflowGateway | None],
-                 blocking: Blocking = asyncio.to_thread) -> None:
+                 blocking: Blocking = asyncio.to_thread,
+                 redactor: Redactor | None = None) -> None:
         self.cases = cases
         self.idempotency = idempotency
+        self.redactor = redactor  # carries a recorded redaction out (services/cases/redaction.py)
         self._gateway = gateway  # connected in the background; None until then
         self._blocking = blocking
 
@@ -92,6 +95,25 @@ class CaseCommandHandler:
             return self.cases.case_after_write(case_id)
 
         return await self._once(write, start=False, status=200, key=key, refusal=refusal)
+
+    async def redact(self, case_id: UUID, method: str, arguments: dict[str, Any],
+                     actor: Actor, *, expected_version: int | None, key: Keyed | None = None,
+                     refusal: Refusal | None = None) -> Handled:
+        """Record a redaction (`redact_event_field` or `redact_document`), then carry it
+        out: the text or the document's bytes erased, the case's views rebuilt. Carried
+        out again for a retry, so a process stopped between the two finishes the job."""
+        if self.redactor is None:
+            raise RuntimeError("this process cannot redact: it was built without a redactor")
+        handled = await self.handle(case_id, method, arguments, actor,
+                                    expected_version=expected_version, key=key,
+                                    refusal=refusal)
+        if handled.case is None and handled.first is not None \
+                and handled.first.problem is not None:
+            return handled  # a retry of a refused request: nothing to carry out
+        await self._blocking(self.redactor.apply, case_id)
+        if handled.first is not None:
+            return handled
+        return Handled(await self._blocking(self.cases.get_case, case_id))
 
     async def _once(self, write: Callable[[], dict[str, Any]], *, start: bool, status: int,
                     key: Keyed | None, refusal: Refusal | None) -> Handled:

@@ -45,6 +45,19 @@ class CaseNotFound(NotFound):
     rule = "case_not_found"
 
 
+class CaseDisposed(CaseNotFound):
+    """The case was disposed of under the retention schedule: it is gone for good (410),
+    and its disposal record says when, under which rule and on whose confirmation."""
+
+    rule = "case_disposed"
+
+    def __init__(self, record: dict[str, Any]) -> None:
+        named = record.get("reference") or record.get("authority") or "case"
+        super().__init__(f"{named} was disposed of on {record.get('disposed_on')} under the "
+                         f"retention schedule: {record.get('rule')}", field="case_id")
+        self.record = record
+
+
 class KeyRecordedMeanwhile(Exception):
     """A record saved with the case (an idempotency key's) was saved first by another request."""
 
@@ -361,6 +374,7 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
         stored values if they still decode, else it is related to no region or council:
         only those who may know of every case hear of it, the rest get 404.
         """
+        self.refuse_if_disposed(case_id)
         try:
             return self.get_case(case_id)
         except CaseHistoryUnreadable as unreadable:
@@ -374,6 +388,13 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
             if partial is None:
                 raise CaseNotFound(f"no case with id {case_id}", field="case_id") from None
             return {**case_view(partial), "history_broken": True}
+
+    def refuse_if_disposed(self, case_id: UUID) -> None:
+        """A disposed case answers as gone, even from a process that still held it in its
+        cache when another disposed of it (its data key is destroyed: one indexed read)."""
+        keys = getattr(self, "key_store", None)
+        if keys is not None and keys.is_destroyed(case_id):
+            raise CaseDisposed(keys.disposal(case_id) or {})
 
     def _first_known(self, case_id: UUID) -> dict[str, Any]:
         """Whom a case relates to, from its first event's stored values alone."""
@@ -425,6 +446,7 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
             with self.readable(case_id):
                 case: Case = self.repository.get(case_id)
         except AggregateNotFoundError:
+            self.refuse_if_disposed(case_id)
             raise CaseNotFound(f"no case with id {case_id}", field="case_id") from None
         except (OriginatorVersionError, AssertionError):  # a gap: the first event or another
             raise CaseHistoryBroken(f"the history of case {case_id} does not apply: "
@@ -509,6 +531,7 @@ def case_view(case: Case) -> dict[str, Any]:
         "confidential_access": deepcopy(dict(case.confidential_access)),
         "agreement_requested": deepcopy(case.agreement_requested),
         "documents": [dict(d) for d in case.documents],
+        "redactions": deepcopy(dict(case.redactions)),
         "next_steps": offered_now(case),
         "tasks": [task.as_fields() for task in tasks(case)],
     }

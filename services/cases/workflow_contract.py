@@ -260,3 +260,11 @@ MORNING_DIGEST_WORKFLOW = "MorningDigestWorkflow"
 def digest_schedule_id(task_queue: str) -> str:
     """One morning digest schedule per task queue (a deployment has one)."""
     return f"morning-digest-{task_queue}"
+
+
+RETENTION_SWEEP_WORKFLOW = "RetentionSweepWorkflow"
+
+
+def retention_schedule_id(task_queue: str) -> str:
+    """One retention sweep schedule per task queue (a deployment has one)."""
+    return f"retention-sweep-{task_queue}"

@@ -24,6 +24,7 @@ from temporalio.client import (
     ScheduleAlreadyRunningError,
     ScheduleCalendarSpec,
     ScheduleDescription,
+    ScheduleIntervalSpec,
     ScheduleRange,
     ScheduleSpec,
     ScheduleState,
@@ -43,12 +44,14 @@ from services.cases.workflow_contract import (
     CASE_STATUS_QUERY,
     CASE_WORKFLOW,
     MORNING_DIGEST_WORKFLOW,
+    RETENTION_SWEEP_WORKFLOW,
     AuthorityDuty,
     CaseStatus,
     CaseWorkflowInput,
     authority_schedule_id,
     case_workflow_id,
     digest_schedule_id,
+    retention_schedule_id,
 )
 from services.platform.settings import Settings
 
@@ -177,6 +180,22 @@ class WorkflowGateway:
                                                 minute=[ScheduleRange(at.minute)],
                                                 second=[ScheduleRange(at.second)])],
                 time_zone_name="Europe/London"),
+        )
+        try:
+            await self.client.create_schedule(schedule_id, schedule)
+        except ScheduleAlreadyRunningError:
+            await self.client.get_schedule_handle(schedule_id).update(
+                lambda _: ScheduleUpdate(schedule=schedule))
+        return schedule_id
+
+    async def schedule_retention_sweep(self, every: timedelta) -> str:
+        """Run the retention sweep every `every` (workflows/retention.py); replaces any
+        earlier schedule, so calling again is safe and a changed interval applies."""
+        schedule_id = retention_schedule_id(self.task_queue)
+        schedule = Schedule(
+            action=ScheduleActionStartWorkflow(
+                RETENTION_SWEEP_WORKFLOW, id=f"{schedule_id}-run", task_queue=self.task_queue),
+            spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
         )
         try:
             await self.client.create_schedule(schedule_id, schedule)

@@ -122,8 +122,8 @@ class EncryptingRecorder:
                 cursor.execute("PRAGMA secure_delete=ON")  # rewritten bytes are zeroed
             for sql, args in statements:
                 cursor.execute(sql.replace("?", "%s") if self.postgres else sql, args)
-                # (the library's SQLite cursor keeps sqlite3's, and its rowcount, inside)
-                touched += max(getattr(cursor, "sqlite_cursor", cursor).rowcount, 0)
+                counted = getattr(cursor, "sqlite_cursor", cursor)  # SQLite's own cursor
+                touched += max(counted.rowcount, 0)
         return touched
 
     def replace_state(self, stored: StoredEvent) -> None:

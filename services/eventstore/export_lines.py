@@ -13,6 +13,7 @@ from eventsourcing.persistence import StoredEvent
 from services.eventstore.chain import (
     Decoder,
     EventParts,
+    Redacted,
     field_commitment,
     field_salt,
     split,
@@ -45,19 +46,29 @@ def export_record(stored: StoredEvent, decode: Decoder, *, redact: Redactor | No
             record["withheld"] = True
         return record
     state = decode(header.plain)
+    erased = {k: v for k, v in state.items() if _is_redacted(v)}
     parts = EventParts.of(state, int(state.get("class_version", 1)))
     salt = header.salt or ""
     withheld = _withheld(type_, parts.data, redact)
-    shown = {k: v for k, v in parts.data.items() if k not in withheld}
+    shown = {k: v for k, v in parts.data.items() if k not in withheld and k not in erased}
     record = {**base, "scheme": "hc2", "class_version": parts.class_version,
               "recorded_at": parts.recorded_at, "actor": parts.actor, "data": shown,
               "salts": {k: field_salt(salt, k) for k in shown}}
-    if withheld:
-        record["withheld"] = {
+    if withheld or erased:
+        kept: dict[str, dict[str, str]] = {
             k: {"reason": reason,
                 "commitment": field_commitment(field_salt(salt, k), parts.data[k])}
-            for k, reason in withheld.items()}
+            for k, reason in withheld.items() if k not in erased}
+        kept.update({k: {"reason": "redacted", "redacted": str(v), "commitment": v.commitment}
+                     for k, v in erased.items()})
+        record["withheld"] = kept
     return record
+
+
+def _is_redacted(value: Any) -> bool:
+    """A field redacted in the store (services/eventstore/chain.py `Redacted`): its value
+    erased, its note (the text it reads as) and its commitment kept."""
+    return isinstance(value, Redacted)
 
 
 def _withheld(type_: str, data: dict[str, Any], redact: Redactor | None) -> dict[str, str]:

@@ -111,8 +111,17 @@ class CaseworkRepository(Repository[UUID]):
         return copied
 
     def _fast_forwarded_copy(self, cached: Any) -> Any:
-        """Bring the cached aggregate up to the store's version (in place), then copy it."""
-        newer = self.event_store.get(originator_id=cached.id, gt=cached.version)
+        """Bring the cached aggregate up to the store's version (in place), then copy it.
+
+        An event that rewrote earlier ones in the store (a redaction, whose class says
+        `rewrites_earlier_events`) means the cached state still holds what it erased, as
+        another process cached it: the aggregate is rebuilt from the store instead."""
+        newer = list(self.event_store.get(originator_id=cached.id, gt=cached.version))
+        if any(getattr(event, "rewrites_earlier_events", False) for event in newer):
+            rebuilt = self._reconstruct_aggregate(cached.id, None, mutate_each)
+            if self.cache is not None:
+                self.cache.put(cached.id, rebuilt)
+            return _copy(rebuilt)
         forwarded = mutate_each(cached, newer)
         if forwarded is None:
             raise AggregateNotFoundError(cached.id)

@@ -64,6 +64,8 @@ from services.audit.checkpoint_keys import (
 from services.audit.checkpoints import CheckpointLedger, verify_against_checkpoint
 from services.audit.signing import public_pem
 from services.caselist.migrations import current_version, migrate
+from services.caselist.projection import CaseListView
+from services.cases.redaction import reapply
 from services.cases.service import CaseService
 from services.documents.blobs import (
     BlobError,
@@ -74,11 +76,12 @@ from services.documents.blobs import (
     file_chunks,
 )
 from services.eventstore.chain import Verification
-from services.eventstore.keys import KEY_TABLES
+from services.eventstore.keys import KEY_TABLES, open_key_store, release_key_store
 from services.eventstore.store import EventStoreApplication
 from services.identity.service import IdentityService
 from services.platform.settings import Settings, private_directory, private_sqlite_file
 from services.policy.service import PolicyService
+from services.records.disposal import reapply_disposals
 from services.registers.service import RegisterService
 
 SQLITE_FILES = ("casework.sqlite", "access.sqlite")
@@ -330,7 +333,36 @@ def restore(settings: Settings, source: Path, *, public_keys: Iterable[Path] = (
         _restore_sqlite(settings, source, manifest, extra, progress)
     else:
         _restore_postgres(settings, source, manifest, extra, progress)
+    reapply_redactions(settings, progress)
     return manifest
+
+
+def reapply_redactions(settings: Settings, progress: Progress = _quiet) -> int:
+    """Apply again every redaction the key store records (which a restore never
+    overwrites): a backup taken before a redaction holds the text it erased. How many
+    were applied again; each case's search entry is rebuilt and scrubbed."""
+    keys = open_key_store(settings.key_store_location, settings.master_key_path)
+    try:
+        recorded = keys.redactions()
+    finally:
+        release_key_store(keys)
+    if not recorded:
+        return 0
+    progress(f"applying again the {len(recorded)} redactions the key store records")
+    cases = CaseService(settings.eventsourcing_env())
+    case_list = CaseListView(settings)
+    documents = build_blob_store(settings)
+    try:
+        assert cases.key_store is not None  # a store with redactions is encrypted
+        again = reapply(cases, cases.key_store, documents, say=progress,
+                        views=[lambda case_id: case_list.refresh_case(case_id, cases)])
+    finally:
+        documents.close()
+        case_list.close()
+        cases.close()
+    progress(f"{again} redactions made after this backup was taken are applied again; "
+             f"{len(recorded) - again} were already in it")
+    return again
 
 
 def read_manifest(source: Path, *, unchecked: bool = False) -> dict[str, Any]:
@@ -409,7 +441,8 @@ def verify_staged(staged: Settings, settings: Settings, manifest: dict[str, Any]
     cases = CaseService(staged.eventsourcing_env())
     ledger = CheckpointLedger(staged, public_keys=keys)
     try:
-        ids = _case_ids(cases)
+        disposed = cases.key_store.destroyed_streams() if cases.key_store else set()
+        ids = [i for i in _case_ids(cases) if str(i) not in disposed]  # erased after
         tenths = _Tenths("verified", "cases", progress)
         for done, case_id in enumerate(ids, 1):
             result = _verified(cases, ledger, case_id)
@@ -479,6 +512,7 @@ def _restore_sqlite(settings: Settings, source: Path, manifest: dict[str, Any],
             os.replace(staging / name, data / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    _reapply_disposals(settings, progress)
 
 
 def _live_keys(settings: Settings) -> dict[str, Any]:
@@ -549,6 +583,16 @@ def _restore_postgres(settings: Settings, source: Path, manifest: dict[str, Any]
         shutil.rmtree(scratch, ignore_errors=True)
     migrate(settings)  # a backup from an older release comes up to date
     _restore_documents(settings, source, manifest, progress)  # kept in files, if they were
+    _reapply_disposals(settings, progress)
+
+
+def _reapply_disposals(settings: Settings, progress: Progress) -> None:
+    """The cases disposed of after the backup was taken stay disposed of: their events,
+    rows and documents go again, as the key store's disposal records say."""
+    erased = reapply_disposals(settings)
+    if erased:
+        progress(f"{erased} {'case' if erased == 1 else 'cases'} disposed of after this "
+                 f"backup was taken {'was' if erased == 1 else 'were'} not restored")
 
 
 def _schema_exists(settings: Settings) -> bool:

@@ -3,14 +3,16 @@
 import contextlib
 import os
 from datetime import time as time_of_day
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.errors import InvalidField
 from domain.policy import PolicyLimits
+from domain.retention import DEFAULT_CASE_PERIOD, RetentionPeriod, RetentionSchedule
 
 
 def private_directory(path: Path) -> Path:
@@ -122,6 +124,42 @@ class Settings(BaseSettings):
     master_key_file: Path | None = None
     key_store: str = ""  # where the data keys live; "" for the store's own (see below)
     encryption: str = Field("on", pattern="^(on|off)$")
+
+    # The retention schedule (docs/records.md, domain/retention.py): how long a closed
+    # case is kept (ISO-8601: P6Y), longer or shorter for a region or an outcome
+    # ("London=P7Y, North West=P8Y"; "government intervention=P10Y"), and how often the
+    # worker's sweep looks for cases due for disposal to propose to administrators.
+    retention_case: str = "P6Y"
+    retention_by_region: str = ""
+    retention_by_outcome: str = ""
+    retention_sweep_interval: str = "PT1H"
+
+    @field_validator("retention_case", "retention_by_region", "retention_by_outcome",
+                     "retention_sweep_interval")
+    @classmethod
+    def _a_schedule(cls, value: str, info: ValidationInfo) -> str:
+        """A schedule that cannot be read stops the service at start."""
+        name = str(info.field_name)
+        try:
+            if name == "retention_sweep_interval":
+                RetentionPeriod.parse(value, field=name)
+            else:
+                RetentionSchedule.parse(**{"case": DEFAULT_CASE_PERIOD,
+                                           name.removeprefix("retention_"): value})
+        except InvalidField as refused:
+            raise ValueError(refused.message) from None
+        return value
+
+    def retention_schedule(self) -> RetentionSchedule:
+        return RetentionSchedule.parse(self.retention_case, by_region=self.retention_by_region,
+                                       by_outcome=self.retention_by_outcome,
+                                       access_log=self.access_log_retention)
+
+    def retention_sweep_every(self) -> timedelta:
+        """How often the sweep runs (at least a second)."""
+        period = RetentionPeriod.parse(self.retention_sweep_interval,
+                                       field="retention_sweep_interval")
+        return max(period.shortest(), timedelta(seconds=1))
 
     @field_validator("shortest_reminder_interval")
     @classmethod

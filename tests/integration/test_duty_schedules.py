@@ -19,6 +19,7 @@ from domain.authorities import duty_reminder_at
 from domain.calendar import LONDON, is_working_day, working_day_on_or_after
 from services.cases.workflow_contract import AuthorityDuty, authority_schedule_id
 from services.cases.workflow_gateway import WorkflowGateway
+from services.eventstore.keys import KEY_TABLES
 from services.registers.service import RegisterService
 from services.reminders.duty_reminders import DutyReminders
 from tests.helpers import eventually
@@ -261,6 +262,21 @@ def test_the_duties_list_decides_today_by_londons_date(settings):
         date(2027, 7, 1), "due", date(2027, 7, 1))
 
 
+def _empty_but_the_keys(settings) -> None:
+    """The schema emptied as a lost database would be, but this host's key store kept:
+    a backup holds no keys (docs/records.md)."""
+    schema, aside = settings.postgres_schema, f"{settings.postgres_schema}_keys"
+    with psycopg.connect(settings.postgres_url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{aside}"')
+        for table in KEY_TABLES:
+            conn.execute(f'ALTER TABLE "{schema}".{table} SET SCHEMA "{aside}"')
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+        for table in KEY_TABLES:
+            conn.execute(f'ALTER TABLE "{aside}".{table} SET SCHEMA "{schema}"')
+        conn.execute(f'DROP SCHEMA "{aside}"')
+
+
 def _restored_copy(settings, tmp_path):
     """The store backed up and restored with the operator's commands."""
     target = settings.model_copy(update={"data_dir": tmp_path / "restored"})  # same schema
@@ -269,9 +285,7 @@ def _restored_copy(settings, tmp_path):
     for data_dir, args in ((settings.data_dir, ["backup", str(tmp_path / "backup")]),
                            (target.data_dir, ["restore", str(tmp_path / "backup")])):
         if settings.store == "postgres" and args[0] == "restore":
-            with psycopg.connect(settings.postgres_url, autocommit=True) as conn:
-                conn.execute(f'DROP SCHEMA "{settings.postgres_schema}" CASCADE')
-                conn.execute(f'CREATE SCHEMA "{settings.postgres_schema}"')
+            _empty_but_the_keys(settings)
         done = subprocess.run([sys.executable, "-m", "deploy.cli", *args],
                               env=dict(env, CASEWORK_DATA_DIR=str(data_dir)),
                               capture_output=True, text=True, timeout=120)

@@ -19,6 +19,7 @@ from services.caselist.migrations import migrate
 from services.caselist.projection import CaseListView
 from services.cases.idempotency import IdempotencyStore, KeyedRequest
 from services.identity.web_sessions import SessionStore
+from services.ops.encrypt_store import encrypt_store
 from services.platform.settings import Settings
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "store-before-packages"
@@ -33,8 +34,10 @@ def old_store(tmp_path: Path) -> Settings:
     data.mkdir(mode=0o700)
     for name in ("casework.sqlite", "access.sqlite"):
         shutil.copy(FIXTURE / name, data / name)
-    return Settings(data_dir=data, store="sqlite",
-                    checkpoint_public_keys=str(FIXTURE / "checkpoint-ed25519.pub.pem"))
+    settings = Settings(data_dir=data, store="sqlite",
+                        checkpoint_public_keys=str(FIXTURE / "checkpoint-ed25519.pub.pem"))
+    encrypt_store(settings)  # the documented upgrade: the old release wrote in the clear
+    return settings
 
 
 def _notifications(application) -> list:

@@ -161,6 +161,19 @@ def the_documented_case() -> Case:
     return case
 
 
+def the_redacted_case() -> Case:
+    """A case whose summary and one document were redacted (events added since the
+    split, stored in a stream of their own, appended once)."""
+    case = the_documented_case()
+    admin = dict(actor_id="admin-1", actor_role="admin")
+    case.redact_field(version=1, field="summary", event_type="ConcernRaised",
+                      value=case.summary, reason="A data subject's request",
+                      recorded_at=NOW + MINUTE, **admin)
+    case.redact_document(document_id="document-1", reason="Attached to the wrong case",
+                         recorded_at=NOW + 2 * MINUTE, **admin)
+    return case
+
+
 def stored(case: Case) -> list[StoredEvent]:
     return [mapper().to_stored_event(event) for event in case.collect_events()]
 

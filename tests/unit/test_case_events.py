@@ -20,6 +20,7 @@ from tests.unit.every_case_event import (
     the_documented_case,
     the_local_case,
     the_long_case,
+    the_redacted_case,
     the_referenced_case,
     the_requested_case,
 )
@@ -38,7 +39,8 @@ STORED_NAMES = [
     "SupportPlanDrafted", "SupportPlanReviewed", "SupportPlanRevised",
 ]
 """Every kind of event the case recorded before it was split into parts."""
-LATER_NAMES = ["PlanAgreementRequested", "ReferenceGiven", "DocumentAttached"]
+LATER_NAMES = ["PlanAgreementRequested", "ReferenceGiven", "DocumentAttached",
+               "FieldRedacted", "DocumentRedacted"]
 """Kinds of event added since, each with a stream of its own in the stored streams."""
 ALL_NAMES = STORED_NAMES + LATER_NAMES
 
@@ -95,14 +97,14 @@ def test_events_recorded_now_are_stored_in_the_same_shape():
     shape = [[(e["topic"], [f for f in e["state"]
                             if f not in SINCE_THE_FIRST_STREAMS.get(e["topic"], [])])
               for e in stream] for stream in now]
-    for later in (the_referenced_case, the_documented_case):
+    for later in (the_referenced_case, the_documented_case, the_redacted_case):
         shape.append([(e["topic"], list(e["state"])) for e in as_json(stored(later()))])
     assert shape == [[(e["topic"], list(e["state"])) for e in s] for s in stored_streams()]
 
 
 def test_events_stored_by_the_release_before_the_parts_still_load():
-    long, local, requested, referenced, documented = (replay(from_json(stream, uuid.uuid4()))
-                                                      for stream in stored_streams())
+    long, local, requested, referenced, documented, redacted = (
+        replay(from_json(stream, uuid.uuid4())) for stream in stored_streams())
     assert (long.status, long.stage, long.owner) == ("open", "RIEP", "olive")
     assert long.closure is None and long.follow_up_reviews[0]["judgement"] == "reopen"
     assert long.agreed_plan is not None and long.agreed_plan["revision"] == 2
@@ -118,6 +120,8 @@ def test_events_stored_by_the_release_before_the_parts_still_load():
     assert requested.agreement_requested["requested_by"] == "coordinator-1"
     assert long.reference == "" and referenced.reference == "NW-2026-0001"
     assert long.documents == () and documented.documents[0]["sha256"] == "5" * 64
+    assert redacted.field_redaction(1, "summary")["reason"] == "A data subject's request"
+    assert redacted.documents[0]["redacted"]["redacted_by"] == "admin-1"
 
 
 def test_events_stored_before_their_later_fields_read_with_the_defaults():

@@ -156,6 +156,10 @@ def _pages(page: Any, site: str, cases: dict[str, str]) -> list[str]:
         found += [f"{site}/people/add", *_links(page, "main td a[href^='/people/']")[:1]]
         if len(found) and found[-1].startswith(f"{site}/people/") and "/add" not in found[-1]:
             found.append(found[-1] + "/change")
+    if f"{site}/records" in found:  # what names a person, and the redaction forms it links
+        page.goto(f"{site}/records/naming?person=cora")
+        found += [page.url, *_links(page, "main a[href*='/redact']")[:1],
+                  *_links(page, "main a[href$='/redact']")[:1]]
     forms: dict[str, str] = {}
     for url in cases.values():
         if page.goto(url).status == 200:

@@ -1,0 +1,70 @@
+"""Redaction against the real stores: another process's cached case no longer holds the
+erased text, carrying a redaction out again does nothing twice, and a document's file
+stays while another case records it unredacted."""
+
+import hashlib
+
+from domain.documents import StoredFile
+from services.bootstrap import Services
+from services.cases.service import CaseService
+from tests.document_files import PDF
+from tests.e2e.conftest import register_authorities
+from tests.helpers import OPEN_CASE
+
+CORA = dict(actor_id="cora", actor_role="coordinator")
+ADA = dict(actor_id="ada", actor_role="admin")
+SUMMARY = "Zebulon Quartermaine told us the children's services are failing"
+
+
+def _attach(cases: CaseService, case_id, sha256: str) -> None:
+    cases.attach_document(case_id, title="A letter", kind="letter",
+                          step="the case as a whole", step_ref="", confidentiality="normal",
+                          stored=StoredFile(sha256, len(PDF), "application/pdf",
+                                            "letter.pdf").as_fields(), **CORA)
+
+
+def test_another_process_that_cached_the_case_reads_the_note_not_the_erased_text(
+        settings, services: Services):
+    register_authorities(settings)
+    case_id = services.cases.open_case(**{**OPEN_CASE, "summary": SUMMARY}, **CORA)
+    other = CaseService(settings.eventsourcing_env())  # another process, say the worker
+    try:
+        assert other.get_case(case_id)["summary"] == SUMMARY  # now in its cache
+        services.cases.redact_event_field(case_id, version=1, field="summary",
+                                          reason="A data subject's request", **ADA)
+        assert services.redactor.apply(case_id) == 1
+        assert services.redactor.apply(case_id) == 0  # carried out once
+        note = other.get_case(case_id)["summary"]
+        assert note.startswith("redacted on ") and "Quartermaine" not in note
+        assert other.verify(case_id).ok
+        recorded = [r for r in services.cases.key_store.redactions()  # type: ignore[union-attr]
+                    if r["stream_id"] == str(case_id)]
+        assert [(r["version"], r["field"], r["by"]) for r in recorded] == [(1, "summary", "ada")]
+    finally:
+        other.close()
+
+
+def test_a_redacted_document_s_copy_goes_and_every_other_copy_of_the_file_stays(
+        settings, services: Services):
+    """Each case keeps its own copy of a file, sealed under its own key: a redaction takes
+    the case's copy, unless the case records the same file in another document it has
+    not redacted; another case's copy is never touched."""
+    register_authorities(settings)
+    cases, blobs = services.cases, services.documents
+    wrong, right = (cases.open_case(**OPEN_CASE, **CORA) for _ in range(2))
+    for case_id in (wrong, right, right):
+        sha256 = blobs.put(case_id, [PDF]).sha256
+        _attach(cases, case_id, sha256)
+    assert sha256 == hashlib.sha256(PDF).hexdigest()
+
+    cases.redact_document(wrong, document_id="document-1",
+                          reason="Attached to the wrong case", **ADA)
+    services.redactor.apply(wrong)
+    assert not blobs.exists(wrong, sha256) and blobs.exists(right, sha256)
+    cases.redact_document(right, document_id="document-1", reason="Asked to remove it", **ADA)
+    services.redactor.apply(right)
+    assert blobs.exists(right, sha256)  # its document-2 is the same file, not redacted
+    cases.redact_document(right, document_id="document-2", reason="Asked to remove it", **ADA)
+    services.redactor.apply(right)
+    assert not blobs.exists(right, sha256)
+    assert cases.get_case(right)["documents"][0]["sha256"] == sha256  # its hash stays
