@@ -28,6 +28,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
+from domain.calendar import LONDON
 from domain.case.state import CaseState, actor
 from domain.errors import InvalidField, RuleViolation
 from domain.text import text_problem
@@ -43,8 +44,9 @@ NOT_PRESENT = object()
 
 
 def redaction_note(at: datetime, reason: str) -> str:
-    """What is shown in the place of what was redacted."""
-    return f"redacted on {at.day} {at:%B %Y}: {reason}"
+    """What is shown in the place of what was redacted (the day in London)."""
+    day = at.astimezone(LONDON) if at.tzinfo else at
+    return f"redacted on {day.day} {day:%B %Y}: {reason}"
 
 
 def field_key(version: int, field: str) -> str:

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from domain.calendar import LONDON
 from domain.identity import Principal, may
 from domain.retention import DisposalCandidate, RetentionSchedule, check_disposal
 from services.audit.checkpoints import CheckpointLedger, NoSigningKey
@@ -41,8 +42,8 @@ Progress = Callable[[str], None]
 
 
 def day_in_words(moment: datetime) -> str:
-    """'5 December 2026' (UTC's date)."""
-    moment = moment.astimezone(UTC)
+    """'5 December 2026' (the day in London)."""
+    moment = moment.astimezone(LONDON)
     return f"{moment.day} {moment.strftime('%B %Y')}"
 
 

@@ -100,3 +100,8 @@ def test_only_administrators_redact_or_find_what_names_a_person():
 
 def test_the_note_gives_the_day_and_the_reason():
     assert redaction_note(datetime(2027, 1, 9, tzinfo=UTC), "why") == "redacted on 9 January 2027: why"
+
+
+def test_the_note_gives_the_day_in_london():
+    late_in_june = datetime(2027, 6, 30, 23, 30, tzinfo=UTC)  # 00:30 on 1 July in London
+    assert redaction_note(late_in_june, "why") == "redacted on 1 July 2027: why"

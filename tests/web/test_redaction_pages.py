@@ -31,6 +31,8 @@ def test_an_administrator_redacts_what_names_a_person_and_the_case_shows_the_not
     sign_in(ada, site, staff["admin"])
     ada.locator(".govuk-service-navigation").get_by_role("link", name="Records").click()
     accessible(ada)
+    ada.get_by_role("link", name="find everything that names them").click()
+    accessible(ada)
     ada.fill("#name", "quartermaine")
     ada.get_by_role("button", name="Find").click()
     accessible(ada)
