@@ -343,7 +343,9 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
 
     def _for_command(self, case_id: UUID, expected_version: int | None, *,
                      cached: bool) -> tuple[Case, bool]:
-        """The case to decide on, and whether it was read fresh from the store."""
+        """The case to decide on, and whether it was read fresh from the store. Never a
+        case another process has disposed of, though this one still holds it cached."""
+        self.refuse_if_disposed(case_id)
         case = self.repository.checkout(case_id) if cached else None
         if case is not None:
             if expected_version in (None, case.version):

@@ -52,6 +52,8 @@ class KeyDestroyed(KeyStoreError):
 
 def stream_key(stream_id: Any) -> str:
     """One spelling of a stream id, whichever store spelled it (hex, UUID or text)."""
+    if type(stream_id) is UUID:  # as every recorder hands them back: no parsing
+        return str(stream_id)
     try:
         return str(UUID(str(stream_id)))
     except ValueError:
@@ -249,10 +251,17 @@ class KeyStore:
         self.settle()
 
     def is_destroyed(self, stream_id: Any) -> bool:
+        """Asked of the store, not this process's cache: another process may have
+        destroyed it (and then this process forgets its cached copy too)."""
+        key = stream_key(stream_id)
         with self._cursor() as run:
             row = run("SELECT wrapped FROM casework_data_keys WHERE stream_id = ?",
-                      (stream_key(stream_id),)).fetchone()
-        return row is not None and row[0] is None
+                      (key,)).fetchone()
+        destroyed = row is not None and row[0] is None
+        if destroyed:
+            with self._lock:
+                self._keys.pop(key, None)
+        return destroyed
 
     def destroyed_streams(self) -> set[str]:
         with self._cursor() as run:

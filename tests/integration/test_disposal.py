@@ -16,7 +16,7 @@ from domain.identity import Principal, Role
 from services.audit.checkpoints import CheckpointLedger
 from services.audit.signing import SigningKey
 from services.bootstrap import Services, build_services
-from services.cases.service import CaseDisposed, CaseNotFound
+from services.cases.service import CaseDisposed, CaseNotFound, CaseService
 from services.ops.backup import backup, restore
 from services.records.disposal import Disposals
 from services.records.verify import check_record
@@ -248,3 +248,18 @@ def test_a_backup_taken_before_a_disposal_does_not_bring_the_case_back(
                 assert not path.exists() or b"Zanzibarquartz" not in path.read_bytes()
     finally:
         again.close()
+
+
+def test_a_process_that_still_holds_a_disposed_case_cannot_record_on_it(
+        services: Services, disposals: Disposals):
+    case_id = closed_case(services)
+    elsewhere = CaseService(services.settings.eventsourcing_env())  # another API process
+    try:
+        elsewhere.get_case(case_id)  # now in its cache, with its data key
+        disposals.dispose(case_id, who=ADMIN, reason="Kept six years; no inquiry open",
+                          now=SIX_YEARS_ON)
+        with pytest.raises(CaseDisposed):
+            elsewhere.reopen_case(case_id, reason="new concern", **ACTOR)
+        assert elsewhere.stored_events(case_id) == []  # nothing written after the erasure
+    finally:
+        elsewhere.close()
