@@ -181,12 +181,16 @@ class WorkflowGateway:
                                                 second=[ScheduleRange(at.second)])],
                 time_zone_name="Europe/London"),
         )
+        await self._put_schedule(schedule_id, schedule)
+        return schedule_id
+
+    async def _put_schedule(self, schedule_id: str, schedule: Schedule) -> None:
+        """Create the schedule, or replace the one of that id: safe to call again."""
         try:
             await self.client.create_schedule(schedule_id, schedule)
         except ScheduleAlreadyRunningError:
             await self.client.get_schedule_handle(schedule_id).update(
                 lambda _: ScheduleUpdate(schedule=schedule))
-        return schedule_id
 
     async def schedule_retention_sweep(self, every: timedelta) -> str:
         """Run the retention sweep every `every` (workflows/retention.py); replaces any
@@ -197,11 +201,7 @@ class WorkflowGateway:
                 RETENTION_SWEEP_WORKFLOW, id=f"{schedule_id}-run", task_queue=self.task_queue),
             spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
         )
-        try:
-            await self.client.create_schedule(schedule_id, schedule)
-        except ScheduleAlreadyRunningError:
-            await self.client.get_schedule_handle(schedule_id).update(
-                lambda _: ScheduleUpdate(schedule=schedule))
+        await self._put_schedule(schedule_id, schedule)
         return schedule_id
 
     async def register_search_attributes(self, namespace: str) -> bool:

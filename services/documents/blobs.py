@@ -300,6 +300,16 @@ class _Sealer:
             return
 
 
+def _legacy_copy(store: "FileBlobStore | PostgresBlobStore", case_id: UUID,
+                 sha256: str) -> Iterator[bytes]:
+    """A copy kept in the clear by an earlier release (until `casework encrypt-store`
+    seals it), or, with none, the case's document named as missing."""
+    try:
+        return store.open_legacy(sha256)
+    except BlobMissing:
+        raise BlobMissing(f"no document is kept for case {case_id} under {sha256}") from None
+
+
 class FileBlobStore:
     """Files under one folder (0700), a folder for each case (0700) holding its copies,
     each named by its hash (0600). A file is written under a partial name in the same
@@ -350,11 +360,7 @@ class FileBlobStore:
             return self.sealer.open_file(case_id, self._path(case_id, sha256))
         except FileNotFoundError:
             pass
-        try:
-            return self.open_legacy(sha256)
-        except BlobMissing:
-            raise BlobMissing(f"no document is kept for case {case_id} under {sha256}") \
-                from None
+        return _legacy_copy(self, case_id, sha256)
 
     def open_copy(self, case_id: UUID, path: Path) -> Iterator[bytes]:
         return self.sealer.open_file(check_case(case_id), path)
@@ -579,11 +585,7 @@ class PostgresBlobStore:
         if row is not None:
             opener = self.sealer.opener(case_id, bytes(row[1]))
             return opener(self._read(case_id, sha256, int(row[0])))
-        try:
-            return self.open_legacy(sha256)
-        except BlobMissing:
-            raise BlobMissing(f"no document is kept for case {case_id} under {sha256}") \
-                from None
+        return _legacy_copy(self, case_id, sha256)
 
     def open_copy(self, case_id: UUID, path: Path) -> Iterator[bytes]:
         return self.sealer.open_file(check_case(case_id), path)

@@ -121,6 +121,16 @@ def api_url(api_settings: Settings, services: Services, worker) -> Iterator[str]
 
 
 @pytest.fixture
+def api_without_workflows(settings: Settings, services: Services, tokens) -> Iterator[str]:
+    """The API on a real port, on the test's store, with no Temporal: for what needs no
+    workflow (documents, redaction)."""
+    server, thread, url = serve(create_app(settings, services=services))
+    yield url
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
 async def http(api_url: str):
     async with httpx.AsyncClient(base_url=api_url, timeout=10) as client:
         yield client

@@ -9,13 +9,11 @@ import httpx
 import psycopg
 import pytest
 
-from api.main import create_app
 from services.bootstrap import Services
 from services.cases.service import CaseService
 from services.documents.blobs import FileBlobStore
-from services.platform.settings import Settings
 from tests.document_files import PDF, docx, png, png_that_is_html
-from tests.e2e.conftest import bearer, serve
+from tests.e2e.conftest import bearer
 from tests.e2e.document_uploads import (
     BOUNDARY,
     CONTENT_TYPE,
@@ -34,17 +32,9 @@ CORA = dict(actor_id="cora", actor_role="coordinator")
 
 
 @pytest.fixture
-def api(settings: Settings, services: Services, tokens) -> Iterator[str]:
-    """The API on a real port, on the test's store (no workflows: documents need none)."""
-    server, thread, url = serve(create_app(settings, services=services))
-    yield url
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def client(api: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=api, timeout=30) as client:
+def client(api_without_workflows: str) -> Iterator[httpx.Client]:
+    """A client of the API on the test's store (Temporal's `client` is not needed here)."""
+    with httpx.Client(base_url=api_without_workflows, timeout=30) as client:
         yield client
 
 
@@ -215,8 +205,9 @@ def test_a_peer_attaches_to_their_own_visit_only_and_sees_only_its_documents(
 LIMIT = 25_000_000
 
 
-def test_a_2_gb_upload_is_refused_long_before_it_is_read(api, cases, case_id, tokens,
-                                                         services):
+def test_a_2_gb_upload_is_refused_long_before_it_is_read(api_without_workflows, cases,
+                                                         case_id, tokens, services):
+    api = api_without_workflows
     version = cases.get_case(case_id)["version"]
     headers = {**bearer(tokens["coordinator"]), "Content-Type": CONTENT_TYPE,
                "If-Match": f'"{version}"'}

@@ -14,12 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.main import create_app
 from services.bootstrap import Services
 from services.cases.service import CaseService
-from services.platform.settings import Settings
 from tests.document_files import PDF
-from tests.e2e.conftest import bearer, serve
+from tests.e2e.conftest import bearer
 from tests.e2e.document_uploads import CONTENT_TYPE, form
 from tests.helpers import OPEN_CASE
 
@@ -31,17 +29,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def api(settings: Settings, services: Services, tokens) -> Iterator[str]:
-    """The API on a real port, on the test's store (redaction needs no workflow)."""
-    server, thread, url = serve(create_app(settings, services=services))
-    yield url
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def client(api: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=api, timeout=30) as client:
+def client(api_without_workflows: str) -> Iterator[httpx.Client]:
+    """A client of the API on the test's store (Temporal's `client` is not needed here)."""
+    with httpx.Client(base_url=api_without_workflows, timeout=30) as client:
         yield client
 
 
