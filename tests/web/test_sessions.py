@@ -109,5 +109,5 @@ def test_an_admin_signing_in_lands_on_their_first_page_not_a_refusal(site, web_i
         _sign_in(client, token)
         landed = client.get("/my-work", follow_redirects=True)
         assert landed.status_code == 200, landed.text[:300]
-        assert landed.url.path == "/national-picture"  # the nine regions side by side
+        assert landed.url.path == "/notifications"  # what needs them: disposals proposed
         assert "You cannot do that" not in landed.text
