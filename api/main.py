@@ -120,7 +120,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         app.state.idempotency = IdempotencyStore(built.cases)
         app.state.commands = CaseCommandHandler(
             built.cases, app.state.idempotency, gateway=lambda: app.state.gateway,
-            blocking=in_thread, redactor=built.redactor)
+            blocking=in_thread, redactor=built.redactor,
+            tell_delay_seconds=settings.workflow_tell_delay)
         app.state.case_list = built.case_list
         app.state.documents = built.documents  # documents' bytes, by their hash
         app.state.access_log = built.access_log  # who has seen what (api/access_reads.py)
@@ -144,6 +145,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             background.append(asyncio.create_task(
                 _checkpoint_periodically(app, settings.checkpoint_interval)))
         yield
+        await app.state.commands.close()  # workflows still to be told, for a few seconds
         for task in background:
             task.cancel()
         if tracing is not None:

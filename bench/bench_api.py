@@ -1,4 +1,5 @@
-"""The HTTP API: commands per second at 1, 4 and 16 clients, and the API's peak memory.
+"""The HTTP API: commands per second at 1, 4 and 16 clients, the API's peak memory, and
+the write as people make it (`write_path`): latency with the workflow told, beside none.
 
 The API runs as its own uvicorn process, as in production, on a store holding
 `n_cases` cases; the floor is a raw single-row insert on the same kind of store.
@@ -7,19 +8,24 @@ load generator does not take the server's share of the two cores.
 """
 
 import asyncio
+import contextlib
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 
 from bench.bench_store import ACTOR, CONCERN
-from bench.common import Result, progress, rate
-from bench.http_load import post_many, prepare
+from bench.common import Result, percentile, progress, rate
+from bench.http_load import Load, post_many, prepare, prepare_each, send_many
 from bench.stores import RawFloor, throwaway
+from deploy.run import dev_server_argv
 from domain.calendar import PolicyDuration
 from domain.case import Case
 from services.caselist.projection import CaseListView
@@ -193,3 +199,159 @@ def _wait_until_up(url: str, process: subprocess.Popen) -> None:
         except httpx.HTTPError:
             time.sleep(0.5)
     raise RuntimeError("the API never answered")
+
+
+# -- The write as people make it: with the workflow told, beside the same without ------
+
+INTELLIGENCE = dict(content="Two senior officers resigned this month",
+                    source="Chief executive of a neighbouring council")
+WRITE_CLIENTS = (1, 4)
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def _opens_then_commands(port: int, token: str, *, requests: int,
+                               bare: bool = False) -> dict[tuple[str, int], Load]:
+    """At each client count: `requests` cases opened, then one command on each of them
+    (intelligence added, on the version the opening answered with)."""
+    measured: dict[tuple[str, int], Load] = {}
+    for clients in WRITE_CLIENTS:
+        opened = await send_many(port, prepare("/cases", CONCERN, _auth(token)),
+                                 clients=clients, requests=requests, keep_bodies=True)
+        measured["open", clients] = opened
+        cases = [(uuid.uuid4().hex, 1) if bare else (case["id"], case["version"])
+                 for case in map(json.loads, opened.bodies)]
+        commands = prepare_each([(f"/cases/{case_id}/intelligence", INTELLIGENCE,
+                                  {**_auth(token), "If-Match": f'"{version}"'})
+                                 for case_id, version in cases])
+        measured["command", clients] = await send_many(port, commands, clients=clients,
+                                                       requests=len(cases))
+    return measured
+
+
+def _measure(port: int, token: str, requests: int, *, bare: bool = False
+             ) -> dict[tuple[str, int], Load]:
+    asyncio.run(_opens_then_commands(port, token, requests=20, bare=bare))  # warm up
+    return asyncio.run(_opens_then_commands(port, token, requests=requests, bare=bare))
+
+
+def _ready_store(settings) -> str:
+    """A store with the bench's council registered; the coordinator's token."""
+    registers = RegisterService(settings.eventsourcing_env())
+    registers.register_authority(actor_id="bench", name=CONCERN["authority"],
+                                 authority_type="county", region=CONCERN["region"])
+    registers.close()
+    return _token(settings)
+
+
+@contextlib.contextmanager
+def _temporal_as_make_run_has_it(settings) -> Iterator[str]:
+    """The Temporal dev server (its history in a file in the data directory) and the
+    worker process, started as `make run` starts them; yields the server's address."""
+    dev = settings.model_copy(update={"dev_temporal_port": _free_port(),
+                                      "dev_temporal_ui_port": _free_port()})
+    address = f"127.0.0.1:{dev.dev_temporal_port}"
+    server = subprocess.Popen(dev_server_argv(dev, "127.0.0.1"), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    worker = None
+    try:
+        _wait_for_port(dev.dev_temporal_port)
+        worker = subprocess.Popen([sys.executable, "-m", "workflows.worker"],
+                                  env=_env(settings, 0) | {"TEMPORAL_ADDRESS": address,
+                                                           "CASEWORK_WORKER_METRICS_PORT": "0"})
+        yield address
+    finally:
+        for process in (worker, server):
+            if process is not None:
+                _stop(process)
+
+
+def _wait_for_port(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing answered on port {port}")
+
+
+def _wait_until_ready(port: int, timeout: float = 60) -> None:
+    """Until the API says it reaches both the store and Temporal."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=5).status_code == 200:
+            return
+        time.sleep(0.5)
+    raise RuntimeError("the API never reached Temporal")
+
+
+def _our_api(store: str, requests: int, *, temporal: bool) -> dict[tuple[str, int], Load]:
+    with throwaway(store) as settings:
+        token = _ready_store(settings)
+        port = _free_port()
+        if not temporal:
+            process = _serve("api.main:create_app", _env(settings, port), port)
+            try:
+                return _measure(port, token, requests)
+            finally:
+                _stop(process)
+        with _temporal_as_make_run_has_it(settings) as address:
+            process = _serve("api.main:create_app",
+                             _env(settings, port) | {"TEMPORAL_ADDRESS": address}, port)
+            try:
+                _wait_until_ready(port)
+                time.sleep(3)  # the worker polling its task queues
+                return _measure(port, token, requests)
+            finally:
+                _stop(process)
+
+
+def _ms(load: Load, p: float) -> float:
+    return percentile(load.seconds, p) * 1000
+
+
+def _figures(load: Load) -> dict[str, float]:
+    return {"p50_ms": _ms(load, 50), "p99_ms": _ms(load, 99), "per_s": load.per_second}
+
+
+def write_path(store: str, *, requests: int) -> list[Result]:
+    """Opening a case and a command on it through the API, at 1 and 4 clients: with the
+    Temporal dev server and the worker running as `make run` has them, beside the same
+    API with no Temporal to tell and beside the bare FastAPI endpoints (the ceiling)."""
+    progress(f"write path on {store}: the bare FastAPI endpoints")
+    port = _free_port()
+    process = _serve("bench.bare_api:app", dict(os.environ), port)
+    try:
+        bare = _measure(port, "bench", requests, bare=True)
+    finally:
+        _stop(process)
+    progress(f"write path on {store}: the API with no Temporal to tell")
+    alone = _our_api(store, requests, temporal=False)
+    progress(f"write path on {store}: the API, the worker and a dev server as `make run`")
+    told = _our_api(store, requests, temporal=True)
+    load = os.getloadavg()[0]
+    results = []
+    for (kind, clients), with_temporal in told.items():
+        without, ceiling = alone[kind, clients], bare[kind, clients]
+        what = "open a case" if kind == "open" else "a command on an open case"
+        extra = {"with_temporal": _figures(with_temporal), "without_temporal": _figures(without),
+                 "bare_fastapi": _figures(ceiling), "load_average": load}
+        results.append(Result(
+            "write path", f"{store}: {what} through the API, {clients} client(s), p50 "
+            "with Temporal and the worker as make run has them",
+            _ms(with_temporal, 50), _ms(without, 50), "ms", "within 2x of no workflow to tell",
+            notes=f"p99 {_ms(with_temporal, 99):.1f} ms with Temporal, "
+                  f"{_ms(without, 99):.1f} ms without", extra=extra))
+        if clients == 4:
+            for told_or_not, measured in (("with Temporal", with_temporal),
+                                          ("no Temporal", without)):
+                results.append(Result(
+                    "write path", f"{store}: {what} through the API, 4 clients, {told_or_not}, "
+                    "against the bare FastAPI endpoint", measured.per_second,
+                    ceiling.per_second, "commands/s", ">= 60% of the bare FastAPI endpoint",
+                    notes="the bare endpoint validates the same body, reads the same headers "
+                          "and stores nothing", extra=extra))
+    return results

@@ -4,6 +4,7 @@ On a two-core machine a general-purpose client (httpx) spends about as much CPU
 per request as the API does answering it, so it would measure itself. This one
 sends bytes prepared once and reads just enough of each answer to find its
 status and its end, so nearly all the CPU goes to the server being measured.
+It times each request from its first byte sent to its answer's last byte read.
 """
 
 import asyncio
@@ -11,6 +12,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 
 def prepare(path: str, body: dict, headers: dict[str, str]) -> Callable[[], bytes]:
@@ -28,33 +30,60 @@ def prepare(path: str, body: dict, headers: dict[str, str]) -> Callable[[], byte
     return request
 
 
-async def _answer(reader: asyncio.StreamReader) -> int:
+def prepare_each(requests: list[tuple[str, dict, dict[str, str]]]) -> Callable[[], bytes]:
+    """POSTs of (path, body, headers), one after another: one case each, say."""
+    queue = iter([prepare(path, body, headers) for path, body, headers in requests])
+    return lambda: next(queue)()
+
+
+@dataclass
+class Load:
+    """How a run of requests went: the rate, each request's seconds, and (when kept)
+    each answer's body, in the order they were answered."""
+
+    per_second: float
+    seconds: list[float] = field(default_factory=list)
+    bodies: list[bytes] = field(default_factory=list)
+
+
+async def _answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head[9:12])
     length = 0
     for line in head.split(b"\r\n")[1:]:
         if line[:15].lower() == b"content-length:":
             length = int(line[15:])
-    await reader.readexactly(length)
-    return status
+    return status, await reader.readexactly(length)
 
 
-async def post_many(port: int, request: Callable[[], bytes], *, clients: int,
-                    requests: int) -> float:
-    """Requests per second with `clients` connections each sending one at a time."""
+async def send_many(port: int, request: Callable[[], bytes], *, clients: int, requests: int,
+                    keep_bodies: bool = False) -> Load:
+    """`requests` requests over `clients` connections, each sending one at a time."""
     each = requests // clients
+    load = Load(0.0)
 
     async def client() -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         try:
             for _ in range(each):
+                sent = time.perf_counter()
                 writer.write(request())
-                status = await _answer(reader)
+                status, body = await _answer(reader)
+                load.seconds.append(time.perf_counter() - sent)
                 if not 200 <= status < 300:
-                    raise RuntimeError(f"the API answered {status}")
+                    raise RuntimeError(f"the API answered {status}: {body[:300]!r}")
+                if keep_bodies:
+                    load.bodies.append(body)
         finally:
             writer.close()
 
     began = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
-    return each * clients / (time.perf_counter() - began)
+    load.per_second = each * clients / (time.perf_counter() - began)
+    return load
+
+
+async def post_many(port: int, request: Callable[[], bytes], *, clients: int,
+                    requests: int) -> float:
+    """Requests per second with `clients` connections each sending one at a time."""
+    return (await send_many(port, request, clients=clients, requests=requests)).per_second

@@ -2,9 +2,10 @@
 
 Writes bench/results/<timestamp>.json and .md (git ignores the folder) and
 prints the Markdown table. `BENCH_QUICK=1` runs smaller sizes for a smoke test;
-`BENCH_ONLY=api,workflows` runs only the sections named (`BENCH_ONLY=encryption`:
-what encryption at rest costs, each figure beside the same work on a store built
-without it, `CASEWORK_ENCRYPTION=off`, which nothing else uses); `BENCH_ONLY=rebuild`
+`BENCH_ONLY=api,workflows` runs only the sections named (`api` includes the write
+path, which `BENCH_ONLY=writes` runs alone; `BENCH_ONLY=encryption`: what encryption
+at rest costs, each figure beside the same work on a store built without it,
+`CASEWORK_ENCRYPTION=off`, which nothing else uses); `BENCH_ONLY=rebuild`
 runs the scale section's read-model rebuild without its reminder burst;
 `BENCH_BURST=300` sets the burst's size (1,000 reminders, 200 when quick).
 """
@@ -88,8 +89,8 @@ async def _workflows(quick: bool) -> list[Result]:
         await env.shutdown()
 
 
-SECTIONS = ("append", "load", "encryption", "queries", "search", "api", "pages", "access",
-            "workflows", "scale", "rebuild")
+SECTIONS = ("append", "load", "encryption", "queries", "search", "api", "writes", "pages",
+            "access", "workflows", "scale", "rebuild")
 
 
 def _sections(named: str) -> set[str]:
@@ -144,6 +145,9 @@ def main() -> int:
         if "api" in only:
             measure("api", lambda s=store: bench_api.api(
                 s, n_cases=10_000 if quick else 100_000, requests=100 if quick else 400))
+        if only & {"api", "writes"}:
+            measure("writes", lambda s=store: bench_api.write_path(
+                s, requests=40 if quick else 200))
         if "pages" in only:
             measure("pages", lambda s=store: bench_pages.pages(
                 s, n_cases=10_000 if quick else 100_000, rounds=20 if quick else 100))

@@ -17,6 +17,7 @@ from services.bootstrap import build_services
 from services.cases.service import CaseService
 from services.cases.workflow_contract import notice_task_queue
 from services.cases.workflow_gateway import WorkflowGateway, connect
+from services.cases.workflow_wakes import WakePosition
 from services.identity.service import IdentityService
 from services.platform.logs import configure_logging
 from services.platform.settings import Settings
@@ -188,7 +189,8 @@ async def serve(settings: Settings) -> None:
         TracingInterceptor(tracing.get_tracer("casework.worker"))] if tracing else [])
     gateway = WorkflowGateway(client, settings.task_queue)
     indexed = await gateway.register_search_attributes(settings.temporal_namespace)
-    reconciler = Reconciler(cases, gateway)
+    wakes = WakePosition(settings)
+    reconciler = Reconciler(cases, gateway, wakes=wakes)
     reminders = DutyReminders(settings)
     disposals = Disposals(cases, services.case_list, services.retention, services.documents,
                           None, settings.retention_schedule())
@@ -215,6 +217,7 @@ async def serve(settings: Settings) -> None:
             scheduling.cancel()
             draining.cancel()
             reminders.close()
+            wakes.close()
             services.close()
             if tracing is not None:
                 tracing.shutdown()

@@ -4,12 +4,13 @@ The API's route for a command and the page that submits its form both come here,
 so a page can do nothing the API would not, and a fact is recorded the same way
 whichever door it came in by: once per Idempotency-Key (a retry gets the first
 outcome back and records nothing twice), on the version the person decided on
-(a stale one is refused by the case), and the case's workflow is told afterwards
-(best effort: the worker's reconciler starts or wakes any it misses).
+(a stale one is refused by the case). The case's workflow is told after the answer,
+by a background sender (services/cases/workflow_sender.py): the event stored is what
+makes a command durable, and the worker's reconciler starts or wakes any workflow the
+sender could not tell, because this process died or Temporal did not answer.
 """
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,8 +22,7 @@ from services.cases.reassignment import Handover, Moved, Permit, Reassignments
 from services.cases.redaction import Redactor
 from services.cases.service import CaseService
 from services.cases.workflow_gateway import WorkflowGateway
-
-log = logging.getLogger("casework.commands")
+from services.cases.workflow_sender import WorkflowSender
 
 Refusal = Callable[[DomainError], Awaitable[tuple[int, dict[str, Any], dict[str, str]]]]
 """How the caller answers a refusal (status, problem, headers): kept with the key, so
@@ -63,11 +63,12 @@ class CaseCommandHandler:
     def __init__(self, cases: CaseService, idempotency: IdempotencyStore, *,
                  gateway: Callable[[], WorkflowGateway | None],
                  blocking: Blocking = asyncio.to_thread,
-                 redactor: Redactor | None = None) -> None:
+                 redactor: Redactor | None = None, tell_delay_seconds: float = 0.0) -> None:
         self.cases = cases
         self.idempotency = idempotency
         self.redactor = redactor  # carries a recorded redaction out (services/cases/redaction.py)
-        self._gateway = gateway  # connected in the background; None until then
+        # the workflow's gateway is connected in the background; None until then
+        self.sender = WorkflowSender(gateway, delay_seconds=tell_delay_seconds)
         self._blocking = blocking
 
     async def open_case(self, arguments: dict[str, Any], actor: Actor, *,
@@ -121,7 +122,7 @@ class CaseCommandHandler:
         except a retry's, which is given back as the first request's outcome."""
         if key is None:
             case = await self._blocking(write)
-            await self.tell_workflow(case["id"], start=start)
+            self.tell_workflow(case["id"], start=start)
             return Handled(case)
         try:
             outcome, case = await self._blocking(self.idempotency.run, key, status, write)
@@ -140,7 +141,7 @@ class CaseCommandHandler:
             first = await self._blocking(self.cases.case_as_of, outcome.case_id,
                                          version=outcome.version)
             return Handled(first, outcome)
-        await self.tell_workflow(case["id"], start=start)
+        self.tell_workflow(case["id"], start=start)
         return Handled(case)
 
     async def reassign_cases(self, handover: Handover, actor: Actor, *,
@@ -168,19 +169,15 @@ class CaseCommandHandler:
         if not first:
             return HandedOn(moved, Outcome(status=200))
         for case in moved:
-            await self.tell_workflow(case.case_id)
+            self.tell_workflow(case.case_id)
         return HandedOn(moved)
 
-    async def tell_workflow(self, case_id: UUID, *, start: bool = False) -> None:
-        """Start the case's workflow, or tell it the case changed. Best effort: the event
-        is stored, and the worker's reconciler starts any workflow this misses."""
-        gateway = self._gateway()
-        if gateway is None:
-            return
-        try:
-            if start:
-                await gateway.ensure_started(str(case_id))
-            else:
-                await gateway.case_changed(str(case_id))
-        except Exception:  # noqa: BLE001 - the reconciler catches up
-            log.debug("case %s: workflow not told; the reconciler will catch up", case_id)
+    def tell_workflow(self, case_id: UUID, *, start: bool = False) -> None:
+        """Have the case's workflow started, or told the case changed, once this answer
+        has gone: queued, never awaited (services/cases/workflow_sender.py)."""
+        self.sender.tell(str(case_id), start=start)
+
+    async def close(self, grace_seconds: float = 5.0) -> None:
+        """Tell the workflows still queued, for at most `grace_seconds` (the process is
+        stopping; the worker's reconciler tells any left)."""
+        await self.sender.close(grace_seconds)

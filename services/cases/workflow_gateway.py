@@ -34,7 +34,7 @@ from temporalio.client import (
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.runtime import Runtime
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain.calendar import LONDON
 from services.cases.workflow_contract import (
@@ -101,14 +101,20 @@ class WorkflowGateway:
             return False
         return True
 
-    async def case_changed(self, case_id: str) -> None:
-        """Wake the workflow so it re-reads the case; harmless if it has finished."""
+    async def case_changed(self, case_id: str, *, or_raise: bool = False) -> bool:
+        """Wake the workflow so it re-reads the case; False, harmlessly, when it has
+        finished or never started. Any other failure (Temporal unreachable) is logged and
+        answered False, or raised when `or_raise` says the caller will try again."""
         try:
             await self.client.get_workflow_handle(case_workflow_id(case_id)).signal(
                 CASE_CHANGED_SIGNAL
             )
         except RPCError as error:
+            if or_raise and error.status != RPCStatusCode.NOT_FOUND:
+                raise
             log.info("case %s workflow not signalled: %s", case_id, error.message)
+            return False
+        return True
 
     async def case_status(self, case_id: str) -> dict[str, Any] | None:
         """The stage, open deadlines, pending proposal and next step, as the workflow

@@ -17,6 +17,12 @@ HTTP_LATENCY = Histogram(
 COMMANDS_RECORDED = Counter(
     "casework_commands_recorded_total",
     "Commands on cases that the API acknowledged (2xx), by route template.", ["command"])
+WORKFLOW_TELLS = Counter(
+    "casework_workflow_tells_total",
+    "Case workflows told of a command after it answered, by outcome: started, signalled, "
+    "coalesced (told with an earlier change of the same case), no_workflow (none running), "
+    "not_connected, failed or dropped (queue full); the worker's reconciler tells those.",
+    ["outcome"])
 STEPS_RECORDED = Counter(
     "casework_escalation_steps_recorded_total",
     "Reminders, proposals and escalations recorded by the workflows, by action.", ["action"])

@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     api_port: int = 8000
     api_max_body_bytes: int = 1_000_000
     token_cache_seconds: float = Field(5.0, ge=0)
+    # How long the API waits, after a command has answered, before telling the case's
+    # workflow (services/cases/workflow_sender.py). 0: at once. Longer stands for an API
+    # that dies before telling it, to show the worker's reconciler telling it instead.
+    workflow_tell_delay: float = Field(0.0, ge=0, le=3600)
     oidc_issuer: str = ""
     oidc_jwks_url: str = ""
     oidc_audience: str = ""

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from temporalio.client import Client
+from temporalio.service import RPCError
 
 from tests.conftest import WHOLE_SERVICE, free_port
 from tests.helpers import OPEN_CASE, event_types, eventually
@@ -88,6 +89,14 @@ def _processes_mentioning(text: str) -> list[str]:
     return [line for line in out.splitlines() if text in line and "ps -eo" not in line]
 
 
+async def _described(handle):
+    """The workflow's description once it has started, else None."""
+    try:
+        return await handle.describe()
+    except RPCError:
+        return None
+
+
 @pytest.fixture
 def service(tmp_path: Path):
     running = RunningService(tmp_path / "var")
@@ -110,7 +119,7 @@ async def test_make_run_keeps_cases_and_pending_timers_across_a_restart(service,
     case = created.json()
     temporal = await Client.connect(f"127.0.0.1:{service.temporal_port}")
     handle = temporal.get_workflow_handle(f"case-{case['id']}")
-    run_id = (await eventually(handle.describe)).run_id
+    run_id = (await eventually(lambda: _described(handle))).run_id  # started after the answer
 
     assert service.stop() == 0
     assert _processes_mentioning(str(tmp_path)) == [], "a process outlived make run"
