@@ -16,6 +16,7 @@ from domain.case import Case
 from domain.case.redaction import NOT_PRESENT
 from domain.deadlines import DeadlinePolicy
 from domain.documents import StoredFile
+from domain.moments import MAX_VERSION
 from domain.ownership import Person
 
 
@@ -346,7 +347,8 @@ class CaseCommands:
                        field: Any) -> tuple[str | None, Any]:
         """The type of the event at `version` (None: the case has no such event) and the
         value of `field` on it (`NOT_PRESENT` when it has no such field)."""
-        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        if not isinstance(version, int) or isinstance(version, bool) \
+                or not 1 <= version <= MAX_VERSION:  # beyond it no store can even be asked
             return None, NOT_PRESENT
         cases: Any = self
         with cases.readable(case_id):

@@ -79,6 +79,8 @@ def history(client: httpx.Client, tokens, case_id) -> list[dict]:
      "text_fields_only"),
     ("admin", dict(version=9, field="summary", reason=REASON), 422, "version",
      "event_must_exist"),
+    ("admin", dict(version=2**63, field="summary", reason=REASON), 422, "version",
+     "event_must_exist"),  # past what either store can count to
 ])
 def test_a_redaction_not_allowed_is_refused_naming_the_field_and_rule_and_writes_nothing(
         client, tokens, case_id, who, body, status, field, rule):
