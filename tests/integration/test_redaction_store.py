@@ -2,10 +2,16 @@
 erased text, carrying a redaction out again does nothing twice, and a document's file
 stays while another case records it unredacted."""
 
+import asyncio
 import hashlib
 
+import pytest
+
 from domain.documents import StoredFile
+from domain.errors import InvalidField
 from services.bootstrap import Services
+from services.cases.handler import Actor, CaseCommandHandler
+from services.cases.idempotency import IdempotencyStore
 from services.cases.service import CaseService
 from tests.document_files import PDF
 from tests.e2e.conftest import register_authorities
@@ -68,3 +74,34 @@ def test_a_redacted_document_s_copy_goes_and_every_other_copy_of_the_file_stays(
     services.redactor.apply(right)
     assert not blobs.exists(right, sha256)
     assert cases.get_case(right)["documents"][0]["sha256"] == sha256  # its hash stays
+
+
+def test_an_entry_from_before_fields_were_committed_alone_is_refused_and_nothing_recorded(
+        settings, services: Services):
+    """A case begun by an older release holds `hc1` events, whose fields are not committed
+    one by one: a field of one cannot be erased alone, so its redaction is refused before
+    it is recorded, and the case's later entries can still be redacted."""
+    register_authorities(settings)
+    cases = services.cases
+    cases.events.scheme = "hc1"  # as an older release wrote its events
+    case_id = cases.open_case(**{**OPEN_CASE, "summary": SUMMARY}, **CORA)
+    cases.events.scheme = "hc2"
+    cases.add_intelligence(case_id, content="A call from Zebulon Quartermaine",
+                           source="A neighbour", confidentiality="normal", **CORA)
+    handler = CaseCommandHandler(cases, IdempotencyStore(cases), gateway=lambda: None,
+                                 redactor=services.redactor)
+    ada = Actor("ada", "admin")
+
+    with pytest.raises(InvalidField) as refused:
+        asyncio.run(handler.redact(case_id, "redact_event_field", {
+            "version": 1, "field": "summary", "reason": "A data subject's request"}, ada,
+            expected_version=None))
+    assert (refused.value.field, refused.value.rule) == ("version", "event_not_redactable")
+    assert [e["type"] for e in cases.history(case_id)] == ["ConcernRaised",
+                                                           "IntelligenceAdded"]
+    asyncio.run(handler.redact(case_id, "redact_event_field", {
+        "version": 2, "field": "content", "reason": "A data subject's request"}, ada,
+        expected_version=None))
+    content = cases.get_case(case_id)["intelligence"][0]["content"]
+    assert content.startswith("redacted on ") and "Quartermaine" not in content
+    assert cases.verify(case_id).ok
