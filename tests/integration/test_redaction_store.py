@@ -9,6 +9,7 @@ import pytest
 
 from domain.documents import StoredFile
 from domain.errors import InvalidField
+from services.audit.exports import verify_export
 from services.bootstrap import Services
 from services.cases.handler import Actor, CaseCommandHandler
 from services.cases.idempotency import IdempotencyStore
@@ -16,6 +17,7 @@ from services.cases.service import CaseService
 from tests.document_files import PDF
 from tests.e2e.conftest import register_authorities
 from tests.helpers import OPEN_CASE
+from tests.integration.test_history_integrity import key, run_sql
 
 CORA = dict(actor_id="cora", actor_role="coordinator")
 ADA = dict(actor_id="ada", actor_role="admin")
@@ -105,3 +107,35 @@ def test_an_entry_from_before_fields_were_committed_alone_is_refused_and_nothing
     content = cases.get_case(case_id)["intelligence"][0]["content"]
     assert content.startswith("redacted on ") and "Quartermaine" not in content
     assert cases.verify(case_id).ok
+
+
+def test_a_redacted_field_put_back_from_an_older_copy_is_named_by_verification(
+        settings, services: Services, tmp_path):
+    """Someone with the database and a backup from before the redaction, but no key, can
+    copy the old sealed row back: it opens (the case's key is not destroyed by a
+    redaction), and the value matches the commitment the redaction kept, so the chain
+    alone cannot tell. The redaction recorded later in the same chain names it, in the
+    store and offline in an export; carrying the redaction out again erases it again."""
+    register_authorities(settings)
+    cases = services.cases
+    case_id = cases.open_case(**{**OPEN_CASE, "summary": SUMMARY}, **CORA)
+    sealed_before = cases.recorder.inner.select_events(case_id)[0].state  # a backup's row
+    cases.redact_event_field(case_id, version=1, field="summary",
+                             reason="A data subject's request", **ADA)
+    services.redactor.apply(case_id)
+
+    run_sql(settings, "UPDATE {table} SET state=%s WHERE originator_id=%s AND "
+                      "originator_version=1", (sealed_before, key(case_id, settings)))
+    services.redactor.forget(case_id)
+    assert cases.get_case(case_id)["summary"] == SUMMARY  # it reads again...
+    result = cases.verify(case_id)  # ...and verification says so
+    assert not result.ok and result.first_broken_version == 1, result
+    assert "summary of version 1 holds text again" in result.problem
+    assert "version 2 redacted it" in result.problem
+    exported = verify_export(cases.export_history(case_id))
+    assert not exported.ok and exported.first_broken_version == 1
+    assert "holds text again" in exported.problem
+
+    assert services.redactor.apply(case_id) == 1  # carried out again
+    assert cases.verify(case_id).ok
+    assert verify_export(cases.export_history(case_id)).ok
