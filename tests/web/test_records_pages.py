@@ -51,6 +51,12 @@ def test_an_administrator_disposes_of_a_case_the_schedule_no_longer_keeps(
     assert "Enter why the case is being disposed of" in ada.locator(".govuk-error-summary")\
         .inner_text()
     assert web_cases.get_case(case_id)["summary"] == SUMMARY  # nothing changed
+    ada.fill("#reason", "Kept as the schedule \u202erequires")  # the record keeps plain text
+    ada.get_by_role("button", name="Dispose of this case").click()
+    accessible(ada)
+    assert "Remove the hidden text-direction characters" in ada.locator(
+        ".govuk-error-summary").inner_text()
+    assert web_cases.get_case(case_id)["summary"] == SUMMARY
     ada.fill("#reason", "Kept as the schedule requires; no inquiry or complaint open")
     ada.get_by_role("button", name="Dispose of this case").click()
     accessible(ada)
