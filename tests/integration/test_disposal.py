@@ -141,6 +141,15 @@ def test_a_disposed_case_is_gone_and_its_record_verifies_against_the_checkpoints
                                        "inclusion_proof": ledger.proof(later.id, case_id)}) == []
     forged = {**record, "head": {**record["head"], "version": 2}}
     assert check_record(forged, keys) != []
+    # what the record says of the case is signed too: none of it can be changed unseen
+    for name, value in (("authority", "Southshire District Council"),
+                        ("confirmed_by", "cora"), ("reason", "Asked by the council"),
+                        ("closed_at", "2019-01-01T00:00:00+00:00"),
+                        ("rule", "kept 1 year after closure (every case)")):
+        altered = check_record({**record, name: value}, keys)
+        assert altered and "signature does not hold" in altered[0], name
+    unsigned = {k: v for k, v in record.items() if k not in ("signature", "scheme", "key_id")}
+    assert "not signed itself" in check_record(unsigned, keys)[0]
     # and from the command line, as an inspector would, with the public key they keep
     (tmp_path / "record.json").write_text(json.dumps(record))
     public = tmp_path / "keys" / "checkpoint.pub.pem"
@@ -150,6 +159,11 @@ def test_a_disposed_case_is_gone_and_its_record_verifies_against_the_checkpoints
     (tmp_path / "forged.json").write_text(json.dumps(forged))
     assert casework(["verify-disposal", str(tmp_path / "forged.json"),
                      "--public-key", str(public)]) == 1
+    capsys.readouterr()
+    (tmp_path / "renamed.json").write_text(json.dumps({**record, "authority": "Eastshire"}))
+    assert casework(["verify-disposal", str(tmp_path / "renamed.json"),
+                     "--public-key", str(public)]) == 1
+    assert "altered" in capsys.readouterr().out
     # a case is disposed of once
     with pytest.raises(CaseDisposed):
         disposals.dispose(case_id, who=ADMIN, reason="Again", now=SIX_YEARS_ON)
