@@ -277,3 +277,31 @@ def test_a_process_that_still_holds_a_disposed_case_cannot_record_on_it(
         assert elsewhere.stored_events(case_id) == []  # nothing written after the erasure
     finally:
         elsewhere.close()
+
+
+def test_a_disposal_cut_short_after_its_record_is_finished_by_the_next_sweep(
+        services: Services, disposals: Disposals):
+    """A crash between writing the disposal record and erasing the case: the next sweep
+    destroys the key, erases the events, the rows and the documents' copies."""
+    case_id = closed_case(services, documents=(PDF,))
+    [sha256] = [d["sha256"] for d in services.cases.get_case(case_id)["documents"]]
+    services.cases.key_store.record_disposal(case_id, {"case_id": str(case_id)})  # then a crash
+    assert services.cases.stored_events(case_id) != []
+
+    disposals.propose_due(datetime.now(UTC))  # the sweep's next run
+    assert services.cases.key_store.is_destroyed(case_id)
+    assert services.cases.stored_events(case_id) == []
+    assert services.case_list.list_cases()[0] == []
+    assert not services.documents.exists(case_id, sha256)
+
+
+def test_a_case_closed_again_is_proposed_again_once_its_new_closure_is_due(
+        services: Services, disposals: Disposals):
+    case_id = closed_case(services)
+    assert [p["case_id"] for p in disposals.propose_due(SIX_YEARS_ON)] == [str(case_id)]
+    services.cases.reopen_case(case_id, reason="New concerns", **ACTOR)
+    services.cases.close_case(case_id, outcome="improved and handed back",
+                              exit_strategy=EXIT_STRATEGY, **ACTOR)
+    assert disposals.propose_due(datetime.now(UTC)) == []  # kept six years from now
+    assert [p["case_id"] for p in disposals.propose_due(SIX_YEARS_ON)] == [str(case_id)]
+    assert disposals.propose_due(SIX_YEARS_ON) == []  # once for this closure

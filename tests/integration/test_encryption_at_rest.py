@@ -139,3 +139,26 @@ def test_a_store_from_before_encryption_is_sealed_by_one_resumable_command(setti
         after.close()
     again = _encrypt_store(settings)  # run again: nothing left in the clear
     assert again.returncode == 0 and "sealed 0 stored events" in again.stdout
+
+
+def test_a_sealed_row_copied_to_another_case_or_version_does_not_open(cases, settings):
+    """Each sealed row is bound to its case, version and type: copied elsewhere it is named
+    as not opening, never read as that other event."""
+    first = cases.open_case(**OPEN_CASE, **ACTOR)
+    cases.add_intelligence(first, content=SECRET, source="press", confidentiality="normal",
+                           **ACTOR)
+    cases.add_intelligence(first, content="Another call", source="press",
+                           confidentiality="normal", **ACTOR)
+    second = cases.open_case(**OPEN_CASE, **ACTOR)
+    sealed = {s.originator_version: s.state for s in cases.recorder.inner.select_events(first)}
+
+    run_sql(settings, "UPDATE {table} SET state=%s WHERE originator_id=%s AND "
+                      "originator_version=1", (sealed[1], key(second, settings)))
+    result = cases.verify(second)
+    assert not result.ok and result.first_broken_version == 1
+    assert "encrypted and does not open" in result.problem
+    run_sql(settings, "UPDATE {table} SET state=%s WHERE originator_id=%s AND "
+                      "originator_version=3", (sealed[2], key(first, settings)))
+    result = cases.verify(first)
+    assert not result.ok and result.first_broken_version == 3
+    assert "encrypted and does not open" in result.problem

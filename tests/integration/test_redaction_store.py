@@ -139,3 +139,20 @@ def test_a_redacted_field_put_back_from_an_older_copy_is_named_by_verification(
     assert services.redactor.apply(case_id) == 1  # carried out again
     assert cases.verify(case_id).ok
     assert verify_export(cases.export_history(case_id)).ok
+
+
+def test_a_redaction_drops_the_case_s_snapshots_which_held_the_erased_text(
+        settings, services: Services):
+    register_authorities(settings)
+    cases = services.cases
+    case_id = cases.open_case(**{**OPEN_CASE, "summary": SUMMARY}, **CORA)
+    for n in range(49):  # a snapshot is taken at the 50th event
+        cases.add_intelligence(case_id, content=f"Call {n}", source="A neighbour",
+                               confidentiality="normal", **CORA)
+    snapshots = cases.snapshots.recorder  # type: ignore[union-attr]
+    assert snapshots.select_events(case_id)  # it holds the summary, sealed
+    cases.redact_event_field(case_id, version=1, field="summary",
+                             reason="A data subject's request", **ADA)
+    services.redactor.apply(case_id)
+    assert snapshots.select_events(case_id) == []
+    assert cases.get_case(case_id)["summary"].startswith("redacted on ")
