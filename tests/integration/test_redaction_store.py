@@ -8,7 +8,7 @@ import hashlib
 import pytest
 
 from domain.documents import StoredFile
-from domain.errors import InvalidField
+from domain.errors import DomainError, InvalidField
 from services.audit.exports import verify_export
 from services.bootstrap import Services
 from services.cases.handler import Actor, CaseCommandHandler
@@ -156,3 +156,25 @@ def test_a_redaction_drops_the_case_s_snapshots_which_held_the_erased_text(
     services.redactor.apply(case_id)
     assert snapshots.select_events(case_id) == []
     assert cases.get_case(case_id)["summary"].startswith("redacted on ")
+
+
+def test_a_redaction_recorded_but_not_carried_out_is_finished_when_asked_again(
+        settings, services: Services):
+    """A process stopped between recording a redaction and erasing the text: asking for
+    the same redaction again is refused as already redacted, and carries it out."""
+    register_authorities(settings)
+    cases = services.cases
+    case_id = cases.open_case(**{**OPEN_CASE, "summary": SUMMARY}, **CORA)
+    cases.redact_event_field(case_id, version=1, field="summary",
+                             reason="A data subject's request", **ADA)  # then it stopped
+    assert not cases.verify(case_id).ok  # named: the redaction was not carried out
+    handler = CaseCommandHandler(cases, IdempotencyStore(cases), gateway=lambda: None,
+                                 redactor=services.redactor)
+    with pytest.raises(DomainError) as refused:
+        asyncio.run(handler.redact(case_id, "redact_event_field", {
+            "version": 1, "field": "summary", "reason": "Asked again"},
+            Actor("ada", "admin"), expected_version=None))
+    assert refused.value.rule == "already_redacted"
+    assert cases.verify(case_id).ok
+    summary = cases.get_case(case_id)["summary"]
+    assert summary.endswith("A data subject's request") and "Quartermaine" not in summary
