@@ -41,8 +41,11 @@ def test_an_administrator_disposes_of_a_case_the_schedule_no_longer_keeps(
     ada = browser.new_page()
     sign_in(ada, site, admin)
     visit(ada, f"{site}/notifications")
-    ada.get_by_role("link", name="Review the disposal of the case of Northshire County "
-                                 "Council").click()
+    assert ada.get_by_role("link", name="Review the disposal of the case of Northshire "
+                                        "County Council").count() == 1
+    visit(ada, f"{site}/records")
+    ada.locator("#due").get_by_role("link", name="Review the case of Northshire County "
+                                                 "Council").click()
     accessible(ada)
     assert reference in ada.locator("#due-case").inner_text()
     assert plain_words(ada, ["ada", "cora"]) == []
@@ -60,11 +63,16 @@ def test_an_administrator_disposes_of_a_case_the_schedule_no_longer_keeps(
     ada.fill("#reason", "Kept as the schedule requires; no inquiry or complaint open")
     ada.get_by_role("button", name="Dispose of this case").click()
     accessible(ada)
-    assert "has been disposed of" in ada.locator(".govuk-notification-banner").inner_text()
+    assert "has been disposed of" in ada.locator(".govuk-notification-banner__heading")\
+        .inner_text()
+    assert "<" not in ada.locator(".govuk-notification-banner").inner_text()
     kept = ada.locator("#kept").inner_text()
     assert reference in kept and "Ada Lovell" in kept and "no inquiry" in kept
     assert ada.locator("#none-due").is_visible()
     assert plain_words(ada, ["ada", "cora"]) == []
+    visit(ada, f"{site}/notifications")  # its task has gone with it
+    assert ada.get_by_role("link", name="Review the disposal of the case of Northshire "
+                                        "County Council").count() == 0
 
     ines = browser.new_page()
     sign_in(ines, site, people["inspector"])
