@@ -305,3 +305,35 @@ def test_a_case_closed_again_is_proposed_again_once_its_new_closure_is_due(
     assert disposals.propose_due(datetime.now(UTC)) == []  # kept six years from now
     assert [p["case_id"] for p in disposals.propose_due(SIX_YEARS_ON)] == [str(case_id)]
     assert disposals.propose_due(SIX_YEARS_ON) == []  # once for this closure
+
+
+def _key_store_bytes(settings) -> bytes:
+    """Every byte the key store holds: SQLite's files, or the key table's pages on
+    PostgreSQL (dead row versions included) read with pageinspect."""
+    if settings.store == "sqlite":
+        return b"".join(p.read_bytes() for p in settings.keys_dir.glob("keys.sqlite*"))
+    import psycopg
+
+    table = f'"{settings.postgres_schema}".casework_data_keys'
+    with psycopg.connect(settings.postgres_url, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pageinspect")
+        pages = conn.execute(f"SELECT pg_relation_size('{table}') / 8192").fetchone()[0]
+        return b"".join(bytes(conn.execute("SELECT get_raw_page(%s, %s)",
+                                           (table, page)).fetchone()[0])
+                        for page in range(pages))
+
+
+def test_a_destroyed_data_key_leaves_no_bytes_in_the_key_store(
+        services: Services, disposals: Disposals):
+    """Whoever later holds the master key and a copy of the key store's files must not
+    find the wrapped key there: on PostgreSQL an overwritten row stays in the table's
+    pages until a vacuum."""
+    case_id = closed_case(services)
+    closed_case(services, "Another council's housing backlog")
+    keys = services.cases.key_store
+    with keys._cursor() as run:  # noqa: SLF001 - the stored bytes themselves
+        wrapped = bytes(run("SELECT wrapped FROM casework_data_keys WHERE stream_id = ?",
+                            (str(case_id),)).fetchone()[0])
+    assert wrapped in _key_store_bytes(services.settings)
+    disposals.dispose(case_id, who=ADMIN, reason="Kept six years", now=SIX_YEARS_ON)
+    assert wrapped not in _key_store_bytes(services.settings)
