@@ -81,6 +81,9 @@ def test_an_administrator_disposes_of_a_case_the_schedule_no_longer_keeps(
     assert reference in ines.locator("#kept").inner_text()
     fits(ines)  # so does the table of disposal records
     assert ines.locator("#due").count() == 0  # an inspector reads, never disposes
+    refused = ines.goto(f"{site}/records/naming")
+    assert refused is not None and refused.status == 403
+    assert "an inspector may not find records naming a person" in ines.inner_text("main")
     visit(ines, f"{site}/case/{case_id}")
     assert "disposed of on" in ines.locator("main").inner_text()
     assert SUMMARY not in ines.content()
