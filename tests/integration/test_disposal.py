@@ -164,6 +164,14 @@ def test_a_disposed_case_is_gone_and_its_record_verifies_against_the_checkpoints
     assert casework(["verify-disposal", str(tmp_path / "renamed.json"),
                      "--public-key", str(public)]) == 1
     assert "altered" in capsys.readouterr().out
+    (tmp_path / "torn.json").write_text(json.dumps(record)[:100])  # cut short: unreadable
+    assert casework(["verify-disposal", str(tmp_path / "torn.json"),
+                     "--public-key", str(public)]) == 2
+    (tmp_path / "later.json").write_text(json.dumps({
+        "checkpoint": later.body(), "inclusion_proof": ledger.proof(later.id, case_id)}))
+    assert casework(["verify-disposal", str(tmp_path / "record.json"), "--public-key",
+                     str(public), "--checkpoint", str(tmp_path / "later.json")]) == 0
+    assert "unchanged in the later checkpoint" in capsys.readouterr().out
     # a case is disposed of once
     with pytest.raises(CaseDisposed):
         disposals.dispose(case_id, who=ADMIN, reason="Again", now=SIX_YEARS_ON)
