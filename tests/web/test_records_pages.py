@@ -80,6 +80,8 @@ def test_an_administrator_disposes_of_a_case_the_schedule_no_longer_keeps(
     visit(ines, f"{site}/records")
     assert reference in ines.locator("#kept").inner_text()
     fits(ines)  # so does the table of disposal records
+    assert "A closed case is kept for 2 seconds after it was closed." in ines.locator(
+        "#schedule").inner_text()  # the schedule, in words
     assert ines.locator("#due").count() == 0  # an inspector reads, never disposes
     refused = ines.goto(f"{site}/records/naming")
     assert refused is not None and refused.status == 403
