@@ -31,7 +31,8 @@ class Forbidden(Exception):
     """The person is known and may know of the case, but may not take this action."""
 
     def __init__(self, action: str, role: str) -> None:
-        super().__init__(f"a {role} may not {action} here")
+        article = "an" if role[:1].lower() in "aeiou" else "a"
+        super().__init__(f"{article} {role} may not {action} here")
         self.action = action
 
 

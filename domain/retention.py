@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from domain.calendar import PolicyDuration, london_date
 from domain.errors import InvalidField, RuleViolation
 from domain.registers import Region
+from domain.text import text_problem
 from domain.vocabulary import CaseOutcome, CaseStatus
 
 DEFAULT_CASE_PERIOD = "P6Y"
@@ -245,6 +246,9 @@ def check_disposal(schedule: RetentionSchedule, case: DisposalCandidate, *, by_a
     if not isinstance(reason, str) or not reason.strip():
         raise InvalidField("say why the case is being disposed of", field="reason",
                            rule="reason_needed")
+    found = text_problem(reason, "reason")  # the record keeps it: plain text, as every door
+    if found is not None:
+        raise InvalidField(found[1], field="reason", rule=found[0])
     if len(reason) > 2000:
         raise InvalidField("the reason must be at most 2000 characters", field="reason",
                            rule="reason_too_long")

@@ -149,7 +149,11 @@ _HELD_LOCK = threading.Lock()
 
 
 def _held(app: Any, who: Principal, people: Directory) -> list[Item]:
-    """The person's items, read again once the case list has moved or HELD_FOR passed."""
+    """The person's items, read again once the case list has moved or HELD_FOR passed.
+    An administrator's (the disposals proposed, one small read) are read every time: a
+    disposal does not move the case list, and must not leave its task behind."""
+    if not may(who, "list cases"):
+        return _gather(app, who, people)
     view, cases = app.state.case_list, app.state.cases
     view.catch_up(cases)
     position, key = view.position(), who.id

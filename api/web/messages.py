@@ -32,6 +32,8 @@ REFUSALS: dict[str, str] = {
                            "removes a whole entry",
     "field_must_exist": "Choose a part this entry has",
     "event_must_exist": "Choose an entry this case has recorded",
+    "event_not_redactable": "This entry was recorded before casework kept each part of an "
+                            "entry on its own: one part of it cannot be redacted alone",
     "redactions_stay_on_the_record": "A redaction stays on the record: it cannot itself be "
                                      "redacted",
     "text_fields_only": "Only the words people wrote can be redacted (a summary, a reason, "

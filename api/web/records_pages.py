@@ -21,11 +21,13 @@ from api.web.rendering import render
 from api.web.routing import PageRoute, Who, page_context, posted_form
 from domain.errors import DomainError
 from domain.identity import Principal, may
+from domain.text import RULES as TEXT_RULES
 from services.eventstore.store import NotFound
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-SAID_ON_THE_FORM = ("reason_needed", "reason_too_long", "retention_not_over", "case_still_open")
+SAID_ON_THE_FORM = ("reason_needed", "reason_too_long", "retention_not_over", "case_still_open",
+                    *TEXT_RULES)
 """The refusals the confirmation page shows beside its reason (api/web/messages.py)."""
 
 

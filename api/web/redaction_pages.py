@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse
 from api.deps import Forbidden
 from api.routes.redactions import wanted_from
 from api.threads import in_thread
+from api.views import case_for, event_for
 from api.web.case_pages import case_access
 from api.web.messages import refusal
 from api.web.people import directory
@@ -116,8 +117,9 @@ async def _field_form(request: Request, who: Principal, case_id: UUID, version: 
     event = next((e for e in events if e["version"] == version), None)
     if event is None:
         raise NotFound("no such entry on this case", field="version")
-    value = event["data"].get(field, NOT_PRESENT)
     known = await in_thread(cases.get_case, case_id)
+    value = event["data"].get(field, NOT_PRESENT)
+    shown = event_for(who, event, known)["data"].get(field, NOT_PRESENT)  # Chatham House
     names = await directory(request)
     redacted = (known.get("redactions") or {}).get(f"{version}:{field}")
     return render(request, "redact.html", status=422 if error else 200, **page_context(
@@ -125,7 +127,7 @@ async def _field_form(request: Request, who: Principal, case_id: UUID, version: 
         case_named=" ".join(p for p in (known["authority"], known.get("reference")) if p),
         entry=entry_words(event["type"]), on=day(event["recorded_at"]),
         by=names.name_of((event.get("actor") or {}).get("id")),
-        part=part_words(field), text=value if isinstance(value, str) else "",
+        part=part_words(field), text=shown if isinstance(shown, str) else "",
         may_redact=redactable(getattr(Case, str(event["type"]), None), field, value),
         redacted=(redacted or {}).get("note"), reason=reason, error=error))
 
@@ -157,7 +159,7 @@ async def redact_document_form(request: Request, case_id: UUID, document_id: str
 async def _document_form(request: Request, who: Principal, case: dict[str, Any],
                          document_id: str, *, reason: str = "",
                          error: str | None = None) -> Response:
-    document = next((d for d in case.get("documents") or []
+    document = next((d for d in case_for(who, case).get("documents") or []
                      if d["document_id"] == document_id), None)
     if document is None:
         raise NotFound("no such document on this case", field="document_id")
@@ -166,7 +168,7 @@ async def _document_form(request: Request, who: Principal, case: dict[str, Any],
                   **page_context(
         request, who, case_id=case["id"], document_id=document_id,
         case_named=" ".join(p for p in (case["authority"], case.get("reference")) if p),
-        title=document.get("title") or "Untitled document",
+        document_title=document.get("title") or "Untitled document",
         by=names.name_of(document.get("attached_by")), on=day(document.get("attached_at")),
         redacted=(document.get("redacted") or {}).get("note"), reason=reason, error=error))
 

@@ -28,6 +28,7 @@ from services.eventstore.chain import (
     SignedHead,
     Verification,
     data_commitment,
+    erased_by,
     field_commitment,
     link_hash,
     link_hash_v2,
@@ -84,8 +85,10 @@ def link_of_record(record: Mapping[str, Any]) -> ChainLink:
         raise Refused(version, f"unknown hash scheme {record.get('scheme')!r}")
     if record["type"] != event_type(record["topic"]):
         raise Refused(version, "the type shown is not the event's recorded type (altered)")
+    shown = record.get("data") if record.get("scheme") == "hc2" else None
     return ChainLink(record["originator_id"], version, record["previous_hash"], record["hash"],
-                     recomputed)
+                     recomputed, holds=frozenset(shown or ()),
+                     erases=erased_by(record["topic"], shown) if shown else None)
 
 
 def _only(record: Mapping[str, Any], allowed: set[str], version: int) -> None:

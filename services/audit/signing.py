@@ -23,6 +23,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from services.platform.settings import private_directory
 
 SCHEME = "casework-checkpoint/1"
+RECORD_SCHEME = "casework-disposal/1"
+"""A disposal record signed whole with the checkpoint key (services/records/verify.py)."""
 
 
 def key_id_of(public_key: Ed25519PublicKey) -> str:
@@ -106,4 +108,29 @@ def signature_problem(body: Mapping[str, Any], keys: Mapping[str, Ed25519PublicK
         key.verify(base64.b64decode(str(body.get("signature", ""))), signed_text(body))
     except (InvalidSignature, ValueError):
         return f"checkpoint {body.get('id')}'s signature does not hold (altered or forged)"
+    return None
+
+
+def signed_record(record: Mapping[str, Any], key: SigningKey) -> dict[str, Any]:
+    """A record signed whole, so that none of what it says (a council, a date, a reason,
+    who confirmed it) can be changed without the signature failing."""
+    unsigned = {**record, "scheme": RECORD_SCHEME, "key_id": key.key_id}
+    return {**unsigned, "signature": key.sign(unsigned)}
+
+
+def record_signature_problem(record: Mapping[str, Any], keys: Mapping[str, Ed25519PublicKey]
+                             ) -> str | None:
+    """Why a record's own signature does not hold, or None when it does."""
+    if record.get("scheme") != RECORD_SCHEME or "signature" not in record:
+        return ("the record is not signed itself, so what it says of the case (its council, "
+                "dates, reason and who confirmed it) cannot be checked")
+    key = keys.get(str(record.get("key_id")))
+    if key is None:
+        return (f"the record was signed with key {record.get('key_id')}, which is not among "
+                "the public keys given")
+    try:
+        key.verify(base64.b64decode(str(record.get("signature", ""))), signed_text(record))
+    except (InvalidSignature, ValueError):
+        return ("the record's signature does not hold: what it says of the case was altered "
+                "after it was signed (or forged)")
     return None

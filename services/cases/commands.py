@@ -16,7 +16,10 @@ from domain.case import Case
 from domain.case.redaction import NOT_PRESENT
 from domain.deadlines import DeadlinePolicy
 from domain.documents import StoredFile
+from domain.errors import InvalidField
+from domain.moments import MAX_VERSION
 from domain.ownership import Person
+from services.eventstore.chain import split
 
 
 class CaseCommands:
@@ -346,13 +349,20 @@ class CaseCommands:
                        field: Any) -> tuple[str | None, Any]:
         """The type of the event at `version` (None: the case has no such event) and the
         value of `field` on it (`NOT_PRESENT` when it has no such field)."""
-        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        if not isinstance(version, int) or isinstance(version, bool) \
+                or not 1 <= version <= MAX_VERSION:  # beyond it no store can even be asked
             return None, NOT_PRESENT
         cases: Any = self
         with cases.readable(case_id):
-            found = list(cases.events.get(case_id, gt=version - 1, lte=version))
+            stored = list(cases.recorder.select_events(case_id, gt=version - 1, lte=version))
+            found = [cases.mapper.to_domain_event(s) for s in stored]
         if not found:
             return None, NOT_PRESENT
+        header = split(stored[0].state)
+        if header is None or header.scheme != "hc2":  # refused before it is recorded
+            raise InvalidField("this entry was recorded before each of its fields was kept "
+                               "on its own, so one field cannot be erased alone",
+                               field="version", rule="event_not_redactable")
         data = {k: v for k, v in vars(found[0]).items()
                 if not k.startswith("originator") and k not in ("timestamp", "actor_id",
                                                                "actor_role")}

@@ -102,12 +102,18 @@ class CaseCommandHandler:
                      refusal: Refusal | None = None) -> Handled:
         """Record a redaction (`redact_event_field` or `redact_document`), then carry it
         out: the text or the document's bytes erased, the case's views rebuilt. Carried
-        out again for a retry, so a process stopped between the two finishes the job."""
+        out again for a retry, or when asked again and refused as already redacted, so a
+        process stopped between the two finishes the job."""
         if self.redactor is None:
             raise RuntimeError("this process cannot redact: it was built without a redactor")
-        handled = await self.handle(case_id, method, arguments, actor,
-                                    expected_version=expected_version, key=key,
-                                    refusal=refusal)
+        try:
+            handled = await self.handle(case_id, method, arguments, actor,
+                                        expected_version=expected_version, key=key,
+                                        refusal=refusal)
+        except DomainError as refused:
+            if refused.rule == "already_redacted":  # asked again: finish one cut short
+                await self._blocking(self.redactor.apply, case_id)
+            raise
         if handled.case is None and handled.first is not None \
                 and handled.first.problem is not None:
             return handled  # a retry of a refused request: nothing to carry out

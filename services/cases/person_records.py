@@ -6,6 +6,9 @@ that name their username, and the text that gives their name), or by a name alon
 searched for in the words of every event. The history is read once, from the
 notification log, and each match says why it matched and which of its fields a
 redaction may take (domain/case/redaction.py `redactable`), with those already redacted.
+A Chatham House source, and the title and file name of a document attached under Chatham
+House, are shown withheld (domain/confidentiality.py): an administrator is not of the
+confidential group, and redacts them without reading them.
 """
 
 import unicodedata
@@ -15,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.case.redaction import REDACTION_EVENTS, redactable, redaction_note
+from domain.confidentiality import redact_event
 from domain.errors import InvalidField
 from services.cases.service import CaseService
 
@@ -133,14 +137,15 @@ def _matching(event: Any, wanted: Wanted) -> Found | None:
         why.append("gives the name")
     if not why:
         return None
-    fields = [{"field": k, "text": _excerpt(data[k], wanted.name),
-               "matched": k in words or k in named}
+    shown = redact_event({"type": type(event).__name__, "data": data})["data"]
+    fields = [{"field": k, "text": _excerpt(data[k], wanted.name) if shown[k] == data[k]
+               else shown[k], "matched": k in words or k in named}
               for k in data if redactable(type(event), k, data[k])]
     fields.sort(key=lambda f: not f["matched"])
     document = None
     if type(event).__name__ == "DocumentAttached":
-        document = {"document_id": event.document_id, "title": event.title,
-                    "filename": event.filename}
+        document = {"document_id": event.document_id, "title": shown["title"],
+                    "filename": shown["filename"]}
     return Found(str(event.originator_id), "", "", event.originator_version,
                  type(event).__name__, event.timestamp, event.actor_id, why, fields, document)
 

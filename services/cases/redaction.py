@@ -127,12 +127,15 @@ def _record(case_id: UUID, redaction: dict[str, Any], **which: Any) -> dict[str,
             "at": at.isoformat() if isinstance(at, datetime) else str(at)}
 
 
-def unredacted_in_case(cases: CaseService, case_id: UUID, sha256: str) -> bool:
+def unredacted_in_case(cases: CaseService, case_id: UUID, sha256: str, *,
+                       redacted: frozenset[str] = frozenset()) -> bool:
     """Whether the case records this file in a document it has not redacted (the same file
-    attached twice, one of them redacted): then its copy stays. Another case's copy of
-    the same file is that case's own, sealed under its own key, and never touched here."""
+    attached twice, one of them redacted): then its copy stays. `redacted`: documents the
+    key store records as redacted, which a history restored from before does not. Another
+    case's copy of the same file is that case's own, under its own key, never touched here."""
     case = cases.repository.get(case_id)
-    return any(d.get("sha256") == sha256 and not d.get("redacted") for d in case.documents)
+    return any(d.get("sha256") == sha256 and not d.get("redacted")
+               and d.get("document_id") not in redacted for d in case.documents)
 
 
 def reapply(cases: CaseService, keys: KeyStore, documents: BlobStore, *,
@@ -141,7 +144,8 @@ def reapply(cases: CaseService, keys: KeyStore, documents: BlobStore, *,
     taken before a redaction holds the text it erased). How many were applied again."""
     redactor = Redactor(cases, keys, documents, views=views)
     again, touched = 0, set()
-    for record in keys.redactions():
+    records = keys.redactions()
+    for record in records:
         case_id = UUID(str(record["stream_id"]))
         if record.get("field"):
             version = int(record["version"])
@@ -155,8 +159,10 @@ def reapply(cases: CaseService, keys: KeyStore, documents: BlobStore, *,
                 continue
         elif record.get("sha256"):
             sha256 = str(record["sha256"])
-            if not documents.exists(case_id, sha256) or unredacted_in_case(cases, case_id,
-                                                                           sha256):
+            redacted = frozenset(str(r.get("document_id")) for r in records
+                                 if r.get("sha256") and r.get("stream_id") == str(case_id))
+            if not documents.exists(case_id, sha256) or unredacted_in_case(
+                    cases, case_id, sha256, redacted=redacted):
                 continue
             documents.delete_document(case_id, sha256)
         again += 1

@@ -42,6 +42,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import TopicError
 
+from domain.case.redaction import FieldRedacted
 from domain.errors import DomainError
 from domain.recorded import recorded_value_problem
 
@@ -491,6 +492,8 @@ class ChainLink:
     hash: str
     recomputed: str
     unreadable: str | None = None  # why the stored event cannot be rebuilt, if it cannot
+    holds: frozenset[str] = frozenset()  # the fields whose value it holds (not erased)
+    erases: tuple[int, str] | None = None  # a redaction: the version and field it erased
 
 
 @dataclass
@@ -518,11 +521,13 @@ def link_of_stored(event: StoredEvent, decode: Decoder) -> ChainLink:
     if header.scheme == "hc1":
         recomputed = link_hash(header.previous, key, version, event.topic,
                                state_digest(header.plain))
-    else:
-        state = decode(header.plain)
-        parts = EventParts.of(state, int(state.get("class_version", 1)))
-        recomputed = parts.link(header.previous, key, version, event.topic, header.salt or "")
-    return ChainLink(str(key), version, header.previous, header.own, recomputed)
+        return ChainLink(str(key), version, header.previous, header.own, recomputed)
+    state = decode(header.plain)
+    parts = EventParts.of(state, int(state.get("class_version", 1)))
+    recomputed = parts.link(header.previous, key, version, event.topic, header.salt or "")
+    return ChainLink(str(key), version, header.previous, header.own, recomputed,
+                     holds=frozenset(k for k, v in parts.data.items() if type(v) is not Redacted),
+                     erases=erased_by(event.topic, parts.data))
 
 
 Readable = Callable[[StoredEvent], str | None]
@@ -546,9 +551,33 @@ def links_from_stored(stored: Iterable[StoredEvent], decode: Decoder,
         yield link
 
 
+def erased_by(topic: str, data: Mapping[str, Any]) -> tuple[int, str] | None:
+    """The version and field an event erased, if it is a redaction of one field
+    (domain/case/redaction.py `FieldRedacted`); None for any other event."""
+    if topic.rsplit(".", 1)[-1].rsplit(":", 1)[-1] != FieldRedacted.__name__:
+        return None
+    version, name = data.get("version"), data.get("field")
+    if type(version) is not int or not isinstance(name, str):
+        return None
+    return version, name
+
+
+def _put_back(link: ChainLink, holds: Mapping[int, frozenset[str]]) -> str | None:
+    """A field a redaction erased that holds a value again: the chain cannot see it (the
+    value matches the commitment kept), but the redaction recorded later in it can."""
+    if link.erases is None or link.erases[1] not in holds.get(link.erases[0], ()):
+        return None
+    version, name = link.erases
+    return (f"the {name} of version {version} holds text again, though version "
+            f"{link.version} redacted it: put back from a copy taken before the redaction, "
+            "or the redaction was not carried out")
+
+
 def verify_links(links: Iterable[ChainLink | tuple[int, str]]) -> Verification:
-    """Walk a stream in version order; report the first link that does not hold."""
+    """Walk a stream in version order; report the first link that does not hold, or the
+    first field a later redaction names that is not erased."""
     previous, expected_version, checked = GENESIS, 1, 0
+    holds: dict[int, frozenset[str]] = {}
     for link in links:
         if isinstance(link, tuple):
             return Verification(False, checked, link[0], link[1])
@@ -567,6 +596,12 @@ def verify_links(links: Iterable[ChainLink | tuple[int, str]]) -> Verification:
                 else None
             return Verification(False, checked, link.version,
                                 "; and ".join(p for p in (problem, unreadable) if p))
+        put_back = _put_back(link, holds)
+        if put_back is not None:
+            return Verification(False, checked, link.erases[0] if link.erases else None,
+                                put_back)
+        if link.holds:
+            holds[link.version] = link.holds
         previous, expected_version, checked = link.hash, expected_version + 1, checked + 1
     return Verification(True, checked, head_hash=previous if checked else None)
 

@@ -140,8 +140,13 @@ class EncryptingRecorder:
                            (self._id(originator_id),))])
 
     def settle(self) -> None:
-        """SQLite: fold the WAL into the file and empty it, so old bytes do not linger."""
+        """Leave no old bytes of a rewritten or deleted row in the table's files. SQLite:
+        fold the WAL into the file and empty it (deleted bytes are zeroed: `secure_delete`).
+        PostgreSQL keeps a row's old version in the table's pages until a vacuum (a
+        redacted event's, sealed under a key that still opens it): vacuum it now."""
         if self.postgres:
+            with self.inner.datastore.get_connection() as conn:
+                conn.execute(f"VACUUM {self.table}")
             return
         path = Path(getattr(self.inner.datastore.pool, "db_name", ""))
         if path.name and path.exists():

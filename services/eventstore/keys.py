@@ -202,9 +202,14 @@ class KeyStore:
             self._conn.close()
 
     def settle(self) -> None:
-        """SQLite: fold the WAL into the file and empty it, so overwritten bytes are gone."""
-        if not self.postgres:
-            with self._lock:
+        """Leave no old bytes of an overwritten key in the key store's files. SQLite: fold
+        the WAL into the file and empty it (deleted bytes are zeroed: `secure_delete`).
+        PostgreSQL keeps the row's old version beside the new one until a vacuum: vacuum
+        the table now (its write-ahead log still holds it until recycled)."""
+        with self._lock:
+            if self.postgres:
+                self._conn.execute("VACUUM casework_data_keys")
+            else:
                 self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # -- data keys -----------------------------------------------------------------

@@ -364,12 +364,20 @@ class EventStoreApplication(Application[UUID]):
     def erase_stream(self, stream_id: UUID) -> int:
         """Delete every stored event and snapshot of a stream (its data key destroyed first
         by the disposal); on SQLite the deleted bytes are zeroed and the WAL emptied."""
-        recorders = [self.recorder, getattr(self.snapshots, "recorder", None)]
-        erased = sum(r.delete_stream(stream_id) for r in recorders
-                     if isinstance(r, EncryptingRecorder))
-        self.sealed.settle()
+        erased = sum(r.delete_stream(stream_id) for r in self._sealed_recorders())
+        self._settle()
         self._forget_cached(stream_id)
         return erased
+
+    def _sealed_recorders(self) -> list[EncryptingRecorder]:
+        """The events' recorder and the snapshots'."""
+        found = [self.recorder, getattr(self.snapshots, "recorder", None)]
+        return [r for r in found if isinstance(r, EncryptingRecorder)]
+
+    def _settle(self) -> None:
+        """No old bytes of what was rewritten or deleted left in the store's files."""
+        for recorder in self._sealed_recorders():
+            recorder.settle()
 
     def redact_field(self, stream_id: UUID, version: int, field: str, note: str) -> str:
         """Erase one text field of one stored event, keeping its salted commitment, so the
@@ -402,7 +410,7 @@ class EventStoreApplication(Application[UUID]):
             topic=stored.topic, state=stored.state[:cut] + plain))
         if isinstance(getattr(self.snapshots, "recorder", None), EncryptingRecorder):
             self.snapshots.recorder.delete_stream(stream_id)  # type: ignore[union-attr]
-        self.sealed.settle()
+        self._settle()
         self._forget_cached(stream_id)
         return commitment
 

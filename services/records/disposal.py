@@ -28,6 +28,7 @@ from domain.calendar import LONDON
 from domain.identity import Principal, may
 from domain.retention import DisposalCandidate, RetentionSchedule, check_disposal
 from services.audit.checkpoints import CheckpointLedger, NoSigningKey
+from services.audit.signing import signed_record
 from services.caselist.projection import CaseListView
 from services.caselist.retention import RetentionBook
 from services.cases.service import CaseDisposed, CaseService
@@ -96,6 +97,9 @@ class Disposals:
         record = self._record(case, rule_name=rule.name, who=who, reason=reason.strip(),
                               now=now, allowed_from=rule.disposal_allowed_from(
                                   closure["closed_at"]))
+        if record["checkpoint"] is not None and self.checkpoints is not None \
+                and self.checkpoints.key is not None:
+            record = signed_record(record, self.checkpoints.key)  # checked whole, offline
         self.keys.record_disposal(case_id, record)
         self.finish(case_id)
         log.info("case %s (%s) disposed of by %s under %s", case_id, record["reference"],

@@ -4,12 +4,13 @@ and a public key: that the case existed as recorded, and ended where the record 
 A disposal record (GET /disposals/{case_id}) carries the case's last head (version and
 link hash), the latest checkpoint when it was disposed of, and the inclusion proof of
 that head under the checkpoint's Merkle root. `casework verify-disposal RECORD.json
---public-key KEY.pem` checks the signature with a key the inspector keeps, and that the
-proof leads from the recorded head to the signed root. Given a later checkpoint too
-(`--checkpoint CP.json`, as GET /checkpoints/{id}?case={case id} gives it), it checks
-that the later one signs the same head: nothing was added to or changed in the case
-after the disposal record was written, and every other case's history goes on
-verifying as before (`casework verify` on their exports).
+--public-key KEY.pem` checks, with a key the inspector keeps, the record's own signature
+(so its council, dates, rule, reason and who confirmed it are as written at disposal) and
+the checkpoint's, and that the proof leads from the recorded head to the signed root.
+Given a later checkpoint too (`--checkpoint CP.json`, as GET /checkpoints/{id}?case={case
+id} gives it), it checks that the later one signs the same head: nothing was added to or
+changed in the case after the disposal record was written, and every other case's history
+goes on verifying as before (`casework verify` on their exports).
 """
 
 import argparse
@@ -27,9 +28,15 @@ DESCRIPTION = __doc__
 def check_record(record: Mapping[str, Any], keys: Mapping[str, Any],
                  later: Mapping[str, Any] | None = None) -> list[str]:
     """What does not hold of the record (nothing: it verifies)."""
-    from services.audit.signing import signature_problem  # needs `cryptography`
+    from services.audit.signing import (  # needs `cryptography`
+        record_signature_problem,
+        signature_problem,
+    )
 
     problems: list[str] = []
+    own = record_signature_problem(record, keys)
+    if own is not None:
+        problems.append(own)
     head = record.get("head") or {}
     case_id = str(record.get("case_id") or "")
     for name, body, proof in _signed(record, later):

@@ -69,6 +69,8 @@ def history(client: httpx.Client, tokens, case_id) -> list[dict]:
      "text_fields_only"),
     ("admin", dict(version=9, field="summary", reason=REASON), 422, "version",
      "event_must_exist"),
+    ("admin", dict(version=2**63, field="summary", reason=REASON), 422, "version",
+     "event_must_exist"),  # past what either store can count to
 ])
 def test_a_redaction_not_allowed_is_refused_naming_the_field_and_rule_and_writes_nothing(
         client, tokens, case_id, who, body, status, field, rule):
@@ -189,3 +191,35 @@ def test_an_administrator_finds_every_event_naming_a_person_by_account_or_by_nam
     short = client.get("/records-naming", params={"name": "Qu"},
                        headers=bearer(tokens["admin"]))
     assert (short.status_code, short.json()["rule"]) == (422, "name_length")
+
+
+def test_a_chatham_house_source_is_found_and_redacted_without_the_administrator_reading_it(
+        client, tokens, case_id, cases, tmp_path):
+    """The source of intelligence shared under Chatham House is known only to the
+    confidential group; an administrator is not of it. Finding what names the person
+    lists the source as withheld, and it is redacted all the same; an export for a reader
+    outside the group, and one for the group, both still verify offline."""
+    cases.add_intelligence(case_id, content="The finance team is overstretched",
+                           source=f"{SECRET}, the council's deputy treasurer",
+                           confidentiality="Chatham House", **CORA)
+    found = client.get("/records-naming", params={"name": "quartermaine"},
+                       headers=bearer(tokens["admin"]))
+    assert found.status_code == 200, found.text
+    assert "deputy treasurer" not in found.text
+    [source] = [f for r in found.json()["records"] if r["version"] == 3 for f in r["fields"]
+                if f["field"] == "source"]
+    assert source == {"field": "source", "text": "withheld (Chatham House)", "matched": True,
+                      "redacted": None}
+
+    answer = redact(client, tokens["admin"], case_id, version=3, field="source",
+                    reason=REASON)
+    assert answer.status_code == 200, answer.text
+    assert "deputy treasurer" not in answer.text
+    for reader in ("inspector", "coordinator"):  # outside the group, and of it
+        exported = client.get(f"/cases/{case_id}/export", headers=bearer(tokens[reader]))
+        assert exported.status_code == 200 and "deputy treasurer" not in exported.text
+        path = tmp_path / f"{reader}.jsonl"
+        path.write_text(exported.text)
+        checked = subprocess.run([sys.executable, "-m", "deploy.cli", "verify", str(path)],
+                                 cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -141,6 +141,15 @@ def test_a_disposed_case_is_gone_and_its_record_verifies_against_the_checkpoints
                                        "inclusion_proof": ledger.proof(later.id, case_id)}) == []
     forged = {**record, "head": {**record["head"], "version": 2}}
     assert check_record(forged, keys) != []
+    # what the record says of the case is signed too: none of it can be changed unseen
+    for name, value in (("authority", "Southshire District Council"),
+                        ("confirmed_by", "cora"), ("reason", "Asked by the council"),
+                        ("closed_at", "2019-01-01T00:00:00+00:00"),
+                        ("rule", "kept 1 year after closure (every case)")):
+        altered = check_record({**record, name: value}, keys)
+        assert altered and "signature does not hold" in altered[0], name
+    unsigned = {k: v for k, v in record.items() if k not in ("signature", "scheme", "key_id")}
+    assert "not signed itself" in check_record(unsigned, keys)[0]
     # and from the command line, as an inspector would, with the public key they keep
     (tmp_path / "record.json").write_text(json.dumps(record))
     public = tmp_path / "keys" / "checkpoint.pub.pem"
@@ -150,6 +159,19 @@ def test_a_disposed_case_is_gone_and_its_record_verifies_against_the_checkpoints
     (tmp_path / "forged.json").write_text(json.dumps(forged))
     assert casework(["verify-disposal", str(tmp_path / "forged.json"),
                      "--public-key", str(public)]) == 1
+    capsys.readouterr()
+    (tmp_path / "renamed.json").write_text(json.dumps({**record, "authority": "Eastshire"}))
+    assert casework(["verify-disposal", str(tmp_path / "renamed.json"),
+                     "--public-key", str(public)]) == 1
+    assert "altered" in capsys.readouterr().out
+    (tmp_path / "torn.json").write_text(json.dumps(record)[:100])  # cut short: unreadable
+    assert casework(["verify-disposal", str(tmp_path / "torn.json"),
+                     "--public-key", str(public)]) == 2
+    (tmp_path / "later.json").write_text(json.dumps({
+        "checkpoint": later.body(), "inclusion_proof": ledger.proof(later.id, case_id)}))
+    assert casework(["verify-disposal", str(tmp_path / "record.json"), "--public-key",
+                     str(public), "--checkpoint", str(tmp_path / "later.json")]) == 0
+    assert "unchanged in the later checkpoint" in capsys.readouterr().out
     # a case is disposed of once
     with pytest.raises(CaseDisposed):
         disposals.dispose(case_id, who=ADMIN, reason="Again", now=SIX_YEARS_ON)
@@ -263,3 +285,63 @@ def test_a_process_that_still_holds_a_disposed_case_cannot_record_on_it(
         assert elsewhere.stored_events(case_id) == []  # nothing written after the erasure
     finally:
         elsewhere.close()
+
+
+def test_a_disposal_cut_short_after_its_record_is_finished_by_the_next_sweep(
+        services: Services, disposals: Disposals):
+    """A crash between writing the disposal record and erasing the case: the next sweep
+    destroys the key, erases the events, the rows and the documents' copies."""
+    case_id = closed_case(services, documents=(PDF,))
+    [sha256] = [d["sha256"] for d in services.cases.get_case(case_id)["documents"]]
+    services.cases.key_store.record_disposal(case_id, {"case_id": str(case_id)})  # then a crash
+    assert services.cases.stored_events(case_id) != []
+
+    disposals.propose_due(datetime.now(UTC))  # the sweep's next run
+    assert services.cases.key_store.is_destroyed(case_id)
+    assert services.cases.stored_events(case_id) == []
+    assert services.case_list.list_cases()[0] == []
+    assert not services.documents.exists(case_id, sha256)
+
+
+def test_a_case_closed_again_is_proposed_again_once_its_new_closure_is_due(
+        services: Services, disposals: Disposals):
+    case_id = closed_case(services)
+    assert [p["case_id"] for p in disposals.propose_due(SIX_YEARS_ON)] == [str(case_id)]
+    services.cases.reopen_case(case_id, reason="New concerns", **ACTOR)
+    services.cases.close_case(case_id, outcome="improved and handed back",
+                              exit_strategy=EXIT_STRATEGY, **ACTOR)
+    assert disposals.propose_due(datetime.now(UTC)) == []  # kept six years from now
+    assert [p["case_id"] for p in disposals.propose_due(SIX_YEARS_ON)] == [str(case_id)]
+    assert disposals.propose_due(SIX_YEARS_ON) == []  # once for this closure
+
+
+def _key_store_bytes(settings) -> bytes:
+    """Every byte the key store holds: SQLite's files, or the key table's pages on
+    PostgreSQL (dead row versions included) read with pageinspect."""
+    if settings.store == "sqlite":
+        return b"".join(p.read_bytes() for p in settings.keys_dir.glob("keys.sqlite*"))
+    import psycopg
+
+    table = f'"{settings.postgres_schema}".casework_data_keys'
+    with psycopg.connect(settings.postgres_url, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pageinspect")
+        pages = conn.execute(f"SELECT pg_relation_size('{table}') / 8192").fetchone()[0]
+        return b"".join(bytes(conn.execute("SELECT get_raw_page(%s, %s)",
+                                           (table, page)).fetchone()[0])
+                        for page in range(pages))
+
+
+def test_a_destroyed_data_key_leaves_no_bytes_in_the_key_store(
+        services: Services, disposals: Disposals):
+    """Whoever later holds the master key and a copy of the key store's files must not
+    find the wrapped key there: on PostgreSQL an overwritten row stays in the table's
+    pages until a vacuum."""
+    case_id = closed_case(services)
+    closed_case(services, "Another council's housing backlog")
+    keys = services.cases.key_store
+    with keys._cursor() as run:  # noqa: SLF001 - the stored bytes themselves
+        wrapped = bytes(run("SELECT wrapped FROM casework_data_keys WHERE stream_id = ?",
+                            (str(case_id),)).fetchone()[0])
+    assert wrapped in _key_store_bytes(services.settings)
+    disposals.dispose(case_id, who=ADMIN, reason="Kept six years", now=SIX_YEARS_ON)
+    assert wrapped not in _key_store_bytes(services.settings)

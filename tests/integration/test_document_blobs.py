@@ -219,3 +219,37 @@ def test_the_store_follows_the_settings(settings):
     assert isinstance(files, FileBlobStore) and files.folder == settings.documents_dir
     files.close()
     assert settings.document_size_limit == 25_000_000
+
+
+@pytest.mark.postgres
+def test_a_redacted_copy_s_sealed_chunks_do_not_stay_in_postgresql_s_pages(
+        services, case_id, settings):
+    """A redaction keeps the case's key, so the copy's deleted chunk rows would still open:
+    they must not stay in the table's pages (or its TOAST table's) until a vacuum."""
+    if settings.store != "postgres":
+        pytest.skip("the PostgreSQL store's own rows")
+    store = services.documents
+    store.put(case_id, pieces(LETTER))
+    table = f'"{settings.postgres_schema}".case_document_chunks'
+    with psycopg.connect(settings.postgres_url, autocommit=True) as conn:
+        starts = [bytes(r[0]) for r in conn.execute(
+            f"SELECT substring(data, 1, 64) FROM {table} WHERE case_id = %s",
+            (str(case_id),)).fetchall()]
+        assert starts and all(s in _pages(conn, table) for s in starts)
+        store.delete_document(case_id, SHA)
+        held = _pages(conn, table)
+        assert not any(s in held for s in starts)
+
+
+def _pages(conn, table: str) -> bytes:
+    """A table's pages and its TOAST table's, dead rows included (pageinspect)."""
+    conn.execute("CREATE EXTENSION IF NOT EXISTS pageinspect")
+    toast = conn.execute(f"SELECT reltoastrelid::regclass::text FROM pg_class "
+                         f"WHERE oid = '{table}'::regclass").fetchone()[0]
+    found = b""
+    for relation in (table, toast):
+        pages = conn.execute(f"SELECT pg_relation_size('{relation}') / 8192").fetchone()[0]
+        found += b"".join(bytes(conn.execute("SELECT get_raw_page(%s::text, %s::int)",
+                                             (relation, page)).fetchone()[0])
+                          for page in range(pages))
+    return found

@@ -5,6 +5,7 @@ bytes; a row written around casework without the key is named, not read; and the
 service refuses to start without the master key rather than write in the clear.
 """
 
+import base64
 import os
 import re
 import sqlite3
@@ -16,9 +17,16 @@ import psycopg
 import pytest
 
 from services.cases.service import CaseService
-from services.eventstore.keys import FileMasterKey, KeyStoreError, MasterKeyMissing
+from services.eventstore.keys import (
+    FileMasterKey,
+    KeyStoreError,
+    MasterKeyMissing,
+    open_key_store,
+    release_key_store,
+)
 from services.platform.settings import Settings
 from tests.helpers import OPEN_CASE
+from tests.integration.test_backup import _cli
 from tests.integration.test_history_integrity import key, run_sql
 from tests.integration.test_poison_streams import ACTOR
 
@@ -139,3 +147,48 @@ def test_a_store_from_before_encryption_is_sealed_by_one_resumable_command(setti
         after.close()
     again = _encrypt_store(settings)  # run again: nothing left in the clear
     assert again.returncode == 0 and "sealed 0 stored events" in again.stdout
+
+
+def test_a_sealed_row_copied_to_another_case_or_version_does_not_open(cases, settings):
+    """Each sealed row is bound to its case, version and type: copied elsewhere it is named
+    as not opening, never read as that other event."""
+    first = cases.open_case(**OPEN_CASE, **ACTOR)
+    cases.add_intelligence(first, content=SECRET, source="press", confidentiality="normal",
+                           **ACTOR)
+    cases.add_intelligence(first, content="Another call", source="press",
+                           confidentiality="normal", **ACTOR)
+    second = cases.open_case(**OPEN_CASE, **ACTOR)
+    sealed = {s.originator_version: s.state for s in cases.recorder.inner.select_events(first)}
+
+    run_sql(settings, "UPDATE {table} SET state=%s WHERE originator_id=%s AND "
+                      "originator_version=1", (sealed[1], key(second, settings)))
+    result = cases.verify(second)
+    assert not result.ok and result.first_broken_version == 1
+    assert "encrypted and does not open" in result.problem
+    run_sql(settings, "UPDATE {table} SET state=%s WHERE originator_id=%s AND "
+                      "originator_version=3", (sealed[2], key(first, settings)))
+    result = cases.verify(first)
+    assert not result.ok and result.first_broken_version == 3
+    assert "encrypted and does not open" in result.problem
+
+
+def test_a_backup_holds_neither_the_key_store_nor_the_master_key(cases, settings, tmp_path):
+    """What lets a disposal reach every copy: no backup holds a data key, so destroying
+    one makes every backup's copy of the case unreadable."""
+    case_id = cases.open_case(**OPEN_CASE, **ACTOR)
+    keys = open_key_store(settings.key_store_location, settings.master_key_path)
+    try:
+        with keys._cursor() as run:  # noqa: SLF001 - the stored bytes themselves
+            wrapped = bytes(run("SELECT wrapped FROM casework_data_keys WHERE stream_id = ?",
+                                (str(case_id),)).fetchone()[0])
+    finally:
+        release_key_store(keys)
+    master = settings.master_key_path.read_bytes().strip()
+    made = _cli(settings, "backup", str(tmp_path / "backup"))
+    assert made.returncode == 0, made.stderr
+    files = [p for p in (tmp_path / "backup").rglob("*") if p.is_file()]
+    assert files and not [p for p in files if p.name.startswith(("keys.", "master"))]
+    held = b"".join(p.read_bytes() for p in files)
+    assert wrapped not in held and master not in held
+    assert base64.b64decode(master) not in held
+    assert b"casework_data_keys" not in held and b"casework_key_check" not in held

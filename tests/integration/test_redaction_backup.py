@@ -5,14 +5,19 @@ verifies."""
 import asyncio
 from pathlib import Path
 
+import httpx
 import psycopg
 
-from services.bootstrap import Services
+from api.main import create_app
+from domain.documents import StoredFile
+from services.bootstrap import Services, build_services
 from services.cases.handler import Actor, CaseCommandHandler
 from services.cases.idempotency import IdempotencyStore
 from services.cases.service import CaseService
+from services.identity.service import build_identity_service
 from services.platform.settings import Settings
-from tests.e2e.conftest import register_authorities
+from tests.document_files import PDF
+from tests.e2e.conftest import bearer, register_authorities, serve
 from tests.helpers import OPEN_CASE
 from tests.integration.test_backup import (  # noqa: F401 - fixtures
     _cli,
@@ -76,3 +81,49 @@ def test_a_restored_backup_from_before_a_redaction_applies_it_again_and_says_so(
     assert WORDS not in _indexed(restored_settings)
     if restored_settings.store == "sqlite":
         assert WORDS.encode() not in _bytes_of(restored_settings)
+
+
+def test_a_document_redacted_after_the_backup_answers_410_with_its_note_once_restored(
+        settings, services, restored_settings, tmp_path):  # noqa: F811
+    """The restored history does not hold the redaction's own event, but the key store
+    (which no restore overwrites) records it: the download answers 410 Gone with the note,
+    and the case's copy of the file is gone."""
+    cases = services.cases
+    register_authorities(settings)
+    identity = build_identity_service(settings)
+    identity.register_user(username="cora", role="coordinator", region=OPEN_CASE["region"])
+    token = identity.issue_token("cora")
+    identity.close()
+    case_id = cases.open_case(**OPEN_CASE, actor_id="cora", actor_role="coordinator")
+    stored = services.documents.put(case_id, [PDF])
+    cases.attach_document(case_id, title="A letter", kind="letter",
+                          step="the case as a whole", step_ref="", confidentiality="normal",
+                          stored=StoredFile(stored.sha256, len(PDF), "application/pdf",
+                                            "letter.pdf").as_fields(),
+                          actor_id="cora", actor_role="coordinator")
+    made = _cli(settings, "backup", str(tmp_path / "backup"))
+    assert made.returncode == 0, made.stderr
+    handler = CaseCommandHandler(cases, IdempotencyStore(cases), gateway=lambda: None,
+                                 redactor=services.redactor)
+    asyncio.run(handler.redact(case_id, "redact_document", {
+        "document_id": "document-1", "reason": "Attached to the wrong case"},
+        Actor("ada", "admin"), expected_version=None))
+
+    restoring = _cli(restored_settings, "restore", str(tmp_path / "backup"))
+    assert restoring.returncode == 0, restoring.stderr
+    said = restoring.stdout + restoring.stderr
+    assert "1 redactions made after this backup was taken are applied again" in said, said
+    restored = build_services(restored_settings)
+    server, thread, url = serve(create_app(restored_settings, services=restored))
+    try:
+        assert not restored.documents.exists(case_id, stored.sha256)
+        assert "redacted" not in restored.cases.get_case(case_id)["documents"][0]
+        gone = httpx.get(f"{url}/cases/{case_id}/documents/document-1", timeout=30,
+                         headers=bearer(token))
+        assert gone.status_code == 410, gone.text
+        assert gone.json()["detail"].startswith("This document was redacted on ")
+        assert gone.json()["detail"].endswith(": Attached to the wrong case")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        restored.close()

@@ -134,7 +134,9 @@ def test_deactivating_an_owner_asks_who_takes_their_cases_first(site, web_cases,
         done = client.post("/people/cora/deactivate",
                            data={**form, "to_owner": "carl", "reason": "Cora has left"})
         assert done.status_code == 303, done.text
-        assert "is deactivated" in client.get(done.headers["location"]).text
+        banner = client.get(done.headers["location"]).text
+        assert '<h3 class="govuk-notification-banner__heading">' in banner  # not its markup
+        assert "is deactivated</h3>" in banner and "&lt;h3" not in banner
         assert client.get("/people/nobody/deactivate").status_code == 404
         pete = client.get("/people/pete/deactivate").text  # a peer: simply confirmed
         assert "open case" not in pete
