@@ -215,13 +215,14 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
         now = self.clock()
         due = diagnosis_due or self.policy_for(region).diagnosis.due_after(now)
         person = self._person(owner) if owner else None
+        case_id = self._new_case_id()
         for _attempt in range(REFERENCE_TRIES):
             counter, reference = self._next_reference(region, now)
             case = Case.raise_concern(
                 authority=authority, region=region, summary=summary, source=source,
                 issue_type=issue_type, raised_at=now, diagnosis_due=due,
                 actor_id=actor_id, actor_role=actor_role, owner=person,
-                reference=str(reference),
+                reference=str(reference), case_id=case_id,
             )
             try:
                 self.save_and_keep(case, counter)
@@ -230,6 +231,13 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
                 continue  # another case took that number first: read the counter again
         raise StaleVersion("many cases were opened in this region at once; try again",
                            current_version=0)
+
+    def _new_case_id(self) -> UUID | None:
+        """A new case's id, its data key stored already (services/eventstore/keys.py), so
+        that opening it waits for one commit; None, for a random one, when encryption is
+        off."""
+        keys = getattr(self, "key_store", None)
+        return keys.fresh_stream_id() if keys is not None else None
 
     def give_reference(self, case_id: UUID, *, actor_id: str, actor_role: str) -> str | None:
         """Give a case from before references its reference (the next of its region, in

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from services.cases.service import CaseService
+from services.eventstore.encryption import is_sealed
 from services.platform.settings import Settings
 from tests.helpers import OPEN_CASE
 
@@ -55,3 +56,32 @@ def test_a_case_reads_at_once_while_writes_wait_for_a_slow_commit(sqlite_cases):
     assert finished_first, "the read waited for the commit and the write queued behind it"
     assert read[0]["id"] == reading
     assert cases.get_case(waiting)["paused_deadlines"]  # the queued write went in after
+
+
+def test_cases_opened_by_two_processes_read_back_in_a_third(settings: Settings):
+    """More cases than one batch of keys made ahead (32), from two processes at once."""
+    first, second = (CaseService(settings.eventsourcing_env()) for _ in range(2))
+    opened: list = []
+
+    def open_some(service: CaseService) -> None:
+        for _ in range(40):
+            opened.append(service.open_case(**OPEN_CASE, **ACTOR))
+
+    both = [threading.Thread(target=open_some, args=(s,)) for s in (first, second)]
+    for thread in both:
+        thread.start()
+    for thread in both:
+        thread.join(60)
+    first.close()
+    second.close()
+    third = CaseService(settings.eventsourcing_env())
+    try:
+        assert len(set(opened)) == 80
+        assert set(third.case_ids()) == set(opened)  # a key made ahead names no case
+        for case_id in opened:
+            assert third.get_case(case_id)["authority"] == OPEN_CASE["authority"]
+            assert third.verify(case_id).ok
+            assert all(is_sealed(stored.state) for stored in third.recorder.inner
+                       .select_events(case_id))
+    finally:
+        third.close()
