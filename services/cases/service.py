@@ -151,7 +151,8 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
 
     def save_and_keep(self, aggregate: Any, *with_it: Aggregate) -> None:
         """Save the case with `with_it` (its reference's counter) and any companion record,
-        all or nothing; a clash on the companion's record is `KeyRecordedMeanwhile`."""
+        all or nothing, and keep the case and `with_it` cached; a clash on the companion's
+        record is `KeyRecordedMeanwhile`."""
         companion = getattr(self._saving, "companion", None)
         if not isinstance(aggregate, Case) or (companion is None and not with_it):
             return super().save_and_keep(aggregate)
@@ -162,7 +163,8 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
             if record is not None and list(self.events.get(record.id, limit=1)):
                 raise KeyRecordedMeanwhile(record.id) from None
             raise
-        self.repository.remember(aggregate)
+        for saved in (aggregate, *with_it):
+            self.repository.remember(saved)
 
     def policy_for(self, region: str) -> DeadlinePolicy:
         """The deadline durations for a region's cases: its own, once it has set a policy
@@ -216,8 +218,8 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
         due = diagnosis_due or self.policy_for(region).diagnosis.due_after(now)
         person = self._person(owner) if owner else None
         case_id = self._new_case_id()
-        for _attempt in range(REFERENCE_TRIES):
-            counter, reference = self._next_reference(region, now)
+        for attempt in range(REFERENCE_TRIES):
+            counter, reference = self._next_reference(region, now, cached=attempt == 0)
             case = Case.raise_concern(
                 authority=authority, region=region, summary=summary, source=source,
                 issue_type=issue_type, raised_at=now, diagnosis_due=due,
@@ -256,14 +258,20 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
                 continue  # the case or the counter moved on meanwhile: read both again
         raise StaleVersion("the case kept changing; try again", current_version=0)
 
-    def _next_reference(self, region: str,
-                        raised_at: datetime) -> tuple[ReferenceCounter, CaseReference]:
+    def _next_reference(self, region: str, raised_at: datetime, *,
+                        cached: bool = False) -> tuple[ReferenceCounter, CaseReference]:
         """The next reference of a region and year, from its counter as the store now holds
-        it; taken on the counter returned, to be saved with the case."""
-        try:
-            counter: ReferenceCounter | None = self.repository.get(counter_id(region, raised_at))
-        except AggregateNotFoundError:
-            counter = None
+        it (with `cached`, as this process last saved it, without reading the store: if
+        another process has taken a number since, the save is refused on the counter's
+        version and the caller asks again); taken on the counter returned, to be saved
+        with the case."""
+        ident = counter_id(region, raised_at)
+        counter: ReferenceCounter | None = self.repository.checkout(ident) if cached else None
+        if counter is None:
+            try:
+                counter = self.repository.get(ident)
+            except AggregateNotFoundError:
+                counter = None
         return next_reference(counter, region, raised_at)
 
     def cases_without_reference(self) -> int:

@@ -59,7 +59,8 @@ def test_a_case_reads_at_once_while_writes_wait_for_a_slow_commit(sqlite_cases):
 
 
 def test_cases_opened_by_two_processes_read_back_in_a_third(settings: Settings):
-    """More cases than one batch of keys made ahead (32), from two processes at once."""
+    """More cases than one batch of keys made ahead (32), from two processes at once, in
+    one region: no two share a reference."""
     first, second = (CaseService(settings.eventsourcing_env()) for _ in range(2))
     opened: list = []
 
@@ -78,10 +79,14 @@ def test_cases_opened_by_two_processes_read_back_in_a_third(settings: Settings):
     try:
         assert len(set(opened)) == 80
         assert set(third.case_ids()) == set(opened)  # a key made ahead names no case
+        references = set()
         for case_id in opened:
-            assert third.get_case(case_id)["authority"] == OPEN_CASE["authority"]
+            case = third.get_case(case_id)
+            assert case["authority"] == OPEN_CASE["authority"]
+            references.add(case["reference"])
             assert third.verify(case_id).ok
             assert all(is_sealed(stored.state) for stored in third.recorder.inner
                        .select_events(case_id))
+        assert len(references) == 80  # each process took numbers from its cached counter
     finally:
         third.close()
