@@ -10,19 +10,17 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from bench.bench_store import ACTOR, CONCERN
-from bench.bench_workflows import _open_cases, _reminder_lateness, _start_all
+from bench.bench_workflows import _handed_on, _open_cases, _reminder_lateness, _start_all
 from bench.common import Result, progress
-from bench.cpu_shares import Sample, shares
+from bench.cpu_shares import Sample, sample_at, shares
 from bench.stores import throwaway
 from domain.calendar import PolicyDuration
 from domain.case import Case
 from services.caselist.projection import CASE_TOPIC_PREFIX, PROJECTION, CaseListView
 from services.cases.service import CaseService
-from services.cases.workflow_contract import case_workflow_id
 from services.cases.workflow_gateway import WorkflowGateway
 from services.platform.settings import Settings
 
@@ -65,7 +63,7 @@ async def _burst_with(client: Client, settings: Settings, workers: int, *, n: in
         wait = max((moment - datetime.now(UTC)).total_seconds(), 0)
         if wait == 0:
             progress("scale-out: the moment passed while starting; lead too short")
-        sampled = asyncio.create_task(_sample_at(moment))
+        sampled = asyncio.create_task(sample_at(moment))
         lateness = await _reminder_lateness(cases, dues, timeout=wait + 300)
         after, before = Sample.now(), await sampled
         if len(lateness) < n:
@@ -80,23 +78,6 @@ async def _burst_with(client: Client, settings: Settings, workers: int, *, n: in
         for process in processes:
             process.wait(timeout=30)
         cases.close()
-
-
-async def _handed_on(client: Client, case_ids: list[str]) -> float:
-    """Workflow tasks that waited too long for the worker caching their workflow and went
-    to the normal queue, where a worker may have to replay the whole history first."""
-    timed_out = 0
-    for case_id in case_ids:
-        history = await client.get_workflow_handle(case_workflow_id(case_id)).fetch_history()
-        timed_out += sum(e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT
-                         for e in history.events)
-    return float(timed_out)
-
-
-async def _sample_at(moment: datetime) -> Sample:
-    """The machine's CPU counters at the moment the reminders fall due."""
-    await asyncio.sleep(max((moment - datetime.now(UTC)).total_seconds(), 0))
-    return Sample.now()
 
 
 def rebuild(*, n_cases: int, events_per_case: int = 8) -> list[Result]:

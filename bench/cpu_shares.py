@@ -7,8 +7,10 @@ were busy, and which part (the workers, the Temporal server, PostgreSQL, the
 load itself) used them: what one more core could have bought.
 """
 
+import asyncio
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -65,3 +67,9 @@ def shares(before: Sample, after: Sample, wall_s: float, workers: set[int]) -> d
     return {"wall_s": wall_s, "busy_cores": (after.busy - before.busy) / wall_s,
             "cores": float(os.cpu_count() or 1),
             **{f"{k}_cpu_s": round(v, 2) for k, v in groups.items()}}
+
+
+async def sample_at(moment: datetime) -> Sample:
+    """The machine's CPU counters at `moment` (when the reminders fall due, say)."""
+    await asyncio.sleep(max((moment - datetime.now(UTC)).total_seconds(), 0))
+    return Sample.now()

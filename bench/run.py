@@ -7,10 +7,12 @@ path, which `BENCH_ONLY=writes` runs alone; `BENCH_ONLY=encryption`: what encryp
 at rest costs, each figure beside the same work on a store built without it,
 `CASEWORK_ENCRYPTION=off`, which nothing else uses); `BENCH_ONLY=rebuild`
 runs the scale section's read-model rebuild without its reminder burst;
-`BENCH_BURST=300` sets the burst's size (1,000 reminders, 200 when quick).
+`BENCH_ONLY=burst` runs the workflows section's bursts without its start rate and lateness;
+`BENCH_BURST=300` sets the bursts' size (1,000 reminders, 200 when quick).
 """
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -75,22 +77,30 @@ def markdown(results: list[Result], facts: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-async def _workflows(quick: bool) -> list[Result]:
+async def _workflows(quick: bool, stores: list[str], *, lateness: bool = True) -> list[Result]:
+    """Start rate and lateness on SQLite (unless `lateness` is False); then the reminder
+    burst on each store beside the bare Temporal burst, all on one dev server."""
     progress("starting a Temporal dev server for the workflow benchmarks")
     env = await WorkflowEnvironment.start_local(dev_server_existing_path=temporal_binary(),
                                                 dev_server_log_level="error")
+    n = int(os.environ.get("BENCH_BURST", 200 if quick else 1000))
     try:
-        with throwaway("sqlite") as settings:
-            return await bench_workflows.workflows(env.client, settings,
-                                                   n=100 if quick else 1000,
-                                                   lead=20 if quick else 45,
-                                                   burst_lead=10 if quick else 20)
+        results: list[Result] = []
+        if lateness:
+            with throwaway("sqlite") as settings:
+                results = await bench_workflows.workflows(env.client, settings,
+                                                          n=100 if quick else 1000,
+                                                          lead=20 if quick else 45)
+        with contextlib.ExitStack() as opened:
+            chosen = {store: opened.enter_context(throwaway(store)) for store in stores}
+            return results + await bench_workflows.bursts(env.client, chosen, n=n,
+                                                          lead=20 if quick else 60)
     finally:
         await env.shutdown()
 
 
 SECTIONS = ("append", "load", "encryption", "queries", "search", "api", "writes", "pages",
-            "access", "workflows", "scale", "rebuild")
+            "access", "workflows", "burst", "scale", "rebuild")
 
 
 def _sections(named: str) -> set[str]:
@@ -154,8 +164,9 @@ def main() -> int:
         if "access" in only:
             measure("access", lambda s=store: bench_access.access(
                 s, n_cases=10_000 if quick else 100_000, rounds=40 if quick else 200))
-    if "workflows" in only:
-        measure("workflows", lambda: asyncio.run(_workflows(quick)))
+    if only & {"workflows", "burst"}:
+        measure("workflows", lambda: asyncio.run(_workflows(quick, stores,
+                                                            lateness="workflows" in only)))
     if only & {"scale", "rebuild"} and "postgres" in stores:
         measure("scale", lambda: bench_scale.run(quick=quick, with_burst="scale" in only))
     results = [_judge(r) for r in results]

@@ -49,6 +49,7 @@ The rules, each refused with a RuleViolation of that name:
 
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, ProgrammingError
 
@@ -144,19 +145,20 @@ class Case(Aggregate, closure.ClosurePart, joint_meetings.JointMeetingsPart,
     def raise_concern(
         cls, *, authority: str, region: str, summary: str, source: str, issue_type: str,
         raised_at: datetime, diagnosis_due: datetime, actor_id: str, actor_role: str,
-        owner: Person | None = None, reference: str = "",
+        owner: Person | None = None, reference: str = "", case_id: UUID | None = None,
     ) -> "Case":
         """Open a case; refuses one without an authority, summary or known source.
 
         Its owner is the coordinator named (an active coordinator of the region), else
         the coordinator opening it (domain/ownership.py). Its reference is the one the
-        services allocated it (domain/case_reference.py).
+        services allocated it (domain/case_reference.py); its id too, when they chose
+        one (else a new random one).
         """
         fields = concern.concern_fields(
             authority=authority, region=region, summary=summary, source=source,
             issue_type=issue_type, raised_at=raised_at, diagnosis_due=diagnosis_due,
             actor_id=actor_id, actor_role=actor_role, owner=owner, reference=reference)
-        case: Case = cls._create(concern.ConcernRaised, **fields)
+        case: Case = cls._create(concern.ConcernRaised, id=case_id, **fields)
         return case
 
     @classmethod

@@ -151,7 +151,8 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
 
     def save_and_keep(self, aggregate: Any, *with_it: Aggregate) -> None:
         """Save the case with `with_it` (its reference's counter) and any companion record,
-        all or nothing; a clash on the companion's record is `KeyRecordedMeanwhile`."""
+        all or nothing, and keep the case and `with_it` cached; a clash on the companion's
+        record is `KeyRecordedMeanwhile`."""
         companion = getattr(self._saving, "companion", None)
         if not isinstance(aggregate, Case) or (companion is None and not with_it):
             return super().save_and_keep(aggregate)
@@ -162,7 +163,8 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
             if record is not None and list(self.events.get(record.id, limit=1)):
                 raise KeyRecordedMeanwhile(record.id) from None
             raise
-        self.repository.remember(aggregate)
+        for saved in (aggregate, *with_it):
+            self.repository.remember(saved)
 
     def policy_for(self, region: str) -> DeadlinePolicy:
         """The deadline durations for a region's cases: its own, once it has set a policy
@@ -215,13 +217,14 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
         now = self.clock()
         due = diagnosis_due or self.policy_for(region).diagnosis.due_after(now)
         person = self._person(owner) if owner else None
-        for _attempt in range(REFERENCE_TRIES):
-            counter, reference = self._next_reference(region, now)
+        case_id = self._new_case_id()
+        for attempt in range(REFERENCE_TRIES):
+            counter, reference = self._next_reference(region, now, cached=attempt == 0)
             case = Case.raise_concern(
                 authority=authority, region=region, summary=summary, source=source,
                 issue_type=issue_type, raised_at=now, diagnosis_due=due,
                 actor_id=actor_id, actor_role=actor_role, owner=person,
-                reference=str(reference),
+                reference=str(reference), case_id=case_id,
             )
             try:
                 self.save_and_keep(case, counter)
@@ -230,6 +233,13 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
                 continue  # another case took that number first: read the counter again
         raise StaleVersion("many cases were opened in this region at once; try again",
                            current_version=0)
+
+    def _new_case_id(self) -> UUID | None:
+        """A new case's id, its data key stored already (services/eventstore/keys.py), so
+        that opening it waits for one commit; None, for a random one, when encryption is
+        off."""
+        keys = getattr(self, "key_store", None)
+        return keys.fresh_stream_id() if keys is not None else None
 
     def give_reference(self, case_id: UUID, *, actor_id: str, actor_role: str) -> str | None:
         """Give a case from before references its reference (the next of its region, in
@@ -248,14 +258,20 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
                 continue  # the case or the counter moved on meanwhile: read both again
         raise StaleVersion("the case kept changing; try again", current_version=0)
 
-    def _next_reference(self, region: str,
-                        raised_at: datetime) -> tuple[ReferenceCounter, CaseReference]:
+    def _next_reference(self, region: str, raised_at: datetime, *,
+                        cached: bool = False) -> tuple[ReferenceCounter, CaseReference]:
         """The next reference of a region and year, from its counter as the store now holds
-        it; taken on the counter returned, to be saved with the case."""
-        try:
-            counter: ReferenceCounter | None = self.repository.get(counter_id(region, raised_at))
-        except AggregateNotFoundError:
-            counter = None
+        it (with `cached`, as this process last saved it, without reading the store: if
+        another process has taken a number since, the save is refused on the counter's
+        version and the caller asks again); taken on the counter returned, to be saved
+        with the case."""
+        ident = counter_id(region, raised_at)
+        counter: ReferenceCounter | None = self.repository.checkout(ident) if cached else None
+        if counter is None:
+            try:
+                counter = self.repository.get(ident)
+            except AggregateNotFoundError:
+                counter = None
         return next_reference(counter, region, raised_at)
 
     def cases_without_reference(self) -> int:

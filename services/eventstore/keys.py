@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import psycopg
 from cryptography.exceptions import InvalidTag
@@ -36,6 +36,8 @@ KEY_CHECK = b"casework key check"
 KEY_TABLES = ("casework_data_keys", "casework_key_check", "casework_disposals",
               "casework_redactions", "casework_sealed_tables")
 _CACHED_KEYS = 100_000
+FRESH_KEYS = 32
+"""Data keys made at once for streams yet to be opened (see `KeyStore.fresh_stream_id`)."""
 
 
 class KeyStoreError(Exception):
@@ -138,6 +140,7 @@ class KeyStore:
         self.postgres = location.startswith("postgres")
         self._lock = threading.RLock()
         self._keys: dict[str, bytes] = {}
+        self._fresh: list[UUID] = []
         self._conn: Any = self._connect()
         with self._cursor() as run:
             if self.postgres:
@@ -242,6 +245,31 @@ class KeyStore:
                 self._keys.clear()
             self._keys[key] = data
         return data
+
+    def fresh_stream_id(self) -> UUID:
+        """An id for a new stream whose data key is stored already.
+
+        Keys for new streams are made FRESH_KEYS at a time in one transaction, so that
+        opening a case waits for one durable commit (its events'), not also for one
+        here. A key whose stream is never written (the process stopped first) opens
+        nothing and names no case: a random id that nothing else uses.
+        """
+        with self._lock:
+            if not self._fresh:
+                self._fresh = self._make_keys(FRESH_KEYS)
+            return self._fresh.pop()
+
+    def _make_keys(self, count: int) -> list[UUID]:
+        made = {uuid4(): AESGCM.generate_key(256) for _ in range(count)}
+        with self._cursor() as run:
+            for stream_id, data in made.items():
+                run("INSERT INTO casework_data_keys (stream_id, wrapped, created_at) "
+                    "VALUES (?, ?, ?)",
+                    (str(stream_id), self.master.wrap(data, str(stream_id)), _now()))
+        if len(self._keys) + count > _CACHED_KEYS:
+            self._keys.clear()
+        self._keys.update({str(stream_id): data for stream_id, data in made.items()})
+        return list(made)
 
     def destroy(self, stream_id: Any) -> None:
         """Crypto-shred: overwrite the wrapped key, so no copy of the stream can be read."""

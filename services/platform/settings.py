@@ -232,7 +232,7 @@ class Settings(BaseSettings):
         if self.store == "sqlite":
             private_sqlite_file(self.sqlite_path)  # confidential text: the service's user only
             return {
-                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "PERSISTENCE_MODULE": "services.eventstore.sqlite_datastore:CaseworkSQLiteFactory",
                 "SQLITE_DBNAME": str(self.sqlite_path),
                 "SQLITE_LOCK_TIMEOUT": "10",
                 **self.policy_env(),

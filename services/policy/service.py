@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.utils import Environment
 
 from domain.errors import InvalidField
 from domain.policy import (
@@ -27,6 +28,14 @@ class PolicyService(EventStoreApplication):
     """Sets and reads regional policies; a region without one gets the defaults."""
 
     name = "policies"
+
+    def construct_env(self, name: str, env: Any = None) -> Environment:
+        """A region's policy is never snapshotted (it has a handful of events), so reading
+        one looks for no snapshot first: one query, not two, for a region that set none
+        (read by every command that sets a deadline)."""
+        environment = super().construct_env(name, env)
+        environment[f"{name.upper()}_IS_SNAPSHOTTING_ENABLED"] = "no"
+        return environment
 
     @classmethod
     def beside(cls, other: EventStoreApplication) -> "PolicyService":

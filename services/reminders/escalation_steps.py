@@ -116,9 +116,10 @@ class EscalationSteps:
         self.directory = directory or NoDirectory()
         self.public_base_url = public_base_url.rstrip("/")
 
-    def plan(self, case_id: str) -> CasePlan:
-        """The case's pending steps under its region's current policy, earliest first."""
-        aggregate, facts, steps = self._read(case_id)
+    def plan(self, case_id: str, policy: EscalationPolicy | None = None) -> CasePlan:
+        """The case's pending steps under its region's current policy (or `policy`, read a
+        moment ago for the same step), earliest first."""
+        aggregate, _policy, facts, steps = self._read(case_id, policy)
         case = _summary(aggregate)
         return CasePlan(
             status=facts.status, stage=facts.stage,
@@ -130,21 +131,24 @@ class EscalationSteps:
         )
 
     def take(self, request: StepRequest) -> StepOutcome:
-        """Record the step once if it is still pending; the notice says what to deliver."""
-        case, facts, steps = self._read(request.case_id)
+        """Record the step once if it is still pending; the notice says what to deliver.
+
+        The region's policy is read once for the step: when a burst of a region's
+        deadlines falls due together, every step reads that one record, so each read
+        saved is a wait saved for all the others."""
+        case, policy, facts, steps = self._read(request.case_id)
         key = request.step.key
         if key in facts.recorded:  # recorded by an earlier attempt: deliver, record nothing
-            return self._outcome(True, self._notice(case, _as_recorded(case, request.step),
-                                                    facts, steps), request.case_id)
+            again = self._notice(case, policy, _as_recorded(case, request.step), facts, steps)
+            return self._outcome(True, again, request.case_id, policy)
         current = next((planned(s) for s in steps if s.key == key), None)
         if current is None:
-            return self._outcome(False, None, request.case_id)
-        policy = self.policies.policy_for(case.region)
+            return self._outcome(False, None, request.case_id, policy)
         recorded = self.cases.record_automated(
             UUID(request.case_id),
             lambda aggregate, now: self._decide(aggregate, current, policy, now))
-        notice = self._notice(case, current, facts, steps) if recorded else None
-        return self._outcome(recorded, notice, request.case_id)
+        notice = self._notice(case, policy, current, facts, steps) if recorded else None
+        return self._outcome(recorded, notice, request.case_id, policy)
 
     def record_failure(self, failure: StepFailure) -> StepOutcome:
         """Record on the case that a step can never be taken, once; the notice tells the
@@ -178,14 +182,18 @@ class EscalationSteps:
             retry=self.retry, kind="automation failed", deadline=step.deadline,
             case_url=self.case_url(str(case["id"])), reference=case["reference"])
 
-    def _outcome(self, recorded: bool, notice: Notice | None, case_id: str) -> StepOutcome:
-        return StepOutcome(recorded=recorded, notice=notice, plan=self.plan(case_id))
+    def _outcome(self, recorded: bool, notice: Notice | None, case_id: str,
+                 policy: EscalationPolicy | None = None) -> StepOutcome:
+        return StepOutcome(recorded=recorded, notice=notice, plan=self.plan(case_id, policy))
 
-    def _read(self, case_id: str) -> tuple[Case, CaseFacts, list[Step]]:
+    def _read(self, case_id: str, policy: EscalationPolicy | None = None
+              ) -> tuple[Case, EscalationPolicy, CaseFacts, list[Step]]:
+        """The case afresh, its region's policy (unless given) and its pending steps."""
         case = self._load(UUID(case_id))
         facts = case_facts(case)
-        policy = self.policies.policy_for(case.region)
-        return case, facts, timetable(facts, policy, self.clock())
+        if policy is None:
+            policy = self.policies.policy_for(case.region)
+        return case, policy, facts, timetable(facts, policy, self.clock())
 
     def _load(self, case_id: UUID) -> Case:
         try:
@@ -227,10 +235,9 @@ class EscalationSteps:
         return case.issue_reminder(deadline=step.deadline, recipient=step.recipient,
                                    reminder_key=step.key, actor_id=ACTOR)
 
-    def _notice(self, aggregate: Case, step: PlannedStep, facts: CaseFacts,
-                steps: list[Step]) -> Notice:
+    def _notice(self, aggregate: Case, policy: EscalationPolicy, step: PlannedStep,
+                facts: CaseFacts, steps: list[Step]) -> Notice:
         """The notice written for its readers, addressed to the people the step concerns."""
-        policy = self.policies.policy_for(aggregate.region)
         to = recipients(aggregate, step.deadline, step.recipient, policy, self.directory)
         url = self.case_url(str(aggregate.id))
         facts_ = _step_facts(aggregate, step, facts, steps, self.directory)

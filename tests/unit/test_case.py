@@ -1,4 +1,5 @@
 from datetime import UTC, datetime, timedelta
+from uuid import uuid4
 
 import pytest
 
@@ -21,6 +22,12 @@ def test_a_concern_opens_a_case_at_the_local_stage_with_a_diagnosis_deadline():
     assert case.stage == "local"
     assert case.deadlines == {"diagnosis": NOW + timedelta(days=10)}
     assert [type(e).__name__ for e in case.collect_events()] == ["ConcernRaised"]
+
+
+def test_a_case_keeps_the_id_its_services_chose_for_it_else_gets_a_new_one():
+    chosen = uuid4()
+    assert raise_concern(case_id=chosen).id == chosen
+    assert raise_concern().id not in (chosen, raise_concern().id)
 
 
 @pytest.mark.parametrize("field", ["authority", "summary", "region"])
