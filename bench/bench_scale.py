@@ -21,6 +21,7 @@ from domain.calendar import PolicyDuration
 from domain.case import Case
 from services.caselist.projection import CASE_TOPIC_PREFIX, PROJECTION, CaseListView
 from services.cases.service import CaseService
+from services.cases.workflow_contract import case_workflow_id
 from services.cases.workflow_gateway import WorkflowGateway
 from services.platform.settings import Settings
 
@@ -70,7 +71,7 @@ async def _burst_with(client: Client, settings: Settings, workers: int, *, n: in
             progress(f"scale-out: {n - len(lateness)} reminders missing")
         cleared = max(lateness.values(), default=float("inf"))
         spent = shares(before, after, cleared, {p.pid for p in processes})
-        spent["handed_on"] = await _handed_on(client, list(dues))
+        spent["handed_on"] = await _handed_on(client, [case_workflow_id(c) for c in dues])
         return cleared, spent
     finally:
         for process in processes:

@@ -222,6 +222,9 @@ async def bare_burst(client: Client, *, n: int, lead: float) -> float:
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+    handed_on = await _handed_on(client, [h.id for h in handles])
+    if handed_on:
+        progress(f"workflows: {handed_on:.0f} of the bare burst's workflow tasks were handed on")
     return max(ran) - moment.timestamp()
 
 
@@ -259,16 +262,17 @@ async def store_burst(client: Client, settings: Settings, *, n: int,
         "p99_s": percentile(lateness, 99) if lateness else None,
         "missing_reminders": n - len(lateness),
         "cpu": shares(before, after, cleared, {worker.pid}),
-        "workflow_tasks_handed_on": await _handed_on(client, list(dues)),
+        "workflow_tasks_handed_on": await _handed_on(
+            client, [case_workflow_id(case_id) for case_id in dues]),
     }
 
 
-async def _handed_on(client: Client, case_ids: list[str]) -> float:
+async def _handed_on(client: Client, workflow_ids: list[str]) -> float:
     """Workflow tasks that waited too long for the worker caching their workflow and went
     to the normal queue, where a worker may have to replay the whole history first."""
     timed_out = 0
-    for case_id in case_ids:
-        history = await client.get_workflow_handle(case_workflow_id(case_id)).fetch_history()
+    for workflow_id in workflow_ids:
+        history = await client.get_workflow_handle(workflow_id).fetch_history()
         timed_out += sum(e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT
                          for e in history.events)
     return float(timed_out)
