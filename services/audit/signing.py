@@ -100,14 +100,24 @@ def signature_problem(body: Mapping[str, Any], keys: Mapping[str, Ed25519PublicK
     """Why a checkpoint's signature does not hold, or None when it does."""
     if body.get("scheme") != SCHEME:
         return f"not a casework checkpoint (scheme {body.get('scheme')!r})"
-    key = keys.get(str(body.get("key_id")))
-    if key is None:
+    found = _signature(body, keys)
+    if found == "unknown key":
         return (f"checkpoint {body.get('id')} was signed with key {body.get('key_id')}, "
                 "which is not among the public keys given")
+    if found == "broken":
+        return f"checkpoint {body.get('id')}'s signature does not hold (altered or forged)"
+    return None
+
+
+def _signature(body: Mapping[str, Any], keys: Mapping[str, Ed25519PublicKey]) -> str | None:
+    """The one check of a signature over `body`: "unknown key", "broken", or None (holds)."""
+    key = keys.get(str(body.get("key_id")))
+    if key is None:
+        return "unknown key"
     try:
         key.verify(base64.b64decode(str(body.get("signature", ""))), signed_text(body))
     except (InvalidSignature, ValueError):
-        return f"checkpoint {body.get('id')}'s signature does not hold (altered or forged)"
+        return "broken"
     return None
 
 
@@ -124,13 +134,11 @@ def record_signature_problem(record: Mapping[str, Any], keys: Mapping[str, Ed255
     if record.get("scheme") != RECORD_SCHEME or "signature" not in record:
         return ("the record is not signed itself, so what it says of the case (its council, "
                 "dates, reason and who confirmed it) cannot be checked")
-    key = keys.get(str(record.get("key_id")))
-    if key is None:
+    found = _signature(record, keys)
+    if found == "unknown key":
         return (f"the record was signed with key {record.get('key_id')}, which is not among "
                 "the public keys given")
-    try:
-        key.verify(base64.b64decode(str(record.get("signature", ""))), signed_text(record))
-    except (InvalidSignature, ValueError):
+    if found == "broken":
         return ("the record's signature does not hold: what it says of the case was altered "
                 "after it was signed (or forged)")
     return None
