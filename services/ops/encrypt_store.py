@@ -44,8 +44,7 @@ def encrypt_store(settings: Settings, progress: Progress = lambda _m: None) -> S
     for app in _applications(settings):
         try:
             for recorder in _recorders(app):
-                place = (str(getattr(recorder.inner.datastore, "pool", recorder.table)),
-                         recorder.table)
+                place = recorder.place  # its file (or schema) and table, never an object's id
                 if place in seen:
                     continue  # applications sharing one table: seal it once
                 seen.add(place)
