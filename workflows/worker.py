@@ -110,7 +110,7 @@ def build_worker(client: Client, cases: CaseService, task_queue: str,
     """
     first = CaseActivities(cases)
     settings = settings or Settings()
-    policies = policies or PolicyService.beside(cases)
+    policies = policies or cases.region_policies()  # closed with the case service
     email, webhook = build_notifiers(
         settings, allowed_hosts=policies.limits.webhook_allowed_hosts)
     notify = build_notify(settings)

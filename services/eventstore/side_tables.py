@@ -1,22 +1,25 @@
 """Tables of casework's own beside the event store, in the same database.
 
 SQLite keeps one connection per thread (opening costs more than a query);
-PostgreSQL a small pool. The same '?'-style SQL runs on both. On SQLite every
-connection overwrites what it deletes or replaces with zeros (`secure_delete`), so
-text a row held does not linger in the file's free space once the row is gone or
-rewritten; `settle` then folds the write-ahead log into the file and empties it, so
-no older copy of a page lingers there either.
+PostgreSQL one small pool for the process (services/eventstore/pg_pools.py). The
+same '?'-style SQL runs on both. On SQLite every connection overwrites what it
+deletes or replaces with zeros (`secure_delete`), so text a row held does not
+linger in the file's free space once the row is gone or rewritten; `settle` then
+folds the write-ahead log into the file and empties it, so no older copy of a
+page lingers there either.
 """
 
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from psycopg_pool import ConnectionPool
 
+from services.eventstore.pg_pools import release_side_pool, side_pool
 from services.eventstore.postgres_recorder import SCHEMA_LOCK
 from services.platform.settings import Settings
 
@@ -40,12 +43,11 @@ class SideTables:
         self.postgres = settings.store == "postgres"
         self._local = threading.local()
         self._sqlite_connections: list[sqlite3.Connection] = []
-        if self.postgres:  # a small pool: PostgreSQL counts every connection
-            schema = settings.postgres_schema
-            self._pool = ConnectionPool(settings.postgres_url, min_size=1, max_size=4, open=True,
-                                        kwargs={
-                "autocommit": True,
-                **({"options": f"-c search_path={schema}"} if schema else {})})
+        if self.postgres:  # one pool for the process: PostgreSQL counts every connection
+            self._pool: ConnectionPool = side_pool(settings.postgres_url,
+                                                   settings.postgres_schema)
+            # given back on close, or when this object is collected without one
+            self._release = weakref.finalize(self, release_side_pool, self._pool)
         with self._transaction() as cursor:
             if self.postgres:  # one process at a time: IF NOT EXISTS races in PostgreSQL
                 cursor.execute("SELECT pg_advisory_xact_lock(?)", (SCHEMA_LOCK,))
@@ -108,7 +110,7 @@ class SideTables:
 
     def close(self) -> None:
         if self.postgres:
-            self._pool.close()
+            self._release()  # once only, however often close is called
         for conn in self._sqlite_connections:
             conn.close()
         self._sqlite_connections.clear()

@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     store: str = Field("sqlite", pattern="^(sqlite|postgres)$")
     postgres_url: str = "postgresql://postgres@127.0.0.1:5432/casework"
     postgres_schema: str = ""
-    postgres_pool_size: int = 2
+    postgres_pool_size: int = 1
     postgres_max_overflow: int = 8
     temporal_address: str = Field("127.0.0.1:7233", validation_alias="TEMPORAL_ADDRESS")
     temporal_namespace: str = Field("default", validation_alias="TEMPORAL_NAMESPACE")
