@@ -6,6 +6,7 @@ budget's money), are saved together in one transaction, so the regional
 picture never shows one without the other.
 """
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -81,6 +82,8 @@ class RegisterService(EventStoreApplication):
                  clock: Callable[[], datetime] = utc_now) -> None:
         super().__init__(env)
         self.clock = clock
+        self._seen: dict[str, tuple[int, list[UUID]]] = {}  # kind -> (log read to, ids)
+        self._seen_lock = threading.Lock()
 
     def today(self) -> date:
         """Today in England: capacity is counted in its quarter (peers) or year (offers)."""
@@ -435,8 +438,22 @@ class RegisterService(EventStoreApplication):
         return [self.repository.get(i) for i in self._ids(cls)]
 
     def _ids(self, cls: type[A]) -> Iterator[UUID]:
-        """Every aggregate of a kind, in the order created, from the notification log."""
-        return self.ids_with_topic(f":{cls.__qualname__}.{_CREATED[cls]}")
+        """Every aggregate of a kind, in the order created, from the notification log.
+
+        The registers share their log with every case, so the whole log was read (and
+        each event decrypted) on every call: My work's council filter took 2.3 s with
+        100,000 cases. Registers are never disposed of, so the ids found are kept and
+        only the log written since is read, its ids and topics as stored, unopened."""
+        suffix = f":{cls.__qualname__}.{_CREATED[cls]}"
+        recorder = getattr(self.recorder, "inner", self.recorder)
+        with self._seen_lock:
+            read_to, ids = self._seen.get(suffix, (0, []))
+            while batch := recorder.select_notifications(start=read_to + 1, limit=500):
+                ids = ids + [UUID(str(n.originator_id)) for n in batch
+                             if n.topic.endswith(suffix)]
+                read_to = batch[-1].id
+            self._seen[suffix] = (read_to, ids)
+        return iter(ids)
 
     def _save_new(self, aggregate: Aggregate, message: str, field: str) -> None:
         if self._exists(aggregate.id):
