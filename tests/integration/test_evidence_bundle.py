@@ -134,6 +134,6 @@ def change_at_rest(services: Services, settings, case_id, sha256: str) -> None:
         return
     options = f"-c search_path={settings.postgres_schema}" if settings.postgres_schema else None
     with psycopg.connect(settings.postgres_url, options=options) as conn:
-        conn.execute("UPDATE case_document_chunks SET data = overlay(data placing '\\x00' "
-                     "from 1 for 1) WHERE case_id = %s AND blob = %s AND seq = 0",
-                     (str(case_id), sha256))
+        conn.execute("UPDATE case_document_chunks SET data = "  # one bit flipped, never a no-op
+                     "set_byte(data, 0, get_byte(data, 0) # 1) "
+                     "WHERE case_id = %s AND blob = %s AND seq = 0", (str(case_id), sha256))
