@@ -1,10 +1,11 @@
 """One pool of PostgreSQL connections per process for casework's own tables.
 
 PostgreSQL counts every connection against `max_connections` (100 by default), and
-each idle one costs it a backend. An API process holds a dozen side-table stores
-(sessions, sign-in links, saved views, checkpoints, wake positions, documents): a
-pool each kept two connections open apiece, so that two APIs and two workers beside
-them used up a default server before serving anyone. They share one pool per
+each idle one costs it a backend. A process holds several side-table stores
+(sessions, sign-in links, saved views, checkpoints, wake positions): a pool each
+kept two connections open apiece, so that two APIs and two workers beside them used
+up a default server before serving anyone. (The document store keeps a pool of its
+own: its connections are not in autocommit.) They share one pool per
 database and schema instead, handed out and released by reference count, and
 closed when the last user closes.
 """
