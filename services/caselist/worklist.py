@@ -63,10 +63,13 @@ TASK_COLUMNS = ("agreement_requested_at", "agreement_requested_by", "joint_summa
 """What waits on a person, read by My work without loading each case: the plan put to the
 council (when, by whom), a joint local meeting's summary awaited, the next progress review
 and the plan's adviser. Columns since migration 8."""
-TASKS_INDEX = (
-    "CREATE INDEX IF NOT EXISTS case_list_tasks ON case_list (status, case_id) WHERE "
-    "agreement_requested_at IS NOT NULL OR joint_summary_due IS NOT NULL "
-    "OR review_due IS NOT NULL")
+ANY_TASK = ("(agreement_requested_at IS NOT NULL OR joint_summary_due IS NOT NULL "
+            "OR review_due IS NOT NULL)")
+TASKS_INDEX = ("CREATE INDEX IF NOT EXISTS case_list_tasks ON case_list (status, case_id) "
+               f"WHERE {ANY_TASK[1:-1]}")
+"""The few cases with any task waiting, found without reading the rest. SQLite uses a
+partial index only when the query repeats its condition word for word: `waiting_on`
+adds `ANY_TASK` to each role's own condition, which implies it."""
 
 
 def waiting_on(role: Role, username: str, soon: datetime) -> tuple[str, list[Any]] | None:
@@ -75,12 +78,14 @@ def waiting_on(role: Role, username: str, soon: datetime) -> tuple[str, list[Any
     coordinator), a review falling due (the plan's adviser); None for the other roles."""
     by = soon.astimezone(UTC).isoformat()
     if role is Role.AUTHORITY_LIAISON:
-        return "c.agreement_requested_at IS NOT NULL", []
-    if role is Role.COORDINATOR:
-        return "(c.joint_summary_due IS NOT NULL OR c.review_due <= ?)", [by]
-    if role is Role.ADVISER:
-        return "(c.adviser = ? AND c.review_due <= ?)", [username, by]
-    return None
+        found: tuple[str, list[Any]] = ("c.agreement_requested_at IS NOT NULL", [])
+    elif role is Role.COORDINATOR:
+        found = ("(c.joint_summary_due IS NOT NULL OR c.review_due <= ?)", [by])
+    elif role is Role.ADVISER:
+        found = ("(c.adviser = ? AND c.review_due <= ?)", [username, by])
+    else:
+        return None
+    return f"{found[0]} AND {ANY_TASK}", found[1]
 
 
 SUPERSEDED_INDEXES = tuple(f"DROP INDEX IF EXISTS {name}" for name in (
