@@ -138,6 +138,8 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
         self._policies_lock = threading.Lock()
         self._registers = registers
         self._owned: list[EventStoreApplication] = []  # opened here, so closed here
+        self._counters: dict[UUID, threading.Lock] = {}
+        self._counters_lock = threading.Lock()
 
     @contextlib.contextmanager
     def saved_with(self, companion: Callable[[Case], Aggregate]) -> Iterator[None]:
@@ -218,19 +220,20 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
         due = diagnosis_due or self.policy_for(region).diagnosis.due_after(now)
         person = self._person(owner) if owner else None
         case_id = self._new_case_id()
-        for attempt in range(REFERENCE_TRIES):
-            counter, reference = self._next_reference(region, now, cached=attempt == 0)
-            case = Case.raise_concern(
-                authority=authority, region=region, summary=summary, source=source,
-                issue_type=issue_type, raised_at=now, diagnosis_due=due,
-                actor_id=actor_id, actor_role=actor_role, owner=person,
-                reference=str(reference), case_id=case_id,
-            )
-            try:
-                self.save_and_keep(case, counter)
-                return case.id
-            except IntegrityError:
-                continue  # another case took that number first: read the counter again
+        with self._taking_numbers(region, now):
+            for attempt in range(REFERENCE_TRIES):
+                counter, reference = self._next_reference(region, now, cached=attempt == 0)
+                case = Case.raise_concern(
+                    authority=authority, region=region, summary=summary, source=source,
+                    issue_type=issue_type, raised_at=now, diagnosis_due=due,
+                    actor_id=actor_id, actor_role=actor_role, owner=person,
+                    reference=str(reference), case_id=case_id,
+                )
+                try:
+                    self.save_and_keep(case, counter)
+                    return case.id
+                except IntegrityError:
+                    continue  # another process took that number first: read the counter again
         raise StaleVersion("many cases were opened in this region at once; try again",
                            current_version=0)
 
@@ -248,15 +251,32 @@ class CaseService(SupportThroughRegisters, CaseCommands, EventStoreApplication):
             case = self._load(case_id)
             if case.reference:
                 return None
-            counter, reference = self._next_reference(case.region, case.raised_at)
-            case.give_reference(reference=str(reference), recorded_at=self.clock(),
-                                actor_id=actor_id, actor_role=actor_role)
-            try:
-                self.save_and_keep(case, counter)
-                return case.reference
-            except IntegrityError:
-                continue  # the case or the counter moved on meanwhile: read both again
+            with self._taking_numbers(case.region, case.raised_at):
+                counter, reference = self._next_reference(case.region, case.raised_at)
+                case.give_reference(reference=str(reference), recorded_at=self.clock(),
+                                    actor_id=actor_id, actor_role=actor_role)
+                try:
+                    self.save_and_keep(case, counter)
+                    return case.reference
+                except IntegrityError:
+                    continue  # the case or the counter moved on meanwhile: read both again
         raise StaleVersion("the case kept changing; try again", current_version=0)
+
+    @contextlib.contextmanager
+    def _taking_numbers(self, region: str, raised_at: datetime) -> Iterator[None]:
+        """This process's turn at a region's counter for the year, until its case is saved.
+
+        Every case opened in a region takes the next number of one counter. Without a turn,
+        sixteen requests at once each took the number this process saved last, one saved
+        and fifteen were refused on the counter's version and read it again: opening cases
+        got slower the more people opened them (84 a second at 16 clients, 383 at one).
+        The store's writes are one at a time anyway; another process's clash is still
+        refused on the version and retried."""
+        ident = counter_id(region, raised_at)
+        with self._counters_lock:
+            turn = self._counters.setdefault(ident, threading.Lock())
+        with turn:
+            yield
 
     def _next_reference(self, region: str, raised_at: datetime, *,
                         cached: bool = False) -> tuple[ReferenceCounter, CaseReference]:

@@ -30,6 +30,24 @@ def test_cases_opened_at_once_in_one_region_never_share_a_reference(settings, ca
     assert sorted(taken) == [f"NW-{year}-{n:04d}" for n in range(1, 25)]
 
 
+
+def test_cases_opened_at_once_in_one_process_take_one_number_each(cases, monkeypatch):
+    """Sixteen requests at once in one region, one process: each takes the next number
+    once. Without a turn at the counter, all but one were refused on its version and took
+    a number again, and opening cases slowed the more people opened them at once."""
+    taken = []
+    take = cases._next_reference
+
+    def counted(*args, **kwargs):
+        taken.append(1)
+        return take(*args, **kwargs)
+
+    monkeypatch.setattr(cases, "_next_reference", counted)
+    with ThreadPoolExecutor(16) as pool:
+        opened = list(pool.map(lambda _: cases.open_case(**OPEN_CASE, **ACTOR), range(64)))
+    assert len(set(opened)) == 64
+    assert len(taken) == 64
+
 def test_each_region_counts_its_own_cases(cases):
     north_west = cases.get_case(cases.open_case(**OPEN_CASE, **ACTOR))["reference"]
     london = cases.get_case(cases.open_case(**{**OPEN_CASE, "region": "London"},
