@@ -53,6 +53,7 @@ from services.caselist.worklist import (
     waiting_on,
 )
 from services.cases.service import CaseService, case_view
+from services.eventstore.pg_vacuum import vacuum_unseen
 from services.eventstore.side_tables import SideTables
 from services.eventstore.store import mutate_each
 from services.platform.metrics import STREAMS_SET_ASIDE
@@ -431,7 +432,7 @@ class CaseListView(SideTables):
         reused (their bytes stay in its files until then)."""
         if self.postgres:
             with self._read() as db:
-                db.execute("VACUUM case_search")
+                vacuum_unseen(db, "case_search")
             return
         with self._transaction(lock=True) as cursor:
             cursor.execute(f"INSERT INTO {search.FTS_TABLE} ({search.FTS_TABLE}) "

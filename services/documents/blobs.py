@@ -51,6 +51,7 @@ from services.documents.sealing import (
     unseal,
 )
 from services.eventstore.keys import KeyStore, open_key_store, release_key_store
+from services.eventstore.pg_vacuum import vacuum_unseen
 from services.platform.settings import Settings, private_directory
 
 _HASH = re.compile("^[0-9a-f]{64}$")
@@ -626,8 +627,8 @@ class PostgresBlobStore:
         with self._connect() as conn:
             conn.autocommit = True  # VACUUM runs outside a transaction
             try:
-                conn.execute("VACUUM case_document_chunks")
-                conn.execute("VACUUM case_document_blobs")
+                with conn.cursor() as cursor:
+                    vacuum_unseen(cursor, "case_document_chunks", "case_document_blobs")
             finally:
                 conn.autocommit = False
 

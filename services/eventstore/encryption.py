@@ -27,6 +27,7 @@ from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.postgres import PostgresAggregateRecorder
 
 from services.eventstore.keys import KeyStore, KeyStoreError, stream_key
+from services.eventstore.pg_vacuum import vacuum_unseen
 
 SEALED = b"ce1:"
 UNSEALED = b"ce0:"
@@ -145,8 +146,8 @@ class EncryptingRecorder:
         PostgreSQL keeps a row's old version in the table's pages until a vacuum (a
         redacted event's, sealed under a key that still opens it): vacuum it now."""
         if self.postgres:
-            with self.inner.datastore.get_connection() as conn:
-                conn.execute(f"VACUUM {self.table}")
+            with self.inner.datastore.get_connection() as conn, conn.cursor() as cursor:
+                vacuum_unseen(cursor, self.table)
             return
         path = Path(getattr(self.inner.datastore.pool, "db_name", ""))
         if path.name and path.exists():

@@ -32,6 +32,8 @@ import psycopg
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from services.eventstore.pg_vacuum import vacuum_unseen
+
 KEY_CHECK = b"casework key check"
 KEY_TABLES = ("casework_data_keys", "casework_key_check", "casework_disposals",
               "casework_redactions", "casework_sealed_tables")
@@ -211,7 +213,8 @@ class KeyStore:
         the table now (its write-ahead log still holds it until recycled)."""
         with self._lock:
             if self.postgres:
-                self._conn.execute("VACUUM casework_data_keys")
+                with self._conn.cursor() as cursor:
+                    vacuum_unseen(cursor, "casework_data_keys")
             else:
                 self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 

@@ -345,3 +345,33 @@ def test_a_destroyed_data_key_leaves_no_bytes_in_the_key_store(
     assert wrapped in _key_store_bytes(services.settings)
     disposals.dispose(case_id, who=ADMIN, reason="Kept six years", now=SIX_YEARS_ON)
     assert wrapped not in _key_store_bytes(services.settings)
+
+
+@pytest.mark.parametrize("settings", [pytest.param("postgres", marks=pytest.mark.postgres)],
+                         indirect=True)
+def test_a_disposal_while_another_session_reads_still_leaves_no_key_behind(
+        services: Services, disposals: Disposals):
+    """Another request's transaction, begun before the disposal, would keep the old key's
+    row in the table's pages through the vacuum: the disposal waits for it to end. (Two
+    test processes on one server made this fail one run in a few.)"""
+    import threading
+
+    import psycopg
+
+    case_id = closed_case(services)
+    keys = services.cases.key_store
+    with keys._cursor() as run:  # noqa: SLF001 - the stored bytes themselves
+        wrapped = bytes(run("SELECT wrapped FROM casework_data_keys WHERE stream_id = ?",
+                            (str(case_id),)).fetchone()[0])
+    table = f'"{services.settings.postgres_schema}".casework_data_keys'
+    reader = psycopg.connect(services.settings.postgres_url)
+    reader.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+    reader.execute(f"SELECT count(*) FROM {table}").fetchone()  # its snapshot, held
+    ends = threading.Timer(1.0, reader.commit)
+    ends.start()
+    try:
+        disposals.dispose(case_id, who=ADMIN, reason="Kept six years", now=SIX_YEARS_ON)
+    finally:
+        ends.join()
+        reader.close()
+    assert wrapped not in _key_store_bytes(services.settings)
