@@ -183,7 +183,12 @@ class KeyStore:
 
     @contextlib.contextmanager
     def _cursor(self) -> Iterator[Any]:
-        """One transaction; yields a '?'-style runner."""
+        """One transaction; yields a '?'-style runner.
+
+        SQLite: BEGIN and COMMIT are inside the `try`, as in `SideTables._transaction`
+        (an activity cancelled as its BEGIN returns left the one connection every thread
+        shares inside a transaction); rolled back only when one is open.
+        """
         with self._lock:
             if self.postgres:
                 try:
@@ -194,13 +199,14 @@ class KeyStore:
                     self._conn = self._connect()  # the next call reconnects
                     raise
             else:
-                self._conn.execute("BEGIN IMMEDIATE")
                 try:
+                    self._conn.execute("BEGIN IMMEDIATE")
                     yield self._conn.execute
+                    self._conn.execute("COMMIT")
                 except BaseException:
-                    self._conn.execute("ROLLBACK")
+                    if self._conn.in_transaction:
+                        self._conn.execute("ROLLBACK")
                     raise
-                self._conn.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:

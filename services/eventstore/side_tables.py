@@ -79,17 +79,27 @@ class SideTables:
 
     @contextmanager
     def _transaction(self, *, lock: bool = False) -> Iterator[Any]:
+        """One transaction; on SQLite, `lock` takes the write lock at BEGIN.
+
+        SQLite: BEGIN is inside the `try`. A Temporal worker stopping cancels a running
+        activity by raising in its thread, and the exception comes the moment a waiting
+        BEGIN IMMEDIATE returns: raised outside the `try`, it left this thread's
+        connection inside the transaction, and the next one on the thread failed
+        ("cannot start a transaction within a transaction"). Rolled back only when one
+        is open (not when BEGIN failed, nor once COMMIT is done).
+        """
         if self.postgres:
             with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
                 yield _PgCursor(cursor)
             return
         conn = self._connection()
-        conn.execute("BEGIN IMMEDIATE" if lock else "BEGIN")
         try:
+            conn.execute("BEGIN IMMEDIATE" if lock else "BEGIN")
             yield conn.cursor()
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
 
     def settle(self, *, attempts: int = 20) -> bool:
