@@ -7,10 +7,11 @@ workflow hears of it at once and carries on, instead of retrying for ever.
 
 import logging
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any, TypeVar
 from uuid import UUID
 
 from temporalio import activity
@@ -49,6 +50,8 @@ from services.reminders.notifiers import (
     WebhookNotifier,
 )
 
+ActivityFn = TypeVar("ActivityFn", bound=Callable[..., Any])
+
 NOT_FOUND_ATTEMPTS = 5
 """With the default backoff (1, 2, 4, 8 seconds), about 15 seconds to become visible."""
 
@@ -78,13 +81,24 @@ def never_retried() -> Iterator[None]:
 
 log = logging.getLogger(__name__)
 
+
+def uninterrupted(name: str) -> Callable[[ActivityFn], ActivityFn]:
+    """An activity left to finish when its worker stops, rather than cancelled.
+
+    Temporal cancels a running activity by raising inside its thread wherever it is: just
+    after a SQLite BEGIN, or between the event store's writer lock being taken and the
+    `try` that gives it back, which left a transaction open on a pooled connection, or
+    the lock held, for every write after. Each of these takes milliseconds, and the
+    network calls among them have timeouts of their own, so the worker waits for them."""
+    return activity.defn(name=name, no_thread_cancel_exception=True)
+
 class CaseActivities:
     """Bound to one CaseService so that the worker wires the store once."""
 
     def __init__(self, cases: CaseService) -> None:
         self.cases = cases
 
-    @activity.defn(name="read_case_deadlines")
+    @uninterrupted("read_case_deadlines")
     def read_case_deadlines(self, case_id: str) -> CaseDeadlines:
         """The authoritative open deadlines, re-read before the workflow acts."""
         case = self.cases.get_case(UUID(case_id))
@@ -93,7 +107,7 @@ class CaseActivities:
             deadlines={k: v.isoformat() for k, v in case["deadlines"].items()},
         )
 
-    @activity.defn(name="issue_reminder")
+    @uninterrupted("issue_reminder")
     def issue_reminder(self, request: ReminderRequest) -> bool:
         """Record ReminderIssued once per key; a retry after success records nothing."""
         return self.cases.issue_reminder(
@@ -120,25 +134,25 @@ class EscalationActivities:
             email, webhook, lambda region: steps.policies.policy_for(region).webhook_secret,
             notify)
 
-    @activity.defn(name="read_case_plan")
+    @uninterrupted("read_case_plan")
     def read_case_plan(self, case_id: str) -> CasePlan:
         """The case, its region's current policy and the steps still pending."""
         with never_retried():
             return self.steps.plan(case_id)
 
-    @activity.defn(name="take_step")
+    @uninterrupted("take_step")
     def take_step(self, request: StepRequest) -> StepOutcome:
         """Record one step if it is still pending; idempotent by the step's key."""
         with never_retried():
             return self.steps.take(request)
 
-    @activity.defn(name="record_step_failure")
+    @uninterrupted("record_step_failure")
     def record_step_failure(self, failure: StepFailure) -> StepOutcome:
         """Record on the case, once, that a step can never be taken; tell the region."""
         with never_retried():
             return self.steps.record_failure(failure)
 
-    @activity.defn(name="send_email")
+    @uninterrupted("send_email")
     def send_email(self, notice: Notice) -> bool:
         """Email the region's address; False when none is configured."""
         if not (self.email.enabled and notice.email_to):
@@ -146,7 +160,7 @@ class EscalationActivities:
         self.email.send(notice)
         return True
 
-    @activity.defn(name="post_webhook")
+    @uninterrupted("post_webhook")
     def post_webhook(self, notice: Notice) -> bool:
         """POST to the region's webhook; False when none is configured."""
         if not notice.webhook_url:
@@ -158,12 +172,12 @@ class EscalationActivities:
                                    non_retryable=True) from None
         return True
 
-    @activity.defn(name="deliver_notice")
+    @uninterrupted("deliver_notice")
     def deliver_notice(self, attempt: DeliveryAttempt) -> DeliveryResult:
         """One attempt at one delivery; never raises, so the log has no traceback."""
         return self.channels.attempt(attempt)
 
-    @activity.defn(name="deliver_and_record")
+    @uninterrupted("deliver_and_record")
     def deliver_and_record(self, delivery: DeliveryAttempt) -> DeliveryReport:
         """One attempt; a failure before the last asks Temporal to try again after the
         backoff with its jitter (one log line, no traceback). How the delivery ended, at
@@ -179,12 +193,12 @@ class EscalationActivities:
             DeliveryOutcome(delivery.notice, delivery.delivery, result, number))
         return DeliveryReport(result, number, alerts)
 
-    @activity.defn(name="record_delivery")
+    @uninterrupted("record_delivery")
     def record_delivery(self, outcome: DeliveryOutcome) -> list[Notice]:
         """Put a delivery's outcome on the case; answers the alert a failure raises."""
         return self.steps.record_outcome(outcome)
 
-    @activity.defn(name="authority_notice")
+    @uninterrupted("authority_notice")
     def authority_notice(self, duty: AuthorityDuty) -> Notice:
         """What an authority-level reminder says, and where the region wants it; the round
         is recorded as reminded, so that a restore on a new host does not remind again."""
@@ -208,7 +222,7 @@ class DigestActivities:
     def __init__(self, digest: MorningDigest) -> None:
         self.digest = digest
 
-    @activity.defn(name="send_morning_digests")
+    @uninterrupted("send_morning_digests")
     def send_morning_digests(self) -> int:
         """Email today's digest to everyone who chose it; how many were sent."""
         return self.digest.send()
@@ -220,7 +234,7 @@ class RetentionActivities:
     def __init__(self, disposals: Disposals) -> None:
         self.disposals = disposals
 
-    @activity.defn(name="propose_disposals")
+    @uninterrupted("propose_disposals")
     def propose_disposals(self) -> int:
         """Propose to administrators every closed case the schedule now allows to be
         disposed of (their notifications list it); never disposes of one. How many."""
