@@ -21,10 +21,11 @@ SNAPSHOT_WAIT = 10.0
 
 _OLDER_SNAPSHOTS = (
     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-    "AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL "
-    "AND age(backend_xmin) > age(%s::text::xid)")
-"""Other sessions holding a snapshot older than the given transaction id. A role that
-may not read other roles' sessions sees no `backend_xmin` and so waits for none."""
+    "AND pid <> pg_backend_pid() AND (age(backend_xmin) > age(%(horizon)s::text::xid) "
+    "OR age(backend_xid) > age(%(horizon)s::text::xid))")
+"""Other sessions holding a snapshot, or running a transaction that writes, from before
+the given transaction id: either keeps a vacuum from removing what was deleted since.
+A role that may not read other roles' sessions sees neither, and so waits for none."""
 
 
 def vacuum_unseen(cursor: Any, *tables: str, wait: float = SNAPSHOT_WAIT) -> bool:
@@ -35,7 +36,7 @@ def vacuum_unseen(cursor: Any, *tables: str, wait: float = SNAPSHOT_WAIT) -> boo
     horizon = _first(cursor)
     deadline = time.monotonic() + wait
     while True:
-        cursor.execute(_OLDER_SNAPSHOTS, (horizon,))
+        cursor.execute(_OLDER_SNAPSHOTS, {"horizon": horizon})
         clear = _first(cursor) == 0
         if clear or time.monotonic() >= deadline:
             break
