@@ -34,9 +34,11 @@ UNSEALED = b"ce0:"
 """Marks a plain state found in a stream whose events are sealed: never read as an event."""
 
 
-def _aad(stored: StoredEvent) -> bytes:
-    return f"{stream_key(stored.originator_id)}|{stored.originator_version}|{stored.topic}" \
-        .encode()
+def _aad(stored: StoredEvent, spelt: str | None = None) -> bytes:
+    """What a sealed row is bound to: its stream (`spelt` once for a read's rows), its
+    version and its topic, so that a row copied elsewhere does not open."""
+    stream = spelt if spelt is not None else stream_key(stored.originator_id)
+    return f"{stream}|{stored.originator_version}|{stored.topic}".encode()
 
 
 def seal(key: bytes, stored: StoredEvent) -> bytes:
@@ -74,31 +76,46 @@ class EncryptingRecorder:
 
     # -- out -------------------------------------------------------------------------
 
-    def opened(self, state: bytes, stored: StoredEvent) -> bytes:
+    def opened(self, state: bytes, stored: StoredEvent,
+               streams: dict[Any, tuple[AESGCM | None, str]] | None = None) -> bytes:
         """The plain state, or the sealed bytes unchanged when they do not open. A plain
         state is read as it is only in a stream that has no data key (a store from before
         encryption, until `casework encrypt-store` has sealed it): in any other stream it
-        was written around casework, and is handed up marked as such."""
-        key = self.keys.data_key(stored.originator_id)
+        was written around casework, and is handed up marked as such.
+
+        `streams` keeps each stream's cipher and spelt id across one read's rows: a load
+        opens a snapshot and the events after it, all of one stream, and looking its key
+        up, building its cipher and spelling its id for each row was most of the time
+        encryption added to a load."""
+        known = streams.get(stored.originator_id) if streams is not None else None
+        if known is None:
+            key = self.keys.data_key(stored.originator_id)
+            known = (AESGCM(key) if key is not None else None,
+                     stream_key(stored.originator_id))
+            if streams is not None:
+                streams[stored.originator_id] = known
+        cipher, spelt = known
         if not is_sealed(state):
-            return state if key is None else UNSEALED + state
-        if key is None:
+            return state if cipher is None else UNSEALED + state
+        if cipher is None:
             return state
         try:
-            return AESGCM(key).decrypt(state[4:16], state[16:], _aad(stored))
+            return cipher.decrypt(state[4:16], state[16:], _aad(stored, spelt))
         except InvalidTag:
             return state
 
     def select_events(self, *args: Any, **kwargs: Any) -> list[StoredEvent]:
+        streams: dict[Any, tuple[AESGCM | None, str]] = {}
         return [StoredEvent(originator_id=s.originator_id,
                             originator_version=s.originator_version, topic=s.topic,
-                            state=self.opened(s.state, s))
+                            state=self.opened(s.state, s, streams))
                 for s in self.inner.select_events(*args, **kwargs)]
 
     def select_notifications(self, *args: Any, **kwargs: Any) -> list[Notification]:
+        streams: dict[Any, tuple[AESGCM | None, str]] = {}
         return [Notification(id=n.id, originator_id=n.originator_id,
                              originator_version=n.originator_version, topic=n.topic,
-                             state=self.opened(n.state, n))
+                             state=self.opened(n.state, n, streams))
                 for n in self.inner.select_notifications(*args, **kwargs)]
 
     # -- rewriting, for disposal and redaction ----------------------------------------
