@@ -64,6 +64,9 @@ def stream_key(stream_id: Any) -> str:
         return str(stream_id)
 
 
+_KEY_ROW = "SELECT wrapped, destroyed_at FROM casework_data_keys WHERE stream_id = ?"
+
+
 class MasterKey(Protocol):
     """Wraps and unwraps data keys; a file by default, a KMS behind the same two calls."""
 
@@ -246,15 +249,13 @@ class KeyStore:
         found = self._keys.get(key)
         if found is not None:
             return found
-        with self._cursor() as run:
-            row = run("SELECT wrapped, destroyed_at FROM casework_data_keys "
-                      "WHERE stream_id = ?", (key,)).fetchone()
-            if row is None and create:
+        row = self._read_one(_KEY_ROW, (key,))  # a read takes no transaction, nor a lock
+        if row is None and create:
+            with self._cursor() as run:
                 run("INSERT INTO casework_data_keys (stream_id, wrapped, created_at) "
                     "VALUES (?, ?, ?) ON CONFLICT (stream_id) DO NOTHING",
                     (key, self.master.wrap(AESGCM.generate_key(256), key), _now()))
-                row = run("SELECT wrapped, destroyed_at FROM casework_data_keys "
-                          "WHERE stream_id = ?", (key,)).fetchone()
+                row = run(_KEY_ROW, (key,)).fetchone()
         if row is None:
             return None
         if row[0] is None:
