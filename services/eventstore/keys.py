@@ -249,7 +249,7 @@ class KeyStore:
         found = self._keys.get(key)
         if found is not None:
             return found
-        row = self._read_one(_KEY_ROW, (key,))  # a read takes no transaction, nor a lock
+        row = self._read_one(_KEY_ROW, (key,))  # no transaction, nor the write lock, to read
         if row is None and create:
             with self._cursor() as run:
                 run("INSERT INTO casework_data_keys (stream_id, wrapped, created_at) "
