@@ -88,8 +88,12 @@ def uninterrupted(name: str) -> Callable[[ActivityFn], ActivityFn]:
     Temporal cancels a running activity by raising inside its thread wherever it is: just
     after a SQLite BEGIN, or between the event store's writer lock being taken and the
     `try` that gives it back, which left a transaction open on a pooled connection, or
-    the lock held, for every write after. Each of these takes milliseconds, and the
-    network calls among them have timeouts of their own, so the worker waits for them."""
+    the lock held, for the writes after it. The activities marked so read or write the
+    store and take milliseconds, so the worker waits for them. Those that wait on the
+    network (a webhook or mail server can answer slowly byte by byte) or read every case
+    (the morning digests, the retention sweep) stay cancellable, so that they never hold
+    up a stop: a cancel can still land at that one unguarded spot in them, while the
+    worker is stopping anyway."""
     return activity.defn(name=name, no_thread_cancel_exception=True)
 
 class CaseActivities:
@@ -152,7 +156,7 @@ class EscalationActivities:
         with never_retried():
             return self.steps.record_failure(failure)
 
-    @uninterrupted("send_email")
+    @activity.defn(name="send_email")
     def send_email(self, notice: Notice) -> bool:
         """Email the region's address; False when none is configured."""
         if not (self.email.enabled and notice.email_to):
@@ -160,7 +164,7 @@ class EscalationActivities:
         self.email.send(notice)
         return True
 
-    @uninterrupted("post_webhook")
+    @activity.defn(name="post_webhook")
     def post_webhook(self, notice: Notice) -> bool:
         """POST to the region's webhook; False when none is configured."""
         if not notice.webhook_url:
@@ -172,12 +176,12 @@ class EscalationActivities:
                                    non_retryable=True) from None
         return True
 
-    @uninterrupted("deliver_notice")
+    @activity.defn(name="deliver_notice")
     def deliver_notice(self, attempt: DeliveryAttempt) -> DeliveryResult:
         """One attempt at one delivery; never raises, so the log has no traceback."""
         return self.channels.attempt(attempt)
 
-    @uninterrupted("deliver_and_record")
+    @activity.defn(name="deliver_and_record")
     def deliver_and_record(self, delivery: DeliveryAttempt) -> DeliveryReport:
         """One attempt; a failure before the last asks Temporal to try again after the
         backoff with its jitter (one log line, no traceback). How the delivery ended, at
@@ -222,7 +226,7 @@ class DigestActivities:
     def __init__(self, digest: MorningDigest) -> None:
         self.digest = digest
 
-    @uninterrupted("send_morning_digests")
+    @activity.defn(name="send_morning_digests")
     def send_morning_digests(self) -> int:
         """Email today's digest to everyone who chose it; how many were sent."""
         return self.digest.send()
@@ -234,7 +238,7 @@ class RetentionActivities:
     def __init__(self, disposals: Disposals) -> None:
         self.disposals = disposals
 
-    @uninterrupted("propose_disposals")
+    @activity.defn(name="propose_disposals")
     def propose_disposals(self) -> int:
         """Propose to administrators every closed case the schedule now allows to be
         disposed of (their notifications list it); never disposes of one. How many."""

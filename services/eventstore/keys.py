@@ -234,12 +234,12 @@ class KeyStore:
         the WAL into the file and empty it (deleted bytes are zeroed: `secure_delete`).
         PostgreSQL keeps the row's old version beside the new one until a vacuum: vacuum
         the table now (its write-ahead log still holds it until recycled)."""
+        if self.postgres:  # on a connection of its own: the wait must not hold up reads
+            with self._connect() as conn, conn.cursor() as cursor:
+                vacuum_unseen(cursor, "casework_data_keys")
+            return
         with self._lock:
-            if self.postgres:
-                with self._conn.cursor() as cursor:
-                    vacuum_unseen(cursor, "casework_data_keys")
-            else:
-                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # -- data keys -----------------------------------------------------------------
 

@@ -21,18 +21,25 @@ SNAPSHOT_WAIT = 10.0
 
 _OLDER_SNAPSHOTS = (
     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-    "AND pid <> pg_backend_pid() AND (age(backend_xmin) > age(%(horizon)s::text::xid) "
+    "AND pid <> pg_backend_pid() AND backend_type = 'client backend' "
+    "AND (age(backend_xmin) > age(%(horizon)s::text::xid) "
     "OR age(backend_xid) > age(%(horizon)s::text::xid))")
 """Other sessions holding a snapshot, or running a transaction that writes, from before
 the given transaction id: either keeps a vacuum from removing what was deleted since.
+Only client sessions: a vacuum of its own passes over autovacuum's and other vacuums'.
 A role that may not read other roles' sessions sees neither, and so waits for none."""
+
+_HORIZON = ("SELECT mod(pg_snapshot_xmax(pg_current_snapshot())::text::numeric, 4294967296)"
+            "::bigint::text")
+"""The next transaction id, as a 32-bit `xid`: the 64-bit id counts wraparounds, and from
+PostgreSQL 16 a value past 2^32 no longer casts to `xid`."""
 
 
 def vacuum_unseen(cursor: Any, *tables: str, wait: float = SNAPSHOT_WAIT) -> bool:
     """VACUUM `tables` once no other session holds a snapshot from before now; `cursor`
     is in autocommit (VACUUM runs outside a transaction). False when some session still
     held one after `wait` seconds (the vacuum runs anyway)."""
-    cursor.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())::text")
+    cursor.execute(_HORIZON)
     horizon = _first(cursor)
     deadline = time.monotonic() + wait
     while True:

@@ -364,10 +364,10 @@ def test_a_disposal_while_another_session_reads_still_leaves_no_key_behind(
         wrapped = bytes(run("SELECT wrapped FROM casework_data_keys WHERE stream_id = ?",
                             (str(case_id),)).fetchone()[0])
     table = f'"{services.settings.postgres_schema}".casework_data_keys'
-    reader = psycopg.connect(services.settings.postgres_url)
+    reader = psycopg.connect(services.settings.postgres_url, autocommit=True)
     reader.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
     reader.execute(f"SELECT count(*) FROM {table}").fetchone()  # its snapshot, held
-    ends = threading.Timer(1.0, reader.commit)
+    ends = threading.Timer(1.0, lambda: reader.execute("COMMIT"))
     ends.start()
     try:
         disposals.dispose(case_id, who=ADMIN, reason="Kept six years", now=SIX_YEARS_ON)
