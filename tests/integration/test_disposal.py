@@ -375,3 +375,33 @@ def test_a_disposal_while_another_session_reads_still_leaves_no_key_behind(
         ends.join()
         reader.close()
     assert wrapped not in _key_store_bytes(services.settings)
+
+
+@pytest.mark.parametrize("settings", [pytest.param("postgres", marks=pytest.mark.postgres)],
+                         indirect=True)
+def test_reads_go_on_while_the_key_store_waits_to_vacuum(services: Services):
+    """The key store waits for older sessions before its vacuum on a connection of its
+    own: every read and command asks it whether its case was disposed of, and must not
+    wait behind that (it held the store's one connection for up to 10 s)."""
+    import threading
+
+    import psycopg
+
+    case_id = closed_case(services)
+    keys = services.cases.key_store
+    reader = psycopg.connect(services.settings.postgres_url, autocommit=True)
+    reader.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+    reader.execute("SELECT 1").fetchone()  # its snapshot, held
+    with psycopg.connect(services.settings.postgres_url, autocommit=True) as writer:
+        writer.execute("SELECT txid_current()")  # a transaction committed after it
+    settling = threading.Thread(target=keys.settle)
+    settling.start()
+    try:
+        settling.join(0.3)
+        assert settling.is_alive()  # waiting for the reader's snapshot
+        assert not keys.is_destroyed(case_id)
+        assert settling.is_alive()  # answered while the vacuum still waited
+    finally:
+        reader.execute("COMMIT")
+        settling.join()
+        reader.close()
