@@ -25,6 +25,8 @@ from temporalio.client import (
     ScheduleCalendarSpec,
     ScheduleDescription,
     ScheduleIntervalSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
     ScheduleRange,
     ScheduleSpec,
     ScheduleState,
@@ -200,12 +202,18 @@ class WorkflowGateway:
 
     async def schedule_retention_sweep(self, every: timedelta) -> str:
         """Run the retention sweep every `every` (workflows/retention.py); replaces any
-        earlier schedule, so calling again is safe and a changed interval applies."""
+        earlier schedule, so calling again is safe and a changed interval applies.
+
+        Runs may overlap. A worker killed while a sweep's activity ran leaves that run
+        waiting out the activity's timeout (ten minutes), and the default policy skipped
+        every run due meanwhile. A sweep only marks rows not yet marked, so two at once
+        propose nothing twice."""
         schedule_id = retention_schedule_id(self.task_queue)
         schedule = Schedule(
             action=ScheduleActionStartWorkflow(
                 RETENTION_SWEEP_WORKFLOW, id=f"{schedule_id}-run", task_queue=self.task_queue),
             spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
+            policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.ALLOW_ALL),
         )
         await self._put_schedule(schedule_id, schedule)
         return schedule_id
