@@ -96,6 +96,7 @@ def uninterrupted(name: str) -> Callable[[ActivityFn], ActivityFn]:
     worker is stopping anyway."""
     return activity.defn(name=name, no_thread_cancel_exception=True)
 
+
 class CaseActivities:
     """Bound to one CaseService so that the worker wires the store once."""
 

@@ -33,6 +33,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from services.eventstore.pg_vacuum import vacuum_unseen
+from services.eventstore.side_tables import sqlite_transaction
 
 KEY_CHECK = b"casework key check"
 KEY_TABLES = ("casework_data_keys", "casework_key_check", "casework_disposals",
@@ -186,12 +187,7 @@ class KeyStore:
 
     @contextlib.contextmanager
     def _cursor(self) -> Iterator[Any]:
-        """One transaction; yields a '?'-style runner.
-
-        SQLite: BEGIN and COMMIT are inside the `try`, as in `SideTables._transaction`
-        (an activity cancelled as its BEGIN returns left the one connection every thread
-        shares inside a transaction); rolled back only when one is open.
-        """
+        """One transaction; yields a '?'-style runner."""
         with self._lock:
             if self.postgres:
                 try:
@@ -202,14 +198,8 @@ class KeyStore:
                     self._conn = self._connect()  # the next call reconnects
                     raise
             else:
-                try:
-                    self._conn.execute("BEGIN IMMEDIATE")
+                with sqlite_transaction(self._conn, "BEGIN IMMEDIATE"):
                     yield self._conn.execute
-                    self._conn.execute("COMMIT")
-                except BaseException:
-                    if self._conn.in_transaction:
-                        self._conn.execute("ROLLBACK")
-                    raise
 
     def _read_one(self, sql: str, args: tuple[Any, ...] = ()) -> Any:
         """One row from one query, outside any transaction: the check every read and
@@ -311,8 +301,7 @@ class KeyStore:
         """Asked of the store, not this process's cache: another process may have
         destroyed it (and then this process forgets its cached copy too)."""
         key = stream_key(stream_id)
-        row = self._read_one("SELECT wrapped FROM casework_data_keys WHERE stream_id = ?",
-                             (key,))
+        row = self._read_one(_KEY_ROW, (key,))
         destroyed = row is not None and row[0] is None
         if destroyed:
             with self._lock:

@@ -33,6 +33,25 @@ found them. Mapped, the pages are read from the operating system's cache in plac
 shared by every connection rather than copied into each. Writes are not mapped."""
 
 
+@contextmanager
+def sqlite_transaction(conn: sqlite3.Connection, begin: str = "BEGIN") -> Iterator[None]:
+    """One transaction on a connection in autocommit (`isolation_level=None`).
+
+    BEGIN is inside the `try`. A Temporal worker stopping cancels a running activity by
+    raising in its thread, and the exception comes the moment a waiting BEGIN IMMEDIATE
+    returns: raised outside the `try`, it left the connection inside the transaction, and
+    the next use failed ("cannot start a transaction within a transaction"). Rolled back
+    only when one is open (not when BEGIN failed, nor once COMMIT is done).
+    """
+    try:
+        conn.execute(begin)
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
 class SideTables:
     """A connection to the event store's database, and the schema to create in it."""
 
@@ -79,28 +98,14 @@ class SideTables:
 
     @contextmanager
     def _transaction(self, *, lock: bool = False) -> Iterator[Any]:
-        """One transaction; on SQLite, `lock` takes the write lock at BEGIN.
-
-        SQLite: BEGIN is inside the `try`. A Temporal worker stopping cancels a running
-        activity by raising in its thread, and the exception comes the moment a waiting
-        BEGIN IMMEDIATE returns: raised outside the `try`, it left this thread's
-        connection inside the transaction, and the next one on the thread failed
-        ("cannot start a transaction within a transaction"). Rolled back only when one
-        is open (not when BEGIN failed, nor once COMMIT is done).
-        """
+        """One transaction; on SQLite, `lock` takes the write lock at BEGIN."""
         if self.postgres:
             with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
                 yield _PgCursor(cursor)
             return
         conn = self._connection()
-        try:
-            conn.execute("BEGIN IMMEDIATE" if lock else "BEGIN")
+        with sqlite_transaction(conn, "BEGIN IMMEDIATE" if lock else "BEGIN"):
             yield conn.cursor()
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
 
     def settle(self, *, attempts: int = 20) -> bool:
         """SQLite: fold the write-ahead log into the database file and empty it, so the
