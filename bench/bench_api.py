@@ -248,12 +248,14 @@ def _auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def _opens_then_commands(port: int, token: str, *, requests: int,
-                               bare: bool = False) -> dict[tuple[str, int], Load]:
+async def _opens_then_commands(port: int, token: str, *, requests: int, bare: bool = False,
+                               clients: tuple[int, ...] = WRITE_CLIENTS
+                               ) -> dict[tuple[str, int], Load]:
     """At each client count: `requests` cases opened, then one command on each of them
     (intelligence added, on the version the opening answered with)."""
     measured: dict[tuple[str, int], Load] = {}
-    for clients in WRITE_CLIENTS:
+    counts = clients
+    for clients in counts:
         opened = await send_many(port, prepare("/cases", CONCERN, _auth(token)),
                                  clients=clients, requests=requests, keep_bodies=True)
         measured["open", clients] = opened
@@ -390,4 +392,50 @@ def write_path(store: str, *, requests: int) -> list[Result]:
                     ceiling.per_second, "commands/s", ">= 60% of the bare FastAPI endpoint",
                     notes="the bare endpoint validates the same body, reads the same headers "
                           "and stores nothing", extra=extra))
+    return results
+
+
+GROUP_CLIENTS = (1, 16)
+
+
+def _commands_alone(store: str, requests: int, *, group_commit: bool
+                    ) -> dict[tuple[str, int], Load]:
+    """Cases opened, then a command on each, by the API with no Temporal to tell, its
+    store committing writes in groups or each on its own (`CASEWORK_GROUP_COMMIT`)."""
+    with throwaway(store) as settings:
+        token = _ready_store(settings)
+        port = _free_port()
+        env = _env(settings, port) | {"CASEWORK_GROUP_COMMIT": "on" if group_commit else "off"}
+        process = _serve("api.main:create_app", env, port)
+        try:
+            asyncio.run(_opens_then_commands(port, token, requests=20, clients=(16,)))
+            return asyncio.run(_opens_then_commands(port, token, requests=requests,
+                                                    clients=GROUP_CLIENTS))
+        finally:
+            _stop(process)
+
+
+def group_commit(store: str, *, requests: int) -> list[Result]:
+    """Commands on open cases at 1 and 16 clients, with group commit beside one commit per
+    write, each measured twice in the order off, on, on, off so that a machine growing
+    busier or quieter through the section favours neither."""
+    runs: dict[bool, list[dict[tuple[str, int], Load]]] = {True: [], False: []}
+    for grouped in (False, True, True, False):
+        progress(f"group commit on {store}: {'on' if grouped else 'off'}")
+        runs[grouped].append(_commands_alone(store, requests, group_commit=grouped))
+    results = []
+    for clients in GROUP_CLIENTS:
+        on, off = ([run["command", clients] for run in runs[grouped]] for grouped in (True, False))
+        wanted = ">= 100% of one commit per write" if clients > 1 else (
+            ">= 90% of one commit per write (a lone writer pays nearly nothing for it)")
+        results.append(Result(
+            "group commit", f"{store}: a command on an open case through the API, "
+            f"{clients} client(s), group commit against one commit per write",
+            sum(load.per_second for load in on) / 2, sum(load.per_second for load in off) / 2,
+            "commands/s", wanted,
+            notes=f"p99 {_ms(on[0], 99):.1f} / {_ms(on[1], 99):.1f} ms grouped, "
+                  f"{_ms(off[0], 99):.1f} / {_ms(off[1], 99):.1f} ms one by one",
+            extra={"group_commit": [_figures(load) for load in on],
+                   "one_commit_per_write": [_figures(load) for load in off],
+                   "load_average": os.getloadavg()[0]}))
     return results

@@ -3,6 +3,8 @@
 import hashlib
 import itertools
 import json
+import threading
+import time
 from datetime import UTC, datetime
 
 from eventsourcing.application import project_aggregate
@@ -20,9 +22,57 @@ CONCERN = dict(authority="Northshire County Council", region="North West",
                issue_type="service-specific issue")
 
 
-def service(settings, *, cache: bool = True) -> CaseService:
+def service(settings, *, cache: bool = True, group_commit: bool = True) -> CaseService:
     env = settings.eventsourcing_env() | ({} if cache else {"AGGREGATE_CACHE_MAXSIZE": "0"})
+    env["CASEWORK_GROUP_COMMIT"] = "on" if group_commit else "off"
     return CaseService(env, diagnosis_deadline=PolicyDuration.parse("10"))
+
+
+WRITERS = 16
+
+
+def _writers_at_once(store: str, count: int, *, group_commit: bool) -> tuple[float, float]:
+    """Commands a second from `WRITERS` threads at once, each on a case of its own, through
+    the application layer; and the writes per commit."""
+    with throwaway(store) as settings:
+        cases = service(settings, group_commit=group_commit)
+        ids = [cases.open_case(**CONCERN, **ACTOR) for _ in range(WRITERS)]
+        before = getattr(cases.recorder.inner, "group_commit", None)
+        commits_before = before.commits if before else 0
+
+        def commands(case_id) -> None:
+            for turn in range(count // WRITERS):
+                change = cases.resume_deadline if turn % 2 else cases.pause_deadline
+                change(case_id, deadline="diagnosis", reason="waiting on the council", **ACTOR)
+
+        threads = [threading.Thread(target=commands, args=(c,)) for c in ids]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        seconds = time.perf_counter() - started
+        per_commit = ((count // WRITERS * WRITERS) / (before.commits - commits_before)
+                      if before else 1.0)
+        cases.close()
+    return count / seconds, per_commit
+
+
+def writers_at_once(store: str, *, count: int) -> list[Result]:
+    """Group commit beside one commit per write, with sixteen writers in one process, in the
+    order off, on, on, off."""
+    progress(f"group commit on {store}: {WRITERS} writers at once in one process")
+    runs: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
+    for grouped in (False, True, True, False):
+        runs[grouped].append(_writers_at_once(store, count, group_commit=grouped))
+    on, off = (sum(rate for rate, _ in runs[g]) / 2 for g in (True, False))
+    return [Result(
+        "group commit", f"{store}: a command on a case of its own from each of {WRITERS} "
+        "threads at once (application layer), group commit against one commit per write",
+        on, off, "commands/s", ">= 100% of one commit per write",
+        notes=f"{runs[True][0][1]:.1f} / {runs[True][1][1]:.1f} writes per commit",
+        extra={"group_commit_per_s": [r for r, _ in runs[True]],
+               "one_commit_per_write_per_s": [r for r, _ in runs[False]]})]
 
 
 def append(store: str, *, count: int) -> list[Result]:

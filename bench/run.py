@@ -3,7 +3,8 @@
 Writes bench/results/<timestamp>.json and .md (git ignores the folder) and
 prints the Markdown table. `BENCH_QUICK=1` runs smaller sizes for a smoke test;
 `BENCH_ONLY=api,workflows` runs only the sections named (`api` includes the write
-path, which `BENCH_ONLY=writes` runs alone; `BENCH_ONLY=encryption`: what encryption
+path, which `BENCH_ONLY=writes` runs alone, and group commit beside one commit per
+write, which `BENCH_ONLY=groups` runs alone; `BENCH_ONLY=encryption`: what encryption
 at rest costs, each figure beside the same work on a store built without it,
 `CASEWORK_ENCRYPTION=off`, which nothing else uses); `BENCH_ONLY=rebuild`
 runs the scale section's read-model rebuild without its reminder burst;
@@ -99,8 +100,8 @@ async def _workflows(quick: bool, stores: list[str], *, lateness: bool = True) -
         await env.shutdown()
 
 
-SECTIONS = ("append", "load", "encryption", "queries", "search", "api", "writes", "pages",
-            "access", "workflows", "burst", "scale", "rebuild")
+SECTIONS = ("append", "load", "encryption", "queries", "search", "api", "writes", "groups",
+            "pages", "access", "workflows", "burst", "scale", "rebuild")
 
 
 def _sections(named: str) -> set[str]:
@@ -158,6 +159,11 @@ def main() -> int:
         if only & {"api", "writes"}:
             measure("writes", lambda s=store: bench_api.write_path(
                 s, requests=40 if quick else 200))
+        if only & {"api", "groups"}:
+            measure("groups", lambda s=store: bench_store.writers_at_once(
+                s, count=320 if quick else 1600))
+            measure("groups", lambda s=store: bench_api.group_commit(
+                s, requests=100 if quick else 800))
         if "pages" in only:
             measure("pages", lambda s=store: bench_pages.pages(
                 s, n_cases=10_000 if quick else 100_000, rounds=20 if quick else 100))

@@ -9,6 +9,9 @@ recorder installs a function per events table that takes the lock and inserts,
 called as one autocommitted statement. Readers that follow the notification log
 (the read models, the reconciler) therefore never pass over an id that commits
 later. There is no NOTIFY: casework's readers poll, as they must on SQLite.
+Writes that arrive while one commits share the next commit (group_commit.py):
+a second function records a group of writes in one statement, each in a block
+of its own, so that a write refused on a version clash is refused alone.
 
 Several API and worker processes may start at once on an empty schema. The
 library creates its types, tables and functions with IF NOT EXISTS and CREATE
@@ -22,12 +25,25 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from eventsourcing.persistence import AggregateRecorder, ApplicationRecorder, Notification
+from eventsourcing import persistence
+from eventsourcing.persistence import (
+    AggregateRecorder,
+    ApplicationRecorder,
+    Notification,
+    StoredEvent,
+)
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
 from eventsourcing.utils import retry
 from psycopg import InterfaceError, OperationalError
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
+
+from services.eventstore.group_commit import (
+    GroupCommit,
+    QueuedWrite,
+    group_commit_wanted,
+    tracked,
+)
 
 SCHEMA_LOCK = 0x6361_7365  # "case": the one number every casework process locks on
 
@@ -52,11 +68,27 @@ class SchemaLockedPostgresFactory(PostgresFactory):
 
     def application_recorder(self) -> ApplicationRecorder:
         with schema_lock(self.datastore):
-            return super().application_recorder()
+            recorder = super().application_recorder()
+        if isinstance(recorder, PolledPostgresApplicationRecorder) and group_commit_wanted(
+                self.env):
+            recorder.group_commit = GroupCommit(recorder.record_group)
+        return recorder
+
+
+def refusal(sqlstate: str, message: str) -> Exception:
+    """A write's own error as the library would have raised it, had it committed alone:
+    a version clash (class 23) is the `IntegrityError` the application turns into a 409."""
+    if sqlstate.startswith("23"):
+        return persistence.IntegrityError(message)
+    if sqlstate.startswith("22"):
+        return persistence.DataError(message)
+    return persistence.DatabaseError(f"{sqlstate}: {message}")
 
 
 class PolledPostgresApplicationRecorder(PostgresApplicationRecorder):
     """Saves events through a per-table function that locks, inserts and returns ids."""
+
+    group_commit: GroupCommit | None = None
 
     def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
@@ -80,10 +112,73 @@ class PolledPostgresApplicationRecorder(PostgresApplicationRecorder):
                  event=Identifier(self.stored_event_type_name),
                  lock_timeout=datastore.lock_timeout, table=table)
 
+        group_function = f"{self.events_table_name}_insert_group"[:63]
+        self.sql_create_statements.append(SQL(
+            "CREATE OR REPLACE FUNCTION {schema}.{function}(events {schema}.{event}[], "
+            "sizes integer[]) RETURNS TABLE (write integer, notification_ids bigint[], "
+            "error_code text, error_message text) LANGUAGE plpgsql AS $BODY$"
+            " DECLARE first integer := 1; BEGIN"
+            "    SET LOCAL lock_timeout = '{lock_timeout}s';"
+            "    LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE;"
+            "    FOR i IN 1 .. coalesce(array_length(sizes, 1), 0) LOOP"
+            "      write := i; notification_ids := NULL; error_code := NULL; error_message := NULL;"
+            "      BEGIN"
+            "        WITH inserted AS (INSERT INTO {schema}.{table} (originator_id, "
+            "        originator_version, topic, state) SELECT originator_id, "
+            "        originator_version, topic, state"
+            "        FROM unnest(events[first : first + sizes[i] - 1])"
+            "        RETURNING notification_id)"
+            "        SELECT array_agg(notification_id ORDER BY notification_id)"
+            "        INTO notification_ids FROM inserted;"
+            "      EXCEPTION WHEN OTHERS THEN"
+            "        error_code := SQLSTATE; error_message := SQLERRM;"
+            "      END;"
+            "      first := first + sizes[i];"
+            "      RETURN NEXT;"
+            "    END LOOP;"
+            " END; $BODY$"
+        ).format(schema=schema, function=Identifier(group_function),
+                 event=Identifier(self.stored_event_type_name),
+                 lock_timeout=datastore.lock_timeout, table=table))
+        self.sql_insert_group = SQL(
+            "SELECT write, notification_ids, error_code, error_message"
+            " FROM {schema}.{function}(%s, %s::integer[])"
+        ).format(schema=schema, function=Identifier(group_function))
+
         self.sql_select_page = SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state "
             "FROM {schema}.{table} WHERE notification_id >= %s ORDER BY notification_id LIMIT %s"
         ).format(schema=schema, table=table)
+
+    def insert_events(self, stored_events: Sequence[StoredEvent],
+                      **kwargs: Any) -> Sequence[int] | None:
+        if self.group_commit is None or tracked(kwargs) or not stored_events:
+            return super().insert_events(stored_events, **kwargs)
+        return self.group_commit.write(stored_events)
+
+    def record_group(self, group: list[QueuedWrite]) -> None:
+        """One autocommitted statement: a lone write through the one-write function, or
+        several through the group function, each refused or recorded on its own."""
+        if len(group) == 1:
+            group[0].ids = super().insert_events(group[0].events)
+            return
+        self._record_together(group)
+
+    @retry((persistence.InterfaceError, persistence.OperationalError), max_attempts=10, wait=0.2)
+    def _record_together(self, group: list[QueuedWrite]) -> None:
+        events = [self.construct_pg_stored_event(e.originator_id, e.originator_version,
+                                                 e.topic, e.state)
+                  for write in group for e in write.events]
+        sizes = [len(write.events) for write in group]
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(self.sql_insert_group, (events, sizes), prepare=True)
+            rows = curs.fetchall()
+        for number, ids, error_code, error_message in rows:
+            write = group[number - 1]
+            if error_code is None:
+                write.ids = list(ids)
+            else:
+                write.error = refusal(error_code, error_message)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_notifications(self, start: int | None, limit: int, stop: int | None = None,

@@ -10,14 +10,31 @@ makes held up the other steps while it waited. In WAL mode readers need not
 wait for a writer at all, so here a writer waits for its turn before joining
 the queue, and the queue only hands out connections. Writes are still one at
 a time, in the order they asked, each in its own transaction as before.
+Writes that arrive while one commits share the next commit (group_commit.py).
 Tested with eventsourcing 9.5.6 (pinned in constraints.txt).
 """
 
+import sqlite3
+from collections.abc import Sequence
 from time import time
 from typing import Any
 
-from eventsourcing.persistence import ConnectionUnavailableError
-from eventsourcing.sqlite import SQLiteConnection, SQLiteConnectionPool, SQLiteFactory
+from eventsourcing import persistence
+from eventsourcing.persistence import ConnectionUnavailableError, StoredEvent
+from eventsourcing.sqlite import (
+    SQLiteApplicationRecorder,
+    SQLiteConnection,
+    SQLiteConnectionPool,
+    SQLiteCursor,
+    SQLiteFactory,
+)
+
+from services.eventstore.group_commit import (
+    GroupCommit,
+    QueuedWrite,
+    group_commit_wanted,
+    tracked,
+)
 
 
 class WritersApartPool(SQLiteConnectionPool):
@@ -42,8 +59,67 @@ class WritersApartPool(SQLiteConnectionPool):
         return conn
 
 
+# The library's names for SQLite's errors, most particular first, as its transactions raise them.
+_AS_LIBRARY_ERROR: tuple[tuple[type[sqlite3.Error], type[Exception]], ...] = (
+    (sqlite3.InterfaceError, persistence.InterfaceError),
+    (sqlite3.DataError, persistence.DataError),
+    (sqlite3.OperationalError, persistence.OperationalError),
+    (sqlite3.IntegrityError, persistence.IntegrityError),
+    (sqlite3.InternalError, persistence.InternalError),
+    (sqlite3.ProgrammingError, persistence.ProgrammingError),
+    (sqlite3.NotSupportedError, persistence.NotSupportedError),
+    (sqlite3.DatabaseError, persistence.DatabaseError),
+    (sqlite3.Error, persistence.PersistenceError),
+)
+
+
+def as_library_error(error: Exception) -> Exception:
+    """A write's own error as the library would have raised it, had it committed alone:
+    a version clash is the `IntegrityError` that the application turns into a 409."""
+    for theirs, ours in _AS_LIBRARY_ERROR:
+        if isinstance(error, theirs):
+            converted = ours(error)
+            converted.__cause__ = error
+            return converted
+    return error
+
+
+class GroupCommitSQLiteRecorder(SQLiteApplicationRecorder):
+    """Saves events in group commits: each write under a savepoint, one COMMIT."""
+
+    group_commit: GroupCommit | None = None
+
+    def insert_events(self, stored_events: Sequence[StoredEvent],
+                      **kwargs: Any) -> Sequence[int] | None:
+        if self.group_commit is None or tracked(kwargs):
+            return super().insert_events(stored_events, **kwargs)
+        return self.group_commit.write(stored_events)
+
+    def record_group(self, group: list[QueuedWrite]) -> None:
+        """One transaction: a lone write as the library records it, or each of several
+        under its own savepoint, so that a refused write takes none of the others with it."""
+        with self.datastore.transaction(commit=True) as cursor:
+            if len(group) == 1:
+                group[0].ids = self._insert_events(cursor, group[0].events)
+                return
+            for write in group:
+                self._record_under_savepoint(cursor, write)
+
+    def _record_under_savepoint(self, cursor: SQLiteCursor, write: QueuedWrite) -> None:
+        cursor.execute("SAVEPOINT write")
+        try:
+            write.ids = self._insert_events(cursor, write.events)
+        except Exception as error:
+            cursor.execute("ROLLBACK TO write")
+            write.error = as_library_error(error)
+        cursor.execute("RELEASE write")
+
+
 class CaseworkSQLiteFactory(SQLiteFactory):
-    """The library's SQLite factory, its datastore's pool a `WritersApartPool`."""
+    """The library's SQLite factory: its datastore's pool a `WritersApartPool`, its
+    application recorder committing in groups (unless `CASEWORK_GROUP_COMMIT=off`)."""
+
+    application_recorder_class = GroupCommitSQLiteRecorder
 
     def __init__(self, env: Any) -> None:
         super().__init__(env)
@@ -54,3 +130,9 @@ class CaseworkSQLiteFactory(SQLiteFactory):
             pool_timeout=library.pool_timeout, max_age=library.max_age,
             pre_ping=library.pre_ping)
         library.close()
+
+    def application_recorder(self) -> Any:
+        recorder = super().application_recorder()
+        if isinstance(recorder, GroupCommitSQLiteRecorder) and group_commit_wanted(self.env):
+            recorder.group_commit = GroupCommit(recorder.record_group)
+        return recorder

@@ -1,0 +1,117 @@
+"""Group commit: the writes that arrive while one commit runs share the next one.
+
+Every save is a transaction of its own, and the store's one writer's turn is held
+for the whole of it, its durable commit included. With many people writing at
+once, each waited for the turn, then paid a commit of its own. Here a writer puts
+its events in a queue and waits; a committer thread takes the writes queued,
+records each under a savepoint of its own, commits them once, and hands each
+writer its own outcome.
+
+The committer is a thread of the group's own, not one of the writers: a Temporal
+worker stops an activity by raising inside its thread wherever it is, and a writer
+stopped half way through leading a commit would have left every other writer
+waiting. The committer starts with the first write and ends after a second with
+nothing to do.
+
+- A write refused on a version clash, or failing for any reason, is rolled back to
+  its savepoint and refused alone: the others in its group are still recorded.
+- A writer is answered only once the commit that holds its events has returned,
+  so nothing acknowledged is ever lost; if that commit fails, every write in it is
+  refused with the commit's error and none of its events is kept.
+- Writes are recorded in the order they arrived, so the notification log keeps
+  the order in which writers were queued.
+
+`CASEWORK_GROUP_COMMIT=off` (the bench only) gives each write its own commit, for
+measuring the two side by side.
+"""
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+
+MAX_GROUP = 128
+"""Writes per commit at most, so that one commit never holds the store for long."""
+
+IDLE_SECONDS = 1.0
+"""How long the committer waits for a write before it ends (the next write starts another)."""
+
+
+@dataclass(eq=False)
+class QueuedWrite:
+    """One writer's events, and what became of them."""
+
+    events: Sequence[StoredEvent]
+    ids: Sequence[int] | None = None
+    error: BaseException | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+RecordGroup = Callable[[list[QueuedWrite]], None]
+"""Records each write of a group in one transaction, setting `ids` or `error` on each
+write, and raises only when the transaction as a whole did not commit."""
+
+
+class GroupCommit:
+    """The queue of waiting writes, and the turn to lead a commit."""
+
+    def __init__(self, record_group: RecordGroup) -> None:
+        self._record_group = record_group
+        self._queued = threading.Condition()
+        self._queue: list[QueuedWrite] = []
+        self._committer: threading.Thread | None = None
+        self.commits = 0
+        self.writes = 0
+
+    def write(self, events: Sequence[StoredEvent]) -> Sequence[int] | None:
+        """Records `events` in the next commit; answers once it is durable."""
+        mine = QueuedWrite(events)
+        with self._queued:
+            self._queue.append(mine)
+            if self._committer is None or not self._committer.is_alive():  # none, or forked
+                self._committer = threading.Thread(target=self._commit_queued, daemon=True,
+                                                   name="group-commit")
+                self._committer.start()
+            else:
+                self._queued.notify()
+        mine.done.wait()
+        if mine.error is not None:
+            raise mine.error
+        return mine.ids
+
+    def _commit_queued(self) -> None:
+        while True:
+            with self._queued:
+                if not self._queue:
+                    self._queued.wait(IDLE_SECONDS)
+                if not self._queue:
+                    self._committer = None
+                    return
+                group, self._queue = self._queue[:MAX_GROUP], self._queue[MAX_GROUP:]
+            self._commit(group)
+
+    def _commit(self, group: list[QueuedWrite]) -> None:
+        try:
+            self._record_group(group)
+        except BaseException as error:  # the commit failed: nothing in it was kept
+            for write in group:
+                write.ids = None
+                write.error = write.error or error
+        self.commits += 1
+        self.writes += len(group)
+        for write in group:
+            write.done.set()
+
+
+def tracked(kwargs: dict[str, Any]) -> bool:
+    """Whether a save carries more than its events (a process application's tracking
+    record): such a save is committed on its own, as the library records it. The
+    application passes `tracking=None` with every plain save."""
+    return any(value is not None for value in kwargs.values())
+
+
+def group_commit_wanted(env: Any) -> bool:
+    """Group commit unless the environment turns it off (`CASEWORK_GROUP_COMMIT=off`)."""
+    return (env.get("CASEWORK_GROUP_COMMIT") or "on") != "off"

@@ -1,0 +1,208 @@
+"""Writes that arrive while one commits share the next commit, each still on its own.
+
+Real SQLite files, a real PostgreSQL and real threads. Another connection holds
+the write lock (SQLite's file lock, PostgreSQL's lock on the events table) while
+writers arrive, so that they queue behind a commit as they do when many people
+write at once; then it lets go.
+"""
+
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from eventsourcing.persistence import InfrastructureFactory, IntegrityError, StoredEvent
+from eventsourcing.utils import Environment
+
+from services.cases.service import CaseService
+from services.eventstore.group_commit import GroupCommit, QueuedWrite
+from services.platform.settings import Settings
+from tests.helpers import OPEN_CASE
+
+ACTOR = dict(actor_id="coordinator-1", actor_role="coordinator")
+Holding = Callable[..., Any]
+"""Holds the store's write lock on an events table (`stored_events` unless named), from
+another connection, until the context ends."""
+
+
+@contextmanager
+def _holding_sqlite(database: Path) -> Iterator[None]:
+    holder = sqlite3.connect(database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+@contextmanager
+def _holding_postgres(settings: Settings, table: str) -> Iterator[None]:
+    with psycopg.connect(settings.postgres_url) as holder:
+        holder.execute(f'LOCK TABLE "{settings.postgres_schema}"."{table}" IN EXCLUSIVE MODE')
+        yield
+        holder.rollback()
+
+
+@pytest.fixture
+def holding(settings: Settings) -> Holding:
+    if settings.store == "sqlite":
+        return lambda table="stored_events": _holding_sqlite(settings.sqlite_path)
+    return lambda table="stored_events": _holding_postgres(settings, table)
+
+
+@pytest.fixture
+def recorder(settings: Settings) -> Iterator[Any]:
+    env = {k: v for k, v in settings.eventsourcing_env().items()
+           if not k.startswith("CASEWORK_")}
+    factory = InfrastructureFactory.construct(Environment(env=env))
+    recorder: Any = factory.application_recorder()
+    assert recorder.group_commit is not None
+    yield recorder
+    factory.close()
+
+
+def _event(stream: uuid.UUID, version: int) -> StoredEvent:
+    return StoredEvent(originator_id=stream, originator_version=version,
+                       topic="tests:Happened", state=f"{stream}/{version}".encode())
+
+
+def _writes_queued(holding: Holding, writes: list[Callable[[], Any]]) -> list[Any]:
+    """Runs each write on a thread of its own while another connection holds the write
+    lock; lets go once they have all queued; each write's outcome (its result or the
+    error it raised), in the order given, once all are answered."""
+    outcomes: list[Any] = [None] * len(writes)
+
+    def run(index: int) -> None:
+        try:
+            outcomes[index] = writes[index]()
+        except Exception as error:
+            outcomes[index] = error
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(writes))]
+    with holding():
+        for thread in threads:
+            thread.start()
+            time.sleep(0.02)  # so that they queue in the order given
+        time.sleep(0.3)
+    for thread in threads:
+        thread.join(30)
+    return outcomes
+
+
+def test_writes_that_arrive_during_a_commit_share_the_next_one(holding, recorder):
+    streams = [uuid.uuid4() for _ in range(12)]
+    outcomes = _writes_queued(holding, [lambda s=s: recorder.insert_events([_event(s, 1)])
+                                        for s in streams])
+    assert all(isinstance(ids, list) and len(ids) == 1 for ids in outcomes), outcomes
+    assert recorder.group_commit is not None
+    assert recorder.group_commit.writes == 12
+    assert recorder.group_commit.commits <= 3  # the first alone, the rest together
+    for stream in streams:
+        assert [e.originator_version for e in recorder.select_events(stream)] == [1]
+
+
+def test_a_refused_write_takes_none_of_its_group_with_it(holding, recorder):
+    clashing = uuid.uuid4()
+    recorder.insert_events([_event(clashing, 1)])
+    others = [uuid.uuid4() for _ in range(6)]
+    writes: list[Callable[[], Any]] = [
+        lambda s=s: recorder.insert_events([_event(s, 1)]) for s in others[:3]]
+    # version 2 is new but version 1 is taken: the whole write is refused, not half kept
+    writes.append(lambda: recorder.insert_events([_event(clashing, 2), _event(clashing, 1)]))
+    writes += [lambda s=s: recorder.insert_events([_event(s, 1)]) for s in others[3:]]
+    outcomes = _writes_queued(holding, writes)
+    assert isinstance(outcomes[3], IntegrityError)
+    assert [e.originator_version for e in recorder.select_events(clashing)] == [1]
+    for stream, ids in zip(others, outcomes[:3] + outcomes[4:], strict=True):
+        assert isinstance(ids, list), ids
+        assert [e.originator_version for e in recorder.select_events(stream)] == [1]
+    assert recorder.group_commit is not None and recorder.group_commit.commits < 8
+
+
+def test_the_log_keeps_the_order_writers_were_queued_in(holding, recorder):
+    streams = [uuid.uuid4() for _ in range(8)]
+    outcomes = _writes_queued(holding, [lambda s=s: recorder.insert_events([_event(s, 1)])
+                                        for s in streams])
+    ids = [written[0] for written in outcomes]
+    assert ids == sorted(ids)
+    logged = recorder.select_notifications(start=1, limit=100)
+    assert [n.originator_id for n in logged] == streams
+
+
+def test_a_write_is_answered_only_once_its_commit_is_durable(holding, recorder, settings):
+    """What a writer is told is stored is read back by a connection that was not there."""
+    streams = [uuid.uuid4() for _ in range(6)]
+    _writes_queued(holding, [lambda s=s: recorder.insert_events([_event(s, 1)])
+                             for s in streams])
+    if settings.store == "sqlite":
+        with sqlite3.connect(settings.sqlite_path) as other:
+            stored = {r[0] for r in other.execute("SELECT originator_id FROM stored_events")}
+    else:
+        with psycopg.connect(settings.postgres_url) as other:
+            stored = {r[0].hex for r in other.execute(
+                f'SELECT originator_id FROM "{settings.postgres_schema}".stored_events')}
+    assert stored == {s.hex for s in streams}
+
+
+def test_a_failed_commit_refuses_every_write_in_it_and_keeps_none():
+    """The queue's own promise: when the transaction does not commit, nobody in it is told
+    their events are stored, and the next group is led as usual."""
+    kept: list[QueuedWrite] = []
+    first_group = threading.Event()
+
+    def record(group: list[QueuedWrite]) -> None:
+        if not first_group.is_set():
+            first_group.set()
+            time.sleep(0.2)  # the others queue meanwhile
+            raise sqlite3.OperationalError("disk I/O error")
+        for write in group:
+            write.ids = [1]
+        kept.extend(group)
+
+    commit = GroupCommit(record)
+    outcomes: list[Any] = [None] * 4
+
+    def run(index: int) -> None:
+        try:
+            outcomes[index] = commit.write([])
+        except sqlite3.Error as error:
+            outcomes[index] = error
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    threads[0].start()
+    first_group.wait(5)
+    for thread in threads[1:]:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert isinstance(outcomes[0], sqlite3.OperationalError)
+    assert outcomes[1:] == [[1], [1], [1]] and len(kept) == 3
+
+
+def test_commands_from_many_people_at_once_are_each_recorded(settings, holding):
+    """Through the case service, as the API writes: sixteen commands on sixteen cases, all
+    queued behind a commit, each recorded once in its case's history."""
+    cases = CaseService(settings.eventsourcing_env())
+    try:
+        ids = [cases.open_case(**OPEN_CASE, **ACTOR) for _ in range(16)]
+        recorder = cases.recorder.inner
+        commit = recorder.group_commit
+        before, written = commit.commits, commit.writes
+        table = recorder.events_table_name
+        outcomes = _writes_queued(lambda: holding(table), [
+            lambda c=c: cases.issue_reminder(c, deadline="diagnosis", recipient="owner",
+                                             reminder_key="diagnosis-1")
+            for c in ids])
+        assert outcomes == [True] * 16
+        assert commit.writes - written == 16 and commit.commits - before < 16
+        for case_id in ids:
+            assert [e["type"] for e in cases.history(case_id)].count("ReminderIssued") == 1
+    finally:
+        cases.close()
