@@ -128,6 +128,9 @@ class Settings(BaseSettings):
     master_key_file: Path | None = None
     key_store: str = ""  # where the data keys live; "" for the store's own (see below)
     encryption: str = Field("on", pattern="^(on|off)$")
+    # "off" gives every save a commit of its own, to measure what group commit gains
+    # (bench/), never in service.
+    group_commit: str = Field("on", pattern="^(on|off)$")
 
     # The retention schedule (docs/records.md, domain/retention.py): how long a closed
     # case is kept (ISO-8601: P6Y), longer or shorter for a region or an outcome
@@ -235,6 +238,7 @@ class Settings(BaseSettings):
                 "PERSISTENCE_MODULE": "services.eventstore.sqlite_datastore:CaseworkSQLiteFactory",
                 "SQLITE_DBNAME": str(self.sqlite_path),
                 "SQLITE_LOCK_TIMEOUT": "10",
+                "CASEWORK_GROUP_COMMIT": self.group_commit,
                 **self.policy_env(),
                 **self.encryption_env(),
             }
@@ -253,6 +257,7 @@ class Settings(BaseSettings):
             "POSTGRES_CONNECT_TIMEOUT": "5",
             "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
             "POSTGRES_MAX_OVERFLOW": str(self.postgres_max_overflow),
+            "CASEWORK_GROUP_COMMIT": self.group_commit,
             **self.policy_env(),
             **self.encryption_env(),
         }

@@ -206,3 +206,13 @@ def test_commands_from_many_people_at_once_are_each_recorded(settings, holding):
             assert [e["type"] for e in cases.history(case_id)].count("ReminderIssued") == 1
     finally:
         cases.close()
+
+
+def test_group_commit_off_gives_every_save_a_commit_of_its_own(settings):
+    """What the bench measures group commit against (`CASEWORK_GROUP_COMMIT=off`)."""
+    cases = CaseService(settings.model_copy(update={"group_commit": "off"}).eventsourcing_env())
+    try:
+        cases.open_case(**OPEN_CASE, **ACTOR)
+        assert cases.recorder.inner.group_commit is None
+    finally:
+        cases.close()
