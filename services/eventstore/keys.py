@@ -66,6 +66,9 @@ def stream_key(stream_id: Any) -> str:
 
 
 _KEY_ROW = "SELECT wrapped, destroyed_at FROM casework_data_keys WHERE stream_id = ?"
+_NEW_KEY_ROW = ("INSERT INTO casework_data_keys (stream_id, wrapped, created_at) "
+                "VALUES (?, ?, ?) ON CONFLICT (stream_id) DO NOTHING "
+                "RETURNING wrapped, destroyed_at")
 
 
 class MasterKey(Protocol):
@@ -201,19 +204,24 @@ class KeyStore:
                 with sqlite_transaction(self._conn, "BEGIN IMMEDIATE"):
                     yield self._conn.execute
 
-    def _read_one(self, sql: str, args: tuple[Any, ...] = ()) -> Any:
-        """One row from one query, outside any transaction: the check every read and
-        command makes (is this case's key destroyed?), one round trip. In a transaction
-        (`_cursor`) it took three on PostgreSQL, and on SQLite took the key store's write
-        lock, which the API and the worker then waited on for each other's reads."""
+    def _one(self, sql: str, args: tuple[Any, ...] = ()) -> Any:
+        """The first row of one statement, committed on its own, outside any transaction:
+        the check every read and command makes (is this case's key destroyed?), and the
+        making of a key that no one made ahead, one round trip each. In a transaction
+        (`_cursor`) each took three or four on PostgreSQL, and on SQLite a read took the
+        key store's write lock, which the API and the worker then waited on for each
+        other's reads. Its rows are read to the end: SQLite commits a statement that
+        writes only once it is done."""
         with self._lock:
             if not self.postgres:
-                return self._conn.execute(sql, args).fetchone()
+                rows = self._conn.execute(sql, args).fetchall()
+                return rows[0] if rows else None
             try:
-                return self._conn.execute(sql.replace("?", "%s"), args).fetchone()
+                rows = self._conn.execute(sql.replace("?", "%s"), args).fetchall()
             except psycopg.OperationalError:
                 self._conn = self._connect()  # the next call reconnects
                 raise
+            return rows[0] if rows else None
 
     def close(self) -> None:
         with self._lock:
@@ -239,13 +247,12 @@ class KeyStore:
         found = self._keys.get(key)
         if found is not None:
             return found
-        row = self._read_one(_KEY_ROW, (key,))  # no transaction, nor the write lock, to read
+        row = self._one(_KEY_ROW, (key,))  # no transaction, nor the write lock, to read
         if row is None and create:
-            with self._cursor() as run:
-                run("INSERT INTO casework_data_keys (stream_id, wrapped, created_at) "
-                    "VALUES (?, ?, ?) ON CONFLICT (stream_id) DO NOTHING",
-                    (key, self.master.wrap(AESGCM.generate_key(256), key), _now()))
-                row = run(_KEY_ROW, (key,)).fetchone()
+            # one statement, committed on its own: a transaction around an insert and a
+            # read took four round trips on PostgreSQL, for every keyed outcome saved
+            made = (key, self.master.wrap(AESGCM.generate_key(256), key), _now())
+            row = self._one(_NEW_KEY_ROW, made) or self._one(_KEY_ROW, (key,))
         if row is None:
             return None
         if row[0] is None:
@@ -301,7 +308,7 @@ class KeyStore:
         """Asked of the store, not this process's cache: another process may have
         destroyed it (and then this process forgets its cached copy too)."""
         key = stream_key(stream_id)
-        row = self._read_one(_KEY_ROW, (key,))
+        row = self._one(_KEY_ROW, (key,))
         destroyed = row is not None and row[0] is None
         if destroyed:
             with self._lock:

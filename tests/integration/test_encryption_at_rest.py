@@ -11,6 +11,8 @@ import re
 import sqlite3
 import subprocess
 import sys
+import threading
+import uuid
 from pathlib import Path
 
 import psycopg
@@ -19,6 +21,8 @@ import pytest
 from services.cases.service import CaseService
 from services.eventstore.keys import (
     FileMasterKey,
+    KeyDestroyed,
+    KeyStore,
     KeyStoreError,
     MasterKeyMissing,
     open_key_store,
@@ -192,3 +196,30 @@ def test_a_backup_holds_neither_the_key_store_nor_the_master_key(cases, settings
     assert wrapped not in held and master not in held
     assert base64.b64decode(master) not in held
     assert b"casework_data_keys" not in held and b"casework_key_check" not in held
+
+
+def test_a_stream_gets_one_data_key_however_many_processes_make_it_at_once(settings):
+    """A keyed outcome's stream has no key made ahead: two processes saving it at once
+    (the same Idempotency-Key sent to two API replicas) must seal it under one key, and a
+    destroyed key is never made again."""
+    stores = [KeyStore(settings.key_store_location, settings.master_key_path) for _ in range(2)]
+    try:
+        streams = [uuid.uuid4() for _ in range(20)]
+        made: list[list[bytes | None]] = [[], []]
+        threads = [threading.Thread(target=lambda i=i: made[i].extend(
+            stores[i].data_key(s, create=True) for s in streams)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert made[0] == made[1] and len(set(made[0])) == 20 and None not in made[0]
+        stores[0].destroy(streams[0])
+        fresh = KeyStore(settings.key_store_location, settings.master_key_path)
+        try:
+            with pytest.raises(KeyDestroyed):
+                fresh.data_key(streams[0], create=True)
+        finally:
+            fresh.close()
+    finally:
+        for store in stores:
+            store.close()
