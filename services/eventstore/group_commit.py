@@ -25,6 +25,7 @@ nothing to do.
 measuring the two side by side.
 """
 
+import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -32,8 +33,14 @@ from typing import Any
 
 from eventsourcing.persistence import StoredEvent
 
-MAX_GROUP = 128
-"""Writes per commit at most, so that one commit never holds the store for long."""
+MAX_GROUP = 64
+"""Writes per commit at most: one commit never holds the store for long, and on
+PostgreSQL each write's block is a subtransaction, of which a session caches 64 before
+every session's visibility checks slow down."""
+
+WAKE_SECONDS = 0.1
+"""How often a waiting writer wakes: a Temporal worker cancels an activity by raising in
+its thread, which a thread blocked in one long wait would see only when it ends."""
 
 IDLE_SECONDS = 1.0
 """How long the committer waits for a write before it ends (the next write starts another)."""
@@ -59,24 +66,33 @@ class GroupCommit:
 
     def __init__(self, record_group: RecordGroup) -> None:
         self._record_group = record_group
-        self._queued = threading.Condition()
-        self._queue: list[QueuedWrite] = []
-        self._committer: threading.Thread | None = None
+        self._start()
         self.commits = 0
         self.writes = 0
 
+    def _start(self) -> None:
+        """An empty queue, and no committer yet: at first, and in a child process after a
+        fork, which has neither the parent's committer nor any business with its writes."""
+        self._pid = os.getpid()
+        self._queued = threading.Condition()
+        self._queue: list[QueuedWrite] = []
+        self._committer: threading.Thread | None = None
+
     def write(self, events: Sequence[StoredEvent]) -> Sequence[int] | None:
         """Records `events` in the next commit; answers once it is durable."""
+        if self._pid != os.getpid():
+            self._start()
         mine = QueuedWrite(events)
         with self._queued:
+            if self._committer is None or not self._committer.is_alive():
+                committer = threading.Thread(target=self._commit_queued, daemon=True,
+                                             name="group-commit")
+                committer.start()  # before queueing: a thread that cannot start leaves none
+                self._committer = committer
             self._queue.append(mine)
-            if self._committer is None or not self._committer.is_alive():  # none, or forked
-                self._committer = threading.Thread(target=self._commit_queued, daemon=True,
-                                                   name="group-commit")
-                self._committer.start()
-            else:
-                self._queued.notify()
-        mine.done.wait()
+            self._queued.notify()
+        while not mine.done.wait(WAKE_SECONDS):
+            pass
         if mine.error is not None:
             raise mine.error
         return mine.ids

@@ -25,6 +25,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 from eventsourcing import persistence
 from eventsourcing.persistence import (
     AggregateRecorder,
@@ -75,14 +76,28 @@ class SchemaLockedPostgresFactory(PostgresFactory):
         return recorder
 
 
+# The library's names for psycopg's errors, as its datastore raises them.
+_AS_LIBRARY_ERROR: tuple[tuple[type[psycopg.Error], type[Exception]], ...] = (
+    (psycopg.IntegrityError, persistence.IntegrityError),
+    (psycopg.DataError, persistence.DataError),
+    (psycopg.OperationalError, persistence.OperationalError),
+    (psycopg.ProgrammingError, persistence.ProgrammingError),
+    (psycopg.InternalError, persistence.InternalError),
+    (psycopg.NotSupportedError, persistence.NotSupportedError),
+)
+
+
 def refusal(sqlstate: str, message: str) -> Exception:
     """A write's own error as the library would have raised it, had it committed alone:
-    a version clash (class 23) is the `IntegrityError` the application turns into a 409."""
-    if sqlstate.startswith("23"):
-        return persistence.IntegrityError(message)
-    if sqlstate.startswith("22"):
-        return persistence.DataError(message)
-    return persistence.DatabaseError(f"{sqlstate}: {message}")
+    a version clash (23505) is the `IntegrityError` the application turns into a 409."""
+    try:
+        theirs = psycopg.errors.lookup(sqlstate)
+    except KeyError:
+        return persistence.DatabaseError(f"{sqlstate}: {message}")
+    for psycopgs, ours in _AS_LIBRARY_ERROR:
+        if issubclass(theirs, psycopgs):
+            return ours(message)
+    return persistence.DatabaseError(message)
 
 
 class PolledPostgresApplicationRecorder(PostgresApplicationRecorder):
@@ -164,8 +179,22 @@ class PolledPostgresApplicationRecorder(PostgresApplicationRecorder):
             return
         self._record_together(group)
 
-    @retry((persistence.InterfaceError, persistence.OperationalError), max_attempts=10, wait=0.2)
     def _record_together(self, group: list[QueuedWrite]) -> None:
+        """The group in one statement; if the statement itself is refused for what one
+        write holds (a value the server cannot take, refused before any write's block
+        runs), each write on its own, so that only that write is refused."""
+        try:
+            self._record_in_one_statement(group)
+        except (persistence.DataError, persistence.ProgrammingError):
+            for write in group:
+                try:
+                    write.ids = super().insert_events(write.events)
+                    write.error = None
+                except persistence.PersistenceError as error:
+                    write.error = error
+
+    @retry((persistence.InterfaceError, persistence.OperationalError), max_attempts=10, wait=0.2)
+    def _record_in_one_statement(self, group: list[QueuedWrite]) -> None:
         events = [self.construct_pg_stored_event(e.originator_id, e.originator_version,
                                                  e.topic, e.state)
                   for write in group for e in write.events]

@@ -35,6 +35,7 @@ from services.eventstore.group_commit import (
     group_commit_wanted,
     tracked,
 )
+from services.eventstore.side_tables import sqlite_transaction
 
 
 class WritersApartPool(SQLiteConnectionPool):
@@ -73,6 +74,11 @@ _AS_LIBRARY_ERROR: tuple[tuple[type[sqlite3.Error], type[Exception]], ...] = (
 )
 
 
+_THE_WRITES_OWN = (sqlite3.IntegrityError, sqlite3.DataError, sqlite3.ProgrammingError,
+                   sqlite3.InterfaceError, sqlite3.NotSupportedError)
+"""Errors one write brings on itself, as against errors of the store it is written to."""
+
+
 def as_library_error(error: Exception) -> Exception:
     """A write's own error as the library would have raised it, had it committed alone:
     a version clash is the `IntegrityError` that the application turns into a 409."""
@@ -97,19 +103,34 @@ class GroupCommitSQLiteRecorder(SQLiteApplicationRecorder):
 
     def record_group(self, group: list[QueuedWrite]) -> None:
         """One transaction: a lone write as the library records it, or each of several
-        under its own savepoint, so that a refused write takes none of the others with it."""
-        with self.datastore.transaction(commit=True) as cursor:
-            if len(group) == 1:
+        under its own savepoint, so that a refused write takes none of the others with it.
+
+        A group takes the write lock as it begins (BEGIN IMMEDIATE), so that it waits for
+        another process's transaction once; taken at each write's first insert, a lock
+        held elsewhere past the timeout cost every write in the group a timeout in turn."""
+        if len(group) == 1:
+            with self.datastore.transaction(commit=True) as cursor:
                 group[0].ids = self._insert_events(cursor, group[0].events)
-                return
-            for write in group:
-                self._record_under_savepoint(cursor, write)
+            return
+        with self.datastore.get_connection(commit=True) as conn:
+            plain = conn._sqlite_conn  # noqa: SLF001 - the pinned library's one way to it
+            try:
+                with sqlite_transaction(plain, "BEGIN IMMEDIATE"):
+                    cursor = conn.cursor()
+                    for write in group:
+                        self._record_under_savepoint(cursor, write)
+            except sqlite3.Error as error:
+                raise as_library_error(error) from error
 
     def _record_under_savepoint(self, cursor: SQLiteCursor, write: QueuedWrite) -> None:
+        """The write, or its refusal: a clash, or a value SQLite cannot hold, is the write's
+        own; anything the store itself says (locked, full, damaged) fails the group."""
         cursor.execute("SAVEPOINT write")
         try:
             write.ids = self._insert_events(cursor, write.events)
         except Exception as error:
+            if isinstance(error, sqlite3.Error) and not isinstance(error, _THE_WRITES_OWN):
+                raise
             cursor.execute("ROLLBACK TO write")
             write.error = as_library_error(error)
         cursor.execute("RELEASE write")

@@ -255,6 +255,9 @@ class Settings(BaseSettings):
             "POSTGRES_USER": unquote(url.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(url.password or ""),
             "POSTGRES_CONNECT_TIMEOUT": "5",
+            # a save waits at most this long for the events table's lock, then is retried
+            # (the library's default, 0, waits for ever behind a session that never ends)
+            "POSTGRES_LOCK_TIMEOUT": "10",
             "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
             "POSTGRES_MAX_OVERFLOW": str(self.postgres_max_overflow),
             "CASEWORK_GROUP_COMMIT": self.group_commit,

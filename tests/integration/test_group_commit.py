@@ -6,6 +6,7 @@ writers arrive, so that they queue behind a commit as they do when many people
 write at once; then it lets go.
 """
 
+import contextlib
 import sqlite3
 import threading
 import time
@@ -17,11 +18,17 @@ from typing import Any
 
 import psycopg
 import pytest
-from eventsourcing.persistence import InfrastructureFactory, IntegrityError, StoredEvent
+from eventsourcing.persistence import (
+    InfrastructureFactory,
+    IntegrityError,
+    OperationalError,
+    StoredEvent,
+)
 from eventsourcing.utils import Environment
 
 from services.cases.service import CaseService
 from services.eventstore.group_commit import GroupCommit, QueuedWrite
+from services.eventstore.sqlite_datastore import CaseworkSQLiteFactory
 from services.platform.settings import Settings
 from tests.helpers import OPEN_CASE
 
@@ -136,19 +143,93 @@ def test_the_log_keeps_the_order_writers_were_queued_in(holding, recorder):
     assert [n.originator_id for n in logged] == streams
 
 
-def test_a_write_is_answered_only_once_its_commit_is_durable(holding, recorder, settings):
-    """What a writer is told is stored is read back by a connection that was not there."""
-    streams = [uuid.uuid4() for _ in range(6)]
-    _writes_queued(holding, [lambda s=s: recorder.insert_events([_event(s, 1)])
-                             for s in streams])
+def _stored_streams(settings: Settings) -> set[str]:
+    """The streams another connection, which was not there, reads back."""
     if settings.store == "sqlite":
         with sqlite3.connect(settings.sqlite_path) as other:
-            stored = {r[0] for r in other.execute("SELECT originator_id FROM stored_events")}
-    else:
-        with psycopg.connect(settings.postgres_url) as other:
-            stored = {r[0].hex for r in other.execute(
-                f'SELECT originator_id FROM "{settings.postgres_schema}".stored_events')}
-    assert stored == {s.hex for s in streams}
+            return {r[0] for r in other.execute("SELECT originator_id FROM stored_events")}
+    with psycopg.connect(settings.postgres_url) as other:
+        return {r[0].hex for r in other.execute(
+            f'SELECT originator_id FROM "{settings.postgres_schema}".stored_events')}
+
+
+def test_a_write_is_answered_only_once_its_commit_is_durable(recorder, settings):
+    """Writers are still waiting while their group's rows are written and not yet
+    committed; once answered, a connection that was not there reads every one back."""
+    if settings.store == "postgres":
+        pytest.skip("the group is one autocommitted statement: nothing to pause inside it")
+    recorder.insert_events([_event(uuid.uuid4(), 1)])  # the table exists
+    recorded, release = threading.Event(), threading.Event()
+    insert = recorder._insert_events
+
+    def insert_then_pause(cursor, events, **kwargs):
+        ids = insert(cursor, events, **kwargs)
+        if len(events) == 1 and events[0].originator_version == 2:  # the group's last write
+            recorded.set()
+            release.wait(10)
+        return ids
+
+    recorder._insert_events = insert_then_pause
+    streams = [uuid.uuid4() for _ in range(4)]
+    answered: list[uuid.UUID] = []
+    with _holding_sqlite(settings.sqlite_path):
+        threads = [threading.Thread(target=lambda s=s, v=v: (
+            recorder.insert_events([_event(s, v)]), answered.append(s)))
+            for s, v in zip(streams, (1, 1, 1, 2), strict=True)]
+        for thread in threads:
+            thread.start()
+            time.sleep(0.05)
+    assert recorded.wait(10)
+    assert answered == [streams[0]]  # the first committed alone; the group is not committed
+    assert _stored_streams(settings) & {s.hex for s in streams} == {streams[0].hex}
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    assert sorted(answered) == sorted(streams)
+    assert {s.hex for s in streams} <= _stored_streams(settings)
+
+
+def test_a_value_the_store_cannot_hold_is_refused_alone(holding, recorder, settings):
+    """One bad record never denies service to the others in its group."""
+    streams = [uuid.uuid4() for _ in range(5)]
+    writes: list[Callable[[], Any]] = [
+        lambda s=s: recorder.insert_events([_event(s, 2**63 if s == streams[2] else 1)])
+        for s in streams]
+    outcomes = _writes_queued(holding, writes)
+    assert isinstance(outcomes[2], Exception), outcomes
+    assert all(isinstance(outcomes[i], list) for i in (0, 1, 3, 4)), outcomes
+    assert _stored_streams(settings) == {s.hex for i, s in enumerate(streams) if i != 2}
+
+
+def test_a_lock_held_past_the_timeout_costs_a_group_one_timeout_not_one_each(tmp_path):
+    """Another process holding SQLite's write lock too long: the writers queued behind
+    it are refused after one timeout, together, and nothing they wrote is kept."""
+    database = tmp_path / "events.sqlite"
+    factory = CaseworkSQLiteFactory({"SQLITE_DBNAME": str(database), "SQLITE_LOCK_TIMEOUT": "1"})
+    recorder: Any = factory.application_recorder()
+    try:
+        recorder.insert_events([_event(uuid.uuid4(), 1)])
+        streams = [uuid.uuid4() for _ in range(7)]
+        answered_after: list[float] = []
+        started = time.monotonic()
+
+        def write(stream: uuid.UUID) -> None:
+            with contextlib.suppress(OperationalError):
+                recorder.insert_events([_event(stream, 1)])
+            answered_after.append(time.monotonic() - started)
+
+        with _holding_sqlite(database):
+            threads = [threading.Thread(target=write, args=(s,)) for s in streams]
+            for thread in threads:
+                thread.start()
+                time.sleep(0.02)
+            time.sleep(4.5)
+        for thread in threads:
+            thread.join(30)
+        assert len(answered_after) == 7 and max(answered_after) < 3.5, answered_after
+        assert recorder.select_notifications(start=2, limit=10) == []
+    finally:
+        factory.close()
 
 
 def test_a_failed_commit_refuses_every_write_in_it_and_keeps_none():
