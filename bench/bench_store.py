@@ -22,9 +22,11 @@ CONCERN = dict(authority="Northshire County Council", region="North West",
                issue_type="service-specific issue")
 
 
-def service(settings, *, cache: bool = True, group_commit: bool = True) -> CaseService:
+def service(settings, *, cache: bool = True, group_commit: bool | None = None) -> CaseService:
+    """The case service on a bench store; group commit as the settings have it unless told."""
     env = settings.eventsourcing_env() | ({} if cache else {"AGGREGATE_CACHE_MAXSIZE": "0"})
-    env["CASEWORK_GROUP_COMMIT"] = "on" if group_commit else "off"
+    if group_commit is not None:
+        env["CASEWORK_GROUP_COMMIT"] = "on" if group_commit else "off"
     return CaseService(env, diagnosis_deadline=PolicyDuration.parse("10"))
 
 

@@ -26,8 +26,8 @@ second with nothing to do.
 - Queued writes are recorded in the order they arrived. Notification ids follow
   the order of commits, as the stores give them.
 
-`CASEWORK_GROUP_COMMIT=off` (the bench only) gives each write its own commit, for
-measuring the two side by side.
+It is on with `CASEWORK_GROUP_COMMIT=on`; off, each save commits on its own, as
+the library records it (docs/performance.md says why off is the default).
 """
 
 import os
@@ -154,5 +154,5 @@ def tracked(kwargs: dict[str, Any]) -> bool:
 
 
 def group_commit_wanted(env: Any) -> bool:
-    """Group commit unless the environment turns it off (`CASEWORK_GROUP_COMMIT=off`)."""
-    return (env.get("CASEWORK_GROUP_COMMIT") or "on") != "off"
+    """Group commit when the environment turns it on (`CASEWORK_GROUP_COMMIT=on`)."""
+    return env.get("CASEWORK_GROUP_COMMIT") == "on"

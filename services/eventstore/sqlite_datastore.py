@@ -138,7 +138,7 @@ class GroupCommitSQLiteRecorder(SQLiteApplicationRecorder):
 
 class CaseworkSQLiteFactory(SQLiteFactory):
     """The library's SQLite factory: its datastore's pool a `WritersApartPool`, its
-    application recorder committing in groups (unless `CASEWORK_GROUP_COMMIT=off`)."""
+    application recorder committing in groups when `CASEWORK_GROUP_COMMIT=on`."""
 
     application_recorder_class = GroupCommitSQLiteRecorder
 

@@ -128,9 +128,11 @@ class Settings(BaseSettings):
     master_key_file: Path | None = None
     key_store: str = ""  # where the data keys live; "" for the store's own (see below)
     encryption: str = Field("on", pattern="^(on|off)$")
-    # "off" gives every save a commit of its own, to measure what group commit gains
-    # (bench/), never in service.
-    group_commit: str = Field("on", pattern="^(on|off)$")
+    # "on": the saves that arrive while one commits share the next commit
+    # (services/eventstore/group_commit.py). Off by default: on two cores with a fast
+    # disk it gained little, and the reminder lateness bench ran slower with it (see
+    # docs/performance.md, "Group commit beside one commit per write").
+    group_commit: str = Field("off", pattern="^(on|off)$")
 
     # The retention schedule (docs/records.md, domain/retention.py): how long a closed
     # case is kept (ISO-8601: P6Y), longer or shorter for a region or an outcome
