@@ -36,6 +36,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from eventsourcing import persistence
 from eventsourcing.persistence import StoredEvent
 
 MAX_GROUP = 64
@@ -144,6 +145,17 @@ class GroupCommit:
         self.writes += len(group)
         for write in group:
             write.done.set()
+
+
+def as_library_error(theirs: type[BaseException], message: str) -> Exception:
+    """A write's own error as the library would have raised it, had it committed alone: a
+    version clash is the `IntegrityError` that the application turns into a 409. Both
+    drivers name their errors as PEP 249 does, and the library names its own alike."""
+    for named in theirs.__mro__:
+        ours = getattr(persistence, named.__name__, None)
+        if isinstance(ours, type) and issubclass(ours, persistence.PersistenceError):
+            return ours(message)
+    return persistence.PersistenceError(message)
 
 
 def tracked(kwargs: dict[str, Any]) -> bool:

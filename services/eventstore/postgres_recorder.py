@@ -42,6 +42,7 @@ from psycopg.sql import SQL, Identifier
 from services.eventstore.group_commit import (
     GroupCommit,
     QueuedWrite,
+    as_library_error,
     group_commit_wanted,
     tracked,
 )
@@ -76,28 +77,13 @@ class SchemaLockedPostgresFactory(PostgresFactory):
         return recorder
 
 
-# The library's names for psycopg's errors, as its datastore raises them.
-_AS_LIBRARY_ERROR: tuple[tuple[type[psycopg.Error], type[Exception]], ...] = (
-    (psycopg.IntegrityError, persistence.IntegrityError),
-    (psycopg.DataError, persistence.DataError),
-    (psycopg.OperationalError, persistence.OperationalError),
-    (psycopg.ProgrammingError, persistence.ProgrammingError),
-    (psycopg.InternalError, persistence.InternalError),
-    (psycopg.NotSupportedError, persistence.NotSupportedError),
-)
-
-
 def refusal(sqlstate: str, message: str) -> Exception:
-    """A write's own error as the library would have raised it, had it committed alone:
-    a version clash (23505) is the `IntegrityError` the application turns into a 409."""
+    """A write's own error, from the code the server gave it, as the library names it."""
     try:
-        theirs = psycopg.errors.lookup(sqlstate)
+        theirs: type[BaseException] = psycopg.errors.lookup(sqlstate)
     except KeyError:
         return persistence.DatabaseError(f"{sqlstate}: {message}")
-    for psycopgs, ours in _AS_LIBRARY_ERROR:
-        if issubclass(theirs, psycopgs):
-            return ours(message)
-    return persistence.DatabaseError(message)
+    return as_library_error(theirs, message)
 
 
 class PolledPostgresApplicationRecorder(PostgresApplicationRecorder):

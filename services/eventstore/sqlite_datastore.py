@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from time import time
 from typing import Any
 
-from eventsourcing import persistence
 from eventsourcing.persistence import ConnectionUnavailableError, StoredEvent
 from eventsourcing.sqlite import (
     SQLiteApplicationRecorder,
@@ -32,6 +31,7 @@ from eventsourcing.sqlite import (
 from services.eventstore.group_commit import (
     GroupCommit,
     QueuedWrite,
+    as_library_error,
     group_commit_wanted,
     tracked,
 )
@@ -60,34 +60,19 @@ class WritersApartPool(SQLiteConnectionPool):
         return conn
 
 
-# The library's names for SQLite's errors, most particular first, as its transactions raise them.
-_AS_LIBRARY_ERROR: tuple[tuple[type[sqlite3.Error], type[Exception]], ...] = (
-    (sqlite3.InterfaceError, persistence.InterfaceError),
-    (sqlite3.DataError, persistence.DataError),
-    (sqlite3.OperationalError, persistence.OperationalError),
-    (sqlite3.IntegrityError, persistence.IntegrityError),
-    (sqlite3.InternalError, persistence.InternalError),
-    (sqlite3.ProgrammingError, persistence.ProgrammingError),
-    (sqlite3.NotSupportedError, persistence.NotSupportedError),
-    (sqlite3.DatabaseError, persistence.DatabaseError),
-    (sqlite3.Error, persistence.PersistenceError),
-)
-
-
 _THE_WRITES_OWN = (sqlite3.IntegrityError, sqlite3.DataError, sqlite3.ProgrammingError,
                    sqlite3.InterfaceError, sqlite3.NotSupportedError)
 """Errors one write brings on itself, as against errors of the store it is written to."""
 
 
-def as_library_error(error: Exception) -> Exception:
-    """A write's own error as the library would have raised it, had it committed alone:
-    a version clash is the `IntegrityError` that the application turns into a 409."""
-    for theirs, ours in _AS_LIBRARY_ERROR:
-        if isinstance(error, theirs):
-            converted = ours(error)
-            converted.__cause__ = error
-            return converted
-    return error
+def refusal(error: Exception) -> Exception:
+    """A write's own error, named as the library names it (`as_library_error`); an error
+    that is not the driver's (a value it cannot bind) stays as it is."""
+    if not isinstance(error, sqlite3.Error):
+        return error
+    named = as_library_error(type(error), str(error))
+    named.__cause__ = error
+    return named
 
 
 class GroupCommitSQLiteRecorder(SQLiteApplicationRecorder):
@@ -120,7 +105,7 @@ class GroupCommitSQLiteRecorder(SQLiteApplicationRecorder):
                     for write in group:
                         self._record_under_savepoint(cursor, write)
             except sqlite3.Error as error:
-                raise as_library_error(error) from error
+                raise refusal(error) from error
 
     def _record_under_savepoint(self, cursor: SQLiteCursor, write: QueuedWrite) -> None:
         """The write, or its refusal: a clash, or a value SQLite cannot hold, is the write's
@@ -132,7 +117,7 @@ class GroupCommitSQLiteRecorder(SQLiteApplicationRecorder):
             if isinstance(error, sqlite3.Error) and not isinstance(error, _THE_WRITES_OWN):
                 raise
             cursor.execute("ROLLBACK TO write")
-            write.error = as_library_error(error)
+            write.error = refusal(error)
         cursor.execute("RELEASE write")
 
 
