@@ -141,8 +141,9 @@ class GroupCommit:
             for write in group:
                 write.ids = None
                 write.error = write.error or error
-        self.commits += 1
-        self.writes += len(group)
+        with self._queued:  # a writer alone and the committer may both be counting
+            self.commits += 1
+            self.writes += len(group)
         for write in group:
             write.done.set()
 

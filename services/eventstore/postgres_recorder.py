@@ -94,6 +94,9 @@ class PolledPostgresApplicationRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
         schema, table = Identifier(datastore.schema), Identifier(self.events_table_name)
+        # what both insert functions' text names besides the function itself
+        names = dict(schema=schema, table=table, lock_timeout=datastore.lock_timeout,
+                     event=Identifier(self.stored_event_type_name))
         function = f"{self.events_table_name}_insert"[:63]
         self.pg_function_name_insert_events = function
         self.sql_invoke_pg_function_insert_events = SQL(
@@ -109,9 +112,7 @@ class PolledPostgresApplicationRecorder(PostgresApplicationRecorder):
             "    state) SELECT originator_id, originator_version, topic, state"
             "    FROM unnest(events) RETURNING notification_id;"
             " END; $BODY$"
-        ).format(schema=schema, function=Identifier(function),
-                 event=Identifier(self.stored_event_type_name),
-                 lock_timeout=datastore.lock_timeout, table=table)
+        ).format(function=Identifier(function), **names)
 
         group_function = f"{self.events_table_name}_insert_group"[:63]
         self.sql_create_statements.append(SQL(
@@ -138,9 +139,7 @@ class PolledPostgresApplicationRecorder(PostgresApplicationRecorder):
             "      RETURN NEXT;"
             "    END LOOP;"
             " END; $BODY$"
-        ).format(schema=schema, function=Identifier(group_function),
-                 event=Identifier(self.stored_event_type_name),
-                 lock_timeout=datastore.lock_timeout, table=table))
+        ).format(function=Identifier(group_function), **names))
         self.sql_insert_group = SQL(
             "SELECT write, notification_ids, error_code, error_message"
             " FROM {schema}.{function}(%s, %s::integer[])"

@@ -52,6 +52,7 @@ def sqlite_transaction(conn: sqlite3.Connection, begin: str = "BEGIN") -> Iterat
             conn.execute("ROLLBACK")
         raise
 
+
 class SideTables:
     """A connection to the event store's database, and the schema to create in it."""
 
